@@ -1,0 +1,422 @@
+// The HTTP API in-process (app.request) on real Postgres and Redis: the quickstart path, auth, bad input.
+import { createHmac } from 'node:crypto';
+import { createApiKey } from '@tributary/engine';
+import { waitFor } from '@tributary/engine/testing';
+import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { startTestApp, type TestApp } from './test-app.js';
+
+let api: TestApp;
+let peer: HttpPeer;
+
+beforeAll(async () => {
+  api = await startTestApp(inject('templateDatabase'));
+  peer = await startHttpPeer({
+    handler: (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, got: req.body.toString() }));
+    },
+  });
+});
+
+afterAll(async () => {
+  await peer?.close();
+  await api?.close();
+});
+
+let n = 0;
+function webhookFlow(extra: { auth?: unknown; responseMode?: string; path?: string } = {}) {
+  n += 1;
+  const path = extra.path ?? `orders-${n}`;
+  return {
+    name: `Orders ${n}`,
+    slug: `orders-${n}`,
+    nodes: [
+      {
+        id: 'hook',
+        type: 'trigger.webhook',
+        name: 'Order received',
+        config: {
+          path,
+          ...(extra.auth ? { auth: extra.auth } : {}),
+          ...(extra.responseMode ? { responseMode: extra.responseMode } : {}),
+        },
+      },
+      {
+        id: 'set',
+        type: 'logic.set',
+        name: 'Shape',
+        config: { fields: { total: '{{ $json.body.amount * 2 }}' } },
+      },
+      { id: 'if', type: 'logic.if', name: 'Big', config: { condition: '{{ $json.total > 10 }}' } },
+      {
+        id: 'http',
+        type: 'action.http',
+        name: 'Notify',
+        config: { method: 'POST', url: `${peer.url}/big`, body: { total: '{{ $json.total }}' } },
+      },
+    ],
+    edges: [
+      { id: 'e1', source: 'hook', target: 'set' },
+      { id: 'e2', source: 'set', target: 'if' },
+      { id: 'e3', source: 'if', sourceHandle: 'true', target: 'http' },
+    ],
+  };
+}
+
+async function created(def: unknown): Promise<{ id: string }> {
+  const res = await api.call('POST', '/api/v1/flows', def);
+  expect(res.status).toBe(201);
+  return res.json();
+}
+
+async function published(def: unknown): Promise<{ id: string }> {
+  const flow = await created(def);
+  const res = await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
+  expect(res.status).toBe(200);
+  return flow;
+}
+
+async function expectProblem(res: Response, status: number, code?: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  const body = await res.json();
+  expect(body).toMatchObject({
+    status,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
+  if (code) expect(body.code).toBe(code);
+  return body;
+}
+
+async function countRows(table: 'events' | 'flows' | 'runs'): Promise<number> {
+  const { sql } = await import('drizzle-orm');
+  const rows = await api.t.engine.ctx.db.execute(sql.raw(`select count(*)::int as n from ${table}`));
+  // postgres.js returns the rows, PGlite an object with them
+  const list = (Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows) as Array<{
+    n: number;
+  }>;
+  return list[0]?.n ?? -1;
+}
+
+describe('quickstart: create, publish, fire the webhook, read the run', () => {
+  test('a webhook runs the flow and the run shows every step', async () => {
+    const flow = await published(webhookFlow());
+    const res = await api.app.request(`/hooks/orders-${n}?source=test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-trace': 'abc' },
+      body: JSON.stringify({ amount: 21 }),
+    });
+    expect(res.status).toBe(202);
+    const accepted = await res.json();
+    expect(accepted).toMatchObject({
+      eventId: expect.any(String),
+      duplicate: false,
+      runs: [{ id: expect.any(String), flowId: flow.id }],
+    });
+    const run = await waitFor(async () => {
+      const r = await (await api.call('GET', `/api/v1/runs/${accepted.runs[0].id}`)).json();
+      return r.status === 'succeeded' ? r : undefined;
+    });
+    const hook = run.steps.find((s: { nodeId: string }) => s.nodeId === 'hook');
+    expect(hook.output.main[0]).toMatchObject({
+      body: { amount: 21 },
+      query: { source: 'test' },
+      method: 'POST',
+      path: `orders-${n}`,
+      headers: { 'x-trace': 'abc', 'content-type': 'application/json' },
+    });
+    expect(run.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([
+      ['hook', 'succeeded'],
+      ['set', 'succeeded'],
+      ['if', 'succeeded'],
+      ['http', 'succeeded'],
+    ]);
+    const event = await (await api.call('GET', `/api/v1/events/${accepted.eventId}`)).json();
+    expect(event).toMatchObject({
+      id: accepted.eventId,
+      source: `webhook:orders-${n}`,
+      runs: [{ id: accepted.runs[0].id }],
+    });
+    const list = await (await api.call('GET', `/api/v1/runs?flowId=${flow.id}&status=succeeded`)).json();
+    expect(list.items.map((r: { id: string }) => r.id)).toContain(accepted.runs[0].id);
+  });
+
+  test('the same Idempotency-Key gives the same event and a single run', async () => {
+    await published(webhookFlow());
+    const fire = () =>
+      api.app.request(`/hooks/orders-${n}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'order-77' },
+        body: JSON.stringify({ amount: 1 }),
+      });
+    const first = await (await fire()).json();
+    const second = await (await fire()).json();
+    expect(second).toEqual({ ...first, duplicate: true });
+    expect(second.runs).toHaveLength(1);
+  });
+
+  test('responseMode lastNode answers with the last step output', async () => {
+    await published(webhookFlow({ responseMode: 'lastNode' }));
+    const res = await api.app.request(`/hooks/orders-${n}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 50 }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 200, body: { ok: true, got: '{"total":100}' } });
+  });
+});
+
+describe('webhook authentication and parsing', () => {
+  test('HMAC-signed requests pass; unsigned or wrongly signed ones get 401 and store nothing', async () => {
+    await published(webhookFlow({ auth: { type: 'hmac', secret: 's3cret', prefix: 'sha256=' } }));
+    const body = JSON.stringify({ amount: 3 });
+    const good = `sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`;
+    const events = await countRows('events');
+    const send = (signature?: string) =>
+      api.app.request(`/hooks/orders-${n}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(signature ? { 'x-signature': signature } : {}) },
+        body,
+      });
+    await expectProblem(await send(), 401, 'unauthorized');
+    await expectProblem(await send(`sha256=${'0'.repeat(64)}`), 401, 'unauthorized');
+    expect(await countRows('events')).toBe(events);
+    expect((await send(good)).status).toBe(202);
+  });
+
+  test('the header token is never stored in the run history, and secrets are masked in the API', async () => {
+    const flow = await published(
+      webhookFlow({ auth: { type: 'header', name: 'x-token', value: 'very-secret-token' } }),
+    );
+    const res = await api.app.request(`/hooks/orders-${n}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-token': 'very-secret-token',
+        authorization: 'Bearer other',
+      },
+      body: JSON.stringify({ amount: 1 }),
+    });
+    expect(res.status).toBe(202);
+    const { runs } = await res.json();
+    const run = await (await api.call('GET', `/api/v1/runs/${runs[0].id}`)).json();
+    expect(JSON.stringify(run)).not.toContain('very-secret-token');
+    expect(JSON.stringify(run)).not.toContain('Bearer other');
+    const shown = await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json();
+    expect(JSON.stringify(shown)).not.toContain('very-secret-token');
+    expect(shown.draft.nodes[0].config.auth.value).toBe('********');
+    // sending the masked flow back keeps the stored secret
+    const put = await api.call('PUT', `/api/v1/flows/${flow.id}`, { ...shown.draft, name: 'Renamed' });
+    expect(put.status).toBe(200);
+    await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
+    const again = await api.app.request(`/hooks/orders-${n}`, {
+      method: 'POST',
+      headers: { 'x-token': 'very-secret-token' },
+    });
+    expect(again.status).toBe(202);
+  });
+
+  test('bad webhook requests get the right 4xx and store nothing', async () => {
+    await published(webhookFlow());
+    const events = await countRows('events');
+    await expectProblem(await api.app.request('/hooks/no-such-path', { method: 'POST' }), 404, 'not_found');
+    await expectProblem(
+      await api.app.request(`/hooks/orders-${n}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"amount":',
+      }),
+      400,
+      'malformed_json',
+    );
+    await expectProblem(
+      await api.app.request(`/hooks/orders-${n}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x'.repeat(70 * 1024),
+      }),
+      413,
+      'payload_too_large',
+    );
+    await expectProblem(
+      await api.app.request(`/hooks/orders-${n}`, { method: 'GET' }),
+      405,
+      'method_not_allowed',
+    );
+    await expectProblem(
+      await api.app.request(`/hooks/orders-${n}`, {
+        method: 'POST',
+        headers: { 'idempotency-key': 'k'.repeat(300) },
+      }),
+      400,
+      'invalid_idempotency_key',
+    );
+    expect(await countRows('events')).toBe(events);
+  });
+
+  test('unknown content types are kept as raw bytes, never guessed', async () => {
+    await published(webhookFlow());
+    const res = await api.app.request(`/hooks/orders-${n}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array([0, 1, 2, 255]),
+    });
+    expect(res.status).toBe(202);
+    const { eventId } = await res.json();
+    const event = await (await api.call('GET', `/api/v1/events/${eventId}`)).json();
+    expect(event.payload.body).toEqual({
+      encoding: 'base64',
+      contentType: 'application/octet-stream',
+      data: 'AAEC/w==',
+    });
+  });
+});
+
+describe('management API rejects bad input and changes nothing', () => {
+  test('missing, malformed and unknown keys get 401; a viewer key cannot write (403)', async () => {
+    await expectProblem(await api.app.request('/api/v1/flows'), 401, 'unauthorized');
+    await expectProblem(
+      await api.app.request('/api/v1/flows', { headers: { authorization: 'Basic abc' } }),
+      401,
+    );
+    await expectProblem(
+      await api.app.request('/api/v1/flows', { headers: { authorization: 'Bearer trb_nope' } }),
+      401,
+    );
+    const viewer = await createApiKey(api.t.engine.ctx.db, 'viewer', 'viewer', 'test');
+    const headers = { authorization: `Bearer ${viewer.key}`, 'content-type': 'application/json' };
+    expect((await api.app.request('/api/v1/flows', { headers })).status).toBe(200);
+    const flows = await countRows('flows');
+    await expectProblem(
+      await api.app.request('/api/v1/flows', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(webhookFlow()),
+      }),
+      403,
+      'forbidden',
+    );
+    expect(await countRows('flows')).toBe(flows);
+  });
+
+  test('flow bodies: malformed JSON 400, invalid definitions 422 with every problem, duplicates 409', async () => {
+    const flows = await countRows('flows');
+    await expectProblem(await api.call('POST', '/api/v1/flows', '{"name":'), 400);
+    await expectProblem(await api.call('POST', '/api/v1/flows', '[1,2]'), 422);
+    const invalid = await expectProblem(
+      await api.call('POST', '/api/v1/flows', {
+        name: 'Bad',
+        slug: 'Not A Slug',
+        nodes: [
+          { id: 'a', type: 'action.http', name: 'Call', config: { url: 'not a url' } },
+          { id: 'b', type: 'nope', name: 'Unknown', config: {} },
+        ],
+        edges: [{ id: 'e', source: 'a', target: 'zzz' }],
+      }),
+      422,
+      'validation_failed',
+    );
+    const paths = invalid.problems.map((p: { path: string }) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['slug', 'nodes[0].config.url', 'nodes[1].type']));
+    expect(invalid.problems.length).toBeGreaterThanOrEqual(4);
+    expect(await countRows('flows')).toBe(flows);
+    const def = webhookFlow();
+    await created(def);
+    await expectProblem(await api.call('POST', '/api/v1/flows', def), 409, 'slug_taken');
+  });
+
+  test('unknown ids 404, malformed ids and query parameters 400', async () => {
+    const unknown = '01937a4e-6f1a-7c3b-9a2e-1b2c3d4e5f60';
+    await expectProblem(await api.call('GET', `/api/v1/flows/${unknown}`), 404, 'not_found');
+    await expectProblem(await api.call('PUT', `/api/v1/flows/${unknown}`, webhookFlow()), 404);
+    await expectProblem(await api.call('DELETE', `/api/v1/flows/${unknown}`), 404);
+    await expectProblem(await api.call('POST', `/api/v1/flows/${unknown}/publish`), 404);
+    await expectProblem(await api.call('GET', '/api/v1/flows/not-a-uuid'), 400);
+    await expectProblem(await api.call('GET', `/api/v1/runs/${unknown}`), 404);
+    await expectProblem(await api.call('GET', '/api/v1/runs?limit=abc'), 400);
+    await expectProblem(await api.call('GET', '/api/v1/runs?status=bogus'), 400);
+    await expectProblem(await api.call('POST', `/api/v1/runs/${unknown}/cancel`), 404);
+    await expectProblem(await api.call('GET', `/api/v1/events/${unknown}`), 404);
+    await expectProblem(await api.call('GET', `/api/v1/dead-letters/${unknown}`), 404);
+    await expectProblem(await api.call('POST', `/api/v1/dead-letters/${unknown}/redrive`, {}), 404);
+    await expectProblem(await api.call('POST', `/api/v1/dead-letters/${unknown}/redrive`, { bogus: 1 }), 422);
+    await expectProblem(await api.call('GET', '/api/v1/nope'), 404);
+  });
+
+  test('publishing twice makes version 2; rollback activates version 1; versions are listed', async () => {
+    const flow = await published(webhookFlow());
+    expect(await (await api.call('POST', `/api/v1/flows/${flow.id}/publish`)).json()).toEqual({ version: 2 });
+    const versions = await (await api.call('GET', `/api/v1/flows/${flow.id}/versions`)).json();
+    expect(versions.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect(await (await api.call('POST', `/api/v1/flows/${flow.id}/versions/1/publish`)).json()).toEqual({
+      version: 1,
+    });
+    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).activeVersion).toBe(1);
+    await expectProblem(await api.call('POST', `/api/v1/flows/${flow.id}/versions/9/publish`), 404);
+    const off = await (await api.call('POST', `/api/v1/flows/${flow.id}/deactivate`)).json();
+    expect(off.status).toBe('inactive');
+    await expectProblem(await api.app.request(`/hooks/orders-${n}`, { method: 'POST' }), 404);
+  });
+
+  test('two published flows cannot share a webhook path', async () => {
+    await published(webhookFlow({ path: 'shared-path' }));
+    const other = await created(webhookFlow({ path: 'shared-path' }));
+    await expectProblem(
+      await api.call('POST', `/api/v1/flows/${other.id}/publish`),
+      409,
+      'webhook_path_taken',
+    );
+  });
+});
+
+describe('discovery and operations', () => {
+  test('node types list every type with ports and a config JSON Schema', async () => {
+    const body = await (await api.call('GET', '/api/v1/node-types')).json();
+    const types = body.items.map((t: { type: string }) => t.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'trigger.webhook',
+        'trigger.manual',
+        'logic.set',
+        'logic.if',
+        'logic.switch',
+        'logic.merge',
+        'logic.delay',
+        'logic.stop-and-error',
+        'action.http',
+      ]),
+    );
+    const ifType = body.items.find((t: { type: string }) => t.type === 'logic.if');
+    expect(ifType).toMatchObject({ outputs: ['true', 'false'], inputs: ['main'], errorPort: true });
+    expect(ifType.configSchema).toMatchObject({ type: 'object' });
+  });
+
+  test('the OpenAPI document and the docs page are served', async () => {
+    const doc = await (await api.app.request('/api/v1/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/flows', '/flows/{id}/publish', '/runs/{id}', '/dead-letters/{id}/redrive']),
+    );
+    const docs = await api.app.request('/docs');
+    expect(await docs.text()).toContain('swagger-ui');
+    expect((await api.app.request('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+    expect((await api.app.request('/docs/assets/..%2Fpackage.json')).status).toBe(404);
+  });
+
+  test('health, readiness and metrics', async () => {
+    expect(await (await api.app.request('/healthz')).json()).toEqual({ status: 'ok' });
+    expect(await (await api.app.request('/readyz')).json()).toEqual({
+      status: 'ready',
+      postgres: true,
+      redis: true,
+    });
+    const metrics = await (await api.app.request('/metrics')).text();
+    expect(metrics).toContain('tributary_events_ingested_total');
+    expect(metrics).toContain('tributary_step_duration_seconds_bucket');
+    expect(metrics).toContain('tributary_queue_depth');
+  });
+});

@@ -1,0 +1,76 @@
+// Configuration: parsed once at start from the environment by one zod schema; a bad value stops the process.
+import { allowListSchema } from '@tributary/nodes';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const bytes = z
+  .string()
+  .regex(/^\d+(?:\.\d+)?\s*(?:b|kb|kib|mb|mib|gb|gib)?$/i, 'a size such as 1048576, 512kb or 1mb')
+  .transform((v) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(v.trim());
+    const n = Number(match?.[1] ?? 0);
+    const unit = (match?.[2] ?? '').toLowerCase();
+    const factor = unit.startsWith('g')
+      ? 1024 ** 3
+      : unit.startsWith('m')
+        ? 1024 ** 2
+        : unit.startsWith('k')
+          ? 1024
+          : 1;
+    return Math.floor(n * factor);
+  });
+
+/** Every environment variable the server reads, with its default. Documented in the README. */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  TRIBUTARY_MODE: z.enum(['all', 'api', 'worker']).default('all'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
+  TRIBUTARY_DATA_DIR: z.string().default('./.tributary'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
+  TRIBUTARY_START_REDIS: bool.default(true),
+  TRIBUTARY_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, "_", "-", ":" and braces (for a Redis Cluster hash tag)')
+    .default('tributary'),
+  TRIBUTARY_API_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  TRIBUTARY_HTTP_ALLOW: allowListSchema,
+  TRIBUTARY_MAX_BODY: bytes.default(1024 * 1024),
+  TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  TRIBUTARY_DB_POOL: z.coerce.number().int().min(1).max(500).default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Thrown when the environment has bad values; lists every one. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment (empty strings count as unset). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,155 @@
+// Process entry: `node dist/main.js [all|api|worker]` — config, database, Redis, engine, HTTP server.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { openDb } from '@tributary/db';
+import { bootstrapOwnerKey, createEngine, createLogger } from '@tributary/engine';
+import { Hono } from 'hono';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { opsRoutes } from './ops.js';
+import { launchRedis, redisAnswers } from './redis-launcher.js';
+
+const MODES = new Set(['all', 'api', 'worker']);
+
+function readConfig(): Config {
+  const env = { ...process.env };
+  const arg = process.argv[2];
+  if (arg && MODES.has(arg)) env.TRIBUTARY_MODE = arg;
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const mode = config.TRIBUTARY_MODE;
+  const cleanups: Array<() => Promise<void> | void> = [];
+
+  const db = await openDb({
+    url: config.DATABASE_URL,
+    dataDir: join(config.TRIBUTARY_DATA_DIR, 'pglite'),
+    maxConnections: config.TRIBUTARY_DB_POOL,
+  });
+  cleanups.push(() => db.close());
+  await db.migrate();
+  logger.info({ database: db.kind }, 'database ready');
+
+  let redisUrl = config.REDIS_URL;
+  if (!(await redisAnswers(redisUrl))) {
+    const launched = config.TRIBUTARY_START_REDIS ? await launchRedis(config.TRIBUTARY_DATA_DIR) : undefined;
+    if (!launched) {
+      process.stderr.write(
+        `Redis is not reachable at ${redisUrl}.\n` +
+          'Start one (e.g. `apt-get install redis-server` or `docker run -p 6379:6379 redis:7`), or set REDIS_URL.\n' +
+          'With redis-server on PATH, Tributary starts its own (TRIBUTARY_START_REDIS=true, the default).\n',
+      );
+      process.exit(1);
+    }
+    redisUrl = launched.url;
+    cleanups.push(() => launched.stop());
+    logger.info(
+      { redis: redisUrl, dir: resolve(config.TRIBUTARY_DATA_DIR, 'redis') },
+      'started a local redis-server',
+    );
+  }
+
+  const engine = createEngine({
+    db,
+    redisUrl,
+    queuePrefix: config.TRIBUTARY_QUEUE_PREFIX,
+    logger,
+    httpAllow: config.TRIBUTARY_HTTP_ALLOW,
+    settings: { stepTimeoutMs: config.TRIBUTARY_STEP_TIMEOUT_MS },
+  });
+  cleanups.unshift(() => engine.close());
+  await warnIfEvicting(engine.redis, logger);
+
+  if (mode === 'worker' || mode === 'all') {
+    engine.startWorker({
+      concurrency: config.TRIBUTARY_WORKER_CONCURRENCY,
+      lockDurationMs: config.TRIBUTARY_LOCK_DURATION_MS,
+      stalledIntervalMs: config.TRIBUTARY_STALLED_INTERVAL_MS,
+    });
+    engine.startSweeper(config.TRIBUTARY_SWEEP_INTERVAL_MS);
+    logger.info({ concurrency: config.TRIBUTARY_WORKER_CONCURRENCY }, 'worker started');
+  }
+
+  let fetch: (req: Request) => Response | Promise<Response>;
+  if (mode === 'worker') {
+    const ops = new Hono();
+    ops.route('/', opsRoutes({ engine, config }));
+    fetch = ops.fetch;
+  } else {
+    const key = await bootstrapOwnerKey(db.db, config.TRIBUTARY_API_KEY);
+    if (key) {
+      // printed once, on purpose, to the terminal and not to the log stream
+      process.stdout.write(
+        `\n  First start: created an owner API key. It is shown only this once:\n\n    ${key}\n\n  Use it as "Authorization: Bearer <key>".\n\n`,
+      );
+    }
+    const editorDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'editor', 'dist');
+    fetch = createApp({ engine, config, editorDir: existsSync(editorDir) ? editorDir : undefined }).fetch;
+  }
+
+  const server = serve({ fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info({ port: info.port, mode }, `Tributary listening on http://localhost:${info.port}`);
+  });
+  cleanups.unshift(
+    () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+      }),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    for (const cleanup of cleanups) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn({ err }, 'error during shutdown');
+      }
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function warnIfEvicting(
+  redis: { config(...args: string[]): Promise<unknown> },
+  logger: ReturnType<typeof createLogger>,
+) {
+  try {
+    const reply = await redis.config('GET', 'maxmemory-policy');
+    const policy = Array.isArray(reply) ? String(reply[1]) : '';
+    if (policy && policy !== 'noeviction') {
+      logger.warn(
+        { policy },
+        `Redis maxmemory-policy is "${policy}": Redis may evict queue keys under memory pressure. BullMQ needs "noeviction"; the sweeper re-creates lost jobs, but set maxmemory-policy noeviction.`,
+      );
+    }
+  } catch {
+    // managed Redis often forbids CONFIG; nothing to check then
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(
+    `Tributary failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+// Operations endpoints: /healthz (process), /readyz (Postgres + Redis), /metrics (Prometheus).
+import { schema } from '@tributary/db';
+import { withTimeout } from '@tributary/engine';
+import { Hono } from 'hono';
+import type { AppDeps } from './app-env.js';
+
+/** The ops routes (no authentication: they expose no data). */
+export function opsRoutes(deps: AppDeps) {
+  const app = new Hono();
+  const { engine } = deps;
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    const [postgres, redis] = await Promise.all([
+      withTimeout(
+        engine.ctx.db.select({ key: schema.systemSettings.key }).from(schema.systemSettings).limit(1),
+        2000,
+        'postgres check',
+      )
+        .then(() => true)
+        .catch(() => false),
+      engine.redisReady(),
+    ]);
+    const ready = postgres && redis;
+    return c.json({ status: ready ? 'ready' : 'not ready', postgres, redis }, ready ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    const body = await engine.ctx.metrics.registry.metrics();
+    return c.body(body, 200, { 'content-type': engine.ctx.metrics.registry.contentType });
+  });
+
+  return app;
+}

@@ -1,0 +1,119 @@
+// /api/v1/dead-letters: what could not succeed, and redrive.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { getDeadLetter, listDeadLetters, redrive } from '@tributary/engine';
+import type { AppDeps, AppEnv } from '../app-env.js';
+import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
+import { actorOf } from '../auth.js';
+
+const status = z.enum(['pending', 'redriven', 'discarded']);
+
+const deadLetterSchema = z
+  .object({
+    id: z.string().uuid(),
+    flowId: z.string().uuid(),
+    runId: z.string().uuid(),
+    stepId: z.string().uuid(),
+    nodeId: z.string(),
+    version: z.number().int(),
+    status,
+    input: z.unknown(),
+    error: z.unknown(),
+    attempts: z.array(z.unknown()),
+    redriveStepId: z.string().uuid().nullable(),
+    createdAt: z.string(),
+    redrivenAt: z.string().nullable(),
+  })
+  .openapi('DeadLetter');
+
+const idParams = z.object({ id: uuidParam });
+const tags = ['dead letters'];
+
+/** The dead-letter routes. */
+export function deadLetterRoutes(deps: AppDeps) {
+  const { ctx } = deps.engine;
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/dead-letters',
+      tags,
+      security: bearerSecurity,
+      summary: 'List dead letters, newest first',
+      request: {
+        query: z.object({
+          flowId: z.string().uuid().optional(),
+          status: status.optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().uuid().optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ items: z.array(deadLetterSchema), nextCursor: z.string().nullable() }),
+          'Dead letters',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json(await listDeadLetters(ctx.db, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/dead-letters/{id}',
+      tags,
+      security: bearerSecurity,
+      summary: 'Get a dead letter',
+      request: { params: idParams },
+      responses: { 200: json(deadLetterSchema, 'The dead letter'), ...errorResponses },
+    }),
+    async (c) => c.json(await getDeadLetter(ctx.db, c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/dead-letters/{id}/redrive',
+      tags,
+      security: bearerSecurity,
+      summary: 'Run the dead step again; the run resumes from there',
+      request: {
+        params: idParams,
+        body: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: z
+                .object({
+                  input: z.unknown().optional().openapi({ description: 'Replaces the step input.' }),
+                  useCurrentVersion: z.boolean().optional(),
+                })
+                .strict(),
+            },
+          },
+        },
+      },
+      responses: {
+        202: json(
+          z.object({
+            deadLetterId: z.string().uuid(),
+            stepId: z.string().uuid(),
+            runId: z.string().uuid(),
+            version: z.number().int(),
+          }),
+          'Redrive started',
+        ),
+        ...errorResponses,
+        ...conflictResponse,
+      },
+    }),
+    async (c) => {
+      const options = c.req.header('content-type') ? c.req.valid('json') : {};
+      return c.json(await redrive(ctx, c.req.valid('param').id, options, actorOf(c.get('principal'))), 202);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,201 @@
+// /api/v1/flows: drafts, publish, versions, rollback, deactivate.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  activateVersion,
+  createFlow,
+  deactivateFlow,
+  deleteFlow,
+  getFlow,
+  listFlows,
+  listVersions,
+  publishFlow,
+  updateDraft,
+} from '@tributary/engine';
+import type { AppDeps, AppEnv } from '../app-env.js';
+import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
+import { actorOf } from '../auth.js';
+
+const definitionSchema = z.record(z.string(), z.unknown()).openapi('FlowDefinition', {
+  description:
+    'A flow definition: { name, slug, description, nodes: [{ id, type, name, config, retry?, timeoutMs?, disabled?, position }], edges: [{ id, source, sourceHandle?, target, targetHandle? }], settings }. Node types and their config schemas: GET /api/v1/node-types.',
+});
+
+const flowSchema = z
+  .object({
+    id: z.string().uuid(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    status: z.enum(['draft', 'published', 'inactive']),
+    activeVersion: z.number().int().nullable(),
+    latestVersion: z.number().int(),
+    draft: definitionSchema,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Flow');
+
+const versionSchema = z
+  .object({
+    version: z.number().int(),
+    createdAt: z.string(),
+    createdBy: z.string().nullable(),
+    definition: definitionSchema,
+  })
+  .openapi('FlowVersion');
+
+const idParams = z.object({ id: uuidParam });
+const body = { required: true, content: { 'application/json': { schema: definitionSchema } } };
+const tags = ['flows'];
+
+/** The flows routes. */
+export function flowRoutes(deps: AppDeps) {
+  const db = deps.engine.ctx.db;
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/flows',
+      tags,
+      security: bearerSecurity,
+      summary: 'Create a flow (its draft)',
+      request: { body },
+      responses: { 201: json(flowSchema, 'Created'), ...errorResponses, ...conflictResponse },
+    }),
+    async (c) => c.json(await createFlow(db, c.req.valid('json'), actorOf(c.get('principal'))), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/flows',
+      tags,
+      security: bearerSecurity,
+      summary: 'List flows',
+      responses: { 200: json(z.object({ items: z.array(flowSchema) }), 'Flows'), ...errorResponses },
+    }),
+    async (c) => c.json({ items: await listFlows(db) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/flows/{id}',
+      tags,
+      security: bearerSecurity,
+      summary: 'Get a flow',
+      request: { params: idParams },
+      responses: { 200: json(flowSchema, 'The flow'), ...errorResponses },
+    }),
+    async (c) => c.json(await getFlow(db, c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/flows/{id}',
+      tags,
+      security: bearerSecurity,
+      summary: "Replace a flow's draft",
+      description: 'Secret config values sent back as "********" keep their stored value.',
+      request: { params: idParams, body },
+      responses: { 200: json(flowSchema, 'Updated'), ...errorResponses, ...conflictResponse },
+    }),
+    async (c) =>
+      c.json(
+        await updateDraft(db, c.req.valid('param').id, c.req.valid('json'), actorOf(c.get('principal'))),
+        200,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/flows/{id}',
+      tags,
+      security: bearerSecurity,
+      summary: 'Delete a flow (its run history stays)',
+      request: { params: idParams },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses },
+    }),
+    async (c) => {
+      await deleteFlow(db, c.req.valid('param').id, actorOf(c.get('principal')));
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/flows/{id}/publish',
+      tags,
+      security: bearerSecurity,
+      summary: 'Publish the draft as a new version',
+      request: { params: idParams },
+      responses: {
+        200: json(z.object({ version: z.number().int() }), 'Published'),
+        ...errorResponses,
+        ...conflictResponse,
+      },
+    }),
+    async (c) => c.json(await publishFlow(db, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/flows/{id}/versions',
+      tags,
+      security: bearerSecurity,
+      summary: 'List published versions',
+      request: { params: idParams },
+      responses: { 200: json(z.object({ items: z.array(versionSchema) }), 'Versions'), ...errorResponses },
+    }),
+    async (c) => c.json({ items: await listVersions(db, c.req.valid('param').id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/flows/{id}/versions/{version}/publish',
+      tags,
+      security: bearerSecurity,
+      summary: 'Make an earlier version live again (rollback)',
+      request: {
+        params: z.object({
+          id: uuidParam,
+          version: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .openapi({ param: { in: 'path' }, example: 1 }),
+        }),
+      },
+      responses: {
+        200: json(z.object({ version: z.number().int() }), 'Live version'),
+        ...errorResponses,
+        ...conflictResponse,
+      },
+    }),
+    async (c) => {
+      const { id, version } = c.req.valid('param');
+      return c.json(await activateVersion(db, id, version, actorOf(c.get('principal'))), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/flows/{id}/deactivate',
+      tags,
+      security: bearerSecurity,
+      summary: 'Stop a flow from starting runs',
+      request: { params: idParams },
+      responses: { 200: json(flowSchema, 'Deactivated'), ...errorResponses },
+    }),
+    async (c) => c.json(await deactivateFlow(db, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+  );
+
+  return app;
+}

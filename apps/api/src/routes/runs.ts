@@ -1,0 +1,189 @@
+// /api/v1/runs and /api/v1/events: run history, cancel, replay, the event log.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { cancelRun, getEvent, getRun, listRuns, replayRun } from '@tributary/engine';
+import type { AppDeps, AppEnv } from '../app-env.js';
+import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
+import { actorOf } from '../auth.js';
+
+const runStatus = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'canceled']);
+
+const attemptSchema = z.object({
+  n: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+});
+
+const runSummarySchema = z
+  .object({
+    id: z.string().uuid(),
+    flowId: z.string().uuid(),
+    version: z.number().int(),
+    status: runStatus,
+    eventId: z.string().uuid(),
+    replayOf: z.string().uuid().nullable(),
+    error: z.unknown(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi('RunSummary');
+
+const stepSchema = z
+  .object({
+    id: z.string().uuid(),
+    nodeId: z.string(),
+    name: z.string(),
+    type: z.string(),
+    status: z.enum([
+      'pending',
+      'queued',
+      'running',
+      'waiting',
+      'succeeded',
+      'failed',
+      'dead',
+      'skipped',
+      'canceled',
+    ]),
+    attempts: z.array(attemptSchema),
+    input: z.unknown(),
+    output: z.unknown().openapi({ description: 'Items per output port.' }),
+    error: z.unknown(),
+    retryOf: z.string().uuid().nullable(),
+    dueAt: z.string().nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+  })
+  .openapi('Step');
+
+const runSchema = runSummarySchema.extend({ steps: z.array(stepSchema) }).openapi('Run');
+
+const idParams = z.object({ id: uuidParam });
+const tags = ['runs'];
+
+/** The runs and events routes. */
+export function runRoutes(deps: AppDeps) {
+  const { ctx } = deps.engine;
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/runs',
+      tags,
+      security: bearerSecurity,
+      summary: 'List runs, newest first',
+      request: {
+        query: z.object({
+          flowId: z.string().uuid().optional(),
+          status: runStatus.optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().uuid().optional().openapi({ description: 'nextCursor of the previous page' }),
+        }),
+      },
+      responses: {
+        200: json(z.object({ items: z.array(runSummarySchema), nextCursor: z.string().nullable() }), 'Runs'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json(await listRuns(ctx.db, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/runs/{id}',
+      tags,
+      security: bearerSecurity,
+      summary: 'Get a run with every step, attempt, input and output',
+      request: { params: idParams },
+      responses: { 200: json(runSchema, 'The run'), ...errorResponses },
+    }),
+    async (c) => c.json(await getRun(ctx.db, c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/runs/{id}/cancel',
+      tags,
+      security: bearerSecurity,
+      summary: 'Cancel a run',
+      request: { params: idParams },
+      responses: { 200: json(runSchema, 'Canceled'), ...errorResponses, ...conflictResponse },
+    }),
+    async (c) => c.json(await cancelRun(ctx, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/runs/{id}/replay',
+      tags,
+      security: bearerSecurity,
+      summary: 'Start a new run from the same event',
+      request: {
+        params: idParams,
+        body: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: z.object({ useCurrentVersion: z.boolean().optional() }).strict(),
+            },
+          },
+        },
+      },
+      responses: {
+        202: json(
+          z.object({
+            id: z.string().uuid(),
+            flowId: z.string().uuid(),
+            version: z.number().int(),
+            replayOf: z.string(),
+          }),
+          'Replay started',
+        ),
+        ...errorResponses,
+        ...conflictResponse,
+      },
+    }),
+    async (c) => {
+      const options = c.req.header('content-type') ? c.req.valid('json') : {};
+      return c.json(await replayRun(ctx, c.req.valid('param').id, options, actorOf(c.get('principal'))), 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/events/{id}',
+      tags: ['events'],
+      security: bearerSecurity,
+      summary: 'Get an event and the runs it started',
+      request: { params: idParams },
+      responses: {
+        200: json(
+          z
+            .object({
+              id: z.string().uuid(),
+              source: z.string(),
+              type: z.string(),
+              idempotencyKey: z.string().nullable(),
+              payload: z.unknown(),
+              receivedAt: z.string(),
+              runs: z.array(z.object({ id: z.string(), flowId: z.string(), status: runStatus })),
+            })
+            .openapi('Event'),
+          'The event',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json(await getEvent(ctx.db, c.req.valid('param').id), 200),
+  );
+
+  return app;
+}

@@ -1,0 +1,95 @@
+// Opens the database — real Postgres through postgres.js, or embedded PGlite — and applies migrations.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+
+/** A drizzle database over either driver; queries are written once against this type. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle (same query surface as `Database`). */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either a database or an open transaction. */
+export type Queryable = Database | Transaction;
+
+export interface DbHandle {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  /** Applies pending migrations from the checked-in migrations folder. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  /** A postgres:// URL; when absent, PGlite is used. */
+  url?: string | undefined;
+  /** Folder for PGlite's files; `memory://` for an in-memory database. */
+  dataDir?: string | undefined;
+  /** Pool size for postgres.js. */
+  maxConnections?: number | undefined;
+  /** Seconds to wait for a connection before failing (so callers can answer 503 fast). */
+  connectTimeoutSeconds?: number | undefined;
+}
+
+/** Folder of the generated migrations (shipped beside src/ and dist/). */
+export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
+
+/** Advisory lock key held while migrating. */
+const MIGRATION_LOCK = 7_210_000;
+
+/** Opens a database handle for the given options. */
+export async function openDb(options: OpenDbOptions): Promise<DbHandle> {
+  if (options.url) return openPostgres(options.url, options);
+  return openPglite(options.dataDir ?? 'memory://');
+}
+
+async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHandle> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const client = postgres(url, {
+    max: options.maxConnections ?? 20,
+    connect_timeout: options.connectTimeoutSeconds ?? 2,
+    onnotice: () => {
+      // migrations emit NOTICEs ("relation already exists, skipping"); they are not worth a log line
+    },
+  });
+  const db = drizzle(client, { schema });
+  return {
+    // postgres-js's database is a PgDatabase with its own HKT; the shared type only narrows what we call
+    db: db as unknown as Database,
+    kind: 'postgres',
+    async migrate() {
+      // several processes (api, workers) may start at once: one migrates, the others wait for it
+      const lock = postgres(url, {
+        max: 1,
+        connect_timeout: options.connectTimeoutSeconds ?? 10,
+        onnotice: () => {},
+      });
+      try {
+        await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await migrate(db, { migrationsFolder });
+        await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+      } finally {
+        await lock.end({ timeout: 5 });
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir: string): Promise<DbHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzle(client, { schema });
+  return {
+    // PGlite's database is a PgDatabase with its own HKT; the shared type only narrows what we call
+    db: db as unknown as Database,
+    kind: 'pglite',
+    migrate: () => migrate(db, { migrationsFolder }),
+    close: () => client.close(),
+  };
+}

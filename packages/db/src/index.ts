@@ -1,0 +1,5 @@
+// Public surface of @tributary/db: schema, client factory, ids.
+export * from './client.js';
+export * from './ids.js';
+export type * from './schema.js';
+export * as schema from './schema.js';

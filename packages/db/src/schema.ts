@@ -1,0 +1,246 @@
+// The database schema: the one source of truth for tables; migrations are generated from it.
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Role of an API key or user. */
+export type Role = 'owner' | 'editor' | 'viewer';
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    /** First characters of the key, shown to people to tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key (keys are 256-bit random, so a fast hash is enough). */
+    hash: text('hash').notNull(),
+    role: text('role').$type<Role>().notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_key').on(t.hash)],
+);
+
+/** Lifecycle of a flow: never published, live on a version, or switched off. */
+export type FlowStatus = 'draft' | 'published' | 'inactive';
+
+export const flows = pgTable(
+  'flows',
+  {
+    id: uuid('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** The editable draft: a whole flow definition document. */
+    draft: jsonb('draft').notNull(),
+    status: text('status').$type<FlowStatus>().notNull().default('draft'),
+    /** The published version runs start on; null while never published or inactive. */
+    activeVersion: integer('active_version'),
+    /** Highest version number handed out so far. */
+    latestVersion: integer('latest_version').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [uniqueIndex('flows_slug_key').on(t.slug).where(sql`${t.deletedAt} is null`)],
+);
+
+export const flowVersions = pgTable(
+  'flow_versions',
+  {
+    id: uuid('id').primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    version: integer('version').notNull(),
+    /** The immutable flow definition of this version. */
+    definition: jsonb('definition').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('flow_versions_flow_version_key').on(t.flowId, t.version)],
+);
+
+/** The routing index: which published flow version starts on what. */
+export const triggers = pgTable(
+  'triggers',
+  {
+    id: uuid('id').primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    version: integer('version').notNull(),
+    nodeId: text('node_id').notNull(),
+    /** `webhook`, `manual`, … */
+    kind: text('kind').notNull(),
+    /** Routing key: the webhook path for `webhook`. */
+    key: text('key'),
+    /** HTTP method for webhooks (`POST`, `GET`, or `ANY`). */
+    method: text('method'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('triggers_kind_key').on(t.kind, t.key), index('triggers_flow_idx').on(t.flowId)],
+);
+
+/** The append-only event log: everything that entered the system. */
+export const events = pgTable(
+  'events',
+  {
+    id: uuid('id').primaryKey(),
+    /** Where it came from: `webhook:<path>`, `manual`, `replay`, … */
+    source: text('source').notNull(),
+    type: text('type').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    payload: jsonb('payload').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('events_source_idempotency_key').on(t.source, t.idempotencyKey),
+    index('events_received_at_idx').on(t.receivedAt),
+  ],
+);
+
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'canceled';
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: uuid('id').primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    version: integer('version').notNull(),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => events.id),
+    status: text('status').$type<RunStatus>().notNull(),
+    /** Per-edge delivery state used for joins and skip propagation: `{ [edgeId]: 'delivered' | 'skipped' }`. */
+    edgeState: jsonb('edge_state').$type<Record<string, 'delivered' | 'skipped'>>().notNull().default({}),
+    error: jsonb('error'),
+    /** The run this one replays, if any. */
+    replayOf: uuid('replay_of'),
+    createdAt: createdAt(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    index('runs_flow_idx').on(t.flowId, t.id),
+    index('runs_status_idx').on(t.status),
+    index('runs_event_idx').on(t.eventId),
+  ],
+);
+
+export type StepStatus =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'waiting'
+  | 'succeeded'
+  | 'failed'
+  | 'dead'
+  | 'skipped'
+  | 'canceled';
+
+/** One attempt at running a step. */
+export interface AttemptRecord {
+  n: number;
+  startedAt: string;
+  finishedAt: string | null;
+  error: { code: string; message: string; retryable: boolean } | null;
+}
+
+export const steps = pgTable(
+  'steps',
+  {
+    id: uuid('id').primaryKey(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
+    nodeId: text('node_id').notNull(),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    status: text('status').$type<StepStatus>().notNull(),
+    /** The input item (`$json`); for a join while pending, `{ arrivals }`. */
+    input: jsonb('input'),
+    /** Items per output port. */
+    output: jsonb('output'),
+    error: jsonb('error'),
+    attempts: jsonb('attempts').$type<AttemptRecord[]>().notNull().default([]),
+    /** Node-private durable state, e.g. a delay's wake-up time. */
+    state: jsonb('state').$type<Record<string, unknown>>(),
+    /** When a queued step may next run (retry backoff, delay). */
+    dueAt: ts('due_at'),
+    /** Who holds the step while running; completion is a compare-and-set on it. */
+    leaseToken: text('lease_token'),
+    leaseUntil: ts('lease_until'),
+    /** The step this one was created from (dead-letter redrive, retry). */
+    retryOf: uuid('retry_of'),
+    createdAt: createdAt(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    durationMs: integer('duration_ms'),
+  },
+  (t) => [
+    index('steps_run_idx').on(t.runId),
+    index('steps_runnable_idx')
+      .on(t.status, t.dueAt)
+      .where(sql`${t.status} in ('queued', 'running', 'waiting')`),
+  ],
+);
+
+export type DeadLetterStatus = 'pending' | 'redriven' | 'discarded';
+
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: uuid('id').primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
+    stepId: uuid('step_id')
+      .notNull()
+      .references(() => steps.id),
+    nodeId: text('node_id').notNull(),
+    version: integer('version').notNull(),
+    status: text('status').$type<DeadLetterStatus>().notNull().default('pending'),
+    input: jsonb('input'),
+    error: jsonb('error').notNull(),
+    attempts: jsonb('attempts').$type<AttemptRecord[]>().notNull(),
+    /** The step the redrive created. */
+    redriveStepId: uuid('redrive_step_id'),
+    createdAt: createdAt(),
+    redrivenAt: ts('redriven_at'),
+  },
+  (t) => [
+    index('dead_letters_flow_idx').on(t.flowId, t.status),
+    index('dead_letters_status_idx').on(t.status),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: uuid('id').primaryKey(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    details: jsonb('details'),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('audit_log_target_idx').on(t.targetType, t.targetId)],
+);
+
+/** Key/value settings the system keeps for itself (e.g. whether the first API key was made). */
+export const systemSettings = pgTable('system_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

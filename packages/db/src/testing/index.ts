@@ -1,0 +1,2 @@
+// Test helpers of @tributary/db (imported as @tributary/db/testing, from tests only).
+export * from './test-database.js';

@@ -1,0 +1,65 @@
+// A flow version prepared for execution: lookups by id and name, edges per node, node types resolved.
+import type { FlowDefinition, FlowEdge, FlowNode } from '@tributary/flow';
+import { NotFoundError } from '@tributary/flow';
+import type { NodeType } from '@tributary/nodes';
+import { getNodeType } from '@tributary/nodes';
+
+/** Node types that join branches: they wait for every incoming edge. */
+const JOIN_TYPES = new Set(['logic.merge']);
+
+/** A flow version ready to run; immutable, so it is cached per (flow, version). */
+export interface CompiledFlow {
+  flowId: string;
+  version: number;
+  definition: FlowDefinition;
+  nodes: ReadonlyMap<string, FlowNode>;
+  types: ReadonlyMap<string, NodeType>;
+  outgoing: ReadonlyMap<string, readonly FlowEdge[]>;
+  incoming: ReadonlyMap<string, readonly FlowEdge[]>;
+  trigger: FlowNode;
+  /** Whether any node is a join (so completions must look up pending joins). */
+  hasJoins: boolean;
+  /** Node configs with defaults applied, for configs that parse without resolving expressions (triggers). */
+  staticConfigs: ReadonlyMap<string, unknown>;
+}
+
+/** Prepares a validated definition for execution. */
+export function compileFlow(flowId: string, version: number, definition: FlowDefinition): CompiledFlow {
+  const nodes = new Map<string, FlowNode>();
+  const types = new Map<string, NodeType>();
+  const outgoing = new Map<string, FlowEdge[]>();
+  const incoming = new Map<string, FlowEdge[]>();
+  let trigger: FlowNode | undefined;
+  for (const node of definition.nodes) {
+    const type = getNodeType(node.type);
+    if (!type) throw new NotFoundError(`node "${node.name}" has unknown type ${node.type}`);
+    nodes.set(node.id, node);
+    types.set(node.id, type);
+    outgoing.set(node.id, []);
+    incoming.set(node.id, []);
+    if (type.category === 'trigger') trigger = node;
+  }
+  for (const edge of definition.edges) {
+    outgoing.get(edge.source)?.push(edge);
+    incoming.get(edge.target)?.push(edge);
+  }
+  if (!trigger) throw new NotFoundError(`flow ${flowId} v${version} has no trigger node`);
+  const hasJoins = [...types.values()].some((t) => JOIN_TYPES.has(t.type));
+  const staticConfigs = new Map<string, unknown>();
+  for (const node of definition.nodes) {
+    const parsed = types.get(node.id)?.config.safeParse(node.config);
+    if (parsed?.success) staticConfigs.set(node.id, parsed.data);
+  }
+  return { flowId, version, definition, nodes, types, outgoing, incoming, trigger, hasJoins, staticConfigs };
+}
+
+/** Whether the node waits for all its incoming branches. */
+export function isJoin(flow: CompiledFlow, nodeId: string): boolean {
+  const type = flow.types.get(nodeId);
+  return type !== undefined && JOIN_TYPES.has(type.type);
+}
+
+/** Whether the node's error port has an edge. */
+export function hasErrorEdge(flow: CompiledFlow, nodeId: string): boolean {
+  return (flow.outgoing.get(nodeId) ?? []).some((e) => e.sourceHandle === 'error');
+}

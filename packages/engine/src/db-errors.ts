@@ -1,0 +1,41 @@
+// Recognises Postgres errors by SQLSTATE, through drizzle's wrapping (never by message text).
+
+function sqlState(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && typeof cur === 'object' && cur !== null; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Whether the error is a unique-constraint violation (SQLSTATE 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  return sqlState(err) === '23505';
+}
+
+/** Whether the error says the database cannot be reached or is going away. */
+export function isConnectionError(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state?.startsWith('08') || state === '57P01' || state === '57P03') return true;
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && typeof cur === 'object' && cur !== null; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (
+      typeof code === 'string' &&
+      [
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'ETIMEDOUT',
+        'CONNECT_TIMEOUT',
+        'CONNECTION_CLOSED',
+        'CONNECTION_ENDED',
+        'CONNECTION_DESTROYED',
+      ].includes(code)
+    )
+      return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,38 @@
+// What every engine operation is given: database, queue, caches, logger, metrics and settings.
+import type { Database } from '@tributary/db';
+import type { HttpClient } from '@tributary/nodes';
+import type { FlowCache } from './flow-cache.js';
+import type { Logger } from './logger.js';
+import type { EngineMetrics } from './metrics.js';
+import type { StepQueue } from './step-queue.js';
+
+export interface EngineSettings {
+  /** Time limit of a step attempt when the node sets none. */
+  stepTimeoutMs: number;
+  /** Extra time a running step's lease lasts past its time limit before it counts as stalled. */
+  leaseGraceMs: number;
+  /** Time limit of one expression. */
+  expressionTimeoutMs: number;
+  /** How long ingest waits for Redis before answering anyway (the sweeper enqueues later). */
+  enqueueTimeoutMs: number;
+  /** How long ingest waits for Postgres before answering 503. */
+  ingestTimeoutMs: number;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = {
+  stepTimeoutMs: 30_000,
+  leaseGraceMs: 15_000,
+  expressionTimeoutMs: 1_000,
+  enqueueTimeoutMs: 1_000,
+  ingestTimeoutMs: 2_000,
+};
+
+export interface EngineContext {
+  db: Database;
+  queue: StepQueue;
+  flows: FlowCache;
+  logger: Logger;
+  metrics: EngineMetrics;
+  http: HttpClient;
+  settings: EngineSettings;
+}

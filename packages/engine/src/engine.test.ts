@@ -1,0 +1,397 @@
+// The engine end to end on real Postgres and Redis: steps, retries, dead letters, redrive, joins, idempotency.
+import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { getDeadLetter, listDeadLetters, redrive } from './dead-letters.js';
+import { ingest } from './ingest.js';
+import { cancelRun, getRun, replayRun } from './runs.js';
+import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+
+let t: TestEngine;
+let peer: HttpPeer;
+
+beforeAll(async () => {
+  t = await startTestEngine(inject('templateDatabase'), { sweepMs: 500 });
+  peer = await startHttpPeer();
+});
+
+afterAll(async () => {
+  await peer?.close();
+  await t?.close();
+});
+
+let flowCounter = 0;
+function flow(nodes: unknown[], edges: unknown[]) {
+  flowCounter += 1;
+  return {
+    name: `Test flow ${flowCounter}`,
+    slug: `test-flow-${flowCounter}`,
+    nodes: [{ id: 'trigger', type: 'trigger.manual', name: 'Start', config: {} }, ...nodes],
+    edges,
+  };
+}
+
+async function fire(deployed: { flowId: string; version: number }, item: unknown, idempotencyKey?: string) {
+  return ingest(t.engine.ctx, {
+    source: 'test',
+    type: 'test',
+    idempotencyKey,
+    payload: item,
+    targets: [{ ...deployed, item }],
+  });
+}
+
+async function finished(runId: string, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const run = await getRun(t.engine.ctx.db, runId);
+      return ['succeeded', 'failed', 'canceled'].includes(run.status) ? run : undefined;
+    },
+    { timeoutMs, what: `run ${runId} to finish` },
+  );
+}
+
+function runId(result: { runs: Array<{ id: string }> }): string {
+  const id = result.runs[0]?.id;
+  if (!id) throw new Error('no run was started');
+  return id;
+}
+
+describe('a flow of set → if → http', () => {
+  test('succeeds and stores every step with its input and output', async () => {
+    peer.handle((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ received: JSON.parse(req.body.toString()) }));
+    });
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          {
+            id: 'set',
+            type: 'logic.set',
+            name: 'Tag',
+            config: { fields: { tier: '{{ $json.plan = "pro" ? "gold" : "basic" }}' } },
+          },
+          { id: 'if', type: 'logic.if', name: 'Is gold', config: { condition: '{{ $json.tier = "gold" }}' } },
+          {
+            id: 'http',
+            type: 'action.http',
+            name: 'Notify',
+            config: {
+              method: 'POST',
+              url: `${peer.url}/notify`,
+              body: { user: '{{ $json.user }}', tier: '{{ $steps.Tag.output.tier }}' },
+            },
+          },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'set' },
+          { id: 'e2', source: 'set', target: 'if' },
+          { id: 'e3', source: 'if', sourceHandle: 'true', target: 'http' },
+        ],
+      ),
+    );
+    const run = await finished(runId(await fire(deployed, { user: 'ada', plan: 'pro' })));
+    expect(run.status).toBe('succeeded');
+    const byNode = Object.fromEntries(run.steps.map((s) => [s.nodeId, s]));
+    expect(byNode.trigger?.output).toEqual({ main: [{ user: 'ada', plan: 'pro' }] });
+    expect(byNode.set?.input).toEqual({ user: 'ada', plan: 'pro' });
+    expect(byNode.set?.output).toEqual({ main: [{ user: 'ada', plan: 'pro', tier: 'gold' }] });
+    expect(byNode.if?.output).toEqual({ true: [{ user: 'ada', plan: 'pro', tier: 'gold' }], false: [] });
+    expect(byNode.http?.status).toBe('succeeded');
+    expect(byNode.http?.attempts).toHaveLength(1);
+    expect(byNode.http?.output).toMatchObject({
+      main: [{ status: 200, body: { received: { user: 'ada', tier: 'gold' } } }],
+    });
+    expect(peer.requests.at(-1)?.url).toBe('/notify');
+  });
+
+  test('an untaken branch is recorded as skipped and the run still succeeds', async () => {
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          { id: 'if', type: 'logic.if', name: 'Is pro', config: { condition: '{{ $json.plan = "pro" }}' } },
+          { id: 'http', type: 'action.http', name: 'Call', config: { url: `${peer.url}/never` } },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'if' },
+          { id: 'e2', source: 'if', sourceHandle: 'true', target: 'http' },
+        ],
+      ),
+    );
+    const before = peer.requests.length;
+    const run = await finished(runId(await fire(deployed, { plan: 'free' })));
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.find((s) => s.nodeId === 'http')?.status).toBe('skipped');
+    expect(peer.requests.length).toBe(before);
+  });
+});
+
+describe('retries', () => {
+  test('a peer failing twice then succeeding gives one step with three attempts and backoff between them', async () => {
+    let calls = 0;
+    const seen: number[] = [];
+    peer.handle((_req, res) => {
+      calls += 1;
+      seen.push(Date.now());
+      res.statusCode = calls <= 2 ? 503 : 200;
+      res.end(calls <= 2 ? 'busy' : 'ok');
+    });
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          {
+            id: 'http',
+            type: 'action.http',
+            name: 'Flaky',
+            config: { url: `${peer.url}/flaky` },
+            retry: { attempts: 3, backoff: 'fixed', delayMs: 300, jitter: false },
+          },
+        ],
+        [{ id: 'e1', source: 'trigger', target: 'http' }],
+      ),
+    );
+    const run = await finished(runId(await fire(deployed, {})));
+    expect(run.status).toBe('succeeded');
+    const step = run.steps.find((s) => s.nodeId === 'http');
+    expect(step?.attempts).toHaveLength(3);
+    expect(step?.attempts.map((a) => a.error?.code ?? null)).toEqual(['http_5xx', 'http_5xx', null]);
+    expect(calls).toBe(3);
+    expect((seen[1] ?? 0) - (seen[0] ?? 0)).toBeGreaterThanOrEqual(250);
+    expect((seen[2] ?? 0) - (seen[1] ?? 0)).toBeGreaterThanOrEqual(250);
+  });
+
+  test('a 4xx answer is not retried and dead-letters the step at once', async () => {
+    let calls = 0;
+    peer.handle((_req, res) => {
+      calls += 1;
+      res.statusCode = 404;
+      res.end('no such thing');
+    });
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          {
+            id: 'http',
+            type: 'action.http',
+            name: 'Missing',
+            config: { url: `${peer.url}/missing` },
+            retry: { attempts: 5, delayMs: 10 },
+          },
+        ],
+        [{ id: 'e1', source: 'trigger', target: 'http' }],
+      ),
+    );
+    const run = await finished(runId(await fire(deployed, {})));
+    expect(run.status).toBe('failed');
+    const step = run.steps.find((s) => s.nodeId === 'http');
+    expect(step?.status).toBe('dead');
+    expect(step?.attempts).toHaveLength(1);
+    expect(calls).toBe(1);
+  });
+});
+
+describe('dead letters', () => {
+  test('an always-failing step is dead-lettered; after the peer is fixed, redrive finishes the run', async () => {
+    let healthy = false;
+    peer.handle((_req, res) => {
+      res.statusCode = healthy ? 200 : 500;
+      res.end(healthy ? 'fine' : 'broken');
+    });
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          {
+            id: 'http',
+            type: 'action.http',
+            name: 'Broken',
+            config: { url: `${peer.url}/broken` },
+            retry: { attempts: 2, backoff: 'fixed', delayMs: 50, jitter: false },
+          },
+          { id: 'after', type: 'logic.set', name: 'After', config: { fields: { done: true } } },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'http' },
+          { id: 'e2', source: 'http', target: 'after' },
+        ],
+      ),
+    );
+    const id = runId(await fire(deployed, { order: 7 }));
+    const failed = await finished(id);
+    expect(failed.status).toBe('failed');
+    const letters = await listDeadLetters(t.engine.ctx.db, { flowId: deployed.flowId, limit: 10 });
+    expect(letters.items).toHaveLength(1);
+    const letter = await getDeadLetter(t.engine.ctx.db, letters.items[0]?.id ?? '');
+    expect(letter).toMatchObject({ runId: id, nodeId: 'http', status: 'pending', input: { order: 7 } });
+    expect(letter.attempts).toHaveLength(2);
+
+    healthy = true;
+    await redrive(t.engine.ctx, letter.id, {}, 'test');
+    const done = await finished(id);
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.find((s) => s.nodeId === 'after')?.output).toEqual({
+      main: [{ status: 200, headers: expect.any(Object), body: 'fine', done: true }],
+    });
+    expect((await getDeadLetter(t.engine.ctx.db, letter.id)).status).toBe('redriven');
+    await expect(redrive(t.engine.ctx, letter.id, {}, 'test')).rejects.toMatchObject({
+      code: 'dead_letter_closed',
+    });
+  });
+
+  test('redrive with an edited input runs the step on the new input', async () => {
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          {
+            id: 'stop',
+            type: 'logic.stop-and-error',
+            name: 'Guard',
+            config: { message: '{{ $json.ok ? "unused" : "not ok" }}' },
+          },
+        ],
+        [{ id: 'e1', source: 'trigger', target: 'stop' }],
+      ),
+    );
+    const id = runId(await fire(deployed, { ok: false }));
+    expect((await finished(id)).status).toBe('failed');
+    const [letter] = (await listDeadLetters(t.engine.ctx.db, { flowId: deployed.flowId, limit: 1 })).items;
+    expect(letter?.error).toMatchObject({ code: 'stopped', message: 'not ok' });
+    await redrive(t.engine.ctx, letter?.id ?? '', { input: { ok: true } }, 'test');
+    const after = await waitFor(async () => {
+      const run = await getRun(t.engine.ctx.db, id);
+      return run.steps.filter((s) => s.nodeId === 'stop').length === 2 && run.status === 'failed'
+        ? run
+        : undefined;
+    });
+    const retried = after.steps.filter((s) => s.nodeId === 'stop');
+    expect(retried[1]?.input).toEqual({ ok: true });
+    expect(retried[1]?.error).toMatchObject({ message: 'unused' });
+  });
+
+  test('a failing node with a connected error port continues down that branch instead', async () => {
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          {
+            id: 'stop',
+            type: 'logic.stop-and-error',
+            name: 'Fail',
+            config: { message: 'boom', code: 'custom' },
+          },
+          {
+            id: 'handle',
+            type: 'logic.set',
+            name: 'Handle',
+            config: { fields: { handled: '{{ $json.error.code }}' }, keepOnlySet: true },
+          },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'stop' },
+          { id: 'e2', source: 'stop', sourceHandle: 'error', target: 'handle' },
+        ],
+      ),
+    );
+    const run = await finished(runId(await fire(deployed, {})));
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.find((s) => s.nodeId === 'stop')?.status).toBe('failed');
+    expect(run.steps.find((s) => s.nodeId === 'handle')?.output).toEqual({ main: [{ handled: 'custom' }] });
+    expect(
+      (await listDeadLetters(t.engine.ctx.db, { flowId: deployed.flowId, limit: 5 })).items,
+    ).toHaveLength(0);
+  });
+});
+
+describe('joins', () => {
+  const joinFlow = () =>
+    flow(
+      [
+        { id: 'if', type: 'logic.if', name: 'Is pro', config: { condition: '{{ $json.plan = "pro" }}' } },
+        { id: 'pro', type: 'logic.set', name: 'Pro', config: { fields: { branch: 'pro' } } },
+        { id: 'free', type: 'logic.set', name: 'Free', config: { fields: { branch: 'free' } } },
+        { id: 'slow', type: 'logic.delay', name: 'Wait', config: { ms: 300 } },
+        { id: 'merge', type: 'logic.merge', name: 'Join', config: {} },
+        { id: 'end', type: 'logic.set', name: 'End', config: { fields: { joined: true } } },
+      ],
+      [
+        { id: 'e1', source: 'trigger', target: 'if' },
+        { id: 'e2', source: 'if', sourceHandle: 'true', target: 'pro' },
+        { id: 'e3', source: 'if', sourceHandle: 'false', target: 'free' },
+        { id: 'e4', source: 'trigger', target: 'slow' },
+        { id: 'e5', source: 'pro', target: 'merge' },
+        { id: 'e6', source: 'free', target: 'merge' },
+        { id: 'e7', source: 'slow', target: 'merge' },
+        { id: 'e8', source: 'merge', target: 'end' },
+      ],
+    );
+
+  test('a join after an if waits for the slow branch, counts the untaken branch as skipped, and runs once', async () => {
+    const deployed = await deployFlow(t.engine, joinFlow());
+    const run = await finished(runId(await fire(deployed, { plan: 'pro', id: 1 })));
+    expect(run.status).toBe('succeeded');
+    const status = (nodeId: string) => run.steps.filter((s) => s.nodeId === nodeId).map((s) => s.status);
+    expect(status('free')).toEqual(['skipped']);
+    expect(status('merge')).toEqual(['succeeded']);
+    expect(status('end')).toEqual(['succeeded']);
+    const merge = run.steps.find((s) => s.nodeId === 'merge');
+    const slow = run.steps.find((s) => s.nodeId === 'slow');
+    expect(new Date(merge?.startedAt ?? 0).getTime()).toBeGreaterThanOrEqual(
+      new Date(slow?.finishedAt ?? 0).getTime(),
+    );
+    expect(merge?.output).toEqual({ main: [{ plan: 'pro', id: 1, branch: 'pro' }] });
+  });
+});
+
+describe('idempotency, cancel and replay', () => {
+  test('a repeated idempotency key answers with the first event and starts no second run', async () => {
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [{ id: 'set', type: 'logic.set', name: 'S', config: { fields: { a: 1 } } }],
+        [{ id: 'e1', source: 'trigger', target: 'set' }],
+      ),
+    );
+    const first = await fire(deployed, { n: 1 }, 'key-1');
+    const again = await fire(deployed, { n: 2 }, 'key-1');
+    expect(again).toEqual({ eventId: first.eventId, duplicate: true, runs: first.runs });
+    const concurrent = await Promise.all([1, 2, 3, 4, 5].map((n) => fire(deployed, { n }, 'key-2')));
+    expect(new Set(concurrent.map((r) => r.eventId)).size).toBe(1);
+    expect(concurrent.filter((r) => !r.duplicate)).toHaveLength(1);
+  });
+
+  test('canceling a waiting run cancels its open steps', async () => {
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [{ id: 'wait', type: 'logic.delay', name: 'Long wait', config: { ms: 60_000 } }],
+        [{ id: 'e1', source: 'trigger', target: 'wait' }],
+      ),
+    );
+    const id = runId(await fire(deployed, {}));
+    await waitFor(async () => (await getRun(t.engine.ctx.db, id)).status === 'waiting');
+    const canceled = await cancelRun(t.engine.ctx, id, 'test');
+    expect(canceled.status).toBe('canceled');
+    expect(canceled.steps.find((s) => s.nodeId === 'wait')?.status).toBe('canceled');
+    await expect(cancelRun(t.engine.ctx, id, 'test')).rejects.toMatchObject({ code: 'run_finished' });
+  });
+
+  test('replay starts a new run from the same event', async () => {
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [{ id: 'set', type: 'logic.set', name: 'S', config: { fields: { seen: '{{ $json.v }}' } } }],
+        [{ id: 'e1', source: 'trigger', target: 'set' }],
+      ),
+    );
+    const original = await finished(runId(await fire(deployed, { v: 42 })));
+    const replay = await replayRun(t.engine.ctx, original.id, {}, 'test');
+    const run = await finished(replay.id);
+    expect(run).toMatchObject({ status: 'succeeded', replayOf: original.id, eventId: original.eventId });
+    expect(run.steps.find((s) => s.nodeId === 'set')?.output).toEqual({ main: [{ v: 42, seen: 42 }] });
+  });
+});

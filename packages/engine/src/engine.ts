@@ -1,0 +1,103 @@
+// The engine: wires database, Redis, queue, worker, sweeper and metrics into one object with a lifecycle.
+import type { DbHandle } from '@tributary/db';
+import type { AllowList } from '@tributary/nodes';
+import { createGuardedHttpClient } from '@tributary/nodes';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { EngineContext, EngineSettings } from './engine-context.js';
+import { DEFAULT_SETTINGS } from './engine-context.js';
+import { FlowCache } from './flow-cache.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import type { StepJobData } from './step-queue.js';
+import { StepQueue } from './step-queue.js';
+import type { StepWorkerOptions } from './step-worker.js';
+import { DEFAULT_WORKER_OPTIONS, startStepWorker } from './step-worker.js';
+import type { SweepOptions } from './sweeper.js';
+import { DEFAULT_SWEEP_OPTIONS, startSweeper } from './sweeper.js';
+
+export interface EngineOptions {
+  db: DbHandle;
+  redisUrl: string;
+  queuePrefix: string;
+  logger: Logger;
+  httpAllow?: AllowList | undefined;
+  settings?: Partial<EngineSettings>;
+  /** Collect Node's default process metrics too (off in tests that run many engines). */
+  defaultMetrics?: boolean;
+}
+
+/** A running engine; close() releases everything it opened (not the database handle). */
+export interface Engine {
+  ctx: EngineContext;
+  redis: Redis;
+  startWorker(options?: Partial<StepWorkerOptions>): Worker<StepJobData>;
+  startSweeper(intervalMs: number, options?: Partial<SweepOptions>): void;
+  /** Whether Redis answers PING within a second. */
+  redisReady(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Redis connection options BullMQ requires (blocking commands must not time out). */
+export function redisConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+}
+
+/** Creates an engine over an open database handle. */
+export function createEngine(options: EngineOptions): Engine {
+  const redis = redisConnection(options.redisUrl);
+  redis.on('error', (err) => options.logger.warn({ err: err.message }, 'redis connection error'));
+  const queue = new StepQueue(redis, options.queuePrefix);
+  const metrics = createMetrics(() => queue.depth(), { defaultMetrics: options.defaultMetrics ?? true });
+  const http = createGuardedHttpClient({ allow: options.httpAllow });
+  const ctx: EngineContext = {
+    db: options.db.db,
+    queue,
+    flows: new FlowCache(),
+    logger: options.logger,
+    metrics,
+    http,
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+  };
+  const workers: Array<{ worker: Worker<StepJobData>; connection: Redis }> = [];
+  const stoppers: Array<() => Promise<void>> = [];
+  return {
+    ctx,
+    redis,
+    startWorker(workerOptions) {
+      // a worker blocks on its connection, so it gets one of its own
+      const connection = redisConnection(options.redisUrl);
+      connection.on('error', () => {
+        // reported once through the main connection's handler; reconnects on its own
+      });
+      const worker = startStepWorker(ctx, connection, { ...DEFAULT_WORKER_OPTIONS, ...workerOptions });
+      workers.push({ worker, connection });
+      return worker;
+    },
+    startSweeper(intervalMs, sweepOptions) {
+      stoppers.push(startSweeper(ctx, intervalMs, { ...DEFAULT_SWEEP_OPTIONS, ...sweepOptions }));
+    },
+    async redisReady() {
+      try {
+        const pong = await Promise.race([
+          redis.ping(),
+          new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 1000)),
+        ]);
+        return pong === 'PONG';
+      } catch {
+        // a failed PING is exactly "not ready"
+        return false;
+      }
+    },
+    async close() {
+      for (const stop of stoppers) await stop();
+      for (const { worker, connection } of workers) {
+        await worker.close();
+        connection.disconnect();
+      }
+      await queue.close();
+      redis.disconnect();
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Compiled flow versions, cached: versions are immutable, so an entry never goes stale.
+import type { Queryable } from '@tributary/db';
+import type { CompiledFlow } from './compiled-flow.js';
+import { compileFlow } from './compiled-flow.js';
+import { loadDefinition } from './flows.js';
+
+/** A bounded cache of compiled flow versions. */
+export class FlowCache {
+  private readonly entries = new Map<string, CompiledFlow>();
+  private readonly maxEntries: number;
+
+  constructor(maxEntries = 500) {
+    this.maxEntries = maxEntries;
+  }
+
+  /** The compiled version, loading and compiling it on first use. */
+  async get(db: Queryable, flowId: string, version: number): Promise<CompiledFlow> {
+    const key = `${flowId}:${version}`;
+    const hit = this.entries.get(key);
+    if (hit) {
+      // re-insert to mark it most recently used
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const compiled = compileFlow(flowId, version, await loadDefinition(db, flowId, version));
+    this.entries.set(key, compiled);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return compiled;
+  }
+}

@@ -1,0 +1,297 @@
+// Flows: the draft, numbered immutable versions, publish/rollback/deactivate and the trigger routing index.
+import type { Database, Queryable } from '@tributary/db';
+import { newId, schema } from '@tributary/db';
+import type { FlowDefinition } from '@tributary/flow';
+import { ConflictError, NotFoundError, ValidationError, validateFlow } from '@tributary/flow';
+import { catalogue } from '@tributary/nodes';
+import { and, asc, desc, eq, isNull } from 'drizzle-orm';
+import { audit } from './audit.js';
+import { isUniqueViolation } from './db-errors.js';
+import { maskSecrets, restoreSecrets } from './secrets.js';
+
+export type FlowRow = typeof schema.flows.$inferSelect;
+
+/** A flow as the API shows it: secrets masked. */
+export interface FlowView {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  status: FlowRow['status'];
+  activeVersion: number | null;
+  latestVersion: number;
+  draft: FlowDefinition;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function view(row: FlowRow): FlowView {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    status: row.status,
+    activeVersion: row.activeVersion,
+    latestVersion: row.latestVersion,
+    // the draft column only ever holds definitions that passed validateFlow
+    draft: maskSecrets(row.draft as FlowDefinition),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function validated(input: unknown): FlowDefinition {
+  const result = validateFlow(input, catalogue);
+  if (!result.ok) throw new ValidationError('the flow definition is not valid', result.problems);
+  return result.flow;
+}
+
+async function loadRow(db: Queryable, id: string, lock = false): Promise<FlowRow> {
+  const query = db
+    .select()
+    .from(schema.flows)
+    .where(and(eq(schema.flows.id, id), isNull(schema.flows.deletedAt)));
+  const rows = lock ? await query.for('update') : await query;
+  const row = rows[0];
+  if (!row) throw new NotFoundError(`flow ${id} does not exist`);
+  return row;
+}
+
+function slugTaken(slug: string, cause: unknown): ConflictError {
+  return new ConflictError(`a flow with slug "${slug}" already exists`, { code: 'slug_taken', cause });
+}
+
+/** Creates a flow from a definition (its draft). */
+export async function createFlow(db: Database, input: unknown, actor: string): Promise<FlowView> {
+  const def = validated(input);
+  const id = newId();
+  try {
+    const row = await db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(schema.flows)
+        .values({ id, slug: def.slug, name: def.name, description: def.description, draft: def })
+        .returning();
+      await audit(tx, actor, 'flow.create', 'flow', id, { slug: def.slug });
+      return created;
+    });
+    if (!row) throw new NotFoundError(`flow ${id} was not created`);
+    return view(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw slugTaken(def.slug, err);
+    throw err;
+  }
+}
+
+/** Lists flows that are not deleted, newest first. */
+export async function listFlows(db: Queryable): Promise<FlowView[]> {
+  const rows = await db
+    .select()
+    .from(schema.flows)
+    .where(isNull(schema.flows.deletedAt))
+    .orderBy(desc(schema.flows.id));
+  return rows.map(view);
+}
+
+/** One flow by id. */
+export async function getFlow(db: Queryable, id: string): Promise<FlowView> {
+  return view(await loadRow(db, id));
+}
+
+/** Replaces a flow's draft; masked secrets keep their stored values. */
+export async function updateDraft(
+  db: Database,
+  id: string,
+  input: unknown,
+  actor: string,
+): Promise<FlowView> {
+  try {
+    return await db.transaction(async (tx) => {
+      const current = await loadRow(tx, id, true);
+      // the draft column only ever holds definitions that passed validateFlow
+      const def = validated(restoreSecrets(input, current.draft as FlowDefinition));
+      const [row] = await tx
+        .update(schema.flows)
+        .set({
+          draft: def,
+          slug: def.slug,
+          name: def.name,
+          description: def.description,
+          updatedAt: new Date(),
+        })
+        .where(eq(schema.flows.id, id))
+        .returning();
+      await audit(tx, actor, 'flow.update', 'flow', id);
+      if (!row) throw new NotFoundError(`flow ${id} does not exist`);
+      return view(row);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw slugTaken(String((input as { slug?: unknown })?.slug), err);
+    throw err;
+  }
+}
+
+/** Soft-deletes a flow and removes its triggers; its runs and events stay in history. */
+export async function deleteFlow(db: Database, id: string, actor: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await loadRow(tx, id, true);
+    await tx.delete(schema.triggers).where(eq(schema.triggers.flowId, id));
+    await tx
+      .update(schema.flows)
+      .set({ deletedAt: new Date(), status: 'inactive', activeVersion: null, updatedAt: new Date() })
+      .where(eq(schema.flows.id, id));
+    await audit(tx, actor, 'flow.delete', 'flow', id);
+  });
+}
+
+/** Normalises a webhook path for routing: no leading or trailing slashes. */
+export function normaliseHookPath(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+async function routeTriggers(
+  tx: Queryable,
+  flowId: string,
+  version: number,
+  def: FlowDefinition,
+): Promise<void> {
+  await tx.delete(schema.triggers).where(eq(schema.triggers.flowId, flowId));
+  const rows = def.nodes
+    .filter((n) => n.type === 'trigger.webhook' && !n.disabled)
+    .map((n) => {
+      // a published definition passed validation, so the webhook config has its path and method
+      const config = n.config as { path: string; method?: string };
+      return {
+        id: newId(),
+        flowId,
+        version,
+        nodeId: n.id,
+        kind: 'webhook',
+        key: normaliseHookPath(config.path),
+        method: config.method ?? 'POST',
+      };
+    });
+  if (rows.length === 0) return;
+  try {
+    await tx.insert(schema.triggers).values(rows);
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new ConflictError(`webhook path "${rows[0]?.key}" is already used by another published flow`, {
+        code: 'webhook_path_taken',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/** Publishes the draft as the next version and routes its triggers to it. */
+export async function publishFlow(db: Database, id: string, actor: string): Promise<{ version: number }> {
+  return db.transaction(async (tx) => {
+    const row = await loadRow(tx, id, true);
+    const def = validated(row.draft);
+    const version = row.latestVersion + 1;
+    await tx
+      .insert(schema.flowVersions)
+      .values({ id: newId(), flowId: id, version, definition: def, createdBy: actor });
+    await routeTriggers(tx, id, version, def);
+    await tx
+      .update(schema.flows)
+      .set({ status: 'published', activeVersion: version, latestVersion: version, updatedAt: new Date() })
+      .where(eq(schema.flows.id, id));
+    await audit(tx, actor, 'flow.publish', 'flow', id, { version });
+    return { version };
+  });
+}
+
+/** A flow's published versions, newest first (definitions masked). */
+export async function listVersions(db: Queryable, id: string) {
+  await loadRow(db, id);
+  const rows = await db
+    .select()
+    .from(schema.flowVersions)
+    .where(eq(schema.flowVersions.flowId, id))
+    .orderBy(desc(schema.flowVersions.version));
+  return rows.map((r) => ({
+    version: r.version,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    // versions only ever hold definitions that passed validateFlow
+    definition: maskSecrets(r.definition as FlowDefinition),
+  }));
+}
+
+/** Makes an earlier published version the live one again (rollback). */
+export async function activateVersion(
+  db: Database,
+  id: string,
+  version: number,
+  actor: string,
+): Promise<{ version: number }> {
+  return db.transaction(async (tx) => {
+    await loadRow(tx, id, true);
+    const def = await loadDefinition(tx, id, version);
+    await routeTriggers(tx, id, version, def);
+    await tx
+      .update(schema.flows)
+      .set({ status: 'published', activeVersion: version, updatedAt: new Date() })
+      .where(eq(schema.flows.id, id));
+    await audit(tx, actor, 'flow.activate_version', 'flow', id, { version });
+    return { version };
+  });
+}
+
+/** Stops a flow from starting new runs; runs under way go on. */
+export async function deactivateFlow(db: Database, id: string, actor: string): Promise<FlowView> {
+  return db.transaction(async (tx) => {
+    await loadRow(tx, id, true);
+    await tx.delete(schema.triggers).where(eq(schema.triggers.flowId, id));
+    const [row] = await tx
+      .update(schema.flows)
+      .set({ status: 'inactive', activeVersion: null, updatedAt: new Date() })
+      .where(eq(schema.flows.id, id))
+      .returning();
+    await audit(tx, actor, 'flow.deactivate', 'flow', id);
+    if (!row) throw new NotFoundError(`flow ${id} does not exist`);
+    return view(row);
+  });
+}
+
+/** The definition of one published version (with secrets, for the engine only). */
+export async function loadDefinition(
+  db: Queryable,
+  flowId: string,
+  version: number,
+): Promise<FlowDefinition> {
+  const rows = await db
+    .select({ definition: schema.flowVersions.definition })
+    .from(schema.flowVersions)
+    .where(and(eq(schema.flowVersions.flowId, flowId), eq(schema.flowVersions.version, version)))
+    .orderBy(asc(schema.flowVersions.version));
+  const row = rows[0];
+  if (!row) throw new NotFoundError(`flow ${flowId} has no version ${version}`);
+  // versions only ever hold definitions that passed validateFlow
+  return row.definition as FlowDefinition;
+}
+
+/** Where a webhook path routes: the live flow version and its trigger node. */
+export interface WebhookRoute {
+  flowId: string;
+  version: number;
+  nodeId: string;
+  method: string;
+}
+
+/** Finds the published flow that listens on a webhook path. */
+export async function findWebhookRoute(db: Queryable, path: string): Promise<WebhookRoute | undefined> {
+  const [row] = await db
+    .select({
+      flowId: schema.triggers.flowId,
+      version: schema.triggers.version,
+      nodeId: schema.triggers.nodeId,
+      method: schema.triggers.method,
+    })
+    .from(schema.triggers)
+    .where(and(eq(schema.triggers.kind, 'webhook'), eq(schema.triggers.key, normaliseHookPath(path))));
+  return row ? { ...row, method: row.method ?? 'POST' } : undefined;
+}

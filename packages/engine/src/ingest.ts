@@ -1,0 +1,117 @@
+// Ingest: one transaction writes the event, a run per target flow and the first steps; then jobs are added.
+import { newId, schema } from '@tributary/db';
+import { UnavailableError } from '@tributary/flow';
+import { and, eq } from 'drizzle-orm';
+import type { CompiledFlow } from './compiled-flow.js';
+import { isConnectionError } from './db-errors.js';
+import type { EngineContext } from './engine-context.js';
+import { startRun } from './run-start.js';
+import type { StepRef } from './step-queue.js';
+import { TimeoutError, withTimeout } from './timeouts.js';
+
+/** A published flow version the event starts, with the trigger item it gets. */
+export interface IngestTarget {
+  flowId: string;
+  version: number;
+  item: unknown;
+}
+
+export interface IngestInput {
+  source: string;
+  type: string;
+  idempotencyKey?: string | undefined;
+  payload: unknown;
+  targets: readonly IngestTarget[];
+}
+
+export interface IngestResult {
+  eventId: string;
+  duplicate: boolean;
+  runs: Array<{ id: string; flowId: string }>;
+}
+
+/**
+ * Accepts an event durably. A repeated idempotency key answers with the first event and its runs.
+ * Postgres unreachable → UnavailableError (503) within the ingest time limit; Redis unreachable → still
+ * accepted, and the sweeper enqueues the steps later.
+ */
+export async function ingest(ctx: EngineContext, input: IngestInput): Promise<IngestResult> {
+  const result = await withDatabase(ctx, () => commit(ctx, input), 'writing the event');
+  if (!result.duplicate) {
+    ctx.metrics.eventsIngested.inc({ source: input.source.split(':')[0] ?? input.source });
+    ctx.metrics.runsStarted.inc(result.runs.length);
+  }
+  await enqueueSafely(ctx, result.toEnqueue);
+  return { eventId: result.eventId, duplicate: result.duplicate, runs: result.runs };
+}
+
+/**
+ * Runs database work on the request path with the ingest time limit: an unreachable or hanging Postgres
+ * becomes UnavailableError (503 with Retry-After) instead of a hang.
+ */
+export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await withTimeout(work(), ctx.settings.ingestTimeoutMs, what);
+  } catch (err) {
+    if (err instanceof TimeoutError || isConnectionError(err)) {
+      throw new UnavailableError('the database is unavailable; nothing was accepted, try again', {
+        cause: err,
+        retryAfterSeconds: 5,
+      });
+    }
+    throw err;
+  }
+}
+
+/** Adds jobs, but never lets Redis trouble fail a caller whose work is already committed. */
+export async function enqueueSafely(ctx: EngineContext, refs: StepRef[]): Promise<void> {
+  if (refs.length === 0) return;
+  try {
+    await withTimeout(ctx.queue.add(refs), ctx.settings.enqueueTimeoutMs, 'adding step jobs');
+  } catch (err) {
+    ctx.logger.warn({ err, steps: refs.length }, 'could not enqueue steps now; the sweeper will');
+  }
+}
+
+async function commit(ctx: EngineContext, input: IngestInput) {
+  const flows: CompiledFlow[] = [];
+  for (const t of input.targets) flows.push(await ctx.flows.get(ctx.db, t.flowId, t.version));
+  return ctx.db.transaction(async (tx) => {
+    const eventId = newId();
+    const inserted = await tx
+      .insert(schema.events)
+      .values({
+        id: eventId,
+        source: input.source,
+        type: input.type,
+        idempotencyKey: input.idempotencyKey ?? null,
+        payload: input.payload,
+      })
+      .onConflictDoNothing({ target: [schema.events.source, schema.events.idempotencyKey] })
+      .returning({ id: schema.events.id });
+    if (inserted.length === 0 && input.idempotencyKey !== undefined) {
+      const [first] = await tx
+        .select({ id: schema.events.id })
+        .from(schema.events)
+        .where(
+          and(eq(schema.events.source, input.source), eq(schema.events.idempotencyKey, input.idempotencyKey)),
+        );
+      if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
+      const runs = await tx
+        .select({ id: schema.runs.id, flowId: schema.runs.flowId })
+        .from(schema.runs)
+        .where(eq(schema.runs.eventId, first.id));
+      return { eventId: first.id, duplicate: true, runs, toEnqueue: [] };
+    }
+    const runs: Array<{ id: string; flowId: string }> = [];
+    const toEnqueue: StepRef[] = [];
+    for (const [i, t] of input.targets.entries()) {
+      const flow = flows[i];
+      if (!flow) continue;
+      const started = await startRun(tx, { flow, eventId, item: t.item });
+      runs.push({ id: started.id, flowId: started.flowId });
+      toEnqueue.push(...started.toEnqueue);
+    }
+    return { eventId, duplicate: false, runs, toEnqueue };
+  });
+}

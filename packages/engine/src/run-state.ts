@@ -1,0 +1,115 @@
+// Writing a plan into a run (new steps, joins, edge state) and settling the run when nothing is left to do.
+import type { Transaction } from '@tributary/db';
+import { schema } from '@tributary/db';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { CompiledFlow } from './compiled-flow.js';
+import type { EngineContext } from './engine-context.js';
+import type { EdgeState, PendingJoin, Plan } from './planner.js';
+import type { StepRef } from './step-queue.js';
+
+export type RunRow = typeof schema.runs.$inferSelect;
+export type StepRow = typeof schema.steps.$inferSelect;
+
+/** Locks a run row for the rest of the transaction: completions within one run are serialised. */
+export async function lockRun(tx: Transaction, runId: string): Promise<RunRow | undefined> {
+  const rows = await tx.select().from(schema.runs).where(eq(schema.runs.id, runId)).for('update');
+  return rows[0];
+}
+
+/** The run's joins that still wait for branches, by node id. */
+export async function pendingJoins(tx: Transaction, runId: string): Promise<Map<string, PendingJoin>> {
+  const rows = await tx
+    .select({ id: schema.steps.id, nodeId: schema.steps.nodeId, state: schema.steps.state })
+    .from(schema.steps)
+    .where(and(eq(schema.steps.runId, runId), eq(schema.steps.status, 'pending')));
+  return new Map(
+    rows.map((r) => [
+      r.nodeId,
+      // pending steps are only ever written by applyPlan with an arrivals state
+      { stepId: r.id, arrivals: (r.state?.arrivals ?? {}) as PendingJoin['arrivals'] },
+    ]),
+  );
+}
+
+/** Inserts the plan's steps, updates joins and the run's edge state; returns the steps to enqueue. */
+export async function applyPlan(
+  tx: Transaction,
+  run: Pick<RunRow, 'id'>,
+  flow: CompiledFlow,
+  plan: Plan,
+  previousEdgeState: EdgeState | undefined,
+): Promise<StepRef[]> {
+  const now = new Date();
+  const toEnqueue: StepRef[] = [];
+  if (plan.steps.length > 0) {
+    await tx.insert(schema.steps).values(
+      plan.steps.map((s) => {
+        const node = flow.nodes.get(s.nodeId);
+        const done = s.status === 'succeeded' || s.status === 'skipped';
+        if (s.status === 'queued') toEnqueue.push({ id: s.id, runId: run.id });
+        return {
+          id: s.id,
+          runId: run.id,
+          nodeId: s.nodeId,
+          name: node?.name ?? s.nodeId,
+          type: node?.type ?? 'unknown',
+          status: s.status,
+          input: s.input,
+          output: s.output ?? null,
+          state: s.state ?? null,
+          startedAt: done ? now : null,
+          finishedAt: done ? now : null,
+        };
+      }),
+    );
+  }
+  for (const join of plan.joinUpdates) {
+    await tx
+      .update(schema.steps)
+      .set({
+        status: join.status,
+        input: join.input,
+        state: join.state,
+        finishedAt: join.status === 'skipped' ? now : null,
+      })
+      .where(eq(schema.steps.id, join.stepId));
+    if (join.status === 'queued') toEnqueue.push({ id: join.stepId, runId: run.id });
+  }
+  if (JSON.stringify(plan.edgeState) !== JSON.stringify(previousEdgeState ?? {})) {
+    await tx.update(schema.runs).set({ edgeState: plan.edgeState }).where(eq(schema.runs.id, run.id));
+  }
+  return toEnqueue;
+}
+
+/** Steps that keep a run open. */
+const OPEN_STATUSES = ['queued', 'running', 'waiting'] as const;
+
+/**
+ * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`.
+ * Returns the final status, or undefined while the run goes on.
+ */
+export async function settleRun(
+  tx: Transaction,
+  ctx: Pick<EngineContext, 'metrics'>,
+  runId: string,
+): Promise<'succeeded' | 'failed' | undefined> {
+  const [counts] = await tx
+    .select({
+      open: sql<number>`count(*) filter (where ${inArray(schema.steps.status, [...OPEN_STATUSES])})`.mapWith(
+        Number,
+      ),
+      dead: sql<number>`count(*) filter (where ${schema.steps.status} = 'dead')`.mapWith(Number),
+    })
+    .from(schema.steps)
+    .where(eq(schema.steps.runId, runId));
+  if (!counts || counts.open > 0) return undefined;
+  const status = counts.dead > 0 ? 'failed' : 'succeeded';
+  const updated = await tx
+    .update(schema.runs)
+    .set({ status, finishedAt: new Date() })
+    .where(and(eq(schema.runs.id, runId), inArray(schema.runs.status, ['queued', 'running', 'waiting'])))
+    .returning({ id: schema.runs.id });
+  if (updated.length === 0) return undefined;
+  ctx.metrics.runsFinished.inc({ status });
+  return status;
+}

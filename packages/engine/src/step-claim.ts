@@ -1,0 +1,90 @@
+// Claiming a step for one delivery of its job: queued/waiting and due → running under a fresh lease.
+import type { Database } from '@tributary/db';
+import { schema } from '@tributary/db';
+import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { StepRow } from './run-state.js';
+
+/** What a delivery found. */
+export type Claim =
+  | { kind: 'claimed'; step: StepRow }
+  /** Not due yet, or another delivery holds a live lease: look again at `at`. */
+  | { kind: 'later'; at: number }
+  /** The step was running under a lease that has expired: its worker is gone. Taken over. */
+  | { kind: 'stalled'; step: StepRow }
+  /** Finished, canceled or unknown: nothing to do. */
+  | { kind: 'gone' };
+
+/** Grace for clocks: a job may fire a little before the due time Postgres holds. */
+const DUE_SLACK_MS = 50;
+
+const newAttempt = sql`jsonb_build_array(jsonb_build_object(
+  'n', jsonb_array_length(${schema.steps.attempts}) + 1,
+  'startedAt', to_jsonb(now()),
+  'finishedAt', null,
+  'error', null))`;
+
+/** Tries to claim the step; the lease lasts `leaseMs`. */
+export async function claimStep(
+  db: Database,
+  stepId: string,
+  token: string,
+  leaseMs: number,
+): Promise<Claim> {
+  const [claimed] = await db
+    .update(schema.steps)
+    .set({
+      status: 'running',
+      leaseToken: token,
+      leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+      startedAt: sql`coalesce(${schema.steps.startedAt}, now())`,
+      attempts: sql`${schema.steps.attempts} || ${newAttempt}`,
+    })
+    .where(
+      and(
+        eq(schema.steps.id, stepId),
+        inArray(schema.steps.status, ['queued', 'waiting']),
+        or(
+          isNull(schema.steps.dueAt),
+          lte(schema.steps.dueAt, sql`now() + ${DUE_SLACK_MS} * interval '1 millisecond'`),
+        ),
+      ),
+    )
+    .returning();
+  if (claimed) return { kind: 'claimed', step: claimed };
+
+  const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));
+  if (!step) return { kind: 'gone' };
+  const now = Date.now();
+  if ((step.status === 'queued' || step.status === 'waiting') && step.dueAt) {
+    return { kind: 'later', at: Math.max(step.dueAt.getTime(), now + DUE_SLACK_MS) };
+  }
+  if (step.status === 'running' && step.leaseUntil && step.leaseToken) {
+    if (step.leaseUntil.getTime() > now) return { kind: 'later', at: step.leaseUntil.getTime() + 100 };
+    const [taken] = await db
+      .update(schema.steps)
+      .set({ leaseToken: token, leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+      .where(
+        and(
+          eq(schema.steps.id, stepId),
+          eq(schema.steps.status, 'running'),
+          eq(schema.steps.leaseToken, step.leaseToken),
+        ),
+      )
+      .returning();
+    return taken ? { kind: 'stalled', step: taken } : { kind: 'later', at: now + 100 };
+  }
+  return { kind: 'gone' };
+}
+
+/** Extends a claimed step's lease (for nodes whose time limit is longer than the default lease). */
+export async function extendLease(
+  db: Database,
+  stepId: string,
+  token: string,
+  leaseMs: number,
+): Promise<void> {
+  await db
+    .update(schema.steps)
+    .set({ leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+    .where(and(eq(schema.steps.id, stepId), eq(schema.steps.leaseToken, token)));
+}

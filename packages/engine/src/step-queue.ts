@@ -1,0 +1,70 @@
+// The BullMQ side of the engine: one job per step (jobId = step id), carrying ids only.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** Name of the BullMQ queue that carries steps. */
+export const STEP_QUEUE_NAME = 'steps';
+
+/** What a step job carries: ids only, state lives in Postgres. */
+export interface StepJobData {
+  stepId: string;
+  runId: string;
+}
+
+/** A step to enqueue, optionally not before `dueAt`. */
+export interface StepRef {
+  id: string;
+  runId: string;
+  dueAt?: Date | null;
+}
+
+/** Adds and inspects step jobs. */
+export class StepQueue {
+  readonly queue: Queue<StepJobData>;
+  readonly prefix: string;
+  private readonly redis: Redis;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.queue = new Queue<StepJobData>(STEP_QUEUE_NAME, {
+      connection: redis,
+      prefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+    });
+    // errors surface on the calls that fail; without a listener an 'error' event would crash the process
+    this.queue.on('error', () => {});
+  }
+
+  /** Adds one job per step; adding a step twice is harmless because the job id is the step id. */
+  async add(steps: readonly StepRef[]): Promise<void> {
+    if (steps.length === 0) return;
+    const now = Date.now();
+    await this.queue.addBulk(
+      steps.map((s) => ({
+        name: 'step',
+        data: { stepId: s.id, runId: s.runId },
+        opts: { jobId: s.id, delay: s.dueAt ? Math.max(0, s.dueAt.getTime() - now) : 0 },
+      })),
+    );
+  }
+
+  /** Which of these step ids have no job in Redis (pipelined EXISTS on the job hashes). */
+  async missing(stepIds: readonly string[]): Promise<string[]> {
+    if (stepIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of stepIds) pipeline.exists(`${this.prefix}:${STEP_QUEUE_NAME}:${id}`);
+    const results = (await pipeline.exec()) ?? [];
+    return stepIds.filter((_, i) => results[i]?.[1] === 0);
+  }
+
+  /** Jobs waiting, delayed and active: the queue depth for metrics. */
+  async depth(): Promise<Record<'waiting' | 'delayed' | 'active', number>> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active');
+    return { waiting: counts.waiting ?? 0, delayed: counts.delayed ?? 0, active: counts.active ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,85 @@
+// The recovery sweeper: finds steps that Postgres says are open but that have no job in Redis (Redis
+// restarted empty, a crash between commit and enqueue, an expired lease) and enqueues them again.
+import { schema } from '@tributary/db';
+import { and, asc, gt, inArray, lt, or, sql } from 'drizzle-orm';
+import type { EngineContext } from './engine-context.js';
+import type { StepRef } from './step-queue.js';
+
+export interface SweepOptions {
+  /** Only steps older than this are looked at, so fresh ones are left to their own enqueue. */
+  minAgeMs: number;
+  /** Rows examined per batch. */
+  batchSize: number;
+  /** Batches at most per sweep (bounds one sweep's work). */
+  maxBatches: number;
+}
+
+export const DEFAULT_SWEEP_OPTIONS: SweepOptions = { minAgeMs: 5_000, batchSize: 500, maxBatches: 20 };
+
+/** One pass over open steps; returns how many jobs it re-created. */
+export async function sweep(
+  ctx: EngineContext,
+  options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
+): Promise<number> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  let recreated = 0;
+  const cutoff = sql`now() - ${options.minAgeMs} * interval '1 millisecond'`;
+  for (let batch = 0; batch < options.maxBatches; batch++) {
+    const rows = await ctx.db
+      .select({
+        id: schema.steps.id,
+        runId: schema.steps.runId,
+        status: schema.steps.status,
+        dueAt: schema.steps.dueAt,
+      })
+      .from(schema.steps)
+      .where(
+        and(
+          gt(schema.steps.id, after),
+          or(
+            and(inArray(schema.steps.status, ['queued', 'waiting']), lt(schema.steps.createdAt, cutoff)),
+            and(inArray(schema.steps.status, ['running']), lt(schema.steps.leaseUntil, cutoff)),
+          ),
+        ),
+      )
+      .orderBy(asc(schema.steps.id))
+      .limit(options.batchSize);
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1]?.id ?? after;
+    const missing = new Set(await ctx.queue.missing(rows.map((r) => r.id)));
+    const refs: StepRef[] = rows
+      .filter((r) => missing.has(r.id))
+      .map((r) => ({ id: r.id, runId: r.runId, dueAt: r.status === 'running' ? null : r.dueAt }));
+    if (refs.length > 0) {
+      await ctx.queue.add(refs);
+      recreated += refs.length;
+    }
+    if (rows.length < options.batchSize) break;
+  }
+  if (recreated > 0) ctx.logger.warn({ recreated }, 'sweeper re-enqueued steps that had no job');
+  return recreated;
+}
+
+/** Runs the sweeper every `intervalMs` until the returned stop function is called. */
+export function startSweeper(
+  ctx: EngineContext,
+  intervalMs: number,
+  options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
+): () => Promise<void> {
+  let stopped = false;
+  let current: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    current = sweep(ctx, options)
+      .catch((err) => ctx.logger.warn({ err }, 'sweep failed; trying again next interval'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  let timer = setTimeout(tick, intervalMs);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await current;
+  };
+}

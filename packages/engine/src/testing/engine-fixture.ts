@@ -1,0 +1,121 @@
+// Test fixture: an engine on its own cloned database and queue prefix, with worker and sweeper if asked.
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
+import { parseAllowList } from '@tributary/nodes';
+import type { Engine } from '../engine.js';
+import { createEngine } from '../engine.js';
+import type { EngineSettings } from '../engine-context.js';
+import { createFlow, publishFlow } from '../flows.js';
+import { createLogger } from '../logger.js';
+
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestEngineOptions {
+  worker?: boolean;
+  /** Sweep interval in ms; no sweeper when absent. */
+  sweepMs?: number;
+  settings?: Partial<EngineSettings>;
+  /** Extra allow-list entries for outbound HTTP (127.0.0.1 is always allowed in tests). */
+  httpAllow?: string;
+  concurrency?: number;
+  stalledIntervalMs?: number;
+  lockDurationMs?: number;
+  /** Another Redis (e.g. a database index of its own for tests that FLUSHDB). */
+  redisUrl?: string;
+}
+
+export interface TestEngine {
+  engine: Engine;
+  database: TestDatabase;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/** A unique queue prefix, so test files never see each other's jobs. */
+export function testQueuePrefix(): string {
+  return `test-${randomBytes(5).toString('hex')}`;
+}
+
+/** Starts an engine for one test file; `template` comes from `inject('templateDatabase')`. */
+export async function startTestEngine(
+  template: string,
+  options: TestEngineOptions = {},
+): Promise<TestEngine> {
+  const database = await createTestDatabase(template);
+  const prefix = testQueuePrefix();
+  const engine = createEngine({
+    db: database.handle,
+    redisUrl: options.redisUrl ?? TEST_REDIS_URL,
+    queuePrefix: prefix,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    httpAllow: parseAllowList(['127.0.0.1', options.httpAllow].filter(Boolean).join(',')),
+    settings: options.settings,
+    defaultMetrics: false,
+  });
+  if (options.worker ?? true) {
+    engine.startWorker({
+      concurrency: options.concurrency ?? 20,
+      stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+      lockDurationMs: options.lockDurationMs ?? 30_000,
+    });
+  }
+  if (options.sweepMs) engine.startSweeper(options.sweepMs, { minAgeMs: 200 });
+  return {
+    engine,
+    database,
+    prefix,
+    async close() {
+      await engine.close();
+      await removeQueueKeys(options.redisUrl ?? TEST_REDIS_URL, prefix);
+      await database.dispose();
+    },
+  };
+}
+
+async function removeQueueKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Creates and publishes a flow; returns its id and version. */
+export async function deployFlow(
+  engine: Engine,
+  definition: unknown,
+): Promise<{ flowId: string; version: number }> {
+  const flow = await createFlow(engine.ctx.db, definition, 'test');
+  const { version } = await publishFlow(engine.ctx.db, flow.id, 'test');
+  return { flowId: flow.id, version };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
+  }
+}

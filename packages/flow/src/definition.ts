@@ -1,0 +1,94 @@
+// The flow definition document: the JSON a flow version is, shaped like React Flow's graph.
+import { z } from 'zod';
+
+/** The port an edge uses when it names none. */
+export const DEFAULT_PORT = 'main';
+/** The output port a node's failure follows when it is connected. */
+export const ERROR_PORT = 'error';
+
+const identifier = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-" only');
+
+/** Retry policy of a node: how many attempts and how long to wait between them. */
+export const retryPolicySchema = z
+  .object({
+    attempts: z.number().int().min(1).max(50),
+    backoff: z.enum(['exponential', 'fixed']),
+    delayMs: z.number().int().min(0).max(86_400_000),
+    maxDelayMs: z.number().int().min(0).max(86_400_000),
+    jitter: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type RetryPolicyInput = z.infer<typeof retryPolicySchema>;
+
+export const flowNodeSchema = z
+  .object({
+    id: identifier,
+    type: z.string().min(1).max(100),
+    typeVersion: z.number().int().min(1).optional(),
+    name: z.string().min(1).max(100),
+    config: z.record(z.string(), z.unknown()).default({}),
+    retry: retryPolicySchema.optional(),
+    timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+    disabled: z.boolean().optional(),
+    position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
+    notes: z.string().max(10_000).optional(),
+  })
+  .strict();
+export type FlowNode = z.infer<typeof flowNodeSchema>;
+
+export const flowEdgeSchema = z
+  .object({
+    id: identifier,
+    source: identifier,
+    sourceHandle: z.string().min(1).max(100).nullish(),
+    target: identifier,
+    targetHandle: z.string().min(1).max(100).nullish(),
+  })
+  .strict();
+export type FlowEdge = z.infer<typeof flowEdgeSchema>;
+
+export const flowSettingsSchema = z
+  .object({
+    concurrency: z.number().int().min(1).max(10_000).optional(),
+    partitionKey: z.string().max(1000).optional(),
+    errorFlow: z.string().max(200).optional(),
+    timezone: z.string().max(100).optional(),
+  })
+  .strict();
+export type FlowSettings = z.infer<typeof flowSettingsSchema>;
+
+export const slugSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single dashes');
+
+export const flowDefinitionSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    slug: slugSchema,
+    description: z.string().max(10_000).default(''),
+    nodes: z.array(flowNodeSchema).max(500),
+    edges: z.array(flowEdgeSchema).max(2000).default([]),
+    settings: flowSettingsSchema.default({}),
+  })
+  .strict();
+/** A flow definition as stored: defaults filled in. */
+export type FlowDefinition = z.infer<typeof flowDefinitionSchema>;
+/** A flow definition as written by people: optional fields may be left out. */
+export type FlowDefinitionInput = z.input<typeof flowDefinitionSchema>;
+
+/** The source port of an edge, `main` when it names none. */
+export function sourcePort(edge: FlowEdge): string {
+  return edge.sourceHandle ?? DEFAULT_PORT;
+}
+
+/** The target port of an edge, `main` when it names none. */
+export function targetPort(edge: FlowEdge): string {
+  return edge.targetHandle ?? DEFAULT_PORT;
+}

@@ -1,0 +1,300 @@
+// Expressions: JSONata inside `{{ }}` in node config, evaluated against plain data with time and depth limits.
+import jsonata from 'jsonata';
+import { FatalError } from './errors.js';
+import { formatPath, type PathSegment } from './json-path.js';
+import { mayBeTemplate, parseTemplate, TemplateSyntaxError } from './template.js';
+
+/**
+ * What expressions can see, keyed by binding name WITHOUT the `$`: `{ json, event, steps, run }` is read
+ * as `$json`, `$event`, `$steps`, `$run`. `json` is also the input (`$`), so `{{ name }}` reads
+ * `$json.name`. Values are copied as JSON: functions and class behaviour never reach an expression.
+ */
+export type ExpressionScope = Record<string, unknown>;
+
+/** Limits of one expression evaluation. */
+export interface ExpressionOptions {
+  /** Wall-clock limit of one expression, checked at every evaluation step. Default 1000. */
+  timeoutMs?: number;
+  /** Limit on nested evaluation steps (catches runaway non-tail recursion). Default 200. */
+  maxDepth?: number;
+}
+
+/** Time limit of one expression when the caller sets none. */
+export const DEFAULT_EXPRESSION_TIMEOUT_MS = 1000;
+/** Depth limit of one expression when the caller sets none. */
+export const DEFAULT_EXPRESSION_MAX_DEPTH = 200;
+
+/** Why an expression failed: it does not parse, it threw, it ran too long, or it nested too deep. */
+export type ExpressionFailure = 'syntax' | 'evaluation' | 'timeout' | 'depth';
+
+/** An expression in a config field could not be evaluated; the message starts with the field's path. */
+export class ExpressionError extends FatalError {
+  /** JSON path of the field, e.g. `config.url`. */
+  readonly path: string;
+  /** The field's whole template string, e.g. `https://x/{{ $json.id }}`. */
+  readonly expression: string;
+  readonly reason: ExpressionFailure;
+  constructor(
+    path: string,
+    expression: string,
+    reason: ExpressionFailure,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${path}: ${detail}`, { ...options, code: 'expression_failed' });
+    this.path = path;
+    this.expression = expression;
+    this.reason = reason;
+  }
+}
+
+type CompiledPart =
+  | { kind: 'text'; text: string }
+  | { kind: 'expression'; source: string; run: jsonata.Expression };
+interface CompiledTemplate {
+  parts: CompiledPart[];
+  whole: boolean;
+}
+interface Limits {
+  timeoutMs: number;
+  maxDepth: number;
+}
+
+const CACHE_SIZE = 1000;
+// Least recently used first: a Map keeps insertion order, and a hit is re-inserted at the end.
+const cache = new Map<string, CompiledTemplate>();
+
+/** Whether a config value is a template with at least one `{{ }}` (or a broken `{{` that must be reported). */
+export function isExpression(value: unknown): value is string {
+  if (typeof value !== 'string' || !mayBeTemplate(value)) return false;
+  try {
+    return parseTemplate(value).parts.some((p) => p.kind === 'expression');
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) return true;
+    throw err;
+  }
+}
+
+/** Every expression string inside `value`, with its JSON path (prefixed by `base`). */
+export function findExpressions(
+  value: unknown,
+  base: readonly PathSegment[] = [],
+): Array<{ path: string; source: string }> {
+  const found: Array<{ path: string; source: string }> = [];
+  const visit = (current: unknown, segments: PathSegment[]): void => {
+    if (isExpression(current)) found.push({ path: formatPath(segments), source: current });
+    else if (Array.isArray(current)) for (const [i, item] of current.entries()) visit(item, [...segments, i]);
+    else if (isPlainObject(current)) for (const [k, v] of Object.entries(current)) visit(v, [...segments, k]);
+  };
+  visit(value, [...base]);
+  return found;
+}
+
+/** The syntax error of a template string and its JSONata parts, or undefined when it parses. */
+export function checkExpressionSyntax(template: string): string | undefined {
+  try {
+    compile(template, resolveLimits({}));
+    return undefined;
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) return err.message;
+    throw err;
+  }
+}
+
+/** Evaluates one template string; `path` names the field in errors. See resolveConfig for the rules. */
+export async function evaluateTemplate(
+  template: string,
+  scope: ExpressionScope,
+  options: ExpressionOptions & { path?: string } = {},
+): Promise<unknown> {
+  const limits = resolveLimits(options);
+  if (!mayBeTemplate(template)) return template;
+  return evaluateString(template, options.path ?? 'expression', bindingsOf(scope), limits);
+}
+
+/**
+ * Resolves every string in a config, deeply; keys are left alone. A string that is one `{{ expr }}`
+ * becomes the expression's JSON value (undefined → null); a string mixing text and `{{ }}` becomes
+ * text (objects as JSON, null/undefined as ''); `\{{` is a literal `{{`. Throws ExpressionError.
+ */
+export async function resolveConfig(
+  config: unknown,
+  scope: ExpressionScope,
+  options: ExpressionOptions = {},
+): Promise<unknown> {
+  const limits = resolveLimits(options);
+  // the scope is copied once per call, and only when some field really is a template
+  let bindings: Record<string, unknown> | undefined;
+  const visit = async (value: unknown, segments: PathSegment[]): Promise<unknown> => {
+    if (typeof value === 'string') {
+      if (!mayBeTemplate(value)) return value;
+      bindings ??= bindingsOf(scope);
+      return evaluateString(value, formatPath(segments), bindings, limits);
+    }
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (const [i, item] of value.entries()) out.push(await visit(item, [...segments, i]));
+      return out;
+    }
+    if (isPlainObject(value)) {
+      const entries: Array<[string, unknown]> = [];
+      for (const [k, v] of Object.entries(value)) entries.push([k, await visit(v, [...segments, k])]);
+      // fromEntries defines own properties, so a `__proto__` key stays data instead of setting a prototype
+      return Object.fromEntries(entries);
+    }
+    return value;
+  };
+  return visit(config, ['config']);
+}
+
+async function evaluateString(
+  value: string,
+  path: string,
+  bindings: Record<string, unknown>,
+  limits: Limits,
+): Promise<unknown> {
+  let compiled: CompiledTemplate;
+  try {
+    compiled = compile(value, limits);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError)
+      throw new ExpressionError(path, value, 'syntax', err.message, { cause: err });
+    throw err;
+  }
+  const lone = compiled.whole ? compiled.parts.find((p) => p.kind === 'expression') : undefined;
+  if (lone?.kind === 'expression') return toData(await run(lone, value, path, bindings, limits)) ?? null;
+  let out = '';
+  for (const part of compiled.parts) {
+    out += part.kind === 'text' ? part.text : toText(await run(part, value, path, bindings, limits));
+  }
+  return out;
+}
+
+async function run(
+  part: Extract<CompiledPart, { kind: 'expression' }>,
+  template: string,
+  path: string,
+  bindings: Record<string, unknown>,
+  limits: Limits,
+): Promise<unknown> {
+  try {
+    const result: unknown = await part.run.evaluate(bindings.json, bindings);
+    return result;
+  } catch (err) {
+    const code = jsonataCode(err);
+    if (code === 'D1012') {
+      const detail = `expression {{ ${part.source} }} ran longer than ${limits.timeoutMs} ms`;
+      throw new ExpressionError(path, template, 'timeout', detail, { cause: err });
+    }
+    if (code === 'D1011') {
+      const detail = `expression {{ ${part.source} }} nested deeper than ${limits.maxDepth} steps (runaway recursion?)`;
+      throw new ExpressionError(path, template, 'depth', detail, { cause: err });
+    }
+    const detail = `expression {{ ${part.source} }} failed: ${messageOf(err)}`;
+    throw new ExpressionError(path, template, 'evaluation', detail, { cause: err });
+  }
+}
+
+function compile(value: string, limits: Limits): CompiledTemplate {
+  const key = `${limits.timeoutMs}:${limits.maxDepth}:${value}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const template = parseTemplate(value);
+  const compiled: CompiledTemplate = {
+    whole: template.whole,
+    // jsonata 2.2 enforces these itself: it counts depth and checks the clock on every evaluation step
+    parts: template.parts.map((p) =>
+      p.kind === 'text' ? p : { ...p, run: compileJsonata(p.source, limits) },
+    ),
+  };
+  cache.set(key, compiled);
+  if (cache.size > CACHE_SIZE) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  return compiled;
+}
+
+function compileJsonata(source: string, limits: Limits): jsonata.Expression {
+  try {
+    return jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
+  } catch (err) {
+    const failure = asFailure(err);
+    const at = typeof failure?.position === 'number' ? ` at position ${failure.position}` : '';
+    const detail = `{{ ${source} }} is not valid JSONata: ${messageOf(err)}${at}`;
+    throw new TemplateSyntaxError(detail, { cause: err });
+  }
+}
+
+function resolveLimits(options: ExpressionOptions): Limits {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_EXPRESSION_TIMEOUT_MS;
+  const maxDepth = options.maxDepth ?? DEFAULT_EXPRESSION_MAX_DEPTH;
+  // jsonata treats 0 as "no limit", which must never happen by accident
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs)))
+    throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
+  if (!(maxDepth > 0 && Number.isFinite(maxDepth)))
+    throw new RangeError(`maxDepth must be > 0, got ${maxDepth}`);
+  return { timeoutMs, maxDepth };
+}
+
+function bindingsOf(scope: ExpressionScope): Record<string, unknown> {
+  const bindings: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(scope)) {
+    // jsonata adds the `$` itself; a `$json` key would silently be `$$json` in expressions
+    if (name.startsWith('$')) throw new TypeError(`expression scope keys have no "$": got "${name}"`);
+    bindings[name] = toData(value);
+  }
+  return bindings;
+}
+
+/** A JSON copy: drops functions and symbols (JSONata could call a function it finds), strips sequences. */
+function toData(value: unknown): unknown {
+  if (value === undefined || value === null || typeof value !== 'object') {
+    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  }
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const data = toData(value);
+  if (data === undefined || data === null) return '';
+  return typeof data === 'object' ? JSON.stringify(data) : String(data);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+interface JsonataFailure {
+  code?: unknown;
+  message?: unknown;
+  position?: unknown;
+  error?: unknown;
+}
+
+function asFailure(err: unknown): JsonataFailure | undefined {
+  // jsonata throws plain objects, not Error instances
+  return typeof err === 'object' && err !== null ? err : undefined;
+}
+
+/** The innermost jsonata error code: `$eval` wraps the real failure (D3121 → D1012). */
+function jsonataCode(err: unknown): string | undefined {
+  const failure = asFailure(err);
+  if (!failure) return undefined;
+  const inner = jsonataCode(failure.error);
+  if (inner) return inner;
+  return typeof failure.code === 'string' ? failure.code : undefined;
+}
+
+function messageOf(err: unknown): string {
+  const message = asFailure(err)?.message;
+  return typeof message === 'string' ? message : String(err);
+}

@@ -1,0 +1,8 @@
+// Public surface of @tributary/flow: the flow definition schema, validation, expressions, errors.
+export * from './definition.js';
+export * from './errors.js';
+export * from './expressions.js';
+export * from './graph.js';
+export * from './json-path.js';
+export * from './node-contract.js';
+export * from './validate.js';

@@ -1,0 +1,241 @@
+import { FatalError, RetryableError } from '@tributary/flow';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type HttpPeer, type RecordedRequest, startHttpPeer } from '../../test/peers/http-peer.js';
+import type { NodeContext, NodeOutput } from '../define-node.js';
+import { parseAllowList } from '../http/address-policy.js';
+import { createGuardedHttpClient } from '../http/guarded-http-client.js';
+import { httpRequest } from './http-request.js';
+
+// The node runs against a real peer on 127.0.0.1, through the real guarded client with 127.0.0.1 allowed.
+const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+let peer: HttpPeer;
+
+beforeAll(async () => {
+  peer = await startHttpPeer();
+});
+afterAll(async () => {
+  await Promise.all([peer.close(), http.close()]);
+});
+afterEach(() => {
+  peer.requests.splice(0);
+});
+
+function context(
+  config: unknown,
+  signal = new AbortController().signal,
+): NodeContext<z.output<typeof httpRequest.config>> {
+  return {
+    config: httpRequest.config.parse(config),
+    signal,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    runId: 'run-1',
+    stepId: 'step-1',
+    nodeId: 'node-1',
+    attempt: 1,
+    correlationId: 'event-1',
+    idempotencyKey: 'step-1:idem',
+    http,
+    sleep: () => {
+      throw new Error('the HTTP node never sleeps');
+    },
+  };
+}
+
+async function run(config: Record<string, unknown>): Promise<NodeOutput> {
+  return httpRequest.run!(context(config), { from: 'trigger' });
+}
+
+async function fails(config: Record<string, unknown>): Promise<Error> {
+  try {
+    await run(config);
+  } catch (err) {
+    if (err instanceof Error) return err;
+  }
+  throw new Error('expected the node to fail');
+}
+
+function only(out: NodeOutput): Record<string, unknown> {
+  const [item, ...more] = out.main ?? [];
+  if (typeof item !== 'object' || item === null || more.length > 0) {
+    throw new Error(`expected one object on main, got ${JSON.stringify(out.main)}`);
+  }
+  // checked just above: a non-null object; the tests read its fields
+  return item as Record<string, unknown>;
+}
+
+function lastRequest(): RecordedRequest {
+  const req = peer.requests.at(-1);
+  if (!req) throw new Error('the peer got no request');
+  return req;
+}
+
+describe('action.http', () => {
+  it('sends a JSON body and parses a JSON answer', async () => {
+    peer.handle((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('X-Request-Id', 'r-1');
+      res.statusCode = 201;
+      res.end(JSON.stringify({ received: JSON.parse(req.body.toString()) }));
+    });
+    const item = only(await run({ method: 'POST', url: `${peer.url}/orders`, body: { id: 7, tags: ['a'] } }));
+    expect(item).toEqual({
+      status: 201,
+      headers: expect.objectContaining({ 'content-type': 'application/json', 'x-request-id': 'r-1' }),
+      body: { received: { id: 7, tags: ['a'] } },
+    });
+    expect(lastRequest()).toMatchObject({ method: 'POST', url: '/orders' });
+    expect(lastRequest().headers['content-type']).toBe('application/json');
+  });
+
+  it('keeps a Content-Type header the flow sets, and sends strings as text', async () => {
+    peer.handle((_req, res) => res.end());
+    await run({
+      method: 'PUT',
+      url: peer.url,
+      headers: { 'Content-Type': 'application/vnd.api+json' },
+      body: { a: 1 },
+    });
+    expect(lastRequest().headers['content-type']).toBe('application/vnd.api+json');
+    await run({ method: 'POST', url: peer.url, body: 'plain words' });
+    expect(lastRequest().headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(lastRequest().body.toString()).toBe('plain words');
+  });
+
+  it('appends query parameters to those already in the URL', async () => {
+    peer.handle((_req, res) => res.end());
+    await run({ url: `${peer.url}/search?q=shoes`, query: { page: 2, inStock: true, sort: 'price asc' } });
+    expect(lastRequest()).toMatchObject({
+      method: 'GET',
+      url: '/search?q=shoes&page=2&inStock=true&sort=price+asc',
+    });
+  });
+
+  it('emits text for a text answer and base64 for a binary one', async () => {
+    peer.handle((req, res) => {
+      if (req.url === '/text') {
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.end('hello');
+      } else {
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.end(Buffer.from([0, 1, 2, 255]));
+      }
+    });
+    expect(only(await run({ url: `${peer.url}/text` })).body).toBe('hello');
+    expect(only(await run({ url: `${peer.url}/bin` }))).toMatchObject({
+      body: 'AAEC/w==',
+      bodyEncoding: 'base64',
+    });
+  });
+
+  it('fails a 503 as retryable', async () => {
+    peer.handle((_req, res) => {
+      res.statusCode = 503;
+      res.end('down for maintenance');
+    });
+    const err = await fails({ url: peer.url });
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err).toMatchObject({ code: 'http_5xx' });
+    expect(err.message).toContain('503');
+  });
+
+  it('fails a 429 as retryable after the peer’s Retry-After', async () => {
+    peer.handle((_req, res) => {
+      res.writeHead(429, { 'Retry-After': '2' });
+      res.end();
+    });
+    const err = await fails({ url: peer.url });
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err).toMatchObject({ code: 'http_429', retryAfterMs: 2000 });
+  });
+
+  it('fails a 408 as retryable', async () => {
+    peer.handle((_req, res) => {
+      res.statusCode = 408;
+      res.end();
+    });
+    await expect(run({ url: peer.url })).rejects.toMatchObject({ name: 'RetryableError', code: 'http_408' });
+  });
+
+  it('fails a 404 as fatal, with the status and the start of the body', async () => {
+    peer.handle((_req, res) => {
+      res.statusCode = 404;
+      res.end(`{"error":"no such order"}${' '.repeat(10)}${'x'.repeat(2000)}`);
+    });
+    const err = await fails({ url: `${peer.url}/orders/9?token=s3cret` });
+    expect(err).toBeInstanceOf(FatalError);
+    expect(err).toMatchObject({ code: 'http_4xx' });
+    expect(err.message).toContain('404');
+    expect(err.message).toContain('no such order');
+    expect(err.message).not.toContain('s3cret');
+    expect(err.message.length).toBeLessThan(600);
+  });
+
+  it('sends the step’s idempotency key when asked, and only then', async () => {
+    peer.handle((_req, res) => res.end());
+    await run({ method: 'POST', url: peer.url, body: {}, sendIdempotencyKey: true });
+    expect(lastRequest().headers['idempotency-key']).toBe('step-1:idem');
+    await run({ method: 'POST', url: peer.url, body: {} });
+    expect(lastRequest().headers['idempotency-key']).toBeUndefined();
+  });
+
+  it('returns a redirect as the result when not following redirects', async () => {
+    peer.handle((req, res) => {
+      if (req.url === '/old') {
+        res.writeHead(308, { location: '/new' });
+        res.end();
+      } else res.end('new place');
+    });
+    expect(only(await run({ url: `${peer.url}/old`, followRedirects: false }))).toMatchObject({
+      status: 308,
+    });
+    expect(only(await run({ url: `${peer.url}/old` }))).toMatchObject({ status: 200, body: 'new place' });
+  });
+
+  it('refuses private addresses through ctx.http', async () => {
+    const err = await fails({ url: 'http://[::1]:9/' });
+    expect(err).toMatchObject({ code: 'ssrf_blocked' });
+  });
+
+  it('validates its config', () => {
+    const parse = (c: unknown) => httpRequest.config.safeParse(c).success;
+    expect(parse({ url: 'https://api.example.com/x' })).toBe(true);
+    expect(parse({ url: 'ftp://files.example.com/x' })).toBe(false);
+    expect(parse({ url: 'not a url' })).toBe(false);
+    expect(parse({ url: 'https://a.example', method: 'TRACE' })).toBe(false);
+    expect(parse({ url: 'https://a.example', timeoutMs: 300_001 })).toBe(false);
+    expect(parse({ url: 'https://a.example', headers: { 'x-a': 'one\r\nx-b: two' } })).toBe(false);
+    expect(parse({ url: 'https://a.example', headers: { 'bad name': 'v' } })).toBe(false);
+    expect(parse({ url: 'https://a.example', extra: true })).toBe(false);
+    expect(httpRequest.config.parse({ url: 'https://a.example' })).toEqual({
+      method: 'GET',
+      url: 'https://a.example',
+      headers: {},
+      query: {},
+      timeoutMs: 30_000,
+      followRedirects: true,
+      sendIdempotencyKey: false,
+    });
+  });
+
+  it('is an action with I/O, retried three times with backoff', () => {
+    expect(httpRequest).toMatchObject({
+      type: 'action.http',
+      category: 'action',
+      pure: false,
+      canFail: true,
+    });
+    expect(httpRequest.retry).toEqual({
+      attempts: 3,
+      backoff: 'exponential',
+      delayMs: 1000,
+      maxDelayMs: 60_000,
+      jitter: true,
+    });
+    expect(httpRequest.secretFields).toContain('headers.authorization');
+  });
+
+  it('keeps its JSON Schema for the editor', () => {
+    expect(z.toJSONSchema(httpRequest.config, { io: 'input' })).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,156 @@
+// The HTTP request node: one outbound call through the SSRF-guarded client, the answer as the item.
+import { FatalError, RetryableError } from '@tributary/flow';
+import { z } from 'zod';
+import { defineNode } from '../define-node.js';
+import type { HttpResponse } from '../http/http-client.js';
+import { bodyExcerpt, decodeBody } from '../http/response-body.js';
+import { parseRetryAfter } from '../http/retry-after.js';
+
+// RFC 9110 token characters; header names are case-insensitive
+const headerName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'use HTTP header-name characters only');
+
+const headerValue = z
+  .string()
+  .max(8192)
+  // a line break would let a value smuggle in headers of its own
+  .regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+
+/** Config of the HTTP request node; its JSON Schema is the editor's form. */
+export const httpRequestConfig = z.strictObject({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET').describe('HTTP method'),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+    .max(8192)
+    .describe('The http or https URL to call, e.g. "https://api.example.com/orders/{{ orderId }}"'),
+  headers: z
+    .record(headerName, headerValue)
+    .default({})
+    .describe(
+      'Request headers by name, e.g. {"authorization": "Bearer …"}; authorization, proxy-authorization, x-api-key and cookie values are masked in API answers',
+    ),
+  query: z
+    .record(z.string().min(1).max(200), z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .describe('Query parameters appended to the URL (after any already in it)'),
+  body: z
+    .json()
+    .optional()
+    .describe(
+      'Request body: objects and arrays are sent as JSON (application/json unless a Content-Type header says otherwise), strings as text',
+    ),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(300_000)
+    .default(30_000)
+    .describe(
+      'Time limit for the whole request, redirects and body included, in milliseconds (at most 5 minutes)',
+    ),
+  followRedirects: z
+    .boolean()
+    .default(true)
+    .describe('Follow up to 5 redirects (each one re-checked); when off, a 3xx answer is the result'),
+  sendIdempotencyKey: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Send an Idempotency-Key header that stays the same across retries of this step, for APIs that deduplicate with it',
+    ),
+});
+
+// masking matches config paths exactly, so the spellings people actually write are listed
+const SECRET_HEADERS = [
+  'authorization',
+  'Authorization',
+  'proxy-authorization',
+  'Proxy-Authorization',
+  'x-api-key',
+  'X-Api-Key',
+  'X-API-Key',
+  'cookie',
+  'Cookie',
+];
+
+/** The HTTP request node's config after parsing. */
+export type HttpRequestConfig = z.infer<typeof httpRequestConfig>;
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}
+
+function requestUrl(config: HttpRequestConfig): string {
+  const url = new URL(config.url);
+  for (const [key, value] of Object.entries(config.query)) url.searchParams.append(key, String(value));
+  return url.href;
+}
+
+function requestBody(config: HttpRequestConfig, headers: Record<string, string>): string | undefined {
+  const { body } = config;
+  if (body === undefined) return undefined;
+  if (typeof body === 'string') {
+    if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'text/plain; charset=utf-8';
+    return body;
+  }
+  if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+  return JSON.stringify(body);
+}
+
+/** Throws the error a non-success status means; 2xx and unfollowed 3xx answers pass. */
+function checkStatus(res: HttpResponse, method: string): void {
+  const { status } = res;
+  if (status < 400) return;
+  const origin = new URL(res.url).origin;
+  const excerpt = bodyExcerpt(res.body);
+  const message = `${method} ${origin} answered ${status}${excerpt === '' ? '' : `: ${excerpt}`}`;
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+  if (status === 429) throw new RetryableError(message, { code: 'http_429', retryAfterMs });
+  if (status === 408) throw new RetryableError(message, { code: 'http_408', retryAfterMs });
+  if (status >= 500) throw new RetryableError(message, { code: 'http_5xx', retryAfterMs });
+  throw new FatalError(message, { code: 'http_4xx' });
+}
+
+/** Calls an HTTP endpoint and emits its answer. */
+export const httpRequest = defineNode({
+  type: 'action.http',
+  version: 1,
+  category: 'action',
+  title: 'HTTP request',
+  description:
+    'Calls an HTTP API and emits its status, headers and body. Private and internal addresses are refused. Retried on network errors, timeouts, 408, 429 and 5xx; a step may run more than once, so prefer idempotent calls or send the idempotency key.',
+  icon: 'globe',
+  config: httpRequestConfig,
+  secretFields: SECRET_HEADERS.map((name) => `headers.${name}`),
+  pure: false,
+  retry: { attempts: 3, backoff: 'exponential', delayMs: 1000, maxDelayMs: 60_000, jitter: true },
+  outputDescription:
+    'One item on `main`: `{ status, headers, body }` with lower-case header names; `body` is parsed JSON for JSON answers, text for textual ones, and base64 with `bodyEncoding: "base64"` for binary ones.',
+  run: async (ctx) => {
+    const { config } = ctx;
+    const headers: Record<string, string> = { ...config.headers };
+    if (config.sendIdempotencyKey && !hasHeader(headers, 'idempotency-key')) {
+      headers['idempotency-key'] = ctx.idempotencyKey;
+    }
+    const body = requestBody(config, headers);
+    const res = await ctx.http.request({
+      method: config.method,
+      url: requestUrl(config),
+      headers,
+      body,
+      timeoutMs: config.timeoutMs,
+      signal: ctx.signal,
+      ...(config.followRedirects ? {} : { maxRedirects: 0 }),
+    });
+    // origin only: paths and queries may carry tokens, and headers are never logged
+    ctx.logger.debug(
+      { method: config.method, origin: new URL(res.url).origin, status: res.status },
+      'http request',
+    );
+    checkStatus(res, config.method);
+    return { main: [{ status: res.status, headers: res.headers, ...decodeBody(res.headers, res.body) }] };
+  },
+});

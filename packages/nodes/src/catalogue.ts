@@ -1,0 +1,35 @@
+// The node catalogue: every node type the engine can run, looked up by type id.
+import type { NodeCatalogue } from '@tributary/flow';
+import { httpRequest } from './actions/http-request.js';
+import type { NodeType } from './define-node.js';
+import { delay } from './logic/delay.js';
+import { ifNode } from './logic/if.js';
+import { merge } from './logic/merge.js';
+import { set } from './logic/set.js';
+import { stopAndError } from './logic/stop-and-error.js';
+import { switchNode } from './logic/switch.js';
+import { manualTrigger } from './triggers/manual.js';
+import { webhookTrigger } from './triggers/webhook.js';
+
+/** All node types, in palette order. */
+export const nodeTypes: readonly NodeType[] = [
+  webhookTrigger,
+  manualTrigger,
+  set,
+  ifNode,
+  switchNode,
+  merge,
+  delay,
+  stopAndError,
+  httpRequest,
+] as readonly NodeType[];
+
+const byType = new Map(nodeTypes.map((n) => [n.type, n]));
+
+/** Looks a node type up by its type id. */
+export function getNodeType(type: string): NodeType | undefined {
+  return byType.get(type);
+}
+
+/** The catalogue as graph validation sees it. */
+export const catalogue: NodeCatalogue = getNodeType;

@@ -1,0 +1,126 @@
+// defineNode(): the one way to declare a node type — metadata, ports, zod config schema and run().
+import type { NodeCategory, NodeTypeContract } from '@tributary/flow';
+import { DEFAULT_PORT } from '@tributary/flow';
+import type { z } from 'zod';
+import type { HttpClient } from './http/http-client.js';
+
+/** One item flowing between steps: any JSON value (usually an object). */
+export type Item = unknown;
+
+/** Items per output port, e.g. `{ main: [item] }` or `{ true: [], false: [item] }`. */
+export type NodeOutput = Record<string, Item[]>;
+
+/** Retry defaults of a node type; a flow node's `retry` overrides any of them. */
+export interface RetryPolicy {
+  attempts: number;
+  backoff: 'exponential' | 'fixed';
+  delayMs: number;
+  maxDelayMs: number;
+  jitter: boolean;
+}
+
+/** The minimal logger a node gets (a pino child logger satisfies it). */
+export interface NodeLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Everything a running node may touch; side effects go only through here. */
+export interface NodeContext<C> {
+  /** The config with every expression resolved, validated by the node's schema. */
+  config: C;
+  /** Aborted when the step times out or the run is canceled. */
+  signal: AbortSignal;
+  logger: NodeLogger;
+  runId: string;
+  stepId: string;
+  nodeId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The id that ties a run's outbound calls together (the triggering event id). */
+  correlationId: string;
+  /** Stable across attempts of this step: send it to peers that support idempotent requests. */
+  idempotencyKey: string;
+  /** Outbound HTTP that enforces the SSRF policy. */
+  http: HttpClient;
+  /**
+   * Parks the step for `ms`. The first call throws a signal the engine catches and records the wake-up
+   * time durably; once the step is woken at or after it, the call returns and the node goes on.
+   */
+  sleep(ms: number): void;
+}
+
+export interface NodeDefinition<S extends z.ZodType> {
+  type: string;
+  version: number;
+  category: NodeCategory;
+  title: string;
+  description: string;
+  /** An icon name from the editor's icon set. */
+  icon: string;
+  /** Input ports; triggers have none. Default `['main']` for logic and action nodes. */
+  inputs?: readonly string[];
+  /** Output ports, or a function of the config (switch). Default `['main']`. */
+  outputs?: readonly string[] | ((config: z.infer<S>) => readonly string[]);
+  config: S;
+  /** Dotted paths inside the config that hold secrets: masked in API answers and logs. */
+  secretFields?: readonly string[];
+  /** Whether the node can fail at run time (and so has an `error` port). Default: true unless a trigger. */
+  canFail?: boolean;
+  /** Whether the node is pure and in-memory (no I/O, no waits): the engine may run it inline. */
+  pure?: boolean;
+  /** Retry defaults for this node type. */
+  retry?: Partial<RetryPolicy>;
+  /** Describes the items the node emits, for the editor and docs. */
+  outputDescription?: string;
+  run?: (ctx: NodeContext<z.infer<S>>, input: Item) => Promise<NodeOutput> | NodeOutput;
+}
+
+/** A node type as the engine and API use it. */
+export interface NodeType<S extends z.ZodType = z.ZodType> extends NodeTypeContract {
+  version: number;
+  title: string;
+  description: string;
+  icon: string;
+  secretFields: readonly string[];
+  pure: boolean;
+  retry: RetryPolicy;
+  outputDescription: string | undefined;
+  config: S;
+  run: ((ctx: NodeContext<z.infer<S>>, input: Item) => Promise<NodeOutput> | NodeOutput) | undefined;
+}
+
+/** The retry policy used where neither the node type nor the flow node says otherwise. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 3,
+  backoff: 'exponential',
+  delayMs: 1000,
+  maxDelayMs: 60_000,
+  jitter: true,
+};
+
+/** Declares a node type. */
+export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeType<S> {
+  const isTrigger = def.category === 'trigger';
+  const outputs = def.outputs ?? [DEFAULT_PORT];
+  return {
+    type: def.type,
+    version: def.version,
+    category: def.category,
+    title: def.title,
+    description: def.description,
+    icon: def.icon,
+    inputs: def.inputs ?? (isTrigger ? [] : [DEFAULT_PORT]),
+    // the contract takes unknown config; callers pass configs that passed this node's schema
+    outputs: typeof outputs === 'function' ? (config) => outputs(config as z.infer<S>) : () => outputs,
+    canFail: def.canFail ?? !isTrigger,
+    config: def.config,
+    secretFields: def.secretFields ?? [],
+    pure: def.pure ?? false,
+    retry: { ...DEFAULT_RETRY, ...def.retry },
+    outputDescription: def.outputDescription,
+    run: def.run,
+  };
+}

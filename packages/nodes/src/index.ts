@@ -1,0 +1,10 @@
+// Public surface of @tributary/nodes: defineNode, the catalogue, the guarded HTTP client.
+export * from './catalogue.js';
+export * from './define-node.js';
+export * from './http/address-policy.js';
+export * from './http/guarded-http-client.js';
+export * from './http/http-client.js';
+export type { WebhookTriggerConfig } from './triggers/webhook.js';
+export { webhookTrigger } from './triggers/webhook.js';
+export type { WebhookAuthResult, WebhookHeaders } from './triggers/webhook-auth.js';
+export { verifyWebhookAuth } from './triggers/webhook-auth.js';
