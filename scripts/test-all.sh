@@ -10,11 +10,12 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
-# Upper bounds per suite, so a hung process cannot eat CI's 90 minutes; override from the environment.
+# Upper bounds in seconds per suite (65 min in all), so a hung process cannot eat CI's 90 minutes; override
+# from the environment.
 LINT_TIMEOUT="${LINT_TIMEOUT:-600}"
-VITEST_TIMEOUT="${VITEST_TIMEOUT:-1800}"
-PGLITE_TIMEOUT="${PGLITE_TIMEOUT:-1200}"
-E2E_TIMEOUT="${E2E_TIMEOUT:-1200}"
+VITEST_TIMEOUT="${VITEST_TIMEOUT:-1500}"
+PGLITE_TIMEOUT="${PGLITE_TIMEOUT:-900}"
+E2E_TIMEOUT="${E2E_TIMEOUT:-900}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/tributary-test.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
