@@ -10,8 +10,11 @@ export function requireApiKey(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match?.[1]) throw new UnauthorizedError('send an API key as "Authorization: Bearer <key>"');
-    const principal = await verifyApiKey(deps.engine.ctx.db, match[1], deps.config.TRIBUTARY_API_KEY);
+    // EventSource cannot send headers, so event streams also take the key as ?access_token=
+    const fromQuery = c.req.path.endsWith('/stream') ? c.req.query('access_token') : undefined;
+    const presented = match?.[1] ?? fromQuery;
+    if (!presented) throw new UnauthorizedError('send an API key as "Authorization: Bearer <key>"');
+    const principal = await verifyApiKey(deps.engine.ctx.db, presented, deps.config.TRIBUTARY_API_KEY);
     if (!principal) throw new UnauthorizedError('the API key is not valid');
     c.set('principal', principal);
     await next();

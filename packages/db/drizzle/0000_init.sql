@@ -62,6 +62,7 @@ CREATE TABLE "flows" (
 	"status" text DEFAULT 'draft' NOT NULL,
 	"active_version" integer,
 	"latest_version" integer DEFAULT 0 NOT NULL,
+	"test_snapshots" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"deleted_at" timestamp with time zone
@@ -141,5 +142,5 @@ CREATE INDEX "runs_status_idx" ON "runs" USING btree ("status");--> statement-br
 CREATE INDEX "runs_event_idx" ON "runs" USING btree ("event_id");--> statement-breakpoint
 CREATE INDEX "steps_run_idx" ON "steps" USING btree ("run_id");--> statement-breakpoint
 CREATE INDEX "steps_runnable_idx" ON "steps" USING btree ("status","due_at") WHERE "steps"."status" in ('queued', 'running', 'waiting');--> statement-breakpoint
-CREATE UNIQUE INDEX "triggers_kind_key_method_key" ON "triggers" USING btree ("kind","key","method");--> statement-breakpoint
+CREATE UNIQUE INDEX "triggers_kind_key" ON "triggers" USING btree ("kind","key");--> statement-breakpoint
 CREATE INDEX "triggers_flow_idx" ON "triggers" USING btree ("flow_id");

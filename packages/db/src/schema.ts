@@ -42,6 +42,8 @@ export const flows = pgTable(
     activeVersion: integer('active_version'),
     /** Highest version number handed out so far. */
     latestVersion: integer('latest_version').notNull().default(0),
+    /** Test snapshots of the draft are stored as versions -1, -2, …; this counts them. */
+    testSnapshots: integer('test_snapshots').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     deletedAt: ts('deleted_at'),

@@ -1,7 +1,7 @@
 // Dead letters: steps that could not succeed, kept with their input and error, and redriven on request.
 import type { DeadLetterStatus, Queryable } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
-import { ConflictError, NotFoundError } from '@tributary/flow';
+import { ConflictError, NotFoundError, TributaryError } from '@tributary/flow';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { audit } from './audit.js';
 import type { EngineContext } from './engine-context.js';
@@ -122,4 +122,100 @@ export async function redrive(ctx: EngineContext, id: string, options: RedriveOp
   });
   await enqueueSafely(ctx, [{ id: result.stepId, runId: result.runId }]);
   return { deadLetterId: id, ...result };
+}
+
+/** Dead letters that failed the same way at the same node. */
+export interface DeadLetterGroup {
+  signature: string;
+  flowId: string;
+  nodeId: string;
+  code: string;
+  /** The error message with numbers, ids and quoted values folded, so similar failures group together. */
+  message: string;
+  count: number;
+  latestAt: Date;
+  /** Ids of the group's dead letters, newest first (at most 500). */
+  ids: string[];
+}
+
+/** Folds the variable parts of an error message: ids, numbers and quoted strings. */
+export function messageShape(message: string): string {
+  return message
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+    .replace(/"[^"]*"|'[^']*'/g, '<text>')
+    .replace(/\d+(?:\.\d+)?/g, '<n>')
+    .slice(0, 300);
+}
+
+const GROUP_SCAN_LIMIT = 10_000;
+
+/** Groups dead letters by flow, node, error code and message shape, largest group first. */
+export async function groupDeadLetters(
+  db: Queryable,
+  query: { flowId?: string | undefined; status?: DeadLetterStatus | undefined },
+): Promise<DeadLetterGroup[]> {
+  const conditions = [eq(schema.deadLetters.status, query.status ?? 'pending')];
+  if (query.flowId) conditions.push(eq(schema.deadLetters.flowId, query.flowId));
+  const rows = await db
+    .select({
+      id: schema.deadLetters.id,
+      flowId: schema.deadLetters.flowId,
+      nodeId: schema.deadLetters.nodeId,
+      error: schema.deadLetters.error,
+      createdAt: schema.deadLetters.createdAt,
+    })
+    .from(schema.deadLetters)
+    .where(and(...conditions))
+    .orderBy(desc(schema.deadLetters.id))
+    .limit(GROUP_SCAN_LIMIT);
+  const groups = new Map<string, DeadLetterGroup>();
+  for (const row of rows) {
+    // dead letters are only written by giveUpStep with a StepError
+    const error = row.error as { code?: string; message?: string };
+    const code = error.code ?? 'unknown';
+    const message = messageShape(error.message ?? '');
+    const signature = `${row.flowId}|${row.nodeId}|${code}|${message}`;
+    const group = groups.get(signature);
+    if (group) {
+      group.count += 1;
+      if (group.ids.length < 500) group.ids.push(row.id);
+    } else {
+      groups.set(signature, {
+        signature,
+        flowId: row.flowId,
+        nodeId: row.nodeId,
+        code,
+        message,
+        count: 1,
+        latestAt: row.createdAt,
+        ids: [row.id],
+      });
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+/** Redrives several dead letters; each one succeeds or fails on its own. */
+export async function redriveMany(
+  ctx: EngineContext,
+  ids: readonly string[],
+  options: Omit<RedriveOptions, 'input'>,
+  actor: string,
+) {
+  const results: Array<{
+    id: string;
+    ok: boolean;
+    stepId?: string;
+    error?: { code: string; message: string };
+  }> = [];
+  for (const id of ids) {
+    try {
+      const done = await redrive(ctx, id, options, actor);
+      results.push({ id, ok: true, stepId: done.stepId });
+    } catch (err) {
+      if (!(err instanceof TributaryError)) throw err;
+      results.push({ id, ok: false, error: { code: err.code, message: err.message } });
+    }
+  }
+  return results;
 }

@@ -2,7 +2,7 @@
 import type { Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 
 /** One event with the runs it started. */
 export async function getEvent(db: Queryable, id: string) {
@@ -13,4 +13,37 @@ export async function getEvent(db: Queryable, id: string) {
     .from(schema.runs)
     .where(eq(schema.runs.eventId, id));
   return { ...event, runs };
+}
+
+export interface EventListQuery {
+  /** Only events that started a run of this flow. */
+  flowId?: string | undefined;
+  source?: string | undefined;
+  type?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Events newest first, with keyset pagination. */
+export async function listEvents(db: Queryable, query: EventListQuery) {
+  const conditions = [];
+  if (query.flowId) {
+    const started = db
+      .select({ id: schema.runs.eventId })
+      .from(schema.runs)
+      .where(eq(schema.runs.flowId, query.flowId));
+    conditions.push(inArray(schema.events.id, started));
+  }
+  if (query.source) conditions.push(eq(schema.events.source, query.source));
+  if (query.type) conditions.push(eq(schema.events.type, query.type));
+  if (query.cursor) conditions.push(lt(schema.events.id, query.cursor));
+  const rows = await db
+    .select()
+    .from(schema.events)
+    .where(and(...conditions))
+    .orderBy(desc(schema.events.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const nextCursor = rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null;
+  return { items: page, nextCursor };
 }

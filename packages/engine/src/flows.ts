@@ -1,10 +1,16 @@
 // Flows: the draft, numbered immutable versions, publish/rollback/deactivate and the trigger routing index.
 import type { Database, Queryable } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
-import type { FlowDefinition } from '@tributary/flow';
-import { ConflictError, NotFoundError, ValidationError, validateFlow } from '@tributary/flow';
+import type { FlowDefinition, Problem } from '@tributary/flow';
+import {
+  ConflictError,
+  flowDefinitionSchema,
+  NotFoundError,
+  ValidationError,
+  validateFlow,
+} from '@tributary/flow';
 import { catalogue } from '@tributary/nodes';
-import { and, asc, desc, eq, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { audit } from './audit.js';
 import { isUniqueViolation } from './db-errors.js';
 import { maskSecrets, restoreSecrets } from './secrets.js';
@@ -21,11 +27,14 @@ export interface FlowView {
   activeVersion: number | null;
   latestVersion: number;
   draft: FlowDefinition;
+  /** What stands between the draft and publishing; empty when it is publishable. */
+  problems: Problem[];
   createdAt: Date;
   updatedAt: Date;
 }
 
 function view(row: FlowRow): FlowView {
+  const checked = validateFlow(row.draft, catalogue);
   return {
     id: row.id,
     slug: row.slug,
@@ -34,8 +43,9 @@ function view(row: FlowRow): FlowView {
     status: row.status,
     activeVersion: row.activeVersion,
     latestVersion: row.latestVersion,
-    // the draft column only ever holds definitions that passed validateFlow
+    // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
     draft: maskSecrets(row.draft as FlowDefinition),
+    problems: checked.ok ? [] : checked.problems,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -45,6 +55,23 @@ function validated(input: unknown): FlowDefinition {
   const result = validateFlow(input, catalogue);
   if (!result.ok) throw new ValidationError('the flow definition is not valid', result.problems);
   return result.flow;
+}
+
+/** How strictly a draft is checked on save. */
+export interface SaveOptions {
+  /**
+   * Keep a draft that has the right shape but problems (unknown config, dangling edges, …), so an editor can
+   * autosave work in progress; publishing still requires a valid draft.
+   */
+  allowInvalid?: boolean | undefined;
+}
+
+function acceptedDraft(input: unknown, options: SaveOptions): FlowDefinition {
+  if (options.allowInvalid) {
+    const shape = flowDefinitionSchema.safeParse(input);
+    if (shape.success) return shape.data;
+  }
+  return validated(input);
 }
 
 async function loadRow(db: Queryable, id: string, lock = false): Promise<FlowRow> {
@@ -63,8 +90,13 @@ function slugTaken(slug: string, cause: unknown): ConflictError {
 }
 
 /** Creates a flow from a definition (its draft). */
-export async function createFlow(db: Database, input: unknown, actor: string): Promise<FlowView> {
-  const def = validated(input);
+export async function createFlow(
+  db: Database,
+  input: unknown,
+  actor: string,
+  options: SaveOptions = {},
+): Promise<FlowView> {
+  const def = acceptedDraft(input, options);
   const id = newId();
   try {
     const row = await db.transaction(async (tx) => {
@@ -104,12 +136,13 @@ export async function updateDraft(
   id: string,
   input: unknown,
   actor: string,
+  options: SaveOptions = {},
 ): Promise<FlowView> {
   try {
     return await db.transaction(async (tx) => {
       const current = await loadRow(tx, id, true);
-      // the draft column only ever holds definitions that passed validateFlow
-      const def = validated(restoreSecrets(input, current.draft as FlowDefinition));
+      // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
+      const def = acceptedDraft(restoreSecrets(input, current.draft as FlowDefinition), options);
       const [row] = await tx
         .update(schema.flows)
         .set({
@@ -204,13 +237,35 @@ export async function publishFlow(db: Database, id: string, actor: string): Prom
   });
 }
 
-/** A flow's published versions, newest first (definitions masked). */
+/**
+ * Freezes the current (valid) draft as a test snapshot — version -1, -2, … — that runs can be pinned to
+ * without publishing anything or routing any trigger to it.
+ */
+export async function snapshotDraftForTest(
+  db: Queryable,
+  id: string,
+  actor: string,
+): Promise<{ version: number }> {
+  const row = await loadRow(db, id, true);
+  const def = validated(row.draft);
+  const version = -(row.testSnapshots + 1);
+  await db
+    .insert(schema.flowVersions)
+    .values({ id: newId(), flowId: id, version, definition: def, createdBy: actor });
+  await db
+    .update(schema.flows)
+    .set({ testSnapshots: row.testSnapshots + 1 })
+    .where(eq(schema.flows.id, id));
+  return { version };
+}
+
+/** A flow's published versions, newest first (definitions masked); test snapshots are not listed. */
 export async function listVersions(db: Queryable, id: string) {
   await loadRow(db, id);
   const rows = await db
     .select()
     .from(schema.flowVersions)
-    .where(eq(schema.flowVersions.flowId, id))
+    .where(and(eq(schema.flowVersions.flowId, id), gt(schema.flowVersions.version, 0)))
     .orderBy(desc(schema.flowVersions.version));
   return rows.map((r) => ({
     version: r.version,
@@ -294,4 +349,50 @@ export async function findWebhookRoute(db: Queryable, path: string): Promise<Web
     .from(schema.triggers)
     .where(and(eq(schema.triggers.kind, 'webhook'), eq(schema.triggers.key, normaliseHookPath(path))));
   return row ? { ...row, method: row.method ?? 'POST' } : undefined;
+}
+
+/** Recent activity per flow, for the flow list. */
+export interface FlowStats {
+  lastRunAt: Date | null;
+  lastRunStatus: string | null;
+  runs24h: number;
+  failed24h: number;
+}
+
+/** Run counts of the last 24 hours and the latest run of each flow (test runs left out). */
+export async function flowStats(db: Queryable): Promise<Map<string, FlowStats>> {
+  const since = sql`now() - interval '24 hours'`;
+  const counts = await db
+    .select({
+      flowId: schema.runs.flowId,
+      runs24h: sql<number>`count(*) filter (where ${schema.runs.createdAt} > ${since})`.mapWith(Number),
+      failed24h:
+        sql<number>`count(*) filter (where ${schema.runs.createdAt} > ${since} and ${schema.runs.status} = 'failed')`.mapWith(
+          Number,
+        ),
+      lastRunId: sql<string>`max(${schema.runs.id}::text)`,
+    })
+    .from(schema.runs)
+    .where(gt(schema.runs.version, 0))
+    .groupBy(schema.runs.flowId);
+  const lastIds = counts.map((c) => c.lastRunId).filter((id): id is string => Boolean(id));
+  const last =
+    lastIds.length === 0
+      ? []
+      : await db
+          .select({ id: schema.runs.id, status: schema.runs.status, createdAt: schema.runs.createdAt })
+          .from(schema.runs)
+          .where(inArray(schema.runs.id, lastIds));
+  const lastById = new Map(last.map((r) => [r.id, r]));
+  const out = new Map<string, FlowStats>();
+  for (const c of counts) {
+    const run = lastById.get(c.lastRunId);
+    out.set(c.flowId, {
+      lastRunAt: run?.createdAt ?? null,
+      lastRunStatus: run?.status ?? null,
+      runs24h: c.runs24h,
+      failed24h: c.failed24h,
+    });
+  }
+  return out;
 }

@@ -1,15 +1,17 @@
 // Runs: history queries, cancel and replay.
 import type { Queryable, RunStatus } from '@tributary/db';
-import { schema } from '@tributary/db';
+import { newId, schema } from '@tributary/db';
 import { ConflictError, NotFoundError } from '@tributary/flow';
-import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { audit } from './audit.js';
 import type { EngineContext } from './engine-context.js';
+import { snapshotDraftForTest } from './flows.js';
 import { enqueueSafely } from './ingest.js';
 import { startRun } from './run-start.js';
 
 export interface RunListQuery {
   flowId?: string | undefined;
+  eventId?: string | undefined;
   status?: RunStatus | undefined;
   limit: number;
   /** Id of the last run of the previous page. */
@@ -23,6 +25,8 @@ const runSummary = {
   status: schema.runs.status,
   eventId: schema.runs.eventId,
   replayOf: schema.runs.replayOf,
+  /** Runs of a test snapshot of the draft (negative version). */
+  test: sql<boolean>`${schema.runs.version} < 0`,
   error: schema.runs.error,
   createdAt: schema.runs.createdAt,
   startedAt: schema.runs.startedAt,
@@ -33,6 +37,7 @@ const runSummary = {
 export async function listRuns(db: Queryable, query: RunListQuery) {
   const conditions = [];
   if (query.flowId) conditions.push(eq(schema.runs.flowId, query.flowId));
+  if (query.eventId) conditions.push(eq(schema.runs.eventId, query.eventId));
   if (query.status) conditions.push(eq(schema.runs.status, query.status));
   if (query.cursor) conditions.push(lt(schema.runs.id, query.cursor));
   const rows = await db
@@ -144,4 +149,22 @@ export async function replayRun(
   ctx.metrics.runsStarted.inc();
   await enqueueSafely(ctx, started.toEnqueue);
   return { id: started.id, flowId: started.flowId, version, replayOf: id };
+}
+
+/** Runs the flow's current draft once, without publishing: the trigger's output item is `item`. */
+export async function startTestRun(ctx: EngineContext, flowId: string, item: unknown, actor: string) {
+  const started = await ctx.db.transaction(async (tx) => {
+    const { version } = await snapshotDraftForTest(tx, flowId, actor);
+    const flow = await ctx.flows.get(tx, flowId, version);
+    const eventId = newId();
+    await tx
+      .insert(schema.events)
+      .values({ id: eventId, source: `test:${flowId}`, type: 'test-run', payload: item });
+    const run = await startRun(tx, { flow, eventId, item });
+    await audit(tx, actor, 'flow.test_run', 'flow', flowId, { runId: run.id, version });
+    return { ...run, eventId, version };
+  });
+  ctx.metrics.runsStarted.inc();
+  await enqueueSafely(ctx, started.toEnqueue);
+  return { runId: started.id, eventId: started.eventId, version: started.version };
 }

@@ -1,6 +1,6 @@
 // /api/v1/dead-letters: what could not succeed, and redrive.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { getDeadLetter, listDeadLetters, redrive } from '@tributary/engine';
+import { getDeadLetter, groupDeadLetters, listDeadLetters, redrive, redriveMany } from '@tributary/engine';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
@@ -57,6 +57,84 @@ export function deadLetterRoutes(deps: AppDeps) {
       },
     }),
     async (c) => c.json(await listDeadLetters(ctx.db, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/dead-letters/groups',
+      tags,
+      security: bearerSecurity,
+      summary: 'Dead letters grouped by flow, node, error code and message shape',
+      request: { query: z.object({ flowId: z.string().uuid().optional(), status: status.optional() }) },
+      responses: {
+        200: json(
+          z.object({
+            items: z.array(
+              z.object({
+                signature: z.string(),
+                flowId: z.string().uuid(),
+                nodeId: z.string(),
+                code: z.string(),
+                message: z.string(),
+                count: z.number().int(),
+                latestAt: z.string(),
+                ids: z.array(z.string().uuid()),
+              }),
+            ),
+          }),
+          'Groups, largest first',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json({ items: await groupDeadLetters(ctx.db, c.req.valid('query')) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/dead-letters/redrive',
+      tags,
+      security: bearerSecurity,
+      summary: 'Redrive several dead letters (a selection or a group)',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z
+                .object({
+                  ids: z.array(z.string().uuid()).min(1).max(1000),
+                  useCurrentVersion: z.boolean().optional(),
+                })
+                .strict(),
+            },
+          },
+        },
+      },
+      responses: {
+        200: json(
+          z.object({
+            results: z.array(
+              z.object({
+                id: z.string(),
+                ok: z.boolean(),
+                stepId: z.string().optional(),
+                error: z.object({ code: z.string(), message: z.string() }).optional(),
+              }),
+            ),
+          }),
+          'One result per dead letter',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { ids, useCurrentVersion } = c.req.valid('json');
+      const results = await redriveMany(ctx, ids, { useCurrentVersion }, actorOf(c.get('principal')));
+      return c.json({ results }, 200);
+    },
   );
 
   app.openapi(

@@ -5,10 +5,12 @@ import {
   createFlow,
   deactivateFlow,
   deleteFlow,
+  flowStats,
   getFlow,
   listFlows,
   listVersions,
   publishFlow,
+  startTestRun,
   updateDraft,
 } from '@tributary/engine';
 import type { AppDeps, AppEnv } from '../app-env.js';
@@ -30,10 +32,35 @@ const flowSchema = z
     activeVersion: z.number().int().nullable(),
     latestVersion: z.number().int(),
     draft: definitionSchema,
+    problems: z
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          nodeId: z.string().optional(),
+          code: z.string().optional(),
+        }),
+      )
+      .openapi({ description: 'What stands between the draft and publishing; empty when publishable.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi('Flow');
+
+const statsSchema = z.object({
+  lastRunAt: z.string().nullable(),
+  lastRunStatus: z.string().nullable(),
+  runs24h: z.number().int(),
+  failed24h: z.number().int(),
+});
+
+const saveQuery = z.object({
+  allowInvalid: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .openapi({ description: 'Keep a draft that has the right shape but validation problems (autosave).' }),
+});
 
 const versionSchema = z
   .object({
@@ -60,10 +87,13 @@ export function flowRoutes(deps: AppDeps) {
       tags,
       security: bearerSecurity,
       summary: 'Create a flow (its draft)',
-      request: { body },
+      request: { body, query: saveQuery },
       responses: { 201: json(flowSchema, 'Created'), ...errorResponses, ...conflictResponse },
     }),
-    async (c) => c.json(await createFlow(db, c.req.valid('json'), actorOf(c.get('principal'))), 201),
+    async (c) => {
+      const options = { allowInvalid: c.req.valid('query').allowInvalid };
+      return c.json(await createFlow(db, c.req.valid('json'), actorOf(c.get('principal')), options), 201);
+    },
   );
 
   app.openapi(
@@ -73,9 +103,16 @@ export function flowRoutes(deps: AppDeps) {
       tags,
       security: bearerSecurity,
       summary: 'List flows',
-      responses: { 200: json(z.object({ items: z.array(flowSchema) }), 'Flows'), ...errorResponses },
+      responses: {
+        200: json(z.object({ items: z.array(flowSchema.extend({ stats: statsSchema })) }), 'Flows'),
+        ...errorResponses,
+      },
     }),
-    async (c) => c.json({ items: await listFlows(db) }, 200),
+    async (c) => {
+      const [flows, stats] = await Promise.all([listFlows(db), flowStats(db)]);
+      const none = { lastRunAt: null, lastRunStatus: null, runs24h: 0, failed24h: 0 };
+      return c.json({ items: flows.map((f) => ({ ...f, stats: stats.get(f.id) ?? none })) }, 200);
+    },
   );
 
   app.openapi(
@@ -195,6 +232,40 @@ export function flowRoutes(deps: AppDeps) {
       responses: { 200: json(flowSchema, 'Deactivated'), ...errorResponses },
     }),
     async (c) => c.json(await deactivateFlow(db, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/flows/{id}/test-runs',
+      tags,
+      security: bearerSecurity,
+      summary: 'Run the current draft once without publishing it',
+      description:
+        'The draft is frozen as a test snapshot (a negative version) and run with `item` as the trigger output; for a webhook trigger shape it as {body, headers, query, method, path}. Follow it with GET /runs/{runId}/stream.',
+      request: {
+        params: idParams,
+        body: {
+          required: false,
+          content: { 'application/json': { schema: z.object({ item: z.unknown().optional() }).strict() } },
+        },
+      },
+      responses: {
+        202: json(
+          z.object({ runId: z.string().uuid(), eventId: z.string().uuid(), version: z.number().int() }),
+          'Test run started',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const body = c.req.header('content-type') ? c.req.valid('json') : {};
+      const actor = actorOf(c.get('principal'));
+      return c.json(
+        await startTestRun(deps.engine.ctx, c.req.valid('param').id, body.item ?? {}, actor),
+        202,
+      );
+    },
   );
 
   return app;

@@ -1,9 +1,10 @@
 // /api/v1/runs and /api/v1/events: run history, cancel, replay, the event log.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { cancelRun, getEvent, getRun, listRuns, replayRun } from '@tributary/engine';
+import { cancelRun, getEvent, getRun, listEvents, listRuns, replayRun } from '@tributary/engine';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
+import { streamRun } from './run-stream.js';
 
 const runStatus = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'canceled']);
 
@@ -22,6 +23,7 @@ const runSummarySchema = z
     status: runStatus,
     eventId: z.string().uuid(),
     replayOf: z.string().uuid().nullable(),
+    test: z.boolean().openapi({ description: 'A test run of a draft snapshot (negative version).' }),
     error: z.unknown(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -61,6 +63,18 @@ const stepSchema = z
 
 const runSchema = runSummarySchema.extend({ steps: z.array(stepSchema) }).openapi('Run');
 
+const eventSchema = z
+  .object({
+    id: z.string().uuid(),
+    source: z.string(),
+    type: z.string(),
+    idempotencyKey: z.string().nullable(),
+    payload: z.unknown(),
+    receivedAt: z.string(),
+    runs: z.array(z.object({ id: z.string(), flowId: z.string(), status: runStatus })),
+  })
+  .openapi('Event');
+
 const idParams = z.object({ id: uuidParam });
 const tags = ['runs'];
 
@@ -79,6 +93,7 @@ export function runRoutes(deps: AppDeps) {
       request: {
         query: z.object({
           flowId: z.string().uuid().optional(),
+          eventId: z.string().uuid().optional(),
           status: runStatus.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().uuid().optional().openapi({ description: 'nextCursor of the previous page' }),
@@ -165,25 +180,45 @@ export function runRoutes(deps: AppDeps) {
       summary: 'Get an event and the runs it started',
       request: { params: idParams },
       responses: {
-        200: json(
-          z
-            .object({
-              id: z.string().uuid(),
-              source: z.string(),
-              type: z.string(),
-              idempotencyKey: z.string().nullable(),
-              payload: z.unknown(),
-              receivedAt: z.string(),
-              runs: z.array(z.object({ id: z.string(), flowId: z.string(), status: runStatus })),
-            })
-            .openapi('Event'),
-          'The event',
-        ),
+        200: json(eventSchema, 'The event'),
         ...errorResponses,
       },
     }),
     async (c) => c.json(await getEvent(ctx.db, c.req.valid('param').id), 200),
   );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/events',
+      tags: ['events'],
+      security: bearerSecurity,
+      summary: 'List events, newest first',
+      request: {
+        query: z.object({
+          flowId: z
+            .string()
+            .uuid()
+            .optional()
+            .openapi({ description: 'Only events that started a run of this flow' }),
+          source: z.string().max(300).optional(),
+          type: z.string().max(300).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().uuid().optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ items: z.array(eventSchema.omit({ runs: true })), nextCursor: z.string().nullable() }),
+          'Events',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json(await listEvents(ctx.db, c.req.valid('query')), 200),
+  );
+
+  app.get('/runs/:id/stream', (c) => streamRun(c, ctx.db, c.req.param('id')));
 
   return app;
 }

@@ -1,0 +1,188 @@
+// API the editor relies on: lenient draft saves, test runs of drafts with a live SSE stream, flow stats,
+// the event list, run search by event, dead-letter groups and bulk redrive.
+import { waitFor } from '@tributary/engine/testing';
+import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { startTestApp, type TestApp } from './test-app.js';
+
+let api: TestApp;
+let peer: HttpPeer;
+let healthy = false;
+
+beforeAll(async () => {
+  api = await startTestApp(inject('templateDatabase'));
+  peer = await startHttpPeer({
+    handler: (_req, res) => {
+      res.statusCode = healthy ? 200 : 500;
+      res.end(healthy ? 'ok' : 'down');
+    },
+  });
+});
+
+afterAll(async () => {
+  await peer?.close();
+  await api?.close();
+});
+
+let n = 0;
+function draft(url?: string) {
+  n += 1;
+  return {
+    name: `Editor ${n}`,
+    slug: `editor-${n}`,
+    nodes: [
+      { id: 'hook', type: 'trigger.webhook', name: 'Hook', config: { path: `editor-${n}` } },
+      { id: 'set', type: 'logic.set', name: 'Set', config: { fields: { seen: '{{ $json.body.v }}' } } },
+      {
+        id: 'call',
+        type: 'action.http',
+        name: 'Call',
+        config: url === undefined ? {} : { url },
+        retry: { attempts: 1 },
+      },
+    ],
+    edges: [
+      { id: 'e1', source: 'hook', target: 'set' },
+      { id: 'e2', source: 'set', target: 'call' },
+    ],
+  };
+}
+
+describe('lenient drafts', () => {
+  test('allowInvalid keeps a draft with problems, reports them, and publishing stays blocked', async () => {
+    const res = await api.call('POST', '/api/v1/flows?allowInvalid=true', draft());
+    expect(res.status).toBe(201);
+    const flow = await res.json();
+    expect(flow.problems).toEqual([expect.objectContaining({ nodeId: 'call', path: 'nodes[2].config.url' })]);
+    const publish = await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
+    expect(publish.status).toBe(422);
+    expect((await publish.json()).problems[0]).toMatchObject({ nodeId: 'call' });
+    const fixed = await api.call('PUT', `/api/v1/flows/${flow.id}?allowInvalid=true`, draft(`${peer.url}/x`));
+    expect((await fixed.json()).problems).toEqual([]);
+    // without the flag the same invalid draft is refused and nothing changes
+    const strict = await api.call('PUT', `/api/v1/flows/${flow.id}`, draft());
+    expect(strict.status).toBe(422);
+    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).problems).toEqual([]);
+  });
+
+  test('allowInvalid still refuses a body that is not shaped like a flow', async () => {
+    const res = await api.call('POST', '/api/v1/flows?allowInvalid=true', { name: 'x', nodes: 'no' });
+    expect(res.status).toBe(422);
+  });
+});
+
+describe('test runs and the live stream', () => {
+  test('a draft runs without publishing, and the stream reports every step then the end', async () => {
+    healthy = true;
+    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/x`))).json();
+    const started = await api.call('POST', `/api/v1/flows/${flow.id}/test-runs`, {
+      item: { body: { v: 7 } },
+    });
+    expect(started.status).toBe(202);
+    const { runId, version } = await started.json();
+    expect(version).toBe(-1);
+    const stream = await api.app.request(
+      `/api/v1/runs/${runId}/stream?access_token=${api.auth.authorization.slice(7)}`,
+    );
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const text = await stream.text();
+    const events = text
+      .split('\n\n')
+      .filter((chunk) => chunk.includes('event:'))
+      .map((chunk) => ({
+        event: /event: (\w+)/.exec(chunk)?.[1],
+        data: JSON.parse(/data: (.*)/.exec(chunk)?.[1] ?? 'null'),
+      }));
+    expect(events.at(-1)).toEqual({ event: 'end', data: { status: 'succeeded' } });
+    const finalSteps = new Map(events.filter((e) => e.event === 'step').map((e) => [e.data.nodeId, e.data]));
+    expect(finalSteps.get('set')?.output).toEqual({ main: [{ body: { v: 7 }, seen: 7 }] });
+    expect(finalSteps.get('call')?.status).toBe('succeeded');
+    // nothing was published and no webhook is live
+    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).status).toBe('draft');
+    expect((await api.app.request(`/hooks/editor-${n}`, { method: 'POST' })).status).toBe(404);
+    const run = await (await api.call('GET', `/api/v1/runs/${runId}`)).json();
+    expect(run.test).toBe(true);
+    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}/versions`)).json()).items).toEqual([]);
+  });
+
+  test('a test run of an invalid draft is refused with its problems', async () => {
+    const flow = await (await api.call('POST', '/api/v1/flows?allowInvalid=true', draft())).json();
+    const res = await api.call('POST', `/api/v1/flows/${flow.id}/test-runs`, {});
+    expect(res.status).toBe(422);
+  });
+
+  test('the stream needs a key and a real run', async () => {
+    expect((await api.app.request('/api/v1/runs/01937a4e-6f1a-7c3b-9a2e-1b2c3d4e5f60/stream')).status).toBe(
+      401,
+    );
+    expect((await api.call('GET', '/api/v1/runs/01937a4e-6f1a-7c3b-9a2e-1b2c3d4e5f60/stream')).status).toBe(
+      404,
+    );
+    expect((await api.call('GET', '/api/v1/runs/not-a-run/stream')).status).toBe(400);
+  });
+});
+
+describe('lists for the editor', () => {
+  test('flow stats, events by flow and runs by event', async () => {
+    healthy = true;
+    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/x`))).json();
+    await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
+    const fired = await (
+      await api.app.request(`/hooks/editor-${n}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"v":1}',
+      })
+    ).json();
+    await waitFor(async () => {
+      const r = await (await api.call('GET', `/api/v1/runs/${fired.runs[0].id}`)).json();
+      return r.status === 'succeeded';
+    });
+    const flows = await (await api.call('GET', '/api/v1/flows')).json();
+    const listed = flows.items.find((f: { id: string }) => f.id === flow.id);
+    expect(listed.stats).toMatchObject({ lastRunStatus: 'succeeded', runs24h: 1, failed24h: 0 });
+    const events = await (await api.call('GET', `/api/v1/events?flowId=${flow.id}`)).json();
+    expect(events.items.map((e: { id: string }) => e.id)).toEqual([fired.eventId]);
+    const runs = await (await api.call('GET', `/api/v1/runs?eventId=${fired.eventId}`)).json();
+    expect(runs.items.map((r: { id: string }) => r.id)).toEqual([fired.runs[0].id]);
+  });
+});
+
+describe('dead-letter groups', () => {
+  test('failures of the same node and error group together and redrive as a group', async () => {
+    healthy = false;
+    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/x`))).json();
+    await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const fired = await (
+        await api.app.request(`/hooks/editor-${n}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"v":${i}}`,
+        })
+      ).json();
+      runIds.push(fired.runs[0].id);
+    }
+    const groups = await waitFor(async () => {
+      const body = await (await api.call('GET', `/api/v1/dead-letters/groups?flowId=${flow.id}`)).json();
+      return body.items[0]?.count === 3 ? body.items : undefined;
+    });
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ nodeId: 'call', code: 'http_5xx', count: 3 });
+    healthy = true;
+    const res = await api.call('POST', '/api/v1/dead-letters/redrive', {
+      ids: [...groups[0].ids, groups[0].ids[0]],
+    });
+    const { results } = await res.json();
+    expect(results.filter((r: { ok: boolean }) => r.ok)).toHaveLength(3);
+    expect(results[3]).toMatchObject({ ok: false, error: { code: 'dead_letter_closed' } });
+    for (const id of runIds) {
+      await waitFor(
+        async () => (await (await api.call('GET', `/api/v1/runs/${id}`)).json()).status === 'succeeded',
+      );
+    }
+    const bad = await api.call('POST', '/api/v1/dead-letters/redrive', { ids: [] });
+    expect(bad.status).toBe(422);
+  });
+});

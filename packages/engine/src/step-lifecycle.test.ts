@@ -1,0 +1,151 @@
+// A step's life under faults: time limits, a worker that vanished mid-step, and a late duplicate delivery.
+import { schema } from '@tributary/db';
+import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { ingest } from './ingest.js';
+import { getRun } from './runs.js';
+import { claimStep } from './step-claim.js';
+import { completeStep } from './step-transitions.js';
+import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+
+let peer: HttpPeer;
+beforeAll(async () => {
+  peer = await startHttpPeer({
+    handler: (req, res) => {
+      const wait = req.url.startsWith('/slow') ? 2_000 : 0;
+      setTimeout(() => res.end('ok'), wait);
+    },
+  });
+});
+afterAll(async () => {
+  await peer?.close();
+});
+
+function oneCallFlow(slug: string, url: string, extra: Record<string, unknown> = {}) {
+  return {
+    name: slug,
+    slug,
+    nodes: [
+      { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
+      { id: 'call', type: 'action.http', name: 'Call', config: { url }, ...extra },
+    ],
+    edges: [{ id: 'e1', source: 'start', target: 'call' }],
+  };
+}
+
+async function fire(t: TestEngine, deployed: { flowId: string; version: number }) {
+  const result = await ingest(t.engine.ctx, {
+    source: 'test',
+    type: 'test',
+    payload: {},
+    targets: [{ ...deployed, item: {} }],
+  });
+  const id = result.runs[0]?.id;
+  if (!id) throw new Error('no run');
+  return id;
+}
+
+async function callStep(t: TestEngine, runId: string) {
+  const rows = await t.engine.ctx.db.select().from(schema.steps).where(eq(schema.steps.runId, runId));
+  const call = rows.find((s) => s.nodeId === 'call');
+  if (!call) throw new Error('no step');
+  return call;
+}
+
+describe('step time limits', () => {
+  test('an attempt past the node timeout fails as a retryable timeout and the step follows its policy', async () => {
+    const t = await startTestEngine(inject('templateDatabase'));
+    try {
+      const deployed = await deployFlow(
+        t.engine,
+        oneCallFlow('slow', `${peer.url}/slow`, {
+          timeoutMs: 200,
+          retry: { attempts: 2, backoff: 'fixed', delayMs: 20 },
+        }),
+      );
+      const runId = await fire(t, deployed);
+      const run = await waitFor(async () => {
+        const r = await getRun(t.engine.ctx.db, runId);
+        return r.status === 'failed' ? r : undefined;
+      });
+      const step = run.steps.find((s) => s.nodeId === 'call');
+      expect(step?.status).toBe('dead');
+      expect(step?.attempts.map((a) => a.error?.code)).toEqual(['timeout', 'timeout']);
+      for (const attempt of step?.attempts ?? []) {
+        const took = new Date(attempt.finishedAt ?? 0).getTime() - new Date(attempt.startedAt).getTime();
+        expect(took).toBeLessThan(1_500);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a worker that vanished mid-step', () => {
+  test('past its lease the step is taken over, the lost attempt is recorded as stalled, and the run finishes', async () => {
+    const t = await startTestEngine(inject('templateDatabase'), { worker: false });
+    try {
+      const deployed = await deployFlow(
+        t.engine,
+        oneCallFlow('stall', `${peer.url}/fast`, { retry: { attempts: 3, delayMs: 10 } }),
+      );
+      const runId = await fire(t, deployed);
+      const step = await callStep(t, runId);
+      // a "worker" claims the step with a 100 ms lease and is never heard of again
+      const claim = await claimStep(t.engine.ctx.db, step.id, 'lost-worker', 100);
+      expect(claim.kind).toBe('claimed');
+      t.engine.startWorker({ concurrency: 5 });
+      const run = await waitFor(async () => {
+        const r = await getRun(t.engine.ctx.db, runId);
+        return r.status === 'succeeded' ? r : undefined;
+      });
+      const done = run.steps.find((s) => s.nodeId === 'call');
+      expect(done?.attempts.map((a) => a.error?.code ?? 'ok')).toEqual(['stalled', 'ok']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a late delivery that lost its lease commits nothing (compare-and-set on the lease token)', async () => {
+    const t = await startTestEngine(inject('templateDatabase'), { worker: false });
+    try {
+      const deployed = await deployFlow(t.engine, oneCallFlow('late', `${peer.url}/fast`));
+      const runId = await fire(t, deployed);
+      const step = await callStep(t, runId);
+      const first = await claimStep(t.engine.ctx.db, step.id, 'token-a', 50);
+      if (first.kind !== 'claimed') throw new Error('first claim failed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = await claimStep(t.engine.ctx.db, step.id, 'token-b', 10_000);
+      expect(second.kind).toBe('stalled');
+      const flow = await t.engine.ctx.flows.get(t.engine.ctx.db, deployed.flowId, deployed.version);
+      const late = await completeStep(
+        t.engine.ctx,
+        flow,
+        first.step,
+        'token-a',
+        { main: [{ late: true }] },
+        [],
+        1,
+      );
+      expect(late).toEqual({ kind: 'stale' });
+      const [row] = await t.engine.ctx.db.select().from(schema.steps).where(eq(schema.steps.id, step.id));
+      expect(row?.status).toBe('running');
+      expect(row?.leaseToken).toBe('token-b');
+      expect(row?.output).toBeNull();
+      const owner = await completeStep(
+        t.engine.ctx,
+        flow,
+        first.step,
+        'token-b',
+        { main: [{ owner: true }] },
+        [],
+        1,
+      );
+      expect(owner.kind).toBe('applied');
+      expect((await getRun(t.engine.ctx.db, runId)).status).toBe('succeeded');
+    } finally {
+      await t.close();
+    }
+  });
+});
