@@ -1,6 +1,6 @@
 // The database schema: the one source of truth for tables; migrations are generated from it.
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -99,10 +99,89 @@ export const events = pgTable(
     idempotencyKey: text('idempotency_key'),
     payload: jsonb('payload').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
+    /** Tracking events: the event name of a `track` (or the page/screen name). */
+    name: text('name'),
+    /** Tracking events: who it is about. */
+    userId: text('user_id'),
+    anonymousId: text('anonymous_id'),
+    /** Tracking events: when it happened, corrected for client clock skew. */
+    occurredAt: ts('occurred_at'),
   },
   (t) => [
     uniqueIndex('events_source_idempotency_key').on(t.source, t.idempotencyKey),
     index('events_received_at_idx').on(t.receivedAt),
+    index('events_user_idx').on(t.userId, t.receivedAt),
+    index('events_name_idx').on(t.name, t.receivedAt),
+  ],
+);
+
+export type SourceStatus = 'active' | 'disabled';
+
+/** Tracking sources: each has a write key that Segment-style SDKs send. */
+export const sources = pgTable(
+  'sources',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    /** SHA-256 of the write key; the key itself is shown once, on create and rotate. */
+    writeKeyHash: text('write_key_hash').notNull(),
+    writeKeyPrefix: text('write_key_prefix').notNull(),
+    status: text('status').$type<SourceStatus>().notNull().default('active'),
+    createdAt: createdAt(),
+    rotatedAt: ts('rotated_at'),
+  },
+  (t) => [uniqueIndex('sources_write_key_hash_key').on(t.writeKeyHash)],
+);
+
+/** What is known about a person: traits merged from identify calls. */
+export const profiles = pgTable('profiles', {
+  id: uuid('id').primaryKey(),
+  traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** The ids a profile is known by (userId, anonymousId), each pointing at one profile. */
+export const profileIdentities = pgTable(
+  'profile_identities',
+  {
+    kind: text('kind').$type<'userId' | 'anonymousId'>().notNull(),
+    value: text('value').notNull(),
+    profileId: uuid('profile_id')
+      .notNull()
+      .references(() => profiles.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.value] }), index('profile_identities_profile_idx').on(t.profileId)],
+);
+
+export type WaitStatus = 'waiting' | 'received' | 'timeout' | 'canceled';
+
+/** A step parked until a matching event arrives or its time runs out (wait-for-event). */
+export const waits = pgTable(
+  'waits',
+  {
+    id: uuid('id').primaryKey(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
+    stepId: uuid('step_id')
+      .notNull()
+      .references(() => steps.id),
+    flowId: uuid('flow_id').notNull(),
+    /** Event names that end the wait. */
+    eventNames: jsonb('event_names').$type<string[]>().notNull(),
+    /** The correlation value an event must carry (e.g. the userId). */
+    correlation: text('correlation').notNull(),
+    status: text('status').$type<WaitStatus>().notNull().default('waiting'),
+    expiresAt: ts('expires_at').notNull(),
+    matchedEventId: uuid('matched_event_id'),
+    createdAt: createdAt(),
+    resolvedAt: ts('resolved_at'),
+  },
+  (t) => [
+    index('waits_correlation_idx').on(t.correlation).where(sql`${t.status} = 'waiting'`),
+    uniqueIndex('waits_step_key').on(t.stepId),
   ],
 );
 
@@ -125,6 +204,8 @@ export const runs = pgTable(
     error: jsonb('error'),
     /** The run this one replays, if any. */
     replayOf: uuid('replay_of'),
+    /** The flow's exit-goal correlation value for this run (e.g. its userId), when the flow has exit goals. */
+    exitKey: text('exit_key'),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
@@ -133,6 +214,7 @@ export const runs = pgTable(
     index('runs_flow_idx').on(t.flowId, t.id),
     index('runs_status_idx').on(t.status),
     index('runs_event_idx').on(t.eventId),
+    index('runs_exit_idx').on(t.flowId, t.exitKey).where(sql`${t.exitKey} is not null`),
   ],
 );
 

@@ -58,6 +58,17 @@ export const flowSettingsSchema = z
     partitionKey: z.string().max(1000).optional(),
     errorFlow: z.string().max(200).optional(),
     timezone: z.string().max(100).optional(),
+    /**
+     * Exit goal: when an event named `event` arrives whose correlation value equals a run's, that run (if it
+     * is still waiting or delayed) ends as canceled — e.g. a welcome series stops once the user activates.
+     */
+    exitOn: z
+      .object({
+        event: z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).min(1).max(50)]),
+        correlation: z.string().min(1).max(1000).default('{{ $event.payload.userId }}'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type FlowSettings = z.infer<typeof flowSettingsSchema>;
