@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       stalledIntervalMs: config.TRIBUTARY_STALLED_INTERVAL_MS,
     });
     engine.startSweeper(config.TRIBUTARY_SWEEP_INTERVAL_MS);
+    await engine.flowsChanged();
     logger.info({ concurrency: config.TRIBUTARY_WORKER_CONCURRENCY }, 'worker started');
   }
 

@@ -158,6 +158,8 @@ CREATE TABLE "waits" (
 	"flow_id" uuid NOT NULL,
 	"event_names" jsonb NOT NULL,
 	"correlation" text NOT NULL,
+	"match_expression" text NOT NULL,
+	"lookback_ms" integer DEFAULT 0 NOT NULL,
 	"status" text DEFAULT 'waiting' NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
 	"matched_event_id" uuid,

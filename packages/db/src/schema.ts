@@ -173,6 +173,10 @@ export const waits = pgTable(
     eventNames: jsonb('event_names').$type<string[]>().notNull(),
     /** The correlation value an event must carry (e.g. the userId). */
     correlation: text('correlation').notNull(),
+    /** The expression that computes an incoming event's correlation value (the node's raw config). */
+    matchExpression: text('match_expression').notNull(),
+    /** How far before the wait began an event still counts. */
+    lookbackMs: integer('lookback_ms').notNull().default(0),
     status: text('status').$type<WaitStatus>().notNull().default('waiting'),
     expiresAt: ts('expires_at').notNull(),
     matchedEventId: uuid('matched_event_id'),

@@ -2,6 +2,7 @@
 import type { Database } from '@tributary/db';
 import type { HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
+import type { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import type { EngineMetrics } from './metrics.js';
 import type { StepQueue } from './step-queue.js';
@@ -31,6 +32,8 @@ export interface EngineContext {
   db: Database;
   queue: StepQueue;
   flows: FlowCache;
+  /** Published flows, for matching tracking triggers and exit goals. */
+  live: LiveFlows;
   logger: Logger;
   metrics: EngineMetrics;
   http: HttpClient;

@@ -7,8 +7,10 @@ import { Redis } from 'ioredis';
 import type { EngineContext, EngineSettings } from './engine-context.js';
 import { DEFAULT_SETTINGS } from './engine-context.js';
 import { FlowCache } from './flow-cache.js';
+import { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { ScheduleQueue, startScheduleWorker, syncSchedules } from './schedules.js';
 import type { StepJobData } from './step-queue.js';
 import { StepQueue } from './step-queue.js';
 import type { StepWorkerOptions } from './step-worker.js';
@@ -31,6 +33,9 @@ export interface EngineOptions {
 export interface Engine {
   ctx: EngineContext;
   redis: Redis;
+  schedules: ScheduleQueue;
+  /** Re-reads the published flows (after publish, rollback, deactivate, delete) and updates schedules. */
+  flowsChanged(): Promise<void>;
   startWorker(options?: Partial<StepWorkerOptions>): Worker<StepJobData>;
   startSweeper(intervalMs: number, options?: Partial<SweepOptions>): void;
   /** Whether Redis answers PING within a second. */
@@ -48,34 +53,59 @@ export function createEngine(options: EngineOptions): Engine {
   const redis = redisConnection(options.redisUrl);
   redis.on('error', (err) => options.logger.warn({ err: err.message }, 'redis connection error'));
   const queue = new StepQueue(redis, options.queuePrefix);
+  const schedules = new ScheduleQueue(redis, options.queuePrefix);
   const metrics = createMetrics(() => queue.depth(), { defaultMetrics: options.defaultMetrics ?? true });
   const http = createGuardedHttpClient({ allow: options.httpAllow });
   const ctx: EngineContext = {
     db: options.db.db,
     queue,
     flows: new FlowCache(),
+    live: new LiveFlows(),
     logger: options.logger,
     metrics,
     http,
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
   };
-  const workers: Array<{ worker: Worker<StepJobData>; connection: Redis }> = [];
+  const workers: Array<{ worker: Worker; connection: Redis }> = [];
   const stoppers: Array<() => Promise<void>> = [];
+  const ownConnection = () => {
+    // a worker blocks on its connection, so each gets one of its own
+    const connection = redisConnection(options.redisUrl);
+    connection.on('error', () => {
+      // reported once through the main connection's handler; reconnects on its own
+    });
+    return connection;
+  };
   return {
     ctx,
     redis,
+    schedules,
+    async flowsChanged() {
+      ctx.live.invalidate();
+      try {
+        await syncSchedules(ctx, schedules);
+      } catch (err) {
+        // the sweeper syncs again on its next pass
+        options.logger.warn({ err }, 'could not update schedules now');
+      }
+    },
     startWorker(workerOptions) {
-      // a worker blocks on its connection, so it gets one of its own
-      const connection = redisConnection(options.redisUrl);
-      connection.on('error', () => {
-        // reported once through the main connection's handler; reconnects on its own
-      });
+      const connection = ownConnection();
       const worker = startStepWorker(ctx, connection, { ...DEFAULT_WORKER_OPTIONS, ...workerOptions });
       workers.push({ worker, connection });
+      const scheduleConnection = ownConnection();
+      workers.push({
+        worker: startScheduleWorker(ctx, scheduleConnection, options.queuePrefix),
+        connection: scheduleConnection,
+      });
       return worker;
     },
     startSweeper(intervalMs, sweepOptions) {
-      stoppers.push(startSweeper(ctx, intervalMs, { ...DEFAULT_SWEEP_OPTIONS, ...sweepOptions }));
+      stoppers.push(
+        startSweeper(ctx, intervalMs, { ...DEFAULT_SWEEP_OPTIONS, ...sweepOptions }, () =>
+          syncSchedules(ctx, schedules),
+        ),
+      );
     },
     async redisReady() {
       try {
@@ -96,6 +126,7 @@ export function createEngine(options: EngineOptions): Engine {
         connection.disconnect();
       }
       await queue.close();
+      await schedules.close();
       redis.disconnect();
       await http.close();
     },

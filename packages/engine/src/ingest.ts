@@ -78,15 +78,16 @@ async function commit(ctx: EngineContext, input: IngestInput) {
   for (const t of input.targets) flows.push(await ctx.flows.get(ctx.db, t.flowId, t.version));
   return ctx.db.transaction(async (tx) => {
     const eventId = newId();
+    const event = {
+      id: eventId,
+      source: input.source,
+      type: input.type,
+      receivedAt: new Date(),
+      payload: input.payload,
+    };
     const inserted = await tx
       .insert(schema.events)
-      .values({
-        id: eventId,
-        source: input.source,
-        type: input.type,
-        idempotencyKey: input.idempotencyKey ?? null,
-        payload: input.payload,
-      })
+      .values({ ...event, idempotencyKey: input.idempotencyKey ?? null })
       .onConflictDoNothing({ target: [schema.events.source, schema.events.idempotencyKey] })
       .returning({ id: schema.events.id });
     if (inserted.length === 0 && input.idempotencyKey !== undefined) {
@@ -108,7 +109,7 @@ async function commit(ctx: EngineContext, input: IngestInput) {
     for (const [i, t] of input.targets.entries()) {
       const flow = flows[i];
       if (!flow) continue;
-      const started = await startRun(tx, { flow, eventId, item: t.item });
+      const started = await startRun(tx, ctx, { flow, event, item: t.item });
       runs.push({ id: started.id, flowId: started.flowId });
       toEnqueue.push(...started.toEnqueue);
     }

@@ -2,7 +2,7 @@
 import { flowDefinitionSchema } from '@tributary/flow';
 import { describe, expect, test } from 'vitest';
 import { compileFlow } from './compiled-flow.js';
-import { type PendingJoin, planAfterOutput } from './planner.js';
+import { type JoinState, type PendingJoin, planAfterOutput } from './planner.js';
 
 function compiled(nodes: Array<Record<string, unknown>>, edges: Array<Record<string, unknown>>) {
   const def = flowDefinitionSchema.parse({
@@ -41,7 +41,14 @@ describe('planAfterOutput', () => {
         { id: 'e2', source: 't', target: 'b' },
       ],
     );
-    const plan = planAfterOutput(flow, {}, new Map(), 't', { main: [{ x: 1 }, { x: 2 }] }, ids);
+    const plan = planAfterOutput(
+      flow,
+      {},
+      new Map(),
+      { nodeId: 't', stepId: 'from' },
+      { main: [{ x: 1 }, { x: 2 }] },
+      ids,
+    );
     expect(plan.steps.map((s) => [s.nodeId, s.status, s.input])).toEqual([
       ['a', 'queued', { x: 1 }],
       ['a', 'queued', { x: 2 }],
@@ -61,7 +68,14 @@ describe('planAfterOutput', () => {
         { id: 'e4', source: 'if', sourceHandle: 'false', target: 'no' },
       ],
     );
-    const plan = planAfterOutput(flow, {}, new Map(), 'if', { true: [], false: [{ v: 1 }] }, ids);
+    const plan = planAfterOutput(
+      flow,
+      {},
+      new Map(),
+      { nodeId: 'if', stepId: 'from' },
+      { true: [], false: [{ v: 1 }] },
+      ids,
+    );
     expect(plan.steps.map((s) => [s.nodeId, s.status])).toEqual([
       ['yes', 'skipped'],
       ['after-yes', 'skipped'],
@@ -83,28 +97,57 @@ describe('planAfterOutput', () => {
         { id: 'ec', source: 'c', target: 'm' },
       ],
     );
-    const afterIf = planAfterOutput(flow, {}, new Map(), 'if', { true: [{ v: 'a' }], false: [] }, ids);
+    const afterIf = planAfterOutput(
+      flow,
+      {},
+      new Map(),
+      { nodeId: 'if', stepId: 'from' },
+      { true: [{ v: 'a' }], false: [] },
+      ids,
+    );
     const joinStep = afterIf.steps.find((s) => s.nodeId === 'm');
     expect(joinStep?.status).toBe('pending');
-    expect(joinStep?.state?.arrivals).toEqual({ eb: null });
+    const joinState = joinStep?.state as JoinState;
+    expect(joinState).toEqual({ joinKey: 'm', arrivals: { eb: [null] }, expected: 1 });
 
     const pending = new Map<string, PendingJoin>([
-      ['m', { stepId: joinStep?.id ?? '', arrivals: joinStep?.state?.arrivals ?? {} }],
+      ['m', { stepId: joinStep?.id ?? '', arrivals: joinState.arrivals, expected: 1 }],
     ]);
-    const afterA = planAfterOutput(flow, afterIf.edgeState, pending, 'a', { main: [{ v: 'a' }] }, ids);
+    const afterA = planAfterOutput(
+      flow,
+      afterIf.edgeState,
+      pending,
+      { nodeId: 'a', stepId: 'from' },
+      { main: [{ v: 'a' }] },
+      ids,
+    );
     expect(afterA.joinUpdates).toEqual([
       {
         stepId: joinStep?.id,
         status: 'pending',
         input: null,
-        state: { arrivals: { eb: null, ea: [{ node: 'A', item: { v: 'a' } }] } },
+        state: {
+          joinKey: 'm',
+          expected: 1,
+          arrivals: { eb: [null], ea: [{ node: 'A', item: { v: 'a' }, index: 0 }] },
+        },
       },
     ]);
 
     const still = new Map<string, PendingJoin>([
-      ['m', { stepId: joinStep?.id ?? '', arrivals: afterA.joinUpdates[0]?.state.arrivals ?? {} }],
+      [
+        'm',
+        { stepId: joinStep?.id ?? '', arrivals: afterA.joinUpdates[0]?.state.arrivals ?? {}, expected: 1 },
+      ],
     ]);
-    const afterC = planAfterOutput(flow, afterA.edgeState, still, 'c', { main: [{ v: 'c' }] }, ids);
+    const afterC = planAfterOutput(
+      flow,
+      afterA.edgeState,
+      still,
+      { nodeId: 'c', stepId: 'from' },
+      { main: [{ v: 'c' }] },
+      ids,
+    );
     expect(afterC.joinUpdates[0]).toMatchObject({
       status: 'queued',
       input: {
@@ -126,7 +169,14 @@ describe('planAfterOutput', () => {
         { id: 'e4', source: 'm', target: 'end' },
       ],
     );
-    const plan = planAfterOutput(flow, {}, new Map(), 'if', { true: [], false: [{}] }, ids);
+    const plan = planAfterOutput(
+      flow,
+      {},
+      new Map(),
+      { nodeId: 'if', stepId: 'from' },
+      { true: [], false: [{}] },
+      ids,
+    );
     expect(plan.steps.map((s) => [s.nodeId, s.status])).toEqual([
       ['a', 'skipped'],
       ['end', 'skipped'],
@@ -142,7 +192,14 @@ describe('planAfterOutput', () => {
         { id: 'e2', source: 'off', target: 'next' },
       ],
     );
-    const plan = planAfterOutput(flow, {}, new Map(), 't', { main: [{ v: 1 }] }, ids);
+    const plan = planAfterOutput(
+      flow,
+      {},
+      new Map(),
+      { nodeId: 't', stepId: 'from' },
+      { main: [{ v: 1 }] },
+      ids,
+    );
     expect(plan.steps.map((s) => [s.nodeId, s.status, s.input])).toEqual([
       ['off', 'succeeded', { v: 1 }],
       ['next', 'queued', { v: 1 }],
@@ -158,7 +215,68 @@ describe('planAfterOutput', () => {
         { id: 'e3', source: 'if', sourceHandle: 'false', target: 'x' },
       ],
     );
-    const plan = planAfterOutput(flow, {}, new Map(), 'if', { true: [{ v: 1 }], false: [] }, ids);
+    const plan = planAfterOutput(
+      flow,
+      {},
+      new Map(),
+      { nodeId: 'if', stepId: 'from' },
+      { true: [{ v: 1 }], false: [] },
+      ids,
+    );
     expect(plan.steps.map((s) => [s.nodeId, s.status])).toEqual([['x', 'queued']]);
+  });
+
+  test('a split starts one scoped step per item, and a merge after it waits for every item', () => {
+    const split = { id: 'split', type: 'logic.split', name: 'Each', config: { items: [] } };
+    const flow = compiled(
+      [split, ifNode('keep'), set('work'), merge('m')],
+      [
+        { id: 'e1', source: 't', target: 'split' },
+        { id: 'e2', source: 'split', target: 'keep' },
+        { id: 'e3', source: 'keep', sourceHandle: 'true', target: 'work' },
+        { id: 'e4', source: 'work', target: 'm' },
+      ],
+    );
+    const fanned = planAfterOutput(
+      flow,
+      {},
+      new Map(),
+      { nodeId: 'split', stepId: 'S' },
+      { main: ['a', 'b'] },
+      ids,
+    );
+    expect(fanned.steps.map((s) => [s.nodeId, s.input, s.state])).toEqual([
+      ['keep', 'a', { scope: { split: 'S', index: 0, total: 2 } }],
+      ['keep', 'b', { scope: { split: 'S', index: 1, total: 2 } }],
+    ]);
+    // item 1 is filtered out: its branch is skipped up to the merge, which still waits for item 0
+    const second = planAfterOutput(
+      flow,
+      fanned.edgeState,
+      new Map(),
+      { nodeId: 'keep', stepId: 'K1', scope: { split: 'S', index: 1, total: 2 } },
+      { true: [], false: ['b'] },
+      ids,
+    );
+    expect(second.steps.map((s) => [s.nodeId, s.status])).toEqual([
+      ['work', 'skipped'],
+      ['m', 'pending'],
+    ]);
+    const pendingState = second.steps[1]?.state as JoinState;
+    expect(pendingState).toMatchObject({ joinKey: 'm@S', expected: 2, arrivals: { e4: [null] } });
+    const joins = new Map<string, PendingJoin>([
+      ['m@S', { stepId: second.steps[1]?.id ?? '', arrivals: pendingState.arrivals, expected: 2 }],
+    ]);
+    const first = planAfterOutput(
+      flow,
+      second.edgeState,
+      joins,
+      { nodeId: 'work', stepId: 'W0', scope: { split: 'S', index: 0, total: 2 } },
+      { main: ['A'] },
+      ids,
+    );
+    expect(first.joinUpdates).toEqual([
+      expect.objectContaining({ status: 'queued', input: { branches: [{ node: 'WORK', item: 'A' }] } }),
+    ]);
   });
 });

@@ -1,25 +1,47 @@
 // Scheduling decisions (pure): which steps a node's output creates, joins, and "skipped" propagation.
+// Items fanned out by a split carry a scope (split step, index, total); edge state and joins are tracked
+// per scope, so a merge after a split waits for every item's branch and collects them in order.
 import type { FlowEdge } from '@tributary/flow';
 import { sourcePort } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import type { CompiledFlow } from './compiled-flow.js';
 import { isJoin } from './compiled-flow.js';
 
-/** Per-edge delivery state of a run. An edge that delivered once stays delivered. */
+/** Node types whose items each start a scope of their own. */
+const SPLIT_TYPES = new Set(['logic.split']);
+
+/** Per-edge delivery state of a run (keyed per scope). An edge that delivered once stays delivered. */
 export type EdgeState = Record<string, 'delivered' | 'skipped'>;
 
-/** One arrival at a join: the item a branch delivered (absent when the branch was skipped). */
+/** Where an item sits inside a split: which split step, its position and how many siblings it has. */
+export interface Scope {
+  split: string;
+  index: number;
+  total: number;
+}
+
+/** One arrival at a join: the item a branch delivered. */
 export interface JoinArrival {
   node: string;
   item: unknown;
+  index: number;
 }
 
 /** A join step that is still waiting for some branches. */
 export interface PendingJoin {
   stepId: string;
   /** Arrivals per incoming edge id; `null` marks a skipped branch. */
-  arrivals: Record<string, JoinArrival[] | null>;
+  arrivals: Record<string, Array<JoinArrival | null>>;
+  /** Arrivals each incoming edge must have: the split's item count inside a scope, else 1. */
+  expected: number;
 }
+
+/** What a join step keeps in its `state` while pending. */
+export type JoinState = {
+  joinKey: string;
+  arrivals: PendingJoin['arrivals'];
+  expected: number;
+};
 
 export type PlannedStatus = 'queued' | 'pending' | 'skipped' | 'succeeded';
 
@@ -30,8 +52,8 @@ export interface PlannedStep {
   status: PlannedStatus;
   input: unknown;
   output?: NodeOutput;
-  /** For a pending join: its arrivals so far. */
-  state?: { arrivals: PendingJoin['arrivals'] };
+  /** Kept in the step's state: the scope (for items of a split) or the join's progress. */
+  state?: { scope?: Scope } | JoinState;
 }
 
 /** A change to a join step that existed before this plan. */
@@ -39,7 +61,7 @@ export interface JoinUpdate {
   stepId: string;
   status: 'pending' | 'queued' | 'skipped';
   input: unknown;
-  state: { arrivals: PendingJoin['arrivals'] };
+  state: JoinState;
 }
 
 export interface Plan {
@@ -48,23 +70,42 @@ export interface Plan {
   edgeState: EdgeState;
 }
 
+/** The step whose output is being followed. */
+export interface PlanSource {
+  nodeId: string;
+  stepId: string;
+  scope?: Scope | undefined;
+}
+
 interface JoinWork {
   stepId: string;
+  nodeId: string;
   existing: boolean;
   arrivals: PendingJoin['arrivals'];
+  expected: number;
   done: boolean;
 }
 
+/** Key of an edge's state within a scope. */
+export function edgeKey(edgeId: string, scope: Scope | undefined): string {
+  return scope ? `${edgeId}@${scope.split}:${scope.index}` : edgeId;
+}
+
+/** Key of a join: one per node, or one per node and split. */
+export function joinKey(nodeId: string, scope: Scope | undefined): string {
+  return scope ? `${nodeId}@${scope.split}` : nodeId;
+}
+
 /**
- * Plans what follows when node `fromNodeId` produced `outputs`: every outgoing edge whose port has items
- * delivers them (one step per item, or an arrival at a join); every other edge is skipped, and a node whose
- * incoming edges are all skipped is skipped in turn.
+ * Plans what follows when a step produced `outputs`: every outgoing edge whose port has items delivers
+ * them (one step per item, or an arrival at a join); every other edge is skipped, and a node whose incoming
+ * edges are all skipped is skipped in turn.
  */
 export function planAfterOutput(
   flow: CompiledFlow,
   edgeState: Readonly<EdgeState>,
   joins: ReadonlyMap<string, PendingJoin>,
-  fromNodeId: string,
+  from: PlanSource,
   outputs: NodeOutput,
   newId: () => string,
 ): Plan {
@@ -72,91 +113,121 @@ export function planAfterOutput(
   const steps: PlannedStep[] = [];
   const joinWork = new Map<string, JoinWork>();
 
-  const joinFor = (nodeId: string): JoinWork => {
-    let work = joinWork.get(nodeId);
+  const stateFor = (scope: Scope | undefined) => (scope ? { scope } : undefined);
+
+  const emitFrom = (nodeId: string, stepId: string, out: NodeOutput, scope: Scope | undefined): void => {
+    const splits = SPLIT_TYPES.has(flow.types.get(nodeId)?.type ?? '');
+    for (const edge of flow.outgoing.get(nodeId) ?? []) {
+      const items = out[sourcePort(edge)] ?? [];
+      if (items.length === 0) {
+        skip(edge, scope);
+        continue;
+      }
+      items.forEach((item, index) => {
+        const itemScope = splits ? { split: stepId, index, total: items.length } : scope;
+        deliver(edge, nodeId, item, itemScope);
+      });
+    }
+  };
+
+  const deliver = (edge: FlowEdge, fromId: string, item: unknown, scope: Scope | undefined): void => {
+    state[edgeKey(edge.id, scope)] = 'delivered';
+    const target = edge.target;
+    if (isJoin(flow, target)) {
+      const name = flow.nodes.get(fromId)?.name ?? fromId;
+      arrive(target, edge.id, { node: name, item, index: scope?.index ?? 0 }, scope);
+      return;
+    }
+    const id = newId();
+    if (flow.nodes.get(target)?.disabled) {
+      // a disabled node passes its input through unchanged, so the flow still runs around it
+      const output: NodeOutput = { main: [item] };
+      steps.push({ id, nodeId: target, status: 'succeeded', input: item, output, state: stateFor(scope) });
+      emitFrom(target, id, output, scope);
+    } else {
+      steps.push({ id, nodeId: target, status: 'queued', input: item, state: stateFor(scope) });
+    }
+  };
+
+  const skip = (edge: FlowEdge, scope: Scope | undefined): void => {
+    const key = edgeKey(edge.id, scope);
+    if (state[key] === 'delivered') return;
+    state[key] = 'skipped';
+    const target = edge.target;
+    if (isJoin(flow, target)) {
+      arrive(target, edge.id, null, scope);
+      return;
+    }
+    const incoming = flow.incoming.get(target) ?? [];
+    if (incoming.every((e) => state[edgeKey(e.id, scope)] === 'skipped')) {
+      const id = newId();
+      steps.push({ id, nodeId: target, status: 'skipped', input: null, state: stateFor(scope) });
+      emitFrom(target, id, {}, scope);
+    }
+  };
+
+  const joinFor = (nodeId: string, scope: Scope | undefined): JoinWork => {
+    const key = joinKey(nodeId, scope);
+    let work = joinWork.get(key);
     if (!work) {
-      const pending = joins.get(nodeId);
+      const pending = joins.get(key);
       work = pending
-        ? { stepId: pending.stepId, existing: true, arrivals: { ...pending.arrivals }, done: false }
-        : { stepId: newId(), existing: false, arrivals: {}, done: false };
-      joinWork.set(nodeId, work);
+        ? {
+            stepId: pending.stepId,
+            nodeId,
+            existing: true,
+            arrivals: { ...pending.arrivals },
+            expected: pending.expected,
+            done: false,
+          }
+        : {
+            stepId: newId(),
+            nodeId,
+            existing: false,
+            arrivals: {},
+            expected: scope?.total ?? 1,
+            done: false,
+          };
+      joinWork.set(key, work);
     }
     return work;
   };
 
-  const emitFrom = (nodeId: string, out: NodeOutput): void => {
-    for (const edge of flow.outgoing.get(nodeId) ?? []) {
-      const items = out[sourcePort(edge)] ?? [];
-      if (items.length > 0) deliver(edge, nodeId, items);
-      else skip(edge);
-    }
-  };
-
-  const deliver = (edge: FlowEdge, fromId: string, items: unknown[]): void => {
-    state[edge.id] = 'delivered';
-    const target = edge.target;
-    if (isJoin(flow, target)) {
-      const name = flow.nodes.get(fromId)?.name ?? fromId;
-      arrive(
-        target,
-        edge.id,
-        items.map((item) => ({ node: name, item })),
-      );
-      return;
-    }
-    const node = flow.nodes.get(target);
-    for (const item of items) {
-      if (node?.disabled) {
-        // a disabled node passes its input through unchanged, so the flow still runs around it
-        const output: NodeOutput = { main: [item] };
-        steps.push({ id: newId(), nodeId: target, status: 'succeeded', input: item, output });
-        emitFrom(target, output);
-      } else {
-        steps.push({ id: newId(), nodeId: target, status: 'queued', input: item });
-      }
-    }
-  };
-
-  const skip = (edge: FlowEdge): void => {
-    if (state[edge.id] === 'delivered') return;
-    state[edge.id] = 'skipped';
-    const target = edge.target;
-    if (isJoin(flow, target)) {
-      arrive(target, edge.id, null);
-      return;
-    }
-    const incoming = flow.incoming.get(target) ?? [];
-    if (incoming.every((e) => state[e.id] === 'skipped')) {
-      steps.push({ id: newId(), nodeId: target, status: 'skipped', input: null });
-      emitFrom(target, {});
-    }
-  };
-
-  const arrive = (nodeId: string, edgeId: string, arrivals: JoinArrival[] | null): void => {
-    const work = joinFor(nodeId);
+  const arrive = (
+    nodeId: string,
+    edgeId: string,
+    arrival: JoinArrival | null,
+    scope: Scope | undefined,
+  ): void => {
+    const work = joinFor(nodeId, scope);
     if (work.done) return;
-    const previous = work.arrivals[edgeId];
-    work.arrivals[edgeId] = arrivals === null ? (previous ?? null) : [...(previous ?? []), ...arrivals];
+    work.arrivals[edgeId] = [...(work.arrivals[edgeId] ?? []), arrival];
     const incoming = flow.incoming.get(nodeId) ?? [];
-    if (!incoming.every((e) => e.id in work.arrivals)) return;
+    if (!incoming.every((e) => (work.arrivals[e.id]?.length ?? 0) >= work.expected)) return;
     work.done = true;
-    const delivered = incoming.flatMap((e) => work.arrivals[e.id] ?? []);
-    if (delivered.length === 0) {
-      emitFrom(nodeId, {});
-    }
+    // the join closes the split's scope: what follows it runs once, outside the scope
+    if (delivered(work).length === 0) emitFrom(nodeId, work.stepId, {}, undefined);
   };
 
-  emitFrom(fromNodeId, outputs);
+  const delivered = (work: JoinWork): JoinArrival[] => {
+    const incoming = flow.incoming.get(work.nodeId) ?? [];
+    return incoming.flatMap((e) =>
+      (work.arrivals[e.id] ?? [])
+        .filter((a): a is JoinArrival => a !== null)
+        .sort((a, b) => a.index - b.index),
+    );
+  };
+
+  emitFrom(from.nodeId, from.stepId, outputs, from.scope);
 
   const joinUpdates: JoinUpdate[] = [];
-  for (const [nodeId, work] of joinWork) {
-    const incoming = flow.incoming.get(nodeId) ?? [];
-    const branches = incoming.flatMap((e) => work.arrivals[e.id] ?? []);
+  for (const [key, work] of joinWork) {
+    const branches = delivered(work).map(({ node, item }) => ({ node, item }));
     const status = !work.done ? 'pending' : branches.length === 0 ? 'skipped' : 'queued';
     const input = status === 'queued' ? { branches } : null;
-    const joinState = { arrivals: work.arrivals };
+    const joinState: JoinState = { joinKey: key, arrivals: work.arrivals, expected: work.expected };
     if (work.existing) joinUpdates.push({ stepId: work.stepId, status, input, state: joinState });
-    else steps.push({ id: work.stepId, nodeId, status, input, state: joinState });
+    else steps.push({ id: work.stepId, nodeId: work.nodeId, status, input, state: joinState });
   }
   return { steps, joinUpdates, edgeState: state };
 }

@@ -4,7 +4,7 @@ import { schema } from '@tributary/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
-import type { EdgeState, PendingJoin, Plan } from './planner.js';
+import type { EdgeState, JoinState, PendingJoin, Plan } from './planner.js';
 import type { StepRef } from './step-queue.js';
 
 export type RunRow = typeof schema.runs.$inferSelect;
@@ -23,11 +23,16 @@ export async function pendingJoins(tx: Transaction, runId: string): Promise<Map<
     .from(schema.steps)
     .where(and(eq(schema.steps.runId, runId), eq(schema.steps.status, 'pending')));
   return new Map(
-    rows.map((r) => [
-      r.nodeId,
-      // pending steps are only ever written by applyPlan with an arrivals state
-      { stepId: r.id, arrivals: (r.state?.arrivals ?? {}) as PendingJoin['arrivals'] },
-    ]),
+    rows.map((r) => {
+      // pending steps are only ever written by applyPlan with a JoinState
+      const state = (r.state ?? {}) as Partial<JoinState>;
+      const pending: PendingJoin = {
+        stepId: r.id,
+        arrivals: state.arrivals ?? {},
+        expected: state.expected ?? 1,
+      };
+      return [state.joinKey ?? r.nodeId, pending];
+    }),
   );
 }
 

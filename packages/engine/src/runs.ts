@@ -82,7 +82,7 @@ export async function getRun(db: Queryable, id: string) {
 const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'canceled'];
 
 /** Cancels a run: every open step is canceled, so in-flight deliveries commit nothing. */
-export async function cancelRun(ctx: EngineContext, id: string, actor: string) {
+export async function cancelRun(ctx: EngineContext, id: string, actor: string, reason?: string) {
   await ctx.db.transaction(async (tx) => {
     const [run] = await tx.select().from(schema.runs).where(eq(schema.runs.id, id)).for('update');
     if (!run) throw new NotFoundError(`run ${id} does not exist`);
@@ -107,7 +107,11 @@ export async function cancelRun(ctx: EngineContext, id: string, actor: string) {
         error: { code: 'canceled', message: `canceled by ${actor}` },
       })
       .where(eq(schema.runs.id, id));
-    await audit(tx, actor, 'run.cancel', 'run', id);
+    await tx
+      .update(schema.waits)
+      .set({ status: 'canceled', resolvedAt: now })
+      .where(and(eq(schema.waits.runId, id), eq(schema.waits.status, 'waiting')));
+    await audit(tx, actor, 'run.cancel', 'run', id, reason ? { reason } : undefined);
   });
   ctx.metrics.runsFinished.inc({ status: 'canceled' });
   return getRun(ctx.db, id);
@@ -141,8 +145,9 @@ export async function replayRun(
   const [event] = await ctx.db.select().from(schema.events).where(eq(schema.events.id, run.eventId));
   // trigger steps are written by startRun with `{ main: [item] }`
   const item = (trigger?.output as { main?: unknown[] } | null)?.main?.[0] ?? event?.payload ?? null;
+  if (!event) throw new NotFoundError(`event ${run.eventId} of run ${id} does not exist`);
   const started = await ctx.db.transaction(async (tx) => {
-    const result = await startRun(tx, { flow: compiled, eventId: run.eventId, item, replayOf: id });
+    const result = await startRun(tx, ctx, { flow: compiled, event, item, replayOf: id });
     await audit(tx, actor, 'run.replay', 'run', id, { newRunId: result.id, version });
     return result;
   });
@@ -156,11 +161,16 @@ export async function startTestRun(ctx: EngineContext, flowId: string, item: unk
   const started = await ctx.db.transaction(async (tx) => {
     const { version } = await snapshotDraftForTest(tx, flowId, actor);
     const flow = await ctx.flows.get(tx, flowId, version);
-    const eventId = newId();
-    await tx
-      .insert(schema.events)
-      .values({ id: eventId, source: `test:${flowId}`, type: 'test-run', payload: item });
-    const run = await startRun(tx, { flow, eventId, item });
+    const event = {
+      id: newId(),
+      source: `test:${flowId}`,
+      type: 'test-run',
+      receivedAt: new Date(),
+      payload: item,
+    };
+    await tx.insert(schema.events).values(event);
+    const eventId = event.id;
+    const run = await startRun(tx, ctx, { flow, event, item });
     await audit(tx, actor, 'flow.test_run', 'flow', flowId, { runId: run.id, version });
     return { ...run, eventId, version };
   });

@@ -49,6 +49,24 @@ export class StepQueue {
     );
   }
 
+  /** Runs these steps' jobs now: a delayed job is promoted, a missing one is added. */
+  async wake(steps: readonly StepRef[]): Promise<void> {
+    const missing: StepRef[] = [];
+    for (const step of steps) {
+      const job = await this.queue.getJob(step.id);
+      if (!job) {
+        missing.push({ id: step.id, runId: step.runId });
+        continue;
+      }
+      try {
+        if (await job.isDelayed()) await job.promote();
+      } catch {
+        // the job moved on meanwhile (it is running or done): it will see the step as due
+      }
+    }
+    await this.add(missing);
+  }
+
   /** Which of these step ids have no job in Redis (pipelined EXISTS on the job hashes). */
   async missing(stepIds: readonly string[]): Promise<string[]> {
     if (stepIds.length === 0) return [];

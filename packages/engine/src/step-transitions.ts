@@ -7,6 +7,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import { hasErrorEdge } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
+import type { Scope } from './planner.js';
 import { planAfterOutput } from './planner.js';
 import type { RunRow, StepRow } from './run-state.js';
 import { applyPlan, lockRun, pendingJoins, settleRun } from './run-state.js';
@@ -63,11 +64,20 @@ async function followOutput(
   ctx: EngineContext,
   run: RunRow,
   flow: CompiledFlow,
-  nodeId: string,
+  step: StepRow,
   output: NodeOutput,
 ): Promise<StepRef[]> {
   const joins = flow.hasJoins ? await pendingJoins(tx, run.id) : new Map();
-  const plan = planAfterOutput(flow, run.edgeState, joins, nodeId, output, newId);
+  // steps of a split's items carry their scope in state (written by applyPlan)
+  const scope = (step.state as { scope?: Scope } | null)?.scope;
+  const plan = planAfterOutput(
+    flow,
+    run.edgeState,
+    joins,
+    { nodeId: step.nodeId, stepId: step.id, scope },
+    output,
+    newId,
+  );
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState);
   await settleRun(tx, ctx, run.id);
   return toEnqueue;
@@ -99,7 +109,7 @@ export function completeStep(
       finishedAt: new Date(),
       durationMs,
     });
-    return followOutput(tx, ctx, run, flow, step.nodeId, output);
+    return followOutput(tx, ctx, run, flow, step, output);
   });
 }
 
@@ -118,16 +128,21 @@ export function scheduleRetry(
   });
 }
 
-/** The node asked to sleep: park the step until `wakeAt` (the attempt does not count). */
+/**
+ * The node asked to sleep or to wait for an event: park the step until `wakeAt` (the attempt does not
+ * count); `alongside` writes what the park needs in the same transaction (the wait row).
+ */
 export function parkStep(
   ctx: EngineContext,
   step: StepRow,
   token: string,
   attempts: AttemptRecord[],
   wakeAt: Date,
+  alongside?: (tx: Transaction) => Promise<unknown>,
 ): Promise<TransitionResult> {
   return inTransition(ctx, async (tx) => {
     await lockedRun(tx, step.runId);
+    if (alongside) await alongside(tx);
     await casStep(tx, step, token, {
       status: 'waiting',
       attempts: attempts.slice(0, -1),
@@ -177,7 +192,7 @@ export function giveUpStep(
     if (handled) {
       const node = flow.nodes.get(step.nodeId);
       const item = { error: { ...error, nodeId: step.nodeId, nodeName: node?.name }, input: step.input };
-      return followOutput(tx, ctx, run, flow, step.nodeId, { error: [item] });
+      return followOutput(tx, ctx, run, flow, step, { error: [item] });
     }
     await tx.insert(schema.deadLetters).values({
       id: newId(),

@@ -65,12 +65,18 @@ export function startSweeper(
   ctx: EngineContext,
   intervalMs: number,
   options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
+  alsoEachPass?: () => Promise<unknown>,
 ): () => Promise<void> {
   let stopped = false;
   let current: Promise<unknown> = Promise.resolve();
+  const pass = async () => {
+    await sweep(ctx, options);
+    // re-creates what Redis may have lost besides step jobs (schedules)
+    if (alsoEachPass) await alsoEachPass();
+  };
   const tick = () => {
     if (stopped) return;
-    current = sweep(ctx, options)
+    current = pass()
       .catch((err) => ctx.logger.warn({ err }, 'sweep failed; trying again next interval'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);

@@ -3,25 +3,37 @@ import type { NodeCatalogue } from '@tributary/flow';
 import { httpRequest } from './actions/http-request.js';
 import type { NodeType } from './define-node.js';
 import { delay } from './logic/delay.js';
+import { filter } from './logic/filter.js';
 import { ifNode } from './logic/if.js';
 import { merge } from './logic/merge.js';
 import { set } from './logic/set.js';
+import { split } from './logic/split.js';
 import { stopAndError } from './logic/stop-and-error.js';
 import { switchNode } from './logic/switch.js';
+import { waitForEvent } from './logic/wait-for-event.js';
+import { trackingForward } from './tracking/tracking-forward.js';
 import { manualTrigger } from './triggers/manual.js';
+import { scheduleTrigger } from './triggers/schedule.js';
+import { trackingTrigger } from './triggers/tracking.js';
 import { webhookTrigger } from './triggers/webhook.js';
 
 /** All node types, in palette order. */
 export const nodeTypes: readonly NodeType[] = [
   webhookTrigger,
+  trackingTrigger,
+  scheduleTrigger,
   manualTrigger,
   set,
   ifNode,
   switchNode,
+  filter,
+  split,
   merge,
   delay,
+  waitForEvent,
   stopAndError,
   httpRequest,
+  trackingForward,
 ] as readonly NodeType[];
 
 const byType = new Map(nodeTypes.map((n) => [n.type, n]));

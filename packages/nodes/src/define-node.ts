@@ -50,7 +50,29 @@ export interface NodeContext<C> {
    * time durably; once the step is woken at or after it, the call returns and the node goes on.
    */
   sleep(ms: number): void;
+  /**
+   * Waits durably for an event: first looks back in the event log, else parks the step until a matching
+   * event arrives or the timeout passes. Exactly one outcome is ever returned for a step.
+   */
+  waitForEvent(request: WaitForEventRequest): Promise<WaitOutcome>;
 }
+
+/** What wait-for-event waits for. */
+export interface WaitForEventRequest {
+  /** Event names (a track call's `event`) that end the wait. */
+  events: readonly string[];
+  /** The correlation value this run waits on (e.g. its userId), already resolved. */
+  key: string;
+  /** How long to wait. */
+  timeoutMs: number;
+  /** How far back in the event log a matching event still counts (it may have arrived just before). */
+  lookbackMs: number;
+}
+
+/** How a wait ended. */
+export type WaitOutcome =
+  | { port: 'received'; event: { id: string; name: string | null; payload: unknown; receivedAt: string } }
+  | { port: 'timeout' };
 
 export interface NodeDefinition<S extends z.ZodType> {
   type: string;

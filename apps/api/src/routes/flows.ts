@@ -158,6 +158,7 @@ export function flowRoutes(deps: AppDeps) {
     }),
     async (c) => {
       await deleteFlow(db, c.req.valid('param').id, actorOf(c.get('principal')));
+      await deps.engine.flowsChanged();
       return c.body(null, 204);
     },
   );
@@ -176,7 +177,11 @@ export function flowRoutes(deps: AppDeps) {
         ...conflictResponse,
       },
     }),
-    async (c) => c.json(await publishFlow(db, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+    async (c) => {
+      const published = await publishFlow(db, c.req.valid('param').id, actorOf(c.get('principal')));
+      await deps.engine.flowsChanged();
+      return c.json(published, 200);
+    },
   );
 
   app.openapi(
@@ -217,7 +222,9 @@ export function flowRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { id, version } = c.req.valid('param');
-      return c.json(await activateVersion(db, id, version, actorOf(c.get('principal'))), 200);
+      const live = await activateVersion(db, id, version, actorOf(c.get('principal')));
+      await deps.engine.flowsChanged();
+      return c.json(live, 200);
     },
   );
 
@@ -231,7 +238,11 @@ export function flowRoutes(deps: AppDeps) {
       request: { params: idParams },
       responses: { 200: json(flowSchema, 'Deactivated'), ...errorResponses },
     }),
-    async (c) => c.json(await deactivateFlow(db, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+    async (c) => {
+      const flow = await deactivateFlow(db, c.req.valid('param').id, actorOf(c.get('principal')));
+      await deps.engine.flowsChanged();
+      return c.json(flow, 200);
+    },
   );
 
   app.openapi(

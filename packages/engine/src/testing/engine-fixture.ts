@@ -94,6 +94,7 @@ export async function deployFlow(
 ): Promise<{ flowId: string; version: number }> {
   const flow = await createFlow(engine.ctx.db, definition, 'test');
   const { version } = await publishFlow(engine.ctx.db, flow.id, 'test');
+  await engine.flowsChanged();
   return { flowId: flow.id, version };
 }
 

@@ -39,6 +39,7 @@ function context(
     sleep: () => {
       throw new Error('the HTTP node never sleeps');
     },
+    waitForEvent: () => Promise.reject(new Error('the HTTP node never waits for events')),
   };
 }
 

@@ -1,10 +1,8 @@
 // The HTTP request node: one outbound call through the SSRF-guarded client, the answer as the item.
-import { FatalError, RetryableError } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
-import type { HttpResponse } from '../http/http-client.js';
-import { bodyExcerpt, decodeBody } from '../http/response-body.js';
-import { parseRetryAfter } from '../http/retry-after.js';
+import { decodeBody } from '../http/response-body.js';
+import { throwForStatus } from '../http/status-errors.js';
 
 // RFC 9110 token characters; header names are case-insensitive
 const headerName = z
@@ -100,20 +98,6 @@ function requestBody(config: HttpRequestConfig, headers: Record<string, string>)
   return JSON.stringify(body);
 }
 
-/** Throws the error a non-success status means; 2xx and unfollowed 3xx answers pass. */
-function checkStatus(res: HttpResponse, method: string): void {
-  const { status } = res;
-  if (status < 400) return;
-  const origin = new URL(res.url).origin;
-  const excerpt = bodyExcerpt(res.body);
-  const message = `${method} ${origin} answered ${status}${excerpt === '' ? '' : `: ${excerpt}`}`;
-  const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-  if (status === 429) throw new RetryableError(message, { code: 'http_429', retryAfterMs });
-  if (status === 408) throw new RetryableError(message, { code: 'http_408', retryAfterMs });
-  if (status >= 500) throw new RetryableError(message, { code: 'http_5xx', retryAfterMs });
-  throw new FatalError(message, { code: 'http_4xx' });
-}
-
 /** Calls an HTTP endpoint and emits its answer. */
 export const httpRequest = defineNode({
   type: 'action.http',
@@ -150,7 +134,7 @@ export const httpRequest = defineNode({
       { method: config.method, origin: new URL(res.url).origin, status: res.status },
       'http request',
     );
-    checkStatus(res, config.method);
+    throwForStatus(res, config.method);
     return { main: [{ status: res.status, headers: res.headers, ...decodeBody(res.headers, res.body) }] };
   },
 });

@@ -13,11 +13,12 @@ export type MergeInput = z.infer<typeof mergeInput>;
 
 const mergeConfig = z.strictObject({
   mode: z
-    .enum(['merge', 'byBranch'])
+    .enum(['merge', 'byBranch', 'append'])
     .default('merge')
     .describe(
       'merge: one object with the fields of every branch item, later branches winning; ' +
-        'byBranch: one object with each branch’s item under its node name',
+        'byBranch: one object with each branch’s item under its node name; ' +
+        'append: one object { items: [...] } with every arriving item in order (use it after a Split)',
     ),
 });
 
@@ -34,7 +35,8 @@ export const merge = defineNode({
   outputDescription:
     'One item on `main`, built from the branches that delivered (skipped branches are left out), in ' +
     'edge order. merge: the fields of every branch item that is an object, a later branch winning on ' +
-    'the same field; byBranch: `{ [node name]: item }`, a later edge winning when one node delivers twice.',
+    'the same field; byBranch: `{ [node name]: item }`, a later edge winning when one node delivers twice; ' +
+    'append: `{ items: [item, …] }` in arrival order (by split index after a Split).',
   run: ({ config }, input) => {
     const parsed = mergeInput.safeParse(input);
     if (!parsed.success) {
@@ -45,6 +47,7 @@ export const merge = defineNode({
     }
     const { branches } = parsed.data;
     // fromEntries defines own properties, so a "__proto__" key stays data and later entries win
+    if (config.mode === 'append') return { main: [{ items: branches.map((b) => b.item) }] };
     const item =
       config.mode === 'byBranch'
         ? Object.fromEntries(branches.map((b) => [b.node, b.item]))

@@ -23,6 +23,7 @@ export function testContext<C>(config: C, overrides: Partial<NodeContext<C>> = {
     sleep: () => {
       throw new Error('this node must not sleep');
     },
+    waitForEvent: () => Promise.reject(new Error('this node must not wait for events')),
     ...overrides,
   };
 }

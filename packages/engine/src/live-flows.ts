@@ -1,0 +1,48 @@
+// The published flows, compiled and cached briefly: tracking triggers and exit goals are matched against them.
+
+import type { Database } from '@tributary/db';
+import { schema } from '@tributary/db';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { CompiledFlow } from './compiled-flow.js';
+import type { FlowCache } from './flow-cache.js';
+
+/**
+ * Live flow versions, re-read at most every `ttlMs`. A publish in this process is seen at once
+ * (`invalidate()`); one in another process within `ttlMs`.
+ */
+export class LiveFlows {
+  private cached: { at: number; flows: CompiledFlow[] } | undefined;
+  private loading: Promise<CompiledFlow[]> | undefined;
+  private readonly ttlMs: number;
+
+  constructor(ttlMs = 1000) {
+    this.ttlMs = ttlMs;
+  }
+
+  /** Forgets the cached list (call after publish, rollback, deactivate or delete). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  /** The compiled live version of every published flow. */
+  async list(db: Database, flows: FlowCache): Promise<CompiledFlow[]> {
+    if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.flows;
+    this.loading ??= this.load(db, flows).finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(db: Database, cache: FlowCache): Promise<CompiledFlow[]> {
+    const rows = await db
+      .select({ id: schema.flows.id, version: schema.flows.activeVersion })
+      .from(schema.flows)
+      .where(and(eq(schema.flows.status, 'published'), isNull(schema.flows.deletedAt)));
+    const compiled: CompiledFlow[] = [];
+    for (const row of rows) {
+      if (row.version !== null) compiled.push(await cache.get(db, row.id, row.version));
+    }
+    this.cached = { at: Date.now(), flows: compiled };
+    return compiled;
+  }
+}

@@ -1,0 +1,331 @@
+// Profiles: what is known about a person — traits from identify calls and the ids (userId, anonymousId) linked to them.
+import type { Queryable, Transaction } from '@tributary/db';
+import { newId, schema } from '@tributary/db';
+import { NotFoundError, UnavailableError } from '@tributary/flow';
+import { and, desc, eq, inArray, ne, or, sql } from 'drizzle-orm';
+
+/** The kinds of id a profile is known by. */
+export type IdentityKind = 'userId' | 'anonymousId';
+
+/** What `applyIdentity` reads from a tracking message (a `TrackingMessage` fits). */
+export interface IdentityMessage {
+  type: 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
+  userId?: string | null | undefined;
+  anonymousId?: string | null | undefined;
+  previousId?: string | null | undefined;
+  traits?: Record<string, unknown> | undefined;
+}
+
+/** A profile with the ids it is known by. */
+export interface ProfileView {
+  id: string;
+  traits: Record<string, unknown>;
+  identities: Array<{ kind: IdentityKind; value: string }>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A profile with its latest events (newest first; payloads are read through the event log). */
+export interface ProfileWithEvents extends ProfileView {
+  recentEvents: Array<{
+    id: string;
+    source: string;
+    type: string;
+    name: string | null;
+    userId: string | null;
+    anonymousId: string | null;
+    occurredAt: Date | null;
+    receivedAt: Date;
+  }>;
+}
+
+interface Identity {
+  kind: IdentityKind;
+  value: string;
+}
+
+type ProfileRow = typeof schema.profiles.$inferSelect;
+
+/** Advisory-lock namespace of identity locks (the second key is a hash of `kind:value`). */
+const IDENTITY_LOCK_SPACE = 7_210_002;
+/** A concurrent merge can delete a profile we just read; we re-read this many times. */
+const MAX_ATTEMPTS = 5;
+
+function present(value: string | null | undefined): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Serialises every transaction that touches the same ids, in one global order (no deadlock within a call). */
+async function lockIdentities(tx: Transaction, ids: Identity[]): Promise<void> {
+  const keys = [...new Set(ids.map((i) => `${i.kind}:${i.value}`))].sort();
+  for (const key of keys) {
+    await tx.execute(sql`select pg_advisory_xact_lock(${IDENTITY_LOCK_SPACE}, hashtext(${key}))`);
+  }
+}
+
+async function profileOf(tx: Transaction, id: Identity): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ profileId: schema.profileIdentities.profileId })
+    .from(schema.profileIdentities)
+    .where(and(eq(schema.profileIdentities.kind, id.kind), eq(schema.profileIdentities.value, id.value)));
+  return row?.profileId;
+}
+
+/** Locks the profiles in id order; undefined when one vanished (merged away by a concurrent call). */
+async function lockProfiles(
+  tx: Transaction,
+  ids: Array<string | undefined>,
+): Promise<Map<string, ProfileRow> | undefined> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== undefined))].sort();
+  const rows = new Map<string, ProfileRow>();
+  for (const id of wanted) {
+    const [row] = await tx.select().from(schema.profiles).where(eq(schema.profiles.id, id)).for('update');
+    if (!row) return undefined;
+    rows.set(id, row);
+  }
+  return rows;
+}
+
+async function createProfile(tx: Transaction): Promise<ProfileRow> {
+  const [row] = await tx.insert(schema.profiles).values({ id: newId(), traits: {} }).returning();
+  if (!row) throw new UnavailableError('the profile was not created');
+  return row;
+}
+
+/** Points an id at a profile, moving it if it pointed elsewhere. */
+async function link(tx: Transaction, id: Identity, profileId: string): Promise<void> {
+  await tx
+    .insert(schema.profileIdentities)
+    .values({ kind: id.kind, value: id.value, profileId })
+    .onConflictDoUpdate({
+      target: [schema.profileIdentities.kind, schema.profileIdentities.value],
+      set: { profileId },
+    });
+}
+
+async function hasOtherUserId(tx: Transaction, profileId: string, userId: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ value: schema.profileIdentities.value })
+    .from(schema.profileIdentities)
+    .where(
+      and(
+        eq(schema.profileIdentities.profileId, profileId),
+        eq(schema.profileIdentities.kind, 'userId'),
+        ne(schema.profileIdentities.value, userId),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
+ * Folds `from` into `into`: every id of `from` moves over, traits are combined (where both have a trait,
+ * `into` keeps its value), and `from` is deleted.
+ */
+async function merge(tx: Transaction, from: ProfileRow, into: ProfileRow): Promise<ProfileRow> {
+  await tx
+    .update(schema.profileIdentities)
+    .set({ profileId: into.id })
+    .where(eq(schema.profileIdentities.profileId, from.id));
+  const traits = { ...from.traits, ...into.traits };
+  const [merged] = await tx
+    .update(schema.profiles)
+    .set({ traits, updatedAt: new Date() })
+    .where(eq(schema.profiles.id, into.id))
+    .returning();
+  await tx.delete(schema.profiles).where(eq(schema.profiles.id, from.id));
+  return merged ?? { ...into, traits };
+}
+
+async function mergeTraits(tx: Transaction, profile: ProfileRow, traits: Record<string, unknown>) {
+  if (Object.keys(traits).length === 0) return;
+  await tx
+    .update(schema.profiles)
+    .set({ traits: { ...profile.traits, ...traits }, updatedAt: new Date() })
+    .where(eq(schema.profiles.id, profile.id));
+}
+
+/**
+ * Links a userId and an anonymousId (either may be absent) and returns their profile; false when a concurrent
+ * merge got in the way and the caller should read again. A profile gets at most one userId this way: an
+ * anonymousId already tied to another userId's profile moves to this userId's profile instead of merging.
+ */
+async function linkUserAndAnonymous(
+  tx: Transaction,
+  userId: string | undefined,
+  anonymousId: string | undefined,
+): Promise<ProfileRow | false> {
+  const user: Identity | undefined = userId ? { kind: 'userId', value: userId } : undefined;
+  const anon: Identity | undefined = anonymousId ? { kind: 'anonymousId', value: anonymousId } : undefined;
+  const pUser = user ? await profileOf(tx, user) : undefined;
+  const pAnon = anon ? await profileOf(tx, anon) : undefined;
+  const rows = await lockProfiles(tx, [pUser, pAnon]);
+  if (!rows) return false;
+  const userRow = pUser ? rows.get(pUser) : undefined;
+  const anonRow = pAnon ? rows.get(pAnon) : undefined;
+
+  let target: ProfileRow;
+  if (userRow && anonRow && userRow.id !== anonRow.id) {
+    // both known apart: an anonymous-only profile is the same person seen before login; merge it
+    const anonTaken = userId !== undefined && (await hasOtherUserId(tx, anonRow.id, userId));
+    target = anonTaken ? userRow : await merge(tx, anonRow, userRow);
+  } else if (!userRow && anonRow && userId !== undefined && (await hasOtherUserId(tx, anonRow.id, userId))) {
+    // the device belonged to someone else before (shared computer): this user gets a profile of their own
+    target = await createProfile(tx);
+  } else {
+    target = userRow ?? anonRow ?? (await createProfile(tx));
+  }
+  if (user && userRow?.id !== target.id) await link(tx, user, target.id);
+  if (anon && anonRow?.id !== target.id) await link(tx, anon, target.id);
+  return target;
+}
+
+/**
+ * Ties `previousId` (a userId or anonymousId seen before; recorded as an anonymousId when never seen) to
+ * `userId`. When both already have profiles, the previousId's profile is merged into the userId's.
+ */
+async function aliasIds(tx: Transaction, previousId: string, userId: string): Promise<ProfileRow | false> {
+  const user: Identity = { kind: 'userId', value: userId };
+  const pUser = await profileOf(tx, user);
+  const pPrevious =
+    (await profileOf(tx, { kind: 'userId', value: previousId })) ??
+    (await profileOf(tx, { kind: 'anonymousId', value: previousId }));
+  const rows = await lockProfiles(tx, [pUser, pPrevious]);
+  if (!rows) return false;
+  const userRow = pUser ? rows.get(pUser) : undefined;
+  const previousRow = pPrevious ? rows.get(pPrevious) : undefined;
+
+  let target: ProfileRow;
+  if (userRow && previousRow && userRow.id !== previousRow.id) target = await merge(tx, previousRow, userRow);
+  else target = userRow ?? previousRow ?? (await createProfile(tx));
+  if (!userRow) await link(tx, user, target.id);
+  if (!previousRow) await link(tx, { kind: 'anonymousId', value: previousId }, target.id);
+  return target;
+}
+
+/**
+ * Updates profiles for one accepted tracking message, inside the ingest transaction:
+ * - identify: merges `traits` (top-level keys; the newest value wins) into the profile found by userId or
+ *   anonymousId, creating it and linking both ids;
+ * - alias: links previousId and userId to one profile, merging two profiles into the userId's;
+ * - track, page, screen, group: links the anonymousId to the userId's profile when both are present.
+ */
+export async function applyIdentity(tx: Transaction, message: IdentityMessage): Promise<void> {
+  const userId = present(message.userId);
+  const anonymousId = present(message.anonymousId);
+  if (message.type === 'alias') {
+    const previousId = present(message.previousId);
+    if (!previousId || !userId || previousId === userId) return;
+    await lockIdentities(tx, [
+      { kind: 'userId', value: userId },
+      { kind: 'userId', value: previousId },
+      { kind: 'anonymousId', value: previousId },
+    ]);
+    await withRereads(() => aliasIds(tx, previousId, userId));
+    return;
+  }
+  const isIdentify = message.type === 'identify';
+  if (isIdentify ? !userId && !anonymousId : !userId || !anonymousId) return;
+  const ids: Identity[] = [];
+  if (userId) ids.push({ kind: 'userId', value: userId });
+  if (anonymousId) ids.push({ kind: 'anonymousId', value: anonymousId });
+  await lockIdentities(tx, ids);
+  const profile = await withRereads(() => linkUserAndAnonymous(tx, userId, anonymousId));
+  // the returned row is locked and current (merges return the merged row), so its traits are the base
+  if (isIdentify && message.traits) await mergeTraits(tx, profile, message.traits);
+}
+
+async function withRereads(step: () => Promise<ProfileRow | false>): Promise<ProfileRow> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const done = await step();
+    if (done) return done;
+  }
+  throw new UnavailableError('profiles kept changing under concurrent merges; try again', {
+    retryAfterSeconds: 1,
+  });
+}
+
+async function identitiesOf(db: Queryable, profileId: string) {
+  return db
+    .select({ kind: schema.profileIdentities.kind, value: schema.profileIdentities.value })
+    .from(schema.profileIdentities)
+    .where(eq(schema.profileIdentities.profileId, profileId))
+    .orderBy(
+      schema.profileIdentities.createdAt,
+      schema.profileIdentities.kind,
+      schema.profileIdentities.value,
+    );
+}
+
+async function viewOf(db: Queryable, row: ProfileRow): Promise<ProfileView> {
+  return {
+    id: row.id,
+    traits: row.traits,
+    identities: await identitiesOf(db, row.id),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+async function profileRowById(db: Queryable, id: string): Promise<ProfileRow | undefined> {
+  const [row] = await db.select().from(schema.profiles).where(eq(schema.profiles.id, id));
+  return row;
+}
+
+async function profileRowByIdentity(db: Queryable, kind: IdentityKind, value: string) {
+  const [row] = await db
+    .select({ profile: schema.profiles })
+    .from(schema.profileIdentities)
+    .innerJoin(schema.profiles, eq(schema.profiles.id, schema.profileIdentities.profileId))
+    .where(and(eq(schema.profileIdentities.kind, kind), eq(schema.profileIdentities.value, value)));
+  return row?.profile;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The profile of a userId, or undefined when that user has none (e.g. for `$profile` in expressions). */
+export async function profileForUser(db: Queryable, userId: string): Promise<ProfileView | undefined> {
+  const row = await profileRowByIdentity(db, 'userId', userId);
+  return row ? viewOf(db, row) : undefined;
+}
+
+/**
+ * A profile with its latest events, found by profile id, else by userId, else by anonymousId.
+ * Throws NotFoundError when none matches.
+ */
+export async function getProfile(
+  db: Queryable,
+  idOrUserId: string,
+  eventLimit = 20,
+): Promise<ProfileWithEvents> {
+  const row =
+    (UUID.test(idOrUserId) ? await profileRowById(db, idOrUserId) : undefined) ??
+    (await profileRowByIdentity(db, 'userId', idOrUserId)) ??
+    (await profileRowByIdentity(db, 'anonymousId', idOrUserId));
+  if (!row) throw new NotFoundError(`no profile has the id, userId or anonymousId "${idOrUserId}"`);
+  const profile = await viewOf(db, row);
+  const userIds = profile.identities.filter((i) => i.kind === 'userId').map((i) => i.value);
+  const anonymousIds = profile.identities.filter((i) => i.kind === 'anonymousId').map((i) => i.value);
+  const matches = [];
+  if (userIds.length > 0) matches.push(inArray(schema.events.userId, userIds));
+  if (anonymousIds.length > 0) matches.push(inArray(schema.events.anonymousId, anonymousIds));
+  const recentEvents =
+    matches.length === 0
+      ? []
+      : await db
+          .select({
+            id: schema.events.id,
+            source: schema.events.source,
+            type: schema.events.type,
+            name: schema.events.name,
+            userId: schema.events.userId,
+            anonymousId: schema.events.anonymousId,
+            occurredAt: schema.events.occurredAt,
+            receivedAt: schema.events.receivedAt,
+          })
+          .from(schema.events)
+          .where(or(...matches))
+          .orderBy(desc(schema.events.id))
+          .limit(eventLimit);
+  return { ...profile, recentEvents };
+}

@@ -1,0 +1,200 @@
+// Waiting for events: find a matching event in the log, park a wait, resolve it exactly once
+// (received or timeout, each a compare-and-set on the wait's status).
+import type { Queryable } from '@tributary/db';
+import { newId, schema } from '@tributary/db';
+import { resolveConfig } from '@tributary/flow';
+import type { WaitOutcome } from '@tributary/nodes';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
+import type { EngineContext } from './engine-context.js';
+
+/** Candidates examined per look into the log. */
+const LOOKBACK_LIMIT = 500;
+
+export type EventRow = typeof schema.events.$inferSelect;
+export type WaitRow = typeof schema.waits.$inferSelect;
+
+/** The shape `$event` has in expressions. */
+export function eventScope(event: Pick<EventRow, 'id' | 'source' | 'type' | 'receivedAt' | 'payload'>) {
+  return {
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    receivedAt: event.receivedAt.toISOString(),
+    payload: event.payload,
+  };
+}
+
+/** The expression that reads the userId: matched with the indexed column instead of evaluating it per event. */
+const USER_ID_EXPRESSION = /^\{\{\s*\$event\.payload\.userId\s*\}\}$/;
+
+/** An event's correlation value under `expression`, as a string, or undefined when it has none. */
+export async function correlationOf(
+  ctx: Pick<EngineContext, 'settings'>,
+  expression: string,
+  event: Pick<EventRow, 'id' | 'source' | 'type' | 'receivedAt' | 'payload'>,
+): Promise<string | undefined> {
+  try {
+    const value = await resolveConfig(
+      expression,
+      { event: eventScope(event), json: event.payload },
+      { timeoutMs: ctx.settings.expressionTimeoutMs },
+    );
+    if (value === null || value === undefined || value === '' || typeof value === 'object') return undefined;
+    return String(value);
+  } catch {
+    // an event the expression cannot read (missing fields, wrong types) simply does not correlate
+    return undefined;
+  }
+}
+
+/** The first event named one of `names`, received since `since`, whose correlation value is `key`. */
+export async function findMatchingEvent(
+  ctx: Pick<EngineContext, 'db' | 'settings'>,
+  names: readonly string[],
+  expression: string,
+  key: string,
+  since: Date,
+): Promise<EventRow | undefined> {
+  const conditions = [inArray(schema.events.name, [...names]), gte(schema.events.receivedAt, since)];
+  const byUser = USER_ID_EXPRESSION.test(expression);
+  if (byUser) conditions.push(eq(schema.events.userId, key));
+  const candidates = await ctx.db
+    .select()
+    .from(schema.events)
+    .where(and(...conditions))
+    .orderBy(asc(schema.events.receivedAt))
+    .limit(LOOKBACK_LIMIT);
+  if (byUser) return candidates[0];
+  for (const event of candidates) {
+    if ((await correlationOf(ctx, expression, event)) === key) return event;
+  }
+  return undefined;
+}
+
+/** The wait of a step, if it parked before. */
+export async function waitOfStep(db: Queryable, stepId: string): Promise<WaitRow | undefined> {
+  const [row] = await db.select().from(schema.waits).where(eq(schema.waits.stepId, stepId));
+  return row;
+}
+
+/** The outcome a resolved wait stands for. */
+export async function outcomeOf(db: Queryable, wait: WaitRow): Promise<WaitOutcome | undefined> {
+  if (wait.status === 'timeout') return { port: 'timeout' };
+  if (wait.status !== 'received' || !wait.matchedEventId) return undefined;
+  const [event] = await db.select().from(schema.events).where(eq(schema.events.id, wait.matchedEventId));
+  return event ? receivedOutcome(event) : undefined;
+}
+
+/** The `received` outcome for an event. */
+export function receivedOutcome(event: EventRow): WaitOutcome {
+  return {
+    port: 'received',
+    event: {
+      id: event.id,
+      name: event.name,
+      payload: event.payload,
+      receivedAt: event.receivedAt.toISOString(),
+    },
+  };
+}
+
+/** Settles a waiting wait (compare-and-set); false when it was already settled. */
+export async function settleWait(
+  db: Queryable,
+  waitId: string,
+  outcome: { status: 'received'; eventId: string } | { status: 'timeout' },
+): Promise<boolean> {
+  const updated = await db
+    .update(schema.waits)
+    .set({
+      status: outcome.status,
+      matchedEventId: outcome.status === 'received' ? outcome.eventId : null,
+      resolvedAt: new Date(),
+    })
+    .where(and(eq(schema.waits.id, waitId), eq(schema.waits.status, 'waiting')))
+    .returning({ id: schema.waits.id });
+  return updated.length === 1;
+}
+
+/** Values a new wait row needs. */
+export interface NewWait {
+  runId: string;
+  stepId: string;
+  flowId: string;
+  eventNames: readonly string[];
+  correlation: string;
+  matchExpression: string;
+  lookbackMs: number;
+  expiresAt: Date;
+}
+
+/** Writes a wait (inside the park transaction). */
+export async function insertWait(db: Queryable, wait: NewWait): Promise<string> {
+  const id = newId();
+  await db
+    .insert(schema.waits)
+    .values({ id, ...wait, eventNames: [...wait.eventNames] })
+    .onConflictDoNothing({ target: schema.waits.stepId });
+  return id;
+}
+
+/** Makes a parked step runnable now and nudges its job. */
+export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepId: string; runId: string }>) {
+  if (steps.length === 0) return;
+  const woken = await ctx.db
+    .update(schema.steps)
+    .set({ dueAt: new Date() })
+    .where(
+      and(
+        inArray(
+          schema.steps.id,
+          steps.map((s) => s.stepId),
+        ),
+        eq(schema.steps.status, 'waiting'),
+      ),
+    )
+    .returning({ id: schema.steps.id, runId: schema.steps.runId });
+  try {
+    await ctx.queue.wake(woken);
+  } catch (err) {
+    // the steps are due in Postgres: the sweeper enqueues them if their jobs are gone, else they run at timeout
+    ctx.logger.warn({ err, steps: woken.length }, 'could not wake parked steps now');
+  }
+}
+
+/** After new events are committed: settles the waits they match and wakes those steps. */
+export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventRow[]): Promise<number> {
+  let resumed = 0;
+  for (const event of events) {
+    if (!event.name) continue;
+    const waiting = await ctx.db
+      .selectDistinct({ expression: schema.waits.matchExpression })
+      .from(schema.waits)
+      .where(
+        and(
+          eq(schema.waits.status, 'waiting'),
+          sql`${schema.waits.eventNames} @> ${JSON.stringify([event.name])}::jsonb`,
+        ),
+      );
+    for (const { expression } of waiting) {
+      const key = await correlationOf(ctx, expression, event);
+      if (key === undefined) continue;
+      const settled = await ctx.db
+        .update(schema.waits)
+        .set({ status: 'received', matchedEventId: event.id, resolvedAt: new Date() })
+        .where(
+          and(
+            eq(schema.waits.status, 'waiting'),
+            eq(schema.waits.correlation, key),
+            eq(schema.waits.matchExpression, expression),
+            sql`${schema.waits.eventNames} @> ${JSON.stringify([event.name])}::jsonb`,
+            gte(schema.waits.expiresAt, sql`now()`),
+          ),
+        )
+        .returning({ stepId: schema.waits.stepId, runId: schema.waits.runId });
+      await wakeSteps(ctx, settled);
+      resumed += settled.length;
+    }
+  }
+  return resumed;
+}

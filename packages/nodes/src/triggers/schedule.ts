@@ -1,0 +1,58 @@
+// The schedule trigger: starts a run on a cron schedule (BullMQ job schedulers underneath).
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { defineNode } from '../define-node.js';
+
+function validZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    // Intl refuses unknown zones: exactly what we ask
+    return false;
+  }
+}
+
+const scheduleConfig = z
+  .strictObject({
+    cron: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe(
+        'When to run, as a cron pattern (minute hour day-of-month month day-of-week), e.g. "0 8 * * *"',
+      ),
+    timezone: z
+      .string()
+      .min(1)
+      .max(100)
+      .default('UTC')
+      .refine(validZone, 'an IANA time zone such as Europe/Berlin')
+      .describe('IANA time zone the pattern is read in, e.g. Europe/Berlin'),
+  })
+  .superRefine((config, issues) => {
+    try {
+      // the same parser BullMQ's job schedulers use, so what passes here also schedules there
+      CronExpressionParser.parse(config.cron, { tz: validZone(config.timezone) ? config.timezone : 'UTC' });
+    } catch (err) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: `not a valid cron pattern: ${String(err instanceof Error ? err.message : err)}`,
+      });
+    }
+  });
+
+export type ScheduleTriggerConfig = z.infer<typeof scheduleConfig>;
+
+/** Starts a run at each time the cron pattern names. */
+export const scheduleTrigger = defineNode({
+  type: 'trigger.schedule',
+  version: 1,
+  category: 'trigger',
+  title: 'Schedule',
+  description: 'Starts the flow on a schedule (cron), in a time zone of your choice.',
+  icon: 'calendar-clock',
+  config: scheduleConfig,
+  outputDescription: 'An item `{ firedAt, scheduledFor, cron, timezone }`.',
+});
