@@ -21,6 +21,8 @@ export interface CompiledFlow {
   hasJoins: boolean;
   /** Node configs with defaults applied, for configs that parse without resolving expressions (triggers). */
   staticConfigs: ReadonlyMap<string, unknown>;
+  /** Whether any expression reads `$profile` (only then is the profile loaded for a step). */
+  usesProfile: boolean;
 }
 
 /** Prepares a validated definition for execution. */
@@ -50,7 +52,20 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     const parsed = types.get(node.id)?.config.safeParse(node.config);
     if (parsed?.success) staticConfigs.set(node.id, parsed.data);
   }
-  return { flowId, version, definition, nodes, types, outgoing, incoming, trigger, hasJoins, staticConfigs };
+  const usesProfile = JSON.stringify(definition.nodes).includes('$profile');
+  return {
+    flowId,
+    version,
+    definition,
+    nodes,
+    types,
+    outgoing,
+    incoming,
+    trigger,
+    hasJoins,
+    staticConfigs,
+    usesProfile,
+  };
 }
 
 /** Whether the node waits for all its incoming branches. */

@@ -2,7 +2,7 @@
 import type { Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt } from 'drizzle-orm';
 
 /** One event with the runs it started. */
 export async function getEvent(db: Queryable, id: string) {
@@ -20,6 +20,10 @@ export interface EventListQuery {
   flowId?: string | undefined;
   source?: string | undefined;
   type?: string | undefined;
+  /** Only tracking events about this userId. */
+  userId?: string | undefined;
+  /** Only events received at or after this time. */
+  since?: Date | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -36,6 +40,8 @@ export async function listEvents(db: Queryable, query: EventListQuery) {
   }
   if (query.source) conditions.push(eq(schema.events.source, query.source));
   if (query.type) conditions.push(eq(schema.events.type, query.type));
+  if (query.userId) conditions.push(eq(schema.events.userId, query.userId));
+  if (query.since) conditions.push(gte(schema.events.receivedAt, query.since));
   if (query.cursor) conditions.push(lt(schema.events.id, query.cursor));
   const rows = await db
     .select()

@@ -5,6 +5,7 @@ export * from './db-errors.js';
 export * from './dead-letters.js';
 export * from './engine.js';
 export * from './engine-context.js';
+export * from './event-log.js';
 export * from './events.js';
 export * from './flows.js';
 export * from './ingest.js';

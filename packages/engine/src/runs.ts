@@ -104,7 +104,7 @@ export async function cancelRun(ctx: EngineContext, id: string, actor: string, r
       .set({
         status: 'canceled',
         finishedAt: now,
-        error: { code: 'canceled', message: `canceled by ${actor}` },
+        error: { code: 'canceled', message: reason ?? `canceled by ${actor}` },
       })
       .where(eq(schema.runs.id, id));
     await tx

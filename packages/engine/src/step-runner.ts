@@ -9,7 +9,9 @@ import type { NodeContext, NodeOutput, NodeType, WaitForEventRequest, WaitOutcom
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
+import { eventLogReader } from './event-log.js';
 import { enqueueSafely } from './ingest.js';
+import { profileForUser } from './profiles.js';
 import { effectivePolicy, hasAttemptsLeft, retryDelayMs } from './retry-policy.js';
 import type { RunRow, StepRow } from './run-state.js';
 import { claimStep, extendLease } from './step-claim.js';
@@ -84,7 +86,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   if (timeoutMs > ctx.settings.stepTimeoutMs) await extendLease(ctx.db, step.id, token, timeoutMs + grace);
   const started = performance.now();
   try {
-    const output = await execute(ctx, run, node, type, step, timeoutMs);
+    const output = await execute(ctx, run, flow, node, type, step, timeoutMs);
     const durationMs = Math.round(performance.now() - started);
     const result = await completeStep(
       ctx,
@@ -233,7 +235,7 @@ async function fail(
   return DONE;
 }
 
-async function loadScope(ctx: EngineContext, run: RunRow, step: StepRow) {
+async function loadScope(ctx: EngineContext, run: RunRow, flow: CompiledFlow, step: StepRow) {
   const [[event], done] = await Promise.all([
     ctx.db.select().from(schema.events).where(eq(schema.events.id, run.eventId)),
     ctx.db
@@ -248,8 +250,12 @@ async function loadScope(ctx: EngineContext, run: RunRow, step: StepRow) {
     const items = Object.values(ports).find((list) => list.length > 0) ?? [];
     steps[s.name] = { output: items[0] ?? null, items, ports, input: s.input };
   }
+  const userId = (event?.payload as { userId?: unknown } | undefined)?.userId ?? event?.userId;
+  const profile =
+    flow.usesProfile && typeof userId === 'string' ? ((await profileForUser(ctx.db, userId)) ?? null) : null;
   return {
     json: step.input,
+    profile: profile ? { id: profile.id, traits: profile.traits, identities: profile.identities } : null,
     event: event
       ? {
           id: event.id,
@@ -267,6 +273,7 @@ async function loadScope(ctx: EngineContext, run: RunRow, step: StepRow) {
 async function execute(
   ctx: EngineContext,
   run: RunRow,
+  flow: CompiledFlow,
   node: FlowNode,
   type: NodeType,
   step: StepRow,
@@ -274,10 +281,13 @@ async function execute(
 ): Promise<NodeOutput> {
   if (!type.run)
     throw new FatalError(`node "${node.name}" (${type.type}) cannot run as a step`, { code: 'not_runnable' });
-  const scope = await loadScope(ctx, run, step);
+  const scope = await loadScope(ctx, run, flow, step);
   let resolved: unknown;
   try {
-    resolved = await resolveConfig(node.config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
+    // defaults come from the node's schema and may be expressions themselves (wait-for-event's correlation):
+    // resolve the config with its defaults filled in when the raw config parses
+    const config = flow.staticConfigs.get(node.id) ?? node.config;
+    resolved = await resolveConfig(config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new FatalError(`node "${node.name}": ${message}`, { code: 'expression_failed', cause: err });
@@ -305,6 +315,7 @@ async function execute(
     idempotencyKey: step.id,
     http: ctx.http,
     waitForEvent: (request) => waitForEventIn(ctx, step, node, request),
+    eventLog: eventLogReader(ctx.db),
     sleep(ms: number) {
       if (wakeAt !== undefined) {
         if (Date.now() >= wakeAt - 50) return;

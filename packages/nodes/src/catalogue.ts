@@ -3,6 +3,7 @@ import type { NodeCatalogue } from '@tributary/flow';
 import { httpRequest } from './actions/http-request.js';
 import type { NodeType } from './define-node.js';
 import { delay } from './logic/delay.js';
+import { eventSummary } from './logic/event-summary.js';
 import { filter } from './logic/filter.js';
 import { ifNode } from './logic/if.js';
 import { merge } from './logic/merge.js';
@@ -31,6 +32,7 @@ export const nodeTypes: readonly NodeType[] = [
   merge,
   delay,
   waitForEvent,
+  eventSummary,
   stopAndError,
   httpRequest,
   trackingForward,

@@ -55,6 +55,31 @@ export interface NodeContext<C> {
    * event arrives or the timeout passes. Exactly one outcome is ever returned for a step.
    */
   waitForEvent(request: WaitForEventRequest): Promise<WaitOutcome>;
+  /** Read-only access to the event log (counts by type and name over a time range). */
+  eventLog: EventLogReader;
+}
+
+/** A question about the event log. */
+export interface EventLogQuery {
+  since: Date;
+  until: Date;
+  /** Only these message types (track, identify, webhook, …). */
+  types?: readonly string[] | undefined;
+  /** Only these event names. */
+  names?: readonly string[] | undefined;
+}
+
+/** Counts over the event log. */
+export interface EventLogSummary {
+  total: number;
+  users: number;
+  byType: Record<string, number>;
+  byName: Record<string, number>;
+}
+
+/** What nodes may ask of the event log. */
+export interface EventLogReader {
+  summarize(query: EventLogQuery): Promise<EventLogSummary>;
 }
 
 /** What wait-for-event waits for. */

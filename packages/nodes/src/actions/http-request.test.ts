@@ -40,6 +40,7 @@ function context(
       throw new Error('the HTTP node never sleeps');
     },
     waitForEvent: () => Promise.reject(new Error('the HTTP node never waits for events')),
+    eventLog: { summarize: () => Promise.reject(new Error('the HTTP node never reads the event log')) },
   };
 }
 

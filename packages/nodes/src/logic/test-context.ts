@@ -24,6 +24,7 @@ export function testContext<C>(config: C, overrides: Partial<NodeContext<C>> = {
       throw new Error('this node must not sleep');
     },
     waitForEvent: () => Promise.reject(new Error('this node must not wait for events')),
+    eventLog: { summarize: () => Promise.reject(new Error('this node must not read the event log')) },
     ...overrides,
   };
 }

@@ -1,0 +1,344 @@
+// Journeys on tracking events, engine side: tracking triggers, wait-for-event (lookback, races, exactly one
+// port), exit goals, schedules and $profile — on real Postgres and Redis.
+import { randomUUID } from 'node:crypto';
+import { schema } from '@tributary/db';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { deactivateFlow } from './flows.js';
+import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
+import { getRun } from './runs.js';
+import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+
+let t: TestEngine;
+const sourceId = randomUUID();
+
+beforeAll(async () => {
+  t = await startTestEngine(inject('templateDatabase'), { sweepMs: 300 });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+function message(
+  type: TrackingMessage['type'],
+  fields: Partial<TrackingMessage> & Record<string, unknown>,
+): TrackingMessage {
+  const now = new Date().toISOString();
+  const messageId = fields.messageId ?? randomUUID();
+  const { payload: _ignored, ...rest } = fields;
+  return {
+    type,
+    messageId,
+    timestamp: now,
+    receivedAt: now,
+    ...rest,
+    payload: { type, messageId, timestamp: now, receivedAt: now, ...rest },
+  } as TrackingMessage;
+}
+
+const track = (userId: string, event: string, properties: Record<string, unknown> = {}) =>
+  message('track', { userId, event, properties });
+
+async function runsOf(flowId: string) {
+  return t.engine.ctx.db.select().from(schema.runs).where(eq(schema.runs.flowId, flowId));
+}
+
+async function finishedRunsOf(flowId: string, count: number) {
+  return waitFor(
+    async () => {
+      const runs = await runsOf(flowId);
+      const done = runs.filter((r) => ['succeeded', 'failed', 'canceled'].includes(r.status));
+      return done.length === count && runs.length === count ? runs : undefined;
+    },
+    { timeoutMs: 20_000, what: `${count} finished runs` },
+  );
+}
+
+async function stepStatuses(runId: string) {
+  const run = await getRun(t.engine.ctx.db, runId);
+  return Object.fromEntries(run.steps.map((s) => [s.nodeId, s.status]));
+}
+
+let n = 0;
+function cartFlow(timeoutMs: number, lookbackMs = 5_000, before: unknown[] = []) {
+  n += 1;
+  const beforeEdges = before.length
+    ? [
+        { id: 'b1', source: 'start', target: 'pause' },
+        { id: 'b2', source: 'pause', target: 'wait' },
+      ]
+    : [{ id: 'e1', source: 'start', target: 'wait' }];
+  return {
+    name: `Cart ${n}`,
+    slug: `cart-${n}`,
+    nodes: [
+      {
+        id: 'start',
+        type: 'trigger.tracking',
+        name: 'Checkout',
+        config: { type: 'track', events: ['Checkout Started'] },
+      },
+      ...before,
+      {
+        id: 'wait',
+        type: 'logic.wait-for-event',
+        name: 'Wait order',
+        config: { event: 'Order Completed', timeoutMs, lookbackMs },
+      },
+      { id: 'bought', type: 'logic.set', name: 'Bought', config: { fields: { outcome: 'bought' } } },
+      { id: 'remind', type: 'logic.set', name: 'Remind', config: { fields: { outcome: 'remind' } } },
+    ],
+    edges: [
+      ...beforeEdges,
+      { id: 'e2', source: 'wait', sourceHandle: 'received', target: 'bought' },
+      { id: 'e3', source: 'wait', sourceHandle: 'timeout', target: 'remind' },
+    ],
+  };
+}
+
+describe('tracking triggers', () => {
+  test('start runs only for matching type, event name, source and condition', async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Big orders',
+      slug: 'big-orders',
+      nodes: [
+        {
+          id: 'start',
+          type: 'trigger.tracking',
+          name: 'Order',
+          config: {
+            type: 'track',
+            events: ['Order Completed'],
+            sources: [sourceId],
+            condition: '{{ $event.payload.properties.total > 100 }}',
+          },
+        },
+        { id: 'set', type: 'logic.set', name: 'Tag', config: { fields: { big: true } } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'set' }],
+    });
+    const results = await ingestTracking(t.engine.ctx, sourceId, [
+      track('u1', 'Order Completed', { total: 500 }),
+      track('u1', 'Order Completed', { total: 5 }),
+      track('u1', 'Checkout Started', { total: 500 }),
+      message('identify', { userId: 'u1', traits: { total: 500 } }),
+    ]);
+    expect(results.map((r) => r.runs.length)).toEqual([1, 0, 0, 0]);
+    await ingestTracking(t.engine.ctx, randomUUID(), [track('u1', 'Order Completed', { total: 500 })]);
+    const runs = await finishedRunsOf(deployed.flowId, 1);
+    const run = await getRun(t.engine.ctx.db, runs[0]?.id ?? '');
+    expect(run.steps.find((s) => s.nodeId === 'set')?.output).toMatchObject({
+      main: [{ event: 'Order Completed', userId: 'u1', big: true }],
+    });
+  });
+
+  test('a repeated messageId is a duplicate: stored once, started once', async () => {
+    const msg = track('u2', 'Dup Event');
+    const [first] = await ingestTracking(t.engine.ctx, sourceId, [msg]);
+    const [again] = await ingestTracking(t.engine.ctx, sourceId, [msg]);
+    expect(again).toMatchObject({ duplicate: true, eventId: first?.eventId });
+    const rows = await t.engine.ctx.db
+      .select()
+      .from(schema.events)
+      .where(eq(schema.events.idempotencyKey, msg.messageId));
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('wait-for-event', () => {
+  test('cart abandonment: buyers take received, the others time out, each exactly once', async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(800));
+    const buyers = ['b1', 'b2', 'b3'].map((id) => `${id}-${n}`);
+    const quitters = ['q1', 'q2'].map((id) => `${id}-${n}`);
+    await ingestTracking(
+      t.engine.ctx,
+      sourceId,
+      [...buyers, ...quitters].map((u) => track(u, 'Checkout Started')),
+    );
+    await waitFor(async () => {
+      const [row] = await t.engine.ctx.db
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
+        .from(schema.waits)
+        .where(eq(schema.waits.flowId, deployed.flowId));
+      return (row?.n ?? 0) === 5;
+    });
+    // a completion from someone not waiting changes nothing
+    await ingestTracking(t.engine.ctx, sourceId, [
+      ...buyers.map((u) => track(u, 'Order Completed')),
+      track('stranger', 'Order Completed'),
+    ]);
+    const runs = await finishedRunsOf(deployed.flowId, 5);
+    for (const run of runs) {
+      const statuses = await stepStatuses(run.id);
+      const user = (
+        (await getRun(t.engine.ctx.db, run.id)).steps[0]?.output as { main: Array<{ userId: string }> }
+      ).main[0]?.userId;
+      const expected = buyers.includes(user ?? '') ? ['succeeded', 'skipped'] : ['skipped', 'succeeded'];
+      expect([statuses.bought, statuses.remind]).toEqual(expected);
+    }
+  });
+
+  test('an order completed while earlier steps still run is found in the log (lookback), not missed', async () => {
+    const deployed = await deployFlow(
+      t.engine,
+      cartFlow(3_000, 5_000, [{ id: 'pause', type: 'logic.delay', name: 'Pause', config: { ms: 300 } }]),
+    );
+    const user = `early-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [track(user, 'Checkout Started')]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await ingestTracking(t.engine.ctx, sourceId, [track(user, 'Order Completed')]);
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    expect(await stepStatuses(run?.id ?? '')).toMatchObject({ bought: 'succeeded', remind: 'skipped' });
+    expect(Date.now() - (run?.createdAt.getTime() ?? 0)).toBeLessThan(3_000);
+  });
+
+  test('when the event and the timeout race, exactly one port fires for every run', async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(400, 0));
+    const users = Array.from({ length: 20 }, (_, i) => `race-${n}-${i}`);
+    await ingestTracking(
+      t.engine.ctx,
+      sourceId,
+      users.map((u) => track(u, 'Checkout Started')),
+    );
+    await waitFor(async () => {
+      const [row] = await t.engine.ctx.db
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
+        .from(schema.waits)
+        .where(eq(schema.waits.flowId, deployed.flowId));
+      return (row?.n ?? 0) === 20;
+    });
+    // completions land around the timeout, spread over ±150 ms
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    for (const u of users) {
+      await ingestTracking(t.engine.ctx, sourceId, [track(u, 'Order Completed')]);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    const runs = await finishedRunsOf(deployed.flowId, 20);
+    for (const run of runs) {
+      const statuses = await stepStatuses(run.id);
+      expect([statuses.bought, statuses.remind].sort()).toEqual(['skipped', 'succeeded']);
+      const [wait] = await t.engine.ctx.db.select().from(schema.waits).where(eq(schema.waits.runId, run.id));
+      expect(wait?.status).toBe(statuses.bought === 'succeeded' ? 'received' : 'timeout');
+    }
+  });
+});
+
+describe('exit goals', () => {
+  test("a goal event ends the user's waiting run of the flow, and only that user's", async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Welcome',
+      slug: 'welcome-exit',
+      settings: { exitOn: { event: 'Activated' } },
+      nodes: [
+        { id: 'start', type: 'trigger.tracking', name: 'Signed up', config: { type: 'identify' } },
+        { id: 'later', type: 'logic.delay', name: 'Two days', config: { ms: 60_000 } },
+        { id: 'again', type: 'logic.set', name: 'Second mail', config: { fields: { sent: true } } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'later' },
+        { id: 'e2', source: 'later', target: 'again' },
+      ],
+    });
+    await ingestTracking(t.engine.ctx, sourceId, [
+      message('identify', { userId: 'goal-a', traits: { email: 'a@example.com' } }),
+      message('identify', { userId: 'goal-b', traits: { email: 'b@example.com' } }),
+    ]);
+    await waitFor(
+      async () => (await runsOf(deployed.flowId)).filter((r) => r.status === 'waiting').length === 2,
+    );
+    await ingestTracking(t.engine.ctx, sourceId, [track('goal-a', 'Activated')]);
+    const runs = await waitFor(async () => {
+      const all = await runsOf(deployed.flowId);
+      return all.some((r) => r.status === 'canceled') ? all : undefined;
+    });
+    const byUser = new Map(runs.map((r) => [r.exitKey, r]));
+    expect(byUser.get('goal-a')?.status).toBe('canceled');
+    expect(byUser.get('goal-a')?.error).toMatchObject({
+      message: expect.stringContaining('exit goal "Activated"'),
+    });
+    expect(byUser.get('goal-b')?.status).toBe('waiting');
+  });
+});
+
+describe('profiles in expressions', () => {
+  test("$profile gives the traits identify merged for the run's user", async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Profiled',
+      slug: 'profiled',
+      nodes: [
+        { id: 'start', type: 'trigger.tracking', name: 'Any', config: { type: 'track', events: ['Viewed'] } },
+        {
+          id: 'set',
+          type: 'logic.set',
+          name: 'Who',
+          config: { fields: { email: '{{ $profile.traits.email }}' }, keepOnlySet: true },
+        },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'set' }],
+    });
+    await ingestTracking(t.engine.ctx, sourceId, [
+      message('identify', { userId: 'p-1', traits: { email: 'p1@example.com' } }),
+    ]);
+    await ingestTracking(t.engine.ctx, sourceId, [track('p-1', 'Viewed')]);
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    const full = await getRun(t.engine.ctx.db, run?.id ?? '');
+    expect(full.steps.find((s) => s.nodeId === 'set')?.output).toEqual({
+      main: [{ email: 'p1@example.com' }],
+    });
+  });
+});
+
+describe('schedules', () => {
+  test('a schedule trigger fires on its cron pattern, once per slot, and stops when deactivated', async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Every second',
+      slug: 'every-second',
+      nodes: [
+        { id: 'tick', type: 'trigger.schedule', name: 'Tick', config: { cron: '* * * * * *' } },
+        { id: 'sum', type: 'logic.event-summary', name: 'Summary', config: { types: ['track'] } },
+      ],
+      edges: [{ id: 'e1', source: 'tick', target: 'sum' }],
+    });
+    const runs = await waitFor(async () => {
+      const all = await runsOf(deployed.flowId);
+      return all.filter((r) => r.status === 'succeeded').length >= 2 ? all : undefined;
+    });
+    const first = await getRun(t.engine.ctx.db, runs[0]?.id ?? '');
+    expect(first.steps.find((s) => s.nodeId === 'sum')?.output).toMatchObject({
+      main: [{ total: expect.any(Number), byType: expect.any(Object), byName: expect.any(Object) }],
+    });
+    const events = await t.engine.ctx.db
+      .select({ key: schema.events.idempotencyKey, payload: schema.events.payload })
+      .from(schema.events)
+      .where(eq(schema.events.source, `schedule:${deployed.flowId}`));
+    const slots = events.map((e) => (e.payload as { scheduledFor: string }).scheduledFor);
+    expect(new Set(slots).size).toBe(slots.length);
+    await deactivateFlow(t.engine.ctx.db, deployed.flowId, 'test');
+    await t.engine.flowsChanged();
+    expect(await t.engine.schedules.queue.getJobSchedulers()).toEqual([]);
+    const count = (await runsOf(deployed.flowId)).length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await runsOf(deployed.flowId)).length).toBeLessThanOrEqual(count + 1);
+  });
+});
+
+describe('wait bookkeeping', () => {
+  test('waits of canceled runs are canceled too', async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(60_000));
+    await ingestTracking(t.engine.ctx, sourceId, [track(`cancel-${n}`, 'Checkout Started')]);
+    const [wait] = await waitFor(async () => {
+      const rows = await t.engine.ctx.db
+        .select()
+        .from(schema.waits)
+        .where(eq(schema.waits.flowId, deployed.flowId));
+      return rows.length === 1 ? rows : undefined;
+    });
+    const { cancelRun } = await import('./runs.js');
+    await cancelRun(t.engine.ctx, wait?.runId ?? '', 'test');
+    const [after] = await t.engine.ctx.db
+      .select()
+      .from(schema.waits)
+      .where(and(eq(schema.waits.flowId, deployed.flowId)));
+    expect(after?.status).toBe('canceled');
+  });
+});
