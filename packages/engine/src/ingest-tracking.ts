@@ -9,7 +9,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
 import { enqueueSafely, withDatabase } from './ingest.js';
-import { applyIdentity } from './profiles.js';
+import { applyIdentity, profileForUser } from './profiles.js';
 import { startRun } from './run-start.js';
 import { cancelRun } from './runs.js';
 import type { StepRef } from './step-queue.js';
@@ -82,6 +82,20 @@ async function triggerMatches(
   }
 }
 
+/** The traits the message's person had before this call (empty for someone new). */
+async function knownTraits(tx: Transaction, message: TrackingMessage): Promise<Record<string, unknown>> {
+  const userId = message.userId ?? undefined;
+  const profile = userId ? await profileForUser(tx, userId) : undefined;
+  return profile?.traits ?? {};
+}
+
+/** Names of the traits whose values this identify call sets for the first time or changes. */
+export function changedTraits(before: Record<string, unknown>, traits: Record<string, unknown> | undefined): string[] {
+  return Object.entries(traits ?? {})
+    .filter(([key, value]) => JSON.stringify(before[key]) !== JSON.stringify(value))
+    .map(([key]) => key);
+}
+
 async function ingestOne(
   tx: Transaction,
   ctx: EngineContext,
@@ -124,11 +138,15 @@ async function ingestOne(
     return { messageId: message.messageId, eventId: first?.id ?? '', duplicate: true, runs };
   }
   fresh.push(event);
+  const before = message.type === 'identify' ? await knownTraits(tx, message) : {};
   await applyIdentity(tx, message);
+  // identify items say which traits are new or changed, so a flow can react to e.g. a new email
+  const item =
+    message.type === 'identify' ? { ...message.payload, changedTraits: changedTraits(before, message.traits) } : message.payload;
   const runs: TrackingResult['runs'] = [];
   for (const flow of flows) {
     if (!(await triggerMatches(ctx, flow, sourceId, message, event))) continue;
-    const started = await startRun(tx, ctx, { flow, event, item: message.payload });
+    const started = await startRun(tx, ctx, { flow, event, item });
     runs.push({ id: started.id, flowId: started.flowId });
     toEnqueue.push(...started.toEnqueue);
   }

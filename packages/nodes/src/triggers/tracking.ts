@@ -16,7 +16,8 @@ const trackingConfig = z.strictObject({
       'Only these event names (a track call\'s "event", a page or screen call\'s "name"); all when empty',
     ),
   sources: z
-    .array(z.string().uuid())
+    // source ids are stored lower-case and compared as strings
+    .array(z.string().uuid().toLowerCase())
     .max(100)
     .optional()
     .describe('Only events from these sources (ids); all sources when empty'),
@@ -39,5 +40,5 @@ export const trackingTrigger = defineNode({
   icon: 'radio',
   config: trackingConfig,
   outputDescription:
-    'The Segment message as received (type, event/name, userId, anonymousId, properties/traits, context, messageId, timestamp), plus receivedAt.',
+    'The Segment message as received (type, event/name, userId, anonymousId, properties/traits, context, messageId, timestamp), plus receivedAt; identify calls also carry `changedTraits`: the names of the traits they set for the first time or change.',
 });
