@@ -90,7 +90,10 @@ async function knownTraits(tx: Transaction, message: TrackingMessage): Promise<R
 }
 
 /** Names of the traits whose values this identify call sets for the first time or changes. */
-export function changedTraits(before: Record<string, unknown>, traits: Record<string, unknown> | undefined): string[] {
+export function changedTraits(
+  before: Record<string, unknown>,
+  traits: Record<string, unknown> | undefined,
+): string[] {
   return Object.entries(traits ?? {})
     .filter(([key, value]) => JSON.stringify(before[key]) !== JSON.stringify(value))
     .map(([key]) => key);
@@ -142,7 +145,9 @@ async function ingestOne(
   await applyIdentity(tx, message);
   // identify items say which traits are new or changed, so a flow can react to e.g. a new email
   const item =
-    message.type === 'identify' ? { ...message.payload, changedTraits: changedTraits(before, message.traits) } : message.payload;
+    message.type === 'identify'
+      ? { ...message.payload, changedTraits: changedTraits(before, message.traits) }
+      : message.payload;
   const runs: TrackingResult['runs'] = [];
   for (const flow of flows) {
     if (!(await triggerMatches(ctx, flow, sourceId, message, event))) continue;

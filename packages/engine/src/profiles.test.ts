@@ -1,7 +1,7 @@
 // Profiles on a real database: identify merges traits, ids link, alias and login merge profiles, reads by any id.
 import type { Database } from '@tributary/db';
 import { schema } from '@tributary/db';
-import { createTestDatabase, type TestDatabase, testDbKind } from '@tributary/db/testing';
+import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { NotFoundError } from '@tributary/flow';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -197,22 +197,18 @@ describe('concurrency', () => {
     expect(profile.identities).toHaveLength(9);
   });
 
-  test.runIf(testDbKind() === 'postgres')(
-    'concurrent logins and an alias that merge overlapping profiles all succeed and end on one profile',
-    async () => {
-      const { user, user2 } = ids();
-      const devices = Array.from({ length: 6 }, (_, i) => `${user}-dev-${i}`);
-      for (const device of devices)
-        await apply({ type: 'identify', anonymousId: device, traits: { device } });
-      await Promise.all([
-        ...devices.map((device, i) =>
-          apply({ type: 'identify', userId: i % 2 ? user : user2, anonymousId: device }),
-        ),
-        apply({ type: 'alias', previousId: user2, userId: user }),
-      ]);
-      const profile = await getProfile(db, user);
-      expect(profile.identities.map((i) => i.value).sort()).toEqual([...devices, user, user2].sort());
-      expect((await getProfile(db, user2)).id).toBe(profile.id);
-    },
-  );
+  test('concurrent logins and an alias that merge overlapping profiles all succeed and end on one profile', async () => {
+    const { user, user2 } = ids();
+    const devices = Array.from({ length: 6 }, (_, i) => `${user}-dev-${i}`);
+    for (const device of devices) await apply({ type: 'identify', anonymousId: device, traits: { device } });
+    await Promise.all([
+      ...devices.map((device, i) =>
+        apply({ type: 'identify', userId: i % 2 ? user : user2, anonymousId: device }),
+      ),
+      apply({ type: 'alias', previousId: user2, userId: user }),
+    ]);
+    const profile = await getProfile(db, user);
+    expect(profile.identities.map((i) => i.value).sort()).toEqual([...devices, user, user2].sort());
+    expect((await getProfile(db, user2)).id).toBe(profile.id);
+  });
 });

@@ -246,15 +246,14 @@ async function withRereads(step: () => Promise<ProfileRow | false>): Promise<Pro
 }
 
 async function identitiesOf(db: Queryable, profileId: string) {
-  return db
-    .select({ kind: schema.profileIdentities.kind, value: schema.profileIdentities.value })
-    .from(schema.profileIdentities)
-    .where(eq(schema.profileIdentities.profileId, profileId))
-    .orderBy(
-      schema.profileIdentities.createdAt,
-      schema.profileIdentities.kind,
-      schema.profileIdentities.value,
-    );
+  return (
+    db
+      .select({ kind: schema.profileIdentities.kind, value: schema.profileIdentities.value })
+      .from(schema.profileIdentities)
+      .where(eq(schema.profileIdentities.profileId, profileId))
+      // userIds first, then anonymousIds, each alphabetically
+      .orderBy(desc(schema.profileIdentities.kind), schema.profileIdentities.value)
+  );
 }
 
 async function viewOf(db: Queryable, row: ProfileRow): Promise<ProfileView> {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AttemptRecord } from '@tributary/db';
 import { schema } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
-import { FatalError, RetryableError, resolveConfig, TributaryError } from '@tributary/flow';
+import { FatalError, isExpression, RetryableError, resolveConfig, TributaryError } from '@tributary/flow';
 import type { NodeContext, NodeOutput, NodeType, WaitForEventRequest, WaitOutcome } from '@tributary/nodes';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
@@ -284,15 +284,13 @@ async function execute(
   const scope = await loadScope(ctx, run, flow, step);
   let resolved: unknown;
   try {
-    // defaults come from the node's schema and may be expressions themselves (wait-for-event's correlation):
-    // resolve the config with its defaults filled in when the raw config parses
-    const config = flow.staticConfigs.get(node.id) ?? node.config;
-    resolved = await resolveConfig(config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
+    resolved = await resolveConfig(node.config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new FatalError(`node "${node.name}": ${message}`, { code: 'expression_failed', cause: err });
   }
   const parsed = type.config.safeParse(resolved);
+  if (parsed.success) await resolveDefaultExpressions(ctx, resolved, parsed.data, scope);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .map((i) => `${['config', ...i.path].join('.')}: ${i.message}`)
@@ -340,6 +338,27 @@ async function execute(
     return checkOutput(node, output);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A schema default may itself be an expression (wait-for-event's correlation defaults to the run's userId).
+ * Such defaults land after expressions were resolved, so they are resolved here — only at top-level keys the
+ * node's own config did not set, so values that came from data are never evaluated as expressions.
+ */
+async function resolveDefaultExpressions(
+  ctx: EngineContext,
+  fromConfig: unknown,
+  data: unknown,
+  scope: Record<string, unknown>,
+): Promise<void> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+  const set = typeof fromConfig === 'object' && fromConfig !== null ? fromConfig : {};
+  // data is the schema's parse result, a plain object: its keys are safe to write
+  const target = data as Record<string, unknown>;
+  for (const [key, value] of Object.entries(target)) {
+    if (key in set || !isExpression(value)) continue;
+    target[key] = await resolveConfig(value, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
   }
 }
 

@@ -223,6 +223,32 @@ describe('wait-for-event', () => {
   });
 });
 
+describe('wait-for-event defaults', () => {
+  test("a wait whose timeout is an expression still correlates on the run's userId by default", async () => {
+    const flow = cartFlow(1_000);
+    const wait = flow.nodes.find((node) => (node as { id: string }).id === 'wait') as {
+      config: Record<string, unknown>;
+    };
+    wait.config.timeoutMs = '{{ 500 * 4 }}';
+    const deployed = await deployFlow(t.engine, flow);
+    const user = `expr-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [track(user, 'Checkout Started')]);
+    await waitFor(
+      async () =>
+        (await t.engine.ctx.db.select().from(schema.waits).where(eq(schema.waits.flowId, deployed.flowId)))
+          .length === 1,
+    );
+    await ingestTracking(t.engine.ctx, sourceId, [track(user, 'Order Completed')]);
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    expect(await stepStatuses(run?.id ?? '')).toMatchObject({ bought: 'succeeded', remind: 'skipped' });
+    const [row] = await t.engine.ctx.db
+      .select()
+      .from(schema.waits)
+      .where(eq(schema.waits.flowId, deployed.flowId));
+    expect(row?.correlation).toBe(user);
+  });
+});
+
 describe('exit goals', () => {
   test("a goal event ends the user's waiting run of the flow, and only that user's", async () => {
     const deployed = await deployFlow(t.engine, {

@@ -55,6 +55,9 @@ export const trackingForward = defineNode({
     }
     // receivedAt is this server's; the destination sets its own
     const { receivedAt: _ours, ...outgoing } = message;
+    // a message built in the flow may lack a messageId: the step's key keeps retries deduplicated all the same
+    const given = message.messageId;
+    const messageId = given === undefined || given === null || given === '' ? ctx.idempotencyKey : given;
     const url = `${ctx.config.endpoint.replace(/\/+$/, '')}/v1/${type}`;
     const res = await ctx.http.request({
       method: 'POST',
@@ -63,7 +66,7 @@ export const trackingForward = defineNode({
         'content-type': 'application/json',
         authorization: `Basic ${Buffer.from(`${ctx.config.writeKey}:`).toString('base64')}`,
       },
-      body: JSON.stringify({ ...outgoing, sentAt: new Date().toISOString() }),
+      body: JSON.stringify({ ...outgoing, messageId, sentAt: new Date().toISOString() }),
       timeoutMs: ctx.config.timeoutMs,
       signal: ctx.signal,
     });

@@ -13,6 +13,18 @@ function validZone(tz: string): boolean {
   }
 }
 
+/**
+ * cron-parser pads a pattern of fewer than five fields with defaults ("*" alone is every minute, "0 8 * *"
+ * every minute of hour 0 on the 8th), so a truncated pattern would schedule silently; it must have five
+ * fields, or six with seconds first, or be a macro such as @daily.
+ */
+function hasWholeFields(cron: string): boolean {
+  const pattern = cron.trim();
+  if (pattern.startsWith('@')) return true;
+  const fields = pattern.split(/\s+/).length;
+  return fields === 5 || fields === 6;
+}
+
 const scheduleConfig = z
   .strictObject({
     cron: z
@@ -31,6 +43,15 @@ const scheduleConfig = z
       .describe('IANA time zone the pattern is read in, e.g. Europe/Berlin'),
   })
   .superRefine((config, issues) => {
+    if (!hasWholeFields(config.cron)) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message:
+          'not a valid cron pattern: it needs five fields (minute hour day-of-month month day-of-week)',
+      });
+      return;
+    }
     try {
       // the same parser BullMQ's job schedulers use, so what passes here also schedules there
       CronExpressionParser.parse(config.cron, { tz: validZone(config.timezone) ? config.timezone : 'UTC' });
