@@ -1,6 +1,16 @@
 // The database schema: the one source of truth for tables; migrations are generated from it.
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -152,7 +162,10 @@ export const profileIdentities = pgTable(
       .references(() => profiles.id),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.value] }), index('profile_identities_profile_idx').on(t.profileId)],
+  (t) => [
+    primaryKey({ columns: [t.kind, t.value] }),
+    index('profile_identities_profile_idx').on(t.profileId),
+  ],
 );
 
 export type WaitStatus = 'waiting' | 'received' | 'timeout' | 'canceled';
@@ -223,7 +236,10 @@ export const runs = pgTable(
 );
 
 export type StepStatus =
+  /** A join waiting for branches. */
   | 'pending'
+  /** An item of a split held back by the split's concurrency limit. */
+  | 'held'
   | 'queued'
   | 'running'
   | 'waiting'

@@ -395,3 +395,63 @@ describe('idempotency, cancel and replay', () => {
     expect(run.steps.find((s) => s.nodeId === 'set')?.output).toEqual({ main: [{ v: 42, seen: 42 }] });
   });
 });
+
+describe('split', () => {
+  test('a split runs each item, holds items back past its concurrency limit, and a merge collects them in order', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    peer.handle((req, res) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ sku: JSON.parse(req.body.toString()).sku, ok: true }));
+      }, 60);
+    });
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          {
+            id: 'split',
+            type: 'logic.split',
+            name: 'Each line',
+            config: { items: '{{ $json.lines }}', concurrency: 2 },
+          },
+          {
+            id: 'call',
+            type: 'action.http',
+            name: 'Reserve',
+            config: { method: 'POST', url: `${peer.url}/reserve`, body: { sku: '{{ $json.item.sku }}' } },
+          },
+          {
+            id: 'keep',
+            type: 'logic.filter',
+            name: 'Only ok',
+            config: { condition: '{{ $json.body.sku != "skip" }}' },
+          },
+          { id: 'merge', type: 'logic.merge', name: 'All lines', config: { mode: 'append' } },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'split' },
+          { id: 'e2', source: 'split', target: 'call' },
+          { id: 'e3', source: 'call', target: 'keep' },
+          { id: 'e4', source: 'keep', target: 'merge' },
+        ],
+      ),
+    );
+    const lines = ['a', 'b', 'skip', 'd', 'e'].map((sku) => ({ sku }));
+    const run = await finished(runId(await fire(deployed, { lines })));
+    expect(run.status).toBe('succeeded');
+    expect(maxInFlight).toBe(2);
+    expect(run.steps.filter((s) => s.nodeId === 'call').map((s) => s.status)).toEqual(
+      Array(5).fill('succeeded'),
+    );
+    const merged = run.steps.filter((s) => s.nodeId === 'merge');
+    expect(merged).toHaveLength(1);
+    const items = (merged[0]?.output as { main: Array<{ items: Array<{ body: { sku: string } }> }> }).main[0]
+      ?.items;
+    expect(items?.map((i) => i.body.sku)).toEqual(['a', 'b', 'd', 'e']);
+  });
+});

@@ -43,7 +43,7 @@ export type JoinState = {
   expected: number;
 };
 
-export type PlannedStatus = 'queued' | 'pending' | 'skipped' | 'succeeded';
+export type PlannedStatus = 'queued' | 'pending' | 'held' | 'skipped' | 'succeeded';
 
 /** A step the plan creates. */
 export interface PlannedStep {
@@ -86,6 +86,13 @@ interface JoinWork {
   done: boolean;
 }
 
+/** The split node's concurrency limit, when it sets one. */
+function splitConcurrency(flow: CompiledFlow, nodeId: string): number | undefined {
+  // split configs parse without resolving expressions (items is unknown), so the limit is known statically
+  const config = flow.staticConfigs.get(nodeId) as { concurrency?: number } | undefined;
+  return config?.concurrency;
+}
+
 /** Key of an edge's state within a scope. */
 export function edgeKey(edgeId: string, scope: Scope | undefined): string {
   return scope ? `${edgeId}@${scope.split}:${scope.index}` : edgeId;
@@ -117,6 +124,7 @@ export function planAfterOutput(
 
   const emitFrom = (nodeId: string, stepId: string, out: NodeOutput, scope: Scope | undefined): void => {
     const splits = SPLIT_TYPES.has(flow.types.get(nodeId)?.type ?? '');
+    const limit = splits ? splitConcurrency(flow, nodeId) : undefined;
     for (const edge of flow.outgoing.get(nodeId) ?? []) {
       const items = out[sourcePort(edge)] ?? [];
       if (items.length === 0) {
@@ -125,12 +133,18 @@ export function planAfterOutput(
       }
       items.forEach((item, index) => {
         const itemScope = splits ? { split: stepId, index, total: items.length } : scope;
-        deliver(edge, nodeId, item, itemScope);
+        deliver(edge, nodeId, item, itemScope, limit !== undefined && index >= limit);
       });
     }
   };
 
-  const deliver = (edge: FlowEdge, fromId: string, item: unknown, scope: Scope | undefined): void => {
+  const deliver = (
+    edge: FlowEdge,
+    fromId: string,
+    item: unknown,
+    scope: Scope | undefined,
+    held = false,
+  ): void => {
     state[edgeKey(edge.id, scope)] = 'delivered';
     const target = edge.target;
     if (isJoin(flow, target)) {
@@ -145,7 +159,13 @@ export function planAfterOutput(
       steps.push({ id, nodeId: target, status: 'succeeded', input: item, output, state: stateFor(scope) });
       emitFrom(target, id, output, scope);
     } else {
-      steps.push({ id, nodeId: target, status: 'queued', input: item, state: stateFor(scope) });
+      steps.push({
+        id,
+        nodeId: target,
+        status: held ? 'held' : 'queued',
+        input: item,
+        state: stateFor(scope),
+      });
     }
   };
 

@@ -87,7 +87,34 @@ export async function applyPlan(
 }
 
 /** Steps that keep a run open. */
-const OPEN_STATUSES = ['queued', 'running', 'waiting'] as const;
+const OPEN_STATUSES = ['queued', 'running', 'waiting', 'held'] as const;
+
+/**
+ * When a step right after a split finishes, lets the next item the split's concurrency limit held back go
+ * (oldest first). Returns it for enqueueing.
+ */
+export async function releaseHeldSibling(tx: Transaction, step: StepRow): Promise<StepRef[]> {
+  // steps of a split's items carry their scope in state (written by applyPlan)
+  const split = (step.state as { scope?: { split?: string } } | null)?.scope?.split;
+  if (!split) return [];
+  const [next] = await tx
+    .select({ id: schema.steps.id })
+    .from(schema.steps)
+    .where(
+      and(
+        eq(schema.steps.runId, step.runId),
+        eq(schema.steps.nodeId, step.nodeId),
+        eq(schema.steps.status, 'held'),
+        sql`${schema.steps.state}->'scope'->>'split' = ${split}`,
+      ),
+    )
+    .orderBy(schema.steps.id)
+    .limit(1)
+    .for('update');
+  if (!next) return [];
+  await tx.update(schema.steps).set({ status: 'queued' }).where(eq(schema.steps.id, next.id));
+  return [{ id: next.id, runId: step.runId }];
+}
 
 /**
  * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`.

@@ -96,7 +96,7 @@ export async function cancelRun(ctx: EngineContext, id: string, actor: string, r
       .where(
         and(
           eq(schema.steps.runId, id),
-          inArray(schema.steps.status, ['pending', 'queued', 'running', 'waiting']),
+          inArray(schema.steps.status, ['pending', 'held', 'queued', 'running', 'waiting']),
         ),
       );
     await tx

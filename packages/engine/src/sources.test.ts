@@ -60,7 +60,11 @@ describe('sources', () => {
   test('a disabled source refuses its key as disabled until enabled again', async () => {
     const created = await createSource(db, 'Paused', 'test');
     expect((await setSourceStatus(db, created.id, 'disabled', 'test')).status).toBe('disabled');
-    expect(await resolveWriteKey(db, created.writeKey)).toEqual({ ok: false, reason: 'disabled' });
+    expect(await resolveWriteKey(db, created.writeKey)).toEqual({
+      ok: false,
+      reason: 'disabled',
+      sourceId: created.id,
+    });
     expect((await setSourceStatus(db, created.id, 'active', 'test')).status).toBe('active');
     expect(await resolveWriteKey(db, created.writeKey)).toMatchObject({ ok: true });
   });

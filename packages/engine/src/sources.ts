@@ -23,11 +23,11 @@ export interface SourceWithKey extends SourceView {
   writeKey: string;
 }
 
-/** Why a presented write key was not accepted. */
-export type WriteKeyRefusal = 'unknown' | 'disabled';
-
-/** What a presented write key resolves to. */
-export type WriteKeyResolution = { ok: true; source: SourceView } | { ok: false; reason: WriteKeyRefusal };
+/** What a presented write key resolves to: its active source, or why it is refused. */
+export type WriteKeyResolution =
+  | { ok: true; source: SourceView }
+  | { ok: false; reason: 'unknown' }
+  | { ok: false; reason: 'disabled'; sourceId: string };
 
 const PREFIX_LENGTH = 12;
 
@@ -140,6 +140,6 @@ export async function resolveWriteKey(db: Queryable, key: string): Promise<Write
     .from(schema.sources)
     .where(eq(schema.sources.writeKeyHash, hashWriteKey(key)));
   if (!row) return { ok: false, reason: 'unknown' };
-  if (row.status !== 'active') return { ok: false, reason: 'disabled' };
+  if (row.status !== 'active') return { ok: false, reason: 'disabled', sourceId: row.id };
   return { ok: true, source: view(row) };
 }

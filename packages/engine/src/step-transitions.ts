@@ -10,7 +10,7 @@ import type { EngineContext } from './engine-context.js';
 import type { Scope } from './planner.js';
 import { planAfterOutput } from './planner.js';
 import type { RunRow, StepRow } from './run-state.js';
-import { applyPlan, lockRun, pendingJoins, settleRun } from './run-state.js';
+import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from './run-state.js';
 import type { StepRef } from './step-queue.js';
 
 /** A step error as stored on attempts, steps and dead letters. */
@@ -79,6 +79,7 @@ async function followOutput(
     newId,
   );
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState);
+  toEnqueue.push(...(await releaseHeldSibling(tx, step)));
   await settleRun(tx, ctx, run.id);
   return toEnqueue;
 }
@@ -206,8 +207,9 @@ export function giveUpStep(
       attempts,
     });
     ctx.metrics.deadLetters.inc({ type: step.type });
+    const released = await releaseHeldSibling(tx, step);
     await tx.update(schema.runs).set({ error }).where(eq(schema.runs.id, run.id));
     await settleRun(tx, ctx, run.id);
-    return [];
+    return released;
   });
 }

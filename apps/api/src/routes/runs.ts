@@ -39,6 +39,7 @@ const stepSchema = z
     type: z.string(),
     status: z.enum([
       'pending',
+      'held',
       'queued',
       'running',
       'waiting',
@@ -71,6 +72,16 @@ const eventSchema = z
     idempotencyKey: z.string().nullable(),
     payload: z.unknown(),
     receivedAt: z.string(),
+    name: z
+      .string()
+      .nullable()
+      .openapi({ description: "Tracking: a track's event, a page's or screen's name" }),
+    userId: z.string().nullable(),
+    anonymousId: z.string().nullable(),
+    occurredAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Tracking: when it happened (clock-skew corrected)' }),
     runs: z.array(z.object({ id: z.string(), flowId: z.string(), status: runStatus })),
   })
   .openapi('Event');
@@ -203,6 +214,15 @@ export function runRoutes(deps: AppDeps) {
             .openapi({ description: 'Only events that started a run of this flow' }),
           source: z.string().max(300).optional(),
           type: z.string().max(300).optional(),
+          userId: z
+            .string()
+            .max(255)
+            .optional()
+            .openapi({ description: 'Only tracking events about this userId' }),
+          since: z.iso
+            .datetime({ offset: true })
+            .optional()
+            .openapi({ description: 'Only events received at or after' }),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().uuid().optional(),
         }),
@@ -215,7 +235,10 @@ export function runRoutes(deps: AppDeps) {
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await listEvents(ctx.db, c.req.valid('query')), 200),
+    async (c) => {
+      const { since, ...query } = c.req.valid('query');
+      return c.json(await listEvents(ctx.db, { ...query, since: since ? new Date(since) : undefined }), 200);
+    },
   );
 
   app.get('/runs/:id/stream', (c) => streamRun(c, ctx.db, c.req.param('id')));

@@ -6,6 +6,13 @@ import { defineNode } from '../define-node.js';
 const splitConfig = z.strictObject({
   items: z.unknown().describe('The list to split, usually an expression such as {{ $json.lineItems }}'),
   maxItems: z.number().int().min(1).max(10_000).default(1000).describe('Refuse lists longer than this'),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('At most this many items at a time in the node right after the split; all at once when empty'),
 });
 
 /** Emits one item per element of a list. */
