@@ -40,6 +40,7 @@ export interface Engine {
   startSweeper(intervalMs: number, options?: Partial<SweepOptions>): void;
   /** Whether Redis answers PING within a second. */
   redisReady(): Promise<boolean>;
+  /** Stops workers and sweepers and closes connections; calling it again waits for the first call. */
   close(): Promise<void>;
 }
 
@@ -68,6 +69,7 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const workers: Array<{ worker: Worker; connection: Redis }> = [];
   const stoppers: Array<() => Promise<void>> = [];
+  let closing: Promise<void> | undefined;
   const ownConnection = () => {
     // a worker blocks on its connection, so each gets one of its own
     const connection = redisConnection(options.redisUrl);
@@ -119,16 +121,21 @@ export function createEngine(options: EngineOptions): Engine {
         return false;
       }
     },
-    async close() {
-      for (const stop of stoppers) await stop();
-      for (const { worker, connection } of workers) {
-        await worker.close();
-        connection.disconnect();
-      }
-      await queue.close();
-      await schedules.close();
-      redis.disconnect();
-      await http.close();
+    close() {
+      closing ??= closeAll();
+      return closing;
     },
   };
+
+  async function closeAll(): Promise<void> {
+    for (const stop of stoppers) await stop();
+    for (const { worker, connection } of workers) {
+      await worker.close();
+      connection.disconnect();
+    }
+    await queue.close();
+    await schedules.close();
+    redis.disconnect();
+    await http.close();
+  }
 }
