@@ -10,8 +10,11 @@ import { errorToProblem, problemResponse } from './problem.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
+import { profileRoutes } from './routes/profiles.js';
 import { runRoutes } from './routes/runs.js';
+import { sourceRoutes } from './routes/sources.js';
 import { docsRoutes, editorRoutes } from './static-files.js';
+import { trackingRoutes } from './tracking/routes.js';
 
 /** Builds the app; `app.request()` runs it in-process for tests. */
 export function createApp(deps: AppDeps) {
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', opsRoutes(deps));
   app.route('/', docsRoutes());
   app.route('/', hookRoutes(deps));
+  app.route('/', trackingRoutes(deps));
 
   const api = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -64,6 +68,8 @@ export function createApp(deps: AppDeps) {
   api.route('/', flowRoutes(deps));
   api.route('/', runRoutes(deps));
   api.route('/', deadLetterRoutes(deps));
+  api.route('/', sourceRoutes(deps));
+  api.route('/', profileRoutes(deps));
   api.route('/', nodeTypeRoutes());
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   api.doc31('/openapi.json', {
@@ -72,7 +78,7 @@ export function createApp(deps: AppDeps) {
       title: 'Tributary API',
       version: '1',
       description:
-        'Management API of Tributary. Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 problem+json with a stable `code`. Webhooks are received at `/hooks/{path}` (not listed here).',
+        'Management API of Tributary. Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 problem+json with a stable `code`. Webhooks are received at `/hooks/{path}` and Segment-compatible tracking calls at `/v1/track`, `/v1/identify`, `/v1/page`, `/v1/screen`, `/v1/group`, `/v1/alias` and `/v1/batch` with a source write key (not listed here).',
     },
     servers: [{ url: '/api/v1' }],
   });

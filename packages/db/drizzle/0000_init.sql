@@ -185,6 +185,7 @@ CREATE INDEX "dead_letters_status_idx" ON "dead_letters" USING btree ("status");
 CREATE UNIQUE INDEX "events_source_idempotency_key" ON "events" USING btree ("source","idempotency_key");--> statement-breakpoint
 CREATE INDEX "events_received_at_idx" ON "events" USING btree ("received_at");--> statement-breakpoint
 CREATE INDEX "events_user_idx" ON "events" USING btree ("user_id","received_at");--> statement-breakpoint
+CREATE INDEX "events_anonymous_idx" ON "events" USING btree ("anonymous_id","received_at");--> statement-breakpoint
 CREATE INDEX "events_name_idx" ON "events" USING btree ("name","received_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "flow_versions_flow_version_key" ON "flow_versions" USING btree ("flow_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "flows_slug_key" ON "flows" USING btree ("slug") WHERE "flows"."deleted_at" is null;--> statement-breakpoint

@@ -121,6 +121,7 @@ export const events = pgTable(
     uniqueIndex('events_source_idempotency_key').on(t.source, t.idempotencyKey),
     index('events_received_at_idx').on(t.receivedAt),
     index('events_user_idx').on(t.userId, t.receivedAt),
+    index('events_anonymous_idx').on(t.anonymousId, t.receivedAt),
     index('events_name_idx').on(t.name, t.receivedAt),
   ],
 );

@@ -9,7 +9,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
 import { enqueueSafely, withDatabase } from './ingest.js';
-import { applyIdentity, profileForUser } from './profiles.js';
+import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from './profiles.js';
 import { startRun } from './run-start.js';
 import { cancelRun } from './runs.js';
 import type { StepRef } from './step-queue.js';
@@ -214,6 +214,7 @@ export async function ingestTracking(
         fresh.length = 0;
         toEnqueue.length = 0;
         const out: TrackingResult[] = [];
+        await lockIdentitiesOfBatch(tx, messages);
         for (const message of messages)
           out.push(await ingestOne(tx, ctx, flows, sourceId, message, fresh, toEnqueue));
         return out;

@@ -203,6 +203,37 @@ async function aliasIds(tx: Transaction, previousId: string, userId: string): Pr
   return target;
 }
 
+/** The identity locks a message needs (none for a message that changes no profile). */
+function locksOf(message: IdentityMessage): Identity[] {
+  const userId = present(message.userId);
+  const anonymousId = present(message.anonymousId);
+  if (message.type === 'alias') {
+    const previousId = present(message.previousId);
+    if (!previousId || !userId || previousId === userId) return [];
+    return [
+      { kind: 'userId', value: userId },
+      { kind: 'userId', value: previousId },
+      { kind: 'anonymousId', value: previousId },
+    ];
+  }
+  const ids: Identity[] = [];
+  if (userId) ids.push({ kind: 'userId', value: userId });
+  if (anonymousId) ids.push({ kind: 'anonymousId', value: anonymousId });
+  return ids;
+}
+
+/**
+ * Takes, in one global order, every identity lock a batch will need, before any of its messages is applied:
+ * two concurrent batches touching the same people then queue instead of deadlocking (advisory locks are
+ * re-entrant within a transaction, so applyIdentity's own locks are then no-ops).
+ */
+export async function lockIdentitiesOfBatch(
+  tx: Transaction,
+  messages: readonly IdentityMessage[],
+): Promise<void> {
+  await lockIdentities(tx, messages.flatMap(locksOf));
+}
+
 /**
  * Updates profiles for one accepted tracking message, inside the ingest transaction:
  * - identify: merges `traits` (top-level keys; the newest value wins) into the profile found by userId or
