@@ -450,8 +450,8 @@ describe('split', () => {
     );
     const merged = run.steps.filter((s) => s.nodeId === 'merge');
     expect(merged).toHaveLength(1);
-    const items = (merged[0]?.output as { main: Array<{ items: Array<{ body: { sku: string } }> }> }).main[0]
-      ?.items;
+    const output = merged[0]?.output as { main: Array<{ items: Array<{ body: { sku: string } }> }> };
+    const items = output.main[0]?.items;
     expect(items?.map((i) => i.body.sku)).toEqual(['a', 'b', 'd', 'e']);
   });
 });
