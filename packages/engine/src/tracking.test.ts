@@ -170,8 +170,9 @@ describe('wait-for-event', () => {
     const runs = await finishedRunsOf(deployed.flowId, 5);
     for (const run of runs) {
       const statuses = await stepStatuses(run.id);
-      const trigger = (await getRun(t.engine.ctx.db, run.id)).steps[0];
-      const user = (trigger?.output as { main: Array<{ userId: string }> }).main[0]?.userId;
+      const [trigger] = (await getRun(t.engine.ctx.db, run.id)).steps;
+      const output = trigger?.output as { main: Array<{ userId: string }> } | undefined;
+      const user = output?.main[0]?.userId;
       const expected = buyers.includes(user ?? '') ? ['succeeded', 'skipped'] : ['skipped', 'succeeded'];
       expect([statuses.bought, statuses.remind]).toEqual(expected);
     }
