@@ -23,6 +23,26 @@ export interface CompiledFlow {
   staticConfigs: ReadonlyMap<string, unknown>;
   /** Whether any expression reads `$profile` (only then is the profile loaded for a step). */
   usesProfile: boolean;
+  /** What each node's expressions read, so a step loads only that (`$event`, `$steps`, `$profile`). */
+  reads: ReadonlyMap<string, NodeReads>;
+}
+
+/** The parts of the run a node's config refers to. */
+export interface NodeReads {
+  event: boolean;
+  steps: boolean;
+  profile: boolean;
+}
+
+function readsOf(config: unknown, withDefaults: unknown): NodeReads {
+  // without a statically parsed config, defaults (which may be expressions) are unknown: load everything
+  if (withDefaults === undefined) return { event: true, steps: true, profile: true };
+  const text = JSON.stringify([config, withDefaults]);
+  return {
+    event: text.includes('$event'),
+    steps: text.includes('$steps'),
+    profile: text.includes('$profile'),
+  };
 }
 
 /** Prepares a validated definition for execution. */
@@ -53,6 +73,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     if (parsed?.success) staticConfigs.set(node.id, parsed.data);
   }
   const usesProfile = JSON.stringify(definition.nodes).includes('$profile');
+  const reads = new Map(definition.nodes.map((n) => [n.id, readsOf(n.config, staticConfigs.get(n.id))]));
   return {
     flowId,
     version,
@@ -65,6 +86,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     hasJoins,
     staticConfigs,
     usesProfile,
+    reads,
   };
 }
 

@@ -5,13 +5,15 @@ import { schema } from '@tributary/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { FlowCache } from './flow-cache.js';
+import type { WebhookRoute } from './flows.js';
+import { normaliseHookPath } from './flows.js';
 
 /**
  * Live flow versions, re-read at most every `ttlMs`. A publish in this process is seen at once
  * (`invalidate()`); one in another process within `ttlMs`.
  */
 export class LiveFlows {
-  private cached: { at: number; flows: CompiledFlow[] } | undefined;
+  private cached: { at: number; flows: CompiledFlow[]; hooks: Map<string, WebhookRoute> } | undefined;
   private loading: Promise<CompiledFlow[]> | undefined;
   private readonly ttlMs: number;
 
@@ -33,6 +35,15 @@ export class LiveFlows {
     return this.loading;
   }
 
+  /**
+   * The live flow listening on a webhook path, from memory. A path published in another process in the last
+   * second is not here yet: callers fall back to the routing table on a miss.
+   */
+  async webhook(db: Database, flows: FlowCache, path: string): Promise<WebhookRoute | undefined> {
+    await this.list(db, flows);
+    return this.cached?.hooks.get(normaliseHookPath(path));
+  }
+
   private async load(db: Database, cache: FlowCache): Promise<CompiledFlow[]> {
     const rows = await db
       .select({ id: schema.flows.id, version: schema.flows.activeVersion })
@@ -42,7 +53,20 @@ export class LiveFlows {
     for (const row of rows) {
       if (row.version !== null) compiled.push(await cache.get(db, row.id, row.version));
     }
-    this.cached = { at: Date.now(), flows: compiled };
+    const hooks = new Map<string, WebhookRoute>();
+    for (const flow of compiled) {
+      const { trigger } = flow;
+      // webhook trigger configs hold no expressions, so they parsed when the version was compiled
+      const config = flow.staticConfigs.get(trigger.id) as { path: string; method: string } | undefined;
+      if (trigger.type !== 'trigger.webhook' || trigger.disabled || !config) continue;
+      hooks.set(normaliseHookPath(config.path), {
+        flowId: flow.flowId,
+        version: flow.version,
+        nodeId: trigger.id,
+        method: config.method,
+      });
+    }
+    this.cached = { at: Date.now(), flows: compiled, hooks };
     return compiled;
   }
 }

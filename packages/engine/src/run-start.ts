@@ -59,18 +59,13 @@ export async function startRun(
     startedAt: now,
     finishedAt: finished ? now : null,
   });
-  await tx.insert(schema.steps).values({
+  // the trigger step goes in with the plan's steps: one insert for all of them
+  plan.steps.unshift({
     id: triggerStepId,
-    runId,
     nodeId: flow.trigger.id,
-    name: flow.trigger.name,
-    type: flow.trigger.type,
     status: 'succeeded',
     input: null,
     output: triggerOutput,
-    startedAt: now,
-    finishedAt: now,
-    durationMs: 0,
   });
   const toEnqueue = await applyPlan(tx, { id: runId }, flow, plan, plan.edgeState);
   return { id: runId, flowId: flow.flowId, toEnqueue };

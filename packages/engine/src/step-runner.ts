@@ -19,6 +19,7 @@ import type { StepError } from './step-transitions.js';
 import { completeStep, giveUpStep, parkStep, scheduleRetry } from './step-transitions.js';
 import type { NewWait } from './waits.js';
 import {
+  eventScope,
   findMatchingEvent,
   insertWait,
   outcomeOf,
@@ -236,12 +237,16 @@ async function fail(
 }
 
 async function loadScope(ctx: EngineContext, run: RunRow, flow: CompiledFlow, step: StepRow) {
+  const reads = flow.reads.get(step.nodeId) ?? { event: true, steps: true, profile: true };
+  const needEvent = reads.event || (reads.profile && flow.usesProfile);
   const [[event], done] = await Promise.all([
-    ctx.db.select().from(schema.events).where(eq(schema.events.id, run.eventId)),
-    ctx.db
-      .select({ name: schema.steps.name, input: schema.steps.input, output: schema.steps.output })
-      .from(schema.steps)
-      .where(and(eq(schema.steps.runId, run.id), eq(schema.steps.status, 'succeeded'))),
+    needEvent ? ctx.db.select().from(schema.events).where(eq(schema.events.id, run.eventId)) : [],
+    reads.steps
+      ? ctx.db
+          .select({ name: schema.steps.name, input: schema.steps.input, output: schema.steps.output })
+          .from(schema.steps)
+          .where(and(eq(schema.steps.runId, run.id), eq(schema.steps.status, 'succeeded')))
+      : [],
   ]);
   const steps: Record<string, unknown> = {};
   for (const s of done) {
@@ -252,19 +257,13 @@ async function loadScope(ctx: EngineContext, run: RunRow, flow: CompiledFlow, st
   }
   const userId = (event?.payload as { userId?: unknown } | undefined)?.userId ?? event?.userId;
   const profile =
-    flow.usesProfile && typeof userId === 'string' ? ((await profileForUser(ctx.db, userId)) ?? null) : null;
+    reads.profile && flow.usesProfile && typeof userId === 'string'
+      ? ((await profileForUser(ctx.db, userId)) ?? null)
+      : null;
   return {
     json: step.input,
     profile: profile ? { id: profile.id, traits: profile.traits, identities: profile.identities } : null,
-    event: event
-      ? {
-          id: event.id,
-          source: event.source,
-          type: event.type,
-          receivedAt: event.receivedAt.toISOString(),
-          payload: event.payload,
-        }
-      : null,
+    event: event ? eventScope(event) : null,
     steps,
     run: { id: run.id, flowId: run.flowId, version: run.version, eventId: run.eventId },
   };

@@ -80,7 +80,8 @@ async function followOutput(
   );
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState);
   toEnqueue.push(...(await releaseHeldSibling(tx, step)));
-  await settleRun(tx, ctx, run.id);
+  // a run that just got steps to run cannot be finished: skip the count
+  if (toEnqueue.length === 0) await settleRun(tx, ctx, run.id);
   return toEnqueue;
 }
 

@@ -73,7 +73,12 @@ export function hookRoutes(deps: AppDeps) {
     const path = decodeURIComponent(url.pathname.slice('/hooks/'.length));
     const { ctx } = deps.engine;
     const route = path
-      ? await withDatabase(ctx, () => findWebhookRoute(ctx.db, path), 'routing the webhook')
+      ? await withDatabase(
+          ctx,
+          async () =>
+            (await ctx.live.webhook(ctx.db, ctx.flows, path)) ?? (await findWebhookRoute(ctx.db, path)),
+          'routing the webhook',
+        )
       : undefined;
     if (!route) throw new NotFoundError(`no published flow listens on /hooks/${path}`);
     const method = c.req.method.toUpperCase();
