@@ -2,6 +2,7 @@
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { getDeadLetter, listDeadLetters, redrive } from './dead-letters.js';
+import { publishFlow, updateDraft } from './flows.js';
 import { ingest } from './ingest.js';
 import { cancelRun, getRun, replayRun } from './runs.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
@@ -271,6 +272,48 @@ describe('dead letters', () => {
     const retried = after.steps.filter((s) => s.nodeId === 'stop');
     expect(retried[1]?.input).toEqual({ ok: true });
     expect(retried[1]?.error).toMatchObject({ message: 'unused' });
+  });
+
+  test('redrive on the current version runs the fixed node of the newly published version', async () => {
+    const broken = flow(
+      [
+        {
+          id: 'call',
+          type: 'action.http',
+          name: 'Call',
+          config: { url: `${peer.url}/v1-broken` },
+          retry: { attempts: 1 },
+        },
+      ],
+      [{ id: 'e1', source: 'trigger', target: 'call' }],
+    );
+    peer.handle((req, res) => {
+      res.statusCode = req.url === '/v1-broken' ? 404 : 200;
+      res.end(req.url);
+    });
+    const deployed = await deployFlow(t.engine, broken);
+    const id = runId(await fire(deployed, {}));
+    expect((await finished(id)).status).toBe('failed');
+    const [letter] = (await listDeadLetters(t.engine.ctx.db, { flowId: deployed.flowId, limit: 1 })).items;
+    // publish a fixed version 2 of the same flow
+    const fixed = {
+      ...broken,
+      nodes: broken.nodes.map((n) =>
+        n.id === 'call' ? { ...n, config: { url: `${peer.url}/v2-fixed` } } : n,
+      ),
+    };
+    await updateDraft(t.engine.ctx.db, deployed.flowId, fixed, 'test');
+    expect((await publishFlow(t.engine.ctx.db, deployed.flowId, 'test')).version).toBe(2);
+    const redriven = await redrive(t.engine.ctx, letter?.id ?? '', { useCurrentVersion: true }, 'test');
+    expect(redriven.version).toBe(2);
+    const done = await waitFor(async () => {
+      const run = await getRun(t.engine.ctx.db, id);
+      return run.status === 'succeeded' ? run : undefined;
+    });
+    expect(done.version).toBe(2);
+    const calls = done.steps.filter((s) => s.nodeId === 'call');
+    expect(calls.map((s) => s.status)).toEqual(['failed', 'succeeded']);
+    expect(calls[1]?.output).toMatchObject({ main: [{ status: 200, body: '/v2-fixed' }] });
   });
 
   test('a failing node with a connected error port continues down that branch instead', async () => {

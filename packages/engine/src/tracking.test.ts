@@ -223,6 +223,42 @@ describe('wait-for-event', () => {
   });
 });
 
+describe('wait-for-event after Redis lost its jobs', () => {
+  test('a parked wait still resolves: an event wakes it, and the sweeper brings back its timeout', async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(1_200));
+    const buyer = `lost-buyer-${n}`;
+    const quitter = `lost-quitter-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [
+      track(buyer, 'Checkout Started'),
+      track(quitter, 'Checkout Started'),
+    ]);
+    const waits = await waitFor(async () => {
+      const rows = await t.engine.ctx.db
+        .select()
+        .from(schema.waits)
+        .where(eq(schema.waits.flowId, deployed.flowId));
+      return rows.length === 2 ? rows : undefined;
+    });
+    // the delayed jobs of both parked steps vanish, as after a Redis restart without persistence
+    for (const wait of waits) {
+      const job = await t.engine.ctx.queue.queue.getJob(wait.stepId);
+      await job?.remove();
+      expect(await t.engine.ctx.queue.queue.getJob(wait.stepId)).toBeUndefined();
+    }
+    await ingestTracking(t.engine.ctx, sourceId, [track(buyer, 'Order Completed')]);
+    const runs = await finishedRunsOf(deployed.flowId, 2);
+    for (const run of runs) {
+      const statuses = await stepStatuses(run.id);
+      const wait = waits.find((w) => w.runId === run.id);
+      const expected =
+        wait?.correlation === buyer
+          ? { bought: 'succeeded', remind: 'skipped' }
+          : { bought: 'skipped', remind: 'succeeded' };
+      expect(statuses).toMatchObject(expected);
+    }
+  });
+});
+
 describe('wait-for-event defaults', () => {
   test("a wait whose timeout is an expression still correlates on the run's userId by default", async () => {
     const flow = cartFlow(1_000);
