@@ -8,7 +8,7 @@ import { isTruthy } from '@tributary/nodes';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
-import { enqueueSafely, withDatabase } from './ingest.js';
+import { acceptTransaction, enqueueSafely, withDatabase } from './ingest.js';
 import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from './profiles.js';
 import { startRun } from './run-start.js';
 import { cancelRun } from './runs.js';
@@ -207,20 +207,15 @@ export async function ingestTracking(
   const flows = await withDatabase(ctx, () => ctx.live.list(ctx.db, ctx.flows), 'loading live flows');
   const fresh: EventRow[] = [];
   const toEnqueue: StepRef[] = [];
-  const results = await withDatabase(
-    ctx,
-    () =>
-      ctx.db.transaction(async (tx) => {
-        fresh.length = 0;
-        toEnqueue.length = 0;
-        const out: TrackingResult[] = [];
-        await lockIdentitiesOfBatch(tx, messages);
-        for (const message of messages)
-          out.push(await ingestOne(tx, ctx, flows, sourceId, message, fresh, toEnqueue));
-        return out;
-      }),
-    'writing tracking events',
-  );
+  const results = await acceptTransaction(ctx, 'writing tracking events', async (tx) => {
+    fresh.length = 0;
+    toEnqueue.length = 0;
+    const out: TrackingResult[] = [];
+    await lockIdentitiesOfBatch(tx, messages);
+    for (const message of messages)
+      out.push(await ingestOne(tx, ctx, flows, sourceId, message, fresh, toEnqueue));
+    return out;
+  });
   const started = results.reduce((n, r) => n + r.runs.length, 0);
   if (fresh.length > 0) ctx.metrics.eventsIngested.inc({ source: 'tracking' }, fresh.length);
   if (!results.every((r) => r.duplicate)) ctx.metrics.runsStarted.inc(started);

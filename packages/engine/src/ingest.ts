@@ -1,4 +1,5 @@
 // Ingest: one transaction writes the event, a run per target flow and the first steps; then jobs are added.
+import type { Transaction } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
 import { and, eq } from 'drizzle-orm';
@@ -36,7 +37,11 @@ export interface IngestResult {
  * accepted, and the sweeper enqueues the steps later.
  */
 export async function ingest(ctx: EngineContext, input: IngestInput): Promise<IngestResult> {
-  const result = await withDatabase(ctx, () => commit(ctx, input), 'writing the event');
+  const flows: CompiledFlow[] = [];
+  for (const t of input.targets) {
+    flows.push(await withDatabase(ctx, () => ctx.flows.get(ctx.db, t.flowId, t.version), 'loading the flow'));
+  }
+  const result = await acceptTransaction(ctx, 'writing the event', (tx) => commit(tx, ctx, input, flows));
   if (!result.duplicate) {
     ctx.metrics.eventsIngested.inc({ source: input.source.split(':')[0] ?? input.source });
     ctx.metrics.runsStarted.inc(result.runs.length);
@@ -63,6 +68,59 @@ export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>
   }
 }
 
+/** Thrown inside an abandoned transaction so it rolls back instead of committing. */
+class AbandonedTransaction extends Error {}
+
+/**
+ * Runs a transaction that accepts something on the request path, within the ingest time limit — and keeps
+ * the 503 honest: when the limit passes before the transaction reached its commit, the transaction is
+ * abandoned (it rolls back instead of committing) and the caller gets UnavailableError; once the commit is
+ * under way, the caller waits for its outcome instead, so "nothing was accepted" is never said of a commit.
+ */
+export async function acceptTransaction<T>(
+  ctx: EngineContext,
+  what: string,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  let abandoned = false;
+  let committing = false;
+  const attempt = ctx.db.transaction(async (tx) => {
+    const result = await work(tx);
+    if (abandoned) throw new AbandonedTransaction(what);
+    committing = true;
+    return result;
+  });
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (committing) return;
+        abandoned = true;
+        // the transaction rolls back when its work returns; its rejection is expected and handled here
+        attempt.catch(() => {});
+        reject(new TimeoutError(`${what} took longer than ${ctx.settings.ingestTimeoutMs} ms`));
+      }, ctx.settings.ingestTimeoutMs);
+      attempt.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  } catch (err) {
+    if (err instanceof TimeoutError || isConnectionError(err)) {
+      throw new UnavailableError('the database is unavailable; nothing was accepted, try again', {
+        cause: err,
+        retryAfterSeconds: 5,
+      });
+    }
+    throw err;
+  }
+}
+
 /** Adds jobs, but never lets Redis trouble fail a caller whose work is already committed. */
 export async function enqueueSafely(ctx: EngineContext, refs: StepRef[]): Promise<void> {
   if (refs.length === 0) return;
@@ -73,46 +131,47 @@ export async function enqueueSafely(ctx: EngineContext, refs: StepRef[]): Promis
   }
 }
 
-async function commit(ctx: EngineContext, input: IngestInput) {
-  const flows: CompiledFlow[] = [];
-  for (const t of input.targets) flows.push(await ctx.flows.get(ctx.db, t.flowId, t.version));
-  return ctx.db.transaction(async (tx) => {
-    const eventId = newId();
-    const event = {
-      id: eventId,
-      source: input.source,
-      type: input.type,
-      receivedAt: new Date(),
-      payload: input.payload,
-    };
-    const inserted = await tx
-      .insert(schema.events)
-      .values({ ...event, idempotencyKey: input.idempotencyKey ?? null })
-      .onConflictDoNothing({ target: [schema.events.source, schema.events.idempotencyKey] })
-      .returning({ id: schema.events.id });
-    if (inserted.length === 0 && input.idempotencyKey !== undefined) {
-      const [first] = await tx
-        .select({ id: schema.events.id })
-        .from(schema.events)
-        .where(
-          and(eq(schema.events.source, input.source), eq(schema.events.idempotencyKey, input.idempotencyKey)),
-        );
-      if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
-      const runs = await tx
-        .select({ id: schema.runs.id, flowId: schema.runs.flowId })
-        .from(schema.runs)
-        .where(eq(schema.runs.eventId, first.id));
-      return { eventId: first.id, duplicate: true, runs, toEnqueue: [] };
-    }
-    const runs: Array<{ id: string; flowId: string }> = [];
-    const toEnqueue: StepRef[] = [];
-    for (const [i, t] of input.targets.entries()) {
-      const flow = flows[i];
-      if (!flow) continue;
-      const started = await startRun(tx, ctx, { flow, event, item: t.item });
-      runs.push({ id: started.id, flowId: started.flowId });
-      toEnqueue.push(...started.toEnqueue);
-    }
-    return { eventId, duplicate: false, runs, toEnqueue };
-  });
+async function commit(
+  tx: Transaction,
+  ctx: EngineContext,
+  input: IngestInput,
+  flows: readonly CompiledFlow[],
+) {
+  const eventId = newId();
+  const event = {
+    id: eventId,
+    source: input.source,
+    type: input.type,
+    receivedAt: new Date(),
+    payload: input.payload,
+  };
+  const inserted = await tx
+    .insert(schema.events)
+    .values({ ...event, idempotencyKey: input.idempotencyKey ?? null })
+    .onConflictDoNothing({ target: [schema.events.source, schema.events.idempotencyKey] })
+    .returning({ id: schema.events.id });
+  if (inserted.length === 0 && input.idempotencyKey !== undefined) {
+    const [first] = await tx
+      .select({ id: schema.events.id })
+      .from(schema.events)
+      .where(
+        and(eq(schema.events.source, input.source), eq(schema.events.idempotencyKey, input.idempotencyKey)),
+      );
+    if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
+    const runs = await tx
+      .select({ id: schema.runs.id, flowId: schema.runs.flowId })
+      .from(schema.runs)
+      .where(eq(schema.runs.eventId, first.id));
+    return { eventId: first.id, duplicate: true, runs, toEnqueue: [] };
+  }
+  const runs: Array<{ id: string; flowId: string }> = [];
+  const toEnqueue: StepRef[] = [];
+  for (const [i, t] of input.targets.entries()) {
+    const flow = flows[i];
+    if (!flow) continue;
+    const started = await startRun(tx, ctx, { flow, event, item: t.item });
+    runs.push({ id: started.id, flowId: started.flowId });
+    toEnqueue.push(...started.toEnqueue);
+  }
+  return { eventId, duplicate: false, runs, toEnqueue };
 }

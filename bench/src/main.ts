@@ -1,0 +1,670 @@
+// `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep]`
+// Measures Tributary against floors taken in the same run; prints one table and writes bench/results/<date>.json.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bullmqFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
+import type { LoadResult } from './load.js';
+import { runLoad } from './load.js';
+import { renderTable } from './report.js';
+import type { ServerEnv, ServerProcess } from './server.js';
+import { Api, chainFlow, fourNodeFlow, logSummary, startServer } from './server.js';
+import type { RunTimes } from './stores.js';
+import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase, RunReader } from './stores.js';
+import type { CpuSnapshot } from './util.js';
+import {
+  cpuDelta,
+  cpuMsOf,
+  cpuSnapshot,
+  percentile,
+  RssSampler,
+  round,
+  rssOf,
+  sleep,
+  stopChild,
+} from './util.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const fromSource = args.has('--source');
+const scaleOut = !quick && !args.has('--no-scale-out');
+const cpuProf = args.has('--cpu-prof');
+const keep = args.has('--keep');
+
+const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Every bound of the run: how long, how many, how long to wait. */
+const settings = quick
+  ? {
+      warmupSeconds: 1,
+      honoSeconds: 3,
+      bullmqJobs: 10_000,
+      postgresSeconds: 3,
+      ingestSeconds: 3,
+      e2eSeconds: 5,
+      e2eShare: 0.5,
+      drainTimeoutSeconds: 45,
+      chainLength: 20,
+      chainRuns: 100,
+      chainSerialRuns: 5,
+      idleSettleSeconds: 2,
+    }
+  : {
+      warmupSeconds: 2,
+      honoSeconds: 10,
+      bullmqJobs: 50_000,
+      postgresSeconds: 10,
+      ingestSeconds: 10,
+      e2eSeconds: 20,
+      e2eShare: 0.5,
+      drainTimeoutSeconds: 180,
+      chainLength: 20,
+      chainRuns: 200,
+      chainSerialRuns: 10,
+      idleSettleSeconds: 3,
+    };
+const CONNECTIONS = 50;
+const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
+
+const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const dbName = `tributary_bench_${id}`;
+const queuePrefix = `tributary-bench-${id}`;
+const floorPrefix = `tributary-bench-floor-${id}`;
+const apiKey = `trb_bench_${randomBytes(16).toString('hex')}`;
+const startedAt = new Date();
+const stamp = startedAt
+  .toISOString()
+  .replace(/:/g, '-')
+  .replace(/\.\d+Z$/, 'Z');
+const resultsDir = join(repoRoot, 'bench', 'results');
+const logDir = mkdtempSync(join(os.tmpdir(), 'tributary-bench-'));
+const profileDir = join(resultsDir, `profiles-${stamp}`);
+
+const children = new Set<ServerProcess>();
+let databaseCreated = false;
+
+function log(message: string) {
+  process.stderr.write(
+    `[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s] ${message}\n`,
+  );
+}
+
+async function cleanup() {
+  for (const server of children) await stopChild(server.child, 10_000);
+  children.clear();
+  if (keep) {
+    log(`--keep: left database ${dbName} and Redis prefix ${queuePrefix} in place`);
+    return;
+  }
+  if (databaseCreated) {
+    await dropDatabase(PG_SERVER, dbName).catch((err) => log(`could not drop ${dbName}: ${err}`));
+    databaseCreated = false;
+  }
+  for (const prefix of [queuePrefix, floorPrefix]) {
+    await deleteRedisPrefix(REDIS_URL, prefix).catch((err) => log(`could not delete ${prefix}:* — ${err}`));
+  }
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping children and cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+const serverEnv: ServerEnv = {
+  repoRoot,
+  fromSource,
+  databaseUrl: databaseUrl(PG_SERVER, dbName),
+  redisUrl: REDIS_URL,
+  queuePrefix,
+  apiKey,
+  logDir,
+};
+
+async function start(name: string, mode: 'all' | 'api' | 'worker', sampler: RssSampler) {
+  const nodeArgs: string[] = [];
+  if (cpuProf) {
+    mkdirSync(profileDir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`);
+  }
+  const server = await startServer(serverEnv, name, mode, {}, nodeArgs);
+  children.add(server);
+  sampler.watch(name, server.pid);
+  return server;
+}
+
+async function stop(server: ServerProcess, sampler: RssSampler) {
+  sampler.unwatch(server.name);
+  await stopChild(server.child, 15_000);
+  children.delete(server);
+}
+
+/** Waits the idle settle time and returns each process's CPU use over it, % of one core. */
+async function idleCpuPercent(procs: readonly ServerProcess[]): Promise<Record<string, number>> {
+  const before = procs.map((p) => cpuMsOf(p.pid) ?? Number.NaN);
+  const start = Date.now();
+  await sleep(settings.idleSettleSeconds * 1000);
+  const wall = Date.now() - start;
+  return Object.fromEntries(
+    procs.map((p, i) => [
+      p.name,
+      round((((cpuMsOf(p.pid) ?? Number.NaN) - (before[i] ?? 0)) * 100) / wall, 1),
+    ]),
+  );
+}
+
+/** Throws if a server process has exited: no point waiting for its runs. */
+function alive() {
+  for (const server of children) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(
+        `${server.name} exited (${server.child.exitCode ?? server.child.signalCode}); its log is ${server.logFile}`,
+      );
+    }
+  }
+}
+
+/** RSS of a process at rest: the median of five samples over a second. */
+async function idleRss(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(rssOf(pid) ?? Number.NaN);
+    await sleep(200);
+  }
+  return percentile(samples, 50);
+}
+
+interface CpuMark {
+  node: Map<string, number>;
+  pg: CpuSnapshot;
+}
+
+/** CPU time used, ms: per server process, their sum, and the Postgres backends of the bench database. */
+export interface CpuUsed {
+  nodeMs: Record<string, number>;
+  nodeTotalMs: number;
+  postgresMs: number;
+}
+
+async function cpuMark(reader: RunReader, procs: readonly ServerProcess[]): Promise<CpuMark> {
+  const node = new Map<string, number>();
+  for (const p of procs) node.set(p.name, cpuMsOf(p.pid) ?? Number.NaN);
+  return { node, pg: cpuSnapshot(await reader.backendPids()) };
+}
+
+async function cpuSince(mark: CpuMark, reader: RunReader, procs: readonly ServerProcess[]): Promise<CpuUsed> {
+  const nodeMs: Record<string, number> = {};
+  let total = 0;
+  for (const p of procs) {
+    const ms = (cpuMsOf(p.pid) ?? Number.NaN) - (mark.node.get(p.name) ?? Number.NaN);
+    nodeMs[p.name] = round(ms);
+    total += ms;
+  }
+  const pids = new Set([...mark.pg.keys(), ...(await reader.backendPids())]);
+  return { nodeMs, nodeTotalMs: round(total), postgresMs: round(cpuDelta(mark.pg, cpuSnapshot(pids))) };
+}
+
+/** CPU per unit of work, µs. */
+function perUnit(cpu: CpuUsed, units: number) {
+  const n = Math.max(1, units);
+  return {
+    nodeUs: round((cpu.nodeTotalMs * 1000) / n),
+    postgresUs: round((cpu.postgresMs * 1000) / n),
+    nodeUsByProcess: Object.fromEntries(
+      Object.entries(cpu.nodeMs).map(([k, v]) => [k, round((v * 1000) / n)]),
+    ),
+  };
+}
+
+export type CpuPerUnit = ReturnType<typeof perUnit>;
+
+export interface ThroughputSuite {
+  warmup: { requests: number; drained: boolean };
+  ingest: LoadResult &
+    Accounting & {
+      storedRuns: number;
+      /** CPU while the ingest load ran (in all-in-one this includes the worker's steps), per 202 */
+      cpuPerAccepted: CpuPerUnit;
+    };
+  /** The runs ingest accepted at full speed, drained by the worker(s): their completion rate is saturated. */
+  ingestDrain: RunTimes & {
+    drained: boolean;
+    waitedAfterLoadMs: number;
+    /** all CPU from the start of the ingest load to the end of the drain, per run (ingest + its steps) */
+    cpuPerRun: CpuPerUnit;
+  };
+  e2e: LoadResult &
+    Accounting & {
+      runs: RunTimes;
+      drained: boolean;
+      waitedAfterLoadMs: number;
+      cpuPerRun: CpuPerUnit;
+    };
+}
+
+/** What the server answered, matched request by request (by seq) with the events it stored. */
+export interface Accounting {
+  /** answered 2xx, but no event stored: an accepted event was lost (must be 0) */
+  lost: number;
+  /** answered non-2xx ("nothing was accepted"), yet its event and run were stored (must be 0) */
+  rejectedButStored: number;
+  /** stored more than once (must be 0) */
+  storedTwice: number;
+  /** never answered (still in flight when the load stopped, or timed out) but stored: expected, ≤ connections */
+  inFlightAtStop: number;
+}
+
+async function account(reader: RunReader, path: string, load: LoadResult): Promise<Accounting> {
+  const stored = await reader.storedSeqs(`webhook:${path}`);
+  const statuses = load.statusBySeq ?? new Map<number, number>();
+  const out = { lost: 0, rejectedButStored: 0, storedTwice: 0, inFlightAtStop: 0 };
+  for (const [seq, status] of statuses) {
+    const n = stored.get(seq) ?? 0;
+    if (status >= 200 && status < 300 && n === 0) out.lost++;
+    if ((status < 200 || status >= 300) && n > 0) out.rejectedButStored++;
+  }
+  for (const [seq, n] of stored) {
+    if (n > 1) out.storedTwice++;
+    if (!statuses.has(seq)) out.inFlightAtStop++;
+  }
+  return out;
+}
+
+/** The load result without the per-request map (which is not for the JSON). */
+function plain(load: LoadResult): LoadResult {
+  const { statusBySeq: _, ...rest } = load;
+  return rest;
+}
+
+/** Warm-up, ingest at full speed, drain, then end-to-end at a fixed share of the ingest rate, drain. */
+async function throughputSuite(
+  label: string,
+  api: Api,
+  baseUrl: string,
+  reader: RunReader,
+  sampler: RssSampler,
+  procs: readonly ServerProcess[],
+): Promise<ThroughputSuite> {
+  const warmPath = `${label}-warmup`;
+  const ingestPath = `${label}-ingest`;
+  const e2ePath = `${label}-e2e`;
+  const warmFlow = await api.createPublished(fourNodeFlow(warmPath));
+  const ingestFlow = await api.createPublished(fourNodeFlow(ingestPath));
+  const e2eFlow = await api.createPublished(fourNodeFlow(e2ePath));
+  const drainMs = settings.drainTimeoutSeconds * 1000;
+
+  sampler.setPhase(`${label}:warmup`);
+  log(`${label}: warm-up ${settings.warmupSeconds}s`);
+  const warm = await runLoad({
+    url: `${baseUrl}/hooks/${warmPath}`,
+    connections: CONNECTIONS,
+    duration: settings.warmupSeconds,
+    body: WEBHOOK_BODY,
+  });
+  const warmDrain = await reader.waitFinished(warmFlow, warm.ok, drainMs, alive);
+
+  sampler.setPhase(`${label}:ingest`);
+  log(`${label}: ingest ${CONNECTIONS} connections × ${settings.ingestSeconds}s`);
+  const ingestMark = await cpuMark(reader, procs);
+  const ingest = await runLoad({
+    url: `${baseUrl}/hooks/${ingestPath}`,
+    connections: CONNECTIONS,
+    duration: settings.ingestSeconds,
+    body: WEBHOOK_BODY,
+    tagRequests: true,
+  });
+  const ingestLoadCpu = await cpuSince(ingestMark, reader, procs);
+  log(
+    `${label}: ingest ${ingest.okPerSecond} req/s accepted, p99 ${ingest.latency.p99} ms; waiting for ${ingest.ok} runs`,
+  );
+  sampler.setPhase(`${label}:drain`);
+  const ingestWait = await reader.waitFinished(ingestFlow, ingest.ok, drainMs, alive);
+  const ingestCpu = await cpuSince(ingestMark, reader, procs);
+  const ingestRuns = await reader.runTimes(ingestFlow);
+  log(
+    `${label}: ingest backlog ${ingestWait.done ? 'drained' : 'NOT drained'} after ${ingestWait.waitedMs} ms`,
+  );
+
+  const rate = Math.max(1, Math.round(ingest.okPerSecond * settings.e2eShare));
+  sampler.setPhase(`${label}:e2e`);
+  log(`${label}: end to end at ${rate} req/s for ${settings.e2eSeconds}s`);
+  const e2eMark = await cpuMark(reader, procs);
+  const e2e = await runLoad({
+    url: `${baseUrl}/hooks/${e2ePath}`,
+    connections: CONNECTIONS,
+    duration: settings.e2eSeconds,
+    overallRate: rate,
+    body: WEBHOOK_BODY,
+    tagRequests: true,
+  });
+  sampler.setPhase(`${label}:e2e-drain`);
+  const e2eWait = await reader.waitFinished(e2eFlow, e2e.ok, drainMs, alive);
+  const e2eCpu = await cpuSince(e2eMark, reader, procs);
+  const e2eRuns = await reader.runTimes(e2eFlow);
+  log(
+    `${label}: e2e ${round(e2eRuns.runsPerSecond, 1)} runs/s, accepted→finished p50 ${round(e2eRuns.p50Ms, 1)} ms`,
+  );
+  return {
+    warmup: { requests: warm.requests, drained: warmDrain.done },
+    ingest: {
+      ...plain(ingest),
+      storedRuns: ingestRuns.runs,
+      ...(await account(reader, ingestPath, ingest)),
+      cpuPerAccepted: perUnit(ingestLoadCpu, ingest.ok),
+    },
+    ingestDrain: {
+      ...ingestRuns,
+      drained: ingestWait.done,
+      waitedAfterLoadMs: ingestWait.waitedMs,
+      cpuPerRun: perUnit(ingestCpu, ingestRuns.runs),
+    },
+    e2e: {
+      ...plain(e2e),
+      ...(await account(reader, e2ePath, e2e)),
+      cpuPerRun: perUnit(e2eCpu, e2eRuns.runs),
+      runs: e2eRuns,
+      drained: e2eWait.done,
+      waitedAfterLoadMs: e2eWait.waitedMs,
+    },
+  };
+}
+
+export interface ScaleOutResult extends ThroughputSuite {
+  processes: Array<{ name: string; mode: string }>;
+  idleCpuPercent: Record<string, number>;
+  memory: {
+    idleRssBytes: Record<string, number>;
+    peakRssBytes: Record<string, number>;
+    peakRssSumBytes: number;
+  };
+  log: Record<string, ReturnType<typeof logSummary>>;
+}
+
+export interface ChainResult {
+  length: number;
+  serial: {
+    runs: number;
+    perStepUs: { p50: number; max: number };
+    /** previous step finished → this step claimed, µs */
+    hopUs: { p50: number; p99: number };
+    /** claimed → finished, µs */
+    inStepUs: { p50: number; p99: number };
+  };
+  batch: {
+    runs: number;
+    steps: number;
+    notSucceeded: number;
+    drained: boolean;
+    /** steps finished between the 10th and 90th percentile of finish times, per second */
+    steadyStepsPerSecond: number;
+    /** 1e6 / steadyStepsPerSecond */
+    steadyUsPerStep: number;
+    /** first run created → last step finished, / steps */
+    overallUsPerStep: number;
+    /** CPU from the batch's first request to its last step, per step (ingest of the runs included) */
+    cpuPerStep: CpuPerUnit;
+  };
+}
+
+/** The 20-step chain: a few runs one at a time (latency per step), then a batch (throughput per step). */
+async function chainSuite(
+  api: Api,
+  baseUrl: string,
+  reader: RunReader,
+  procs: readonly ServerProcess[],
+): Promise<ChainResult> {
+  const n = settings.chainLength;
+  const serialPath = 'chain-serial';
+  const batchPath = 'chain-batch';
+  const serialFlow = await api.createPublished(chainFlow(serialPath, n));
+  const batchFlow = await api.createPublished(chainFlow(batchPath, n));
+
+  log(`chain: ${settings.chainSerialRuns} runs of ${n} steps one at a time`);
+  const runIds: string[] = [];
+  for (let i = 0; i < settings.chainSerialRuns; i++) {
+    const res = await fetch(`${baseUrl}/hooks/${serialPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(WEBHOOK_BODY),
+    });
+    const accepted = (await res.json()) as { runs?: Array<{ id: string }> };
+    const runId = accepted.runs?.[0]?.id;
+    if (res.status !== 202 || !runId) throw new Error(`chain webhook answered ${res.status}`);
+    runIds.push(runId);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !TERMINAL.has((await reader.runStatus(runId)) ?? '')) {
+      alive();
+      await sleep(10);
+    }
+  }
+  const perStep = (await reader.runDurations(runIds)).map((ms) => (ms * 1000) / n);
+  const breakdown = await reader.stepBreakdown(serialFlow);
+
+  log(`chain: ${settings.chainRuns} runs of ${n} steps at once`);
+  const mark = await cpuMark(reader, procs);
+  const load = await runLoad({
+    url: `${baseUrl}/hooks/${batchPath}`,
+    connections: Math.min(CONNECTIONS, settings.chainRuns),
+    amount: settings.chainRuns,
+    body: WEBHOOK_BODY,
+  });
+  const wait = await reader.waitFinished(batchFlow, load.ok, settings.drainTimeoutSeconds * 1000, alive);
+  const cpu = await cpuSince(mark, reader, procs);
+  const { finished, notSucceeded } = await reader.stepFinishTimes(batchFlow);
+  const runs = await reader.runTimes(batchFlow);
+  const lo = Math.floor(finished.length * 0.1);
+  const hi = Math.max(lo, Math.floor(finished.length * 0.9) - 1);
+  const windowMs = (finished[hi] ?? 0) - (finished[lo] ?? 0);
+  const steady = windowMs > 0 ? ((hi - lo) * 1000) / windowMs : Number.NaN;
+  return {
+    length: n,
+    serial: {
+      runs: perStep.length,
+      perStepUs: { p50: round(percentile(perStep, 50)), max: round(Math.max(...perStep)) },
+      hopUs: {
+        p50: round(percentile(breakdown.hop, 50) * 1000),
+        p99: round(percentile(breakdown.hop, 99) * 1000),
+      },
+      inStepUs: {
+        p50: round(percentile(breakdown.inStep, 50) * 1000),
+        p99: round(percentile(breakdown.inStep, 99) * 1000),
+      },
+    },
+    batch: {
+      runs: load.ok,
+      steps: finished.length,
+      notSucceeded,
+      drained: wait.done,
+      steadyStepsPerSecond: round(steady, 1),
+      steadyUsPerStep: round(1e6 / steady),
+      overallUsPerStep: round((runs.spanMs * 1000) / Math.max(1, finished.length)),
+      cpuPerStep: perUnit(cpu, finished.length),
+    },
+  };
+}
+
+async function metricsRss(baseUrl: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const match = /^tributary_process_resident_memory_bytes\s+(\d+(?:\.\d+)?(?:e\+?\d+)?)/m.exec(text);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  const machine = {
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((v) => round(v, 2)),
+  };
+  log(
+    `${quick ? 'quick' : 'full'} run ${id}: ${machine.cores} cores, ${round(machine.memoryBytes / 2 ** 30, 1)} GiB, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
+  );
+  log(`database ${dbName}, Redis prefix ${queuePrefix}, server logs in ${logDir}`);
+
+  if (!fromSource) {
+    // the server runs from apps/api/dist: bring it (and the packages it needs) up to date; turbo caches
+    log('building @tributary/api and its packages (turbo)');
+    const build = spawnSync(
+      join(repoRoot, 'node_modules', '.bin', 'turbo'),
+      ['run', 'build', '--filter=@tributary/api', '--output-logs=errors-only'],
+      { cwd: repoRoot, stdio: ['ignore', 2, 2] },
+    );
+    if (build.status !== 0) throw new Error('the build failed (or run with --source to skip it)');
+  }
+
+  await createDatabase(PG_SERVER, dbName);
+  databaseCreated = true;
+
+  // d. floors first, with no server running
+  log(`floor: bare Hono, ${CONNECTIONS} connections × ${settings.honoSeconds}s POST, then GET`);
+  const hono = await honoFloor(repoRoot, settings.honoSeconds);
+  log(
+    `floor: Hono POST ${hono.post.requestsPerSecond} req/s, GET ${hono.get.requestsPerSecond} req/s; BullMQ ${settings.bullmqJobs} no-op jobs`,
+  );
+  const bullmq = await bullmqFloor(REDIS_URL, floorPrefix, settings.bullmqJobs, 60);
+  log(`floor: BullMQ ${bullmq.jobsPerSecond} jobs/s; postgres.js inserts × ${settings.postgresSeconds}s`);
+  const pg = await postgresFloor(serverEnv.databaseUrl, settings.postgresSeconds, 2_000_000);
+  log(`floor: postgres.js ${pg.insertsPerSecond} inserts/s`);
+  await deleteRedisPrefix(REDIS_URL, floorPrefix);
+
+  const reader = new RunReader(serverEnv.databaseUrl);
+  const sampler = new RssSampler(200);
+  sampler.start();
+  try {
+    // a–c, e: one all-in-one process
+    sampler.setPhase('all:start');
+    log(`starting the all-in-one server (${fromSource ? 'from source via tsx' : 'apps/api/dist'})`);
+    const all = await start('all', 'all', sampler);
+    const api = new Api(all.url, apiKey);
+    sampler.setPhase('all:idle');
+    const allIdleCpu = await idleCpuPercent([all]);
+    const allIdleRss = await idleRss(all.pid);
+    const suite = await throughputSuite('all', api, all.url, reader, sampler, [all]);
+    sampler.setPhase('all:chain');
+    const chain = await chainSuite(api, all.url, reader, [all]);
+    sampler.setPhase('all:end');
+    const allEndRss = await idleRss(all.pid);
+    const allMetricsRss = await metricsRss(all.url);
+    const allPeakRss = sampler.peak('all') ?? Number.NaN;
+    await stop(all, sampler);
+    const allInOne = {
+      ...suite,
+      chain,
+      idleCpuPercent: allIdleCpu,
+      memory: {
+        idleRssBytes: allIdleRss,
+        peakRssBytes: allPeakRss,
+        endRssBytes: allEndRss,
+        metricsRssAtEndBytes: allMetricsRss,
+      },
+      log: logSummary(all.logFile),
+    };
+
+    // f: one api + two workers on the same database, Redis and prefix
+    let scale: ScaleOutResult | undefined;
+    if (scaleOut) {
+      sampler.setPhase('scale:start');
+      log('starting api + 2 workers');
+      const apiProc = await start('api', 'api', sampler);
+      const workers = [
+        await start('worker-1', 'worker', sampler),
+        await start('worker-2', 'worker', sampler),
+      ];
+      const procs = [apiProc, ...workers];
+      sampler.setPhase('scale:idle');
+      const scaleIdleCpu = await idleCpuPercent(procs);
+      const idle: Record<string, number> = {};
+      for (const p of procs) idle[p.name] = await idleRss(p.pid);
+      const scaleSuite = await throughputSuite(
+        'scale',
+        new Api(apiProc.url, apiKey),
+        apiProc.url,
+        reader,
+        sampler,
+        procs,
+      );
+      const peak: Record<string, number> = {};
+      for (const p of procs) peak[p.name] = sampler.peak(p.name) ?? Number.NaN;
+      for (const p of procs) await stop(p, sampler);
+      scale = {
+        processes: procs.map((p) => ({ name: p.name, mode: p.mode })),
+        idleCpuPercent: scaleIdleCpu,
+        ...scaleSuite,
+        memory: {
+          idleRssBytes: idle,
+          peakRssBytes: peak,
+          peakRssSumBytes: Object.values(peak).reduce((a, b) => a + b, 0),
+        },
+        log: Object.fromEntries(procs.map((p) => [p.name, logSummary(p.logFile)])),
+      };
+    }
+    sampler.stop();
+
+    const floors = { hono, bullmq, postgres: pg };
+    const bullmqUsPerJob = 1e6 / bullmq.jobsPerSecond;
+    const ratios = {
+      ingestVsHono: allInOne.ingest.okPerSecond / hono.post.requestsPerSecond,
+      ingestVsHonoGet: allInOne.ingest.okPerSecond / hono.get.requestsPerSecond,
+      ingestVsPostgresInserts: allInOne.ingest.okPerSecond / pg.insertsPerSecond,
+      e2eVsBullmq: allInOne.e2e.runs.runsPerSecond / bullmq.jobsPerSecond,
+      saturatedRunsVsBullmq: allInOne.ingestDrain.runsPerSecond / bullmq.jobsPerSecond,
+      stepCostVsBullmqJob: allInOne.chain.batch.steadyUsPerStep / bullmqUsPerJob,
+      ...(scale
+        ? {
+            scaleIngestVsHono: scale.ingest.okPerSecond / hono.post.requestsPerSecond,
+            scaleE2eVsBullmq: scale.e2e.runs.runsPerSecond / bullmq.jobsPerSecond,
+            scaleSaturatedRunsVsBullmq: scale.ingestDrain.runsPerSecond / bullmq.jobsPerSecond,
+          }
+        : {}),
+    };
+    const result = {
+      date: startedAt.toISOString(),
+      mode: quick ? 'quick' : 'full',
+      server: fromSource ? 'source (tsx)' : 'apps/api/dist',
+      machine: { ...machine, loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)) },
+      settings: { ...settings, connections: CONNECTIONS, workerConcurrency: 50, dbPool: 20 },
+      floors,
+      allInOne,
+      scaleOut: scale ?? null,
+      ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 4)])),
+      rssByPhase: sampler.byPhase(),
+      cpuProfiles: cpuProf ? relative(repoRoot, profileDir) : null,
+    };
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${stamp}${quick ? '-quick' : ''}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${renderTable(result)}\n`);
+    log(`wrote ${relative(repoRoot, file)}`);
+  } finally {
+    sampler.stop();
+    await reader.close().catch(() => {});
+  }
+}
+
+main()
+  .catch(async (err) => {
+    process.exitCode = 1;
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    log(`server logs are in ${logDir}`);
+  })
+  .finally(async () => {
+    await cleanup();
+    if (process.exitCode !== 1 && !keep) rmSync(logDir, { recursive: true, force: true });
+    // BullMQ and autocannon can keep handles open for a while; the work is done
+    process.exit(process.exitCode ?? 0);
+  });

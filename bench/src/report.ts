@@ -1,0 +1,242 @@
+// The one table the bench prints.
+import type { BullmqFloor, HonoFloor, PostgresFloor } from './floors.js';
+import type { LoadResult } from './load.js';
+import type { RunTimes } from './stores.js';
+
+interface LostCounts {
+  lost: number;
+  rejectedButStored: number;
+  storedTwice: number;
+  inFlightAtStop: number;
+}
+
+interface Cpu {
+  nodeUs: number;
+  postgresUs: number;
+  nodeUsByProcess: Record<string, number>;
+}
+
+interface Suite {
+  ingest: LoadResult & LostCounts & { cpuPerAccepted: Cpu };
+  ingestDrain: RunTimes & { drained: boolean; cpuPerRun: Cpu };
+  e2e: LoadResult & { runs: RunTimes; drained: boolean; cpuPerRun: Cpu } & LostCounts;
+}
+
+export interface ReportInput {
+  date: string;
+  cpuProfiles: string | null;
+  mode: string;
+  server: string;
+  machine: {
+    cores: number;
+    cpu: string;
+    memoryBytes: number;
+    node: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+  };
+  settings: { ingestSeconds: number; e2eSeconds: number; e2eShare: number; connections: number };
+  floors: { hono: HonoFloor; bullmq: BullmqFloor; postgres: PostgresFloor };
+  allInOne: Suite & {
+    chain: {
+      length: number;
+      serial: {
+        runs: number;
+        perStepUs: { p50: number };
+        hopUs: { p50: number };
+        inStepUs: { p50: number };
+      };
+      batch: {
+        runs: number;
+        steadyUsPerStep: number;
+        overallUsPerStep: number;
+        drained: boolean;
+        notSucceeded: number;
+        cpuPerStep: Cpu;
+      };
+    };
+    memory: { idleRssBytes: number; peakRssBytes: number };
+    idleCpuPercent: Record<string, number>;
+  };
+  scaleOut: (Suite & { memory: { peakRssBytes: Record<string, number>; peakRssSumBytes: number } }) | null;
+}
+
+const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
+const ms = (v: number) =>
+  Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : int(v)) : 'n/a';
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : 'n/a');
+const mb = (v: number) => (Number.isFinite(v) ? `${Math.round(v / 2 ** 20)} MB` : 'n/a');
+const times = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)}×` : 'n/a');
+const mark = (ok: boolean) => (ok ? 'ok  ' : 'MISS');
+const cpu = (c: Cpu) => `node ${int(c.nodeUs)} + postgres ${int(c.postgresUs)} µs`;
+
+type Row = [string, string, string, string];
+
+/** The durability check: every 2xx stored, no non-2xx stored, nothing twice. */
+function accounted(l: LostCounts): string {
+  return `${mark(l.lost + l.rejectedButStored + l.storedTwice === 0)} answers match what was stored`;
+}
+
+function statuses(l: LoadResult): string {
+  const other = Object.entries(l.statusCodes).filter(([code]) => !code.startsWith('2'));
+  return other.length ? ` (${other.map(([code, n]) => `${n}×${code}`).join(', ')})` : '';
+}
+
+function suiteRows(
+  s: Suite,
+  floors: ReportInput['floors'],
+  settings: ReportInput['settings'],
+  prefix: string,
+): Row[] {
+  const { ingest, ingestDrain, e2e } = s;
+  const hono = floors.hono.post.requestsPerSecond;
+  const jobs = floors.bullmq.jobsPerSecond;
+  const ingestRatio = ingest.okPerSecond / hono;
+  const ingestOk = ingestRatio >= 0.3 && ingest.latency.p99 <= 20 && ingest.errors + ingest.non2xx === 0;
+  const problems = (l: LoadResult & LostCounts) =>
+    `errors ${l.errors}, non-2xx ${l.non2xx}${statuses(l)}, timeouts ${l.timeouts}, 2xx not stored ${l.lost}` +
+    `, non-2xx yet stored ${l.rejectedButStored}${l.storedTwice ? `, STORED TWICE ${l.storedTwice}` : ''}`;
+  const runsStatus = (r: RunTimes, drained: boolean) => {
+    const bad = Object.entries(r.byStatus).filter(([k]) => k !== 'succeeded');
+    return (
+      (drained ? '' : ` NOT DRAINED (${r.open} open)`) +
+      (bad.length ? ` ${bad.map(([k, v]) => `${v} ${k}`).join(', ')}` : '')
+    );
+  };
+  const backlog = e2e.runs.runsPerSecond < 0.9 * (e2e.offeredRate ?? 0);
+  const apiCpu = ingest.cpuPerAccepted.nodeUsByProcess.api;
+  return [
+    [
+      `${prefix}a. ingest (${settings.connections} conn, ${settings.ingestSeconds} s)`,
+      `${int(ingest.okPerSecond)} req/s · p50 ${ms(ingest.latency.p50)} / p99 ${ms(ingest.latency.p99)} / max ${ms(ingest.latency.max)} ms`,
+      `${pct(ingestRatio)} of Hono POST`,
+      `${mark(ingestOk)} ≥30 %, p99 ≤20 ms, 0 errors`,
+    ],
+    [`${prefix}   errors`, problems(ingest), '', accounted(ingest)],
+    ...(apiCpu !== undefined
+      ? [
+          [
+            `${prefix}   api process CPU per 202`,
+            `${int(apiCpu)} µs`,
+            `${times(apiCpu / floors.hono.post.serverCpuUsPerRequest)} Hono POST`,
+            '',
+          ] as Row,
+        ]
+      : []),
+    [
+      `${prefix}   its backlog, drained (saturated)`,
+      `${int(ingestDrain.runsPerSecond)} runs/s over ${ms(ingestDrain.spanMs / 1000)} s${runsStatus(ingestDrain, ingestDrain.drained)}`,
+      `${pct(ingestDrain.runsPerSecond / jobs)} of BullMQ`,
+      '',
+    ],
+    [`${prefix}   CPU per run (ingest + 3 steps)`, cpu(ingestDrain.cpuPerRun), '', ''],
+    [
+      `${prefix}b. end to end (${int(e2e.offeredRate ?? 0)} req/s offered = ${settings.e2eShare * 100} %, ${settings.e2eSeconds} s)`,
+      `${int(e2e.runs.runsPerSecond)} runs/s · accepted→finished p50 ${ms(e2e.runs.p50Ms)} / p99 ${ms(e2e.runs.p99Ms)} ms` +
+        runsStatus(e2e.runs, e2e.drained) +
+        (backlog ? ' · BACKLOG: slower than offered' : ''),
+      `${pct(e2e.runs.runsPerSecond / jobs)} of BullMQ`,
+      `${mark(e2e.runs.runsPerSecond / jobs >= 0.5)} ≥50 %`,
+    ],
+    [
+      `${prefix}   http`,
+      `${int(e2e.okPerSecond)} req/s accepted · p50 ${ms(e2e.latency.p50)} / p99 ${ms(e2e.latency.p99)} ms · ${problems(e2e)}`,
+      '',
+      accounted(e2e),
+    ],
+  ];
+}
+
+export function renderTable(r: ReportInput): string {
+  const { floors, allInOne: a } = r;
+  const bullmqUs = 1e6 / floors.bullmq.jobsPerSecond;
+  const step = a.chain.batch;
+  const rows: Row[] = [
+    ['figure', 'value', 'vs floor', 'target'],
+    [
+      'd. floor: bare Hono JSON POST (50 conn)',
+      `${int(floors.hono.post.requestsPerSecond)} req/s · p50 ${ms(floors.hono.post.latency.p50)} / p99 ${ms(floors.hono.post.latency.p99)} ms · CPU ${int(floors.hono.post.serverCpuUsPerRequest)} µs/req`,
+      '',
+      '',
+    ],
+    [
+      '   same, GET (no body)',
+      `${int(floors.hono.get.requestsPerSecond)} req/s · p50 ${ms(floors.hono.get.latency.p50)} / p99 ${ms(floors.hono.get.latency.p99)} ms`,
+      '',
+      '',
+    ],
+    [
+      'd. floor: BullMQ no-op jobs (concurrency 50)',
+      `${int(floors.bullmq.jobsPerSecond)} jobs/s (${int(floors.bullmq.jobs)} jobs) · CPU ${int(floors.bullmq.cpuUsPerJob)} µs/job`,
+      `${int(bullmqUs)} µs/job`,
+      '',
+    ],
+    [
+      'd. floor: postgres.js 1-row inserts (50 conn)',
+      `${int(floors.postgres.insertsPerSecond)} inserts/s · p50 ${ms(floors.postgres.latency.p50)} / p99 ${ms(floors.postgres.latency.p99)} ms · CPU client ${int(floors.postgres.clientCpuUsPerInsert)} + postgres ${int(floors.postgres.postgresCpuUsPerInsert)} µs/insert`,
+      '',
+      '',
+    ],
+    ...suiteRows(a, floors, r.settings, ''),
+    [
+      `c. per step, ${a.chain.length}-step chain (${step.runs} runs at once)`,
+      `${int(step.steadyUsPerStep)} µs/step steady · ${int(step.overallUsPerStep)} µs/step overall` +
+        (step.drained ? '' : ' NOT DRAINED') +
+        (step.notSucceeded ? ` · ${step.notSucceeded} steps not succeeded` : ''),
+      `${times(step.steadyUsPerStep / bullmqUs)} a BullMQ job`,
+      `${mark(step.steadyUsPerStep <= 1000)} ≤1000 µs`,
+    ],
+    [
+      '   CPU per step',
+      cpu(step.cpuPerStep),
+      `${times(step.cpuPerStep.nodeUs / floors.bullmq.cpuUsPerJob)} BullMQ job CPU`,
+      '',
+    ],
+    [
+      `   latency, one run at a time (${a.chain.serial.runs} runs)`,
+      `${int(a.chain.serial.perStepUs.p50)} µs/step = hop ${int(a.chain.serial.hopUs.p50)} + in step ${int(a.chain.serial.inStepUs.p50)} µs (p50s)`,
+      '',
+      '',
+    ],
+    [
+      'e. server RSS (all-in-one)',
+      `idle ${mb(a.memory.idleRssBytes)} · peak ${mb(a.memory.peakRssBytes)} · CPU at idle ${a.idleCpuPercent.all ?? 'n/a'} % of a core`,
+      '',
+      `${mark(a.memory.peakRssBytes <= 300 * 2 ** 20)} peak ≤300 MB`,
+    ],
+  ];
+  if (r.scaleOut) {
+    rows.push(...suiteRows(r.scaleOut, floors, r.settings, 'f. api+2 workers: '));
+    const peaks = Object.entries(r.scaleOut.memory.peakRssBytes)
+      .map(([k, v]) => `${k} ${mb(v)}`)
+      .join(', ');
+    rows.push([
+      'f. api+2 workers: peak RSS',
+      `${peaks} (sum ${mb(r.scaleOut.memory.peakRssSumBytes)})`,
+      '',
+      '',
+    ]);
+  } else {
+    rows.push(['f. api + 2 workers', 'skipped (--quick or --no-scale-out)', '', '']);
+  }
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (row: Row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const m = r.machine;
+  // the 1-minute load average before the bench starts anything: other work on the machine
+  const busy = (m.loadAverageAtStart[0] ?? 0) > m.cores * 0.5;
+  const header =
+    `Tributary bench — ${r.date} — ${r.mode} — server ${r.server}` +
+    (r.cpuProfiles ? ' under --cpu-prof (slower than without)' : '') +
+    '\n' +
+    `${m.cores} cores (${m.cpu}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ` +
+    `load average ${m.loadAverageAtStart[0]} before the run` +
+    (busy ? ' — the machine was busy with other work: compare ratios and CPU per unit, not absolutes' : '') +
+    '\n';
+  const rule = '-'.repeat(widths.reduce((a2, b) => a2 + b + 2, -2));
+  const [head, ...body] = rows;
+  return `${header}${rule}\n${line(head as Row)}\n${rule}\n${body.map(line).join('\n')}\n${rule}`;
+}

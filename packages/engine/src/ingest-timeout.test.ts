@@ -1,0 +1,73 @@
+// The ingest time limit never lies: a 503 means nothing was stored, even when the database was only slow.
+import { randomUUID } from 'node:crypto';
+import { schema } from '@tributary/db';
+import { UnavailableError } from '@tributary/flow';
+import { and, eq } from 'drizzle-orm';
+import postgres from 'postgres';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { ingest } from './ingest.js';
+import { deployFlow, startTestEngine, type TestEngine } from './testing/index.js';
+
+const onPglite = process.env.TEST_DB === 'pglite';
+let t: TestEngine;
+
+beforeAll(async () => {
+  t = await startTestEngine(inject('templateDatabase'), {
+    worker: false,
+    settings: { ingestTimeoutMs: 400 },
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+test.skipIf(onPglite)(
+  // PGlite has one connection, so a second session cannot hold a lock against the engine: Postgres only
+  'a write that outlasts the time limit answers 503 and is rolled back, not committed behind the answer',
+  async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Slow',
+      slug: 'slow',
+      nodes: [
+        { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
+        { id: 'set', type: 'logic.set', name: 'Set', config: { fields: { a: 1 } } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'set' }],
+    });
+    const key = randomUUID();
+    // another session inserts the same (source, idempotency key) and keeps its transaction open:
+    // the engine's insert waits on the unique index, past the time limit
+    const blocker = postgres(t.database.url ?? '', { max: 1, onnotice: () => {} });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holding = blocker.begin(async (tx) => {
+      await tx`insert into events (id, source, type, idempotency_key, payload) values (${randomUUID()}, 'slow', 'test', ${key}, '{}')`;
+      await released;
+      throw new Error('roll back the blocker');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const attempt = ingest(t.engine.ctx, {
+      source: 'slow',
+      type: 'test',
+      idempotencyKey: key,
+      payload: {},
+      targets: [{ ...deployed, item: {} }],
+    });
+    await expect(attempt).rejects.toBeInstanceOf(UnavailableError);
+    // now the blocker goes away: the engine's insert proceeds, finds the transaction abandoned and rolls back
+    release();
+    await holding.catch(() => {});
+    await blocker.end();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stored = await t.engine.ctx.db
+      .select()
+      .from(schema.events)
+      .where(and(eq(schema.events.source, 'slow'), eq(schema.events.idempotencyKey, key)));
+    expect(stored).toEqual([]);
+    expect(
+      await t.engine.ctx.db.select().from(schema.runs).where(eq(schema.runs.flowId, deployed.flowId)),
+    ).toEqual([]);
+  },
+);
