@@ -16,6 +16,8 @@ export interface CompiledFlow {
   types: ReadonlyMap<string, NodeType>;
   outgoing: ReadonlyMap<string, readonly FlowEdge[]>;
   incoming: ReadonlyMap<string, readonly FlowEdge[]>;
+  /** The target node of each edge id. */
+  edgeTargets: ReadonlyMap<string, string>;
   trigger: FlowNode;
   /** Whether any node is a join (so completions must look up pending joins). */
   hasJoins: boolean;
@@ -82,6 +84,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     types,
     outgoing,
     incoming,
+    edgeTargets: new Map(definition.edges.map((e) => [e.id, e.target])),
     trigger,
     hasJoins,
     staticConfigs,

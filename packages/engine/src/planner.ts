@@ -249,5 +249,22 @@ export function planAfterOutput(
     if (work.existing) joinUpdates.push({ stepId: work.stepId, status, input, state: joinState });
     else steps.push({ id: work.stepId, nodeId: work.nodeId, status, input, state: joinState });
   }
-  return { steps, joinUpdates, edgeState: state };
+  return { steps, joinUpdates, edgeState: persistedState(flow, state) };
+}
+
+/**
+ * The part of the edge state later plans need: edges into joins and into nodes with several incoming edges
+ * (where "all incoming edges skipped" must be decided). Edges into a node with one way in are decided on the
+ * spot, so linear flows write no edge state at all.
+ */
+function persistedState(flow: CompiledFlow, state: EdgeState): EdgeState {
+  const kept: EdgeState = {};
+  for (const [key, value] of Object.entries(state)) {
+    const edgeId = key.split('@')[0] ?? key;
+    const target = flow.edgeTargets.get(edgeId);
+    if (target !== undefined && (isJoin(flow, target) || (flow.incoming.get(target)?.length ?? 0) > 1)) {
+      kept[key] = value;
+    }
+  }
+  return kept;
 }
