@@ -57,6 +57,16 @@ describe('lenient drafts', () => {
     const publish = await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
     expect(publish.status).toBe(422);
     expect((await publish.json()).problems[0]).toMatchObject({ nodeId: 'call' });
+    // an autosave of a still-invalid draft is kept too, with its problems
+    const stillInvalid = await api.call('PUT', `/api/v1/flows/${flow.id}?allowInvalid=true`, {
+      ...draft(),
+      slug: flow.slug,
+      name: 'Renamed while invalid',
+    });
+    expect(stillInvalid.status).toBe(200);
+    const kept = await stillInvalid.json();
+    expect(kept.name).toBe('Renamed while invalid');
+    expect(kept.problems).toEqual([expect.objectContaining({ nodeId: 'call' })]);
     const fixed = await api.call('PUT', `/api/v1/flows/${flow.id}?allowInvalid=true`, draft(`${peer.url}/x`));
     expect((await fixed.json()).problems).toEqual([]);
     // without the flag the same invalid draft is refused and nothing changes

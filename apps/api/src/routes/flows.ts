@@ -136,14 +136,14 @@ export function flowRoutes(deps: AppDeps) {
       security: bearerSecurity,
       summary: "Replace a flow's draft",
       description: 'Secret config values sent back as "********" keep their stored value.',
-      request: { params: idParams, body },
+      request: { params: idParams, body, query: saveQuery },
       responses: { 200: json(flowSchema, 'Updated'), ...errorResponses, ...conflictResponse },
     }),
-    async (c) =>
-      c.json(
-        await updateDraft(db, c.req.valid('param').id, c.req.valid('json'), actorOf(c.get('principal'))),
-        200,
-      ),
+    async (c) => {
+      const options = { allowInvalid: c.req.valid('query').allowInvalid };
+      const actor = actorOf(c.get('principal'));
+      return c.json(await updateDraft(db, c.req.valid('param').id, c.req.valid('json'), actor, options), 200);
+    },
   );
 
   app.openapi(

@@ -1,0 +1,16 @@
+// TanStack Query keys, in one place so invalidation matches what was fetched.
+export const keys = {
+  nodeTypes: ['node-types'] as const,
+  flows: ['flows'] as const,
+  flow: (id: string) => ['flows', id] as const,
+  versions: (flowId: string) => ['flows', flowId, 'versions'] as const,
+  runs: (filter: { flowId?: string; status?: string; eventId?: string }) => ['runs', filter] as const,
+  allRuns: ['runs'] as const,
+  run: (id: string) => ['run', id] as const,
+  event: (id: string) => ['event', id] as const,
+  events: (flowId: string) => ['events', flowId] as const,
+  deadLetters: (filter: { flowId?: string; status?: string }) => ['dead-letters', filter] as const,
+  deadLetterGroups: (filter: { flowId?: string; status?: string }) => ['dead-letter-groups', filter] as const,
+  allDeadLetters: ['dead-letters'] as const,
+  allDeadLetterGroups: ['dead-letter-groups'] as const,
+};

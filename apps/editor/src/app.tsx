@@ -1,0 +1,63 @@
+// The app shell: sign-in gate, top navigation and the page for the current route.
+import { LogOut } from 'lucide-react';
+import { signOut, useApiKey } from './auth/session';
+import { SignInPage } from './auth/sign-in-page';
+import { DeadLettersPage } from './dead-letters/dead-letters-page';
+import { FlowEditorPage } from './editor/flow-editor-page';
+import { FlowListPage } from './flows/flow-list-page';
+import { Link } from './router/link';
+import { useRoute } from './router/route';
+import { Toaster } from './ui/toaster';
+
+function Nav({ current }: { current: string }) {
+  return (
+    <nav className="app-nav" aria-label="Main">
+      <Link href="/" className="brand">
+        Tributary
+      </Link>
+      <Link href="/" aria-current={current === 'flows' ? 'page' : undefined}>
+        Flows
+      </Link>
+      <Link href="/dead-letters" aria-current={current === 'dead-letters' ? 'page' : undefined}>
+        Dead letters
+      </Link>
+      <span className="nav-spacer" />
+      <a href="/docs" target="_blank" rel="noreferrer">
+        API docs
+      </a>
+      <button type="button" className="button button-quiet" onClick={() => signOut()}>
+        <LogOut size={14} /> Sign out
+      </button>
+    </nav>
+  );
+}
+
+export function App() {
+  const key = useApiKey();
+  const route = useRoute();
+  if (!key) {
+    return (
+      <>
+        <SignInPage />
+        <Toaster />
+      </>
+    );
+  }
+  return (
+    <div className={route.name === 'flow' ? 'app app-editor' : 'app'}>
+      {route.name === 'flow' ? null : <Nav current={route.name} />}
+      {route.name === 'flows' ? <FlowListPage /> : null}
+      {route.name === 'dead-letters' ? <DeadLettersPage /> : null}
+      {route.name === 'flow' ? <FlowEditorPage flowId={route.flowId} runId={route.runId} /> : null}
+      {route.name === 'not-found' ? (
+        <div className="page">
+          <h1>Not found</h1>
+          <p>
+            Nothing lives at <code>{route.path}</code>. <Link href="/">Go to the flows</Link>.
+          </p>
+        </div>
+      ) : null}
+      <Toaster />
+    </div>
+  );
+}

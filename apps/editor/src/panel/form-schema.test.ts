@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'vitest';
+import { formSchema, humanize } from './form-schema';
+
+describe('form schema for RJSF', () => {
+  test('labels fields from their names', () => {
+    expect(humanize('timeoutMs')).toBe('Timeout (ms)');
+    expect(humanize('url')).toBe('URL');
+    expect(humanize('sendIdempotencyKey')).toBe('Send idempotency key');
+  });
+
+  test('renders values of any type with the any-value field and drops the lossy allOf patterns', () => {
+    const { schema, uiSchema } = formSchema({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: {
+        condition: { description: 'an expression' },
+        body: { $ref: '#/$defs/json' },
+        path: { type: 'string', allOf: [{ pattern: 'a' }, { pattern: 'b' }] },
+      },
+      $defs: { json: { anyOf: [{ type: 'string' }, { type: 'object' }] } },
+    });
+    expect(schema).toEqual({
+      type: 'object',
+      properties: {
+        condition: { title: 'Condition', description: 'an expression' },
+        body: { title: 'Body' },
+        path: { type: 'string', title: 'Path' },
+      },
+    });
+    expect(uiSchema).toEqual({
+      condition: { 'ui:field': 'AnyValueField' },
+      body: { 'ui:field': 'AnyValueField' },
+    });
+  });
+
+  test('titles the options of a union of objects and hides their discriminator', () => {
+    const { schema, uiSchema } = formSchema({
+      type: 'object',
+      properties: {
+        auth: {
+          oneOf: [
+            { type: 'object', properties: { type: { type: 'string', const: 'none' } } },
+            {
+              type: 'object',
+              properties: {
+                type: { type: 'string', const: 'header' },
+                value: { type: 'string', writeOnly: true },
+              },
+            },
+          ],
+        },
+      },
+    });
+    // the prepared auth schema is the oneOf built above
+    const auth = schema.properties?.auth as { oneOf: { title: string }[] } | undefined;
+    const options = auth?.oneOf ?? [];
+    expect(options.map((o) => o.title)).toEqual(['None', 'Header']);
+    expect(uiSchema).toEqual({});
+  });
+});

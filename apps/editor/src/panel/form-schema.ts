@@ -1,0 +1,109 @@
+// Prepares a node type's config JSON Schema for RJSF: labels, option titles, and "any value" fields.
+import type { RJSFSchema, UiSchema } from '@rjsf/utils';
+
+type Schema = Record<string, unknown>;
+
+const ACRONYMS: Record<string, string> = { url: 'URL', ms: '(ms)', id: 'ID', http: 'HTTP', json: 'JSON' };
+
+/** `timeoutMs` → "Timeout (ms)", `sendIdempotencyKey` → "Send idempotency key". */
+export function humanize(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .map((w) => ACRONYMS[w.toLowerCase()] ?? w.toLowerCase());
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function resolve(schema: Schema, defs: Schema): Schema {
+  const ref = schema.$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
+    const target = defs[ref.slice('#/$defs/'.length)];
+    if (isSchema(target)) {
+      const { $ref: _ref, ...rest } = schema;
+      return { ...target, ...rest };
+    }
+  }
+  return schema;
+}
+
+/** A schema RJSF cannot render as one typed field: no type at all, or a union of different kinds. */
+function isAnyValue(schema: Schema): boolean {
+  if (schema.type !== undefined || schema.enum !== undefined || schema.const !== undefined) return false;
+  const options = (schema.anyOf ?? schema.oneOf) as unknown;
+  if (Array.isArray(options)) {
+    // a union of objects (e.g. webhook auth variants) renders as a choice; anything else is free-form
+    return !options.every((o) => isSchema(o) && o.type === 'object');
+  }
+  return schema.properties === undefined && schema.items === undefined;
+}
+
+function titleOption(option: unknown, index: number): unknown {
+  if (!isSchema(option) || option.title !== undefined) return option;
+  const properties = isSchema(option.properties) ? option.properties : {};
+  const kind = isSchema(properties.type) ? properties.type.const : undefined;
+  return { ...option, title: typeof kind === 'string' ? humanize(kind) : `Option ${index + 1}` };
+}
+
+function prepare(input: Schema, defs: Schema, title: string | undefined, ui: UiSchema): Schema {
+  const schema = resolve(input, defs);
+  if (isAnyValue(schema)) {
+    const out: Schema = {};
+    if (title) out.title = title;
+    if (schema.description !== undefined) out.description = schema.description;
+    if (schema.default !== undefined) out.default = schema.default;
+    ui['ui:field'] = 'AnyValueField';
+    return out;
+  }
+  // allOf only carries extra patterns here; the API validates them and RJSF's merge of patterns is lossy
+  const { allOf: _allOf, propertyNames: _names, $schema: _s, $defs: _d, ...rest } = schema;
+  const out: Schema = { ...rest };
+  if (title && out.title === undefined) out.title = title;
+  if (schema.writeOnly === true && schema.type === 'string') ui['ui:widget'] = 'password';
+  // the discriminator of a union (auth `type`) is chosen by the option selector, not typed in
+  if (schema.const !== undefined) ui['ui:widget'] = 'hidden';
+  if (isSchema(schema.properties)) {
+    const properties: Schema = {};
+    for (const [key, child] of Object.entries(schema.properties)) {
+      if (!isSchema(child)) continue;
+      const childUi: UiSchema = {};
+      properties[key] = prepare(child, defs, humanize(key), childUi);
+      if (Object.keys(childUi).length > 0) ui[key] = childUi;
+    }
+    out.properties = properties;
+  }
+  if (isSchema(schema.additionalProperties)) {
+    const childUi: UiSchema = {};
+    out.additionalProperties = prepare(schema.additionalProperties, defs, undefined, childUi);
+    if (Object.keys(childUi).length > 0) ui.additionalProperties = childUi;
+  }
+  if (isSchema(schema.items)) {
+    const childUi: UiSchema = {};
+    out.items = prepare(schema.items, defs, undefined, childUi);
+    if (Object.keys(childUi).length > 0) ui.items = childUi;
+  }
+  for (const union of ['oneOf', 'anyOf'] as const) {
+    const options = schema[union];
+    if (Array.isArray(options)) {
+      out[union] = options.map((option, index) =>
+        isSchema(option) ? titleOption(prepare(option, defs, undefined, {}), index) : option,
+      );
+    }
+  }
+  return out;
+}
+
+/** The RJSF schema and uiSchema for a config JSON Schema. */
+export function formSchema(configSchema: Schema): { schema: RJSFSchema; uiSchema: UiSchema } {
+  const defs = isSchema(configSchema.$defs) ? configSchema.$defs : {};
+  const uiSchema: UiSchema = {};
+  const prepared = prepare(configSchema, defs, undefined, uiSchema);
+  // the root of every config schema is an object schema; RJSFSchema is JSON Schema
+  return { schema: prepared as RJSFSchema, uiSchema };
+}

@@ -1,0 +1,97 @@
+// What a node did in the run on the canvas: status, attempts, input, output per port, error.
+import type { Step } from '../api/types';
+import { errorText, stepStatusLabel } from '../canvas/run-status';
+import { JsonView } from '../ui/json-view';
+import { StatusBadge } from '../ui/status-badge';
+import { between, duration, relativeTime } from '../ui/time';
+import { StepRedrive } from './step-redrive';
+
+interface StepDataProps {
+  flowId: string;
+  steps: Step[];
+  onRedriven: (runId: string) => void;
+}
+
+function StepCard({
+  flowId,
+  step,
+  onRedriven,
+}: {
+  flowId: string;
+  step: Step;
+  onRedriven: (runId: string) => void;
+}) {
+  const error = errorText(step.error);
+  return (
+    <article className="step-card" data-testid="step-data" data-step-status={step.status}>
+      <header className="step-card-header">
+        <StatusBadge status={step.status} label={stepStatusLabel(step.status)} />
+        <span className="muted">
+          {duration(step.durationMs)} · {step.attempts.length} attempt{step.attempts.length === 1 ? '' : 's'}
+        </span>
+      </header>
+      {error ? (
+        <div className="step-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      {step.status === 'dead' ? <StepRedrive flowId={flowId} step={step} onRedriven={onRedriven} /> : null}
+      {step.attempts.length > 0 ? (
+        <table className="attempts">
+          <caption>Attempts</caption>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Started</th>
+              <th scope="col">Took</th>
+              <th scope="col">Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {step.attempts.map((attempt) => (
+              <tr key={attempt.n}>
+                <td>{attempt.n}</td>
+                <td>{relativeTime(attempt.startedAt)}</td>
+                <td>{duration(between(attempt.startedAt, attempt.finishedAt))}</td>
+                <td>{attempt.error ? `${attempt.error.code}: ${attempt.error.message}` : 'ok'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <h4>Input</h4>
+      <JsonView value={step.input} label="Step input" />
+      <h4>Output</h4>
+      {step.output && Object.keys(step.output).length > 0 ? (
+        Object.entries(step.output).map(([port, items]) => (
+          <div key={port} className="port-output" data-port={port}>
+            <div className="muted">
+              port <code>{port}</code> · {items.length} item{items.length === 1 ? '' : 's'}
+            </div>
+            <JsonView value={items} label={`Output on ${port}`} />
+          </div>
+        ))
+      ) : (
+        <p className="muted">No output{step.status === 'succeeded' ? ' items' : ' yet'}.</p>
+      )}
+    </article>
+  );
+}
+
+export function StepData({ flowId, steps, onRedriven }: StepDataProps) {
+  if (steps.length === 0) {
+    return (
+      <p className="muted">
+        This node has no step in the run shown. Start a test run, or open a run from the Runs tab, to see its
+        input and output here.
+      </p>
+    );
+  }
+  return (
+    <div className="step-data">
+      {steps.map((step) => (
+        <StepCard key={step.id} flowId={flowId} step={step} onRedriven={onRedriven} />
+      ))}
+    </div>
+  );
+}

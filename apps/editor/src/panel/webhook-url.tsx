@@ -1,0 +1,75 @@
+// The webhook trigger's public URL with a copy button and a curl example.
+import { Check, Copy } from 'lucide-react';
+import { useState } from 'react';
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The URL a webhook trigger with `path` listens on. */
+export function webhookUrl(path: string): string {
+  const clean = path.replace(/^\/+|\/+$/g, '');
+  return `${window.location.origin}/hooks/${clean}`;
+}
+
+function curlFor(url: string, config: Record<string, unknown>): string {
+  const method = typeof config.method === 'string' && config.method !== 'ANY' ? config.method : 'POST';
+  const lines = [`curl -X ${method} ${shellQuote(url)}`];
+  // the webhook config's auth is one of the union in its schema; only optional fields are read
+  const auth = (config.auth ?? {}) as { type?: string; name?: string; username?: string };
+  if (auth.type === 'header') lines.push(`-H ${shellQuote(`${auth.name ?? 'x-webhook-token'}: <token>`)}`);
+  if (auth.type === 'basic') lines.push(`-u ${shellQuote(`${auth.username ?? 'user'}:<password>`)}`);
+  if (method !== 'GET' && method !== 'DELETE') {
+    lines.push(`-H 'content-type: application/json'`);
+    lines.push(`-d '{"email":"ada@example.com","plan":"pro"}'`);
+  }
+  return lines.join(' \\\n  ');
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      // no clipboard permission (plain http, some browsers): the text stays selectable
+      setCopied(false);
+    }
+  };
+  return (
+    <button type="button" className="icon-button" aria-label={label} title={label} onClick={copy}>
+      {copied ? <Check size={14} /> : <Copy size={14} />}
+    </button>
+  );
+}
+
+export function WebhookUrl({ config, published }: { config: Record<string, unknown>; published: boolean }) {
+  const path = typeof config.path === 'string' ? config.path : '';
+  if (!path) return <p className="muted">Set a path to get this trigger's URL.</p>;
+  const url = webhookUrl(path);
+  const curl = curlFor(url, config);
+  return (
+    <section className="webhook-url" aria-label="Webhook URL">
+      <div className="webhook-url-row">
+        <code data-testid="webhook-url">{url}</code>
+        <CopyButton text={url} label="Copy the webhook URL" />
+      </div>
+      <p className="muted">
+        {published
+          ? 'Live for the published version.'
+          : 'Publish the flow to make this URL start runs; a test run does not need it.'}
+      </p>
+      <details>
+        <summary>curl example</summary>
+        <div className="webhook-url-row">
+          <pre className="curl" data-testid="webhook-curl">
+            {curl}
+          </pre>
+          <CopyButton text={curl} label="Copy the curl example" />
+        </div>
+      </details>
+    </section>
+  );
+}

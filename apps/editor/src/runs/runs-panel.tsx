@@ -1,0 +1,90 @@
+// The flow's runs: filter by status, find one by event id, open one on the canvas.
+import { Search } from 'lucide-react';
+import { useState } from 'react';
+import { useRuns } from '../api/runs';
+import type { RunStatus } from '../api/types';
+import { useCanvas } from '../canvas/store';
+import { EmptyState, ErrorState, Loading } from '../ui/states';
+import { StatusBadge } from '../ui/status-badge';
+import { between, duration, relativeTime, shortId } from '../ui/time';
+import { RunDetail } from './run-detail';
+
+const STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'canceled'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: string) => void }) {
+  const [status, setStatus] = useState<RunStatus | ''>('');
+  const [search, setSearch] = useState('');
+  const eventId = search.trim();
+  const validSearch = eventId === '' || UUID.test(eventId);
+  const runs = useRuns({ flowId, status, eventId: validSearch ? eventId : undefined }, validSearch);
+  const openRunId = useCanvas((s) => s.overlay?.runId ?? null);
+
+  return (
+    <section className="runs-panel" aria-label="Runs">
+      {openRunId ? <RunDetail flowId={flowId} onOpen={onOpen} /> : null}
+      <div className="filters">
+        <label className="sr-only" htmlFor="run-status-filter">
+          Status
+        </label>
+        <select
+          id="run-status-filter"
+          value={status}
+          // the options are '' and the run statuses
+          onChange={(e) => setStatus(e.target.value as RunStatus | '')}
+        >
+          <option value="">All statuses</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <label className="search-input">
+          <Search size={14} aria-hidden="true" />
+          <input
+            type="search"
+            placeholder="Event id"
+            aria-label="Search by event id"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+        </label>
+      </div>
+      {!validSearch ? <p className="text-danger">An event id is a UUID, like 01a2…-…-….</p> : null}
+      {runs.isPending && validSearch ? <Loading label="Loading runs…" /> : null}
+      {runs.isError ? <ErrorState error={runs.error} onRetry={() => void runs.refetch()} /> : null}
+      {runs.data && runs.data.items.length === 0 ? (
+        <EmptyState title={eventId ? 'No run for this event' : status ? `No ${status} runs` : 'No runs yet'}>
+          {eventId || status
+            ? 'Clear the filters to see every run.'
+            : 'Publish the flow and send an event to its trigger, or start a test run.'}
+        </EmptyState>
+      ) : null}
+      {runs.data && runs.data.items.length > 0 ? (
+        <ul className="run-list">
+          {runs.data.items.map((run) => (
+            <li key={run.id}>
+              <button
+                type="button"
+                className={`run-row${run.id === openRunId ? ' is-active' : ''}`}
+                data-testid="run-row"
+                data-run-id={run.id}
+                onClick={() => onOpen(run.id)}
+              >
+                <StatusBadge status={run.status} />
+                <span className="run-row-id">
+                  {shortId(run.id)}
+                  {run.test ? <span className="tag">test</span> : <span className="tag">v{run.version}</span>}
+                  {run.replayOf ? <span className="tag">replay</span> : null}
+                </span>
+                <span className="muted">{relativeTime(run.createdAt)}</span>
+                <span className="muted">{duration(between(run.startedAt, run.finishedAt))}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,121 @@
+// Test runs of the draft: edit the trigger's sample item (or pin a past event), run it, watch it on the canvas.
+import { Play } from 'lucide-react';
+import { useMemo, useState } from 'react';
+import { useEvents } from '../api/runs';
+import { useCanvas } from '../canvas/store';
+import { StatusBadge } from '../ui/status-badge';
+import { relativeTime, shortId } from '../ui/time';
+import { defaultSample, saveSampleText, useSampleText } from './sample-input';
+
+interface TestRunPanelProps {
+  flowId: string;
+  running: boolean;
+  onRun: (item: unknown) => void;
+}
+
+export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
+  const nodes = useCanvas((s) => s.nodes);
+  const overlay = useCanvas((s) => s.overlay);
+  const trigger = useMemo(() => nodes.find((n) => n.type === 'trigger'), [nodes]);
+  const stored = useSampleText(flowId);
+  const text = stored ?? JSON.stringify(defaultSample(trigger), null, 2);
+  const [error, setError] = useState<string | null>(null);
+  const events = useEvents(flowId);
+
+  const setText = (next: string) => {
+    saveSampleText(flowId, next);
+    setError(null);
+  };
+
+  const run = () => {
+    let item: unknown;
+    try {
+      item = JSON.parse(text);
+    } catch (err) {
+      setError(`The test input is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    onRun(item);
+  };
+
+  const pin = (eventId: string) => {
+    const event = events.data?.items.find((e) => e.id === eventId);
+    if (event) setText(JSON.stringify(event.payload, null, 2));
+  };
+
+  const steps = overlay ? Object.values(overlay.steps) : [];
+  const done = steps.filter((s) => ['succeeded', 'skipped', 'failed', 'dead', 'canceled'].includes(s.status));
+
+  return (
+    <section className="test-run-panel" aria-label="Test run">
+      <p className="muted">
+        Runs the current draft once, without publishing. The trigger outputs the item below
+        {trigger?.data.type === 'trigger.webhook'
+          ? ' (a webhook item is { body, headers, query, method, path })'
+          : ''}
+        .
+      </p>
+      <div className="form-group">
+        <label htmlFor="pin-event">Use a past event</label>
+        <select
+          id="pin-event"
+          value=""
+          onChange={(e) => pin(e.target.value)}
+          disabled={!events.data || events.data.items.length === 0}
+        >
+          <option value="">
+            {events.isPending
+              ? 'Loading events…'
+              : events.data?.items.length
+                ? 'Choose an event to copy its payload'
+                : 'No events for this flow yet'}
+          </option>
+          {events.data?.items.map((event) => (
+            <option key={event.id} value={event.id}>
+              {relativeTime(event.receivedAt)} · {event.type} · {event.source} · {shortId(event.id)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="form-group">
+        <div className="label-row">
+          <label htmlFor="test-input">Test input (JSON)</label>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => setText(JSON.stringify(defaultSample(trigger), null, 2))}
+          >
+            Reset to the example
+          </button>
+        </div>
+        <textarea
+          id="test-input"
+          className="json-input"
+          rows={12}
+          spellCheck={false}
+          value={text}
+          aria-invalid={error ? true : undefined}
+          aria-describedby="test-input-error"
+          onChange={(e) => setText(e.target.value)}
+        />
+        {error ? (
+          <p className="text-danger" id="test-input-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+      </div>
+      <button type="button" className="button button-primary" onClick={run} disabled={running || !trigger}>
+        <Play size={14} /> {running ? 'Starting…' : 'Run test'}
+      </button>
+      {!trigger ? <p className="muted">Add a trigger node first.</p> : null}
+      {overlay?.run ? (
+        <div className="test-run-status" data-testid="test-run-status">
+          <StatusBadge status={overlay.run.status} />
+          <span>
+            {done.length}/{steps.length} steps finished
+          </span>
+        </div>
+      ) : null}
+    </section>
+  );
+}
