@@ -14,6 +14,7 @@ COPY packages/engine/package.json packages/engine/
 COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
 COPY apps/editor/package.json apps/editor/
+COPY bench/package.json bench/
 # npm 11.16+ rejects a lock made where some optional platform packages were unavailable (npm/cli#9846);
 # then install from the same lock with npm install, as .ci/run does.
 RUN npm ci --no-audit --no-fund \
