@@ -1,52 +1,20 @@
 // Postgres unreachable: webhooks and the API answer 503 with Retry-After at once, never hang.
-import { createServer, type Server, type Socket } from 'node:net';
-import { type DbHandle, openDb } from '@tributary/db';
-import { createEngine, createLogger, type Engine } from '@tributary/engine';
-import { testQueuePrefix } from '@tributary/engine/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createApp } from './app.js';
-import { loadConfig } from './config.js';
+import { type HangingDbApp, startAppOnHangingDb } from './test-hanging-db.js';
 
-let blackhole: Server;
-const sockets = new Set<Socket>();
-let db: DbHandle;
-let engine: Engine;
-let app: ReturnType<typeof createApp>;
+let hanging: HangingDbApp;
 
 beforeAll(async () => {
-  // accepts TCP connections and never answers: a database that hangs
-  blackhole = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
-  const address = blackhole.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  db = await openDb({
-    url: `postgres://postgres@127.0.0.1:${port}/none`,
-    connectTimeoutSeconds: 1,
-    maxConnections: 2,
-  });
-  engine = createEngine({
-    db,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    queuePrefix: testQueuePrefix(),
-    logger: createLogger({ level: 'silent' }),
-    defaultMetrics: false,
-  });
-  app = createApp({ engine, config: loadConfig({ TRIBUTARY_API_KEY: 'k'.repeat(32) }) });
+  hanging = await startAppOnHangingDb();
 });
 
 afterAll(async () => {
-  await engine?.close();
-  await db?.close().catch(() => {});
-  for (const s of sockets) s.destroy();
-  await new Promise((resolve) => blackhole?.close(resolve));
+  await hanging?.close();
 });
 
 test('a webhook gets 503 with Retry-After within 2 s when Postgres does not answer', async () => {
   const started = Date.now();
-  const res = await app.request('/hooks/anything', {
+  const res = await hanging.app.request('/hooks/anything', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{"a":1}',
@@ -58,7 +26,7 @@ test('a webhook gets 503 with Retry-After within 2 s when Postgres does not answ
 });
 
 test('readiness reports Postgres down', async () => {
-  const res = await app.request('/readyz');
+  const res = await hanging.app.request('/readyz');
   expect(res.status).toBe(503);
   expect(await res.json()).toMatchObject({ postgres: false, redis: true });
 });

@@ -58,14 +58,19 @@ export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>
   try {
     return await withTimeout(work(), ctx.settings.ingestTimeoutMs, what);
   } catch (err) {
-    if (err instanceof TimeoutError || isConnectionError(err)) {
-      throw new UnavailableError('the database is unavailable; nothing was accepted, try again', {
-        cause: err,
-        retryAfterSeconds: 5,
-      });
-    }
-    throw err;
+    throw asUnavailable(err);
   }
+}
+
+/** A time-out or lost connection becomes UnavailableError (503 with Retry-After); anything else stays. */
+function asUnavailable(err: unknown): unknown {
+  if (err instanceof TimeoutError || isConnectionError(err)) {
+    return new UnavailableError('the database is unavailable; nothing was accepted, try again', {
+      cause: err,
+      retryAfterSeconds: 5,
+    });
+  }
+  return err;
 }
 
 /** Thrown inside an abandoned transaction so it rolls back instead of committing. */
@@ -111,13 +116,7 @@ export async function acceptTransaction<T>(
       );
     });
   } catch (err) {
-    if (err instanceof TimeoutError || isConnectionError(err)) {
-      throw new UnavailableError('the database is unavailable; nothing was accepted, try again', {
-        cause: err,
-        retryAfterSeconds: 5,
-      });
-    }
-    throw err;
+    throw asUnavailable(err);
   }
 }
 
