@@ -220,6 +220,27 @@ describe('webhook authentication and parsing', () => {
     expect(again.status).toBe(202);
   });
 
+  test('a masked secret from an export cannot become the secret of a new flow', async () => {
+    const flow = await published(
+      webhookFlow({ auth: { type: 'header', name: 'x-token', value: 'real-secret-value' } }),
+    );
+    const exported = (await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).draft;
+    const copy = { ...exported, slug: `${exported.slug}-copy`, name: `${exported.name} copy` };
+    copy.nodes[0].config.path = `${copy.nodes[0].config.path}-copy`;
+    const refused = await expectProblem(
+      await api.call('POST', '/api/v1/flows', copy),
+      422,
+      'validation_failed',
+    );
+    expect(refused.problems).toEqual([
+      expect.objectContaining({ code: 'masked_secret', path: 'nodes[0].config.auth.value' }),
+    ]);
+    // an autosaved copy keeps the problem, and publishing it stays blocked
+    const kept = await (await api.call('POST', '/api/v1/flows?allowInvalid=true', copy)).json();
+    expect(kept.problems).toEqual([expect.objectContaining({ code: 'masked_secret' })]);
+    await expectProblem(await api.call('POST', `/api/v1/flows/${kept.id}/publish`), 422);
+  });
+
   test('bad webhook requests get the right 4xx and store nothing', async () => {
     await published(webhookFlow());
     const events = await countRows('events');

@@ -13,7 +13,7 @@ import { catalogue } from '@tributary/nodes';
 import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { audit } from './audit.js';
 import { isUniqueViolation } from './db-errors.js';
-import { maskSecrets, restoreSecrets } from './secrets.js';
+import { maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
 
@@ -35,6 +35,8 @@ export interface FlowView {
 
 function view(row: FlowRow): FlowView {
   const checked = validateFlow(row.draft, catalogue);
+  // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
+  const masked = maskedSecretProblems(row.draft as FlowDefinition);
   return {
     id: row.id,
     slug: row.slug,
@@ -45,7 +47,7 @@ function view(row: FlowRow): FlowView {
     latestVersion: row.latestVersion,
     // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
     draft: maskSecrets(row.draft as FlowDefinition),
-    problems: checked.ok ? [] : checked.problems,
+    problems: [...(checked.ok ? [] : checked.problems), ...masked],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -54,6 +56,8 @@ function view(row: FlowRow): FlowView {
 function validated(input: unknown): FlowDefinition {
   const result = validateFlow(input, catalogue);
   if (!result.ok) throw new ValidationError('the flow definition is not valid', result.problems);
+  const masked = maskedSecretProblems(result.flow);
+  if (masked.length > 0) throw new ValidationError('the flow definition has masked secrets', masked);
   return result.flow;
 }
 

@@ -1,5 +1,5 @@
 // Secret fields of node configs: masked in every answer, and a masked value sent back keeps the stored one.
-import type { FlowDefinition } from '@tributary/flow';
+import type { FlowDefinition, Problem } from '@tributary/flow';
 import { getNodeType } from '@tributary/nodes';
 
 /** What a secret looks like in API answers. */
@@ -68,4 +68,25 @@ export function restoreSecrets(
     }
   }
   return copy;
+}
+
+/**
+ * Secret fields that still hold the mask: a masked flow was imported or copied into a place with no stored
+ * secret to restore. Saving the mask as the secret would make it guessable, so it counts as a problem.
+ */
+export function maskedSecretProblems(def: Pick<FlowDefinition, 'nodes'>): Problem[] {
+  const problems: Problem[] = [];
+  def.nodes.forEach((node, index) => {
+    for (const path of secretPaths(node.type)) {
+      if (getPath(node.config, path) === SECRET_MASK) {
+        problems.push({
+          path: `nodes[${index}].config.${path.join('.')}`,
+          nodeId: node.id,
+          code: 'masked_secret',
+          message: 'this secret was masked when the flow was exported or copied; enter it again',
+        });
+      }
+    }
+  });
+  return problems;
 }
