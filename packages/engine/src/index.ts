@@ -7,6 +7,7 @@ export * from './engine.js';
 export * from './engine-context.js';
 export * from './event-log.js';
 export * from './events.js';
+export * from './flow-stats.js';
 export * from './flows.js';
 export * from './ingest.js';
 export * from './ingest-tracking.js';
