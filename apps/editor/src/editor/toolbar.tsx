@@ -15,6 +15,7 @@ import { useState } from 'react';
 import type { FlowView } from '../api/types';
 import { useCanvas } from '../canvas/store';
 import { Link } from '../router/link';
+import { IconButton } from '../ui/icon-button';
 import { StatusBadge } from '../ui/status-badge';
 import type { SaveState } from './use-autosave';
 
@@ -85,66 +86,32 @@ export function Toolbar({
       <SaveIndicator save={save} dirty={dirty} />
       <div className="toolbar-spacer" />
       <div className="toolbar-group">
-        <button
-          type="button"
-          className="icon-button"
-          onClick={undo}
-          disabled={!canUndo}
-          aria-label="Undo"
-          title="Undo (Ctrl+Z)"
-        >
+        <IconButton label="Undo" title="Undo (Ctrl+Z)" onClick={undo} disabled={!canUndo}>
           <Undo2 size={16} />
-        </button>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={redo}
-          disabled={!canRedo}
-          aria-label="Redo"
-          title="Redo (Ctrl+Shift+Z)"
-        >
+        </IconButton>
+        <IconButton label="Redo" title="Redo (Ctrl+Shift+Z)" onClick={redo} disabled={!canRedo}>
           <Redo2 size={16} />
-        </button>
-        <button
-          type="button"
-          className="icon-button"
+        </IconButton>
+        <IconButton
+          label="Auto-layout"
+          title="Auto-layout (Shift+L)"
           onClick={() => {
             layout();
             requestAnimationFrame(onFit);
           }}
           disabled={readOnly}
-          aria-label="Auto-layout"
-          title="Auto-layout (Shift+L)"
         >
           <LayoutGrid size={16} />
-        </button>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={onFit}
-          aria-label="Fit view"
-          title="Fit view (Shift+F)"
-        >
+        </IconButton>
+        <IconButton label="Fit view" title="Fit view (Shift+F)" onClick={onFit}>
           <Maximize size={16} />
-        </button>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={onExport}
-          aria-label="Export JSON"
-          title="Export JSON"
-        >
+        </IconButton>
+        <IconButton label="Export JSON" onClick={onExport}>
           <Download size={16} />
-        </button>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={onHelp}
-          aria-label="Keyboard shortcuts"
-          title="Keyboard shortcuts (?)"
-        >
+        </IconButton>
+        <IconButton label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={onHelp}>
           <Keyboard size={16} />
-        </button>
+        </IconButton>
       </div>
       <div className="problems-menu">
         <button
