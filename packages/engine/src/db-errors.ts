@@ -39,3 +39,8 @@ export function isConnectionError(err: unknown): boolean {
   }
   return false;
 }
+
+/** Whether the error came from Postgres or the connection to it (not from a node or an expression). */
+export function isDatabaseError(err: unknown): boolean {
+  return isConnectionError(err) || sqlState(err) !== undefined;
+}

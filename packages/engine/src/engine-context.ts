@@ -18,6 +18,10 @@ export interface EngineSettings {
   enqueueTimeoutMs: number;
   /** How long ingest waits for Postgres before answering 503. */
   ingestTimeoutMs: number;
+  /** Most pure steps run inline after one step (step fusion); 0 gives every step a job of its own. */
+  fuseMaxSteps: number;
+  /** Time after which no further pure step starts inline in the same transaction. */
+  fuseBudgetMs: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -26,6 +30,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   expressionTimeoutMs: 1_000,
   enqueueTimeoutMs: 1_000,
   ingestTimeoutMs: 2_000,
+  fuseMaxSteps: 100,
+  fuseBudgetMs: 50,
 };
 
 export interface EngineContext {

@@ -9,6 +9,7 @@ export interface EngineMetrics {
   runsStarted: Counter;
   stepDuration: Histogram<'type' | 'status'>;
   stepRetries: Counter<'type'>;
+  stepsFused: Counter;
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
 }
@@ -50,6 +51,11 @@ export function createMetrics(
       name: 'tributary_step_retries_total',
       help: 'Step attempts that failed and were scheduled again, by node type.',
       labelNames: ['type'],
+      registers: [registry],
+    }),
+    stepsFused: new Counter({
+      name: 'tributary_steps_fused_total',
+      help: 'Pure steps run inline in the transaction of the step before them (step fusion).',
       registers: [registry],
     }),
     deadLetters: new Counter({

@@ -54,6 +54,8 @@ export interface PlannedStep {
   output?: NodeOutput;
   /** Kept in the step's state: the scope (for items of a split) or the join's progress. */
   state?: { scope?: Scope } | JoinState;
+  /** Set when the step already ran inline (step fusion): when, and for how long. */
+  ran?: { startedAt: Date; finishedAt: Date; durationMs: number };
 }
 
 /** A change to a join step that existed before this plan. */

@@ -52,6 +52,7 @@ export async function applyPlan(
         const node = flow.nodes.get(s.nodeId);
         const done = s.status === 'succeeded' || s.status === 'skipped';
         if (s.status === 'queued') toEnqueue.push({ id: s.id, runId: run.id });
+        const ran = s.ran;
         return {
           id: s.id,
           runId: run.id,
@@ -62,8 +63,19 @@ export async function applyPlan(
           input: s.input,
           output: s.output ?? null,
           state: s.state ?? null,
-          startedAt: done ? now : null,
-          finishedAt: done ? now : null,
+          startedAt: ran?.startedAt ?? (done ? now : null),
+          finishedAt: ran?.finishedAt ?? (done ? now : null),
+          durationMs: ran?.durationMs ?? null,
+          attempts: ran
+            ? [
+                {
+                  n: 1,
+                  startedAt: ran.startedAt.toISOString(),
+                  finishedAt: ran.finishedAt.toISOString(),
+                  error: null,
+                },
+              ]
+            : [],
         };
       }),
     );

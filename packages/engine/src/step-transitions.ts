@@ -7,10 +7,11 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import { hasErrorEdge } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
-import type { Scope } from './planner.js';
+import type { PendingJoin, Scope } from './planner.js';
 import { planAfterOutput } from './planner.js';
 import type { RunRow, StepRow } from './run-state.js';
 import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from './run-state.js';
+import { fusePlan } from './step-fusion.js';
 import type { StepRef } from './step-queue.js';
 
 /** A step error as stored on attempts, steps and dead letters. */
@@ -67,10 +68,10 @@ async function followOutput(
   step: StepRow,
   output: NodeOutput,
 ): Promise<StepRef[]> {
-  const joins = flow.hasJoins ? await pendingJoins(tx, run.id) : new Map();
+  const joins = flow.hasJoins ? await pendingJoins(tx, run.id) : new Map<string, PendingJoin>();
   // steps of a split's items carry their scope in state (written by applyPlan)
   const scope = (step.state as { scope?: Scope } | null)?.scope;
-  const plan = planAfterOutput(
+  const planned = planAfterOutput(
     flow,
     run.edgeState,
     joins,
@@ -78,6 +79,7 @@ async function followOutput(
     output,
     newId,
   );
+  const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx });
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState);
   toEnqueue.push(...(await releaseHeldSibling(tx, step)));
   // a run that just got steps to run cannot be finished: skip the count

@@ -66,7 +66,7 @@ export async function parkForEvent(
 /** ctx.waitForEvent(): the outcome once the step has one, else the signal that parks it. */
 export async function waitForEventIn(
   ctx: EngineContext,
-  step: StepRow,
+  step: Pick<StepRow, 'id'>,
   node: FlowNode,
   request: WaitForEventRequest,
 ): Promise<WaitOutcome> {

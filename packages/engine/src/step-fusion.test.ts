@@ -1,0 +1,246 @@
+// Step fusion on real Postgres and Redis: pure steps after a step run in its transaction, yet each keeps a
+// row of its own; a failing pure step falls back to its own job; limits and "off" give the same history.
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { listDeadLetters } from './dead-letters.js';
+import { ingest } from './ingest.js';
+import { getRun } from './runs.js';
+import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+
+let fused: TestEngine;
+let limited: TestEngine;
+let unfused: TestEngine;
+
+beforeAll(async () => {
+  [fused, limited, unfused] = await Promise.all([
+    startTestEngine(inject('templateDatabase')),
+    startTestEngine(inject('templateDatabase'), { settings: { fuseMaxSteps: 2 } }),
+    startTestEngine(inject('templateDatabase'), { settings: { fuseMaxSteps: 0 } }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([fused?.close(), limited?.close(), unfused?.close()]);
+});
+
+let flowCounter = 0;
+function flow(nodes: unknown[], edges: unknown[]) {
+  flowCounter += 1;
+  return {
+    name: `Fusion flow ${flowCounter}`,
+    slug: `fusion-flow-${flowCounter}`,
+    nodes: [{ id: 'trigger', type: 'trigger.manual', name: 'Start', config: {} }, ...nodes],
+    edges,
+  };
+}
+
+async function runFlow(t: TestEngine, definition: unknown, item: unknown) {
+  const deployed = await deployFlow(t.engine, definition);
+  const result = await ingest(t.engine.ctx, {
+    source: 'test',
+    type: 'test',
+    payload: item,
+    targets: [{ ...deployed, item }],
+  });
+  const id = result.runs[0]?.id;
+  if (!id) throw new Error('no run was started');
+  const run = await waitFor(
+    async () => {
+      const r = await getRun(t.engine.ctx.db, id);
+      return ['succeeded', 'failed', 'canceled'].includes(r.status) ? r : undefined;
+    },
+    { timeoutMs: 20_000, what: `run ${id} to finish` },
+  );
+  return { run, deployed };
+}
+
+async function fusedCount(t: TestEngine): Promise<number> {
+  const metric = await t.engine.ctx.metrics.stepsFused.get();
+  return metric.values[0]?.value ?? 0;
+}
+
+/** set → if → (true: set reading an earlier step, false: set) — every node pure. */
+const branchingFlow = () =>
+  flow(
+    [
+      { id: 'tag', type: 'logic.set', name: 'Tag', config: { fields: { tier: 'gold' } } },
+      { id: 'if', type: 'logic.if', name: 'Is gold', config: { condition: '{{ $json.tier = "gold" }}' } },
+      {
+        id: 'yes',
+        type: 'logic.set',
+        name: 'Gold',
+        config: {
+          fields: { copied: '{{ $steps.Tag.output.tier }}', seen: '{{ $steps.`Is gold`.output.tier }}' },
+        },
+      },
+      { id: 'no', type: 'logic.set', name: 'Basic', config: { fields: { basic: true } } },
+    ],
+    [
+      { id: 'e1', source: 'trigger', target: 'tag' },
+      { id: 'e2', source: 'tag', target: 'if' },
+      { id: 'e3', source: 'if', sourceHandle: 'true', target: 'yes' },
+      { id: 'e4', source: 'if', sourceHandle: 'false', target: 'no' },
+    ],
+  );
+
+/** What run history shows of each step, without ids and times. */
+function history(run: Awaited<ReturnType<typeof getRun>>) {
+  return run.steps.map((s) => ({
+    nodeId: s.nodeId,
+    status: s.status,
+    input: s.input,
+    output: s.output,
+    attempts: s.attempts.length,
+  }));
+}
+
+describe('step fusion', () => {
+  test('pure steps after a step run inline, and each is stored with its own input, output, attempt and time', async () => {
+    const before = await fusedCount(fused);
+    const { run } = await runFlow(fused, branchingFlow(), { user: 'ada' });
+    expect(run.status).toBe('succeeded');
+    // the first step after the trigger is claimed from its job; the if and the true branch ran inline
+    expect((await fusedCount(fused)) - before).toBe(2);
+    expect(history(run)).toEqual([
+      {
+        nodeId: 'trigger',
+        status: 'succeeded',
+        input: null,
+        output: { main: [{ user: 'ada' }] },
+        attempts: 0,
+      },
+      {
+        nodeId: 'tag',
+        status: 'succeeded',
+        input: { user: 'ada' },
+        output: { main: [{ user: 'ada', tier: 'gold' }] },
+        attempts: 1,
+      },
+      {
+        nodeId: 'if',
+        status: 'succeeded',
+        input: { user: 'ada', tier: 'gold' },
+        output: { true: [{ user: 'ada', tier: 'gold' }], false: [] },
+        attempts: 1,
+      },
+      {
+        nodeId: 'yes',
+        status: 'succeeded',
+        input: { user: 'ada', tier: 'gold' },
+        // $steps sees both the stored step and the one run inline before it in the same transaction
+        output: { main: [{ user: 'ada', tier: 'gold', copied: 'gold', seen: 'gold' }] },
+        attempts: 1,
+      },
+      { nodeId: 'no', status: 'skipped', input: null, output: null, attempts: 0 },
+    ]);
+    for (const step of run.steps.filter((s) => s.nodeId === 'if' || s.nodeId === 'yes')) {
+      expect(step.startedAt).not.toBeNull();
+      expect(step.durationMs).not.toBeNull();
+      expect(new Date(step.finishedAt ?? 0).getTime()).toBeGreaterThanOrEqual(
+        new Date(step.startedAt ?? 0).getTime(),
+      );
+      expect(step.attempts[0]).toMatchObject({ n: 1, error: null });
+    }
+  });
+
+  test('with fusion off or limited, the same flow leaves the same history', async () => {
+    const item = { user: 'grace' };
+    const [a, b, c] = await Promise.all([
+      runFlow(fused, branchingFlow(), item),
+      runFlow(limited, branchingFlow(), item),
+      runFlow(unfused, branchingFlow(), item),
+    ]);
+    expect(history(b.run)).toEqual(history(a.run));
+    expect(history(c.run)).toEqual(history(a.run));
+    expect(await fusedCount(unfused)).toBe(0);
+  });
+
+  test('the step limit hands the rest to a job, which fuses again', async () => {
+    const chain = Array.from({ length: 6 }, (_, i) => ({
+      id: `s${i}`,
+      type: 'logic.set',
+      name: `Step ${i}`,
+      config: { fields: { [`f${i}`]: i } },
+    }));
+    const edges = chain.map((s, i) => ({
+      id: `e${i}`,
+      source: i === 0 ? 'trigger' : `s${i - 1}`,
+      target: s.id,
+    }));
+    const before = await fusedCount(limited);
+    const { run } = await runFlow(limited, flow(chain, edges), {});
+    expect(run.status).toBe('succeeded');
+    // s0 from its job fuses s1, s2; s3 from its job fuses s4, s5
+    expect((await fusedCount(limited)) - before).toBe(4);
+    expect(run.steps.at(-1)?.output).toEqual({ main: [{ f0: 0, f1: 1, f2: 2, f3: 3, f4: 4, f5: 5 }] });
+  });
+
+  test('branches that meet at a merge inside one fusion join once, and what follows runs', async () => {
+    const before = await fusedCount(fused);
+    const { run } = await runFlow(
+      fused,
+      flow(
+        [
+          { id: 'if', type: 'logic.if', name: 'Is pro', config: { condition: '{{ $json.plan = "pro" }}' } },
+          { id: 'pro', type: 'logic.set', name: 'Pro', config: { fields: { branch: 'pro' } } },
+          { id: 'free', type: 'logic.set', name: 'Free', config: { fields: { branch: 'free' } } },
+          { id: 'also', type: 'logic.set', name: 'Also', config: { fields: { also: true } } },
+          { id: 'merge', type: 'logic.merge', name: 'Join', config: {} },
+          { id: 'end', type: 'logic.set', name: 'End', config: { fields: { joined: true } } },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'if' },
+          { id: 'e2', source: 'if', sourceHandle: 'true', target: 'pro' },
+          { id: 'e3', source: 'if', sourceHandle: 'false', target: 'free' },
+          { id: 'e4', source: 'if', sourceHandle: 'true', target: 'also' },
+          { id: 'e5', source: 'pro', target: 'merge' },
+          { id: 'e6', source: 'free', target: 'merge' },
+          { id: 'e7', source: 'also', target: 'merge' },
+          { id: 'e8', source: 'merge', target: 'end' },
+        ],
+      ),
+      { plan: 'pro' },
+    );
+    expect(run.status).toBe('succeeded');
+    const status = (nodeId: string) => run.steps.filter((s) => s.nodeId === nodeId).map((s) => s.status);
+    expect(status('free')).toEqual(['skipped']);
+    expect(status('merge')).toEqual(['succeeded']);
+    expect(status('end')).toEqual(['succeeded']);
+    expect(run.steps.find((s) => s.nodeId === 'merge')?.output).toEqual({
+      main: [{ plan: 'pro', branch: 'pro', also: true }],
+    });
+    // pro, also, merge and end ran inline after the if's job
+    expect((await fusedCount(fused)) - before).toBe(4);
+  });
+
+  test('a pure step that fails inline is left to its own job: the steps before it are kept, it is dead-lettered', async () => {
+    const { run, deployed } = await runFlow(
+      fused,
+      flow(
+        [
+          { id: 'ok', type: 'logic.set', name: 'Ok', config: { fields: { a: 1 } } },
+          { id: 'ok2', type: 'logic.set', name: 'Ok too', config: { fields: { b: 2 } } },
+          { id: 'bad', type: 'logic.set', name: 'Bad', config: { fields: { c: '{{ $error("boom") }}' } } },
+          { id: 'after', type: 'logic.set', name: 'After', config: { fields: { d: 4 } } },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'ok' },
+          { id: 'e2', source: 'ok', target: 'ok2' },
+          { id: 'e3', source: 'ok2', target: 'bad' },
+          { id: 'e4', source: 'bad', target: 'after' },
+        ],
+      ),
+      {},
+    );
+    expect(run.status).toBe('failed');
+    const byNode = Object.fromEntries(run.steps.map((s) => [s.nodeId, s]));
+    expect(byNode.ok2?.status).toBe('succeeded');
+    expect(byNode.ok2?.output).toEqual({ main: [{ a: 1, b: 2 }] });
+    expect(byNode.bad?.status).toBe('dead');
+    // one attempt, made by its own job: the inline try leaves no attempt behind
+    expect(byNode.bad?.attempts).toHaveLength(1);
+    expect(byNode.bad?.error).toMatchObject({ code: 'expression_failed', retryable: false });
+    expect(byNode.after).toBeUndefined();
+    const letters = await listDeadLetters(fused.engine.ctx.db, { flowId: deployed.flowId, limit: 5 });
+    expect(letters.items.map((l) => l.nodeId)).toEqual(['bad']);
+  });
+});

@@ -1,0 +1,154 @@
+// Step fusion: when a step's outcome is committed, the pure, in-memory nodes that follow it (set, if,
+// switch, filter, merge, split) run inline in the same transaction instead of each getting a job, a claim
+// and a transaction of its own. Each still becomes a step row of its own, with its input, output, attempt
+// and timing, so run history reads exactly as if each had run alone. Steps with side effects or waits, and
+// steps inside a split's scope, keep their own job and retry boundary.
+import { newId } from '@tributary/db';
+import { TributaryError } from '@tributary/flow';
+import type { NodeOutput } from '@tributary/nodes';
+import type { CompiledFlow } from './compiled-flow.js';
+import { isDatabaseError } from './db-errors.js';
+import type { EngineContext } from './engine-context.js';
+import type { JoinState, PendingJoin, Plan, PlannedStep } from './planner.js';
+import { planAfterOutput } from './planner.js';
+import type { RunRow } from './run-state.js';
+import type { ScopeSource, StepResult } from './step-execute.js';
+import { executeNode } from './step-execute.js';
+
+/** Whether a planned step may run inline: queued, of a pure node type, outside any split's scope. */
+function fusable(flow: CompiledFlow, step: PlannedStep): boolean {
+  if (step.status !== 'queued') return false;
+  // an item of a split keeps its own job: the split's concurrency limit and held siblings depend on it
+  if (step.state && 'scope' in step.state && step.state.scope !== undefined) return false;
+  const type = flow.types.get(step.nodeId);
+  return type?.pure === true && type.run !== undefined;
+}
+
+/** Keeps the in-memory view of the run's pending joins in step with a plan. */
+function trackJoins(joins: Map<string, PendingJoin>, plan: Plan): void {
+  const states: Array<{ stepId: string; status: string; state: JoinState }> = [
+    ...plan.joinUpdates,
+    ...plan.steps.flatMap((s) =>
+      s.state && 'joinKey' in s.state ? [{ stepId: s.id, status: s.status, state: s.state }] : [],
+    ),
+  ];
+  for (const { stepId, status, state } of states) {
+    if (status === 'pending') {
+      joins.set(state.joinKey, { stepId, arrivals: state.arrivals, expected: state.expected });
+    } else {
+      joins.delete(state.joinKey);
+    }
+  }
+}
+
+/**
+ * Runs the pure steps a plan queued (and the pure steps their outputs queue, and so on) inline, within the
+ * settings' step count and time budget, and returns the plan with their results folded in: fused steps are
+ * `succeeded` with their output and timing, and what they lead to is planned as usual. A fused step that
+ * throws is left `queued`, so its own job runs it again with retries and, failing still, a dead letter.
+ */
+export async function fusePlan(
+  ctx: EngineContext,
+  run: RunRow,
+  flow: CompiledFlow,
+  plan: Plan,
+  joins: ReadonlyMap<string, PendingJoin>,
+  source: Pick<ScopeSource, 'db'>,
+): Promise<Plan> {
+  const { fuseMaxSteps, fuseBudgetMs } = ctx.settings;
+  const todo = plan.steps.filter((s) => fusable(flow, s));
+  if (fuseMaxSteps <= 0 || todo.length === 0) return plan;
+  const merged: Plan = {
+    steps: [...plan.steps],
+    joinUpdates: [...plan.joinUpdates],
+    edgeState: plan.edgeState,
+  };
+  const pendingJoins = new Map(joins);
+  trackJoins(pendingJoins, plan);
+  const unsaved = new Map<string, StepResult>();
+  const deadline = performance.now() + fuseBudgetMs;
+  let fused = 0;
+  for (let step = todo.shift(); step; step = todo.shift()) {
+    if (fused >= fuseMaxSteps || performance.now() > deadline) break;
+    // a later plan may have changed it (a join that another branch reached)
+    if (!fusable(flow, step)) continue;
+    const output = await runInline(ctx, run, flow, step, { db: source.db, unsaved });
+    if (!output) continue;
+    fused++;
+    const next = planAfterOutput(
+      flow,
+      merged.edgeState,
+      pendingJoins,
+      { nodeId: step.nodeId, stepId: step.id },
+      output,
+      newId,
+    );
+    merged.edgeState = next.edgeState;
+    merged.steps.push(...next.steps);
+    todo.push(...next.steps.filter((s) => fusable(flow, s)));
+    for (const update of next.joinUpdates) {
+      const local = merged.steps.find((s) => s.id === update.stepId);
+      if (local) {
+        // a join this same fusion created: not written yet, so it is updated in place
+        Object.assign(local, { status: update.status, input: update.input, state: update.state });
+        if (fusable(flow, local)) todo.push(local);
+      } else {
+        merged.joinUpdates = merged.joinUpdates.filter((u) => u.stepId !== update.stepId);
+        merged.joinUpdates.push(update);
+      }
+    }
+    trackJoins(pendingJoins, next);
+  }
+  if (fused > 0) ctx.metrics.stepsFused.inc(fused);
+  return merged;
+}
+
+/** Runs one planned step's node; on success marks the step succeeded and returns its output. */
+async function runInline(
+  ctx: EngineContext,
+  run: RunRow,
+  flow: CompiledFlow,
+  step: PlannedStep,
+  source: ScopeSource & { unsaved: Map<string, StepResult> },
+): Promise<NodeOutput | undefined> {
+  const node = flow.nodes.get(step.nodeId);
+  const type = flow.types.get(step.nodeId);
+  if (!node || !type) return undefined;
+  const startedAt = new Date();
+  const started = performance.now();
+  const attempt = { n: 1, startedAt: startedAt.toISOString(), finishedAt: null, error: null };
+  try {
+    const output = await executeNode(
+      ctx,
+      run,
+      flow,
+      node,
+      type,
+      {
+        id: step.id,
+        runId: run.id,
+        nodeId: step.nodeId,
+        input: step.input,
+        state: null,
+        attempts: [attempt],
+      },
+      node.timeoutMs ?? ctx.settings.stepTimeoutMs,
+      source,
+    );
+    const durationMs = performance.now() - started;
+    step.status = 'succeeded';
+    step.output = output;
+    step.ran = { startedAt, finishedAt: new Date(), durationMs: Math.round(durationMs) };
+    source.unsaved.set(node.name, { input: step.input, output });
+    ctx.metrics.stepDuration.observe({ type: type.type, status: 'succeeded' }, durationMs / 1000);
+    return output;
+  } catch (err) {
+    // the transaction itself is in trouble: let the whole completion fail and be delivered again
+    if (!(err instanceof TributaryError) && isDatabaseError(err)) throw err;
+    ctx.logger.debug(
+      { runId: run.id, stepId: step.id, nodeId: step.nodeId, err },
+      'inline step failed; it runs again as a job of its own',
+    );
+    return undefined;
+  }
+}
