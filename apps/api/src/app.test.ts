@@ -276,6 +276,16 @@ describe('webhook authentication and parsing', () => {
       400,
       'invalid_idempotency_key',
     );
+    // valid JSON, but Postgres cannot store a NUL character in jsonb
+    await expectProblem(
+      await api.app.request(`/hooks/orders-${n}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"note":"a\\u0000b"}',
+      }),
+      400,
+      'unstorable_payload',
+    );
     expect(await countRows('events')).toBe(events);
   });
 

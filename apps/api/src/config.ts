@@ -47,6 +47,7 @@ export const configSchema = z.object({
   TRIBUTARY_MAX_BODY: bytes.default(1024 * 1024),
   TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  TRIBUTARY_FUSE_MAX_STEPS: z.coerce.number().int().min(0).max(10_000).default(100),
   TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),

@@ -69,7 +69,10 @@ async function main(): Promise<void> {
     queuePrefix: config.TRIBUTARY_QUEUE_PREFIX,
     logger,
     httpAllow: config.TRIBUTARY_HTTP_ALLOW,
-    settings: { stepTimeoutMs: config.TRIBUTARY_STEP_TIMEOUT_MS },
+    settings: {
+      stepTimeoutMs: config.TRIBUTARY_STEP_TIMEOUT_MS,
+      fuseMaxSteps: config.TRIBUTARY_FUSE_MAX_STEPS,
+    },
   });
   cleanups.unshift(() => engine.close());
   await warnIfEvicting(engine.redis, logger);

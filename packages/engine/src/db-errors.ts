@@ -15,6 +15,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return sqlState(err) === '23505';
 }
 
+/** Whether Postgres refused text it cannot store (SQLSTATE 22P05: a \u0000 in JSON, say). */
+export function isUntranslatableText(err: unknown): boolean {
+  return sqlState(err) === '22P05';
+}
+
 /** Whether the error says the database cannot be reached or is going away. */
 export function isConnectionError(err: unknown): boolean {
   const state = sqlState(err);

@@ -2,6 +2,9 @@
 import type { Database } from '@tributary/db';
 import type { HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
+import type { GroupCommit } from './group-commit.js';
+import type { IngestResult } from './ingest.js';
+import type { PreparedIngest } from './ingest-batch.js';
 import type { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import type { EngineMetrics } from './metrics.js';
@@ -44,4 +47,6 @@ export interface EngineContext {
   metrics: EngineMetrics;
   http: HttpClient;
   settings: EngineSettings;
+  /** Writes concurrent ingests in shared transactions. */
+  ingestBatcher: GroupCommit<PreparedIngest, IngestResult>;
 }

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { EngineContext, EngineSettings } from './engine-context.js';
 import { DEFAULT_SETTINGS } from './engine-context.js';
 import { FlowCache } from './flow-cache.js';
+import { createIngestBatcher } from './ingest-batch.js';
 import { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -57,6 +58,7 @@ export function createEngine(options: EngineOptions): Engine {
   const schedules = new ScheduleQueue(redis, options.queuePrefix);
   const metrics = createMetrics(() => queue.depth(), { defaultMetrics: options.defaultMetrics ?? true });
   const http = createGuardedHttpClient({ allow: options.httpAllow });
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const ctx: EngineContext = {
     db: options.db.db,
     queue,
@@ -65,7 +67,8 @@ export function createEngine(options: EngineOptions): Engine {
     logger: options.logger,
     metrics,
     http,
-    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    settings,
+    ingestBatcher: createIngestBatcher(settings, () => ctx),
   };
   const workers: Array<{ worker: Worker; connection: Redis }> = [];
   const stoppers: Array<() => Promise<void>> = [];

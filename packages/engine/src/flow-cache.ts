@@ -4,9 +4,9 @@ import type { CompiledFlow } from './compiled-flow.js';
 import { compileFlow } from './compiled-flow.js';
 import { loadDefinition } from './flows.js';
 
-/** A bounded cache of compiled flow versions. */
+/** A bounded cache of compiled flow versions; concurrent first uses share one load. */
 export class FlowCache {
-  private readonly entries = new Map<string, CompiledFlow>();
+  private readonly entries = new Map<string, Promise<CompiledFlow>>();
   private readonly maxEntries: number;
 
   constructor(maxEntries = 500) {
@@ -14,7 +14,7 @@ export class FlowCache {
   }
 
   /** The compiled version, loading and compiling it on first use. */
-  async get(db: Queryable, flowId: string, version: number): Promise<CompiledFlow> {
+  get(db: Queryable, flowId: string, version: number): Promise<CompiledFlow> {
     const key = `${flowId}:${version}`;
     const hit = this.entries.get(key);
     if (hit) {
@@ -23,12 +23,18 @@ export class FlowCache {
       this.entries.set(key, hit);
       return hit;
     }
-    const compiled = compileFlow(flowId, version, await loadDefinition(db, flowId, version));
-    this.entries.set(key, compiled);
+    const loading = loadDefinition(db, flowId, version).then((definition) =>
+      compileFlow(flowId, version, definition),
+    );
+    this.entries.set(key, loading);
+    // a failed load is not cached: the next use tries again
+    loading.catch(() => {
+      if (this.entries.get(key) === loading) this.entries.delete(key);
+    });
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    return compiled;
+    return loading;
   }
 }

@@ -1,12 +1,11 @@
-// Ingest: one transaction writes the event, a run per target flow and the first steps; then jobs are added.
+// Ingest: the event, a run per target flow and the first steps are committed (batched with concurrent
+// ingests, see ingest-batch.ts); then jobs are added.
 import type { Transaction } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
-import { and, eq } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import { isConnectionError } from './db-errors.js';
 import type { EngineContext } from './engine-context.js';
-import { startRun } from './run-start.js';
+import { prepareIngest } from './ingest-batch.js';
 import type { StepRef } from './step-queue.js';
 import { TimeoutError, withTimeout } from './timeouts.js';
 
@@ -32,22 +31,17 @@ export interface IngestResult {
 }
 
 /**
- * Accepts an event durably. A repeated idempotency key answers with the first event and its runs.
- * Postgres unreachable → UnavailableError (503) within the ingest time limit; Redis unreachable → still
- * accepted, and the sweeper enqueues the steps later.
+ * Accepts an event durably: the event, its runs and their first steps are committed before this returns,
+ * then the steps are enqueued. Concurrent calls share a transaction (see IngestBatcher). A repeated
+ * idempotency key answers with the first event and its runs. Postgres unreachable → UnavailableError (503)
+ * within the ingest time limit; Redis unreachable → still accepted, and the sweeper enqueues the steps later.
  */
 export async function ingest(ctx: EngineContext, input: IngestInput): Promise<IngestResult> {
   const flows: CompiledFlow[] = [];
   for (const t of input.targets) {
     flows.push(await withDatabase(ctx, () => ctx.flows.get(ctx.db, t.flowId, t.version), 'loading the flow'));
   }
-  const result = await acceptTransaction(ctx, 'writing the event', (tx) => commit(tx, ctx, input, flows));
-  if (!result.duplicate) {
-    ctx.metrics.eventsIngested.inc({ source: input.source.split(':')[0] ?? input.source });
-    ctx.metrics.runsStarted.inc(result.runs.length);
-  }
-  await enqueueSafely(ctx, result.toEnqueue);
-  return { eventId: result.eventId, duplicate: result.duplicate, runs: result.runs };
+  return ctx.ingestBatcher.submit(await prepareIngest(ctx, input, flows));
 }
 
 /**
@@ -128,49 +122,4 @@ export async function enqueueSafely(ctx: EngineContext, refs: StepRef[]): Promis
   } catch (err) {
     ctx.logger.warn({ err, steps: refs.length }, 'could not enqueue steps now; the sweeper will');
   }
-}
-
-async function commit(
-  tx: Transaction,
-  ctx: EngineContext,
-  input: IngestInput,
-  flows: readonly CompiledFlow[],
-) {
-  const eventId = newId();
-  const event = {
-    id: eventId,
-    source: input.source,
-    type: input.type,
-    receivedAt: new Date(),
-    payload: input.payload,
-  };
-  const inserted = await tx
-    .insert(schema.events)
-    .values({ ...event, idempotencyKey: input.idempotencyKey ?? null })
-    .onConflictDoNothing({ target: [schema.events.source, schema.events.idempotencyKey] })
-    .returning({ id: schema.events.id });
-  if (inserted.length === 0 && input.idempotencyKey !== undefined) {
-    const [first] = await tx
-      .select({ id: schema.events.id })
-      .from(schema.events)
-      .where(
-        and(eq(schema.events.source, input.source), eq(schema.events.idempotencyKey, input.idempotencyKey)),
-      );
-    if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
-    const runs = await tx
-      .select({ id: schema.runs.id, flowId: schema.runs.flowId })
-      .from(schema.runs)
-      .where(eq(schema.runs.eventId, first.id));
-    return { eventId: first.id, duplicate: true, runs, toEnqueue: [] };
-  }
-  const runs: Array<{ id: string; flowId: string }> = [];
-  const toEnqueue: StepRef[] = [];
-  for (const [i, t] of input.targets.entries()) {
-    const flow = flows[i];
-    if (!flow) continue;
-    const started = await startRun(tx, ctx, { flow, event, item: t.item });
-    runs.push({ id: started.id, flowId: started.flowId });
-    toEnqueue.push(...started.toEnqueue);
-  }
-  return { eventId, duplicate: false, runs, toEnqueue };
 }

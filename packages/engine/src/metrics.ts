@@ -10,6 +10,7 @@ export interface EngineMetrics {
   stepDuration: Histogram<'type' | 'status'>;
   stepRetries: Counter<'type'>;
   stepsFused: Counter;
+  ingestBatchSize: Histogram;
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
 }
@@ -51,6 +52,12 @@ export function createMetrics(
       name: 'tributary_step_retries_total',
       help: 'Step attempts that failed and were scheduled again, by node type.',
       labelNames: ['type'],
+      registers: [registry],
+    }),
+    ingestBatchSize: new Histogram({
+      name: 'tributary_ingest_batch_size',
+      help: 'Events written per ingest transaction (concurrent requests share one).',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
       registers: [registry],
     }),
     stepsFused: new Counter({

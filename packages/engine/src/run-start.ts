@@ -4,7 +4,8 @@ import { newId, schema } from '@tributary/db';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
 import { planAfterOutput } from './planner.js';
-import { applyPlan } from './run-state.js';
+import type { StepInsert } from './run-state.js';
+import { insertSteps, planStepRows, ROWS_PER_INSERT } from './run-state.js';
 import type { StepRef } from './step-queue.js';
 import type { EventRow } from './waits.js';
 import { correlationOf } from './waits.js';
@@ -24,12 +25,20 @@ export interface StartedRun {
   toEnqueue: StepRef[];
 }
 
-/** Creates a run whose trigger step has already produced `item`; returns the steps to enqueue. */
-export async function startRun(
-  tx: Transaction,
+export type RunInsert = typeof schema.runs.$inferInsert;
+
+/** A run worked out in memory (no I/O): its row, its steps' rows and the steps to enqueue once written. */
+export interface PreparedRun {
+  run: RunInsert & { id: string; flowId: string };
+  steps: StepInsert[];
+  toEnqueue: StepRef[];
+}
+
+/** Works out a run whose trigger step has already produced `item`, ready to insert. */
+export async function prepareRun(
   ctx: Pick<EngineContext, 'settings'>,
   input: StartRunInput,
-): Promise<StartedRun> {
+): Promise<PreparedRun> {
   const { flow, item } = input;
   const exitOn = flow.definition.settings.exitOn;
   const exitKey = exitOn ? await correlationOf(ctx, exitOn.correlation, input.event) : undefined;
@@ -47,18 +56,6 @@ export async function startRun(
   );
   const now = new Date();
   const finished = !plan.steps.some((s) => s.status === 'queued' || s.status === 'pending');
-  await tx.insert(schema.runs).values({
-    id: runId,
-    flowId: flow.flowId,
-    version: flow.version,
-    eventId: input.event.id,
-    status: finished ? 'succeeded' : 'queued',
-    exitKey: exitKey ?? null,
-    edgeState: plan.edgeState,
-    replayOf: input.replayOf ?? null,
-    startedAt: now,
-    finishedAt: finished ? now : null,
-  });
   // the trigger step goes in with the plan's steps: one insert for all of them
   plan.steps.unshift({
     id: triggerStepId,
@@ -67,6 +64,44 @@ export async function startRun(
     input: null,
     output: triggerOutput,
   });
-  const toEnqueue = await applyPlan(tx, { id: runId }, flow, plan, plan.edgeState);
-  return { id: runId, flowId: flow.flowId, toEnqueue };
+  const { rows, toEnqueue } = planStepRows(runId, flow, plan);
+  return {
+    run: {
+      id: runId,
+      flowId: flow.flowId,
+      version: flow.version,
+      eventId: input.event.id,
+      status: finished ? 'succeeded' : 'queued',
+      exitKey: exitKey ?? null,
+      edgeState: plan.edgeState,
+      replayOf: input.replayOf ?? null,
+      startedAt: now,
+      finishedAt: finished ? now : null,
+    },
+    steps: rows,
+    toEnqueue,
+  };
+}
+
+/** Inserts prepared runs and their steps: one statement for the runs and one for the steps. */
+export async function insertRuns(tx: Transaction, runs: readonly PreparedRun[]): Promise<void> {
+  if (runs.length === 0) return;
+  for (let i = 0; i < runs.length; i += ROWS_PER_INSERT) {
+    await tx.insert(schema.runs).values(runs.slice(i, i + ROWS_PER_INSERT).map((r) => r.run));
+  }
+  await insertSteps(
+    tx,
+    runs.flatMap((r) => r.steps),
+  );
+}
+
+/** Creates a run whose trigger step has already produced `item`; returns the steps to enqueue. */
+export async function startRun(
+  tx: Transaction,
+  ctx: Pick<EngineContext, 'settings'>,
+  input: StartRunInput,
+): Promise<StartedRun> {
+  const prepared = await prepareRun(ctx, input);
+  await insertRuns(tx, [prepared]);
+  return { id: prepared.run.id, flowId: prepared.run.flowId, toEnqueue: prepared.toEnqueue };
 }

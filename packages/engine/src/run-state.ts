@@ -36,6 +36,59 @@ export async function pendingJoins(tx: Transaction, runId: string): Promise<Map<
   );
 }
 
+export type StepInsert = typeof schema.steps.$inferInsert;
+
+/** The rows for a plan's new steps, and which of them to enqueue. */
+export function planStepRows(
+  runId: string,
+  flow: CompiledFlow,
+  plan: Pick<Plan, 'steps'>,
+): { rows: StepInsert[]; toEnqueue: StepRef[] } {
+  const now = new Date();
+  const toEnqueue: StepRef[] = [];
+  const rows = plan.steps.map((s): StepInsert => {
+    const node = flow.nodes.get(s.nodeId);
+    const done = s.status === 'succeeded' || s.status === 'skipped';
+    if (s.status === 'queued') toEnqueue.push({ id: s.id, runId });
+    const ran = s.ran;
+    return {
+      id: s.id,
+      runId,
+      nodeId: s.nodeId,
+      name: node?.name ?? s.nodeId,
+      type: node?.type ?? 'unknown',
+      status: s.status,
+      input: s.input,
+      output: s.output ?? null,
+      state: s.state ?? null,
+      startedAt: ran?.startedAt ?? (done ? now : null),
+      finishedAt: ran?.finishedAt ?? (done ? now : null),
+      durationMs: ran?.durationMs ?? null,
+      attempts: ran
+        ? [
+            {
+              n: 1,
+              startedAt: ran.startedAt.toISOString(),
+              finishedAt: ran.finishedAt.toISOString(),
+              error: null,
+            },
+          ]
+        : [],
+    };
+  });
+  return { rows, toEnqueue };
+}
+
+/** Postgres takes at most 65,535 parameters per statement: inserts of many rows go in chunks. */
+export const ROWS_PER_INSERT = 1_000;
+
+/** Inserts step rows (in chunks when there are many). */
+export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await tx.insert(schema.steps).values(rows.slice(i, i + ROWS_PER_INSERT));
+  }
+}
+
 /** Inserts the plan's steps, updates joins and the run's edge state; returns the steps to enqueue. */
 export async function applyPlan(
   tx: Transaction,
@@ -45,41 +98,8 @@ export async function applyPlan(
   previousEdgeState: EdgeState | undefined,
 ): Promise<StepRef[]> {
   const now = new Date();
-  const toEnqueue: StepRef[] = [];
-  if (plan.steps.length > 0) {
-    await tx.insert(schema.steps).values(
-      plan.steps.map((s) => {
-        const node = flow.nodes.get(s.nodeId);
-        const done = s.status === 'succeeded' || s.status === 'skipped';
-        if (s.status === 'queued') toEnqueue.push({ id: s.id, runId: run.id });
-        const ran = s.ran;
-        return {
-          id: s.id,
-          runId: run.id,
-          nodeId: s.nodeId,
-          name: node?.name ?? s.nodeId,
-          type: node?.type ?? 'unknown',
-          status: s.status,
-          input: s.input,
-          output: s.output ?? null,
-          state: s.state ?? null,
-          startedAt: ran?.startedAt ?? (done ? now : null),
-          finishedAt: ran?.finishedAt ?? (done ? now : null),
-          durationMs: ran?.durationMs ?? null,
-          attempts: ran
-            ? [
-                {
-                  n: 1,
-                  startedAt: ran.startedAt.toISOString(),
-                  finishedAt: ran.finishedAt.toISOString(),
-                  error: null,
-                },
-              ]
-            : [],
-        };
-      }),
-    );
-  }
+  const { rows, toEnqueue } = planStepRows(run.id, flow, plan);
+  await insertSteps(tx, rows);
   for (const join of plan.joinUpdates) {
     await tx
       .update(schema.steps)

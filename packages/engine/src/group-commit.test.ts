@@ -1,0 +1,83 @@
+// Group commit in isolation: batching under concurrency, answers in order, a bad item failing alone,
+// the limit on commits under way and on waiting.
+import { describe, expect, test } from 'vitest';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+
+class Refused extends Error {}
+
+const defaults: GroupCommitOptions = {
+  maxBatch: 10,
+  maxInFlight: 1,
+  maxWaitMs: 10_000,
+  expired: () => new Error('expired'),
+  retryAlone: (err) => !(err instanceof Refused),
+};
+
+/** A commit that records its batches and takes `ms` per call. */
+function recorder(ms = 5, fail?: (items: number[]) => Error | undefined) {
+  const batches: number[][] = [];
+  let running = 0;
+  let mostRunning = 0;
+  const commit = async (items: number[]) => {
+    batches.push(items);
+    running++;
+    mostRunning = Math.max(mostRunning, running);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    running--;
+    const err = fail?.(items);
+    if (err) throw err;
+    return items.map((n) => n * 10);
+  };
+  return { commit, batches, mostRunning: () => mostRunning };
+}
+
+describe('GroupCommit', () => {
+  test('an item alone is committed at once; items arriving meanwhile share the next commit', async () => {
+    const r = recorder();
+    const group = new GroupCommit(r.commit, defaults);
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => group.submit(i)));
+    expect(results).toEqual(Array.from({ length: 25 }, (_, i) => i * 10));
+    expect(r.batches[0]).toEqual([0]);
+    expect(r.batches.map((b) => b.length)).toEqual([1, 10, 10, 4]);
+    expect(r.mostRunning()).toBe(1);
+    expect(group.backlog).toBe(0);
+  });
+
+  test('commits under way never exceed maxInFlight', async () => {
+    const r = recorder(10);
+    const group = new GroupCommit(r.commit, { ...defaults, maxInFlight: 3, maxBatch: 2 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => group.submit(i)));
+    expect(r.mostRunning()).toBe(3);
+    expect(r.batches.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  test('a batch that fails for one item is tried again in halves: only that item gets the error', async () => {
+    const r = recorder(1, (items) => (items.includes(7) ? new Error('item 7 is bad') : undefined));
+    const group = new GroupCommit(r.commit, defaults);
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => group.submit(i)));
+    const rejected = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []));
+    expect(rejected).toEqual([7]);
+    expect(outcomes[3]).toEqual({ status: 'fulfilled', value: 30 });
+  });
+
+  test('an error that is not about an item fails the whole batch at once', async () => {
+    const r = recorder(1, () => new Refused('database down'));
+    const group = new GroupCommit(r.commit, defaults);
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => group.submit(i)));
+    expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof Refused)).toBe(true);
+    // the first item alone, then the other five together: no item-by-item retries
+    expect(r.batches.map((b) => b.length)).toEqual([1, 5]);
+  });
+
+  test('an item that waited longer than maxWaitMs is answered expired and never committed', async () => {
+    const r = recorder(60);
+    const group = new GroupCommit(r.commit, { ...defaults, maxWaitMs: 20 });
+    const outcomes = await Promise.allSettled([0, 1, 2].map((n) => group.submit(n)));
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: 0 });
+    expect(outcomes.slice(1).map((o) => o.status === 'rejected' && (o.reason as Error).message)).toEqual([
+      'expired',
+      'expired',
+    ]);
+    expect(r.batches).toEqual([[0]]);
+  });
+});

@@ -1,0 +1,87 @@
+// Group commit: callers that arrive while a commit is under way share the next one. With nothing in flight
+// an item is written at once (no added latency when idle); under load, items gather while the previous
+// commit runs, so the cost of a transaction is paid once per batch instead of once per item.
+
+export interface GroupCommitOptions {
+  /** Most items in one commit. */
+  maxBatch: number;
+  /** Most commits under way at once. */
+  maxInFlight: number;
+  /** An item that waited this long for its turn is answered with `expired()` instead (nothing written). */
+  maxWaitMs: number;
+  expired: () => Error;
+  /** Whether a failed batch should be tried again in halves down to single items (a bad item must not fail the rest). */
+  retryAlone: (err: unknown) => boolean;
+}
+
+interface Waiting<T, R> {
+  item: T;
+  since: number;
+  resolve: (result: R) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Batches concurrent submissions into calls of `commit`, which answers each item in order. */
+export class GroupCommit<T, R> {
+  private readonly commit: (items: T[]) => Promise<R[]>;
+  private readonly options: GroupCommitOptions;
+  private waiting: Array<Waiting<T, R>> = [];
+  private inFlight = 0;
+
+  constructor(commit: (items: T[]) => Promise<R[]>, options: GroupCommitOptions) {
+    this.commit = commit;
+    this.options = options;
+  }
+
+  /** Resolves with the item's own result once the commit that carried it is done. */
+  submit(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ item, since: performance.now(), resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Items waiting for a commit (for tests and metrics). */
+  get backlog(): number {
+    return this.waiting.length;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+      const taken = this.waiting.splice(0, this.options.maxBatch);
+      const now = performance.now();
+      const batch: Array<Waiting<T, R>> = [];
+      for (const w of taken) {
+        if (now - w.since > this.options.maxWaitMs) w.reject(this.options.expired());
+        else batch.push(w);
+      }
+      if (batch.length === 0) continue;
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Array<Waiting<T, R>>): Promise<void> {
+    try {
+      const results = await this.commit(batch.map((w) => w.item));
+      if (results.length !== batch.length) {
+        throw new Error(`a commit answered ${results.length} of ${batch.length} items`);
+      }
+      batch.forEach((w, i) => {
+        w.resolve(results[i] as R);
+      });
+    } catch (err) {
+      if (batch.length > 1 && this.options.retryAlone(err)) {
+        // halves, one after the other in this same slot: a bad item is found in log2(n) more commits
+        const half = Math.ceil(batch.length / 2);
+        await this.run(batch.slice(0, half));
+        await this.run(batch.slice(half));
+        return;
+      }
+      for (const w of batch) w.reject(err);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+// Ingest in batches: the webhook and schedule events that arrive together are written in one transaction
+// (one multi-row insert each for events, runs and steps) and their steps enqueued with one addBulk. Each
+// caller still gets its answer only after its own rows are committed.
+import type { Transaction } from '@tributary/db';
+import { newId, schema } from '@tributary/db';
+import { BadRequestError, UnavailableError } from '@tributary/flow';
+import { and, eq } from 'drizzle-orm';
+import type { CompiledFlow } from './compiled-flow.js';
+import { isUntranslatableText } from './db-errors.js';
+import type { EngineContext, EngineSettings } from './engine-context.js';
+import { GroupCommit } from './group-commit.js';
+import type { IngestInput, IngestResult } from './ingest.js';
+import { acceptTransaction, enqueueSafely } from './ingest.js';
+import type { PreparedRun } from './run-start.js';
+import { insertRuns, prepareRun } from './run-start.js';
+import { ROWS_PER_INSERT } from './run-state.js';
+import type { StepRef } from './step-queue.js';
+
+type EventInsert = typeof schema.events.$inferInsert & { id: string; receivedAt: Date };
+
+/** An event worked out in memory, with the runs it starts: ready to write. */
+export interface PreparedIngest {
+  event: EventInsert;
+  runs: PreparedRun[];
+}
+
+type Written = IngestResult & { toEnqueue: StepRef[] };
+
+/** Events written per transaction at most, and transactions under way at once. */
+const MAX_BATCH = 200;
+const MAX_IN_FLIGHT = 2;
+
+/** Prepares the rows of an event and its runs (no I/O but evaluating the flows' exit correlations). */
+export async function prepareIngest(
+  ctx: Pick<EngineContext, 'settings'>,
+  input: IngestInput,
+  flows: readonly CompiledFlow[],
+): Promise<PreparedIngest> {
+  const event: EventInsert = {
+    id: newId(),
+    source: input.source,
+    type: input.type,
+    receivedAt: new Date(),
+    payload: input.payload,
+    idempotencyKey: input.idempotencyKey ?? null,
+  };
+  const runs: PreparedRun[] = [];
+  for (const [i, target] of input.targets.entries()) {
+    const flow = flows[i];
+    if (flow) runs.push(await prepareRun(ctx, { flow, event, item: target.item }));
+  }
+  return { event, runs };
+}
+
+/** The engine's ingest batcher: a group commit of prepared events. */
+export function createIngestBatcher(
+  settings: Pick<EngineSettings, 'ingestTimeoutMs'>,
+  ctx: () => EngineContext,
+): GroupCommit<PreparedIngest, IngestResult> {
+  return new GroupCommit((items) => commitBatch(ctx(), items), {
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    maxWaitMs: settings.ingestTimeoutMs,
+    expired: () =>
+      new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
+        retryAfterSeconds: 1,
+      }),
+    // a batch that failed as a whole for one item's sake (say, a payload Postgres refuses) is written again
+    // item by item; when the database itself is unavailable every item gets that answer at once
+    retryAlone: (err) => !(err instanceof UnavailableError),
+  });
+}
+
+async function commitBatch(ctx: EngineContext, items: PreparedIngest[]): Promise<IngestResult[]> {
+  ctx.metrics.ingestBatchSize.observe(items.length);
+  const written = await acceptTransaction(ctx, 'writing the events', (tx) => writeBatch(tx, items)).catch(
+    (err: unknown) => {
+      if (!isUntranslatableText(err)) throw err;
+      throw new BadRequestError('the payload holds text Postgres cannot store (a \\u0000 character)', {
+        code: 'unstorable_payload',
+        cause: err,
+      });
+    },
+  );
+  const toEnqueue: StepRef[] = [];
+  for (const [i, result] of written.entries()) {
+    if (result.duplicate) continue;
+    const source = items[i]?.event.source ?? '';
+    ctx.metrics.eventsIngested.inc({ source: source.split(':')[0] ?? source });
+    ctx.metrics.runsStarted.inc(result.runs.length);
+    toEnqueue.push(...result.toEnqueue);
+  }
+  await enqueueSafely(ctx, toEnqueue);
+  return written.map(({ eventId, duplicate, runs }) => ({ eventId, duplicate, runs }));
+}
+
+const idempotencyTarget = [schema.events.source, schema.events.idempotencyKey];
+
+async function writeBatch(tx: Transaction, items: readonly PreparedIngest[]): Promise<Written[]> {
+  // an idempotency key repeated within the batch: the later items answer like the first
+  const firstWithKey = new Map<string, number>();
+  const sameAs = items.map(({ event }, i) => {
+    if (event.idempotencyKey === null || event.idempotencyKey === undefined) return undefined;
+    const key = `${event.source}\u0000${event.idempotencyKey}`;
+    const first = firstWithKey.get(key);
+    if (first === undefined) firstWithKey.set(key, i);
+    return first;
+  });
+  const fresh = items.filter((_, i) => sameAs[i] === undefined);
+  const inserted = new Set<string>();
+  for (let i = 0; i < fresh.length; i += ROWS_PER_INSERT) {
+    const rows = await tx
+      .insert(schema.events)
+      .values(fresh.slice(i, i + ROWS_PER_INSERT).map((it) => it.event))
+      .onConflictDoNothing({ target: idempotencyTarget })
+      .returning({ id: schema.events.id });
+    for (const row of rows) inserted.add(row.id);
+  }
+  await insertRuns(
+    tx,
+    fresh.filter((it) => inserted.has(it.event.id)).flatMap((it) => it.runs),
+  );
+  const results: Written[] = [];
+  for (const [i, item] of items.entries()) {
+    const first = sameAs[i];
+    const earlier = first === undefined ? undefined : results[first];
+    if (earlier) {
+      results.push({ ...earlier, duplicate: true, toEnqueue: [] });
+    } else if (inserted.has(item.event.id)) {
+      results.push({
+        eventId: item.event.id,
+        duplicate: false,
+        runs: item.runs.map((r) => ({ id: r.run.id, flowId: r.run.flowId })),
+        toEnqueue: item.runs.flatMap((r) => r.toEnqueue),
+      });
+    } else {
+      results.push(await storedDuplicate(tx, item.event));
+    }
+  }
+  return results;
+}
+
+/** The event an idempotency key was first accepted with, and its runs. */
+async function storedDuplicate(tx: Transaction, event: EventInsert): Promise<Written> {
+  const [first] = await tx
+    .select({ id: schema.events.id })
+    .from(schema.events)
+    .where(
+      and(
+        eq(schema.events.source, event.source),
+        eq(schema.events.idempotencyKey, event.idempotencyKey ?? ''),
+      ),
+    );
+  if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
+  const runs = await tx
+    .select({ id: schema.runs.id, flowId: schema.runs.flowId })
+    .from(schema.runs)
+    .where(eq(schema.runs.eventId, first.id));
+  return { eventId: first.id, duplicate: true, runs, toEnqueue: [] };
+}
