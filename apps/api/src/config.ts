@@ -52,6 +52,7 @@ export const configSchema = z.object({
   TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   TRIBUTARY_DB_POOL: z.coerce.number().int().min(1).max(500).default(20),
+  TRIBUTARY_DB_INGEST_POOL: z.coerce.number().int().min(1).max(100).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

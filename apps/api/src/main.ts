@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     url: config.DATABASE_URL,
     dataDir: join(config.TRIBUTARY_DATA_DIR, 'pglite'),
     maxConnections: config.TRIBUTARY_DB_POOL,
+    ingestConnections: config.TRIBUTARY_DB_INGEST_POOL,
   });
   cleanups.push(() => db.close());
   await db.migrate();

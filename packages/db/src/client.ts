@@ -2,8 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 /** A drizzle database over either driver; queries are written once against this type. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -12,8 +14,21 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Either a database or an open transaction. */
 export type Queryable = Database | Transaction;
 
+/** Runs a raw statement and returns its rows, whichever driver is underneath (they shape results differently). */
+export async function selectRows<T>(db: Queryable, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as T[]) : [];
+}
+
 export interface DbHandle {
   db: Database;
+  /**
+   * For accepting events on the request path: a small pool of its own, so that background work (steps,
+   * sweeps) holding every connection of `db` never makes an ingest wait. PGlite has one connection: `db`.
+   */
+  ingestDb: Database;
   kind: 'postgres' | 'pglite';
   /** Applies pending migrations from the checked-in migrations folder. */
   migrate(): Promise<void>;
@@ -27,6 +42,8 @@ export interface OpenDbOptions {
   dataDir?: string | undefined;
   /** Pool size for postgres.js. */
   maxConnections?: number | undefined;
+  /** Pool size of `ingestDb` (postgres.js only). */
+  ingestConnections?: number | undefined;
   /** Seconds to wait for a connection before failing (so callers can answer 503 fast). */
   connectTimeoutSeconds?: number | undefined;
 }
@@ -47,17 +64,23 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHand
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const client = postgres(url, {
-    max: options.maxConnections ?? 20,
-    connect_timeout: options.connectTimeoutSeconds ?? 2,
-    onnotice: () => {
-      // migrations emit NOTICEs ("relation already exists, skipping"); they are not worth a log line
-    },
-  });
-  const db = drizzle(client, { schema });
+  const pool = (max: number) =>
+    postgres(url, {
+      max,
+      connect_timeout: options.connectTimeoutSeconds ?? 2,
+      onnotice: () => {
+        // migrations emit NOTICEs ("relation already exists, skipping"); they are not worth a log line
+      },
+    });
+  // postgres.js connects lazily: the ingest pool opens connections only when something is ingested
+  const client = pool(options.maxConnections ?? 20);
+  const ingestClient = pool(options.ingestConnections ?? 4);
+  const db = drizzle(withStatementCache(client), { schema });
+  const ingestDb = drizzle(withStatementCache(ingestClient), { schema });
   return {
     // postgres-js's database is a PgDatabase with its own HKT; the shared type only narrows what we call
     db: db as unknown as Database,
+    ingestDb: ingestDb as unknown as Database,
     kind: 'postgres',
     async migrate() {
       // several processes (api, workers) may start at once: one migrates, the others wait for it
@@ -74,7 +97,9 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHand
         await lock.end({ timeout: 5 });
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    async close() {
+      await Promise.all([client.end({ timeout: 5 }), ingestClient.end({ timeout: 5 })]);
+    },
   };
 }
 
@@ -88,6 +113,7 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
   return {
     // PGlite's database is a PgDatabase with its own HKT; the shared type only narrows what we call
     db: db as unknown as Database,
+    ingestDb: db as unknown as Database,
     kind: 'pglite',
     migrate: () => migrate(db, { migrationsFolder }),
     close: () => client.close(),

@@ -39,6 +39,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
 
 export interface EngineContext {
   db: Database;
+  /** Connections kept for accepting events (see DbHandle.ingestDb). */
+  ingestDb: Database;
   queue: StepQueue;
   flows: FlowCache;
   /** Published flows, for matching tracking triggers and exit goals. */

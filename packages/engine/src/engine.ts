@@ -61,6 +61,7 @@ export function createEngine(options: EngineOptions): Engine {
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const ctx: EngineContext = {
     db: options.db.db,
+    ingestDb: options.db.ingestDb,
     queue,
     flows: new FlowCache(),
     live: new LiveFlows(),

@@ -2,9 +2,9 @@
 // (one multi-row insert each for events, runs and steps) and their steps enqueued with one addBulk. Each
 // caller still gets its answer only after its own rows are committed.
 import type { Transaction } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
+import { jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { BadRequestError, UnavailableError } from '@tributary/flow';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import { isUntranslatableText } from './db-errors.js';
 import type { EngineContext, EngineSettings } from './engine-context.js';
@@ -12,8 +12,7 @@ import { GroupCommit } from './group-commit.js';
 import type { IngestInput, IngestResult } from './ingest.js';
 import { acceptTransaction, enqueueSafely } from './ingest.js';
 import type { PreparedRun } from './run-start.js';
-import { insertRuns, prepareRun } from './run-start.js';
-import { ROWS_PER_INSERT } from './run-state.js';
+import { prepareRun } from './run-start.js';
 import type { StepRef } from './step-queue.js';
 
 type EventInsert = typeof schema.events.$inferInsert & { id: string; receivedAt: Date };
@@ -94,7 +93,7 @@ async function commitBatch(ctx: EngineContext, items: PreparedIngest[]): Promise
   return written.map(({ eventId, duplicate, runs }) => ({ eventId, duplicate, runs }));
 }
 
-const idempotencyTarget = [schema.events.source, schema.events.idempotencyKey];
+const _idempotencyTarget = [schema.events.source, schema.events.idempotencyKey];
 
 async function writeBatch(tx: Transaction, items: readonly PreparedIngest[]): Promise<Written[]> {
   // an idempotency key repeated within the batch: the later items answer like the first
@@ -107,19 +106,7 @@ async function writeBatch(tx: Transaction, items: readonly PreparedIngest[]): Pr
     return first;
   });
   const fresh = items.filter((_, i) => sameAs[i] === undefined);
-  const inserted = new Set<string>();
-  for (let i = 0; i < fresh.length; i += ROWS_PER_INSERT) {
-    const rows = await tx
-      .insert(schema.events)
-      .values(fresh.slice(i, i + ROWS_PER_INSERT).map((it) => it.event))
-      .onConflictDoNothing({ target: idempotencyTarget })
-      .returning({ id: schema.events.id });
-    for (const row of rows) inserted.add(row.id);
-  }
-  await insertRuns(
-    tx,
-    fresh.filter((it) => inserted.has(it.event.id)).flatMap((it) => it.runs),
-  );
+  const inserted = new Set(await insertEventsAndRuns(tx, fresh));
   const results: Written[] = [];
   for (const [i, item] of items.entries()) {
     const first = sameAs[i];
@@ -138,6 +125,49 @@ async function writeBatch(tx: Transaction, items: readonly PreparedIngest[]): Pr
     }
   }
   return results;
+}
+
+/**
+ * One statement writes the events, the runs of those that were new and those runs' steps; an event whose
+ * idempotency key is taken is skipped with its runs. Returns the ids of the events written.
+ */
+async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedIngest[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const events = jsonRows(
+    schema.events,
+    items.map((it) => it.event),
+  );
+  const newEvents = sql`new_events as (
+      insert into ${schema.events} ${events.columns} ${events.select}
+      on conflict (source, idempotency_key) do nothing
+      returning ${schema.events.id}
+    )`;
+  const runs = items.flatMap((it) => it.runs);
+  if (runs.length === 0)
+    return (await selectRows<{ id: string }>(tx, sql`with ${newEvents} select id from new_events`)).map(
+      (r) => r.id,
+    );
+  const runRows = jsonRows(
+    schema.runs,
+    runs.map((r) => r.run),
+  );
+  const stepRows = jsonRows(
+    schema.steps,
+    runs.flatMap((r) => r.steps),
+  );
+  const written = await selectRows<{ id: string }>(
+    tx,
+    sql`with ${newEvents}, new_runs as (
+      insert into ${schema.runs} ${runRows.columns}
+      select * from (${runRows.select}) as r where r.event_id in (select id from new_events)
+      returning ${schema.runs.id}
+    ), new_steps as (
+      insert into ${schema.steps} ${stepRows.columns}
+      select * from (${stepRows.select}) as s where s.run_id in (select id from new_runs)
+    )
+    select id from new_events`,
+  );
+  return written.map((row) => row.id);
 }
 
 /** The event an idempotency key was first accepted with, and its runs. */

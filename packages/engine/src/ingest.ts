@@ -83,7 +83,7 @@ export async function acceptTransaction<T>(
 ): Promise<T> {
   let abandoned = false;
   let committing = false;
-  const attempt = ctx.db.transaction(async (tx) => {
+  const attempt = ctx.ingestDb.transaction(async (tx) => {
     const result = await work(tx);
     if (abandoned) throw new AbandonedTransaction(what);
     committing = true;
