@@ -61,7 +61,6 @@ export async function startServer(
       TRIBUTARY_API_KEY: env.apiKey,
       TRIBUTARY_DATA_DIR: join(env.logDir, `data-${name}`),
       LOG_LEVEL: 'warn',
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('XB_')).map(([k, v]) => [k.slice(3), v])),
       ...extraEnv,
     },
   });
