@@ -48,6 +48,7 @@ export const configSchema = z.object({
   TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   TRIBUTARY_FUSE_MAX_STEPS: z.coerce.number().int().min(0).max(10_000).default(100),
+  TRIBUTARY_INGEST_FUSE_BUDGET_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),

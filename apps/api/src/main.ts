@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     settings: {
       stepTimeoutMs: config.TRIBUTARY_STEP_TIMEOUT_MS,
       fuseMaxSteps: config.TRIBUTARY_FUSE_MAX_STEPS,
+      ingestFuseBudgetMs: config.TRIBUTARY_INGEST_FUSE_BUDGET_MS,
     },
   });
   cleanups.unshift(() => engine.close());

@@ -41,3 +41,17 @@ export function jsonRows<T extends PgTable>(table: T, rows: ReadonlyArray<T['$in
     select: sql`select ${sql.join(quoted, sql`, `)} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(${sql.join(typed, sql`, `)})`,
   };
 }
+
+/**
+ * Reads a row that Postgres returned as JSON (`row_to_json`) back into the table's TypeScript shape:
+ * column names to property names, timestamps to Dates.
+ */
+export function fromJsonRow<T extends PgTable>(table: T, json: Record<string, unknown>): T['$inferSelect'] {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = json[column.name] ?? null;
+    row[key] =
+      value !== null && column.getSQLType().startsWith('timestamp') ? new Date(String(value)) : value;
+  }
+  return row as T['$inferSelect'];
+}

@@ -25,6 +25,11 @@ export interface EngineSettings {
   fuseMaxSteps: number;
   /** Time after which no further pure step starts inline in the same transaction. */
   fuseBudgetMs: number;
+  /**
+   * The same budget for the pure steps right after the trigger, run while the event is accepted (so a run of
+   * pure nodes is finished when ingest answers, with no job at all); 0 leaves them to the worker.
+   */
+  ingestFuseBudgetMs: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -35,6 +40,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   ingestTimeoutMs: 2_000,
   fuseMaxSteps: 100,
   fuseBudgetMs: 50,
+  ingestFuseBudgetMs: 5,
 };
 
 export interface EngineContext {

@@ -31,7 +31,7 @@ const MAX_IN_FLIGHT = 2;
 
 /** Prepares the rows of an event and its runs (no I/O but evaluating the flows' exit correlations). */
 export async function prepareIngest(
-  ctx: Pick<EngineContext, 'settings'>,
+  ctx: EngineContext,
   input: IngestInput,
   flows: readonly CompiledFlow[],
 ): Promise<PreparedIngest> {
@@ -46,7 +46,7 @@ export async function prepareIngest(
   const runs: PreparedRun[] = [];
   for (const [i, target] of input.targets.entries()) {
     const flow = flows[i];
-    if (flow) runs.push(await prepareRun(ctx, { flow, event, item: target.item }));
+    if (flow) runs.push(await prepareRun(ctx, { flow, event, item: target.item }, ctx));
   }
   return { event, runs };
 }
@@ -87,6 +87,9 @@ async function commitBatch(ctx: EngineContext, items: PreparedIngest[]): Promise
     const source = items[i]?.event.source ?? '';
     ctx.metrics.eventsIngested.inc({ source: source.split(':')[0] ?? source });
     ctx.metrics.runsStarted.inc(result.runs.length);
+    // runs whose steps were all pure finished while being accepted
+    const finished = items[i]?.runs.filter((r) => r.run.status === 'succeeded').length ?? 0;
+    if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
     toEnqueue.push(...result.toEnqueue);
   }
   await enqueueSafely(ctx, toEnqueue);

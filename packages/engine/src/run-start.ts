@@ -6,6 +6,7 @@ import type { EngineContext } from './engine-context.js';
 import { planAfterOutput } from './planner.js';
 import type { StepInsert } from './run-state.js';
 import { insertSteps, planStepRows, ROWS_PER_INSERT } from './run-state.js';
+import { fusePlan } from './step-fusion.js';
 import type { StepRef } from './step-queue.js';
 import type { EventRow } from './waits.js';
 import { correlationOf } from './waits.js';
@@ -27,6 +28,9 @@ export interface StartedRun {
 
 export type RunInsert = typeof schema.runs.$inferInsert;
 
+/** Planned statuses that keep a run open. */
+const OPEN = new Set(['queued', 'pending', 'held']);
+
 /** A run worked out in memory (no I/O): its row, its steps' rows and the steps to enqueue once written. */
 export interface PreparedRun {
   run: RunInsert & { id: string; flowId: string };
@@ -34,10 +38,15 @@ export interface PreparedRun {
   toEnqueue: StepRef[];
 }
 
-/** Works out a run whose trigger step has already produced `item`, ready to insert. */
+/**
+ * Works out a run whose trigger step has already produced `item`, ready to insert. Given the whole engine
+ * context (`fuse`), the pure steps right after the trigger run now, within the ingest fusion budget, so a
+ * run of pure nodes is stored finished.
+ */
 export async function prepareRun(
   ctx: Pick<EngineContext, 'settings'>,
   input: StartRunInput,
+  fuse?: EngineContext,
 ): Promise<PreparedRun> {
   const { flow, item } = input;
   const exitOn = flow.definition.settings.exitOn;
@@ -46,7 +55,7 @@ export async function prepareRun(
   // the trigger step's id is taken before the plan's, so steps sort in the order they happened
   const triggerStepId = newId();
   const triggerOutput = { main: [item] };
-  const plan = planAfterOutput(
+  const planned = planAfterOutput(
     flow,
     {},
     new Map(),
@@ -54,8 +63,22 @@ export async function prepareRun(
     triggerOutput,
     newId,
   );
+  const plan = fuse
+    ? await fusePlan(
+        fuse,
+        { id: runId, flowId: flow.flowId, version: flow.version, eventId: input.event.id },
+        flow,
+        planned,
+        new Map(),
+        {
+          event: input.event,
+          unsaved: new Map([[flow.trigger.name, { input: null, output: triggerOutput }]]),
+        },
+        fuse.settings.ingestFuseBudgetMs,
+      )
+    : planned;
   const now = new Date();
-  const finished = !plan.steps.some((s) => s.status === 'queued' || s.status === 'pending');
+  const finished = !plan.steps.some((s) => OPEN.has(s.status));
   // the trigger step goes in with the plan's steps: one insert for all of them
   plan.steps.unshift({
     id: triggerStepId,

@@ -1,6 +1,7 @@
 // Writing a plan into a run (new steps, joins, edge state) and settling the run when nothing is left to do.
 import type { Transaction } from '@tributary/db';
 import { schema } from '@tributary/db';
+import type { SQL } from 'drizzle-orm';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
@@ -150,30 +151,31 @@ export async function releaseHeldSibling(tx: Transaction, step: StepRow): Promis
 
 /**
  * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`.
- * Returns the final status, or undefined while the run goes on.
+ * Returns the final status, or undefined while the run goes on. One statement: the check and the update.
  */
 export async function settleRun(
   tx: Transaction,
   ctx: Pick<EngineContext, 'metrics'>,
   runId: string,
 ): Promise<'succeeded' | 'failed' | undefined> {
-  const [counts] = await tx
-    .select({
-      open: sql<number>`count(*) filter (where ${inArray(schema.steps.status, [...OPEN_STATUSES])})`.mapWith(
-        Number,
-      ),
-      dead: sql<number>`count(*) filter (where ${schema.steps.status} = 'dead')`.mapWith(Number),
-    })
-    .from(schema.steps)
-    .where(eq(schema.steps.runId, runId));
-  if (!counts || counts.open > 0) return undefined;
-  const status = counts.dead > 0 ? 'failed' : 'succeeded';
-  const updated = await tx
+  const stepsOfRun = (status: SQL) =>
+    sql`exists (select 1 from ${schema.steps} where ${schema.steps.runId} = ${runId} and ${status})`;
+  const [updated] = await tx
     .update(schema.runs)
-    .set({ status, finishedAt: new Date() })
-    .where(and(eq(schema.runs.id, runId), inArray(schema.runs.status, ['queued', 'running', 'waiting'])))
-    .returning({ id: schema.runs.id });
-  if (updated.length === 0) return undefined;
+    .set({
+      status: sql`case when ${stepsOfRun(sql`${schema.steps.status} = 'dead'`)} then 'failed' else 'succeeded' end`,
+      finishedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(schema.runs.id, runId),
+        inArray(schema.runs.status, ['queued', 'running', 'waiting']),
+        sql`not ${stepsOfRun(inArray(schema.steps.status, [...OPEN_STATUSES]))}`,
+      ),
+    )
+    .returning({ status: schema.runs.status });
+  if (!updated) return undefined;
+  const status = updated.status === 'failed' ? 'failed' : 'succeeded';
   ctx.metrics.runsFinished.inc({ status });
   return status;
 }

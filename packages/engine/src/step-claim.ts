@@ -1,12 +1,13 @@
 // Claiming a step for one delivery of its job: queued/waiting and due → running under a fresh lease.
 import type { Database } from '@tributary/db';
-import { schema } from '@tributary/db';
-import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { StepRow } from './run-state.js';
+import { fromJsonRow, schema, selectRows } from '@tributary/db';
+import { and, eq, sql } from 'drizzle-orm';
+import type { RunRow, StepRow } from './run-state.js';
 
 /** What a delivery found. */
 export type Claim =
-  | { kind: 'claimed'; step: StepRow }
+  /** Claimed under the lease; `run` as it was just before (the claim marked a queued/waiting run running). */
+  | { kind: 'claimed'; step: StepRow; run: RunRow }
   /** Not due yet, or another delivery holds a live lease: look again at `at`. */
   | { kind: 'later'; at: number }
   /** The step was running under a lease that has expired: its worker is gone. Taken over. */
@@ -18,7 +19,7 @@ export type Claim =
 const DUE_SLACK_MS = 50;
 
 const newAttempt = sql`jsonb_build_array(jsonb_build_object(
-  'n', jsonb_array_length(${schema.steps.attempts}) + 1,
+  'n', jsonb_array_length(attempts) + 1,
   'startedAt', to_jsonb(now()),
   'finishedAt', null,
   'error', null))`;
@@ -30,27 +31,33 @@ export async function claimStep(
   token: string,
   leaseMs: number,
 ): Promise<Claim> {
-  const [claimed] = await db
-    .update(schema.steps)
-    .set({
-      status: 'running',
-      leaseToken: token,
-      leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-      startedAt: sql`coalesce(${schema.steps.startedAt}, now())`,
-      attempts: sql`${schema.steps.attempts} || ${newAttempt}`,
-    })
-    .where(
-      and(
-        eq(schema.steps.id, stepId),
-        inArray(schema.steps.status, ['queued', 'waiting']),
-        or(
-          isNull(schema.steps.dueAt),
-          lte(schema.steps.dueAt, sql`now() + ${DUE_SLACK_MS} * interval '1 millisecond'`),
-        ),
-      ),
+  // one statement claims the step, marks its run running and reads both
+  const [claimed] = await selectRows<{ step: Record<string, unknown>; run: Record<string, unknown> }>(
+    db,
+    sql`with claimed as (
+      update ${schema.steps} set
+        status = 'running',
+        lease_token = ${token},
+        lease_until = now() + ${leaseMs} * interval '1 millisecond',
+        started_at = coalesce(started_at, now()),
+        attempts = attempts || ${newAttempt}
+      where id = ${stepId} and status in ('queued', 'waiting')
+        and (due_at is null or due_at <= now() + ${DUE_SLACK_MS} * interval '1 millisecond')
+      returning *
+    ), started as (
+      update ${schema.runs} set status = 'running'
+      where id = (select run_id from claimed) and status in ('queued', 'waiting')
     )
-    .returning();
-  if (claimed) return { kind: 'claimed', step: claimed };
+    select row_to_json(claimed) as step, row_to_json(r) as run
+    from claimed join ${schema.runs} r on r.id = claimed.run_id`,
+  );
+  if (claimed) {
+    return {
+      kind: 'claimed',
+      step: fromJsonRow(schema.steps, claimed.step),
+      run: fromJsonRow(schema.runs, claimed.run),
+    };
+  }
 
   const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));
   if (!step) return { kind: 'gone' };

@@ -32,12 +32,18 @@ export interface StepResult {
 
 /** Where `$event`, `$steps` and `$profile` come from. */
 export interface ScopeSource {
-  db: Queryable;
+  /** Absent while the run is being accepted (nothing of it is stored yet): then nothing is read. */
+  db?: Queryable | undefined;
+  /** The run's event, when it is at hand (at ingest). */
+  event?: EventView | undefined;
   /** Steps run inline whose rows are not written yet, by node name: they count as finished. */
   unsaved?: ReadonlyMap<string, StepResult>;
 }
 
-type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'>;
+type EventView = Parameters<typeof eventScope>[0] & { userId?: string | null };
+
+/** What a step sees of its run. */
+export type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'>;
 
 function stepView({ input, output }: StepResult) {
   const items = Object.values(output).find((list) => list.length > 0) ?? [];
@@ -49,8 +55,12 @@ async function loadScope(run: RunView, flow: CompiledFlow, step: ExecutableStep,
   const reads = flow.reads.get(step.nodeId) ?? { event: true, steps: true, profile: true };
   const needEvent = reads.event || (reads.profile && flow.usesProfile);
   const [[event], done] = await Promise.all([
-    needEvent ? db.select().from(schema.events).where(eq(schema.events.id, run.eventId)) : [],
-    reads.steps
+    source.event
+      ? [source.event]
+      : needEvent && db
+        ? db.select().from(schema.events).where(eq(schema.events.id, run.eventId))
+        : [],
+    reads.steps && db
       ? db
           .select({ name: schema.steps.name, input: schema.steps.input, output: schema.steps.output })
           .from(schema.steps)
@@ -65,7 +75,7 @@ async function loadScope(run: RunView, flow: CompiledFlow, step: ExecutableStep,
   if (reads.steps) for (const [name, result] of source.unsaved ?? []) steps[name] = stepView(result);
   const userId = (event?.payload as { userId?: unknown } | undefined)?.userId ?? event?.userId;
   const profile =
-    reads.profile && flow.usesProfile && typeof userId === 'string'
+    reads.profile && flow.usesProfile && db && typeof userId === 'string'
       ? ((await profileForUser(db, userId)) ?? null)
       : null;
   return {
@@ -127,7 +137,7 @@ export async function executeNode(
     idempotencyKey: step.id,
     http: ctx.http,
     waitForEvent: (request) => waitForEventIn(ctx, step, node, request),
-    eventLog: eventLogReader(source.db),
+    eventLog: eventLogReader(source.db ?? ctx.db),
     sleep(ms: number) {
       if (wakeAt !== undefined) {
         if (Date.now() >= wakeAt - 50) return;

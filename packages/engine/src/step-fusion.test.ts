@@ -1,5 +1,8 @@
 // Step fusion on real Postgres and Redis: pure steps after a step run in its transaction, yet each keeps a
-// row of its own; a failing pure step falls back to its own job; limits and "off" give the same history.
+// row of its own; a failing pure step falls back to its own job; limits and "off" give the same history;
+// the pure steps right after the trigger run while the event is accepted.
+import { schema } from '@tributary/db';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { listDeadLetters } from './dead-letters.js';
 import { ingest } from './ingest.js';
@@ -9,17 +12,21 @@ import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing
 let fused: TestEngine;
 let limited: TestEngine;
 let unfused: TestEngine;
+/** Default settings and no worker: whatever ingest does not finish stays queued. */
+let atIngest: TestEngine;
 
 beforeAll(async () => {
-  [fused, limited, unfused] = await Promise.all([
-    startTestEngine(inject('templateDatabase')),
-    startTestEngine(inject('templateDatabase'), { settings: { fuseMaxSteps: 2 } }),
+  // the worker-side engines run nothing at ingest, so what their tests count is fusion after a job
+  [fused, limited, unfused, atIngest] = await Promise.all([
+    startTestEngine(inject('templateDatabase'), { settings: { ingestFuseBudgetMs: 0 } }),
+    startTestEngine(inject('templateDatabase'), { settings: { fuseMaxSteps: 2, ingestFuseBudgetMs: 0 } }),
     startTestEngine(inject('templateDatabase'), { settings: { fuseMaxSteps: 0 } }),
+    startTestEngine(inject('templateDatabase'), { worker: false }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([fused?.close(), limited?.close(), unfused?.close()]);
+  await Promise.all([fused?.close(), limited?.close(), unfused?.close(), atIngest?.close()]);
 });
 
 let flowCounter = 0;
@@ -242,5 +249,80 @@ describe('step fusion', () => {
     expect(byNode.after).toBeUndefined();
     const letters = await listDeadLetters(fused.engine.ctx.db, { flowId: deployed.flowId, limit: 5 });
     expect(letters.items.map((l) => l.nodeId)).toEqual(['bad']);
+  });
+
+  test('at ingest, the pure steps after the trigger run before the answer: a pure flow is finished with no job', async () => {
+    const deployed = await deployFlow(atIngest.engine, branchingFlow());
+    const item = { user: 'lin' };
+    const result = await ingest(atIngest.engine.ctx, {
+      source: 'test',
+      type: 'test',
+      payload: item,
+      targets: [{ ...deployed, item }],
+    });
+    const run = await getRun(atIngest.engine.ctx.db, result.runs[0]?.id ?? '');
+    // no worker runs in this engine: the run finished while the event was accepted
+    expect(run.status).toBe('succeeded');
+    expect(run.finishedAt).not.toBeNull();
+    const { run: reference } = await runFlow(unfused, branchingFlow(), item);
+    expect(history(run)).toEqual(history(reference));
+    const jobs = await atIngest.engine.ctx.queue.queue.getJobCounts('waiting', 'delayed', 'active');
+    expect(jobs).toEqual({ waiting: 0, delayed: 0, active: 0 });
+  });
+
+  test('at ingest, fusion stops at a node with side effects and at one that reads the profile', async () => {
+    const deployed = await deployFlow(
+      atIngest.engine,
+      flow(
+        [
+          {
+            id: 'tag',
+            type: 'logic.set',
+            name: 'Tag',
+            config: { fields: { from: '{{ $event.type }}', started: '{{ $steps.Start.output.n }}' } },
+          },
+          { id: 'call', type: 'action.http', name: 'Call', config: { url: 'http://127.0.0.1:9/unused' } },
+          {
+            id: 'who',
+            type: 'logic.set',
+            name: 'Who',
+            config: { fields: { plan: '{{ $profile.traits.plan }}' } },
+          },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'tag' },
+          { id: 'e2', source: 'trigger', target: 'call' },
+          { id: 'e3', source: 'trigger', target: 'who' },
+        ],
+      ),
+    );
+    const item = { n: 7 };
+    const result = await ingest(atIngest.engine.ctx, {
+      source: 'test',
+      type: 'order',
+      payload: item,
+      targets: [{ ...deployed, item }],
+    });
+    const runId = result.runs[0]?.id ?? '';
+    const steps = await atIngest.engine.ctx.db
+      .select({
+        id: schema.steps.id,
+        nodeId: schema.steps.nodeId,
+        status: schema.steps.status,
+        output: schema.steps.output,
+      })
+      .from(schema.steps)
+      .where(eq(schema.steps.runId, runId));
+    const byNode = Object.fromEntries(steps.map((s) => [s.nodeId, s]));
+    // $event and $steps of the trigger are at hand while accepting the event
+    expect(byNode.tag).toMatchObject({
+      status: 'succeeded',
+      output: { main: [{ n: 7, from: 'order', started: 7 }] },
+    });
+    expect(byNode.call?.status).toBe('queued');
+    expect(byNode.who?.status).toBe('queued');
+    expect((await getRun(atIngest.engine.ctx.db, runId)).status).toBe('queued');
+    // what was left for the worker is queued with its job
+    expect(await atIngest.engine.ctx.queue.queue.getJob(byNode.call?.id ?? '')).toBeDefined();
   });
 });

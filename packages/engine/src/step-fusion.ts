@@ -11,17 +11,18 @@ import { isDatabaseError } from './db-errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { JoinState, PendingJoin, Plan, PlannedStep } from './planner.js';
 import { planAfterOutput } from './planner.js';
-import type { RunRow } from './run-state.js';
-import type { ScopeSource, StepResult } from './step-execute.js';
+import type { RunView, ScopeSource, StepResult } from './step-execute.js';
 import { executeNode } from './step-execute.js';
 
 /** Whether a planned step may run inline: queued, of a pure node type, outside any split's scope. */
-function fusable(flow: CompiledFlow, step: PlannedStep): boolean {
+function fusable(flow: CompiledFlow, step: PlannedStep, stored: boolean): boolean {
   if (step.status !== 'queued') return false;
   // an item of a split keeps its own job: the split's concurrency limit and held siblings depend on it
   if (step.state && 'scope' in step.state && step.state.scope !== undefined) return false;
   const type = flow.types.get(step.nodeId);
-  return type?.pure === true && type.run !== undefined;
+  if (type?.pure !== true || type.run === undefined) return false;
+  // before the run is stored (at ingest), a node that reads the profile waits for its own job
+  return stored || !(flow.usesProfile && flow.reads.get(step.nodeId)?.profile !== false);
 }
 
 /** Keeps the in-memory view of the run's pending joins in step with a plan. */
@@ -43,21 +44,24 @@ function trackJoins(joins: Map<string, PendingJoin>, plan: Plan): void {
 
 /**
  * Runs the pure steps a plan queued (and the pure steps their outputs queue, and so on) inline, within the
- * settings' step count and time budget, and returns the plan with their results folded in: fused steps are
+ * settings' step count and `budgetMs`, and returns the plan with their results folded in: fused steps are
  * `succeeded` with their output and timing, and what they lead to is planned as usual. A fused step that
  * throws is left `queued`, so its own job runs it again with retries and, failing still, a dead letter.
+ * Without `source.db` (at ingest, before anything of the run is stored) the scope comes from `source`.
  */
 export async function fusePlan(
   ctx: EngineContext,
-  run: RunRow,
+  run: RunView,
   flow: CompiledFlow,
   plan: Plan,
   joins: ReadonlyMap<string, PendingJoin>,
-  source: Pick<ScopeSource, 'db'>,
+  source: ScopeSource,
+  budgetMs: number,
 ): Promise<Plan> {
-  const { fuseMaxSteps, fuseBudgetMs } = ctx.settings;
-  const todo = plan.steps.filter((s) => fusable(flow, s));
-  if (fuseMaxSteps <= 0 || todo.length === 0) return plan;
+  const { fuseMaxSteps } = ctx.settings;
+  const stored = source.db !== undefined;
+  const todo = plan.steps.filter((s) => fusable(flow, s, stored));
+  if (fuseMaxSteps <= 0 || budgetMs <= 0 || todo.length === 0) return plan;
   const merged: Plan = {
     steps: [...plan.steps],
     joinUpdates: [...plan.joinUpdates],
@@ -65,14 +69,14 @@ export async function fusePlan(
   };
   const pendingJoins = new Map(joins);
   trackJoins(pendingJoins, plan);
-  const unsaved = new Map<string, StepResult>();
-  const deadline = performance.now() + fuseBudgetMs;
+  const unsaved = new Map<string, StepResult>(source.unsaved);
+  const deadline = performance.now() + budgetMs;
   let fused = 0;
   for (let step = todo.shift(); step; step = todo.shift()) {
     if (fused >= fuseMaxSteps || performance.now() > deadline) break;
     // a later plan may have changed it (a join that another branch reached)
-    if (!fusable(flow, step)) continue;
-    const output = await runInline(ctx, run, flow, step, { db: source.db, unsaved });
+    if (!fusable(flow, step, stored)) continue;
+    const output = await runInline(ctx, run, flow, step, { ...source, unsaved });
     if (!output) continue;
     fused++;
     const next = planAfterOutput(
@@ -85,13 +89,13 @@ export async function fusePlan(
     );
     merged.edgeState = next.edgeState;
     merged.steps.push(...next.steps);
-    todo.push(...next.steps.filter((s) => fusable(flow, s)));
+    todo.push(...next.steps.filter((s) => fusable(flow, s, stored)));
     for (const update of next.joinUpdates) {
       const local = merged.steps.find((s) => s.id === update.stepId);
       if (local) {
         // a join this same fusion created: not written yet, so it is updated in place
         Object.assign(local, { status: update.status, input: update.input, state: update.state });
-        if (fusable(flow, local)) todo.push(local);
+        if (fusable(flow, local, stored)) todo.push(local);
       } else {
         merged.joinUpdates = merged.joinUpdates.filter((u) => u.stepId !== update.stepId);
         merged.joinUpdates.push(update);
@@ -106,7 +110,7 @@ export async function fusePlan(
 /** Runs one planned step's node; on success marks the step succeeded and returns its output. */
 async function runInline(
   ctx: EngineContext,
-  run: RunRow,
+  run: RunView,
   flow: CompiledFlow,
   step: PlannedStep,
   source: ScopeSource & { unsaved: Map<string, StepResult> },

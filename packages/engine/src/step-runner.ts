@@ -6,7 +6,7 @@ import { schema } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
 import { RetryableError, TributaryError } from '@tributary/flow';
 import type { NodeType } from '@tributary/nodes';
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
 import { enqueueSafely } from './ingest.js';
@@ -33,7 +33,10 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   if (claim.kind === 'gone') return DONE;
   if (claim.kind === 'later') return { kind: 'later', at: claim.at };
   const step = claim.step;
-  const [run] = await ctx.db.select().from(schema.runs).where(eq(schema.runs.id, step.runId));
+  const run =
+    claim.kind === 'claimed'
+      ? claim.run
+      : (await ctx.db.select().from(schema.runs).where(eq(schema.runs.id, step.runId)))[0];
   if (!run) return DONE;
   const flow = await ctx.flows.get(ctx.db, run.flowId, run.version);
   const node = flow.nodes.get(step.nodeId);
@@ -53,8 +56,6 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     });
     return fail(ctx, flow, node, type, step, token, stalled);
   }
-  if (run.status === 'queued' || run.status === 'waiting') await markRunning(ctx, run.id);
-
   const timeoutMs = node.timeoutMs ?? ctx.settings.stepTimeoutMs;
   if (timeoutMs > ctx.settings.stepTimeoutMs) await extendLease(ctx.db, step.id, token, timeoutMs + grace);
   const started = performance.now();
@@ -85,13 +86,6 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     }
     return fail(ctx, flow, node, type, step, token, err);
   }
-}
-
-async function markRunning(ctx: EngineContext, runId: string): Promise<void> {
-  await ctx.db
-    .update(schema.runs)
-    .set({ status: 'running' })
-    .where(and(eq(schema.runs.id, runId), inArray(schema.runs.status, ['queued', 'waiting'])));
 }
 
 /** Classifies an error: only RetryableError and unexpected (non-project) errors are retried. */

@@ -79,7 +79,7 @@ async function followOutput(
     output,
     newId,
   );
-  const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx });
+  const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx }, ctx.settings.fuseBudgetMs);
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState);
   toEnqueue.push(...(await releaseHeldSibling(tx, step)));
   // a run that just got steps to run cannot be finished: skip the count
@@ -104,15 +104,18 @@ export function completeStep(
   durationMs: number,
 ): Promise<TransitionResult> {
   return inTransition(ctx, async (tx) => {
-    const run = await lockedRun(tx, step.runId);
-    await casStep(tx, step, token, {
-      status: 'succeeded',
-      output,
-      error: null,
-      attempts,
-      finishedAt: new Date(),
-      durationMs,
-    });
+    // sent together (one round trip): the compare-and-set runs after the lock, in order
+    const [run] = await Promise.all([
+      lockedRun(tx, step.runId),
+      casStep(tx, step, token, {
+        status: 'succeeded',
+        output,
+        error: null,
+        attempts,
+        finishedAt: new Date(),
+        durationMs,
+      }),
+    ]);
     return followOutput(tx, ctx, run, flow, step, output);
   });
 }

@@ -241,8 +241,12 @@ describe('wait-for-event after Redis lost its jobs', () => {
     });
     // the delayed jobs of both parked steps vanish, as after a Redis restart without persistence
     for (const wait of waits) {
-      const job = await t.engine.ctx.queue.queue.getJob(wait.stepId);
-      await job?.remove();
+      // the wait row commits before the worker moves the job to delayed: remove it once it got there
+      const job = await waitFor(async () => {
+        const found = await t.engine.ctx.queue.queue.getJob(wait.stepId);
+        return (await found?.getState()) === 'delayed' ? found : undefined;
+      });
+      await job.remove();
       expect(await t.engine.ctx.queue.queue.getJob(wait.stepId)).toBeUndefined();
     }
     await ingestTracking(t.engine.ctx, sourceId, [track(buyer, 'Order Completed')]);
