@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep]`
+// `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep] [--no-ingest-fusion]`
 // Measures Tributary against floors taken in the same run; prints one table and writes bench/results/<date>.json.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +34,9 @@ const fromSource = args.has('--source');
 const scaleOut = !quick && !args.has('--no-scale-out');
 const cpuProf = args.has('--cpu-prof');
 const keep = args.has('--keep');
+/** Leaves every step to the worker (TRIBUTARY_INGEST_FUSE_BUDGET_MS=0): measures the job path. */
+const noIngestFusion = args.has('--no-ingest-fusion');
+const serverSettings: Record<string, string> = noIngestFusion ? { TRIBUTARY_INGEST_FUSE_BUDGET_MS: '0' } : {};
 
 const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -136,7 +139,7 @@ async function start(name: string, mode: 'all' | 'api' | 'worker', sampler: RssS
     mkdirSync(profileDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`);
   }
-  const server = await startServer(serverEnv, name, mode, {}, nodeArgs);
+  const server = await startServer(serverEnv, name, mode, serverSettings, nodeArgs);
   children.add(server);
   sampler.watch(name, server.pid);
   return server;
@@ -393,8 +396,9 @@ export interface ChainResult {
   length: number;
   serial: {
     runs: number;
+    /** request sent → run finished, / steps, µs */
     perStepUs: { p50: number; max: number };
-    /** previous step finished → this step claimed, µs */
+    /** previous step finished → this step claimed, µs (0 for steps run inline) */
     hopUs: { p50: number; p99: number };
     /** claimed → finished, µs */
     inStepUs: { p50: number; p99: number };
@@ -430,7 +434,9 @@ async function chainSuite(
 
   log(`chain: ${settings.chainSerialRuns} runs of ${n} steps one at a time`);
   const runIds: string[] = [];
+  const sentAt = new Map<string, number>();
   for (let i = 0; i < settings.chainSerialRuns; i++) {
+    const sent = Date.now();
     const res = await fetch(`${baseUrl}/hooks/${serialPath}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -440,13 +446,20 @@ async function chainSuite(
     const runId = accepted.runs?.[0]?.id;
     if (res.status !== 202 || !runId) throw new Error(`chain webhook answered ${res.status}`);
     runIds.push(runId);
+    sentAt.set(runId, sent);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && !TERMINAL.has((await reader.runStatus(runId)) ?? '')) {
       alive();
       await sleep(10);
     }
   }
-  const perStep = (await reader.runDurations(runIds)).map((ms) => (ms * 1000) / n);
+  // from the request to the run's finished_at: steps run while the event is accepted count too
+  const finishedAt = await reader.runFinishedAt(runIds);
+  const perStep = runIds.flatMap((id) => {
+    const end = finishedAt.get(id);
+    const start = sentAt.get(id);
+    return end !== undefined && start !== undefined ? [((end - start) * 1000) / n] : [];
+  });
   const breakdown = await reader.stepBreakdown(serialFlow);
 
   log(`chain: ${settings.chainRuns} runs of ${n} steps at once`);
@@ -637,7 +650,8 @@ async function main() {
       mode: quick ? 'quick' : 'full',
       server: fromSource ? 'source (tsx)' : 'apps/api/dist',
       machine: { ...machine, loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)) },
-      settings: { ...settings, connections: CONNECTIONS, workerConcurrency: 50, dbPool: 20 },
+      settings: { ...settings, connections: CONNECTIONS, workerConcurrency: 50, dbPool: 20, ingestDbPool: 4 },
+      serverSettings,
       floors,
       allInOne,
       scaleOut: scale ?? null,
@@ -646,7 +660,10 @@ async function main() {
       cpuProfiles: cpuProf ? relative(repoRoot, profileDir) : null,
     };
     mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `${stamp}${quick ? '-quick' : ''}.json`);
+    const file = join(
+      resultsDir,
+      `${stamp}${quick ? '-quick' : ''}${noIngestFusion ? '-no-ingest-fusion' : ''}.json`,
+    );
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${renderTable(result)}\n`);
     log(`wrote ${relative(repoRoot, file)}`);

@@ -24,6 +24,8 @@ interface Suite {
 
 export interface ReportInput {
   date: string;
+  /** Server environment the run set on top of the defaults. */
+  serverSettings: Record<string, string>;
   cpuProfiles: string | null;
   mode: string;
   server: string;
@@ -194,7 +196,7 @@ export function renderTable(r: ReportInput): string {
     ],
     [
       `   latency, one run at a time (${a.chain.serial.runs} runs)`,
-      `${int(a.chain.serial.perStepUs.p50)} µs/step = hop ${int(a.chain.serial.hopUs.p50)} + in step ${int(a.chain.serial.inStepUs.p50)} µs (p50s)`,
+      `${int(a.chain.serial.perStepUs.p50)} µs/step, request → run finished · between steps ${int(a.chain.serial.hopUs.p50)} + in step ${int(a.chain.serial.inStepUs.p50)} µs (p50s)`,
       '',
       '',
     ],
@@ -231,6 +233,9 @@ export function renderTable(r: ReportInput): string {
   const header =
     `Tributary bench — ${r.date} — ${r.mode} — server ${r.server}` +
     (r.cpuProfiles ? ' under --cpu-prof (slower than without)' : '') +
+    Object.entries(r.serverSettings)
+      .map(([k, v]) => ` — ${k}=${v}`)
+      .join('') +
     '\n' +
     `${m.cores} cores (${m.cpu}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ` +
     `load average ${m.loadAverageAtStart[0]} before the run` +

@@ -150,6 +150,15 @@ export class RunReader {
   }
 
   /** Per-run total wall time (created → finished) of the given runs, ms. */
+  /** finished_at (epoch ms) of each finished run, by id. */
+  async runFinishedAt(runIds: readonly string[]): Promise<Map<string, number>> {
+    if (runIds.length === 0) return new Map();
+    const rows = await this.sql<{ id: string; t: number }[]>`
+      select id, extract(epoch from finished_at) * 1000 as t
+      from runs where id = any(${this.sql.array(runIds as string[])}::uuid[]) and finished_at is not null`;
+    return new Map(rows.map((r) => [r.id, Number(r.t)]));
+  }
+
   async runDurations(runIds: readonly string[]): Promise<number[]> {
     if (runIds.length === 0) return [];
     const rows = await this.sql<{ ms: number }[]>`

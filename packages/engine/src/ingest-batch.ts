@@ -25,9 +25,12 @@ export interface PreparedIngest {
 
 type Written = IngestResult & { toEnqueue: StepRef[] };
 
-/** Events written per transaction at most, and transactions under way at once. */
+/**
+ * Events written per transaction at most, and transactions under way at once: one at a time measured best
+ * here (the next batch gathers while one commits; two in flight mostly split into a big and a tiny batch).
+ */
 const MAX_BATCH = 200;
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 1;
 
 /** Prepares the rows of an event and its runs (no I/O but evaluating the flows' exit correlations). */
 export async function prepareIngest(

@@ -98,6 +98,8 @@ export async function prepareRun(
       exitKey: exitKey ?? null,
       edgeState: plan.edgeState,
       replayOf: input.replayOf ?? null,
+      // set here, not by the database, so a run finished while being accepted never ends before it began
+      createdAt: now,
       startedAt: now,
       finishedAt: finished ? now : null,
     },
