@@ -51,6 +51,25 @@ describe('GroupCommit', () => {
     expect(r.batches.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
+  test('with minBatchWhenBusy, a second commit starts beside a running one only for a big enough batch', async () => {
+    const r = recorder(20);
+    const group = new GroupCommit(r.commit, {
+      ...defaults,
+      maxBatch: 100,
+      maxInFlight: 2,
+      minBatchWhenBusy: 5,
+    });
+    const first = group.submit(0);
+    // three wait while the first commits: too few for the second slot
+    const small = [1, 2, 3].map((n) => group.submit(n));
+    expect(r.batches).toEqual([[0]]);
+    // two more make five: the second slot takes them at once
+    const more = [4, 5].map((n) => group.submit(n));
+    expect(r.batches).toEqual([[0], [1, 2, 3, 4, 5]]);
+    expect(await Promise.all([first, ...small, ...more])).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(r.mostRunning()).toBe(2);
+  });
+
   test('a batch that fails for one item is tried again in halves: only that item gets the error', async () => {
     const r = recorder(1, (items) => (items.includes(7) ? new Error('item 7 is bad') : undefined));
     const group = new GroupCommit(r.commit, defaults);

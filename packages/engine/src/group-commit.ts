@@ -7,6 +7,8 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Most commits under way at once. */
   maxInFlight: number;
+  /** While a commit is under way, another starts only once this many items wait (no tiny batches). */
+  minBatchWhenBusy?: number;
   /** An item that waited this long for its turn is answered with `expired()` instead (nothing written). */
   maxWaitMs: number;
   expired: () => Error;
@@ -47,7 +49,11 @@ export class GroupCommit<T, R> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+    const busyMinimum = this.options.minBatchWhenBusy ?? 1;
+    while (
+      this.inFlight < this.options.maxInFlight &&
+      this.waiting.length >= (this.inFlight > 0 ? busyMinimum : 1)
+    ) {
       const taken = this.waiting.splice(0, this.options.maxBatch);
       const now = performance.now();
       const batch: Array<Waiting<T, R>> = [];

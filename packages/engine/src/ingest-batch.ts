@@ -26,11 +26,14 @@ export interface PreparedIngest {
 type Written = IngestResult & { toEnqueue: StepRef[] };
 
 /**
- * Events written per transaction at most, and transactions under way at once: one at a time measured best
- * here (the next batch gathers while one commits; two in flight mostly split into a big and a tiny batch).
+ * Events written per transaction at most, transactions under way at once, and how many events must wait
+ * before a second transaction starts beside a running one. Measured here (in-process, 50 callers): one at
+ * a time 1,900 events/s; two at once 1,650 (mostly one big and one tiny batch); two, the second only for
+ * 25 or more, 2,650.
  */
 const MAX_BATCH = 200;
-const MAX_IN_FLIGHT = 1;
+const MAX_IN_FLIGHT = 2;
+const MIN_BATCH_WHEN_BUSY = 25;
 
 /** Prepares the rows of an event and its runs (no I/O but evaluating the flows' exit correlations). */
 export async function prepareIngest(
@@ -62,6 +65,7 @@ export function createIngestBatcher(
   return new GroupCommit((items) => commitBatch(ctx(), items), {
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
+    minBatchWhenBusy: MIN_BATCH_WHEN_BUSY,
     maxWaitMs: settings.ingestTimeoutMs,
     expired: () =>
       new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
