@@ -1,8 +1,8 @@
 // The client factory opens both drivers on the same schema.
 
-import { newId, schema } from '@tributary/db';
+import { fromJsonRow, jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 
 for (const kind of ['postgres', 'pglite'] as const) {
@@ -30,6 +30,40 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const values = { source: 'test', type: 'ping', payload: {}, idempotencyKey: 'k1' };
       await db.insert(schema.events).values({ id: newId(), ...values });
       await expect(db.insert(schema.events).values({ id: newId(), ...values })).rejects.toThrow();
+    });
+
+    test('jsonRows inserts many rows as one parameter and fromJsonRow reads row_to_json back as typed rows', async () => {
+      const { db } = tdb.handle;
+      const receivedAt = new Date('2026-12-01T10:20:30.456Z');
+      const rows = [
+        {
+          id: newId(),
+          source: 'json-rows',
+          type: 'a',
+          payload: { nested: [1, { b: null }] },
+          receivedAt,
+          name: null,
+        },
+        { id: newId(), source: 'json-rows', type: 'b', payload: 'just text', receivedAt, name: 'Named' },
+        { id: newId(), source: 'json-rows', type: 'c', payload: 42, receivedAt, name: 'it\'s "quoted"' },
+      ];
+      const { columns, select } = jsonRows(schema.events, rows);
+      await db.execute(sql`insert into ${schema.events} ${columns} ${select}`);
+      const stored = await db
+        .select()
+        .from(schema.events)
+        .where(eq(schema.events.source, 'json-rows'))
+        .orderBy(schema.events.id);
+      expect(stored.map((r) => [r.type, r.payload, r.name, r.receivedAt.toISOString()])).toEqual([
+        ['a', { nested: [1, { b: null }] }, null, receivedAt.toISOString()],
+        ['b', 'just text', 'Named', receivedAt.toISOString()],
+        ['c', 42, 'it\'s "quoted"', receivedAt.toISOString()],
+      ]);
+      const [back] = await selectRows<{ row: Record<string, unknown> }>(
+        db,
+        sql`select row_to_json(e) as row from ${schema.events} e where e.id = ${rows[1]?.id ?? ''}`,
+      );
+      expect(fromJsonRow(schema.events, back?.row ?? {})).toEqual(stored[1]);
     });
   });
 }

@@ -1,11 +1,12 @@
 // Starting a run inside a transaction: the run row, its trigger step and the first queued steps.
 import type { Transaction } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
+import { jsonRows, newId, schema } from '@tributary/db';
+import { sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
 import { planAfterOutput } from './planner.js';
 import type { StepInsert } from './run-state.js';
-import { insertSteps, planStepRows, ROWS_PER_INSERT } from './run-state.js';
+import { insertSteps, planStepRows } from './run-state.js';
 import { fusePlan } from './step-fusion.js';
 import type { StepRef } from './step-queue.js';
 import type { EventRow } from './waits.js';
@@ -111,9 +112,11 @@ export async function prepareRun(
 /** Inserts prepared runs and their steps: one statement for the runs and one for the steps. */
 export async function insertRuns(tx: Transaction, runs: readonly PreparedRun[]): Promise<void> {
   if (runs.length === 0) return;
-  for (let i = 0; i < runs.length; i += ROWS_PER_INSERT) {
-    await tx.insert(schema.runs).values(runs.slice(i, i + ROWS_PER_INSERT).map((r) => r.run));
-  }
+  const { columns, select } = jsonRows(
+    schema.runs,
+    runs.map((r) => r.run),
+  );
+  await tx.execute(sql`insert into ${schema.runs} ${columns} ${select}`);
   await insertSteps(
     tx,
     runs.flatMap((r) => r.steps),

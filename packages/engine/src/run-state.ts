@@ -1,6 +1,6 @@
 // Writing a plan into a run (new steps, joins, edge state) and settling the run when nothing is left to do.
 import type { Transaction } from '@tributary/db';
-import { schema } from '@tributary/db';
+import { jsonRows, schema } from '@tributary/db';
 import type { SQL } from 'drizzle-orm';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
@@ -80,14 +80,12 @@ export function planStepRows(
   return { rows, toEnqueue };
 }
 
-/** Postgres takes at most 65,535 parameters per statement: inserts of many rows go in chunks. */
-export const ROWS_PER_INSERT = 1_000;
-
-/** Inserts step rows (in chunks when there are many). */
+/** Inserts step rows. */
 export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await tx.insert(schema.steps).values(rows.slice(i, i + ROWS_PER_INSERT));
-  }
+  if (rows.length === 0) return;
+  // one JSON parameter: the same SQL text whatever the number of rows, so it stays a prepared statement
+  const { columns, select } = jsonRows(schema.steps, rows);
+  await tx.execute(sql`insert into ${schema.steps} ${columns} ${select}`);
 }
 
 /** Inserts the plan's steps, updates joins and the run's edge state; returns the steps to enqueue. */
