@@ -5,7 +5,14 @@ import { getDeadLetter, listDeadLetters, redrive } from './dead-letters.js';
 import { publishFlow, updateDraft } from './flows.js';
 import { ingest } from './ingest.js';
 import { cancelRun, getRun, replayRun } from './runs.js';
-import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+import {
+  deployFlow,
+  finishedRun,
+  manualFlow,
+  startTestEngine,
+  type TestEngine,
+  waitFor,
+} from './testing/index.js';
 
 let t: TestEngine;
 let peer: HttpPeer;
@@ -20,16 +27,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-let flowCounter = 0;
-function flow(nodes: unknown[], edges: unknown[]) {
-  flowCounter += 1;
-  return {
-    name: `Test flow ${flowCounter}`,
-    slug: `test-flow-${flowCounter}`,
-    nodes: [{ id: 'trigger', type: 'trigger.manual', name: 'Start', config: {} }, ...nodes],
-    edges,
-  };
-}
+const flow = manualFlow;
 
 async function fire(deployed: { flowId: string; version: number }, item: unknown, idempotencyKey?: string) {
   return ingest(t.engine.ctx, {
@@ -41,14 +39,8 @@ async function fire(deployed: { flowId: string; version: number }, item: unknown
   });
 }
 
-async function finished(runId: string, timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const run = await getRun(t.engine.ctx.db, runId);
-      return ['succeeded', 'failed', 'canceled'].includes(run.status) ? run : undefined;
-    },
-    { timeoutMs, what: `run ${runId} to finish` },
-  );
+function finished(runId: string, timeoutMs = 20_000) {
+  return finishedRun(t.engine, runId, timeoutMs);
 }
 
 function runId(result: { runs: Array<{ id: string }> }): string {

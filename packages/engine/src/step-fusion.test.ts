@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { listDeadLetters } from './dead-letters.js';
 import { ingest } from './ingest.js';
 import { getRun } from './runs.js';
-import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+import { deployFlow, finishedRun, manualFlow, startTestEngine, type TestEngine } from './testing/index.js';
 
 let fused: TestEngine;
 let limited: TestEngine;
@@ -29,16 +29,7 @@ afterAll(async () => {
   await Promise.all([fused?.close(), limited?.close(), unfused?.close(), atIngest?.close()]);
 });
 
-let flowCounter = 0;
-function flow(nodes: unknown[], edges: unknown[]) {
-  flowCounter += 1;
-  return {
-    name: `Fusion flow ${flowCounter}`,
-    slug: `fusion-flow-${flowCounter}`,
-    nodes: [{ id: 'trigger', type: 'trigger.manual', name: 'Start', config: {} }, ...nodes],
-    edges,
-  };
-}
+const flow = manualFlow;
 
 async function runFlow(t: TestEngine, definition: unknown, item: unknown) {
   const deployed = await deployFlow(t.engine, definition);
@@ -50,14 +41,7 @@ async function runFlow(t: TestEngine, definition: unknown, item: unknown) {
   });
   const id = result.runs[0]?.id;
   if (!id) throw new Error('no run was started');
-  const run = await waitFor(
-    async () => {
-      const r = await getRun(t.engine.ctx.db, id);
-      return ['succeeded', 'failed', 'canceled'].includes(r.status) ? r : undefined;
-    },
-    { timeoutMs: 20_000, what: `run ${id} to finish` },
-  );
-  return { run, deployed };
+  return { run: await finishedRun(t.engine, id), deployed };
 }
 
 async function fusedCount(t: TestEngine): Promise<number> {

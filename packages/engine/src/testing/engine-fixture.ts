@@ -7,6 +7,7 @@ import { createEngine } from '../engine.js';
 import type { EngineSettings } from '../engine-context.js';
 import { createFlow, publishFlow } from '../flows.js';
 import { createLogger } from '../logger.js';
+import { getRun } from '../runs.js';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -119,4 +120,29 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
+}
+
+/**
+ * A flow definition that starts with a manual trigger (id `trigger`, named "Start") followed by `nodes`,
+ * with a name and slug of its own.
+ */
+export function manualFlow(nodes: unknown[], edges: unknown[]) {
+  const id = randomBytes(4).toString('hex');
+  return {
+    name: `Test flow ${id}`,
+    slug: `test-flow-${id}`,
+    nodes: [{ id: 'trigger', type: 'trigger.manual', name: 'Start', config: {} }, ...nodes],
+    edges,
+  };
+}
+
+/** Waits until the run has a final status; returns it with its steps. */
+export function finishedRun(engine: Engine, runId: string, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const run = await getRun(engine.ctx.db, runId);
+      return ['succeeded', 'failed', 'canceled'].includes(run.status) ? run : undefined;
+    },
+    { timeoutMs, what: `run ${runId} to finish` },
+  );
 }
