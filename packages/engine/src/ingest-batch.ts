@@ -1,5 +1,5 @@
 // Ingest in batches: the webhook and schedule events that arrive together are written in one transaction
-// (one multi-row insert each for events, runs and steps) and their steps enqueued with one addBulk. Each
+// (one statement for all their events, runs and steps) and their steps enqueued with one addBulk. Each
 // caller still gets its answer only after its own rows are committed.
 import type { Transaction } from '@tributary/db';
 import { jsonRows, newId, schema, selectRows } from '@tributary/db';
@@ -72,7 +72,7 @@ export function createIngestBatcher(
         retryAfterSeconds: 1,
       }),
     // a batch that failed as a whole for one item's sake (say, a payload Postgres refuses) is written again
-    // item by item; when the database itself is unavailable every item gets that answer at once
+    // in halves down to that item; when the database itself is unavailable every item gets that answer
     retryAlone: (err) => !(err instanceof UnavailableError),
   });
 }
@@ -102,8 +102,6 @@ async function commitBatch(ctx: EngineContext, items: PreparedIngest[]): Promise
   await enqueueSafely(ctx, toEnqueue);
   return written.map(({ eventId, duplicate, runs }) => ({ eventId, duplicate, runs }));
 }
-
-const _idempotencyTarget = [schema.events.source, schema.events.idempotencyKey];
 
 async function writeBatch(tx: Transaction, items: readonly PreparedIngest[]): Promise<Written[]> {
   // an idempotency key repeated within the batch: the later items answer like the first
