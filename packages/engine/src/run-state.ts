@@ -88,32 +88,45 @@ export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]):
   await tx.execute(sql`insert into ${schema.steps} ${columns} ${select}`);
 }
 
-/** Inserts the plan's steps, updates joins and the run's edge state; returns the steps to enqueue. */
+/**
+ * Inserts the plan's steps, updates joins and the run's edge state; returns the steps to enqueue. The
+ * writes go out together (one round trip), and so does `after(toEnqueue)` when it returns a statement to
+ * run behind them (it sees their effects: a connection runs its statements in order).
+ */
 export async function applyPlan(
   tx: Transaction,
   run: Pick<RunRow, 'id'>,
   flow: CompiledFlow,
   plan: Plan,
   previousEdgeState: EdgeState | undefined,
+  after?: (toEnqueue: readonly StepRef[]) => Promise<unknown> | undefined,
 ): Promise<StepRef[]> {
   const now = new Date();
   const { rows, toEnqueue } = planStepRows(run.id, flow, plan);
-  await insertSteps(tx, rows);
+  const writes: Array<Promise<unknown>> = [insertSteps(tx, rows)];
   for (const join of plan.joinUpdates) {
-    await tx
-      .update(schema.steps)
-      .set({
-        status: join.status,
-        input: join.input,
-        state: join.state,
-        finishedAt: join.status === 'skipped' ? now : null,
-      })
-      .where(eq(schema.steps.id, join.stepId));
+    writes.push(
+      tx
+        .update(schema.steps)
+        .set({
+          status: join.status,
+          input: join.input,
+          state: join.state,
+          finishedAt: join.status === 'skipped' ? now : null,
+        })
+        .where(eq(schema.steps.id, join.stepId))
+        .execute(),
+    );
     if (join.status === 'queued') toEnqueue.push({ id: join.stepId, runId: run.id });
   }
   if (JSON.stringify(plan.edgeState) !== JSON.stringify(previousEdgeState ?? {})) {
-    await tx.update(schema.runs).set({ edgeState: plan.edgeState }).where(eq(schema.runs.id, run.id));
+    writes.push(
+      tx.update(schema.runs).set({ edgeState: plan.edgeState }).where(eq(schema.runs.id, run.id)).execute(),
+    );
   }
+  const last = after?.(toEnqueue);
+  if (last) writes.push(last);
+  await Promise.all(writes);
   return toEnqueue;
 }
 

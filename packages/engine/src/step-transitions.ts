@@ -80,10 +80,15 @@ async function followOutput(
     newId,
   );
   const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx }, ctx.settings.fuseBudgetMs);
-  const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState);
-  toEnqueue.push(...(await releaseHeldSibling(tx, step)));
-  // a run that just got steps to run cannot be finished: skip the count
-  if (toEnqueue.length === 0) await settleRun(tx, ctx, run.id);
+  // a run that just got steps to run cannot be finished: skip the count. An item of a split may release a
+  // held sibling first, so it settles only after looking.
+  const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, (queued) =>
+    scope === undefined && queued.length === 0 ? settleRun(tx, ctx, run.id) : undefined,
+  );
+  if (scope !== undefined) {
+    toEnqueue.push(...(await releaseHeldSibling(tx, step)));
+    if (toEnqueue.length === 0) await settleRun(tx, ctx, run.id);
+  }
   return toEnqueue;
 }
 
