@@ -185,6 +185,43 @@ describe('retries', () => {
     expect(step?.attempts).toHaveLength(1);
     expect(calls).toBe(1);
   });
+
+  test('output Postgres cannot store (a NUL character) dead-letters its own step at once, fused or not', async () => {
+    let calls = 0;
+    peer.handle((req, res) => {
+      calls += 1;
+      res.setHeader('content-type', 'application/json');
+      // /nul answers JSON text with a NUL character; /ok answers clean JSON
+      res.end(req.url === '/nul' ? '{"note":"x\\u0000y"}' : '{"note":"fine"}');
+    });
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          { id: 'http', type: 'action.http', name: 'Fetch', config: { url: `${peer.url}/nul` } },
+          { id: 'http2', type: 'action.http', name: 'Fetch again', config: { url: `${peer.url}/ok` } },
+          // a pure step that would run inline after the second call, making a NUL of its own
+          { id: 'set', type: 'logic.set', name: 'Mark', config: { fields: { bad: '{{ "a\\u0000b" }}' } } },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'http' },
+          { id: 'e2', source: 'trigger', target: 'http2' },
+          { id: 'e3', source: 'http2', target: 'set' },
+        ],
+      ),
+    );
+    const run = await finished(runId(await fire(deployed, {})));
+    expect(run.status).toBe('failed');
+    const byNode = Object.fromEntries(run.steps.map((s) => [s.nodeId, s]));
+    expect(byNode.http?.status).toBe('dead');
+    expect(byNode.http?.error).toMatchObject({ code: 'unstorable_output', retryable: false });
+    expect(byNode.http?.attempts).toHaveLength(1);
+    expect(calls).toBe(2);
+    // the second call's step is kept; the pure step after it failed on its own
+    expect(byNode.http2?.status).toBe('succeeded');
+    expect(byNode.set?.status).toBe('dead');
+    expect(byNode.set?.error).toMatchObject({ code: 'unstorable_output' });
+  });
 });
 
 describe('dead letters', () => {

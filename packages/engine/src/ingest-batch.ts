@@ -35,11 +35,15 @@ const MAX_BATCH = 200;
 const MAX_IN_FLIGHT = 2;
 const MIN_BATCH_WHEN_BUSY = 25;
 
-/** Prepares the rows of an event and its runs (no I/O but evaluating the flows' exit correlations). */
+/**
+ * Prepares the rows of an event and its runs, with the pure steps after the trigger run inline when `fuse`
+ * (no I/O: the event and the trigger's output are at hand).
+ */
 export async function prepareIngest(
   ctx: EngineContext,
   input: IngestInput,
   flows: readonly CompiledFlow[],
+  fuse: boolean,
 ): Promise<PreparedIngest> {
   const event: EventInsert = {
     id: newId(),
@@ -52,7 +56,7 @@ export async function prepareIngest(
   const runs: PreparedRun[] = [];
   for (const [i, target] of input.targets.entries()) {
     const flow = flows[i];
-    if (flow) runs.push(await prepareRun(ctx, { flow, event, item: target.item }, ctx));
+    if (flow) runs.push(await prepareRun(ctx, { flow, event, item: target.item }, fuse ? ctx : undefined));
   }
   return { event, runs };
 }

@@ -1,7 +1,7 @@
 // Ingest: the event, a run per target flow and the first steps are committed (batched with concurrent
 // ingests, see ingest-batch.ts); then jobs are added.
 import type { Transaction } from '@tributary/db';
-import { UnavailableError } from '@tributary/flow';
+import { BadRequestError, UnavailableError } from '@tributary/flow';
 import type { CompiledFlow } from './compiled-flow.js';
 import { isConnectionError } from './db-errors.js';
 import type { EngineContext } from './engine-context.js';
@@ -41,7 +41,16 @@ export async function ingest(ctx: EngineContext, input: IngestInput): Promise<In
   for (const t of input.targets) {
     flows.push(await withDatabase(ctx, () => ctx.flows.get(ctx.db, t.flowId, t.version), 'loading the flow'));
   }
-  return ctx.ingestBatcher.submit(await prepareIngest(ctx, input, flows));
+  const prepared = await prepareIngest(ctx, input, flows, true);
+  try {
+    return await ctx.ingestBatcher.submit(prepared);
+  } catch (err) {
+    const ranInline = prepared.runs.some((r) => r.steps.some((s) => (s.attempts?.length ?? 0) > 0));
+    if (!(err instanceof BadRequestError && err.code === 'unstorable_payload') || !ranInline) throw err;
+    // the text came from a pure step run while accepting, not from the event: accept the event and leave
+    // those steps to their jobs, where such a step fails on its own
+    return ctx.ingestBatcher.submit(await prepareIngest(ctx, input, flows, false));
+  }
 }
 
 /**

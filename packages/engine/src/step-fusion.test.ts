@@ -309,4 +309,37 @@ describe('step fusion', () => {
     // what was left for the worker is queued with its job
     expect(await atIngest.engine.ctx.queue.queue.getJob(byNode.call?.id ?? '')).toBeDefined();
   });
+
+  test('at ingest, a pure step whose output Postgres cannot store is left to its job; the event is accepted', async () => {
+    const deployed = await deployFlow(
+      atIngest.engine,
+      flow(
+        [
+          { id: 'ok', type: 'logic.set', name: 'Ok', config: { fields: { fine: true } } },
+          { id: 'nul', type: 'logic.set', name: 'Nul', config: { fields: { bad: '{{ "a\\u0000b" }}' } } },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'ok' },
+          { id: 'e2', source: 'ok', target: 'nul' },
+        ],
+      ),
+    );
+    const item = { n: 1 };
+    const result = await ingest(atIngest.engine.ctx, {
+      source: 'test',
+      type: 'test',
+      payload: item,
+      targets: [{ ...deployed, item }],
+    });
+    expect(result.duplicate).toBe(false);
+    const steps = await atIngest.engine.ctx.db
+      .select({ nodeId: schema.steps.nodeId, status: schema.steps.status })
+      .from(schema.steps)
+      .where(eq(schema.steps.runId, result.runs[0]?.id ?? ''));
+    // written without the inline steps: the first pure step waits for its job like the one after it will
+    expect(Object.fromEntries(steps.map((s) => [s.nodeId, s.status]))).toEqual({
+      trigger: 'succeeded',
+      ok: 'queued',
+    });
+  });
 });

@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { AttemptRecord } from '@tributary/db';
 import { schema } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
-import { RetryableError, TributaryError } from '@tributary/flow';
+import { FatalError, RetryableError, TributaryError } from '@tributary/flow';
 import type { NodeType } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
+import { isUntranslatableText } from './db-errors.js';
 import type { EngineContext } from './engine-context.js';
 import { enqueueSafely } from './ingest.js';
 import { effectivePolicy, hasAttemptsLeft, retryDelayMs } from './retry-policy.js';
@@ -62,15 +63,20 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   try {
     const output = await executeNode(ctx, run, flow, node, type, step, timeoutMs, { db: ctx.db });
     const durationMs = Math.round(performance.now() - started);
-    const result = await completeStep(
-      ctx,
-      flow,
-      step,
-      token,
-      output,
-      finishAttempt(step.attempts, null),
-      durationMs,
-    );
+    const complete = (fuse: boolean) =>
+      completeStep(ctx, flow, step, token, output, finishAttempt(step.attempts, null), durationMs, fuse);
+    const result = await complete(true).catch(async (err: unknown) => {
+      if (!isUntranslatableText(err)) throw err;
+      // text Postgres cannot store, from this node or from a pure step run inline after it: without the
+      // inline steps, a second refusal is this node's own (and retrying the node would not change it)
+      return complete(false).catch((again: unknown) => {
+        if (!isUntranslatableText(again)) throw again;
+        throw new FatalError(
+          `node "${node.name}" returned text Postgres cannot store (a \\u0000 character); its output is not kept`,
+          { code: 'unstorable_output', cause: again },
+        );
+      });
+    });
     ctx.metrics.stepDuration.observe({ type: type.type, status: 'succeeded' }, durationMs / 1000);
     if (result.kind === 'applied') await enqueueSafely(ctx, result.toEnqueue);
     return DONE;

@@ -67,6 +67,7 @@ async function followOutput(
   flow: CompiledFlow,
   step: StepRow,
   output: NodeOutput,
+  fuse = true,
 ): Promise<StepRef[]> {
   const joins = flow.hasJoins ? await pendingJoins(tx, run.id) : new Map<string, PendingJoin>();
   // steps of a split's items carry their scope in state (written by applyPlan)
@@ -79,7 +80,8 @@ async function followOutput(
     output,
     newId,
   );
-  const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx }, ctx.settings.fuseBudgetMs);
+  const budget = fuse ? ctx.settings.fuseBudgetMs : 0;
+  const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx }, budget);
   // a run that just got steps to run cannot be finished: skip the count. An item of a split may release a
   // held sibling first, so it settles only after looking.
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, (queued) =>
@@ -98,7 +100,10 @@ async function lockedRun(tx: Transaction, runId: string): Promise<RunRow> {
   return run;
 }
 
-/** The step succeeded: store its output and create what follows. */
+/**
+ * The step succeeded: store its output and create what follows (running the pure steps that follow inline,
+ * unless `fuse` is false).
+ */
 export function completeStep(
   ctx: EngineContext,
   flow: CompiledFlow,
@@ -107,6 +112,7 @@ export function completeStep(
   output: NodeOutput,
   attempts: AttemptRecord[],
   durationMs: number,
+  fuse = true,
 ): Promise<TransitionResult> {
   return inTransition(ctx, async (tx) => {
     // sent together (one round trip): the compare-and-set runs after the lock, in order
@@ -121,7 +127,7 @@ export function completeStep(
         durationMs,
       }),
     ]);
-    return followOutput(tx, ctx, run, flow, step, output);
+    return followOutput(tx, ctx, run, flow, step, output, fuse);
   });
 }
 
