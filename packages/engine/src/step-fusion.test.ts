@@ -31,14 +31,28 @@ afterAll(async () => {
 
 const flow = manualFlow;
 
+/** Ingests `item` as an event of `type` for the deployed flow. */
+function accept(t: TestEngine, deployed: { flowId: string; version: number }, item: unknown, type = 'test') {
+  return ingest(t.engine.ctx, { source: 'test', type, payload: item, targets: [{ ...deployed, item }] });
+}
+
+/** The run's stored steps by node id, read straight from the table (no worker needed). */
+async function stepsByNode(t: TestEngine, runId: string) {
+  const steps = await t.engine.ctx.db
+    .select({
+      id: schema.steps.id,
+      nodeId: schema.steps.nodeId,
+      status: schema.steps.status,
+      output: schema.steps.output,
+    })
+    .from(schema.steps)
+    .where(eq(schema.steps.runId, runId));
+  return Object.fromEntries(steps.map((s) => [s.nodeId, s]));
+}
+
 async function runFlow(t: TestEngine, definition: unknown, item: unknown) {
   const deployed = await deployFlow(t.engine, definition);
-  const result = await ingest(t.engine.ctx, {
-    source: 'test',
-    type: 'test',
-    payload: item,
-    targets: [{ ...deployed, item }],
-  });
+  const result = await accept(t, deployed, item);
   const id = result.runs[0]?.id;
   if (!id) throw new Error('no run was started');
   return { run: await finishedRun(t.engine, id), deployed };
@@ -238,12 +252,7 @@ describe('step fusion', () => {
   test('at ingest, the pure steps after the trigger run before the answer: a pure flow is finished with no job', async () => {
     const deployed = await deployFlow(atIngest.engine, branchingFlow());
     const item = { user: 'lin' };
-    const result = await ingest(atIngest.engine.ctx, {
-      source: 'test',
-      type: 'test',
-      payload: item,
-      targets: [{ ...deployed, item }],
-    });
+    const result = await accept(atIngest, deployed, item);
     const run = await getRun(atIngest.engine.ctx.db, result.runs[0]?.id ?? '');
     // no worker runs in this engine: the run finished while the event was accepted
     expect(run.status).toBe('succeeded');
@@ -280,24 +289,9 @@ describe('step fusion', () => {
         ],
       ),
     );
-    const item = { n: 7 };
-    const result = await ingest(atIngest.engine.ctx, {
-      source: 'test',
-      type: 'order',
-      payload: item,
-      targets: [{ ...deployed, item }],
-    });
+    const result = await accept(atIngest, deployed, { n: 7 }, 'order');
     const runId = result.runs[0]?.id ?? '';
-    const steps = await atIngest.engine.ctx.db
-      .select({
-        id: schema.steps.id,
-        nodeId: schema.steps.nodeId,
-        status: schema.steps.status,
-        output: schema.steps.output,
-      })
-      .from(schema.steps)
-      .where(eq(schema.steps.runId, runId));
-    const byNode = Object.fromEntries(steps.map((s) => [s.nodeId, s]));
+    const byNode = await stepsByNode(atIngest, runId);
     // $event and $steps of the trigger are at hand while accepting the event
     expect(byNode.tag).toMatchObject({
       status: 'succeeded',
@@ -324,20 +318,11 @@ describe('step fusion', () => {
         ],
       ),
     );
-    const item = { n: 1 };
-    const result = await ingest(atIngest.engine.ctx, {
-      source: 'test',
-      type: 'test',
-      payload: item,
-      targets: [{ ...deployed, item }],
-    });
+    const result = await accept(atIngest, deployed, { n: 1 });
     expect(result.duplicate).toBe(false);
-    const steps = await atIngest.engine.ctx.db
-      .select({ nodeId: schema.steps.nodeId, status: schema.steps.status })
-      .from(schema.steps)
-      .where(eq(schema.steps.runId, result.runs[0]?.id ?? ''));
+    const byNode = await stepsByNode(atIngest, result.runs[0]?.id ?? '');
     // written without the inline steps: the first pure step waits for its job like the one after it will
-    expect(Object.fromEntries(steps.map((s) => [s.nodeId, s.status]))).toEqual({
+    expect(Object.fromEntries(Object.values(byNode).map((s) => [s.nodeId, s.status]))).toEqual({
       trigger: 'succeeded',
       ok: 'queued',
     });
