@@ -149,7 +149,6 @@ export class RunReader {
     };
   }
 
-  /** Per-run total wall time (created → finished) of the given runs, ms. */
   /** finished_at (epoch ms) of each finished run, by id. */
   async runFinishedAt(runIds: readonly string[]): Promise<Map<string, number>> {
     if (runIds.length === 0) return new Map();
@@ -157,14 +156,6 @@ export class RunReader {
       select id, extract(epoch from finished_at) * 1000 as t
       from runs where id = any(${this.sql.array(runIds as string[])}::uuid[]) and finished_at is not null`;
     return new Map(rows.map((r) => [r.id, Number(r.t)]));
-  }
-
-  async runDurations(runIds: readonly string[]): Promise<number[]> {
-    if (runIds.length === 0) return [];
-    const rows = await this.sql<{ ms: number }[]>`
-      select extract(epoch from finished_at - created_at) * 1000 as ms
-      from runs where id = any(${this.sql.array(runIds as string[])}::uuid[]) and finished_at is not null`;
-    return rows.map((r) => Number(r.ms));
   }
 
   /** finished_at (epoch ms) of every finished step of the flow's runs except the trigger's, sorted. */
