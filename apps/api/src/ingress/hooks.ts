@@ -96,7 +96,7 @@ export function hookRoutes(deps: AppDeps) {
     const config = flow.staticConfigs.get(route.nodeId) as WebhookTriggerConfig | undefined;
     if (!config) throw new NotFoundError(`no published flow listens on /hooks/${path}`);
 
-    const raw = await readBodyLimited(c.req.raw, deps.config.TRIBUTARY_MAX_BODY);
+    const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
     const auth = verifyWebhookAuth(config.auth, allHeaders(c.req.raw.headers), raw);
     if (!auth.ok) {
       ctx.logger.info({ path, reason: auth.reason }, 'webhook request refused');

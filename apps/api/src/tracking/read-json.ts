@@ -1,5 +1,6 @@
 // Reads a tracking call's body: size-limited (Segment answers 400 past its limits), UTF-8, strict JSON object.
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@tributary/flow';
+import type { Context } from 'hono';
 import { readBodyLimited } from '../ingress/read-body.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -27,14 +28,14 @@ function checkContentType(contentType: string | undefined): void {
 
 /** The body as a JSON object; BadRequestError (400) when larger than `limit`, not UTF-8, not JSON or not an object. */
 export async function readJsonObject(
-  req: Request,
+  c: Context,
   limit: number,
   what: { code: string; label: string },
 ): Promise<Record<string, unknown>> {
-  checkContentType(req.headers.get('content-type') ?? undefined);
+  checkContentType(c.req.header('content-type'));
   let bytes: Uint8Array;
   try {
-    bytes = await readBodyLimited(req, limit);
+    bytes = await readBodyLimited(c, limit);
   } catch (err) {
     if (err instanceof PayloadTooLargeError) {
       throw new BadRequestError(`${what.label} is larger than ${limit / 1024} KB`, {

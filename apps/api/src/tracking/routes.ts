@@ -72,7 +72,7 @@ export function trackingRoutes(deps: AppDeps) {
   async function single(c: Context, type: TrackingType): Promise<Response> {
     const receivedAt = new Date();
     const got = await sourceFor(c, () =>
-      readJsonObject(c.req.raw, TRACKING_LIMITS.messageBytes, {
+      readJsonObject(c, TRACKING_LIMITS.messageBytes, {
         code: 'message_too_large',
         label: 'the message',
       }),
@@ -101,7 +101,7 @@ export function trackingRoutes(deps: AppDeps) {
   async function batch(c: Context): Promise<Response> {
     const receivedAt = new Date();
     const got = await sourceFor(c, () =>
-      readJsonObject(c.req.raw, TRACKING_LIMITS.batchBytes, { code: 'batch_too_large', label: 'the batch' }),
+      readJsonObject(c, TRACKING_LIMITS.batchBytes, { code: 'batch_too_large', label: 'the batch' }),
     );
     if (got.answer) return got.answer;
     const checked = validateBatch(got.body, receivedAt);
