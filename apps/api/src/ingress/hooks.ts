@@ -3,30 +3,44 @@ import { findWebhookRoute, getRun, ingest, withDatabase } from '@tributary/engin
 import { BadRequestError, NotFoundError, UnauthorizedError } from '@tributary/flow';
 import type { WebhookTriggerConfig } from '@tributary/nodes';
 import { verifyWebhookAuth } from '@tributary/nodes';
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { AppDeps } from '../app-env.js';
 import { problemResponse } from '../problem.js';
 import { pairsToObject, parseBody } from './parse-body.js';
-import { readBodyLimited } from './read-body.js';
+import { nodeRequestOf, readBodyLimited } from './read-body.js';
 
 /** Headers never stored in run history: credentials and cookies. */
 const ALWAYS_DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
-function storedHeaders(headers: Headers, config: WebhookTriggerConfig): Record<string, string> {
+function storedHeaders(all: Record<string, string>, config: WebhookTriggerConfig): Record<string, string> {
   const drop = new Set(ALWAYS_DROPPED);
   if (config.auth.type === 'header') drop.add(config.auth.name.toLowerCase());
   const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    if (!drop.has(name)) out[name] = value;
-  });
+  for (const [name, value] of Object.entries(all)) if (!drop.has(name)) out[name] = value;
   return out;
 }
 
-function allHeaders(headers: Headers): Record<string, string> {
+/**
+ * The request's headers by lower-case name, repeated ones joined with ", " as the Fetch Headers do. Behind
+ * @hono/node-server they come from Node's raw header pairs: iterating the web Headers would build an undici
+ * Headers object per request.
+ */
+function allHeaders(c: Context): Record<string, string> {
   const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
+  const incoming = nodeRequestOf(c);
+  if (incoming) {
+    const raw = incoming.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = (raw[i] as string).toLowerCase();
+      const value = (raw[i + 1] as string).trim();
+      out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
+    }
+    return out;
+  }
+  c.req.raw.headers.forEach((value, name) => {
     out[name] = value;
   });
   return out;
@@ -97,7 +111,8 @@ export function hookRoutes(deps: AppDeps) {
     if (!config) throw new NotFoundError(`no published flow listens on /hooks/${path}`);
 
     const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
-    const auth = verifyWebhookAuth(config.auth, allHeaders(c.req.raw.headers), raw);
+    const headers = allHeaders(c);
+    const auth = verifyWebhookAuth(config.auth, headers, raw);
     if (!auth.ok) {
       ctx.logger.info({ path, reason: auth.reason }, 'webhook request refused');
       throw new UnauthorizedError("the request did not pass this webhook's authentication");
@@ -113,7 +128,7 @@ export function hookRoutes(deps: AppDeps) {
     }
     const item = {
       body: parseBody(c.req.header('content-type') ?? null, raw),
-      headers: storedHeaders(c.req.raw.headers, config),
+      headers: storedHeaders(headers, config),
       query: pairsToObject(url.searchParams),
       method,
       path,

@@ -14,9 +14,15 @@ export async function readBodyLimited(c: Context, limit: number): Promise<Uint8A
   if (Number.isFinite(declared) && declared > limit) {
     throw new PayloadTooLargeError(`the body is ${declared} bytes; the limit is ${limit}`);
   }
-  const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  if (incoming instanceof IncomingMessage && !incoming.readableDidRead) return readIncoming(incoming, limit);
+  const incoming = nodeRequestOf(c);
+  if (incoming && !incoming.readableDidRead) return readIncoming(incoming, limit);
   return readWebBody(c.req.raw, limit);
+}
+
+/** Node's request behind @hono/node-server (its `env.incoming`); undefined in-process or on other runtimes. */
+export function nodeRequestOf(c: Context): IncomingMessage | undefined {
+  const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming instanceof IncomingMessage ? incoming : undefined;
 }
 
 function tooLarge(limit: number): PayloadTooLargeError {

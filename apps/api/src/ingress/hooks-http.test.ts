@@ -1,0 +1,113 @@
+// Webhooks over a real HTTP server: behind @hono/node-server the body and headers are read from Node's
+// request, not a web Request — the same answers and the same stored event as in-process.
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { startTestApp, type TestApp } from '../test-app.js';
+
+let api: TestApp;
+let server: ReturnType<typeof serve>;
+let port = 0;
+
+beforeAll(async () => {
+  api = await startTestApp(inject('templateDatabase'), { TRIBUTARY_MAX_BODY: '1024' });
+  server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((resolve) => server.once('listening', resolve));
+  port = (server.address() as AddressInfo).port;
+  const flow = {
+    name: 'Over HTTP',
+    slug: 'over-http',
+    nodes: [
+      {
+        id: 'hook',
+        type: 'trigger.webhook',
+        name: 'Hook',
+        config: { path: 'over-http', auth: { type: 'header', name: 'X-Token', value: 'token-over-http' } },
+      },
+      { id: 'set', type: 'logic.set', name: 'Set', config: { fields: { seen: true } } },
+    ],
+    edges: [{ id: 'e1', source: 'hook', target: 'set' }],
+  };
+  const created = await (await api.call('POST', '/api/v1/flows', flow)).json();
+  expect((await api.call('POST', `/api/v1/flows/${created.id}/publish`)).status).toBe(200);
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await api?.close();
+});
+
+/** Sends raw header pairs (repeats kept) and the body in the given chunks. */
+function post(headers: Array<[string, string]>, chunks: string[]) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path: '/hooks/over-http?x=1',
+      method: 'POST',
+      agent: false,
+    });
+    for (const [name, value] of headers) {
+      const prev = req.getHeader(name);
+      req.setHeader(name, prev === undefined ? value : [...[prev].flat().map(String), value]);
+    }
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+test('an event sent in chunks is stored with its headers; credentials and cookies are not', async () => {
+  const answer = await post(
+    [
+      ['content-type', 'application/json'],
+      ['x-token', 'token-over-http'],
+      ['authorization', 'Bearer not-stored'],
+      ['cookie', 'session=not-stored'],
+      ['x-tag', 'a'],
+      ['x-tag', 'b'],
+    ],
+    ['{"order":', '{"id":7,"note":"café"}}'],
+  );
+  expect(answer.status).toBe(202);
+  const { eventId } = JSON.parse(answer.body);
+  const event = await (await api.call('GET', `/api/v1/events/${eventId}`)).json();
+  expect(event.payload.body).toEqual({ order: { id: 7, note: 'café' } });
+  expect(event.payload.query).toEqual({ x: '1' });
+  expect(event.payload.headers).toMatchObject({ 'content-type': 'application/json', 'x-tag': 'a, b' });
+  for (const name of ['x-token', 'authorization', 'cookie'])
+    expect(event.payload.headers).not.toHaveProperty(name);
+  expect(JSON.stringify(event)).not.toContain('token-over-http');
+});
+
+test('a wrong token is refused, and a body past the limit gets 413 while streaming; neither is stored', async () => {
+  const before = await (await api.call('GET', '/api/v1/events?source=webhook:over-http')).json();
+  const refused = await post(
+    [
+      ['content-type', 'application/json'],
+      ['x-token', 'wrong'],
+    ],
+    ['{}'],
+  );
+  expect(refused.status).toBe(401);
+  const big = await post(
+    [
+      ['content-type', 'application/json'],
+      ['x-token', 'token-over-http'],
+    ],
+    ['{"pad":"', 'x'.repeat(800), 'y'.repeat(800), '"}'],
+  );
+  expect(big.status).toBe(413);
+  expect(JSON.parse(big.body)).toMatchObject({ code: 'payload_too_large' });
+  const after = await (await api.call('GET', '/api/v1/events?source=webhook:over-http')).json();
+  expect(after).toEqual(before);
+});
