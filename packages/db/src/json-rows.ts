@@ -14,22 +14,24 @@ export interface JsonRows {
   select: SQL;
 }
 
-function toJson(value: unknown): unknown {
-  return value instanceof Date ? value.toISOString() : value;
-}
-
 /** Builds the column list and SELECT for inserting `rows` (in the table's TypeScript names) into `table`. */
 export function jsonRows<T extends PgTable>(table: T, rows: ReadonlyArray<T['$inferInsert']>): JsonRows {
   const all = getTableColumns(table);
-  const keys = Object.keys(all).filter((key) =>
-    rows.some((row) => (row as Record<string, unknown>)[key] !== undefined),
-  );
+  // the columns some row sets, in the table's order
+  const present = new Set<string>();
+  for (const row of rows) {
+    for (const [key, value] of Object.entries(row as Record<string, unknown>)) {
+      if (value !== undefined) present.add(key);
+    }
+  }
+  const keys = Object.keys(all).filter((key) => present.has(key));
   const names = keys.map((key) => all[key]?.name ?? key);
   const records = rows.map((row) => {
     const record: Record<string, unknown> = {};
-    keys.forEach((key, i) => {
-      record[names[i] ?? key] = toJson((row as Record<string, unknown>)[key] ?? null);
-    });
+    for (let i = 0; i < keys.length; i++) {
+      const value = (row as Record<string, unknown>)[keys[i] as string] ?? null;
+      record[names[i] as string] = value instanceof Date ? value.toISOString() : value;
+    }
     return record;
   });
   const quoted = names.map((name) => sql.identifier(name));

@@ -54,12 +54,15 @@ async function loadScope(run: RunView, flow: CompiledFlow, step: ExecutableStep,
   const { db } = source;
   const reads = flow.reads.get(step.nodeId) ?? { event: true, steps: true, profile: true };
   const needEvent = reads.event || (reads.profile && flow.usesProfile);
+  // what no expression reads is left out: the scope is copied for each node's expressions
   const [[event], done] = await Promise.all([
-    source.event
-      ? [source.event]
-      : needEvent && db
-        ? db.select().from(schema.events).where(eq(schema.events.id, run.eventId))
-        : [],
+    !needEvent
+      ? []
+      : source.event
+        ? [source.event]
+        : db
+          ? db.select().from(schema.events).where(eq(schema.events.id, run.eventId))
+          : [],
     reads.steps && db
       ? db
           .select({ name: schema.steps.name, input: schema.steps.input, output: schema.steps.output })
@@ -118,12 +121,18 @@ export async function executeNode(
       code: 'invalid_config',
     });
   }
-  const controller = new AbortController();
+  // made on first use of `signal`: most nodes never look at it
+  let controller: AbortController | undefined;
+  let timeoutError: RetryableError | undefined;
   const wakeAt = typeof step.state?.wakeAt === 'string' ? Date.parse(step.state.wakeAt) : undefined;
   let logger: NodeContext<unknown>['logger'] | undefined;
   const nodeCtx: NodeContext<unknown> = {
     config: parsed.data,
-    signal: controller.signal,
+    get signal() {
+      controller ??= new AbortController();
+      if (timeoutError && !controller.signal.aborted) controller.abort(timeoutError);
+      return controller.signal;
+    },
     // most nodes never log: the child logger is made on first use
     get logger() {
       logger ??= ctx.logger.child({ runId: run.id, stepId: step.id, nodeId: node.id, eventId: run.eventId });
@@ -149,11 +158,11 @@ export async function executeNode(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new RetryableError(`node "${node.name}" did not finish within ${timeoutMs} ms`, {
+      timeoutError = new RetryableError(`node "${node.name}" did not finish within ${timeoutMs} ms`, {
         code: 'timeout',
       });
-      controller.abort(err);
-      reject(err);
+      controller?.abort(timeoutError);
+      reject(timeoutError);
     }, timeoutMs);
   });
   try {

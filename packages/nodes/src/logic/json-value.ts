@@ -16,3 +16,30 @@ export function isTruthy(value: unknown): boolean {
   if (typeof value === 'string') return value.length > 0;
   return value === true;
 }
+
+/**
+ * A deep copy of an item. Arrays and plain objects are copied member by member (several times faster than
+ * structuredClone for the small JSON items flows carry); anything else that is an object — a Date, a Map —
+ * goes through structuredClone. An own `__proto__` key stays an ordinary field.
+ */
+export function copyItem<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyItem) as T;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const member = copyItem((value as Record<string, unknown>)[key]);
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: member,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else {
+      out[key] = member;
+    }
+  }
+  return out as T;
+}

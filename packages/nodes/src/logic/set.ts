@@ -1,7 +1,7 @@
 // The set node: adds or replaces fields of the item, at dotted paths that may reach into nested objects.
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
-import { isJsonObject } from './json-value.js';
+import { copyItem, isJsonObject } from './json-value.js';
 
 const fieldName = z
   .string()
@@ -39,10 +39,9 @@ export const set = defineNode({
     'One item on `main`: a copy of the input item (`{}` when the input is not an object) with the fields ' +
     'set, or only the fields when keepOnlySet is on.',
   run: ({ config }, input) => {
-    const item: Record<string, unknown> =
-      !config.keepOnlySet && isJsonObject(input) ? structuredClone(input) : {};
+    const item: Record<string, unknown> = !config.keepOnlySet && isJsonObject(input) ? copyItem(input) : {};
     for (const [name, value] of Object.entries(config.fields)) {
-      setPath(item, name.split('.'), structuredClone(value));
+      setPath(item, name.split('.'), copyItem(value));
     }
     return { main: [item] };
   },

@@ -1,0 +1,13 @@
+import { expect, test } from 'vitest';
+import { newId } from './ids.js';
+
+test('ids are UUIDv7, distinct and strictly increasing, across refills of the random pool', () => {
+  // 5,000 ids draw well past one 4 KiB pool of random numbers
+  const ids = Array.from({ length: 5_000 }, () => newId());
+  for (const id of ids)
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (let i = 1; i < ids.length; i++) expect((ids[i] as string) > (ids[i - 1] as string)).toBe(true);
+  // the random tail differs between ids made in the same millisecond
+  expect(new Set(ids.map((id) => id.slice(-12))).size).toBeGreaterThan(ids.length * 0.99);
+});
