@@ -59,3 +59,60 @@ describe('withStatementCache', () => {
     expect(await preparedTexts(sql)).toEqual(['select $1::text as t']);
   });
 });
+
+describe('transactions through the cache', () => {
+  test('the statements run inside the transaction from the first one on', async () => {
+    const sql = open(10);
+    const times = await sql.begin(async (tx) => {
+      const [first] = await tx.unsafe('select now()::text as t, txid_current() as x');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const [second] = await tx.unsafe('select now()::text as t, txid_current() as x');
+      return [first, second];
+    });
+    // now() and the transaction id stay the same only within one transaction
+    expect(times[1]).toEqual(times[0]);
+  });
+
+  test('a failing statement rolls back what came before it; a commit keeps it', async () => {
+    const sql = open(10);
+    const table = `pipelined_${Date.now()}`;
+    await sql.unsafe(`create temp table ${table} (n int primary key)`);
+    await expect(
+      sql.begin(async (tx) => {
+        await tx.unsafe(`insert into ${table} values ($1)`, [1]);
+        await tx.unsafe(`insert into ${table} values ($1)`, [1]);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await sql.unsafe(`select n from ${table}`)).toEqual([]);
+    await sql.begin((tx) => [
+      tx.unsafe(`insert into ${table} values (2)`),
+      tx.unsafe(`insert into ${table} values (3)`),
+    ]);
+    expect((await sql.unsafe(`select n from ${table} order by n`)).map((r) => r.n)).toEqual([2, 3]);
+    // the connection is back in the pool, outside any transaction
+    expect((await sql.unsafe('select pg_current_xact_id_if_assigned() as x'))[0]?.x).toBeNull();
+  });
+
+  test('a callback that throws rolls back; a failed savepoint rolls back only its own part', async () => {
+    const sql = open(10);
+    const table = `pipelined_sp_${Date.now()}`;
+    await sql.unsafe(`create temp table ${table} (n int)`);
+    await expect(
+      sql.begin(async (tx) => {
+        await tx.unsafe(`insert into ${table} values (1)`);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    await sql.begin(async (tx) => {
+      await tx.unsafe(`insert into ${table} values (2)`);
+      await expect(
+        tx.savepoint(async (sp) => {
+          await sp.unsafe(`insert into ${table} values (3)`);
+          await sp.unsafe('select 1/0');
+        }),
+      ).rejects.toMatchObject({ code: '22012' });
+      await tx.unsafe(`insert into ${table} values (4)`);
+    });
+    expect((await sql.unsafe(`select n from ${table} order by n`)).map((r) => r.n)).toEqual([2, 4]);
+  });
+});
