@@ -1,8 +1,8 @@
 // Writing a plan into a run (new steps, joins, edge state) and settling the run when nothing is left to do.
 import type { Transaction } from '@tributary/db';
-import { jsonRows, schema } from '@tributary/db';
+import { jsonRows, schema, selectRows } from '@tributary/db';
 import type { SQL } from 'drizzle-orm';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
 import type { EdgeState, JoinState, PendingJoin, Plan } from './planner.js';
@@ -88,10 +88,22 @@ export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]):
   await tx.execute(sql`insert into ${schema.steps} ${columns} ${select}`);
 }
 
+/** Steps that keep a run open. */
+const OPEN_STATUSES = ['queued', 'running', 'waiting', 'held'] as const;
+const OPEN = new Set<string>(OPEN_STATUSES);
+
+/** Settling a run after a plan is written, if nothing of it is left open. */
+export interface SettleAfter {
+  ctx: Pick<EngineContext, 'metrics'>;
+  /** Whether to try, given the steps the plan queued. */
+  when: (toEnqueue: readonly StepRef[]) => boolean;
+}
+
 /**
- * Inserts the plan's steps, updates joins and the run's edge state; returns the steps to enqueue. The
- * writes go out together (one round trip), and so does `after(toEnqueue)` when it returns a statement to
- * run behind them (it sees their effects: a connection runs its statements in order).
+ * Inserts the plan's steps, updates joins and the run's edge state, and settles the run when `settle` says
+ * so and nothing is open; returns the steps to enqueue. Without joins to update, that is one statement (the
+ * insert, and one update of the run for both its edge state and its end); with joins, the writes go out
+ * together (one round trip) and the settle behind them.
  */
 export async function applyPlan(
   tx: Transaction,
@@ -99,10 +111,23 @@ export async function applyPlan(
   flow: CompiledFlow,
   plan: Plan,
   previousEdgeState: EdgeState | undefined,
-  after?: (toEnqueue: readonly StepRef[]) => Promise<unknown> | undefined,
+  settle?: SettleAfter,
 ): Promise<StepRef[]> {
   const now = new Date();
   const { rows, toEnqueue } = planStepRows(run.id, flow, plan);
+  const edgeChanged = JSON.stringify(plan.edgeState) !== JSON.stringify(previousEdgeState ?? {});
+  const trySettle = settle?.when(toEnqueue) === true;
+  if (plan.joinUpdates.length === 0) {
+    // the statement cannot see the rows it inserts: a new open step rules the settle out here
+    const mayFinish = trySettle && !rows.some((r) => OPEN.has(r.status));
+    if (!edgeChanged && !mayFinish) {
+      await insertSteps(tx, rows);
+      return toEnqueue;
+    }
+    const settled = await writeRun(tx, run.id, rows, edgeChanged ? plan.edgeState : undefined, mayFinish);
+    if (settled) settle?.ctx.metrics.runsFinished.inc({ status: settled });
+    return toEnqueue;
+  }
   const writes: Array<Promise<unknown>> = [insertSteps(tx, rows)];
   for (const join of plan.joinUpdates) {
     writes.push(
@@ -119,19 +144,63 @@ export async function applyPlan(
     );
     if (join.status === 'queued') toEnqueue.push({ id: join.stepId, runId: run.id });
   }
-  if (JSON.stringify(plan.edgeState) !== JSON.stringify(previousEdgeState ?? {})) {
+  if (edgeChanged) {
     writes.push(
       tx.update(schema.runs).set({ edgeState: plan.edgeState }).where(eq(schema.runs.id, run.id)).execute(),
     );
   }
-  const last = after?.(toEnqueue);
-  if (last) writes.push(last);
+  // sent behind the writes, so it sees their effects (a connection runs its statements in order)
+  if (settle && trySettle) writes.push(settleRun(tx, settle.ctx, run.id));
   await Promise.all(writes);
   return toEnqueue;
 }
 
-/** Steps that keep a run open. */
-const OPEN_STATUSES = ['queued', 'running', 'waiting', 'held'] as const;
+/** Whether no step of the run is open, and whether one is dead: the settle's two questions, in SQL. */
+function settleChecks(runId: string) {
+  const anyStep = (status: SQL) =>
+    sql`exists (select 1 from ${schema.steps} where ${schema.steps.runId} = ${runId} and ${status})`;
+  return {
+    finished: sql`not ${anyStep(sql`${schema.steps.status} in ('queued', 'running', 'waiting', 'held')`)}`,
+    dead: anyStep(sql`${schema.steps.status} = 'dead'`),
+  };
+}
+
+/**
+ * One statement: inserts `rows` and updates the run once, with its new edge state (when given) and, when
+ * `mayFinish` and nothing of the run is open any more, its end. Returns the status the run ended with.
+ */
+async function writeRun(
+  tx: Transaction,
+  runId: string,
+  rows: readonly StepInsert[],
+  edgeState: EdgeState | undefined,
+  mayFinish: boolean,
+): Promise<'succeeded' | 'failed' | undefined> {
+  const inserted = rows.length > 0 ? jsonRows(schema.steps, rows) : undefined;
+  const insert = inserted
+    ? sql`new_steps as (insert into ${schema.steps} ${inserted.columns} ${inserted.select}), `
+    : sql``;
+  const checks = settleChecks(runId);
+  const settles = mayFinish
+    ? sql`r.status in ('queued', 'running', 'waiting') and ${checks.finished}`
+    : sql`false`;
+  const edge = edgeState === undefined ? sql`` : sql`edge_state = ${JSON.stringify(edgeState)}::jsonb, `;
+  const [result] = await selectRows<{ settled: boolean; status: string }>(
+    tx,
+    sql`with ${insert}decision as (
+      select ${settles} as settle, ${mayFinish ? checks.dead : sql`false`} as dead
+      from ${schema.runs} r where r.id = ${runId}
+    )
+    update ${schema.runs} set ${edge}
+      status = case when d.settle then (case when d.dead then 'failed' else 'succeeded' end) else ${schema.runs.status} end,
+      finished_at = case when d.settle then ${new Date().toISOString()}::timestamptz else ${schema.runs.finishedAt} end
+    from decision d
+    where ${schema.runs.id} = ${runId}${edgeState === undefined ? sql` and d.settle` : sql``}
+    returning d.settle as settled, ${schema.runs.status} as status`,
+  );
+  if (!result?.settled) return undefined;
+  return result.status === 'failed' ? 'failed' : 'succeeded';
+}
 
 /**
  * When a step right after a split finishes, lets the next item the split's concurrency limit held back go
@@ -169,22 +238,16 @@ export async function settleRun(
   ctx: Pick<EngineContext, 'metrics'>,
   runId: string,
 ): Promise<'succeeded' | 'failed' | undefined> {
-  const stepsOfRun = (status: SQL) =>
-    sql`exists (select 1 from ${schema.steps} where ${schema.steps.runId} = ${runId} and ${status})`;
-  const [updated] = await tx
-    .update(schema.runs)
-    .set({
-      status: sql`case when ${stepsOfRun(sql`${schema.steps.status} = 'dead'`)} then 'failed' else 'succeeded' end`,
-      finishedAt: new Date(),
-    })
-    .where(
-      and(
-        eq(schema.runs.id, runId),
-        inArray(schema.runs.status, ['queued', 'running', 'waiting']),
-        sql`not ${stepsOfRun(inArray(schema.steps.status, [...OPEN_STATUSES]))}`,
-      ),
-    )
-    .returning({ status: schema.runs.status });
+  const checks = settleChecks(runId);
+  const [updated] = await selectRows<{ status: string }>(
+    tx,
+    sql`update ${schema.runs} set
+      status = case when ${checks.dead} then 'failed' else 'succeeded' end,
+      finished_at = ${new Date().toISOString()}::timestamptz
+    where ${schema.runs.id} = ${runId} and ${schema.runs.status} in ('queued', 'running', 'waiting')
+      and ${checks.finished}
+    returning ${schema.runs.status} as status`,
+  );
   if (!updated) return undefined;
   const status = updated.status === 'failed' ? 'failed' : 'succeeded';
   ctx.metrics.runsFinished.inc({ status });

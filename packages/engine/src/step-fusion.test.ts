@@ -147,6 +147,35 @@ describe('step fusion', () => {
     }
   });
 
+  test("a run's end is written with its last steps and counted once, succeeded or failed", async () => {
+    const finished = async (t: TestEngine) => {
+      const metric = await t.engine.ctx.metrics.runsFinished.get();
+      const count = (status: string) => metric.values.find((v) => v.labels.status === status)?.value ?? 0;
+      return { succeeded: count('succeeded'), failed: count('failed') };
+    };
+    const failing = flow(
+      [
+        { id: 'tag', type: 'logic.set', name: 'Tag', config: { fields: { tier: 'gold' } } },
+        { id: 'stop', type: 'logic.stop-and-error', name: 'Stop', config: { message: 'no gold today' } },
+      ],
+      [
+        { id: 'e1', source: 'trigger', target: 'tag' },
+        { id: 'e2', source: 'tag', target: 'stop' },
+      ],
+    );
+    for (const t of [fused, unfused]) {
+      const before = await finished(t);
+      const ok = await runFlow(t, branchingFlow(), { user: 'lin' });
+      const bad = await runFlow(t, failing, { user: 'lin' });
+      expect([ok.run.status, bad.run.status]).toEqual(['succeeded', 'failed']);
+      for (const run of [ok.run, bad.run]) {
+        const lastStep = Math.max(...run.steps.map((s) => new Date(s.finishedAt ?? 0).getTime()));
+        expect(new Date(run.finishedAt ?? 0).getTime()).toBeGreaterThanOrEqual(lastStep);
+      }
+      expect(await finished(t)).toEqual({ succeeded: before.succeeded + 1, failed: before.failed + 1 });
+    }
+  });
+
   test('with fusion off or limited, the same flow leaves the same history', async () => {
     const item = { user: 'grace' };
     const [a, b, c] = await Promise.all([

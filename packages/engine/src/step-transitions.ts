@@ -84,9 +84,10 @@ async function followOutput(
   const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx }, budget);
   // a run that just got steps to run cannot be finished: skip the count. An item of a split may release a
   // held sibling first, so it settles only after looking.
-  const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, (queued) =>
-    scope === undefined && queued.length === 0 ? settleRun(tx, ctx, run.id) : undefined,
-  );
+  const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, {
+    ctx,
+    when: (queued) => scope === undefined && queued.length === 0,
+  });
   if (scope !== undefined) {
     toEnqueue.push(...(await releaseHeldSibling(tx, step)));
     if (toEnqueue.length === 0) await settleRun(tx, ctx, run.id);
