@@ -1,4 +1,6 @@
-// HTTP load with autocannon (as a library): bounded in time or count, loopback only.
+// HTTP load: autocannon (as a library) for saturation, a paced sender for a fixed offered load; bounded in
+// time or count, loopback only.
+import http from 'node:http';
 import autocannon from 'autocannon';
 import { round, Samples, summarize } from './util.js';
 
@@ -120,4 +122,97 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       latencies.push(responseTime);
     });
   });
+}
+
+export interface PacedLoadOptions {
+  url: string;
+  /** requests per second, sent evenly (not in bursts) */
+  rate: number;
+  /** seconds */
+  duration: number;
+  /** most requests in flight (sockets); beyond it requests wait for a socket, and that wait counts */
+  connections: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A fixed offered load, open loop: request i is due at start + i / rate and its latency runs from that
+ * moment, so time spent waiting for a socket behind slow answers counts (no coordinated omission).
+ * autocannon's `overallRate` is not used for this: it lets each connection send its share of a second as
+ * fast as it can and then idle, so a "50 %" load is a saturated burst every second. Every request's body
+ * carries a unique `seq`, as with `tagRequests`.
+ */
+export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResult> {
+  assertLoopback(options.url);
+  const url = new URL(options.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  const latencies = new Samples();
+  const statusBySeq = new Map<number, number>();
+  const statusCodes: Record<string, number> = {};
+  let errors = 0;
+  let timeouts = 0;
+  const send = (seq: number, due: number) =>
+    new Promise<void>((resolve) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          agent,
+          timeout: 10_000,
+          headers: { 'content-type': 'application/json', ...options.headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            latencies.push(performance.now() - due);
+            statusBySeq.set(seq, status);
+            statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+            resolve();
+          });
+        },
+      );
+      req.on('timeout', () => {
+        timeouts++;
+        req.destroy();
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(JSON.stringify({ ...(options.body as object), seq }));
+    });
+  const total = Math.round(options.rate * options.duration);
+  const start = performance.now();
+  const sent: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / options.rate;
+    const wait = due - performance.now();
+    if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    sent.push(send(i + 1, due));
+  }
+  await Promise.all(sent);
+  agent.destroy();
+  const seconds = (performance.now() - start) / 1000;
+  const ok = Object.entries(statusCodes)
+    .filter(([code]) => code.startsWith('2'))
+    .reduce((n, [, count]) => n + count, 0);
+  const lat = summarize(latencies.values());
+  return {
+    requestsPerSecond: round(latencies.length / seconds, 1),
+    okPerSecond: round(ok / seconds, 1),
+    requests: latencies.length,
+    ok,
+    non2xx: latencies.length - ok,
+    errors,
+    timeouts,
+    statusCodes,
+    seconds: round(seconds, 2),
+    latency: { p50: round(lat.p50, 2), p99: round(lat.p99, 2), max: round(lat.max, 2) },
+    offeredRate: options.rate,
+    statusBySeq,
+  };
 }

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bullmqFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
 import type { LoadResult } from './load.js';
-import { runLoad } from './load.js';
+import { runLoad, runPacedLoad } from './load.js';
 import { renderTable } from './report.js';
 import type { ServerEnv, ServerProcess } from './server.js';
 import { Api, chainFlow, fourNodeFlow, logSummary, startServer } from './server.js';
@@ -341,13 +341,12 @@ async function throughputSuite(
   sampler.setPhase(`${label}:e2e`);
   log(`${label}: end to end at ${rate} req/s for ${settings.e2eSeconds}s`);
   const e2eMark = await cpuMark(reader, procs);
-  const e2e = await runLoad({
+  const e2e = await runPacedLoad({
     url: `${baseUrl}/hooks/${e2ePath}`,
     connections: CONNECTIONS,
     duration: settings.e2eSeconds,
-    overallRate: rate,
+    rate,
     body: WEBHOOK_BODY,
-    tagRequests: true,
   });
   sampler.setPhase(`${label}:e2e-drain`);
   const e2eWait = await reader.waitFinished(e2eFlow, e2e.ok, drainMs, alive);
