@@ -1,6 +1,6 @@
 // A flow version prepared for execution: lookups by id and name, edges per node, node types resolved.
 import type { FlowDefinition, FlowEdge, FlowNode } from '@tributary/flow';
-import { NotFoundError } from '@tributary/flow';
+import { findExpressions, NotFoundError } from '@tributary/flow';
 import type { NodeType } from '@tributary/nodes';
 import { getNodeType } from '@tributary/nodes';
 
@@ -23,6 +23,11 @@ export interface CompiledFlow {
   hasJoins: boolean;
   /** Node configs with defaults applied, for configs that parse without resolving expressions (triggers). */
   staticConfigs: ReadonlyMap<string, unknown>;
+  /**
+   * The configs with no expression at all, defaults included: what every run of the node gets, parsed
+   * once (and frozen, as it is shared between runs), so a step of such a node resolves nothing.
+   */
+  constantConfigs: ReadonlyMap<string, unknown>;
   /** Whether any expression reads `$profile` (only then is the profile loaded for a step). */
   usesProfile: boolean;
   /** What each node's expressions read, so a step loads only that (`$event`, `$steps`, `$profile`). */
@@ -74,6 +79,18 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     const parsed = types.get(node.id)?.config.safeParse(node.config);
     if (parsed?.success) staticConfigs.set(node.id, parsed.data);
   }
+  const constantConfigs = new Map<string, unknown>();
+  for (const node of definition.nodes) {
+    const parsed = staticConfigs.get(node.id);
+    if (
+      parsed === undefined ||
+      findExpressions(node.config).length > 0 ||
+      findExpressions(parsed).length > 0
+    ) {
+      continue;
+    }
+    constantConfigs.set(node.id, deepFreeze(structuredClone(parsed)));
+  }
   const usesProfile = JSON.stringify(definition.nodes).includes('$profile');
   const reads = new Map(definition.nodes.map((n) => [n.id, readsOf(n.config, staticConfigs.get(n.id))]));
   return {
@@ -88,6 +105,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     trigger,
     hasJoins,
     staticConfigs,
+    constantConfigs,
     usesProfile,
     reads,
   };
@@ -102,4 +120,12 @@ export function isJoin(flow: CompiledFlow, nodeId: string): boolean {
 /** Whether the node's error port has an edge. */
 export function hasErrorEdge(flow: CompiledFlow, nodeId: string): boolean {
   return (flow.outgoing.get(nodeId) ?? []).some((e) => e.sourceHandle === 'error');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }

@@ -103,31 +103,16 @@ export async function executeNode(
 ): Promise<NodeOutput> {
   if (!type.run)
     throw new FatalError(`node "${node.name}" (${type.type}) cannot run as a step`, { code: 'not_runnable' });
-  const scope = await loadScope(run, flow, step, source);
-  let resolved: unknown;
-  try {
-    resolved = await resolveConfig(node.config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new FatalError(`node "${node.name}": ${message}`, { code: 'expression_failed', cause: err });
-  }
-  const parsed = type.config.safeParse(resolved);
-  if (parsed.success) await resolveDefaultExpressions(ctx, resolved, parsed.data, scope);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${['config', ...i.path].join('.')}: ${i.message}`)
-      .join('; ');
-    throw new FatalError(`node "${node.name}" has an invalid config after resolving expressions: ${issues}`, {
-      code: 'invalid_config',
-    });
-  }
+  const config = flow.constantConfigs.has(node.id)
+    ? flow.constantConfigs.get(node.id)
+    : await resolvedConfig(ctx, run, flow, node, type, step, source);
   // made on first use of `signal`: most nodes never look at it
   let controller: AbortController | undefined;
   let timeoutError: RetryableError | undefined;
   const wakeAt = typeof step.state?.wakeAt === 'string' ? Date.parse(step.state.wakeAt) : undefined;
   let logger: NodeContext<unknown>['logger'] | undefined;
   const nodeCtx: NodeContext<unknown> = {
-    config: parsed.data,
+    config,
     get signal() {
       controller ??= new AbortController();
       if (timeoutError && !controller.signal.aborted) controller.abort(timeoutError);
@@ -172,6 +157,37 @@ export async function executeNode(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The node's config for this step: its expressions resolved against the step's scope, then parsed. */
+async function resolvedConfig(
+  ctx: EngineContext,
+  run: RunView,
+  flow: CompiledFlow,
+  node: FlowNode,
+  type: NodeType,
+  step: ExecutableStep,
+  source: ScopeSource,
+): Promise<unknown> {
+  const scope = await loadScope(run, flow, step, source);
+  let resolved: unknown;
+  try {
+    resolved = await resolveConfig(node.config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new FatalError(`node "${node.name}": ${message}`, { code: 'expression_failed', cause: err });
+  }
+  const parsed = type.config.safeParse(resolved);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${['config', ...i.path].join('.')}: ${i.message}`)
+      .join('; ');
+    throw new FatalError(`node "${node.name}" has an invalid config after resolving expressions: ${issues}`, {
+      code: 'invalid_config',
+    });
+  }
+  await resolveDefaultExpressions(ctx, resolved, parsed.data, scope);
+  return parsed.data;
 }
 
 /**
