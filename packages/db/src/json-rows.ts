@@ -90,6 +90,16 @@ export function jsonRows<T extends PgTable>(table: T, rows: ReadonlyArray<T['$in
 }
 
 /**
+ * One row's values for an UPDATE: `update t set ${v.columns} = (${v.select}) where …` sets the columns
+ * `values` gives (in the table's TypeScript names; null included, undefined left out) from one parameter.
+ * Built with a handful of chunks, where drizzle's update builder makes several per column.
+ */
+export function jsonValues<T extends PgTable>(table: T, values: Partial<T['$inferInsert']>): JsonRows {
+  // a partial row is all an UPDATE needs; only INSERTs need every required column
+  return jsonRows(table, [values as T['$inferInsert']]);
+}
+
+/**
  * Reads a row that Postgres returned as JSON (`row_to_json`) back into the table's TypeScript shape:
  * column names to property names, timestamps to Dates.
  */

@@ -1,6 +1,6 @@
 // Writing a plan into a run (new steps, joins, edge state) and settling the run when nothing is left to do.
 import type { Transaction } from '@tributary/db';
-import { jsonRows, schema, selectRows } from '@tributary/db';
+import { fromJsonRow, jsonRows, schema, selectRows } from '@tributary/db';
 import type { SQL } from 'drizzle-orm';
 import { and, eq, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
@@ -13,8 +13,11 @@ export type StepRow = typeof schema.steps.$inferSelect;
 
 /** Locks a run row for the rest of the transaction: completions within one run are serialised. */
 export async function lockRun(tx: Transaction, runId: string): Promise<RunRow | undefined> {
-  const rows = await tx.select().from(schema.runs).where(eq(schema.runs.id, runId)).for('update');
-  return rows[0];
+  const [locked] = await selectRows<{ run: Record<string, unknown> }>(
+    tx,
+    sql`select row_to_json(r) as run from ${schema.runs} r where r.id = ${runId} for update`,
+  );
+  return locked ? fromJsonRow(schema.runs, locked.run) : undefined;
 }
 
 /** The run's joins that still wait for branches, by node id. */

@@ -1,7 +1,7 @@
 // Every change of a step's state after it was claimed, each one transaction guarded by a compare-and-set
 // on (status = running, lease token), so a re-delivered duplicate commits nothing.
 import type { AttemptRecord, Transaction } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
+import { jsonValues, newId, schema, selectRows } from '@tributary/db';
 import type { NodeOutput } from '@tributary/nodes';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
@@ -33,17 +33,14 @@ async function casStep(
   token: string,
   patch: Partial<typeof schema.steps.$inferInsert>,
 ): Promise<void> {
-  const updated = await tx
-    .update(schema.steps)
-    .set({ leaseToken: null, leaseUntil: null, ...patch })
-    .where(
-      and(
-        eq(schema.steps.id, step.id),
-        eq(schema.steps.status, 'running'),
-        eq(schema.steps.leaseToken, token),
-      ),
-    )
-    .returning({ id: schema.steps.id });
+  const values = jsonValues(schema.steps, { leaseToken: null, leaseUntil: null, ...patch });
+  const updated = await selectRows<{ id: string }>(
+    tx,
+    sql`update ${schema.steps} set ${values.columns} = (${values.select})
+    where ${schema.steps.id} = ${step.id} and ${schema.steps.status} = 'running'
+      and ${schema.steps.leaseToken} = ${token}
+    returning ${schema.steps.id} as id`,
+  );
   if (updated.length === 0) throw new StaleStep();
 }
 
