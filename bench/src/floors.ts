@@ -1,4 +1,5 @@
-// Floors measured in the same run: bare Hono, BullMQ no-op jobs, postgres.js single-row inserts.
+// Floors measured in the same run: bare Hono, BullMQ no-op jobs, postgres.js single-row inserts, and Postgres
+// storing the rows of accepted events (the durable-write floor of ingest).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -181,6 +182,155 @@ export async function postgresFloor(
       insertsPerSecond: round(latencies.length / elapsed, 1),
       latency: { p50: round(lat.p50, 2), p99: round(lat.p99, 2), max: round(lat.max, 2) },
       seconds: round(elapsed, 2),
+    };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export interface DurableWriteFloor {
+  events: number;
+  eventsPerSecond: number;
+  seconds: number;
+  /** events per transaction */
+  batch: number;
+  /** CPU of the Postgres backends per event, µs */
+  postgresCpuUsPerEvent: number;
+  /** CPU of this (client) process per event, µs: building the JSON and sending it */
+  clientCpuUsPerEvent: number;
+}
+
+/** An item as a webhook run stores it: the body with headers, query, method and path. */
+function storedItem(seq: number, extra: Record<string, unknown> = {}) {
+  return {
+    body: { ...WEBHOOK_BODY, seq },
+    headers: {
+      host: '127.0.0.1:40000',
+      connection: 'keep-alive',
+      'content-type': 'application/json',
+      'content-length': '40',
+    },
+    query: {},
+    method: 'POST',
+    path: 'floor',
+    ...extra,
+  };
+}
+
+/**
+ * What Postgres alone takes to store accepted events durably, with no HTTP and no engine: the rows one
+ * event of the ingest flow leaves (the event, a run, four steps with their input and output, about 4 KB
+ * of JSON), written 50 events per transaction by one statement from 2 connections, as the engine's group
+ * commit does, into scratch tables with the same kinds of columns and indexes. Ingest cannot go faster
+ * than this on the same machine.
+ */
+export async function durableWriteFloor(url: string, seconds: number): Promise<DurableWriteFloor> {
+  const batch = 50;
+  const writers = 2;
+  const sql = postgres(url, {
+    max: writers,
+    onnotice: () => {},
+    connection: { application_name: 'tributary-bench-floor-durable' },
+  });
+  try {
+    await sql.unsafe(`
+      create table if not exists bench_floor_events (id uuid primary key, source text not null,
+        type text not null, idempotency_key text, payload jsonb not null, received_at timestamptz not null);
+      create unique index if not exists bench_floor_events_key on bench_floor_events (source, idempotency_key);
+      create index if not exists bench_floor_events_received on bench_floor_events (received_at);
+      create table if not exists bench_floor_runs (id uuid primary key, flow_id uuid not null,
+        event_id uuid not null, status text not null, edge_state jsonb, created_at timestamptz not null,
+        finished_at timestamptz);
+      create index if not exists bench_floor_runs_event on bench_floor_runs (event_id);
+      create index if not exists bench_floor_runs_flow on bench_floor_runs (flow_id, id);
+      create index if not exists bench_floor_runs_status on bench_floor_runs (status);
+      create table if not exists bench_floor_steps (id uuid primary key, run_id uuid not null,
+        node_id text not null, status text not null, input jsonb, output jsonb, attempts jsonb not null,
+        started_at timestamptz, finished_at timestamptz, duration_ms integer);
+      create index if not exists bench_floor_steps_run on bench_floor_steps (run_id);`);
+    await Promise.all(Array.from({ length: writers }, () => sql`select 1`));
+    const pids = (
+      await sql<{ pid: number }[]>`
+        select pid from pg_stat_activity where application_name = 'tributary-bench-floor-durable'`
+    ).map((r) => r.pid);
+    const flowId = randomUUID();
+    let seq = 0;
+    const rowsOfBatch = () => {
+      const events: object[] = [];
+      const runs: object[] = [];
+      const steps: object[] = [];
+      const at = new Date().toISOString();
+      for (let i = 0; i < batch; i++) {
+        const eventId = randomUUID();
+        const runId = randomUUID();
+        const item = storedItem(++seq);
+        const tagged = { ...item, tier: 'gold' };
+        const attempts = [{ n: 1, error: null, startedAt: at, finishedAt: at }];
+        events.push({
+          id: eventId,
+          source: 'webhook:floor',
+          type: 'webhook',
+          payload: item,
+          received_at: at,
+        });
+        runs.push({
+          id: runId,
+          flow_id: flowId,
+          event_id: eventId,
+          status: 'succeeded',
+          edge_state: { e1: 1, e2: 1, e3: 1 },
+          created_at: at,
+          finished_at: at,
+        });
+        const step = (node: string, input: unknown, output: unknown, ran: boolean) =>
+          steps.push({
+            id: randomUUID(),
+            run_id: runId,
+            node_id: node,
+            status: 'succeeded',
+            input,
+            output,
+            attempts: ran ? attempts : [],
+            started_at: at,
+            finished_at: at,
+            duration_ms: ran ? 0 : null,
+          });
+        step('hook', null, { main: [item] }, false);
+        step('tag', item, { main: [tagged] }, true);
+        step('check', tagged, { true: [tagged], false: [] }, true);
+        step('mark', tagged, { main: [{ ...tagged, handled: true }] }, true);
+      }
+      return { events, runs, steps };
+    };
+    const cpuBefore = cpuSnapshot(pids);
+    const clientBefore = process.cpuUsage();
+    let events = 0;
+    const start = now();
+    const deadline = start + seconds * 1000;
+    const loop = async () => {
+      while (now() < deadline) {
+        const rows = rowsOfBatch();
+        await sql`with e as (
+            insert into bench_floor_events select * from jsonb_populate_recordset(null::bench_floor_events, ${sql.json(rows.events as never)})
+            on conflict (source, idempotency_key) do nothing returning id
+          ), r as (
+            insert into bench_floor_runs select * from jsonb_populate_recordset(null::bench_floor_runs, ${sql.json(rows.runs as never)})
+          )
+          insert into bench_floor_steps select * from jsonb_populate_recordset(null::bench_floor_steps, ${sql.json(rows.steps as never)})`;
+        events += batch;
+      }
+    };
+    await Promise.all(Array.from({ length: writers }, loop));
+    const elapsed = (now() - start) / 1000;
+    const backendCpuMs = cpuDelta(cpuBefore, cpuSnapshot(pids));
+    const client = process.cpuUsage(clientBefore);
+    return {
+      events,
+      eventsPerSecond: round(events / elapsed, 1),
+      seconds: round(elapsed, 2),
+      batch,
+      postgresCpuUsPerEvent: round((backendCpuMs * 1000) / Math.max(1, events)),
+      clientCpuUsPerEvent: round((client.user + client.system) / Math.max(1, events)),
     };
   } finally {
     await sql.end({ timeout: 5 });

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bullmqFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
+import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
 import type { LoadResult } from './load.js';
 import { runLoad, runPacedLoad } from './load.js';
 import { renderTable } from './report.js';
@@ -551,7 +551,11 @@ async function main() {
   const bullmq = await bullmqFloor(REDIS_URL, floorPrefix, settings.bullmqJobs, 60);
   log(`floor: BullMQ ${bullmq.jobsPerSecond} jobs/s; postgres.js inserts × ${settings.postgresSeconds}s`);
   const pg = await postgresFloor(serverEnv.databaseUrl, settings.postgresSeconds, 2_000_000);
-  log(`floor: postgres.js ${pg.insertsPerSecond} inserts/s`);
+  log(
+    `floor: postgres.js ${pg.insertsPerSecond} inserts/s; storing events' rows × ${settings.postgresSeconds}s`,
+  );
+  const durable = await durableWriteFloor(serverEnv.databaseUrl, settings.postgresSeconds);
+  log(`floor: storing events' rows ${durable.eventsPerSecond} events/s`);
   await deleteRedisPrefix(REDIS_URL, floorPrefix);
 
   const reader = new RunReader(serverEnv.databaseUrl);
@@ -627,7 +631,7 @@ async function main() {
     }
     sampler.stop();
 
-    const floors = { hono, bullmq, postgres: pg };
+    const floors = { hono, bullmq, postgres: pg, durable };
     const bullmqUsPerJob = 1e6 / bullmq.jobsPerSecond;
     const ratios = {
       ingestVsHono: allInOne.ingest.okPerSecond / hono.post.requestsPerSecond,

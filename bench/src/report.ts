@@ -1,5 +1,5 @@
 // The one table the bench prints.
-import type { BullmqFloor, HonoFloor, PostgresFloor } from './floors.js';
+import type { BullmqFloor, DurableWriteFloor, HonoFloor, PostgresFloor } from './floors.js';
 import type { LoadResult } from './load.js';
 import type { RunTimes } from './stores.js';
 
@@ -38,7 +38,7 @@ export interface ReportInput {
     loadAverageAtEnd: number[];
   };
   settings: { ingestSeconds: number; e2eSeconds: number; e2eShare: number; connections: number };
-  floors: { hono: HonoFloor; bullmq: BullmqFloor; postgres: PostgresFloor };
+  floors: { hono: HonoFloor; bullmq: BullmqFloor; postgres: PostgresFloor; durable: DurableWriteFloor };
   allInOne: Suite & {
     chain: {
       length: number;
@@ -114,6 +114,12 @@ function suiteRows(
       `${pct(ingestRatio)} of Hono POST`,
       `${mark(ingestOk)} ≥30 %, p99 ≤20 ms, 0 errors`,
     ],
+    [
+      `${prefix}   vs storing its rows alone`,
+      '',
+      `${pct(ingest.okPerSecond / floors.durable.eventsPerSecond)} of durable write`,
+      '',
+    ],
     [`${prefix}   errors`, problems(ingest), '', accounted(ingest)],
     ...(apiCpu !== undefined
       ? [
@@ -177,6 +183,12 @@ export function renderTable(r: ReportInput): string {
       'd. floor: postgres.js 1-row inserts (50 conn)',
       `${int(floors.postgres.insertsPerSecond)} inserts/s · p50 ${ms(floors.postgres.latency.p50)} / p99 ${ms(floors.postgres.latency.p99)} ms · CPU client ${int(floors.postgres.clientCpuUsPerInsert)} + postgres ${int(floors.postgres.postgresCpuUsPerInsert)} µs/insert`,
       '',
+      '',
+    ],
+    [
+      `d. floor: Postgres storing an event's rows (${floors.durable.batch} a transaction, 2 conn)`,
+      `${int(floors.durable.eventsPerSecond)} events/s · CPU client ${int(floors.durable.clientCpuUsPerEvent)} + postgres ${int(floors.durable.postgresCpuUsPerEvent)} µs/event`,
+      `${pct(floors.durable.eventsPerSecond / floors.hono.post.requestsPerSecond)} of Hono POST`,
       '',
     ],
     ...suiteRows(a, floors, r.settings, ''),
