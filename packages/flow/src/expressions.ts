@@ -267,7 +267,8 @@ function toText(value: unknown): string {
   return typeof data === 'object' ? JSON.stringify(data) : String(data);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object made by `{}`, JSON.parse or Object.create(null): not an array, a Date, a Map or a class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

@@ -1,4 +1,5 @@
-// How the logic nodes read item values: the object test and JSONata's truthiness.
+// How the logic nodes read item values: the object test and JSONata's truthiness; copying items.
+import { isPlainObject } from '@tributary/flow';
 
 /** A JSON object: not null and not an array. */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
@@ -25,21 +26,13 @@ export function isTruthy(value: unknown): boolean {
 export function copyItem<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(copyItem) as T;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  if (!isPlainObject(value)) return structuredClone(value);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const member = copyItem((value as Record<string, unknown>)[key]);
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: member,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = member;
-    }
-  }
+  for (const key of Object.keys(value)) defineField(out, key, copyItem(value[key]));
   return out as T;
+}
+
+/** Defines rather than assigns, so a field named "__proto__" is an ordinary field, not a prototype change. */
+export function defineField(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }

@@ -1,7 +1,7 @@
 // The set node: adds or replaces fields of the item, at dotted paths that may reach into nested objects.
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
-import { copyItem, isJsonObject } from './json-value.js';
+import { copyItem, defineField, isJsonObject } from './json-value.js';
 
 const fieldName = z
   .string()
@@ -59,9 +59,4 @@ function setPath(target: Record<string, unknown>, [key, ...rest]: readonly strin
   const child = isJsonObject(existing) ? existing : {};
   defineField(target, key, child);
   setPath(child, rest, value);
-}
-
-/** Defines rather than assigns, so a field named "__proto__" is an ordinary field, not a prototype change. */
-function defineField(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
