@@ -15,6 +15,27 @@ export async function getEvent(db: Queryable, id: string) {
   return { ...event, runs };
 }
 
+/**
+ * The event first accepted under an idempotency key, and the runs it started: what a repeated key is
+ * answered with. Undefined when no such event is visible.
+ */
+export async function firstAccepted(
+  db: Queryable,
+  source: string,
+  idempotencyKey: string,
+): Promise<{ eventId: string; runs: Array<{ id: string; flowId: string }> } | undefined> {
+  const [first] = await db
+    .select({ id: schema.events.id })
+    .from(schema.events)
+    .where(and(eq(schema.events.source, source), eq(schema.events.idempotencyKey, idempotencyKey)));
+  if (!first) return undefined;
+  const runs = await db
+    .select({ id: schema.runs.id, flowId: schema.runs.flowId })
+    .from(schema.runs)
+    .where(eq(schema.runs.eventId, first.id));
+  return { eventId: first.id, runs };
+}
+
 export interface EventListQuery {
   /** Only events that started a run of this flow. */
   flowId?: string | undefined;

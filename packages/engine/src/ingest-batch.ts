@@ -4,10 +4,11 @@
 import type { Transaction } from '@tributary/db';
 import { jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { BadRequestError, UnavailableError } from '@tributary/flow';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import { isUntranslatableText } from './db-errors.js';
 import type { EngineContext, EngineSettings } from './engine-context.js';
+import { firstAccepted } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import type { IngestInput, IngestResult } from './ingest.js';
 import { acceptTransaction, enqueueSafely } from './ingest.js';
@@ -184,19 +185,7 @@ async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedInge
 
 /** The event an idempotency key was first accepted with, and its runs. */
 async function storedDuplicate(tx: Transaction, event: EventInsert): Promise<Written> {
-  const [first] = await tx
-    .select({ id: schema.events.id })
-    .from(schema.events)
-    .where(
-      and(
-        eq(schema.events.source, event.source),
-        eq(schema.events.idempotencyKey, event.idempotencyKey ?? ''),
-      ),
-    );
+  const first = await firstAccepted(tx, event.source, event.idempotencyKey ?? '');
   if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
-  const runs = await tx
-    .select({ id: schema.runs.id, flowId: schema.runs.flowId })
-    .from(schema.runs)
-    .where(eq(schema.runs.eventId, first.id));
-  return { eventId: first.id, duplicate: true, runs, toEnqueue: [] };
+  return { ...first, duplicate: true, toEnqueue: [] };
 }

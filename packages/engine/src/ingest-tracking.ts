@@ -8,6 +8,7 @@ import { isTruthy } from '@tributary/nodes';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { EngineContext } from './engine-context.js';
+import { firstAccepted } from './events.js';
 import { acceptTransaction, enqueueSafely, withDatabase } from './ingest.js';
 import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from './profiles.js';
 import { startRun } from './run-start.js';
@@ -128,17 +129,13 @@ async function ingestOne(
     .returning();
   const event = inserted[0];
   if (!event) {
-    const [first] = await tx
-      .select({ id: schema.events.id })
-      .from(schema.events)
-      .where(and(eq(schema.events.source, source), eq(schema.events.idempotencyKey, message.messageId)));
-    const runs = first
-      ? await tx
-          .select({ id: schema.runs.id, flowId: schema.runs.flowId })
-          .from(schema.runs)
-          .where(eq(schema.runs.eventId, first.id))
-      : [];
-    return { messageId: message.messageId, eventId: first?.id ?? '', duplicate: true, runs };
+    const first = await firstAccepted(tx, source, message.messageId);
+    return {
+      messageId: message.messageId,
+      eventId: first?.eventId ?? '',
+      duplicate: true,
+      runs: first?.runs ?? [],
+    };
   }
   fresh.push(event);
   const before = message.type === 'identify' ? await knownTraits(tx, message) : {};
