@@ -1,10 +1,10 @@
 // Webhooks over a real HTTP server: behind @hono/node-server the body and headers are read from Node's
 // request, not a web Request — the same answers and the same stored event as in-process.
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { startTestApp, type TestApp } from '../test-app.js';
+import { postChunks } from './test-post.js';
 
 let api: TestApp;
 let server: ReturnType<typeof serve>;
@@ -40,30 +40,7 @@ afterAll(async () => {
 
 /** Sends raw header pairs (repeats kept) and the body in the given chunks. */
 function post(headers: Array<[string, string]>, chunks: string[]) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port,
-      path: '/hooks/over-http?x=1',
-      method: 'POST',
-      agent: false,
-    });
-    for (const [name, value] of headers) {
-      const prev = req.getHeader(name);
-      req.setHeader(name, prev === undefined ? value : [...[prev].flat().map(String), value]);
-    }
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    for (const chunk of chunks) req.write(chunk);
-    req.end();
-  });
+  return postChunks({ port, path: '/hooks/over-http?x=1', headers, chunks });
 }
 
 test('an event sent in chunks is stored with its headers; credentials and cookies are not', async () => {
