@@ -1,11 +1,8 @@
 // A flow version prepared for execution: lookups by id and name, edges per node, node types resolved.
 import type { FlowDefinition, FlowEdge, FlowNode } from '@tributary/flow';
 import { findExpressions, NotFoundError } from '@tributary/flow';
-import type { NodeType } from '@tributary/nodes';
+import type { NodeType, TriggerKind } from '@tributary/nodes';
 import { getNodeType } from '@tributary/nodes';
-
-/** Node types that join branches: they wait for every incoming edge. */
-const JOIN_TYPES = new Set(['logic.merge']);
 
 /** A flow version ready to run; immutable, so it is cached per (flow, version). */
 export interface CompiledFlow {
@@ -19,6 +16,8 @@ export interface CompiledFlow {
   /** The target node of each edge id. */
   edgeTargets: ReadonlyMap<string, string>;
   trigger: FlowNode;
+  /** How the trigger's events arrive (its node type's trait). */
+  triggerKind: TriggerKind | undefined;
   /** Whether any node is a join (so completions must look up pending joins). */
   hasJoins: boolean;
   /** Node configs with defaults applied, for configs that parse without resolving expressions (triggers). */
@@ -73,7 +72,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     incoming.get(edge.target)?.push(edge);
   }
   if (!trigger) throw new NotFoundError(`flow ${flowId} v${version} has no trigger node`);
-  const hasJoins = [...types.values()].some((t) => JOIN_TYPES.has(t.type));
+  const hasJoins = [...types.values()].some((t) => t.traits.join);
   const staticConfigs = new Map<string, unknown>();
   for (const node of definition.nodes) {
     const parsed = types.get(node.id)?.config.safeParse(node.config);
@@ -103,6 +102,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     incoming,
     edgeTargets: new Map(definition.edges.map((e) => [e.id, e.target])),
     trigger,
+    triggerKind: types.get(trigger.id)?.traits.trigger,
     hasJoins,
     staticConfigs,
     constantConfigs,
@@ -113,8 +113,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
 
 /** Whether the node waits for all its incoming branches. */
 export function isJoin(flow: CompiledFlow, nodeId: string): boolean {
-  const type = flow.types.get(nodeId);
-  return type !== undefined && JOIN_TYPES.has(type.type);
+  return flow.types.get(nodeId)?.traits.join === true;
 }
 
 /** Whether the node's error port has an edge. */

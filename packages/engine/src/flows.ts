@@ -9,7 +9,7 @@ import {
   ValidationError,
   validateFlow,
 } from '@tributary/flow';
-import { catalogue } from '@tributary/nodes';
+import { catalogue, getNodeType } from '@tributary/nodes';
 import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
 import { audit } from './audit.js';
 import { isUniqueViolation } from './db-errors.js';
@@ -194,7 +194,7 @@ async function routeTriggers(
 ): Promise<void> {
   await tx.delete(schema.triggers).where(eq(schema.triggers.flowId, flowId));
   const rows = def.nodes
-    .filter((n) => n.type === 'trigger.webhook' && !n.disabled)
+    .filter((n) => getNodeType(n.type)?.traits.trigger === 'webhook' && !n.disabled)
     .map((n) => {
       // a published definition passed validation, so the webhook config has its path and method
       const config = n.config as { path: string; method?: string };

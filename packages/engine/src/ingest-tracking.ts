@@ -59,7 +59,7 @@ async function triggerMatches(
   message: TrackingMessage,
   event: EventRow,
 ): Promise<boolean> {
-  if (flow.trigger.type !== 'trigger.tracking' || flow.trigger.disabled) return false;
+  if (flow.triggerKind !== 'tracking' || flow.trigger.disabled) return false;
   // tracking trigger configs parse without expressions (the condition is kept raw and evaluated here)
   const config = flow.staticConfigs.get(flow.trigger.id) as TrackingTriggerConfig | undefined;
   if (!config || config.type !== message.type) return false;

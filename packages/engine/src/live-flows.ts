@@ -58,7 +58,7 @@ export class LiveFlows {
       const { trigger } = flow;
       // webhook trigger configs hold no expressions, so they parsed when the version was compiled
       const config = flow.staticConfigs.get(trigger.id) as { path: string; method: string } | undefined;
-      if (trigger.type !== 'trigger.webhook' || trigger.disabled || !config) continue;
+      if (flow.triggerKind !== 'webhook' || trigger.disabled || !config) continue;
       hooks.set(normaliseHookPath(config.path), {
         flowId: flow.flowId,
         version: flow.version,

@@ -7,9 +7,6 @@ import type { NodeOutput } from '@tributary/nodes';
 import type { CompiledFlow } from './compiled-flow.js';
 import { isJoin } from './compiled-flow.js';
 
-/** Node types whose items each start a scope of their own. */
-const SPLIT_TYPES = new Set(['logic.split']);
-
 /** Per-edge delivery state of a run (keyed per scope). An edge that delivered once stays delivered. */
 export type EdgeState = Record<string, 'delivered' | 'skipped'>;
 
@@ -88,11 +85,12 @@ interface JoinWork {
   done: boolean;
 }
 
-/** The split node's concurrency limit, when it sets one. */
-function splitConcurrency(flow: CompiledFlow, nodeId: string): number | undefined {
-  // split configs parse without resolving expressions (items is unknown), so the limit is known statically
-  const config = flow.staticConfigs.get(nodeId) as { concurrency?: number } | undefined;
-  return config?.concurrency;
+/** How many items of a split may run at once, when its node sets a limit. */
+function splitLimit(flow: CompiledFlow, nodeId: string): number | undefined {
+  const split = flow.types.get(nodeId)?.traits.split;
+  // a split's limit must be known without resolving expressions: its config parses statically
+  const config = flow.staticConfigs.get(nodeId);
+  return split && config !== undefined ? split.limit(config) : undefined;
 }
 
 /** Key of an edge's state within a scope. */
@@ -125,8 +123,8 @@ export function planAfterOutput(
   const stateFor = (scope: Scope | undefined) => (scope ? { scope } : undefined);
 
   const emitFrom = (nodeId: string, stepId: string, out: NodeOutput, scope: Scope | undefined): void => {
-    const splits = SPLIT_TYPES.has(flow.types.get(nodeId)?.type ?? '');
-    const limit = splits ? splitConcurrency(flow, nodeId) : undefined;
+    const splits = flow.types.get(nodeId)?.traits.split !== undefined;
+    const limit = splits ? splitLimit(flow, nodeId) : undefined;
     for (const edge of flow.outgoing.get(nodeId) ?? []) {
       const items = out[sourcePort(edge)] ?? [];
       if (items.length === 0) {

@@ -47,7 +47,7 @@ export async function syncSchedules(ctx: EngineContext, schedules: ScheduleQueue
   const flows = await ctx.live.list(ctx.db, ctx.flows);
   const wanted = new Map<string, ScheduleJobData>();
   for (const flow of flows) {
-    if (flow.trigger.type !== 'trigger.schedule' || flow.trigger.disabled) continue;
+    if (flow.triggerKind !== 'schedule' || flow.trigger.disabled) continue;
     // schedule trigger configs hold no expressions, so they parsed when the version was compiled
     const config = flow.staticConfigs.get(flow.trigger.id) as ScheduleTriggerConfig | undefined;
     if (config)
@@ -84,7 +84,7 @@ export function startScheduleWorker(
     SCHEDULE_QUEUE_NAME,
     async (job) => {
       const flows = await ctx.live.list(ctx.db, ctx.flows);
-      const flow = flows.find((f) => f.flowId === job.data.flowId && f.trigger.type === 'trigger.schedule');
+      const flow = flows.find((f) => f.flowId === job.data.flowId && f.triggerKind === 'schedule');
       if (!flow) return;
       const scheduledFor = new Date(job.timestamp + (job.opts.delay ?? 0)).toISOString();
       const item = {

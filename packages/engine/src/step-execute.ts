@@ -130,7 +130,7 @@ export async function executeNode(
     correlationId: run.eventId,
     idempotencyKey: step.id,
     http: ctx.http,
-    waitForEvent: (request) => waitForEventIn(ctx, step, node, request),
+    waitForEvent: (request) => waitForEventIn(ctx, step, node, type, request),
     eventLog: eventLogReader(source.db ?? ctx.db),
     sleep(ms: number) {
       if (wakeAt !== undefined) {

@@ -20,7 +20,7 @@ function fusable(flow: CompiledFlow, step: PlannedStep, stored: boolean): boolea
   // an item of a split keeps its own job: the split's concurrency limit and held siblings depend on it
   if (step.state && 'scope' in step.state && step.state.scope !== undefined) return false;
   const type = flow.types.get(step.nodeId);
-  if (type?.pure !== true || type.run === undefined) return false;
+  if (type?.traits.pure !== true || type.run === undefined) return false;
   // before the run is stored (at ingest), a node that reads the profile waits for its own job
   return stored || !(flow.usesProfile && flow.reads.get(step.nodeId)?.profile !== false);
 }

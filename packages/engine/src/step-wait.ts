@@ -1,8 +1,8 @@
 // Sleeping and waiting for events inside a step: the signals a node's ctx throws to park its step, and the
 // engine side of ctx.waitForEvent() (look in the log, park with a wait row, settle exactly once).
 import type { FlowNode } from '@tributary/flow';
-import { RetryableError } from '@tributary/flow';
-import type { WaitForEventRequest, WaitOutcome } from '@tributary/nodes';
+import { FatalError, RetryableError } from '@tributary/flow';
+import type { NodeType, WaitForEventRequest, WaitOutcome } from '@tributary/nodes';
 import type { EngineContext } from './engine-context.js';
 import type { RunRow, StepRow } from './run-state.js';
 import type { StepOutcome } from './step-runner.js';
@@ -68,11 +68,17 @@ export async function waitForEventIn(
   ctx: EngineContext,
   step: Pick<StepRow, 'id'>,
   node: FlowNode,
+  type: NodeType,
   request: WaitForEventRequest,
 ): Promise<WaitOutcome> {
+  const trait = type.traits.waitsForEvent;
+  if (!trait) {
+    throw new FatalError(`node "${node.name}" (${type.type}) does not declare that it waits for events`, {
+      code: 'not_a_wait',
+    });
+  }
   // the incoming side evaluates the node's own (unresolved) correlation expression per event
-  const raw = node.config.correlation;
-  const matchExpression = typeof raw === 'string' ? raw : '{{ $event.payload.userId }}';
+  const matchExpression = trait.correlation(node.config);
   const wait = await waitOfStep(ctx.db, step.id);
   if (!wait) {
     const since = new Date(Date.now() - request.lookbackMs);

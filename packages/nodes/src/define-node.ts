@@ -99,6 +99,43 @@ export type WaitOutcome =
   | { port: 'received'; event: { id: string; name: string | null; payload: unknown; receivedAt: string } }
   | { port: 'timeout' };
 
+/** How a trigger's events arrive; the engine routes each kind its own way. */
+export type TriggerKind = 'webhook' | 'tracking' | 'schedule' | 'manual';
+
+/**
+ * What the engine, the API and the editor must know of a node's behaviour, declared on its definition: a node
+ * with a new behaviour needs no change outside this package, and no code elsewhere compares type strings.
+ */
+export interface NodeTraitsInput<C> {
+  /** Pure and in-memory (no I/O, no waits, no side effects): the engine may run it inline (step fusion). */
+  pure?: boolean;
+  /**
+   * A join: the step runs once every incoming branch has delivered or been skipped (after a split, once per
+   * item of every branch), with `{ branches: [{ node, item }] }` as its input.
+   */
+  join?: boolean;
+  /**
+   * A for-each: every item it emits runs the following nodes in a scope of its own, until a join closes it;
+   * `limit` says how many of them may run at once (undefined: all).
+   */
+  split?: { limit(config: C): number | undefined };
+  /**
+   * Parks until a correlated event arrives (ctx.waitForEvent): `correlation` gives the expression incoming
+   * events are matched with, read from the node's own unresolved config (its default included).
+   */
+  waitsForEvent?: { correlation(config: Readonly<Record<string, unknown>>): string };
+  /** A trigger: how its events arrive. */
+  trigger?: TriggerKind;
+}
+
+/** A node type's traits, with the defaults filled in. */
+export interface NodeTraits<C = unknown> extends NodeTraitsInput<C> {
+  pure: boolean;
+  join: boolean;
+  /** The output ports depend on the config (`outputs` is a function of it, as on the switch). */
+  dynamicOutputs: boolean;
+}
+
 export interface NodeDefinition<S extends z.ZodType> {
   type: string;
   version: number;
@@ -116,8 +153,8 @@ export interface NodeDefinition<S extends z.ZodType> {
   secretFields?: readonly string[];
   /** Whether the node can fail at run time (and so has an `error` port). Default: true unless a trigger. */
   canFail?: boolean;
-  /** Whether the node is pure and in-memory (no I/O, no waits): the engine may run it inline. */
-  pure?: boolean;
+  /** Behaviour the engine, API and editor must know of (join, split, waits, pure, trigger kind). */
+  traits?: NodeTraitsInput<z.infer<S>>;
   /** Retry defaults for this node type. */
   retry?: Partial<RetryPolicy>;
   /** Describes the items the node emits, for the editor and docs. */
@@ -132,7 +169,7 @@ export interface NodeType<S extends z.ZodType = z.ZodType> extends NodeTypeContr
   description: string;
   icon: string;
   secretFields: readonly string[];
-  pure: boolean;
+  traits: NodeTraits;
   retry: RetryPolicy;
   outputDescription: string | undefined;
   config: S;
@@ -165,9 +202,21 @@ export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeTyp
     canFail: def.canFail ?? !isTrigger,
     config: def.config,
     secretFields: def.secretFields ?? [],
-    pure: def.pure ?? false,
+    traits: traitsOf(def),
     retry: { ...DEFAULT_RETRY, ...def.retry },
     outputDescription: def.outputDescription,
     run: def.run,
+  };
+}
+
+function traitsOf<S extends z.ZodType>(def: NodeDefinition<S>): NodeTraits {
+  const { split, ...rest } = def.traits ?? {};
+  return {
+    ...rest,
+    pure: rest.pure ?? false,
+    join: rest.join ?? false,
+    dynamicOutputs: typeof def.outputs === 'function',
+    // the engine passes configs that passed this node's schema
+    ...(split ? { split: { limit: (config: unknown) => split.limit(config as z.infer<S>) } } : {}),
   };
 }

@@ -52,6 +52,7 @@ const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 async function lastNodeAnswer(
   deps: AppDeps,
   runId: string,
+  triggerNodeId: string,
   timeoutMs: number,
   accepted: object,
 ): Promise<Response> {
@@ -67,7 +68,7 @@ async function lastNodeAnswer(
       }
       const last = [...run.steps]
         .reverse()
-        .find((s) => s.status === 'succeeded' && s.type !== 'trigger.webhook');
+        .find((s) => s.status === 'succeeded' && s.nodeId !== triggerNodeId);
       // step outputs are stored as items per port
       const ports = (last?.output ?? {}) as Record<string, unknown[]>;
       const item = Object.values(ports).find((items) => items.length > 0)?.[0] ?? null;
@@ -143,7 +144,7 @@ export function hookRoutes(deps: AppDeps) {
     const accepted = { eventId: result.eventId, duplicate: result.duplicate, runs: result.runs };
     const runId = result.runs[0]?.id;
     if (config.responseMode === 'lastNode' && runId) {
-      return lastNodeAnswer(deps, runId, config.responseTimeoutMs, accepted);
+      return lastNodeAnswer(deps, runId, route.nodeId, config.responseTimeoutMs, accepted);
     }
     return c.json(accepted, 202);
   });

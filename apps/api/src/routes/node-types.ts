@@ -36,14 +36,13 @@ const nodeTypeSchema = z
 function describeAll() {
   return nodeTypes.map((t) => {
     let outputs: readonly string[] = [];
-    let dynamicOutputs = false;
     try {
       outputs = t.outputs({});
     } catch {
-      // outputs derived from config (switch) cannot be listed without one
-      dynamicOutputs = true;
+      // outputs derived from a config cannot always be listed without one
+      outputs = [];
     }
-    if (t.type === 'logic.switch') dynamicOutputs = true;
+    const { dynamicOutputs } = t.traits;
     return {
       type: t.type,
       version: t.version,

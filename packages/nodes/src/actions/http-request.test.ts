@@ -224,7 +224,7 @@ describe('action.http', () => {
     expect(httpRequest).toMatchObject({
       type: 'action.http',
       category: 'action',
-      pure: false,
+      traits: { pure: false },
       canFail: true,
     });
     expect(httpRequest.retry).toEqual({

@@ -109,7 +109,7 @@ export const httpRequest = defineNode({
   icon: 'globe',
   config: httpRequestConfig,
   secretFields: SECRET_HEADERS.map((name) => `headers.${name}`),
-  pure: false,
+  traits: { pure: false },
   retry: { attempts: 3, backoff: 'exponential', delayMs: 1000, maxDelayMs: 60_000, jitter: true },
   outputDescription:
     'One item on `main`: `{ status, headers, body }` with lower-case header names; `body` is parsed JSON for JSON answers, text for textual ones, and base64 with `bodyEncoding: "base64"` for binary ones.',

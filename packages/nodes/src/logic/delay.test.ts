@@ -37,7 +37,7 @@ describe('delay', () => {
   });
 
   it('is not pure and is not retried', () => {
-    expect(delay.pure).toBe(false);
+    expect(delay.traits.pure).toBe(false);
     expect(delay.canFail).toBe(true);
     expect(delay.retry.attempts).toBe(1);
   });

@@ -23,7 +23,7 @@ export const delay = defineNode({
   icon: 'clock',
   config: delayConfig,
   // the wait is recorded by the engine, so not pure; nothing here can fail in a way a retry would mend
-  pure: false,
+  traits: { pure: false },
   canFail: true,
   retry: { attempts: 1 },
   outputDescription: 'The input item, unchanged, on `main` once the time has passed.',

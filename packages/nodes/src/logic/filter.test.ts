@@ -28,7 +28,7 @@ describe('filter', () => {
 
   it('has one main output and is pure', () => {
     expect(filter.outputs({ condition: true })).toEqual(['main']);
-    expect(filter.pure).toBe(true);
+    expect(filter.traits.pure).toBe(true);
   });
 
   it('requires the condition key, though an expression may resolve it to undefined', () => {

@@ -21,7 +21,7 @@ export const filter = defineNode({
     'Lets the item through only when a condition holds; otherwise the branch stops (counts as skipped).',
   icon: 'filter',
   config: filterConfig,
-  pure: true,
+  traits: { pure: true },
   outputDescription: 'The input item, unchanged, on `main` when the condition is truthy; nothing otherwise.',
   run: ({ config }, input) => ({ main: isTruthy(config.condition) ? [input] : [] }),
 });

@@ -22,7 +22,7 @@ export const ifNode = defineNode({
   icon: 'git-branch',
   outputs: ['true', 'false'],
   config: ifConfig,
-  pure: true,
+  traits: { pure: true },
   outputDescription: 'The input item, unchanged, on `true` when the condition is truthy, else on `false`.',
   run: ({ config }, input) =>
     isTruthy(config.condition) ? { true: [input], false: [] } : { true: [], false: [input] },

@@ -31,7 +31,7 @@ export const merge = defineNode({
   description: 'Waits for every incoming branch, then joins the items that arrived into one.',
   icon: 'merge',
   config: mergeConfig,
-  pure: true,
+  traits: { pure: true, join: true },
   outputDescription:
     'One item on `main`, built from the branches that delivered (skipped branches are left out), in ' +
     'edge order. merge: the fields of every branch item that is an object, a later branch winning on ' +

@@ -34,7 +34,7 @@ export const set = defineNode({
   description: 'Adds or replaces fields of the item, or builds a new item from the fields alone.',
   icon: 'pencil',
   config: setConfig,
-  pure: true,
+  traits: { pure: true },
   outputDescription:
     'One item on `main`: a copy of the input item (`{}` when the input is not an object) with the fields ' +
     'set, or only the fields when keepOnlySet is on.',

@@ -60,7 +60,7 @@ describe('split', () => {
   });
 
   it('is pure, with one main output', () => {
-    expect(split.pure).toBe(true);
+    expect(split.traits.pure).toBe(true);
     expect(split.outputs({ items: [], maxItems: 1000 })).toEqual(['main']);
   });
 

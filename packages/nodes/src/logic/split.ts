@@ -25,7 +25,7 @@ export const split = defineNode({
     'Runs the following nodes once per element of a list, in parallel; a Merge after them collects the results.',
   icon: 'list-tree',
   config: splitConfig,
-  pure: true,
+  traits: { pure: true, split: { limit: (config) => config.concurrency } },
   outputDescription:
     'One item per list element on `main`: `{ item, index, total }`. An empty list ends the branch.',
   run: ({ config }) => {

@@ -62,7 +62,7 @@ export const switchNode = defineNode({
   icon: 'split',
   outputs: portsOf,
   config: switchConfig,
-  pure: true,
+  traits: { pure: true },
   outputDescription:
     'The input item, unchanged, on the port of the first matching rule (mode first) or of every ' +
     'matching rule (mode all); on `default` when no rule matches.',

@@ -147,7 +147,7 @@ describe('wait-for-event', () => {
   it('has a received and a timeout port besides its error port, and is not pure', () => {
     expect(waitForEvent.outputs({})).toEqual(['received', 'timeout']);
     expect(waitForEvent.canFail).toBe(true);
-    expect(waitForEvent.pure).toBe(false);
+    expect(waitForEvent.traits.pure).toBe(false);
   });
 
   it('keeps its JSON Schema for the editor', () => {

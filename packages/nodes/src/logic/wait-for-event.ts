@@ -5,13 +5,16 @@ import { defineNode } from '../define-node.js';
 
 const HOUR = 3_600_000;
 
+/** Whose event counts when the node does not say: the same userId as the event that started the run. */
+const DEFAULT_CORRELATION = '{{ $event.payload.userId }}';
+
 const waitConfig = z.strictObject({
   event: z
     .union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).min(1).max(50)])
     .describe('The event name to wait for, or a list of names (any of them ends the wait)'),
   correlation: z
     .unknown()
-    .default('{{ $event.payload.userId }}')
+    .default(DEFAULT_CORRELATION)
     .describe(
       'Whose event counts: evaluated for this run and for each incoming event; they match when equal. ' +
         'Default: the same userId as the event that started the run.',
@@ -45,6 +48,13 @@ export const waitForEvent = defineNode({
   config: waitConfig,
   canFail: true,
   retry: { attempts: 3 },
+  traits: {
+    // incoming events are matched with the node's own expression, evaluated per event
+    waitsForEvent: {
+      correlation: (config) =>
+        typeof config.correlation === 'string' ? config.correlation : DEFAULT_CORRELATION,
+    },
+  },
   outputDescription:
     'On `received`: the input item with `event` set to the matching event `{id, name, payload, receivedAt}`. On `timeout`: the input item.',
   run: async (ctx, input) => {

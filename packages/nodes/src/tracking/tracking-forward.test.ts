@@ -198,7 +198,7 @@ describe('action.tracking-forward', () => {
   });
 
   it('is an action that masks the write key and retries five times', () => {
-    expect(trackingForward).toMatchObject({ category: 'action', pure: false, canFail: true });
+    expect(trackingForward).toMatchObject({ category: 'action', traits: { pure: false }, canFail: true });
     expect(trackingForward.secretFields).toEqual(['writeKey']);
     expect(trackingForward.retry.attempts).toBe(5);
   });

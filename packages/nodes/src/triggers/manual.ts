@@ -14,6 +14,7 @@ export const manualTrigger = defineNode({
   type: 'trigger.manual',
   version: 1,
   category: 'trigger',
+  traits: { trigger: 'manual' },
   title: 'Manual start',
   description: 'Starts the flow when someone runs it by hand, with a payload they give.',
   icon: 'play',

@@ -71,6 +71,7 @@ export const scheduleTrigger = defineNode({
   type: 'trigger.schedule',
   version: 1,
   category: 'trigger',
+  traits: { trigger: 'schedule' },
   title: 'Schedule',
   description: 'Starts the flow on a schedule (cron), in a time zone of your choice.',
   icon: 'calendar-clock',

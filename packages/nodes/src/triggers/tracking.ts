@@ -34,6 +34,7 @@ export const trackingTrigger = defineNode({
   type: 'trigger.tracking',
   version: 1,
   category: 'trigger',
+  traits: { trigger: 'tracking' },
   title: 'Tracking event',
   description:
     'Starts the flow when a site or app sends a matching track, identify, page, screen, group or alias call.',

@@ -101,6 +101,7 @@ export const webhookTrigger = defineNode({
   type: 'trigger.webhook',
   version: 1,
   category: 'trigger',
+  traits: { trigger: 'webhook' },
   title: 'Webhook',
   description: 'Starts the flow when an HTTP request arrives at its URL.',
   icon: 'webhook',
