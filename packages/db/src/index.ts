@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './json-rows.js';
 export type * from './schema.js';
 export * as schema from './schema.js';
+export * from './statuses.js';

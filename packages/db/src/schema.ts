@@ -11,6 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { DeadLetterStatus, RunStatus, StepStatus } from './statuses.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -203,8 +204,6 @@ export const waits = pgTable(
   ],
 );
 
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'canceled';
-
 export const runs = pgTable(
   'runs',
   {
@@ -235,20 +234,6 @@ export const runs = pgTable(
     index('runs_exit_idx').on(t.flowId, t.exitKey).where(sql`${t.exitKey} is not null`),
   ],
 );
-
-export type StepStatus =
-  /** A join waiting for branches. */
-  | 'pending'
-  /** An item of a split held back by the split's concurrency limit. */
-  | 'held'
-  | 'queued'
-  | 'running'
-  | 'waiting'
-  | 'succeeded'
-  | 'failed'
-  | 'dead'
-  | 'skipped'
-  | 'canceled';
 
 /** One attempt at running a step. */
 export interface AttemptRecord {
@@ -296,8 +281,6 @@ export const steps = pgTable(
       .where(sql`${t.status} in ('queued', 'running', 'waiting')`),
   ],
 );
-
-export type DeadLetterStatus = 'pending' | 'redriven' | 'discarded';
 
 export const deadLetters = pgTable(
   'dead_letters',
