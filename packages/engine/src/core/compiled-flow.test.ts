@@ -2,7 +2,7 @@
 import { flowDefinitionSchema } from '@tributary/flow';
 import { describe, expect, test } from 'vitest';
 import { compileFlow } from './compiled-flow.js';
-import { manualFlow } from './testing/index.js';
+import { manualFlow } from '../testing/index.js';
 
 const flow = flowDefinitionSchema.parse(
   manualFlow(

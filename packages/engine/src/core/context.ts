@@ -2,9 +2,9 @@
 import type { Database } from '@tributary/db';
 import type { HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
-import type { GroupCommit } from './group-commit.js';
-import type { IngestResult } from './ingest.js';
-import type { PreparedIngest } from './ingest-batch.js';
+import type { GroupCommit } from '../ingest/group-commit.js';
+import type { IngestResult } from '../ingest/ingest.js';
+import type { PreparedIngest } from '../ingest/event-batch.js';
 import type { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import type { EngineMetrics } from './metrics.js';

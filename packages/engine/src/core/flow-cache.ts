@@ -2,7 +2,7 @@
 import type { Queryable } from '@tributary/db';
 import type { CompiledFlow } from './compiled-flow.js';
 import { compileFlow } from './compiled-flow.js';
-import { loadDefinition } from './flows.js';
+import { loadDefinition } from '../flows/definitions.js';
 
 /** A bounded cache of compiled flow versions; concurrent first uses share one load. */
 export class FlowCache {

@@ -5,8 +5,8 @@ import { schema } from '@tributary/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { FlowCache } from './flow-cache.js';
-import type { WebhookRoute } from './flows.js';
-import { normaliseHookPath } from './flows.js';
+import type { WebhookRoute } from '../flows/definitions.js';
+import { normaliseHookPath } from '../flows/definitions.js';
 
 /**
  * Live flow versions, re-read at most every `ttlMs`. A publish in this process is seen at once

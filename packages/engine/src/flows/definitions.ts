@@ -11,8 +11,8 @@ import {
 } from '@tributary/flow';
 import { catalogue, getNodeType } from '@tributary/nodes';
 import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
-import { audit } from './audit.js';
-import { isUniqueViolation } from './db-errors.js';
+import { audit } from '../core/audit.js';
+import { isUniqueViolation } from '../core/db-errors.js';
 import { maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;

@@ -3,9 +3,9 @@ import type { DeadLetterStatus, Queryable } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { ConflictError, NotFoundError, TributaryError } from '@tributary/flow';
 import { and, desc, eq, lt } from 'drizzle-orm';
-import { audit } from './audit.js';
-import type { EngineContext } from './engine-context.js';
-import { enqueueSafely } from './ingest.js';
+import { audit } from '../core/audit.js';
+import type { EngineContext } from '../core/context.js';
+import { enqueueSafely } from '../ingest/ingest.js';
 
 export interface DeadLetterQuery {
   flowId?: string | undefined;

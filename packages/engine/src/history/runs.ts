@@ -3,11 +3,11 @@ import type { Queryable, RunStatus } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { ConflictError, NotFoundError } from '@tributary/flow';
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { audit } from './audit.js';
-import type { EngineContext } from './engine-context.js';
-import { snapshotDraftForTest } from './flows.js';
-import { enqueueSafely } from './ingest.js';
-import { startRun } from './run-start.js';
+import { audit } from '../core/audit.js';
+import type { EngineContext } from '../core/context.js';
+import { snapshotDraftForTest } from '../flows/definitions.js';
+import { enqueueSafely } from '../ingest/ingest.js';
+import { startRun } from '../ingest/run-start.js';
 
 export interface RunListQuery {
   flowId?: string | undefined;

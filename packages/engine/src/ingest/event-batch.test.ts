@@ -5,8 +5,8 @@ import { BadRequestError } from '@tributary/flow';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { ingest } from './ingest.js';
-import { getRun } from './runs.js';
-import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+import { getRun } from '../history/runs.js';
+import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 
 let t: TestEngine;
 

@@ -5,16 +5,16 @@ import type { Transaction } from '@tributary/db';
 import { jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { BadRequestError, UnavailableError } from '@tributary/flow';
 import { sql } from 'drizzle-orm';
-import type { CompiledFlow } from './compiled-flow.js';
-import { isUntranslatableText } from './db-errors.js';
-import type { EngineContext, EngineSettings } from './engine-context.js';
-import { firstAccepted } from './events.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import { isUntranslatableText } from '../core/db-errors.js';
+import type { EngineContext, EngineSettings } from '../core/context.js';
+import { firstAccepted } from '../history/events.js';
 import { GroupCommit } from './group-commit.js';
 import type { IngestInput, IngestResult } from './ingest.js';
 import { acceptTransaction, enqueueSafely } from './ingest.js';
 import type { PreparedRun } from './run-start.js';
 import { prepareRun } from './run-start.js';
-import type { StepRef } from './step-queue.js';
+import type { StepRef } from '../core/step-queue.js';
 
 type EventInsert = typeof schema.events.$inferInsert & { id: string; receivedAt: Date };
 

@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { ingest } from './ingest.js';
-import { deployFlow, startTestEngine, type TestEngine } from './testing/index.js';
+import { deployFlow, startTestEngine, type TestEngine } from '../testing/index.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
 let t: TestEngine;

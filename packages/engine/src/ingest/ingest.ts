@@ -2,12 +2,12 @@
 // ingests, see ingest-batch.ts); then jobs are added.
 import type { Transaction } from '@tributary/db';
 import { BadRequestError, UnavailableError } from '@tributary/flow';
-import type { CompiledFlow } from './compiled-flow.js';
-import { isConnectionError } from './db-errors.js';
-import type { EngineContext } from './engine-context.js';
-import { prepareIngest } from './ingest-batch.js';
-import type { StepRef } from './step-queue.js';
-import { TimeoutError, withTimeout } from './timeouts.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import { isConnectionError } from '../core/db-errors.js';
+import type { EngineContext } from '../core/context.js';
+import { prepareIngest } from './event-batch.js';
+import type { StepRef } from '../core/step-queue.js';
+import { TimeoutError, withTimeout } from '../core/timeouts.js';
 
 /** A published flow version the event starts, with the trigger item it gets. */
 export interface IngestTarget {

@@ -2,15 +2,15 @@
 import type { Transaction } from '@tributary/db';
 import { jsonRows, newId, schema } from '@tributary/db';
 import { sql } from 'drizzle-orm';
-import type { CompiledFlow } from './compiled-flow.js';
-import type { EngineContext } from './engine-context.js';
-import { planAfterOutput } from './planner.js';
-import type { StepInsert } from './run-state.js';
-import { insertSteps, planStepRows } from './run-state.js';
-import { fusePlan } from './step-fusion.js';
-import type { StepRef } from './step-queue.js';
-import type { EventRow } from './waits.js';
-import { correlationOf } from './waits.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import type { EngineContext } from '../core/context.js';
+import { planAfterOutput } from '../plan/planner.js';
+import type { StepInsert } from '../runs/run-state.js';
+import { insertSteps, planStepRows } from '../runs/run-state.js';
+import { fusePlan } from '../steps/fusion.js';
+import type { StepRef } from '../core/step-queue.js';
+import type { EventRow } from '../waits/waits.js';
+import { correlationOf } from '../waits/waits.js';
 
 export interface StartRunInput {
   flow: CompiledFlow;

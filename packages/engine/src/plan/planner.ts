@@ -4,8 +4,8 @@
 import type { FlowEdge } from '@tributary/flow';
 import { sourcePort } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
-import type { CompiledFlow } from './compiled-flow.js';
-import { isJoin } from './compiled-flow.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import { isJoin } from '../core/compiled-flow.js';
 
 /** Per-edge delivery state of a run (keyed per scope). An edge that delivered once stays delivered. */
 export type EdgeState = Record<string, 'delivered' | 'skipped'>;

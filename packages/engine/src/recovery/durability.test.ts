@@ -7,8 +7,8 @@ import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { eq, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, test } from 'vitest';
-import { ingest } from './ingest.js';
-import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from './testing/index.js';
+import { ingest } from '../ingest/ingest.js';
+import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
 let peer: HttpPeer | undefined;
@@ -63,7 +63,7 @@ async function allSucceeded(t: TestEngine, flowId: string, count: number) {
 }
 
 function startWorkerProcess(t: TestEngine): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('./testing/worker-process.ts', import.meta.url));
+  const script = fileURLToPath(new URL('../testing/worker-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
     env: {
       ...process.env,

@@ -3,10 +3,10 @@ import type { Transaction } from '@tributary/db';
 import { fromJsonRow, jsonRows, schema, selectRows } from '@tributary/db';
 import type { SQL } from 'drizzle-orm';
 import { and, eq, sql } from 'drizzle-orm';
-import type { CompiledFlow } from './compiled-flow.js';
-import type { EngineContext } from './engine-context.js';
-import type { EdgeState, JoinState, PendingJoin, Plan } from './planner.js';
-import type { StepRef } from './step-queue.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import type { EngineContext } from '../core/context.js';
+import type { EdgeState, JoinState, PendingJoin, Plan } from '../plan/planner.js';
+import type { StepRef } from '../core/step-queue.js';
 
 export type RunRow = typeof schema.runs.$inferSelect;
 export type StepRow = typeof schema.steps.$inferSelect;

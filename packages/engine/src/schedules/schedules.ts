@@ -3,8 +3,8 @@
 import type { ScheduleTriggerConfig } from '@tributary/nodes';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { EngineContext } from './engine-context.js';
-import { ingest } from './ingest.js';
+import type { EngineContext } from '../core/context.js';
+import { ingest } from '../ingest/ingest.js';
 
 export const SCHEDULE_QUEUE_NAME = 'schedules';
 

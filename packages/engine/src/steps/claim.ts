@@ -2,7 +2,7 @@
 import type { Database } from '@tributary/db';
 import { fromJsonRow, schema, selectRows } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
-import type { RunRow, StepRow } from './run-state.js';
+import type { RunRow, StepRow } from '../runs/run-state.js';
 
 /** What a delivery found. */
 export type Claim =

@@ -6,13 +6,13 @@ import type { FlowNode } from '@tributary/flow';
 import { FatalError, isExpression, RetryableError, resolveConfig } from '@tributary/flow';
 import type { NodeContext, NodeOutput, NodeType } from '@tributary/nodes';
 import { and, eq } from 'drizzle-orm';
-import type { CompiledFlow } from './compiled-flow.js';
-import type { EngineContext } from './engine-context.js';
-import { eventLogReader } from './event-log.js';
-import { profileForUser } from './profiles.js';
-import type { RunRow } from './run-state.js';
-import { SleepSignal, waitForEventIn } from './step-wait.js';
-import { eventScope } from './waits.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import type { EngineContext } from '../core/context.js';
+import { eventLogReader } from '../history/event-log.js';
+import { profileForUser } from '../profiles/profiles.js';
+import type { RunRow } from '../runs/run-state.js';
+import { SleepSignal, waitForEventIn } from '../waits/wait-for-event.js';
+import { eventScope } from '../waits/waits.js';
 
 /** What running a node needs of its step. */
 export interface ExecutableStep {

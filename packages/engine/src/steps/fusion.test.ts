@@ -4,10 +4,10 @@
 import { schema } from '@tributary/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { listDeadLetters } from './dead-letters.js';
-import { ingest } from './ingest.js';
-import { getRun } from './runs.js';
-import { deployFlow, finishedRun, manualFlow, startTestEngine, type TestEngine } from './testing/index.js';
+import { listDeadLetters } from '../history/dead-letters.js';
+import { ingest } from '../ingest/ingest.js';
+import { getRun } from '../history/runs.js';
+import { deployFlow, finishedRun, manualFlow, startTestEngine, type TestEngine } from '../testing/index.js';
 
 let fused: TestEngine;
 let limited: TestEngine;

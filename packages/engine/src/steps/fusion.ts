@@ -6,13 +6,13 @@
 import { newId } from '@tributary/db';
 import { TributaryError } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
-import type { CompiledFlow } from './compiled-flow.js';
-import { isDatabaseError } from './db-errors.js';
-import type { EngineContext } from './engine-context.js';
-import type { JoinState, PendingJoin, Plan, PlannedStep } from './planner.js';
-import { planAfterOutput } from './planner.js';
-import type { RunView, ScopeSource, StepResult } from './step-execute.js';
-import { executeNode } from './step-execute.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import { isDatabaseError } from '../core/db-errors.js';
+import type { EngineContext } from '../core/context.js';
+import type { JoinState, PendingJoin, Plan, PlannedStep } from '../plan/planner.js';
+import { planAfterOutput } from '../plan/planner.js';
+import type { RunView, ScopeSource, StepResult } from './execute.js';
+import { executeNode } from './execute.js';
 
 /** Whether a planned step may run inline: queued, of a pure node type, outside any split's scope. */
 function fusable(flow: CompiledFlow, step: PlannedStep, stored: boolean): boolean {

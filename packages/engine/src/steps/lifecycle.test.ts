@@ -3,11 +3,11 @@ import { schema } from '@tributary/db';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { ingest } from './ingest.js';
-import { getRun } from './runs.js';
-import { claimStep } from './step-claim.js';
-import { completeStep } from './step-transitions.js';
-import { deployFlow, startTestEngine, type TestEngine, waitFor } from './testing/index.js';
+import { ingest } from '../ingest/ingest.js';
+import { getRun } from '../history/runs.js';
+import { claimStep } from './claim.js';
+import { completeStep } from './transitions.js';
+import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 
 let peer: HttpPeer;
 beforeAll(async () => {

@@ -7,19 +7,19 @@ import type { FlowNode } from '@tributary/flow';
 import { FatalError, RetryableError, TributaryError } from '@tributary/flow';
 import type { NodeType } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
-import type { CompiledFlow } from './compiled-flow.js';
-import { isUntranslatableText } from './db-errors.js';
-import type { EngineContext } from './engine-context.js';
-import { enqueueSafely } from './ingest.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import { isUntranslatableText } from '../core/db-errors.js';
+import type { EngineContext } from '../core/context.js';
+import { enqueueSafely } from '../ingest/ingest.js';
 import { effectivePolicy, hasAttemptsLeft, retryDelayMs } from './retry-policy.js';
-import type { StepRow } from './run-state.js';
-import { claimStep, extendLease } from './step-claim.js';
-import { executeNode } from './step-execute.js';
-import type { StepError } from './step-transitions.js';
-import { completeStep, giveUpStep, parkStep, scheduleRetry } from './step-transitions.js';
-import { parkForEvent, SleepSignal, WaitSignal } from './step-wait.js';
+import type { StepRow } from '../runs/run-state.js';
+import { claimStep, extendLease } from './claim.js';
+import { executeNode } from './execute.js';
+import type { StepError } from './transitions.js';
+import { completeStep, giveUpStep, parkStep, scheduleRetry } from './transitions.js';
+import { parkForEvent, SleepSignal, WaitSignal } from '../waits/wait-for-event.js';
 
-export { SleepSignal } from './step-wait.js';
+export { SleepSignal } from '../waits/wait-for-event.js';
 
 /** What the job should do after this delivery. */
 export type StepOutcome = { kind: 'done' } | { kind: 'later'; at: number };

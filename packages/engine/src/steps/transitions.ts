@@ -4,15 +4,15 @@ import type { AttemptRecord, Transaction } from '@tributary/db';
 import { jsonValues, newId, schema, selectRows } from '@tributary/db';
 import type { NodeOutput } from '@tributary/nodes';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { CompiledFlow } from './compiled-flow.js';
-import { hasErrorEdge } from './compiled-flow.js';
-import type { EngineContext } from './engine-context.js';
-import type { PendingJoin, Scope } from './planner.js';
-import { planAfterOutput } from './planner.js';
-import type { RunRow, StepRow } from './run-state.js';
-import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from './run-state.js';
-import { fusePlan } from './step-fusion.js';
-import type { StepRef } from './step-queue.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import { hasErrorEdge } from '../core/compiled-flow.js';
+import type { EngineContext } from '../core/context.js';
+import type { PendingJoin, Scope } from '../plan/planner.js';
+import { planAfterOutput } from '../plan/planner.js';
+import type { RunRow, StepRow } from '../runs/run-state.js';
+import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from '../runs/run-state.js';
+import { fusePlan } from './fusion.js';
+import type { StepRef } from '../core/step-queue.js';
 
 /** A step error as stored on attempts, steps and dead letters. */
 export interface StepError {

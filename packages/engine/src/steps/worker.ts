@@ -1,10 +1,10 @@
 // The BullMQ worker: each delivery of a step job runs the step; "later" outcomes delay the same job.
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { EngineContext } from './engine-context.js';
-import type { StepJobData } from './step-queue.js';
-import { STEP_QUEUE_NAME } from './step-queue.js';
-import { runStep } from './step-runner.js';
+import type { EngineContext } from '../core/context.js';
+import type { StepJobData } from '../core/step-queue.js';
+import { STEP_QUEUE_NAME } from '../core/step-queue.js';
+import { runStep } from './pipeline.js';
 
 export interface StepWorkerOptions {
   concurrency: number;

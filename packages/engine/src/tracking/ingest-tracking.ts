@@ -6,16 +6,16 @@ import { resolveConfig } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { CompiledFlow } from './compiled-flow.js';
-import type { EngineContext } from './engine-context.js';
-import { firstAccepted } from './events.js';
-import { acceptTransaction, enqueueSafely, withDatabase } from './ingest.js';
-import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from './profiles.js';
-import { startRun } from './run-start.js';
-import { cancelRun } from './runs.js';
-import type { StepRef } from './step-queue.js';
-import type { EventRow } from './waits.js';
-import { correlationOf, eventScope, resumeWaitsFor } from './waits.js';
+import type { CompiledFlow } from '../core/compiled-flow.js';
+import type { EngineContext } from '../core/context.js';
+import { firstAccepted } from '../history/events.js';
+import { acceptTransaction, enqueueSafely, withDatabase } from '../ingest/ingest.js';
+import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from '../profiles/profiles.js';
+import { startRun } from '../ingest/run-start.js';
+import { cancelRun } from '../history/runs.js';
+import type { StepRef } from '../core/step-queue.js';
+import type { EventRow } from '../waits/waits.js';
+import { correlationOf, eventScope, resumeWaitsFor } from '../waits/waits.js';
 
 /** One validated tracking call, as the tracking API hands it over. */
 export interface TrackingMessage {

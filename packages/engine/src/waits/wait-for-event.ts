@@ -3,10 +3,10 @@
 import type { FlowNode } from '@tributary/flow';
 import { FatalError, RetryableError } from '@tributary/flow';
 import type { NodeType, WaitForEventRequest, WaitOutcome } from '@tributary/nodes';
-import type { EngineContext } from './engine-context.js';
-import type { RunRow, StepRow } from './run-state.js';
-import type { StepOutcome } from './step-runner.js';
-import { parkStep } from './step-transitions.js';
+import type { EngineContext } from '../core/context.js';
+import type { RunRow, StepRow } from '../runs/run-state.js';
+import type { StepOutcome } from '../steps/pipeline.js';
+import { parkStep } from '../steps/transitions.js';
 import type { NewWait } from './waits.js';
 import {
   findMatchingEvent,

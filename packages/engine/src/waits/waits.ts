@@ -5,7 +5,7 @@ import { newId, schema } from '@tributary/db';
 import { resolveConfig } from '@tributary/flow';
 import type { WaitOutcome } from '@tributary/nodes';
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
-import type { EngineContext } from './engine-context.js';
+import type { EngineContext } from '../core/context.js';
 
 /** Candidates examined per look into the log. */
 const LOOKBACK_LIMIT = 500;
