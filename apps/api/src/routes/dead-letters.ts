@@ -30,7 +30,6 @@ const tags = ['dead letters'];
 
 /** The dead-letter routes. */
 export function deadLetterRoutes(deps: AppDeps) {
-  const { ctx } = deps.engine;
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -56,7 +55,7 @@ export function deadLetterRoutes(deps: AppDeps) {
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await listDeadLetters(ctx.db, c.req.valid('query')), 200),
+    async (c) => c.json(await listDeadLetters(deps.engine.ctx.db, c.req.valid('query')), 200),
   );
 
   app.openapi(
@@ -88,7 +87,7 @@ export function deadLetterRoutes(deps: AppDeps) {
         ...errorResponses,
       },
     }),
-    async (c) => c.json({ items: await groupDeadLetters(ctx.db, c.req.valid('query')) }, 200),
+    async (c) => c.json({ items: await groupDeadLetters(deps.engine.ctx.db, c.req.valid('query')) }, 200),
   );
 
   app.openapi(
@@ -132,7 +131,12 @@ export function deadLetterRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { ids, useCurrentVersion } = c.req.valid('json');
-      const results = await redriveMany(ctx, ids, { useCurrentVersion }, actorOf(c.get('principal')));
+      const results = await redriveMany(
+        deps.engine.ctx,
+        ids,
+        { useCurrentVersion },
+        actorOf(c.get('principal')),
+      );
       return c.json({ results }, 200);
     },
   );
@@ -147,7 +151,7 @@ export function deadLetterRoutes(deps: AppDeps) {
       request: { params: idParams },
       responses: { 200: json(deadLetterSchema, 'The dead letter'), ...errorResponses },
     }),
-    async (c) => c.json(await getDeadLetter(ctx.db, c.req.valid('param').id), 200),
+    async (c) => c.json(await getDeadLetter(deps.engine.ctx.db, c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -189,7 +193,10 @@ export function deadLetterRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const options = c.req.header('content-type') ? c.req.valid('json') : {};
-      return c.json(await redrive(ctx, c.req.valid('param').id, options, actorOf(c.get('principal'))), 202);
+      return c.json(
+        await redrive(deps.engine.ctx, c.req.valid('param').id, options, actorOf(c.get('principal'))),
+        202,
+      );
     },
   );
 

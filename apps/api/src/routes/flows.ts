@@ -77,7 +77,6 @@ const tags = ['flows'];
 
 /** The flows routes. */
 export function flowRoutes(deps: AppDeps) {
-  const db = deps.engine.ctx.db;
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -92,7 +91,10 @@ export function flowRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const options = { allowInvalid: c.req.valid('query').allowInvalid };
-      return c.json(await createFlow(db, c.req.valid('json'), actorOf(c.get('principal')), options), 201);
+      return c.json(
+        await createFlow(deps.engine.ctx.db, c.req.valid('json'), actorOf(c.get('principal')), options),
+        201,
+      );
     },
   );
 
@@ -109,7 +111,10 @@ export function flowRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const [flows, stats] = await Promise.all([listFlows(db), flowStats(db)]);
+      const [flows, stats] = await Promise.all([
+        listFlows(deps.engine.ctx.db),
+        flowStats(deps.engine.ctx.db),
+      ]);
       const none = { lastRunAt: null, lastRunStatus: null, runs24h: 0, failed24h: 0 };
       return c.json({ items: flows.map((f) => ({ ...f, stats: stats.get(f.id) ?? none })) }, 200);
     },
@@ -125,7 +130,7 @@ export function flowRoutes(deps: AppDeps) {
       request: { params: idParams },
       responses: { 200: json(flowSchema, 'The flow'), ...errorResponses },
     }),
-    async (c) => c.json(await getFlow(db, c.req.valid('param').id), 200),
+    async (c) => c.json(await getFlow(deps.engine.ctx.db, c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -142,7 +147,10 @@ export function flowRoutes(deps: AppDeps) {
     async (c) => {
       const options = { allowInvalid: c.req.valid('query').allowInvalid };
       const actor = actorOf(c.get('principal'));
-      return c.json(await updateDraft(db, c.req.valid('param').id, c.req.valid('json'), actor, options), 200);
+      return c.json(
+        await updateDraft(deps.engine.ctx.db, c.req.valid('param').id, c.req.valid('json'), actor, options),
+        200,
+      );
     },
   );
 
@@ -157,7 +165,7 @@ export function flowRoutes(deps: AppDeps) {
       responses: { 204: { description: 'Deleted' }, ...errorResponses },
     }),
     async (c) => {
-      await deleteFlow(db, c.req.valid('param').id, actorOf(c.get('principal')));
+      await deleteFlow(deps.engine.ctx.db, c.req.valid('param').id, actorOf(c.get('principal')));
       await deps.engine.flowsChanged();
       return c.body(null, 204);
     },
@@ -178,7 +186,11 @@ export function flowRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const published = await publishFlow(db, c.req.valid('param').id, actorOf(c.get('principal')));
+      const published = await publishFlow(
+        deps.engine.ctx.db,
+        c.req.valid('param').id,
+        actorOf(c.get('principal')),
+      );
       await deps.engine.flowsChanged();
       return c.json(published, 200);
     },
@@ -194,7 +206,7 @@ export function flowRoutes(deps: AppDeps) {
       request: { params: idParams },
       responses: { 200: json(z.object({ items: z.array(versionSchema) }), 'Versions'), ...errorResponses },
     }),
-    async (c) => c.json({ items: await listVersions(db, c.req.valid('param').id) }, 200),
+    async (c) => c.json({ items: await listVersions(deps.engine.ctx.db, c.req.valid('param').id) }, 200),
   );
 
   app.openapi(
@@ -222,7 +234,7 @@ export function flowRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { id, version } = c.req.valid('param');
-      const live = await activateVersion(db, id, version, actorOf(c.get('principal')));
+      const live = await activateVersion(deps.engine.ctx.db, id, version, actorOf(c.get('principal')));
       await deps.engine.flowsChanged();
       return c.json(live, 200);
     },
@@ -239,7 +251,11 @@ export function flowRoutes(deps: AppDeps) {
       responses: { 200: json(flowSchema, 'Deactivated'), ...errorResponses },
     }),
     async (c) => {
-      const flow = await deactivateFlow(db, c.req.valid('param').id, actorOf(c.get('principal')));
+      const flow = await deactivateFlow(
+        deps.engine.ctx.db,
+        c.req.valid('param').id,
+        actorOf(c.get('principal')),
+      );
       await deps.engine.flowsChanged();
       return c.json(flow, 200);
     },

@@ -28,7 +28,6 @@ const profileSchema = z
 
 /** The profile routes. */
 export function profileRoutes(deps: AppDeps) {
-  const { ctx } = deps.engine;
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -62,7 +61,8 @@ export function profileRoutes(deps: AppDeps) {
       },
       responses: { 200: json(profileSchema, 'The profile'), ...errorResponses },
     }),
-    async (c) => c.json(await getProfile(ctx.db, c.req.valid('param').id, c.req.valid('query').events), 200),
+    async (c) =>
+      c.json(await getProfile(deps.engine.ctx.db, c.req.valid('param').id, c.req.valid('query').events), 200),
   );
 
   return app;

@@ -91,7 +91,6 @@ const tags = ['runs'];
 
 /** The runs and events routes. */
 export function runRoutes(deps: AppDeps) {
-  const { ctx } = deps.engine;
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -115,7 +114,7 @@ export function runRoutes(deps: AppDeps) {
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await listRuns(ctx.db, c.req.valid('query')), 200),
+    async (c) => c.json(await listRuns(deps.engine.ctx.db, c.req.valid('query')), 200),
   );
 
   app.openapi(
@@ -128,7 +127,7 @@ export function runRoutes(deps: AppDeps) {
       request: { params: idParams },
       responses: { 200: json(runSchema, 'The run'), ...errorResponses },
     }),
-    async (c) => c.json(await getRun(ctx.db, c.req.valid('param').id), 200),
+    async (c) => c.json(await getRun(deps.engine.ctx.db, c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -141,7 +140,8 @@ export function runRoutes(deps: AppDeps) {
       request: { params: idParams },
       responses: { 200: json(runSchema, 'Canceled'), ...errorResponses, ...conflictResponse },
     }),
-    async (c) => c.json(await cancelRun(ctx, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+    async (c) =>
+      c.json(await cancelRun(deps.engine.ctx, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
   );
 
   app.openapi(
@@ -178,7 +178,10 @@ export function runRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const options = c.req.header('content-type') ? c.req.valid('json') : {};
-      return c.json(await replayRun(ctx, c.req.valid('param').id, options, actorOf(c.get('principal'))), 202);
+      return c.json(
+        await replayRun(deps.engine.ctx, c.req.valid('param').id, options, actorOf(c.get('principal'))),
+        202,
+      );
     },
   );
 
@@ -195,7 +198,7 @@ export function runRoutes(deps: AppDeps) {
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await getEvent(ctx.db, c.req.valid('param').id), 200),
+    async (c) => c.json(await getEvent(deps.engine.ctx.db, c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -237,11 +240,14 @@ export function runRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { since, ...query } = c.req.valid('query');
-      return c.json(await listEvents(ctx.db, { ...query, since: since ? new Date(since) : undefined }), 200);
+      return c.json(
+        await listEvents(deps.engine.ctx.db, { ...query, since: since ? new Date(since) : undefined }),
+        200,
+      );
     },
   );
 
-  app.get('/runs/:id/stream', (c) => streamRun(c, ctx.db, c.req.param('id')));
+  app.get('/runs/:id/stream', (c) => streamRun(c, deps.engine.ctx.db, c.req.param('id')));
 
   return app;
 }

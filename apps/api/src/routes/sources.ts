@@ -31,7 +31,6 @@ const tags = ['sources'];
 
 /** The source routes. */
 export function sourceRoutes(deps: AppDeps) {
-  const { ctx } = deps.engine;
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -53,7 +52,7 @@ export function sourceRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { name } = c.req.valid('json');
-      return c.json(await createSource(ctx.db, name, actorOf(c.get('principal'))), 201);
+      return c.json(await createSource(deps.engine.ctx.db, name, actorOf(c.get('principal'))), 201);
     },
   );
 
@@ -66,7 +65,7 @@ export function sourceRoutes(deps: AppDeps) {
       summary: 'List tracking sources, newest first (without write keys)',
       responses: { 200: json(z.object({ items: z.array(sourceSchema) }), 'Sources'), ...errorResponses },
     }),
-    async (c) => c.json({ items: await listSources(ctx.db) }, 200),
+    async (c) => c.json({ items: await listSources(deps.engine.ctx.db) }, 200),
   );
 
   app.openapi(
@@ -79,7 +78,7 @@ export function sourceRoutes(deps: AppDeps) {
       request: { params: idParams },
       responses: { 200: json(sourceSchema, 'The source'), ...errorResponses },
     }),
-    async (c) => c.json(await getSource(ctx.db, c.req.valid('param').id), 200),
+    async (c) => c.json(await getSource(deps.engine.ctx.db, c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -93,7 +92,10 @@ export function sourceRoutes(deps: AppDeps) {
       responses: { 200: json(sourceWithKeySchema, 'Rotated'), ...errorResponses },
     }),
     async (c) =>
-      c.json(await rotateWriteKey(ctx.db, c.req.valid('param').id, actorOf(c.get('principal'))), 200),
+      c.json(
+        await rotateWriteKey(deps.engine.ctx.db, c.req.valid('param').id, actorOf(c.get('principal'))),
+        200,
+      ),
   );
 
   for (const [action, status] of [
@@ -115,7 +117,12 @@ export function sourceRoutes(deps: AppDeps) {
       }),
       async (c) =>
         c.json(
-          await setSourceStatus(ctx.db, c.req.valid('param').id, status, actorOf(c.get('principal'))),
+          await setSourceStatus(
+            deps.engine.ctx.db,
+            c.req.valid('param').id,
+            status,
+            actorOf(c.get('principal')),
+          ),
           200,
         ),
     );
