@@ -1,4 +1,5 @@
 // Webhook ingress: /hooks/:path — route, authenticate, size-limit, parse strictly, ingest, answer 202.
+import { FINAL_RUN_STATUSES, isIn } from '@tributary/db';
 import { findWebhookRoute, getRun, ingest, withDatabase } from '@tributary/engine';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '@tributary/flow';
 import type { WebhookTriggerConfig } from '@tributary/nodes';
@@ -46,8 +47,6 @@ function allHeaders(c: Context): Record<string, string> {
   return out;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
-
 /** Waits for the run to end and answers with its last step's first item, or 202 if it takes too long. */
 async function lastNodeAnswer(
   deps: AppDeps,
@@ -60,7 +59,7 @@ async function lastNodeAnswer(
   let delay = 10;
   while (Date.now() < deadline) {
     const run = await getRun(deps.engine.ctx.db, runId);
-    if (TERMINAL.has(run.status)) {
+    if (isIn(FINAL_RUN_STATUSES, run.status)) {
       if (run.status !== 'succeeded') {
         return problemResponse(502, 'run_failed', `the run ended ${run.status}`, {
           instance: `/api/v1/runs/${runId}`,

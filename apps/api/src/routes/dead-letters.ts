@@ -1,11 +1,13 @@
 // /api/v1/dead-letters: what could not succeed, and redrive.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { DEAD_LETTER_STATUSES } from '@tributary/db';
 import { getDeadLetter, groupDeadLetters, listDeadLetters, redrive, redriveMany } from '@tributary/engine';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
+import { pageOf, pageQuery } from '../paging.js';
 
-const status = z.enum(['pending', 'redriven', 'discarded']);
+const status = z.enum(DEAD_LETTER_STATUSES);
 
 const deadLetterSchema = z
   .object({
@@ -43,15 +45,11 @@ export function deadLetterRoutes(deps: AppDeps) {
         query: z.object({
           flowId: z.string().uuid().optional(),
           status: status.optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z.string().uuid().optional(),
+          ...pageQuery.shape,
         }),
       },
       responses: {
-        200: json(
-          z.object({ items: z.array(deadLetterSchema), nextCursor: z.string().nullable() }),
-          'Dead letters',
-        ),
+        200: json(pageOf(deadLetterSchema), 'Dead letters'),
         ...errorResponses,
       },
     }),

@@ -1,11 +1,11 @@
 // GET /api/v1/runs/:id/stream — Server-Sent Events: the run and each step as they change, then `end`.
 import type { Queryable } from '@tributary/db';
+import { FINAL_RUN_STATUSES, isIn } from '@tributary/db';
 import { getRun } from '@tributary/engine';
 import { BadRequestError } from '@tributary/flow';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 const POLL_MS = 200;
 /** A stream ends after this long even if the run does not (clients reconnect). */
 const MAX_STREAM_MS = 10 * 60_000;
@@ -35,7 +35,7 @@ export async function streamRun(c: Context, db: Queryable, runId: string): Promi
           await stream.writeSSE({ event: 'step', data: json, id: step.id });
         }
       }
-      if (TERMINAL.has(run.status)) {
+      if (isIn(FINAL_RUN_STATUSES, run.status)) {
         await stream.writeSSE({ event: 'end', data: JSON.stringify({ status: run.status }) });
         return;
       }

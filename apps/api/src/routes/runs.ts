@@ -1,12 +1,14 @@
 // /api/v1/runs and /api/v1/events: run history, cancel, replay, the event log.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { RUN_STATUSES, STEP_STATUSES } from '@tributary/db';
 import { cancelRun, getEvent, getRun, listEvents, listRuns, replayRun } from '@tributary/engine';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
+import { pageOf, pageQuery } from '../paging.js';
 import { streamRun } from './run-stream.js';
 
-const runStatus = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'canceled']);
+const runStatus = z.enum(RUN_STATUSES);
 
 const attemptSchema = z.object({
   n: z.number().int(),
@@ -37,18 +39,7 @@ const stepSchema = z
     nodeId: z.string(),
     name: z.string(),
     type: z.string(),
-    status: z.enum([
-      'pending',
-      'held',
-      'queued',
-      'running',
-      'waiting',
-      'succeeded',
-      'failed',
-      'dead',
-      'skipped',
-      'canceled',
-    ]),
+    status: z.enum(STEP_STATUSES),
     attempts: z.array(attemptSchema),
     input: z.unknown(),
     output: z.unknown().openapi({ description: 'Items per output port.' }),
@@ -105,12 +96,11 @@ export function runRoutes(deps: AppDeps) {
           flowId: z.string().uuid().optional(),
           eventId: z.string().uuid().optional(),
           status: runStatus.optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z.string().uuid().optional().openapi({ description: 'nextCursor of the previous page' }),
+          ...pageQuery.shape,
         }),
       },
       responses: {
-        200: json(z.object({ items: z.array(runSummarySchema), nextCursor: z.string().nullable() }), 'Runs'),
+        200: json(pageOf(runSummarySchema), 'Runs'),
         ...errorResponses,
       },
     }),
@@ -226,15 +216,11 @@ export function runRoutes(deps: AppDeps) {
             .datetime({ offset: true })
             .optional()
             .openapi({ description: 'Only events received at or after' }),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z.string().uuid().optional(),
+          ...pageQuery.shape,
         }),
       },
       responses: {
-        200: json(
-          z.object({ items: z.array(eventSchema.omit({ runs: true })), nextCursor: z.string().nullable() }),
-          'Events',
-        ),
+        200: json(pageOf(eventSchema.omit({ runs: true })), 'Events'),
         ...errorResponses,
       },
     }),
