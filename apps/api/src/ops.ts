@@ -1,6 +1,4 @@
 // Operations endpoints: /healthz (process), /readyz (Postgres + Redis), /metrics (Prometheus).
-import { schema } from '@tributary/db';
-import { withTimeout } from '@tributary/engine';
 import { Hono } from 'hono';
 import type { AppDeps } from './app-env.js';
 
@@ -12,16 +10,7 @@ export function opsRoutes(deps: AppDeps) {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {
-    const [postgres, redis] = await Promise.all([
-      withTimeout(
-        engine.ctx.db.select({ key: schema.systemSettings.key }).from(schema.systemSettings).limit(1),
-        2000,
-        'postgres check',
-      )
-        .then(() => true)
-        .catch(() => false),
-      engine.redisReady(),
-    ]);
+    const [postgres, redis] = await Promise.all([engine.databaseReady(), engine.redisReady()]);
     const ready = postgres && redis;
     return c.json({ status: ready ? 'ready' : 'not ready', postgres, redis }, ready ? 200 : 503);
   });

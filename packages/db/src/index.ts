@@ -2,6 +2,7 @@
 export * from './client.js';
 export * from './ids.js';
 export * from './json-rows.js';
+export * from './raw-sql.js';
 export type * from './schema.js';
 export * as schema from './schema.js';
 export * from './statuses.js';

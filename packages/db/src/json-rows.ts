@@ -5,6 +5,7 @@
 import type { SQL } from 'drizzle-orm';
 import { getTableColumns, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { quoteIdentifier } from './raw-sql.js';
 
 /** The rows' columns and the SELECT that produces them; every row must set the same columns. */
 export interface JsonRows {
@@ -27,11 +28,6 @@ interface ColumnText {
 }
 
 const columnTexts = new WeakMap<PgTable, Map<string, ColumnText>>();
-
-/** A double-quoted SQL identifier. */
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /**
  * The column list for these keys of the table, as raw text: drizzle walks every chunk of a query to build

@@ -1,10 +1,11 @@
 // The engine end to end on real Postgres and Redis: steps, retries, dead letters, redrive, joins, idempotency.
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { getDeadLetter, listDeadLetters, redrive } from './history/dead-letters.js';
-import { publishFlow, updateDraft } from './flows/definitions.js';
-import { ingest } from './ingest/ingest.js';
-import { cancelRun, getRun, replayRun } from './history/runs.js';
+import { redrive, replayRun } from './control/index.js';
+import { publishFlow, updateDraft } from './flows/index.js';
+import { getDeadLetter, getRun, listDeadLetters } from './history/index.js';
+import { ingest } from './ingest/index.js';
+import { cancelRun } from './runs/index.js';
 import {
   deployFlow,
   finishedRun,

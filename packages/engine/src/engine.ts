@@ -1,23 +1,24 @@
 // The engine: wires database, Redis, queue, worker, sweeper and metrics into one object with a lifecycle.
 import type { DbHandle } from '@tributary/db';
+import { schema } from '@tributary/db';
 import type { AllowList } from '@tributary/nodes';
 import { createGuardedHttpClient } from '@tributary/nodes';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { EngineContext, EngineSettings } from './core/context.js';
-import { DEFAULT_SETTINGS } from './core/context.js';
-import { FlowCache } from './core/flow-cache.js';
-import { createIngestBatcher } from './ingest/event-batch.js';
-import { LiveFlows } from './core/live-flows.js';
-import type { Logger } from './core/logger.js';
-import { createMetrics } from './core/metrics.js';
-import { ScheduleQueue, startScheduleWorker, syncSchedules } from './schedules/schedules.js';
-import type { StepJobData } from './core/step-queue.js';
-import { StepQueue } from './core/step-queue.js';
-import type { StepWorkerOptions } from './steps/worker.js';
-import { DEFAULT_WORKER_OPTIONS, startStepWorker } from './steps/worker.js';
-import type { SweepOptions } from './recovery/sweeper.js';
-import { DEFAULT_SWEEP_OPTIONS, startSweeper } from './recovery/sweeper.js';
+import type { EngineContext, EngineSettings, Logger, StepJobData } from './core/index.js';
+import {
+  createMetrics,
+  DEFAULT_SETTINGS,
+  FlowCache,
+  LiveFlows,
+  StepQueue,
+  withTimeout,
+} from './core/index.js';
+import type { SweepOptions } from './recovery/index.js';
+import { DEFAULT_SWEEP_OPTIONS, startSweeper } from './recovery/index.js';
+import { ScheduleQueue, startScheduleWorker, syncSchedules } from './schedules/index.js';
+import type { StepWorkerOptions } from './steps/index.js';
+import { DEFAULT_WORKER_OPTIONS, startStepWorker } from './steps/index.js';
 
 export interface EngineOptions {
   db: DbHandle;
@@ -41,6 +42,8 @@ export interface Engine {
   startSweeper(intervalMs: number, options?: Partial<SweepOptions>): void;
   /** Whether Redis answers PING within a second. */
   redisReady(): Promise<boolean>;
+  /** Whether Postgres answers a query within two seconds. */
+  databaseReady(): Promise<boolean>;
   /** Stops workers and sweepers and closes connections; calling it again waits for the first call. */
   close(): Promise<void>;
 }
@@ -69,7 +72,6 @@ export function createEngine(options: EngineOptions): Engine {
     metrics,
     http,
     settings,
-    ingestBatcher: createIngestBatcher(settings, () => ctx),
   };
   const workers: Array<{ worker: Worker; connection: Redis }> = [];
   const stoppers: Array<() => Promise<void>> = [];
@@ -124,6 +126,13 @@ export function createEngine(options: EngineOptions): Engine {
         // a failed PING is exactly "not ready"
         return false;
       }
+    },
+    async databaseReady() {
+      const probe = ctx.db.select({ key: schema.systemSettings.key }).from(schema.systemSettings).limit(1);
+      return withTimeout(probe, 2000, 'postgres check').then(
+        () => true,
+        () => false,
+      );
     },
     close() {
       closing ??= closeAll();

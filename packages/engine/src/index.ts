@@ -1,28 +1,78 @@
-// Public surface of @tributary/engine.
-export * from './access/api-keys.js';
-export * from './core/compiled-flow.js';
-export * from './core/db-errors.js';
-export * from './history/dead-letters.js';
-export * from './engine.js';
-export * from './core/context.js';
-export * from './history/event-log.js';
-export * from './history/events.js';
-export * from './history/flow-stats.js';
-export * from './flows/definitions.js';
-export * from './ingest/ingest.js';
-export * from './tracking/ingest-tracking.js';
-export * from './core/live-flows.js';
-export * from './core/logger.js';
-export * from './core/metrics.js';
-export * from './plan/planner.js';
-export * from './profiles/profiles.js';
-export * from './steps/retry-policy.js';
-export * from './history/runs.js';
-export * from './schedules/schedules.js';
-export * from './flows/secrets.js';
-export * from './tracking/sources.js';
-export * from './core/step-queue.js';
-export * from './steps/pipeline.js';
-export * from './recovery/sweeper.js';
-export * from './core/timeouts.js';
-export * from './waits/waits.js';
+// The public surface of @tributary/engine, listed name by name: what apps and tools may use. Everything else
+// is the engine's own; its stages live in folders named after the pipeline (see README.md).
+
+// access
+export type { Principal } from './access/index.js';
+export { bootstrapOwnerKey, createApiKey, verifyApiKey } from './access/index.js';
+export type { RedriveOptions } from './control/index.js';
+export { redrive, redriveMany, replayRun, startTestRun } from './control/index.js';
+export type { EngineContext, EngineSettings, Logger } from './core/index.js';
+export {
+  createLogger,
+  DEFAULT_SETTINGS,
+  isConnectionError,
+  REDACT_PATHS,
+  withTimeout,
+} from './core/index.js';
+// the engine and its context
+export type { Engine, EngineOptions } from './engine.js';
+export { createEngine, redisConnection } from './engine.js';
+
+// flows
+export type { FlowView, SaveOptions } from './flows/index.js';
+export {
+  activateVersion,
+  createFlow,
+  deactivateFlow,
+  deleteFlow,
+  getFlow,
+  listFlows,
+  listVersions,
+  publishFlow,
+  SECRET_MASK,
+  updateDraft,
+} from './flows/index.js';
+
+// history and control
+export type {
+  DeadLetterGroup,
+  DeadLetterQuery,
+  EventListQuery,
+  FlowStats,
+  Page,
+  PageQuery,
+  RunListQuery,
+} from './history/index.js';
+export {
+  flowStats,
+  getDeadLetter,
+  getEvent,
+  getRun,
+  groupDeadLetters,
+  listDeadLetters,
+  listEvents,
+  listRuns,
+} from './history/index.js';
+// accepting events
+export type { IngestInput, IngestResult, IngestTarget, WebhookTarget } from './ingest/index.js';
+export { ingest, routeWebhook, withDatabase } from './ingest/index.js';
+export type { ProfileView, ProfileWithEvents } from './profiles/index.js';
+export { getProfile } from './profiles/index.js';
+export { cancelRun } from './runs/index.js';
+export type {
+  SourceView,
+  SourceWithKey,
+  TrackingMessage,
+  TrackingResult,
+  WriteKeyResolution,
+} from './tracking/index.js';
+export {
+  createSource,
+  eventNameOf,
+  getSource,
+  ingestTracking,
+  listSources,
+  resolveWriteKey,
+  rotateWriteKey,
+  setSourceStatus,
+} from './tracking/index.js';

@@ -19,7 +19,9 @@ export const retryPolicySchema = z
     backoff: z.enum(['exponential', 'fixed']),
     delayMs: z.number().int().min(0).max(86_400_000),
     maxDelayMs: z.number().int().min(0).max(86_400_000),
-    jitter: z.boolean(),
+    jitter: z
+      .boolean()
+      .describe('Equal jitter: wait a random time between half and all of the computed delay'),
   })
   .partial()
   .strict();

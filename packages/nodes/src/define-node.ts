@@ -16,6 +16,7 @@ export interface RetryPolicy {
   backoff: 'exponential' | 'fixed';
   delayMs: number;
   maxDelayMs: number;
+  /** Equal jitter: wait a random time between half and all of the computed delay. */
   jitter: boolean;
 }
 
@@ -99,8 +100,10 @@ export type WaitOutcome =
   | { port: 'received'; event: { id: string; name: string | null; payload: unknown; receivedAt: string } }
   | { port: 'timeout' };
 
+/** Every kind of trigger, named by how its events arrive. */
+export const TRIGGER_KINDS = ['webhook', 'tracking', 'schedule', 'manual'] as const;
 /** How a trigger's events arrive; the engine routes each kind its own way. */
-export type TriggerKind = 'webhook' | 'tracking' | 'schedule' | 'manual';
+export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 /**
  * What the engine, the API and the editor must know of a node's behaviour, declared on its definition: a node
@@ -159,6 +162,11 @@ export interface NodeDefinition<S extends z.ZodType> {
   retry?: Partial<RetryPolicy>;
   /** Describes the items the node emits, for the editor and docs. */
   outputDescription?: string;
+  /**
+   * An example of the item the node emits (a trigger's default test input), built from its raw config as the
+   * editor holds it: possibly partial or invalid, so it reads fields defensively and never throws.
+   */
+  sample?: (config: Readonly<Record<string, unknown>>) => Item;
   run?: (ctx: NodeContext<z.infer<S>>, input: Item) => Promise<NodeOutput> | NodeOutput;
 }
 
@@ -172,6 +180,8 @@ export interface NodeType<S extends z.ZodType = z.ZodType> extends NodeTypeContr
   traits: NodeTraits;
   retry: RetryPolicy;
   outputDescription: string | undefined;
+  /** An example of the item the node emits, from its raw config (see NodeDefinition.sample). */
+  sample: ((config: Readonly<Record<string, unknown>>) => Item) | undefined;
   config: S;
   run: ((ctx: NodeContext<z.infer<S>>, input: Item) => Promise<NodeOutput> | NodeOutput) | undefined;
 }
@@ -205,6 +215,7 @@ export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeTyp
     traits: traitsOf(def),
     retry: { ...DEFAULT_RETRY, ...def.retry },
     outputDescription: def.outputDescription,
+    sample: def.sample,
     run: def.run,
   };
 }

@@ -1,6 +1,6 @@
 // Webhook ingress: /hooks/:path — route, authenticate, size-limit, parse strictly, ingest, answer 202.
 import { FINAL_RUN_STATUSES, isIn } from '@tributary/db';
-import { findWebhookRoute, getRun, ingest, withDatabase } from '@tributary/engine';
+import { getRun, ingest, routeWebhook } from '@tributary/engine';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '@tributary/flow';
 import type { WebhookTriggerConfig } from '@tributary/nodes';
 import { verifyWebhookAuth } from '@tributary/nodes';
@@ -86,14 +86,7 @@ export function hookRoutes(deps: AppDeps) {
     const url = new URL(c.req.url);
     const path = decodeURIComponent(url.pathname.slice('/hooks/'.length));
     const { ctx } = deps.engine;
-    const route = path
-      ? await withDatabase(
-          ctx,
-          async () =>
-            (await ctx.live.webhook(ctx.db, ctx.flows, path)) ?? (await findWebhookRoute(ctx.db, path)),
-          'routing the webhook',
-        )
-      : undefined;
+    const route = path ? await routeWebhook(ctx, path) : undefined;
     if (!route) throw new NotFoundError(`no published flow listens on /hooks/${path}`);
     const method = c.req.method.toUpperCase();
     if (route.method !== 'ANY' && route.method !== method) {
@@ -101,14 +94,7 @@ export function hookRoutes(deps: AppDeps) {
         headers: { allow: route.method },
       });
     }
-    const flow = await withDatabase(
-      ctx,
-      () => ctx.flows.get(ctx.db, route.flowId, route.version),
-      'loading the flow',
-    );
-    // the routing index only holds webhook trigger nodes, whose configs parsed when the version was compiled
-    const config = flow.staticConfigs.get(route.nodeId) as WebhookTriggerConfig | undefined;
-    if (!config) throw new NotFoundError(`no published flow listens on /hooks/${path}`);
+    const { config } = route;
 
     const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
     const headers = allHeaders(c);

@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database, Queryable, Role } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/index.js';
 
 /** Who is calling: a stored key or the key from TRIBUTARY_API_KEY. */
 export interface Principal {

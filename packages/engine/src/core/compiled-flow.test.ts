@@ -1,8 +1,8 @@
 // Compiling a flow version: which node configs are constant (parsed once, shared and frozen).
 import { flowDefinitionSchema } from '@tributary/flow';
 import { describe, expect, test } from 'vitest';
-import { compileFlow } from './compiled-flow.js';
 import { manualFlow } from '../testing/index.js';
+import { compileFlow } from './compiled-flow.js';
 
 const flow = flowDefinitionSchema.parse(
   manualFlow(

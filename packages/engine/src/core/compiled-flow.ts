@@ -20,8 +20,11 @@ export interface CompiledFlow {
   triggerKind: TriggerKind | undefined;
   /** Whether any node is a join (so completions must look up pending joins). */
   hasJoins: boolean;
-  /** Node configs with defaults applied, for configs that parse without resolving expressions (triggers). */
-  staticConfigs: ReadonlyMap<string, unknown>;
+  /**
+   * Node configs parsed as written, defaults applied and expressions left unresolved, for the configs that
+   * parse that way (triggers, a split's limit): what the engine reads of a node before any run.
+   */
+  configsAsWritten: ReadonlyMap<string, unknown>;
   /**
    * The configs with no expression at all, defaults included: what every run of the node gets, parsed
    * once (and frozen, as it is shared between runs), so a step of such a node resolves nothing.
@@ -73,14 +76,14 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
   }
   if (!trigger) throw new NotFoundError(`flow ${flowId} v${version} has no trigger node`);
   const hasJoins = [...types.values()].some((t) => t.traits.join);
-  const staticConfigs = new Map<string, unknown>();
+  const configsAsWritten = new Map<string, unknown>();
   for (const node of definition.nodes) {
     const parsed = types.get(node.id)?.config.safeParse(node.config);
-    if (parsed?.success) staticConfigs.set(node.id, parsed.data);
+    if (parsed?.success) configsAsWritten.set(node.id, parsed.data);
   }
   const constantConfigs = new Map<string, unknown>();
   for (const node of definition.nodes) {
-    const parsed = staticConfigs.get(node.id);
+    const parsed = configsAsWritten.get(node.id);
     if (
       parsed === undefined ||
       findExpressions(node.config).length > 0 ||
@@ -91,7 +94,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     constantConfigs.set(node.id, deepFreeze(structuredClone(parsed)));
   }
   const usesProfile = JSON.stringify(definition.nodes).includes('$profile');
-  const reads = new Map(definition.nodes.map((n) => [n.id, readsOf(n.config, staticConfigs.get(n.id))]));
+  const reads = new Map(definition.nodes.map((n) => [n.id, readsOf(n.config, configsAsWritten.get(n.id))]));
   return {
     flowId,
     version,
@@ -104,7 +107,7 @@ export function compileFlow(flowId: string, version: number, definition: FlowDef
     trigger,
     triggerKind: types.get(trigger.id)?.traits.trigger,
     hasJoins,
-    staticConfigs,
+    configsAsWritten,
     constantConfigs,
     usesProfile,
     reads,

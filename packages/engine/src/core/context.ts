@@ -1,10 +1,8 @@
-// What every engine operation is given: database, queue, caches, logger, metrics and settings.
+// What every engine operation is given: database, queue, caches, logger, metrics and settings. Only shared
+// resources live here; what a stage keeps for itself (the ingest group commit, say) stays in its folder.
 import type { Database } from '@tributary/db';
 import type { HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
-import type { GroupCommit } from '../ingest/group-commit.js';
-import type { IngestResult } from '../ingest/ingest.js';
-import type { PreparedIngest } from '../ingest/event-batch.js';
 import type { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import type { EngineMetrics } from './metrics.js';
@@ -55,6 +53,4 @@ export interface EngineContext {
   metrics: EngineMetrics;
   http: HttpClient;
   settings: EngineSettings;
-  /** Writes concurrent ingests in shared transactions. */
-  ingestBatcher: GroupCommit<PreparedIngest, IngestResult>;
 }

@@ -1,8 +1,12 @@
 // Compiled flow versions, cached: versions are immutable, so an entry never goes stale.
+
 import type { Queryable } from '@tributary/db';
+import { schema } from '@tributary/db';
+import type { FlowDefinition } from '@tributary/flow';
+import { NotFoundError } from '@tributary/flow';
+import { and, asc, eq } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import { compileFlow } from './compiled-flow.js';
-import { loadDefinition } from '../flows/definitions.js';
 
 /** A bounded cache of compiled flow versions; concurrent first uses share one load. */
 export class FlowCache {
@@ -37,4 +41,21 @@ export class FlowCache {
     }
     return loading;
   }
+}
+
+/** The definition of one published version (with secrets, for the engine only). */
+export async function loadDefinition(
+  db: Queryable,
+  flowId: string,
+  version: number,
+): Promise<FlowDefinition> {
+  const rows = await db
+    .select({ definition: schema.flowVersions.definition })
+    .from(schema.flowVersions)
+    .where(and(eq(schema.flowVersions.flowId, flowId), eq(schema.flowVersions.version, version)))
+    .orderBy(asc(schema.flowVersions.version));
+  const row = rows[0];
+  if (!row) throw new NotFoundError(`flow ${flowId} has no version ${version}`);
+  // versions only ever hold definitions that passed validateFlow
+  return row.definition as FlowDefinition;
 }

@@ -5,8 +5,8 @@ import { schema } from '@tributary/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { CompiledFlow } from './compiled-flow.js';
 import type { FlowCache } from './flow-cache.js';
-import type { WebhookRoute } from '../flows/definitions.js';
-import { normaliseHookPath } from '../flows/definitions.js';
+import type { WebhookRoute } from './webhook-routes.js';
+import { normaliseHookPath } from './webhook-routes.js';
 
 /**
  * Live flow versions, re-read at most every `ttlMs`. A publish in this process is seen at once
@@ -57,7 +57,7 @@ export class LiveFlows {
     for (const flow of compiled) {
       const { trigger } = flow;
       // webhook trigger configs hold no expressions, so they parsed when the version was compiled
-      const config = flow.staticConfigs.get(trigger.id) as { path: string; method: string } | undefined;
+      const config = flow.configsAsWritten.get(trigger.id) as { path: string; method: string } | undefined;
       if (flow.triggerKind !== 'webhook' || trigger.disabled || !config) continue;
       hooks.set(normaliseHookPath(config.path), {
         flowId: flow.flowId,

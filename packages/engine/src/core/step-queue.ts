@@ -22,10 +22,8 @@ export interface StepRef {
 export class StepQueue {
   readonly queue: Queue<StepJobData>;
   readonly prefix: string;
-  private readonly redis: Redis;
 
   constructor(redis: Redis, prefix: string) {
-    this.redis = redis;
     this.prefix = prefix;
     this.queue = new Queue<StepJobData>(STEP_QUEUE_NAME, {
       connection: redis,
@@ -67,13 +65,13 @@ export class StepQueue {
     await this.add(missing);
   }
 
-  /** Which of these step ids have no job in Redis (pipelined EXISTS on the job hashes). */
+  /**
+   * Which of these step ids have no job in the queue (BullMQ knows no state for them). The lookups go out
+   * together on the one connection, so a batch costs about one round trip.
+   */
   async missing(stepIds: readonly string[]): Promise<string[]> {
-    if (stepIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of stepIds) pipeline.exists(`${this.prefix}:${STEP_QUEUE_NAME}:${id}`);
-    const results = (await pipeline.exec()) ?? [];
-    return stepIds.filter((_, i) => results[i]?.[1] === 0);
+    const states = await Promise.all(stepIds.map((id) => this.queue.getJobState(id)));
+    return stepIds.filter((_, i) => states[i] === 'unknown');
   }
 
   /** Jobs waiting, delayed and active: the queue depth for metrics. */

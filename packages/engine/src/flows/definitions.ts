@@ -10,9 +10,8 @@ import {
   validateFlow,
 } from '@tributary/flow';
 import { catalogue, getNodeType } from '@tributary/nodes';
-import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
-import { audit } from '../core/audit.js';
-import { isUniqueViolation } from '../core/db-errors.js';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { audit, isUniqueViolation, loadDefinition, normaliseHookPath } from '../core/index.js';
 import { maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
@@ -181,11 +180,6 @@ export async function deleteFlow(db: Database, id: string, actor: string): Promi
   });
 }
 
-/** Normalises a webhook path for routing: no leading or trailing slashes. */
-export function normaliseHookPath(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
-}
-
 async function routeTriggers(
   tx: Queryable,
   flowId: string,
@@ -314,43 +308,4 @@ export async function deactivateFlow(db: Database, id: string, actor: string): P
     if (!row) throw new NotFoundError(`flow ${id} does not exist`);
     return view(row);
   });
-}
-
-/** The definition of one published version (with secrets, for the engine only). */
-export async function loadDefinition(
-  db: Queryable,
-  flowId: string,
-  version: number,
-): Promise<FlowDefinition> {
-  const rows = await db
-    .select({ definition: schema.flowVersions.definition })
-    .from(schema.flowVersions)
-    .where(and(eq(schema.flowVersions.flowId, flowId), eq(schema.flowVersions.version, version)))
-    .orderBy(asc(schema.flowVersions.version));
-  const row = rows[0];
-  if (!row) throw new NotFoundError(`flow ${flowId} has no version ${version}`);
-  // versions only ever hold definitions that passed validateFlow
-  return row.definition as FlowDefinition;
-}
-
-/** Where a webhook path routes: the live flow version and its trigger node. */
-export interface WebhookRoute {
-  flowId: string;
-  version: number;
-  nodeId: string;
-  method: string;
-}
-
-/** Finds the published flow that listens on a webhook path. */
-export async function findWebhookRoute(db: Queryable, path: string): Promise<WebhookRoute | undefined> {
-  const [row] = await db
-    .select({
-      flowId: schema.triggers.flowId,
-      version: schema.triggers.version,
-      nodeId: schema.triggers.nodeId,
-      method: schema.triggers.method,
-    })
-    .from(schema.triggers)
-    .where(and(eq(schema.triggers.kind, 'webhook'), eq(schema.triggers.key, normaliseHookPath(path))));
-  return row ? { ...row, method: row.method ?? 'POST' } : undefined;
 }

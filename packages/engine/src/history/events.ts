@@ -2,7 +2,9 @@
 import type { Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { and, desc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, eq, gte, inArray } from 'drizzle-orm';
+import type { PageQuery } from './page.js';
+import { keysetPage } from './page.js';
 
 /** One event with the runs it started. */
 export async function getEvent(db: Queryable, id: string) {
@@ -36,7 +38,7 @@ export async function firstAccepted(
   return { eventId: first.id, runs };
 }
 
-export interface EventListQuery {
+export interface EventListQuery extends PageQuery {
   /** Only events that started a run of this flow. */
   flowId?: string | undefined;
   source?: string | undefined;
@@ -45,32 +47,20 @@ export interface EventListQuery {
   userId?: string | undefined;
   /** Only events received at or after this time. */
   since?: Date | undefined;
-  limit: number;
-  cursor?: string | undefined;
 }
 
 /** Events newest first, with keyset pagination. */
 export async function listEvents(db: Queryable, query: EventListQuery) {
-  const conditions = [];
-  if (query.flowId) {
-    const started = db
-      .select({ id: schema.runs.eventId })
-      .from(schema.runs)
-      .where(eq(schema.runs.flowId, query.flowId));
-    conditions.push(inArray(schema.events.id, started));
-  }
-  if (query.source) conditions.push(eq(schema.events.source, query.source));
-  if (query.type) conditions.push(eq(schema.events.type, query.type));
-  if (query.userId) conditions.push(eq(schema.events.userId, query.userId));
-  if (query.since) conditions.push(gte(schema.events.receivedAt, query.since));
-  if (query.cursor) conditions.push(lt(schema.events.id, query.cursor));
-  const rows = await db
-    .select()
-    .from(schema.events)
-    .where(and(...conditions))
-    .orderBy(desc(schema.events.id))
-    .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const nextCursor = rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null;
-  return { items: page, nextCursor };
+  const started = (flowId: string) =>
+    db.select({ id: schema.runs.eventId }).from(schema.runs).where(eq(schema.runs.flowId, flowId));
+  const conditions = [
+    query.flowId ? inArray(schema.events.id, started(query.flowId)) : undefined,
+    query.source ? eq(schema.events.source, query.source) : undefined,
+    query.type ? eq(schema.events.type, query.type) : undefined,
+    query.userId ? eq(schema.events.userId, query.userId) : undefined,
+    query.since ? gte(schema.events.receivedAt, query.since) : undefined,
+  ];
+  return keysetPage(query, schema.events.id, conditions, (where, orderBy, limit) =>
+    db.select().from(schema.events).where(where).orderBy(orderBy).limit(limit),
+  );
 }

@@ -4,9 +4,9 @@ import { schema } from '@tributary/db';
 import { BadRequestError } from '@tributary/flow';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { ingest } from './ingest.js';
-import { getRun } from '../history/runs.js';
+import { getRun } from '../history/index.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
+import { ingest } from './ingest.js';
 
 let t: TestEngine;
 

@@ -1,25 +1,21 @@
-// Ingest in batches: the webhook and schedule events that arrive together are written in one transaction
-// (one statement for all their events, runs and steps) and their steps enqueued with one addBulk. Each
-// caller still gets its answer only after its own rows are committed.
+// Group commit of events (a technique, measured below): the webhook and schedule events that arrive together
+// are written in one transaction — one statement for all their events, runs and steps — and their steps
+// enqueued with one addBulk. Each caller still gets its answer only after its own rows are committed.
 import type { Transaction } from '@tributary/db';
-import { jsonRows, newId, schema, selectRows } from '@tributary/db';
+import { columnName, jsonRows, schema, selectRows } from '@tributary/db';
 import { BadRequestError, UnavailableError } from '@tributary/flow';
 import { sql } from 'drizzle-orm';
-import type { CompiledFlow } from '../core/compiled-flow.js';
-import { isUntranslatableText } from '../core/db-errors.js';
-import type { EngineContext, EngineSettings } from '../core/context.js';
-import { firstAccepted } from '../history/events.js';
+import type { EngineContext, StepRef } from '../core/index.js';
+import { enqueueSafely, isUntranslatableText } from '../core/index.js';
+import { firstAccepted } from '../history/index.js';
+import { acceptTransaction } from './accept.js';
 import { GroupCommit } from './group-commit.js';
-import type { IngestInput, IngestResult } from './ingest.js';
-import { acceptTransaction, enqueueSafely } from './ingest.js';
 import type { PreparedRun } from './run-start.js';
-import { prepareRun } from './run-start.js';
-import type { StepRef } from '../core/step-queue.js';
 
-type EventInsert = typeof schema.events.$inferInsert & { id: string; receivedAt: Date };
+export type EventInsert = typeof schema.events.$inferInsert & { id: string; receivedAt: Date };
 
 /** An event worked out in memory, with the runs it starts: ready to write. */
-export interface PreparedIngest {
+export interface PreparedEvent {
   event: EventInsert;
   runs: PreparedRun[];
 }
@@ -36,53 +32,41 @@ const MAX_BATCH = 200;
 const MAX_IN_FLIGHT = 2;
 const MIN_BATCH_WHEN_BUSY = 25;
 
+/** What accepting an event answers: its id (the first one's for a repeated key) and the runs it started. */
+export interface IngestResult {
+  eventId: string;
+  duplicate: boolean;
+  runs: Array<{ id: string; flowId: string }>;
+}
+
+const batchers = new WeakMap<EngineContext, GroupCommit<PreparedEvent, IngestResult>>();
+
 /**
- * Prepares the rows of an event and its runs, with the pure steps after the trigger run inline when `fuse`
- * (no I/O: the event and the trigger's output are at hand).
+ * Writes a prepared event, sharing the transaction with the events that arrive meanwhile; resolves once its
+ * own rows are committed (and its steps enqueued). One group commit per engine.
  */
-export async function prepareIngest(
-  ctx: EngineContext,
-  input: IngestInput,
-  flows: readonly CompiledFlow[],
-  fuse: boolean,
-): Promise<PreparedIngest> {
-  const event: EventInsert = {
-    id: newId(),
-    source: input.source,
-    type: input.type,
-    receivedAt: new Date(),
-    payload: input.payload,
-    idempotencyKey: input.idempotencyKey ?? null,
-  };
-  const runs: PreparedRun[] = [];
-  for (const [i, target] of input.targets.entries()) {
-    const flow = flows[i];
-    if (flow) runs.push(await prepareRun(ctx, { flow, event, item: target.item }, fuse ? ctx : undefined));
+export function submitEvent(ctx: EngineContext, prepared: PreparedEvent): Promise<IngestResult> {
+  let batcher = batchers.get(ctx);
+  if (!batcher) {
+    batcher = new GroupCommit((items) => commitBatch(ctx, items), {
+      maxBatch: MAX_BATCH,
+      maxInFlight: MAX_IN_FLIGHT,
+      minBatchWhenBusy: MIN_BATCH_WHEN_BUSY,
+      maxWaitMs: ctx.settings.ingestTimeoutMs,
+      expired: () =>
+        new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
+          retryAfterSeconds: 1,
+        }),
+      // a batch that failed as a whole for one item's sake (say, a payload Postgres refuses) is written again
+      // in halves down to that item; when the database itself is unavailable every item gets that answer
+      retryAlone: (err) => !(err instanceof UnavailableError),
+    });
+    batchers.set(ctx, batcher);
   }
-  return { event, runs };
+  return batcher.submit(prepared);
 }
 
-/** The engine's ingest batcher: a group commit of prepared events. */
-export function createIngestBatcher(
-  settings: Pick<EngineSettings, 'ingestTimeoutMs'>,
-  ctx: () => EngineContext,
-): GroupCommit<PreparedIngest, IngestResult> {
-  return new GroupCommit((items) => commitBatch(ctx(), items), {
-    maxBatch: MAX_BATCH,
-    maxInFlight: MAX_IN_FLIGHT,
-    minBatchWhenBusy: MIN_BATCH_WHEN_BUSY,
-    maxWaitMs: settings.ingestTimeoutMs,
-    expired: () =>
-      new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
-        retryAfterSeconds: 1,
-      }),
-    // a batch that failed as a whole for one item's sake (say, a payload Postgres refuses) is written again
-    // in halves down to that item; when the database itself is unavailable every item gets that answer
-    retryAlone: (err) => !(err instanceof UnavailableError),
-  });
-}
-
-async function commitBatch(ctx: EngineContext, items: PreparedIngest[]): Promise<IngestResult[]> {
+async function commitBatch(ctx: EngineContext, items: PreparedEvent[]): Promise<IngestResult[]> {
   ctx.metrics.ingestBatchSize.observe(items.length);
   const written = await acceptTransaction(ctx, 'writing the events', (tx) => writeBatch(tx, items)).catch(
     (err: unknown) => {
@@ -108,7 +92,7 @@ async function commitBatch(ctx: EngineContext, items: PreparedIngest[]): Promise
   return written.map(({ eventId, duplicate, runs }) => ({ eventId, duplicate, runs }));
 }
 
-async function writeBatch(tx: Transaction, items: readonly PreparedIngest[]): Promise<Written[]> {
+async function writeBatch(tx: Transaction, items: readonly PreparedEvent[]): Promise<Written[]> {
   // an idempotency key repeated within the batch: the later items answer like the first
   const firstWithKey = new Map<string, number>();
   const sameAs = items.map(({ event }, i) => {
@@ -144,7 +128,7 @@ async function writeBatch(tx: Transaction, items: readonly PreparedIngest[]): Pr
  * One statement writes the events, the runs of those that were new and those runs' steps; an event whose
  * idempotency key is taken is skipped with its runs. Returns the ids of the events written.
  */
-async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedIngest[]): Promise<string[]> {
+async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedEvent[]): Promise<string[]> {
   if (items.length === 0) return [];
   const events = jsonRows(
     schema.events,
@@ -157,9 +141,12 @@ async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedInge
     )`;
   const runs = items.flatMap((it) => it.runs);
   if (runs.length === 0)
-    return (await selectRows<{ id: string }>(tx, sql`with ${newEvents} select id from new_events`)).map(
-      (r) => r.id,
-    );
+    return (
+      await selectRows<{ id: string }>(
+        tx,
+        sql`with ${newEvents} select ${columnName(schema.events.id)} as id from new_events`,
+      )
+    ).map((r) => r.id);
   const runRows = jsonRows(
     schema.runs,
     runs.map((r) => r.run),
@@ -172,13 +159,15 @@ async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedInge
     tx,
     sql`with ${newEvents}, new_runs as (
       insert into ${schema.runs} ${runRows.columns}
-      select * from (${runRows.select}) as r where r.event_id in (select id from new_events)
+      select * from (${runRows.select}) as r
+      where r.${columnName(schema.runs.eventId)} in (select ${columnName(schema.events.id)} from new_events)
       returning ${schema.runs.id}
     ), new_steps as (
       insert into ${schema.steps} ${stepRows.columns}
-      select * from (${stepRows.select}) as s where s.run_id in (select id from new_runs)
+      select * from (${stepRows.select}) as s
+      where s.${columnName(schema.steps.runId)} in (select ${columnName(schema.runs.id)} from new_runs)
     )
-    select id from new_events`,
+    select ${columnName(schema.events.id)} as id from new_events`,
   );
   return written.map((row) => row.id);
 }

@@ -5,8 +5,8 @@ import { UnavailableError } from '@tributary/flow';
 import { and, eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { ingest } from './ingest.js';
 import { deployFlow, startTestEngine, type TestEngine } from '../testing/index.js';
+import { ingest } from './ingest.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
 let t: TestEngine;

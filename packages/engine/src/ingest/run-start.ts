@@ -1,24 +1,26 @@
-// Starting a run inside a transaction: the run row, its trigger step and the first queued steps.
+// Starting a run: its row, its trigger step and the first steps — worked out in memory (with the pure steps
+// after the trigger run inline when the caller gives them a budget), then inserted.
 import type { Transaction } from '@tributary/db';
-import { jsonRows, newId, schema } from '@tributary/db';
+import { isIn, jsonRows, newId, OPEN_STEP_STATUSES, schema } from '@tributary/db';
 import { sql } from 'drizzle-orm';
-import type { CompiledFlow } from '../core/compiled-flow.js';
-import type { EngineContext } from '../core/context.js';
-import { planAfterOutput } from '../plan/planner.js';
-import type { StepInsert } from '../runs/run-state.js';
-import { insertSteps, planStepRows } from '../runs/run-state.js';
-import { fusePlan } from '../steps/fusion.js';
-import type { StepRef } from '../core/step-queue.js';
-import type { EventRow } from '../waits/waits.js';
-import { correlationOf } from '../waits/waits.js';
+import type { CompiledFlow, EngineContext, EventView, StepInsert, StepRef } from '../core/index.js';
+import { planAfterOutput } from '../plan/index.js';
+import { insertSteps, planStepRows } from '../runs/index.js';
+import { runInline } from '../steps/index.js';
+import { correlationOf } from '../waits/index.js';
 
 export interface StartRunInput {
   flow: CompiledFlow;
-  /** The triggering event (for `$event` in the exit-goal correlation). */
-  event: Pick<EventRow, 'id' | 'source' | 'type' | 'receivedAt' | 'payload'>;
+  /** The triggering event (for `$event`, and for the exit-goal correlation). */
+  event: EventView;
   /** The trigger's output item. */
   item: unknown;
   replayOf?: string;
+  /**
+   * How long the pure steps right after the trigger may run inline (from the event and trigger output at
+   * hand, before anything is stored), so a run of pure nodes is stored finished; 0 or absent: none.
+   */
+  inlineBudgetMs?: number;
 }
 
 export interface StartedRun {
@@ -29,57 +31,34 @@ export interface StartedRun {
 
 export type RunInsert = typeof schema.runs.$inferInsert;
 
-/** Planned statuses that keep a run open. */
-const OPEN = new Set(['queued', 'pending', 'held']);
-
-/** A run worked out in memory (no I/O): its row, its steps' rows and the steps to enqueue once written. */
+/** A run worked out in memory: its row, its steps' rows and the steps to enqueue once written. */
 export interface PreparedRun {
   run: RunInsert & { id: string; flowId: string };
   steps: StepInsert[];
   toEnqueue: StepRef[];
 }
 
-/**
- * Works out a run whose trigger step has already produced `item`, ready to insert. Given the whole engine
- * context (`fuse`), the pure steps right after the trigger run now, within the ingest fusion budget, so a
- * run of pure nodes is stored finished.
- */
-export async function prepareRun(
-  ctx: Pick<EngineContext, 'settings'>,
-  input: StartRunInput,
-  fuse?: EngineContext,
-): Promise<PreparedRun> {
-  const { flow, item } = input;
+/** Works out a run whose trigger step has already produced `item`, ready to insert. */
+export async function prepareRun(ctx: EngineContext, input: StartRunInput): Promise<PreparedRun> {
+  const { flow, item, event } = input;
   const exitOn = flow.definition.settings.exitOn;
-  const exitKey = exitOn ? await correlationOf(ctx, exitOn.correlation, input.event) : undefined;
+  const exitKey = exitOn ? await correlationOf(ctx, exitOn.correlation, event) : undefined;
   const runId = newId();
   // the trigger step's id is taken before the plan's, so steps sort in the order they happened
   const triggerStepId = newId();
   const triggerOutput = { main: [item] };
-  const planned = planAfterOutput(
+  const from = { nodeId: flow.trigger.id, stepId: triggerStepId };
+  const planned = planAfterOutput(flow, {}, new Map(), from, triggerOutput, newId);
+  const plan = await runInline(planned, {
+    ctx,
     flow,
-    {},
-    new Map(),
-    { nodeId: flow.trigger.id, stepId: triggerStepId },
-    triggerOutput,
-    newId,
-  );
-  const plan = fuse
-    ? await fusePlan(
-        fuse,
-        { id: runId, flowId: flow.flowId, version: flow.version, eventId: input.event.id },
-        flow,
-        planned,
-        new Map(),
-        {
-          event: input.event,
-          unsaved: new Map([[flow.trigger.name, { input: null, output: triggerOutput }]]),
-        },
-        fuse.settings.ingestFuseBudgetMs,
-      )
-    : planned;
+    run: { id: runId, flowId: flow.flowId, version: flow.version, eventId: event.id },
+    joins: new Map(),
+    source: { event, unsaved: new Map([[flow.trigger.name, { input: null, output: triggerOutput }]]) },
+    budgetMs: input.inlineBudgetMs ?? 0,
+  });
   const now = new Date();
-  const finished = !plan.steps.some((s) => OPEN.has(s.status));
+  const finished = !plan.steps.some((s) => isIn(OPEN_STEP_STATUSES, s.status));
   // the trigger step goes in with the plan's steps: one insert for all of them
   plan.steps.unshift({
     id: triggerStepId,
@@ -94,7 +73,7 @@ export async function prepareRun(
       id: runId,
       flowId: flow.flowId,
       version: flow.version,
-      eventId: input.event.id,
+      eventId: event.id,
       status: finished ? 'succeeded' : 'queued',
       exitKey: exitKey ?? null,
       edgeState: plan.edgeState,
@@ -123,10 +102,10 @@ export async function insertRuns(tx: Transaction, runs: readonly PreparedRun[]):
   );
 }
 
-/** Creates a run whose trigger step has already produced `item`; returns the steps to enqueue. */
+/** Creates a run whose trigger step has already produced `item`, inside `tx`; returns the steps to enqueue. */
 export async function startRun(
   tx: Transaction,
-  ctx: Pick<EngineContext, 'settings'>,
+  ctx: EngineContext,
   input: StartRunInput,
 ): Promise<StartedRun> {
   const prepared = await prepareRun(ctx, input);

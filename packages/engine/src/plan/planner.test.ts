@@ -1,7 +1,7 @@
 // Scheduling decisions without any I/O: deliveries, skips, joins and disabled nodes.
 import { flowDefinitionSchema } from '@tributary/flow';
 import { describe, expect, test } from 'vitest';
-import { compileFlow } from '../core/compiled-flow.js';
+import { compileFlow } from '../core/index.js';
 import { type JoinState, type PendingJoin, planAfterOutput } from './planner.js';
 
 function compiled(nodes: Array<Record<string, unknown>>, edges: Array<Record<string, unknown>>) {

@@ -4,8 +4,8 @@
 import type { FlowEdge } from '@tributary/flow';
 import { sourcePort } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
-import type { CompiledFlow } from '../core/compiled-flow.js';
-import { isJoin } from '../core/compiled-flow.js';
+import type { CompiledFlow } from '../core/index.js';
+import { isJoin } from '../core/index.js';
 
 /** Per-edge delivery state of a run (keyed per scope). An edge that delivered once stays delivered. */
 export type EdgeState = Record<string, 'delivered' | 'skipped'>;
@@ -89,7 +89,7 @@ interface JoinWork {
 function splitLimit(flow: CompiledFlow, nodeId: string): number | undefined {
   const split = flow.types.get(nodeId)?.traits.split;
   // a split's limit must be known without resolving expressions: its config parses statically
-  const config = flow.staticConfigs.get(nodeId);
+  const config = flow.configsAsWritten.get(nodeId);
   return split && config !== undefined ? split.limit(config) : undefined;
 }
 

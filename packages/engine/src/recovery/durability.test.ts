@@ -7,7 +7,7 @@ import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { eq, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, test } from 'vitest';
-import { ingest } from '../ingest/ingest.js';
+import { ingest } from '../ingest/index.js';
 import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';

@@ -2,8 +2,7 @@
 // restarted empty, a crash between commit and enqueue, an expired lease) and enqueues them again.
 import { schema } from '@tributary/db';
 import { and, asc, gt, inArray, lt, or, sql } from 'drizzle-orm';
-import type { EngineContext } from '../core/context.js';
-import type { StepRef } from '../core/step-queue.js';
+import type { EngineContext, StepRef } from '../core/index.js';
 
 export interface SweepOptions {
   /** Only steps older than this are looked at, so fresh ones are left to their own enqueue. */

@@ -3,8 +3,8 @@
 import type { ScheduleTriggerConfig } from '@tributary/nodes';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { EngineContext } from '../core/context.js';
-import { ingest } from '../ingest/ingest.js';
+import type { EngineContext } from '../core/index.js';
+import { ingest } from '../ingest/index.js';
 
 export const SCHEDULE_QUEUE_NAME = 'schedules';
 
@@ -49,7 +49,7 @@ export async function syncSchedules(ctx: EngineContext, schedules: ScheduleQueue
   for (const flow of flows) {
     if (flow.triggerKind !== 'schedule' || flow.trigger.disabled) continue;
     // schedule trigger configs hold no expressions, so they parsed when the version was compiled
-    const config = flow.staticConfigs.get(flow.trigger.id) as ScheduleTriggerConfig | undefined;
+    const config = flow.configsAsWritten.get(flow.trigger.id) as ScheduleTriggerConfig | undefined;
     if (config)
       wanted.set(schedulerId(flow.flowId), {
         flowId: flow.flowId,

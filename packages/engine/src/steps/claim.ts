@@ -1,8 +1,16 @@
 // Claiming a step for one delivery of its job: queued/waiting and due → running under a fresh lease.
 import type { Database } from '@tributary/db';
-import { fromJsonRow, schema, selectRows } from '@tributary/db';
+import {
+  CLAIMABLE_STEP_STATUSES,
+  columnName,
+  fromJsonRow,
+  isIn,
+  literalList,
+  schema,
+  selectRows,
+} from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
-import type { RunRow, StepRow } from '../runs/run-state.js';
+import type { RunRow, StepRow } from '../core/index.js';
 
 /** What a delivery found. */
 export type Claim =
@@ -18,8 +26,21 @@ export type Claim =
 /** Grace for clocks: a job may fire a little before the due time Postgres holds. */
 const DUE_SLACK_MS = 50;
 
+const steps = {
+  status: columnName(schema.steps.status),
+  leaseToken: columnName(schema.steps.leaseToken),
+  leaseUntil: columnName(schema.steps.leaseUntil),
+  startedAt: columnName(schema.steps.startedAt),
+  attempts: columnName(schema.steps.attempts),
+  runId: columnName(schema.steps.runId),
+};
+const runs = { id: columnName(schema.runs.id), status: columnName(schema.runs.status) };
+
+/** Runs that a claim of one of their steps marks running: those not running yet. */
+const IDLE_RUN_STATUSES = ['queued', 'waiting'] as const;
+
 const newAttempt = sql`jsonb_build_array(jsonb_build_object(
-  'n', jsonb_array_length(attempts) + 1,
+  'n', jsonb_array_length(${steps.attempts}) + 1,
   'startedAt', to_jsonb(now()),
   'finishedAt', null,
   'error', null))`;
@@ -36,20 +57,22 @@ export async function claimStep(
     db,
     sql`with claimed as (
       update ${schema.steps} set
-        status = 'running',
-        lease_token = ${token},
-        lease_until = now() + ${leaseMs} * interval '1 millisecond',
-        started_at = coalesce(started_at, now()),
-        attempts = attempts || ${newAttempt}
-      where id = ${stepId} and status in ('queued', 'waiting')
-        and (due_at is null or due_at <= now() + ${DUE_SLACK_MS} * interval '1 millisecond')
+        ${steps.status} = 'running',
+        ${steps.leaseToken} = ${token},
+        ${steps.leaseUntil} = now() + ${leaseMs} * interval '1 millisecond',
+        ${steps.startedAt} = coalesce(${schema.steps.startedAt}, now()),
+        ${steps.attempts} = ${schema.steps.attempts} || ${newAttempt}
+      where ${schema.steps.id} = ${stepId} and ${schema.steps.status} in ${literalList(CLAIMABLE_STEP_STATUSES)}
+        and (${schema.steps.dueAt} is null
+          or ${schema.steps.dueAt} <= now() + ${DUE_SLACK_MS} * interval '1 millisecond')
       returning *
     ), started as (
-      update ${schema.runs} set status = 'running'
-      where id = (select run_id from claimed) and status in ('queued', 'waiting')
+      update ${schema.runs} set ${runs.status} = 'running'
+      where ${schema.runs.id} = (select ${steps.runId} from claimed)
+        and ${schema.runs.status} in ${literalList(IDLE_RUN_STATUSES)}
     )
     select row_to_json(claimed) as step, row_to_json(r) as run
-    from claimed join ${schema.runs} r on r.id = claimed.run_id`,
+    from claimed join ${schema.runs} r on r.${runs.id} = claimed.${steps.runId}`,
   );
   if (claimed) {
     return {
@@ -62,7 +85,7 @@ export async function claimStep(
   const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));
   if (!step) return { kind: 'gone' };
   const now = Date.now();
-  if ((step.status === 'queued' || step.status === 'waiting') && step.dueAt) {
+  if (isIn(CLAIMABLE_STEP_STATUSES, step.status) && step.dueAt) {
     return { kind: 'later', at: Math.max(step.dueAt.getTime(), now + DUE_SLACK_MS) };
   }
   if (step.status === 'running' && step.leaseUntil && step.leaseToken) {

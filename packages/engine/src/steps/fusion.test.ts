@@ -4,9 +4,8 @@
 import { schema } from '@tributary/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { listDeadLetters } from '../history/dead-letters.js';
-import { ingest } from '../ingest/ingest.js';
-import { getRun } from '../history/runs.js';
+import { getRun, listDeadLetters } from '../history/index.js';
+import { ingest } from '../ingest/index.js';
 import { deployFlow, finishedRun, manualFlow, startTestEngine, type TestEngine } from '../testing/index.js';
 
 let fused: TestEngine;

@@ -3,11 +3,11 @@ import { schema } from '@tributary/db';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { ingest } from '../ingest/ingest.js';
-import { getRun } from '../history/runs.js';
+import { getRun } from '../history/index.js';
+import { ingest } from '../ingest/index.js';
+import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 import { claimStep } from './claim.js';
 import { completeStep } from './transitions.js';
-import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 
 let peer: HttpPeer;
 beforeAll(async () => {
@@ -120,13 +120,8 @@ describe('a worker that vanished mid-step', () => {
       expect(second.kind).toBe('stalled');
       const flow = await t.engine.ctx.flows.get(t.engine.ctx.db, deployed.flowId, deployed.version);
       const late = await completeStep(
-        t.engine.ctx,
-        flow,
-        first.step,
-        'token-a',
-        { main: [{ late: true }] },
-        [],
-        1,
+        { ctx: t.engine.ctx, flow, step: first.step, token: 'token-a' },
+        { output: { main: [{ late: true }] }, attempts: [], durationMs: 1, inlineBudgetMs: t.engine.ctx.settings.fuseBudgetMs },
       );
       expect(late).toEqual({ kind: 'stale' });
       const [row] = await t.engine.ctx.db.select().from(schema.steps).where(eq(schema.steps.id, step.id));
@@ -134,13 +129,8 @@ describe('a worker that vanished mid-step', () => {
       expect(row?.leaseToken).toBe('token-b');
       expect(row?.output).toBeNull();
       const owner = await completeStep(
-        t.engine.ctx,
-        flow,
-        first.step,
-        'token-b',
-        { main: [{ owner: true }] },
-        [],
-        1,
+        { ctx: t.engine.ctx, flow, step: first.step, token: 'token-b' },
+        { output: { main: [{ owner: true }] }, attempts: [], durationMs: 1, inlineBudgetMs: t.engine.ctx.settings.fuseBudgetMs },
       );
       expect(owner.kind).toBe('applied');
       expect((await getRun(t.engine.ctx.db, runId)).status).toBe('succeeded');

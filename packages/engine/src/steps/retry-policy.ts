@@ -1,6 +1,19 @@
-// Retry timing: the effective policy of a flow node and the wait before its next attempt (pure).
+// Where retries are decided (pure): which errors are retried, the effective policy of a flow node, whether
+// another attempt is allowed and how long to wait before it.
 import type { FlowNode } from '@tributary/flow';
+import { RetryableError, TributaryError } from '@tributary/flow';
 import type { NodeType, RetryPolicy } from '@tributary/nodes';
+import type { StepError } from './attempt.js';
+
+/** Classifies an error: only RetryableError and unexpected (non-project) errors are retried. */
+export function classifyError(err: unknown): StepError & { retryAfterMs?: number } {
+  if (err instanceof RetryableError) {
+    return { code: err.code, message: err.message, retryable: true, retryAfterMs: err.retryAfterMs };
+  }
+  if (err instanceof TributaryError) return { code: err.code, message: err.message, retryable: false };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal_error', message, retryable: true };
+}
 
 /** The node type's retry defaults with the flow node's overrides applied. */
 export function effectivePolicy(type: Pick<NodeType, 'retry'>, node: Pick<FlowNode, 'retry'>): RetryPolicy {
@@ -25,7 +38,8 @@ export function retryDelayMs(
   const base =
     policy.backoff === 'exponential' ? policy.delayMs * 2 ** Math.max(0, failedAttempt - 1) : policy.delayMs;
   let delay = Math.min(base, policy.maxDelayMs);
-  // "full jitter" halves the herd: wait between half and all of the computed delay
+  // equal jitter: between half and all of the computed delay, so retries of a herd spread out while none
+  // comes back sooner than half the backoff
   if (policy.jitter) delay = delay / 2 + (random() * delay) / 2;
   if (retryAfterMs !== undefined && retryAfterMs > delay) delay = Math.min(retryAfterMs, policy.maxDelayMs);
   return Math.round(delay);

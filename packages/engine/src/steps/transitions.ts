@@ -4,22 +4,13 @@ import type { AttemptRecord, Transaction } from '@tributary/db';
 import { jsonValues, newId, schema, selectRows } from '@tributary/db';
 import type { NodeOutput } from '@tributary/nodes';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { CompiledFlow } from '../core/compiled-flow.js';
-import { hasErrorEdge } from '../core/compiled-flow.js';
-import type { EngineContext } from '../core/context.js';
-import type { PendingJoin, Scope } from '../plan/planner.js';
-import { planAfterOutput } from '../plan/planner.js';
-import type { RunRow, StepRow } from '../runs/run-state.js';
-import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from '../runs/run-state.js';
-import { fusePlan } from './fusion.js';
-import type { StepRef } from '../core/step-queue.js';
-
-/** A step error as stored on attempts, steps and dead letters. */
-export interface StepError {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
+import type { RunRow, StepRef } from '../core/index.js';
+import { hasErrorEdge } from '../core/index.js';
+import type { PendingJoin, Scope } from '../plan/index.js';
+import { planAfterOutput } from '../plan/index.js';
+import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from '../runs/index.js';
+import type { Lease, StepError } from './attempt.js';
+import { runInline } from './fusion.js';
 
 /** Thrown inside a transition's transaction when the compare-and-set finds the step taken: rolls back. */
 class StaleStep extends Error {}
@@ -27,10 +18,12 @@ class StaleStep extends Error {}
 /** The result of a transition: `stale` when another delivery owns the step now. */
 export type TransitionResult = { kind: 'applied'; toEnqueue: StepRef[] } | { kind: 'stale' };
 
+/** Step statuses that can still move a run on now (a waiting step waits for time or an event). */
+const BUSY = ['queued', 'running'] as const;
+
 async function casStep(
   tx: Transaction,
-  step: Pick<StepRow, 'id'>,
-  token: string,
+  { step, token }: Lease,
   patch: Partial<typeof schema.steps.$inferInsert>,
 ): Promise<void> {
   const values = jsonValues(schema.steps, { leaseToken: null, leaseUntil: null, ...patch });
@@ -45,7 +38,7 @@ async function casStep(
 }
 
 async function inTransition(
-  ctx: EngineContext,
+  { ctx }: Lease,
   fn: (tx: Transaction) => Promise<StepRef[]>,
 ): Promise<TransitionResult> {
   try {
@@ -57,28 +50,34 @@ async function inTransition(
   }
 }
 
+async function lockedRun(tx: Transaction, runId: string): Promise<RunRow> {
+  const run = await lockRun(tx, runId);
+  if (!run) throw new StaleStep();
+  return run;
+}
+
+/** Plans what follows the step's output, runs the pure steps of that plan inline, and writes it. */
 async function followOutput(
   tx: Transaction,
-  ctx: EngineContext,
+  lease: Lease,
   run: RunRow,
-  flow: CompiledFlow,
-  step: StepRow,
   output: NodeOutput,
-  fuse = true,
+  inlineBudgetMs: number,
 ): Promise<StepRef[]> {
+  const { ctx, flow, step } = lease;
   const joins = flow.hasJoins ? await pendingJoins(tx, run.id) : new Map<string, PendingJoin>();
   // steps of a split's items carry their scope in state (written by applyPlan)
   const scope = (step.state as { scope?: Scope } | null)?.scope;
-  const planned = planAfterOutput(
+  const from = { nodeId: step.nodeId, stepId: step.id, scope };
+  const planned = planAfterOutput(flow, run.edgeState, joins, from, output, newId);
+  const plan = await runInline(planned, {
+    ctx,
     flow,
-    run.edgeState,
+    run,
     joins,
-    { nodeId: step.nodeId, stepId: step.id, scope },
-    output,
-    newId,
-  );
-  const budget = fuse ? ctx.settings.fuseBudgetMs : 0;
-  const plan = await fusePlan(ctx, run, flow, planned, joins, { db: tx }, budget);
+    source: { db: tx },
+    budgetMs: inlineBudgetMs,
+  });
   // a run that just got steps to run cannot be finished: skip the count. An item of a split may release a
   // held sibling first, so it settles only after looking.
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, {
@@ -92,54 +91,44 @@ async function followOutput(
   return toEnqueue;
 }
 
-async function lockedRun(tx: Transaction, runId: string): Promise<RunRow> {
-  const run = await lockRun(tx, runId);
-  if (!run) throw new StaleStep();
-  return run;
+/** How a step succeeded: its output, attempts, time taken, and how long pure successors may run inline. */
+export interface Success {
+  output: NodeOutput;
+  attempts: AttemptRecord[];
+  durationMs: number;
+  /** 0 leaves every successor to its own job. */
+  inlineBudgetMs: number;
 }
 
-/**
- * The step succeeded: store its output and create what follows (running the pure steps that follow inline,
- * unless `fuse` is false).
- */
-export function completeStep(
-  ctx: EngineContext,
-  flow: CompiledFlow,
-  step: StepRow,
-  token: string,
-  output: NodeOutput,
-  attempts: AttemptRecord[],
-  durationMs: number,
-  fuse = true,
-): Promise<TransitionResult> {
-  return inTransition(ctx, async (tx) => {
+/** The step succeeded: store its output and create what follows (running pure successors inline). */
+export function completeStep(lease: Lease, done: Success): Promise<TransitionResult> {
+  return inTransition(lease, async (tx) => {
     // sent together (one round trip): the compare-and-set runs after the lock, in order
     const [run] = await Promise.all([
-      lockedRun(tx, step.runId),
-      casStep(tx, step, token, {
+      lockedRun(tx, lease.step.runId),
+      casStep(tx, lease, {
         status: 'succeeded',
-        output,
+        output: done.output,
         error: null,
-        attempts,
+        attempts: done.attempts,
         finishedAt: new Date(),
-        durationMs,
+        durationMs: done.durationMs,
       }),
     ]);
-    return followOutput(tx, ctx, run, flow, step, output, fuse);
+    return followOutput(tx, lease, run, done.output, done.inlineBudgetMs);
   });
 }
 
+/** How an attempt failed, with every attempt so far. */
+export interface Failure {
+  error: StepError;
+  attempts: AttemptRecord[];
+}
+
 /** The attempt failed and another is allowed: queue the step again at `dueAt`. */
-export function scheduleRetry(
-  ctx: EngineContext,
-  step: StepRow,
-  token: string,
-  error: StepError,
-  attempts: AttemptRecord[],
-  dueAt: Date,
-): Promise<TransitionResult> {
-  return inTransition(ctx, async (tx) => {
-    await casStep(tx, step, token, { status: 'queued', error, attempts, dueAt });
+export function scheduleRetry(lease: Lease, failed: Failure, dueAt: Date): Promise<TransitionResult> {
+  return inTransition(lease, async (tx) => {
+    await casStep(tx, lease, { status: 'queued', error: failed.error, attempts: failed.attempts, dueAt });
     return [];
   });
 }
@@ -149,19 +138,17 @@ export function scheduleRetry(
  * count); `alongside` writes what the park needs in the same transaction (the wait row).
  */
 export function parkStep(
-  ctx: EngineContext,
-  step: StepRow,
-  token: string,
-  attempts: AttemptRecord[],
+  lease: Lease,
   wakeAt: Date,
   alongside?: (tx: Transaction) => Promise<unknown>,
 ): Promise<TransitionResult> {
-  return inTransition(ctx, async (tx) => {
+  const { step } = lease;
+  return inTransition(lease, async (tx) => {
     await lockedRun(tx, step.runId);
     if (alongside) await alongside(tx);
-    await casStep(tx, step, token, {
+    await casStep(tx, lease, {
       status: 'waiting',
-      attempts: attempts.slice(0, -1),
+      attempts: step.attempts.slice(0, -1),
       dueAt: wakeAt,
       state: { ...step.state, wakeAt: wakeAt.toISOString() },
     });
@@ -169,12 +156,12 @@ export function parkStep(
     const [busy] = await tx
       .select({ n: sql<number>`count(*)`.mapWith(Number) })
       .from(schema.steps)
-      .where(and(eq(schema.steps.runId, step.runId), inArray(schema.steps.status, ['queued', 'running'])));
+      .where(and(eq(schema.steps.runId, step.runId), inArray(schema.steps.status, [...BUSY])));
     if ((busy?.n ?? 0) === 0) {
       await tx
         .update(schema.runs)
         .set({ status: 'waiting' })
-        .where(and(eq(schema.runs.id, step.runId), inArray(schema.runs.status, ['queued', 'running'])));
+        .where(and(eq(schema.runs.id, step.runId), inArray(schema.runs.status, [...BUSY])));
     }
     return [];
   });
@@ -185,20 +172,15 @@ export function parkStep(
  * step is `failed`; otherwise the step is `dead`, a dead letter keeps its input and error, and the run fails
  * once nothing else of it is open.
  */
-export function giveUpStep(
-  ctx: EngineContext,
-  flow: CompiledFlow,
-  step: StepRow,
-  token: string,
-  error: StepError,
-  attempts: AttemptRecord[],
-): Promise<TransitionResult> {
-  return inTransition(ctx, async (tx) => {
+export function giveUpStep(lease: Lease, failed: Failure): Promise<TransitionResult> {
+  const { ctx, flow, step } = lease;
+  const { error, attempts } = failed;
+  return inTransition(lease, async (tx) => {
     const run = await lockedRun(tx, step.runId);
     const handled = hasErrorEdge(flow, step.nodeId);
     const finishedAt = new Date();
     const durationMs = step.startedAt ? finishedAt.getTime() - step.startedAt.getTime() : null;
-    await casStep(tx, step, token, {
+    await casStep(tx, lease, {
       status: handled ? 'failed' : 'dead',
       error,
       attempts,
@@ -208,7 +190,7 @@ export function giveUpStep(
     if (handled) {
       const node = flow.nodes.get(step.nodeId);
       const item = { error: { ...error, nodeId: step.nodeId, nodeName: node?.name }, input: step.input };
-      return followOutput(tx, ctx, run, flow, step, { error: [item] });
+      return followOutput(tx, lease, run, { error: [item] }, ctx.settings.fuseBudgetMs);
     }
     await tx.insert(schema.deadLetters).values({
       id: newId(),

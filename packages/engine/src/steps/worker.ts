@@ -1,9 +1,9 @@
 // The BullMQ worker: each delivery of a step job runs the step; "later" outcomes delay the same job.
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { EngineContext } from '../core/context.js';
-import type { StepJobData } from '../core/step-queue.js';
-import { STEP_QUEUE_NAME } from '../core/step-queue.js';
+import type { EngineContext, StepJobData } from '../core/index.js';
+
+import { STEP_QUEUE_NAME } from '../core/index.js';
 import { runStep } from './pipeline.js';
 
 export interface StepWorkerOptions {

@@ -4,10 +4,10 @@ import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { parseAllowList } from '@tributary/nodes';
 import type { Engine } from '../engine.js';
 import { createEngine } from '../engine.js';
-import type { EngineSettings } from '../core/context.js';
-import { createFlow, publishFlow } from '../flows/definitions.js';
-import { createLogger } from '../core/logger.js';
-import { getRun } from '../history/runs.js';
+import type { EngineSettings } from '../core/index.js';
+import { createLogger } from '../core/index.js';
+import { createFlow, publishFlow } from '../flows/index.js';
+import { getRun } from '../history/index.js';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -3,7 +3,7 @@
 import { openDb } from '@tributary/db';
 import { parseAllowList } from '@tributary/nodes';
 import { createEngine } from '../engine.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger } from '../core/index.js';
 
 const env = process.env;
 const db = await openDb({ url: env.WORKER_DATABASE_URL, maxConnections: 10 });

@@ -5,17 +5,13 @@ import { newId, schema } from '@tributary/db';
 import { resolveConfig } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
-import { and, eq, inArray } from 'drizzle-orm';
-import type { CompiledFlow } from '../core/compiled-flow.js';
-import type { EngineContext } from '../core/context.js';
-import { firstAccepted } from '../history/events.js';
-import { acceptTransaction, enqueueSafely, withDatabase } from '../ingest/ingest.js';
-import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from '../profiles/profiles.js';
-import { startRun } from '../ingest/run-start.js';
-import { cancelRun } from '../history/runs.js';
-import type { StepRef } from '../core/step-queue.js';
-import type { EventRow } from '../waits/waits.js';
-import { correlationOf, eventScope, resumeWaitsFor } from '../waits/waits.js';
+import type { CompiledFlow, EngineContext, EventRow, StepRef } from '../core/index.js';
+import { enqueueSafely, eventScope } from '../core/index.js';
+import { firstAccepted } from '../history/index.js';
+import { acceptTransaction, startRun, withDatabase } from '../ingest/index.js';
+import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from '../profiles/index.js';
+import { resumeWaitsFor } from '../waits/index.js';
+import { applyExitGoals } from './exit-goals.js';
 
 /** One validated tracking call, as the tracking API hands it over. */
 export interface TrackingMessage {
@@ -61,7 +57,7 @@ async function triggerMatches(
 ): Promise<boolean> {
   if (flow.triggerKind !== 'tracking' || flow.trigger.disabled) return false;
   // tracking trigger configs parse without expressions (the condition is kept raw and evaluated here)
-  const config = flow.staticConfigs.get(flow.trigger.id) as TrackingTriggerConfig | undefined;
+  const config = flow.configsAsWritten.get(flow.trigger.id) as TrackingTriggerConfig | undefined;
   if (!config || config.type !== message.type) return false;
   const name = eventNameOf(message);
   if (config.events?.length && (name === null || !config.events.includes(name))) return false;
@@ -153,43 +149,6 @@ async function ingestOne(
     toEnqueue.push(...started.toEnqueue);
   }
   return { messageId: message.messageId, eventId: event.id, duplicate: false, runs };
-}
-
-/** Cancels the open runs whose exit goal this event reaches. */
-async function applyExitGoals(
-  ctx: EngineContext,
-  flows: readonly CompiledFlow[],
-  events: readonly EventRow[],
-) {
-  for (const event of events) {
-    if (!event.name) continue;
-    for (const flow of flows) {
-      const exitOn = flow.definition.settings.exitOn;
-      if (!exitOn) continue;
-      const names = Array.isArray(exitOn.event) ? exitOn.event : [exitOn.event];
-      if (!names.includes(event.name)) continue;
-      const key = await correlationOf(ctx, exitOn.correlation, event);
-      if (key === undefined) continue;
-      const open = await ctx.db
-        .select({ id: schema.runs.id })
-        .from(schema.runs)
-        .where(
-          and(
-            eq(schema.runs.flowId, flow.flowId),
-            eq(schema.runs.exitKey, key),
-            inArray(schema.runs.status, ['queued', 'running', 'waiting']),
-          ),
-        );
-      for (const run of open) {
-        try {
-          await cancelRun(ctx, run.id, 'exit-goal', `exit goal "${event.name}" reached (event ${event.id})`);
-        } catch (err) {
-          // the run finished meanwhile: nothing left to end
-          ctx.logger.debug({ err: String(err), runId: run.id }, 'exit goal found the run already finished');
-        }
-      }
-    }
-  }
 }
 
 /**

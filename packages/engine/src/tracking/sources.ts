@@ -4,7 +4,7 @@ import type { Database, Queryable, SourceStatus } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
 import { desc, eq } from 'drizzle-orm';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/index.js';
 
 type SourceRow = typeof schema.sources.$inferSelect;
 

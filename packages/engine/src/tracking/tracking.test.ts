@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { deactivateFlow } from '../flows/definitions.js';
-import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
-import { getRun } from '../history/runs.js';
+import { deactivateFlow } from '../flows/index.js';
+import { getRun } from '../history/index.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
+import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
 
 let t: TestEngine;
 const sourceId = randomUUID();
@@ -399,7 +399,7 @@ describe('wait bookkeeping', () => {
         .where(eq(schema.waits.flowId, deployed.flowId));
       return rows.length === 1 ? rows : undefined;
     });
-    const { cancelRun } = await import('../history/runs.js');
+    const { cancelRun } = await import('../runs/index.js');
     await cancelRun(t.engine.ctx, wait?.runId ?? '', 'test');
     const [after] = await t.engine.ctx.db
       .select()

@@ -1,28 +1,15 @@
-// Waiting for events: find a matching event in the log, park a wait, resolve it exactly once
+// Wait rows: correlate events, find a matching one in the log, record a wait, settle it exactly once
 // (received or timeout, each a compare-and-set on the wait's status).
 import type { Queryable } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { resolveConfig } from '@tributary/flow';
 import type { WaitOutcome } from '@tributary/nodes';
-import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
-import type { EngineContext } from '../core/context.js';
+import { and, asc, eq, gte, inArray } from 'drizzle-orm';
+import type { EngineContext, EventRow, EventView, WaitRow } from '../core/index.js';
+import { eventScope } from '../core/index.js';
 
 /** Candidates examined per look into the log. */
 const LOOKBACK_LIMIT = 500;
-
-export type EventRow = typeof schema.events.$inferSelect;
-export type WaitRow = typeof schema.waits.$inferSelect;
-
-/** The shape `$event` has in expressions. */
-export function eventScope(event: Pick<EventRow, 'id' | 'source' | 'type' | 'receivedAt' | 'payload'>) {
-  return {
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    receivedAt: event.receivedAt.toISOString(),
-    payload: event.payload,
-  };
-}
 
 /** The expression that reads the userId: matched with the indexed column instead of evaluating it per event. */
 const USER_ID_EXPRESSION = /^\{\{\s*\$event\.payload\.userId\s*\}\}$/;
@@ -31,7 +18,7 @@ const USER_ID_EXPRESSION = /^\{\{\s*\$event\.payload\.userId\s*\}\}$/;
 export async function correlationOf(
   ctx: Pick<EngineContext, 'settings'>,
   expression: string,
-  event: Pick<EventRow, 'id' | 'source' | 'type' | 'receivedAt' | 'payload'>,
+  event: EventView,
 ): Promise<string | undefined> {
   try {
     const value = await resolveConfig(
@@ -136,65 +123,4 @@ export async function insertWait(db: Queryable, wait: NewWait): Promise<string> 
     .values({ id, ...wait, eventNames: [...wait.eventNames] })
     .onConflictDoNothing({ target: schema.waits.stepId });
   return id;
-}
-
-/** Makes a parked step runnable now and nudges its job. */
-export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepId: string; runId: string }>) {
-  if (steps.length === 0) return;
-  const woken = await ctx.db
-    .update(schema.steps)
-    .set({ dueAt: new Date() })
-    .where(
-      and(
-        inArray(
-          schema.steps.id,
-          steps.map((s) => s.stepId),
-        ),
-        eq(schema.steps.status, 'waiting'),
-      ),
-    )
-    .returning({ id: schema.steps.id, runId: schema.steps.runId });
-  try {
-    await ctx.queue.wake(woken);
-  } catch (err) {
-    // the steps are due in Postgres: the sweeper enqueues them if their jobs are gone, else they run at timeout
-    ctx.logger.warn({ err, steps: woken.length }, 'could not wake parked steps now');
-  }
-}
-
-/** After new events are committed: settles the waits they match and wakes those steps. */
-export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventRow[]): Promise<number> {
-  let resumed = 0;
-  for (const event of events) {
-    if (!event.name) continue;
-    const waiting = await ctx.db
-      .selectDistinct({ expression: schema.waits.matchExpression })
-      .from(schema.waits)
-      .where(
-        and(
-          eq(schema.waits.status, 'waiting'),
-          sql`${schema.waits.eventNames} @> ${JSON.stringify([event.name])}::jsonb`,
-        ),
-      );
-    for (const { expression } of waiting) {
-      const key = await correlationOf(ctx, expression, event);
-      if (key === undefined) continue;
-      const settled = await ctx.db
-        .update(schema.waits)
-        .set({ status: 'received', matchedEventId: event.id, resolvedAt: new Date() })
-        .where(
-          and(
-            eq(schema.waits.status, 'waiting'),
-            eq(schema.waits.correlation, key),
-            eq(schema.waits.matchExpression, expression),
-            sql`${schema.waits.eventNames} @> ${JSON.stringify([event.name])}::jsonb`,
-            gte(schema.waits.expiresAt, sql`now()`),
-          ),
-        )
-        .returning({ stepId: schema.waits.stepId, runId: schema.waits.runId });
-      await wakeSteps(ctx, settled);
-      resumed += settled.length;
-    }
-  }
-  return resumed;
 }

@@ -1,46 +1,11 @@
-// Writing a plan into a run (new steps, joins, edge state) and settling the run when nothing is left to do.
+// Writing a plan into a run: its new steps, join updates and edge state — and, when that was the run's last
+// open work, its end, in the same statement.
 import type { Transaction } from '@tributary/db';
-import { fromJsonRow, jsonRows, schema, selectRows } from '@tributary/db';
-import type { SQL } from 'drizzle-orm';
+import { columnName, isIn, jsonRows, OPEN_STEP_STATUSES, schema, selectRows } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
-import type { CompiledFlow } from '../core/compiled-flow.js';
-import type { EngineContext } from '../core/context.js';
-import type { EdgeState, JoinState, PendingJoin, Plan } from '../plan/planner.js';
-import type { StepRef } from '../core/step-queue.js';
-
-export type RunRow = typeof schema.runs.$inferSelect;
-export type StepRow = typeof schema.steps.$inferSelect;
-
-/** Locks a run row for the rest of the transaction: completions within one run are serialised. */
-export async function lockRun(tx: Transaction, runId: string): Promise<RunRow | undefined> {
-  const [locked] = await selectRows<{ run: Record<string, unknown> }>(
-    tx,
-    sql`select row_to_json(r) as run from ${schema.runs} r where r.id = ${runId} for update`,
-  );
-  return locked ? fromJsonRow(schema.runs, locked.run) : undefined;
-}
-
-/** The run's joins that still wait for branches, by node id. */
-export async function pendingJoins(tx: Transaction, runId: string): Promise<Map<string, PendingJoin>> {
-  const rows = await tx
-    .select({ id: schema.steps.id, nodeId: schema.steps.nodeId, state: schema.steps.state })
-    .from(schema.steps)
-    .where(and(eq(schema.steps.runId, runId), eq(schema.steps.status, 'pending')));
-  return new Map(
-    rows.map((r) => {
-      // pending steps are only ever written by applyPlan with a JoinState
-      const state = (r.state ?? {}) as Partial<JoinState>;
-      const pending: PendingJoin = {
-        stepId: r.id,
-        arrivals: state.arrivals ?? {},
-        expected: state.expected ?? 1,
-      };
-      return [state.joinKey ?? r.nodeId, pending];
-    }),
-  );
-}
-
-export type StepInsert = typeof schema.steps.$inferInsert;
+import type { CompiledFlow, EngineContext, RunRow, StepInsert, StepRef, StepRow } from '../core/index.js';
+import type { EdgeState, Plan } from '../plan/index.js';
+import { endRun, runIsOpen, settleChecks, settleRun } from './settle.js';
 
 /** The rows for a plan's new steps, and which of them to enqueue. */
 export function planStepRows(
@@ -91,10 +56,6 @@ export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]):
   await tx.execute(sql`insert into ${schema.steps} ${columns} ${select}`);
 }
 
-/** Steps that keep a run open. */
-const OPEN_STATUSES = ['queued', 'running', 'waiting', 'held'] as const;
-const OPEN = new Set<string>(OPEN_STATUSES);
-
 /** Settling a run after a plan is written, if nothing of it is left open. */
 export interface SettleAfter {
   ctx: Pick<EngineContext, 'metrics'>;
@@ -122,7 +83,7 @@ export async function applyPlan(
   const trySettle = settle?.when(toEnqueue) === true;
   if (plan.joinUpdates.length === 0) {
     // the statement cannot see the rows it inserts: a new open step rules the settle out here
-    const mayFinish = trySettle && !rows.some((r) => OPEN.has(r.status));
+    const mayFinish = trySettle && !rows.some((r) => isIn(OPEN_STEP_STATUSES, r.status));
     if (!edgeChanged && !mayFinish) {
       await insertSteps(tx, rows);
       return toEnqueue;
@@ -158,16 +119,6 @@ export async function applyPlan(
   return toEnqueue;
 }
 
-/** Whether no step of the run is open, and whether one is dead: the settle's two questions, in SQL. */
-function settleChecks(runId: string) {
-  const anyStep = (status: SQL) =>
-    sql`exists (select 1 from ${schema.steps} where ${schema.steps.runId} = ${runId} and ${status})`;
-  return {
-    finished: sql`not ${anyStep(sql`${schema.steps.status} in ('queued', 'running', 'waiting', 'held')`)}`,
-    dead: anyStep(sql`${schema.steps.status} = 'dead'`),
-  };
-}
-
 /**
  * One statement: inserts `rows` and updates the run once, with its new edge state (when given) and, when
  * `mayFinish` and nothing of the run is open any more, its end. Returns the status the run ended with.
@@ -184,19 +135,18 @@ async function writeRun(
     ? sql`new_steps as (insert into ${schema.steps} ${inserted.columns} ${inserted.select}), `
     : sql``;
   const checks = settleChecks(runId);
-  const settles = mayFinish
-    ? sql`r.status in ('queued', 'running', 'waiting') and ${checks.finished}`
-    : sql`false`;
-  const edge = edgeState === undefined ? sql`` : sql`edge_state = ${JSON.stringify(edgeState)}::jsonb, `;
+  const settles = mayFinish ? sql`${runIsOpen('r')} and ${checks.finished}` : sql`false`;
+  const edge =
+    edgeState === undefined
+      ? sql``
+      : sql`${columnName(schema.runs.edgeState)} = ${JSON.stringify(edgeState)}::jsonb, `;
   const [result] = await selectRows<{ settled: boolean; status: string }>(
     tx,
     sql`with ${insert}decision as (
       select ${settles} as settle, ${mayFinish ? checks.dead : sql`false`} as dead
-      from ${schema.runs} r where r.id = ${runId}
+      from ${schema.runs} r where r.${columnName(schema.runs.id)} = ${runId}
     )
-    update ${schema.runs} set ${edge}
-      status = case when d.settle then (case when d.dead then 'failed' else 'succeeded' end) else ${schema.runs.status} end,
-      finished_at = case when d.settle then ${new Date().toISOString()}::timestamptz else ${schema.runs.finishedAt} end
+    update ${schema.runs} set ${edge}${endRun(sql`d.dead`, sql`d.settle`)}
     from decision d
     where ${schema.runs.id} = ${runId}${edgeState === undefined ? sql` and d.settle` : sql``}
     returning d.settle as settled, ${schema.runs.status} as status`,
@@ -230,29 +180,4 @@ export async function releaseHeldSibling(tx: Transaction, step: StepRow): Promis
   if (!next) return [];
   await tx.update(schema.steps).set({ status: 'queued' }).where(eq(schema.steps.id, next.id));
   return [{ id: next.id, runId: step.runId }];
-}
-
-/**
- * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`.
- * Returns the final status, or undefined while the run goes on. One statement: the check and the update.
- */
-export async function settleRun(
-  tx: Transaction,
-  ctx: Pick<EngineContext, 'metrics'>,
-  runId: string,
-): Promise<'succeeded' | 'failed' | undefined> {
-  const checks = settleChecks(runId);
-  const [updated] = await selectRows<{ status: string }>(
-    tx,
-    sql`update ${schema.runs} set
-      status = case when ${checks.dead} then 'failed' else 'succeeded' end,
-      finished_at = ${new Date().toISOString()}::timestamptz
-    where ${schema.runs.id} = ${runId} and ${schema.runs.status} in ('queued', 'running', 'waiting')
-      and ${checks.finished}
-    returning ${schema.runs.status} as status`,
-  );
-  if (!updated) return undefined;
-  const status = updated.status === 'failed' ? 'failed' : 'succeeded';
-  ctx.metrics.runsFinished.inc({ status });
-  return status;
 }

@@ -1,0 +1,23 @@
+// core/: the shared leaves every stage stands on — the engine context and settings, flow versions as the
+// engine runs them (compiled, cached, the live set), the step queue, row types, errors, time limits, logging,
+// metrics and the audit log. Nothing here imports a stage.
+export { audit } from './audit.js';
+export type { CompiledFlow, NodeReads } from './compiled-flow.js';
+export { compileFlow, hasErrorEdge, isJoin } from './compiled-flow.js';
+export type { EngineContext, EngineSettings } from './context.js';
+export { DEFAULT_SETTINGS } from './context.js';
+export { isConnectionError, isDatabaseError, isUniqueViolation, isUntranslatableText } from './db-errors.js';
+export { enqueueSafely } from './enqueue.js';
+export { FlowCache, loadDefinition } from './flow-cache.js';
+export { LiveFlows } from './live-flows.js';
+export type { Logger } from './logger.js';
+export { createLogger, REDACT_PATHS } from './logger.js';
+export type { EngineMetrics } from './metrics.js';
+export { createMetrics } from './metrics.js';
+export type { EventRow, EventView, RunRow, StepInsert, StepRow, WaitRow } from './rows.js';
+export { eventScope } from './rows.js';
+export type { StepJobData, StepRef } from './step-queue.js';
+export { STEP_QUEUE_NAME, StepQueue } from './step-queue.js';
+export { TimeoutError, withTimeout } from './timeouts.js';
+export type { WebhookRoute } from './webhook-routes.js';
+export { findWebhookRoute, normaliseHookPath } from './webhook-routes.js';

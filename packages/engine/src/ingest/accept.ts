@@ -1,0 +1,73 @@
+// Accepting on the request path within the ingest time limit: an unreachable or hanging Postgres becomes a
+// 503 (UnavailableError with Retry-After) at once, and "nothing was accepted" is never said of a commit.
+import type { Transaction } from '@tributary/db';
+import { UnavailableError } from '@tributary/flow';
+import type { EngineContext } from '../core/index.js';
+import { isConnectionError, TimeoutError, withTimeout } from '../core/index.js';
+
+/** Runs database work on the request path with the ingest time limit (503 instead of a hang). */
+export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await withTimeout(work(), ctx.settings.ingestTimeoutMs, what);
+  } catch (err) {
+    throw asUnavailable(err);
+  }
+}
+
+/** A time-out or lost connection becomes UnavailableError (503 with Retry-After); anything else stays. */
+function asUnavailable(err: unknown): unknown {
+  if (err instanceof TimeoutError || isConnectionError(err)) {
+    return new UnavailableError('the database is unavailable; nothing was accepted, try again', {
+      cause: err,
+      retryAfterSeconds: 5,
+    });
+  }
+  return err;
+}
+
+/** Thrown inside an abandoned transaction so it rolls back instead of committing. */
+class AbandonedTransaction extends Error {}
+
+/**
+ * Runs a transaction that accepts something on the request path, within the ingest time limit — and keeps
+ * the 503 honest: when the limit passes before the transaction reached its commit, the transaction is
+ * abandoned (it rolls back instead of committing) and the caller gets UnavailableError; once the commit is
+ * under way, the caller waits for its outcome instead, so "nothing was accepted" is never said of a commit.
+ */
+export async function acceptTransaction<T>(
+  ctx: EngineContext,
+  what: string,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  let abandoned = false;
+  let committing = false;
+  const attempt = ctx.ingestDb.transaction(async (tx) => {
+    const result = await work(tx);
+    if (abandoned) throw new AbandonedTransaction(what);
+    committing = true;
+    return result;
+  });
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (committing) return;
+        abandoned = true;
+        // the transaction rolls back when its work returns; its rejection is expected and handled here
+        attempt.catch(() => {});
+        reject(new TimeoutError(`${what} took longer than ${ctx.settings.ingestTimeoutMs} ms`));
+      }, ctx.settings.ingestTimeoutMs);
+      attempt.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  } catch (err) {
+    throw asUnavailable(err);
+  }
+}

@@ -1,0 +1,12 @@
+// ingest/: where an event becomes runs — webhook routing, accepting within the time limit, the group commit
+// that writes concurrent events together, and starting runs (with their pure first steps run inline).
+export { acceptTransaction, withDatabase } from './accept.js';
+export type { IngestResult } from './event-batch.js';
+export type { GroupCommitOptions } from './group-commit.js';
+export { GroupCommit } from './group-commit.js';
+export type { IngestInput, IngestTarget } from './ingest.js';
+export { ingest } from './ingest.js';
+export type { PreparedRun, StartedRun, StartRunInput } from './run-start.js';
+export { insertRuns, prepareRun, startRun } from './run-start.js';
+export type { WebhookTarget } from './webhook.js';
+export { routeWebhook } from './webhook.js';

@@ -1,0 +1,31 @@
+// Routing a webhook request: the live flow version listening on its path, and its trigger's config.
+import type { WebhookTriggerConfig } from '@tributary/nodes';
+import type { EngineContext, WebhookRoute } from '../core/index.js';
+import { findWebhookRoute } from '../core/index.js';
+import { withDatabase } from './accept.js';
+
+/** A live webhook trigger: where its events go, and how it authenticates and answers. */
+export interface WebhookTarget extends WebhookRoute {
+  config: WebhookTriggerConfig;
+}
+
+/**
+ * The live webhook trigger on `path`, or undefined. Published flows are read from memory; a path published
+ * in another process moments ago is found in the routing table. Within the ingest time limit (503 if
+ * Postgres does not answer).
+ */
+export async function routeWebhook(ctx: EngineContext, path: string): Promise<WebhookTarget | undefined> {
+  return withDatabase(
+    ctx,
+    async () => {
+      const route =
+        (await ctx.live.webhook(ctx.db, ctx.flows, path)) ?? (await findWebhookRoute(ctx.db, path));
+      if (!route) return undefined;
+      const flow = await ctx.flows.get(ctx.db, route.flowId, route.version);
+      // the routing index holds only webhook trigger nodes, whose configs parse as written at compile time
+      const config = flow.configsAsWritten.get(route.nodeId) as WebhookTriggerConfig | undefined;
+      return config ? { ...route, config } : undefined;
+    },
+    'routing the webhook',
+  );
+}

@@ -1,0 +1,3 @@
+// profiles/: what is known about a person — traits from identify calls and the ids linked to them.
+export type { IdentityKind, IdentityMessage, ProfileView, ProfileWithEvents } from './profiles.js';
+export { applyIdentity, getProfile, lockIdentitiesOfBatch, profileForUser } from './profiles.js';

@@ -1,0 +1,75 @@
+// The one object a step's pipeline passes along — claim → resolve scope → execute → transition — instead of
+// positional lists: what runs (flow, node, type), for which run and step, and where its scope comes from.
+import type { AttemptRecord, Queryable } from '@tributary/db';
+import type { FlowNode } from '@tributary/flow';
+import type { NodeOutput, NodeType } from '@tributary/nodes';
+import type { CompiledFlow, EngineContext, EventView, RunRow, StepRow } from '../core/index.js';
+
+/** What a step sees of its run. */
+export type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'>;
+
+/** What running a node needs of its step. */
+export interface ExecutableStep {
+  id: string;
+  runId: string;
+  nodeId: string;
+  input: unknown;
+  state: Record<string, unknown> | null;
+  attempts: readonly AttemptRecord[];
+}
+
+/** A finished step as `$steps` shows it. */
+export interface StepResult {
+  input: unknown;
+  output: NodeOutput;
+}
+
+/** Where `$event`, `$steps` and `$profile` come from. */
+export interface ScopeSource {
+  /** Absent while the run is being accepted (nothing of it is stored yet): then nothing is read. */
+  db?: Queryable | undefined;
+  /** The run's event, when it is at hand (at ingest). */
+  event?: (EventView & { userId?: string | null }) | undefined;
+  /** Steps run inline whose rows are not written yet, by node name: they count as finished. */
+  unsaved?: ReadonlyMap<string, StepResult>;
+}
+
+/** One attempt at running a step's node, delivered by its job or run inline (step fusion). */
+export interface StepAttempt {
+  ctx: EngineContext;
+  flow: CompiledFlow;
+  run: RunView;
+  node: FlowNode;
+  type: NodeType;
+  step: ExecutableStep;
+  source: ScopeSource;
+}
+
+/** A step this delivery holds under its lease: what every transition after the claim needs. */
+export interface Lease {
+  ctx: EngineContext;
+  flow: CompiledFlow;
+  step: StepRow;
+  token: string;
+}
+
+/** A claimed step's attempt: runs the node, then commits its outcome under the lease. */
+export type Delivery = StepAttempt & Lease;
+
+/** A step error as stored on attempts, steps and dead letters. */
+export interface StepError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** The step's attempts with the last one finished now, with `error` (null when it succeeded). */
+export function finishAttempt(attempts: readonly AttemptRecord[], error: StepError | null): AttemptRecord[] {
+  const copy = attempts.map((a) => ({ ...a }));
+  const last = copy[copy.length - 1];
+  if (last) {
+    last.finishedAt = new Date().toISOString();
+    last.error = error ? { code: error.code, message: error.message, retryable: error.retryable } : null;
+  }
+  return copy;
+}

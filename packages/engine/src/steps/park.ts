@@ -1,0 +1,43 @@
+// Parking a step that asked to sleep or to wait for an event: the step waits in Postgres, its job is delayed.
+import {
+  findMatchingEvent,
+  insertWait,
+  type SleepSignal,
+  settleWait,
+  type WaitSignal,
+  wakeSteps,
+} from '../waits/index.js';
+import type { Delivery } from './attempt.js';
+import { parkStep } from './transitions.js';
+
+/** What the job should do after this delivery: nothing more, or run again at `at`. */
+export type StepOutcome = { kind: 'done' } | { kind: 'later'; at: number };
+
+export const DONE: StepOutcome = { kind: 'done' };
+
+/** ctx.sleep(): parks the step until the wake-up time; the job is delayed until then. */
+export async function parkForSleep(delivery: Delivery, signal: SleepSignal): Promise<StepOutcome> {
+  const parked = await parkStep(delivery, new Date(signal.wakeAt));
+  return parked.kind === 'applied' ? { kind: 'later', at: signal.wakeAt } : DONE;
+}
+
+/**
+ * Parks a wait-for-event step and records its wait in one transaction, then looks into the event log once
+ * more: an event committed while we parked was not visible to the first look, and its own post-commit
+ * check may not have seen our wait yet. Whichever side commits last sees the other.
+ */
+export async function parkForEvent(delivery: Delivery, signal: WaitSignal): Promise<StepOutcome> {
+  const { ctx, run, step } = delivery;
+  let waitId = '';
+  const parked = await parkStep(delivery, signal.wait.expiresAt, async (tx) => {
+    waitId = await insertWait(tx, { ...signal.wait, runId: run.id, stepId: step.id, flowId: run.flowId });
+  });
+  if (parked.kind !== 'applied') return DONE;
+  const { wait } = signal;
+  const since = new Date(signal.startedAt - wait.lookbackMs);
+  const event = await findMatchingEvent(ctx, wait.eventNames, wait.matchExpression, wait.correlation, since);
+  if (event && (await settleWait(ctx.db, waitId, { status: 'received', eventId: event.id }))) {
+    await wakeSteps(ctx, [{ stepId: step.id, runId: run.id }]);
+  }
+  return { kind: 'later', at: signal.wakeAt };
+}

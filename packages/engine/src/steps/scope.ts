@@ -1,0 +1,102 @@
+// Resolving a step's scope: load what its node's expressions read ($event, $steps, $profile) and resolve its
+// config against it; a config without expressions was parsed once per flow version and is used as is.
+import { schema } from '@tributary/db';
+import { FatalError, isExpression, resolveConfig } from '@tributary/flow';
+import type { NodeOutput } from '@tributary/nodes';
+import { and, eq } from 'drizzle-orm';
+import type { EngineContext } from '../core/index.js';
+import { eventScope } from '../core/index.js';
+import { profileForUser } from '../profiles/index.js';
+import type { StepAttempt, StepResult } from './attempt.js';
+
+function stepView({ input, output }: StepResult) {
+  const items = Object.values(output).find((list) => list.length > 0) ?? [];
+  return { output: items[0] ?? null, items, ports: output, input };
+}
+
+/** The values a step's expressions see; what no expression of the node reads is left out. */
+async function loadScope({ run, flow, step, source }: StepAttempt) {
+  const { db } = source;
+  const reads = flow.reads.get(step.nodeId) ?? { event: true, steps: true, profile: true };
+  const needEvent = reads.event || (reads.profile && flow.usesProfile);
+  // what no expression reads is left out: the scope is copied for each node's expressions
+  const [[event], done] = await Promise.all([
+    !needEvent
+      ? []
+      : source.event
+        ? [source.event]
+        : db
+          ? db.select().from(schema.events).where(eq(schema.events.id, run.eventId))
+          : [],
+    reads.steps && db
+      ? db
+          .select({ name: schema.steps.name, input: schema.steps.input, output: schema.steps.output })
+          .from(schema.steps)
+          .where(and(eq(schema.steps.runId, run.id), eq(schema.steps.status, 'succeeded')))
+      : [],
+  ]);
+  const steps: Record<string, unknown> = {};
+  for (const s of done) {
+    // outputs are only ever written as NodeOutput (items per port)
+    steps[s.name] = stepView({ input: s.input, output: (s.output ?? {}) as NodeOutput });
+  }
+  if (reads.steps) for (const [name, result] of source.unsaved ?? []) steps[name] = stepView(result);
+  const userId = (event?.payload as { userId?: unknown } | undefined)?.userId ?? event?.userId;
+  const profile =
+    reads.profile && flow.usesProfile && db && typeof userId === 'string'
+      ? ((await profileForUser(db, userId)) ?? null)
+      : null;
+  return {
+    json: step.input,
+    profile: profile ? { id: profile.id, traits: profile.traits, identities: profile.identities } : null,
+    event: event ? eventScope(event) : null,
+    steps,
+    run: { id: run.id, flowId: run.flowId, version: run.version, eventId: run.eventId },
+  };
+}
+
+/** The node's config for this attempt: the constant one, or its expressions resolved and then parsed. */
+export async function configFor(attempt: StepAttempt): Promise<unknown> {
+  const { ctx, flow, node, type } = attempt;
+  if (flow.constantConfigs.has(node.id)) return flow.constantConfigs.get(node.id);
+  const scope = await loadScope(attempt);
+  let resolved: unknown;
+  try {
+    resolved = await resolveConfig(node.config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new FatalError(`node "${node.name}": ${message}`, { code: 'expression_failed', cause: err });
+  }
+  const parsed = type.config.safeParse(resolved);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${['config', ...i.path].join('.')}: ${i.message}`)
+      .join('; ');
+    throw new FatalError(`node "${node.name}" has an invalid config after resolving expressions: ${issues}`, {
+      code: 'invalid_config',
+    });
+  }
+  await resolveDefaultExpressions(ctx, resolved, parsed.data, scope);
+  return parsed.data;
+}
+
+/**
+ * A schema default may itself be an expression (wait-for-event's correlation defaults to the run's userId).
+ * Such defaults land after expressions were resolved, so they are resolved here — only at top-level keys the
+ * node's own config did not set, so values that came from data are never evaluated as expressions.
+ */
+async function resolveDefaultExpressions(
+  ctx: EngineContext,
+  fromConfig: unknown,
+  data: unknown,
+  scope: Record<string, unknown>,
+): Promise<void> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+  const set = typeof fromConfig === 'object' && fromConfig !== null ? fromConfig : {};
+  // data is the schema's parse result, a plain object: its keys are safe to write
+  const target = data as Record<string, unknown>;
+  for (const [key, value] of Object.entries(target)) {
+    if (key in set || !isExpression(value)) continue;
+    target[key] = await resolveConfig(value, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
+  }
+}

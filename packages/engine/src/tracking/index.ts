@@ -1,0 +1,14 @@
+// tracking/: Segment-compatible tracking — sources and their write keys, a batch of calls accepted in one
+// transaction (profiles, runs of matching tracking triggers), then waits resumed and exit goals applied.
+export type { TrackingMessage, TrackingResult } from './ingest-tracking.js';
+export { changedTraits, eventNameOf, ingestTracking } from './ingest-tracking.js';
+export type { SourceView, SourceWithKey, WriteKeyResolution } from './sources.js';
+export {
+  createSource,
+  generateWriteKey,
+  getSource,
+  listSources,
+  resolveWriteKey,
+  rotateWriteKey,
+  setSourceStatus,
+} from './sources.js';
