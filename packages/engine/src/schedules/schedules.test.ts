@@ -3,8 +3,8 @@
 import { schema } from '@tributary/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, expect, inject, test } from 'vitest';
-import { createEngine, type Engine } from '../engine.js';
 import { createLogger } from '../core/index.js';
+import { createEngine, type Engine } from '../engine.js';
 import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
 
 let t: TestEngine | undefined;

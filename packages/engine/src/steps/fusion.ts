@@ -35,7 +35,7 @@ export interface InlineRun {
  * is left `queued`, so its own job runs it again with retries and, failing still, a dead letter.
  */
 export async function runInline(plan: Plan, inline: InlineRun): Promise<Plan> {
-  const { ctx, flow, run, source, budgetMs } = inline;
+  const { ctx, flow, source, budgetMs } = inline;
   const { fuseMaxSteps } = ctx.settings;
   if (fuseMaxSteps <= 0 || budgetMs <= 0) return plan;
   const stored = source.db !== undefined;

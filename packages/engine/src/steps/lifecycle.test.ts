@@ -121,7 +121,12 @@ describe('a worker that vanished mid-step', () => {
       const flow = await t.engine.ctx.flows.get(t.engine.ctx.db, deployed.flowId, deployed.version);
       const late = await completeStep(
         { ctx: t.engine.ctx, flow, step: first.step, token: 'token-a' },
-        { output: { main: [{ late: true }] }, attempts: [], durationMs: 1, inlineBudgetMs: t.engine.ctx.settings.fuseBudgetMs },
+        {
+          output: { main: [{ late: true }] },
+          attempts: [],
+          durationMs: 1,
+          inlineBudgetMs: t.engine.ctx.settings.fuseBudgetMs,
+        },
       );
       expect(late).toEqual({ kind: 'stale' });
       const [row] = await t.engine.ctx.db.select().from(schema.steps).where(eq(schema.steps.id, step.id));
@@ -130,7 +135,12 @@ describe('a worker that vanished mid-step', () => {
       expect(row?.output).toBeNull();
       const owner = await completeStep(
         { ctx: t.engine.ctx, flow, step: first.step, token: 'token-b' },
-        { output: { main: [{ owner: true }] }, attempts: [], durationMs: 1, inlineBudgetMs: t.engine.ctx.settings.fuseBudgetMs },
+        {
+          output: { main: [{ owner: true }] },
+          attempts: [],
+          durationMs: 1,
+          inlineBudgetMs: t.engine.ctx.settings.fuseBudgetMs,
+        },
       );
       expect(owner.kind).toBe('applied');
       expect((await getRun(t.engine.ctx.db, runId)).status).toBe('succeeded');

@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { parseAllowList } from '@tributary/nodes';
-import type { Engine } from '../engine.js';
-import { createEngine } from '../engine.js';
 import type { EngineSettings } from '../core/index.js';
 import { createLogger } from '../core/index.js';
+import type { Engine } from '../engine.js';
+import { createEngine } from '../engine.js';
 import { createFlow, publishFlow } from '../flows/index.js';
 import { getRun } from '../history/index.js';
 

@@ -2,8 +2,8 @@
 // Reads WORKER_DATABASE_URL, WORKER_REDIS_URL, WORKER_QUEUE_PREFIX; prints "ready" when it takes jobs.
 import { openDb } from '@tributary/db';
 import { parseAllowList } from '@tributary/nodes';
-import { createEngine } from '../engine.js';
 import { createLogger } from '../core/index.js';
+import { createEngine } from '../engine.js';
 
 const env = process.env;
 const db = await openDb({ url: env.WORKER_DATABASE_URL, maxConnections: 10 });
