@@ -1,0 +1,39 @@
+// The step queue against a real Redis: which steps have a job is BullMQ's answer, whatever state the job is in.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { redisConnection } from '../engine.js';
+import { TEST_REDIS_URL } from '../testing/index.js';
+import { StepQueue } from './step-queue.js';
+
+const redis = redisConnection(TEST_REDIS_URL);
+const prefix = `test-${randomBytes(5).toString('hex')}`;
+let queue: StepQueue;
+
+beforeAll(() => {
+  queue = new StepQueue(redis, prefix);
+});
+
+afterAll(async () => {
+  await queue.queue.obliterate({ force: true });
+  await queue.close();
+  redis.disconnect();
+});
+
+describe('StepQueue.missing', () => {
+  test('reports only the steps without a job: waiting and delayed jobs count as present', async () => {
+    const id = () => `step-${randomBytes(6).toString('hex')}`;
+    const waiting = id();
+    const delayed = id();
+    const gone = id();
+    await queue.add([
+      { id: waiting, runId: 'run' },
+      { id: delayed, runId: 'run', dueAt: new Date(Date.now() + 60_000) },
+    ]);
+    expect(await queue.missing([waiting, delayed, gone])).toEqual([gone]);
+    expect(await queue.depth()).toMatchObject({ waiting: 1, delayed: 1 });
+  });
+
+  test('an empty question needs no answer from Redis', async () => {
+    expect(await queue.missing([])).toEqual([]);
+  });
+});
