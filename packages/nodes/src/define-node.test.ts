@@ -42,3 +42,12 @@ describe('node traits', () => {
     }
   });
 });
+
+describe('node samples', () => {
+  it('every trigger gives an example item for an empty config; other nodes give none', () => {
+    for (const type of nodeTypes) {
+      if (type.category === 'trigger') expect(type.sample?.({}), type.type).toBeDefined();
+      else expect(type.sample, type.type).toBeUndefined();
+    }
+  });
+});

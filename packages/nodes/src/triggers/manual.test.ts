@@ -24,3 +24,16 @@ describe('manual trigger', () => {
     expect(z.toJSONSchema(manualTrigger.config, { io: 'input' })).toMatchSnapshot();
   });
 });
+
+describe('manual trigger sample', () => {
+  it('is the sample payload of its config, as given', () => {
+    const sample = { orderId: 7, items: ['a'] };
+    expect(manualTrigger.sample?.({ sample })).toEqual(sample);
+    expect(manualTrigger.sample?.({ sample: 'just text' })).toBe('just text');
+  });
+
+  it('is a small example payload when the config gives none', () => {
+    expect(manualTrigger.sample?.({})).toEqual({ email: 'ada@example.com' });
+    expect(manualTrigger.sample?.({ smaple: 1 })).toEqual({ email: 'ada@example.com' });
+  });
+});

@@ -20,4 +20,5 @@ export const manualTrigger = defineNode({
   icon: 'play',
   config: manualConfig,
   outputDescription: 'One item: the payload given when the run was started, as it was given.',
+  sample: (config) => config.sample ?? { email: 'ada@example.com' },
 });

@@ -100,3 +100,23 @@ describe('schedule trigger', () => {
     expect(z.toJSONSchema(scheduleTrigger.config, { io: 'input' })).toMatchSnapshot();
   });
 });
+
+describe('schedule trigger sample', () => {
+  it('is a fire now, with the pattern and time zone of its config', () => {
+    const item = scheduleTrigger.sample?.({ cron: '0 8 * * *', timezone: 'Europe/Berlin' });
+    expect(item).toEqual({
+      firedAt: expect.any(String),
+      scheduledFor: expect.any(String),
+      cron: '0 8 * * *',
+      timezone: 'Europe/Berlin',
+    });
+    const { firedAt } = item as { firedAt: string };
+    expect(Math.abs(Date.parse(firedAt) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('never throws on a partial or invalid config, and reads UTC when no zone is set', () => {
+    for (const config of [{}, { cron: 5, timezone: null }, { cron: ['*'] }]) {
+      expect(scheduleTrigger.sample?.(config)).toMatchObject({ cron: '', timezone: 'UTC' });
+    }
+  });
+});

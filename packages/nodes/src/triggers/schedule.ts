@@ -77,4 +77,13 @@ export const scheduleTrigger = defineNode({
   icon: 'calendar-clock',
   config: scheduleConfig,
   outputDescription: 'An item `{ firedAt, scheduledFor, cron, timezone }`.',
+  sample: (config) => {
+    const now = new Date().toISOString();
+    return {
+      firedAt: now,
+      scheduledFor: now,
+      cron: typeof config.cron === 'string' ? config.cron : '',
+      timezone: typeof config.timezone === 'string' ? config.timezone : 'UTC',
+    };
+  },
 });

@@ -66,3 +66,55 @@ describe('tracking trigger', () => {
     expect(z.toJSONSchema(trackingTrigger.config, { io: 'input' })).toMatchSnapshot();
   });
 });
+
+describe('tracking trigger sample', () => {
+  it('is a track call with the common message fields when the config filters nothing', () => {
+    expect(trackingTrigger.sample?.({})).toEqual({
+      type: 'track',
+      event: 'Signed Up',
+      properties: { plan: 'pro' },
+      userId: 'user-1',
+      anonymousId: 'anon-1',
+      context: {},
+      messageId: expect.any(String),
+      timestamp: expect.any(String),
+      receivedAt: expect.any(String),
+    });
+  });
+
+  it('is named after the first event the trigger filters by', () => {
+    expect(trackingTrigger.sample?.({ events: ['Order Completed', 'Refund'] })).toMatchObject({
+      type: 'track',
+      event: 'Order Completed',
+    });
+    expect(trackingTrigger.sample?.({ type: 'page', events: ['Checkout'] })).toMatchObject({
+      type: 'page',
+      name: 'Checkout',
+    });
+    expect(trackingTrigger.sample?.({ type: 'screen', events: ['Cart'] })).toMatchObject({
+      type: 'screen',
+      name: 'Cart',
+    });
+  });
+
+  it.each(TRACKING_TYPES)('is a %s call when the trigger listens to those', (type) => {
+    const item = trackingTrigger.sample?.({ type });
+    expect(item).toMatchObject({ type, userId: 'user-1' });
+    expect(trackingTrigger.config.parse({ type }).type).toBe((item as { type: string }).type);
+  });
+
+  it('carries what an identify, group or alias call must', () => {
+    expect(trackingTrigger.sample?.({ type: 'identify' })).toMatchObject({
+      traits: expect.any(Object),
+      changedTraits: expect.any(Array),
+    });
+    expect(trackingTrigger.sample?.({ type: 'group' })).toMatchObject({ groupId: expect.any(String) });
+    expect(trackingTrigger.sample?.({ type: 'alias' })).toMatchObject({ previousId: expect.any(String) });
+  });
+
+  it('never throws on a partial or invalid config', () => {
+    for (const config of [{ type: 'nope' }, { type: 3, events: 'Signed Up' }, { events: [null, '', 7] }]) {
+      expect(trackingTrigger.sample?.(config)).toMatchObject({ type: 'track', event: 'Signed Up' });
+    }
+  });
+});

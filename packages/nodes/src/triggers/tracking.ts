@@ -29,6 +29,34 @@ const trackingConfig = z.strictObject({
 
 export type TrackingTriggerConfig = z.infer<typeof trackingConfig>;
 
+/** What a message of each type carries besides the common fields; `name` is the event name asked for. */
+const SAMPLE_BODIES: Record<TrackingType, (name: string | undefined) => Record<string, unknown>> = {
+  track: (name) => ({ event: name ?? 'Signed Up', properties: { plan: 'pro' } }),
+  page: (name) => ({ name: name ?? 'Pricing', properties: { path: '/pricing' } }),
+  screen: (name) => ({ name: name ?? 'Home', properties: {} }),
+  identify: () => ({ traits: { email: 'ada@example.com', plan: 'pro' }, changedTraits: ['email', 'plan'] }),
+  group: () => ({ groupId: 'group-1', traits: { name: 'Acme' } }),
+  alias: () => ({ previousId: 'anon-1' }),
+};
+
+/** A message this trigger's filter lets through: of its `type`, named after the first of its `events`. */
+function trackingSample(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const type = TRACKING_TYPES.find((t) => t === config.type) ?? 'track';
+  const events = Array.isArray(config.events) ? config.events : [];
+  const name = events.find((e): e is string => typeof e === 'string' && e.length > 0);
+  const now = new Date().toISOString();
+  return {
+    type,
+    ...SAMPLE_BODIES[type](name),
+    userId: 'user-1',
+    anonymousId: 'anon-1',
+    context: {},
+    messageId: 'sample-message-1',
+    timestamp: now,
+    receivedAt: now,
+  };
+}
+
 /** Starts a run per matching tracking event. */
 export const trackingTrigger = defineNode({
   type: 'trigger.tracking',
@@ -42,4 +70,5 @@ export const trackingTrigger = defineNode({
   config: trackingConfig,
   outputDescription:
     'The Segment message as received (type, event/name, userId, anonymousId, properties/traits, context, messageId, timestamp), plus receivedAt; identify calls also carry `changedTraits`: the names of the traits they set for the first time or change.',
+  sample: trackingSample,
 });

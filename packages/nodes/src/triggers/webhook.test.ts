@@ -92,3 +92,26 @@ describe('webhook trigger', () => {
     expect(z.toJSONSchema(webhookTrigger.config, { io: 'input' })).toMatchSnapshot();
   });
 });
+
+describe('webhook trigger sample', () => {
+  it('is a JSON request to its path with its method, shaped as the webhook emits it', () => {
+    expect(webhookTrigger.sample?.({ path: 'orders/created', method: 'PUT' })).toEqual({
+      body: { email: 'ada@example.com', plan: 'pro' },
+      headers: { 'content-type': 'application/json' },
+      query: {},
+      method: 'PUT',
+      path: 'orders/created',
+    });
+  });
+
+  it('is a POST when the trigger accepts any method or names none, with an empty path until one is set', () => {
+    expect(webhookTrigger.sample?.({ method: 'ANY' })).toMatchObject({ method: 'POST', path: '' });
+    expect(webhookTrigger.sample?.({})).toMatchObject({ method: 'POST', path: '' });
+  });
+
+  it('never throws on a partial or invalid config', () => {
+    for (const config of [{ path: 42, method: null }, { auth: 'x' }, { path: ['a'], method: {} }]) {
+      expect(webhookTrigger.sample?.(config)).toMatchObject({ method: 'POST', path: '' });
+    }
+  });
+});

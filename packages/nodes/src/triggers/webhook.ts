@@ -111,4 +111,11 @@ export const webhookTrigger = defineNode({
     'One item `{ body, headers, query, method, path }`: `body` parsed by the request’s content type, ' +
     '`headers` with lower-cased names, `query` the query-string parameters, `method` the HTTP method ' +
     'and `path` the trigger path that was called.',
+  sample: (config) => ({
+    body: { email: 'ada@example.com', plan: 'pro' },
+    headers: { 'content-type': 'application/json' },
+    query: {},
+    method: typeof config.method === 'string' && config.method !== 'ANY' ? config.method : 'POST',
+    path: typeof config.path === 'string' ? config.path : '',
+  }),
 });
