@@ -1,10 +1,33 @@
-// /api/v1/node-types: the node catalogue with ports and config JSON Schema, for the editor and the CLI.
+// /api/v1/node-types: the node catalogue with ports, traits and config JSON Schema, and example items.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { ERROR_PORT } from '@tributary/flow';
-import { nodeTypes } from '@tributary/nodes';
+import { BadRequestError, ERROR_PORT, NotFoundError } from '@tributary/flow';
+import type { NodeType } from '@tributary/nodes';
+import { getNodeType, nodeTypes, TRIGGER_KINDS } from '@tributary/nodes';
 import { z as zod } from 'zod';
 import type { AppEnv } from '../app-env.js';
 import { bearerSecurity, errorResponses, json } from '../app-env.js';
+
+const traitsSchema = z
+  .object({
+    pure: z
+      .boolean()
+      .openapi({ description: 'No I/O, waits or side effects: the engine may run it inline.' }),
+    join: z
+      .boolean()
+      .openapi({ description: 'Runs once every incoming branch has delivered or been skipped.' }),
+    split: z
+      .boolean()
+      .openapi({ description: 'A for-each: each item it emits runs the following nodes in its own scope.' }),
+    dynamicOutputs: z
+      .boolean()
+      .openapi({ description: 'The output ports depend on the config (the switch: one per rule).' }),
+    waitsForEvent: z.boolean().openapi({ description: 'Parks the step until a correlated event arrives.' }),
+    trigger: z
+      .enum(TRIGGER_KINDS)
+      .nullable()
+      .openapi({ description: "How a trigger's events arrive; null for nodes that are not triggers." }),
+  })
+  .openapi('NodeTraits');
 
 const nodeTypeSchema = z
   .object({
@@ -18,7 +41,7 @@ const nodeTypeSchema = z
     outputs: z
       .array(z.string())
       .openapi({ description: 'Static output ports (the switch adds its rule ports).' }),
-    dynamicOutputs: z.boolean(),
+    dynamicOutputs: z.boolean().openapi({ description: 'The same as traits.dynamicOutputs.' }),
     errorPort: z.boolean(),
     retry: z.object({
       attempts: z.number(),
@@ -30,8 +53,30 @@ const nodeTypeSchema = z
     secretFields: z.array(z.string()),
     outputDescription: z.string().nullable(),
     configSchema: z.record(z.string(), z.unknown()),
+    traits: traitsSchema,
   })
   .openapi('NodeType');
+
+const sampleBody = z
+  .object({
+    config: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ description: 'The node config as the editor holds it; it may be partial or invalid.' }),
+  })
+  .strict();
+
+function traitsOf(t: NodeType): z.infer<typeof traitsSchema> {
+  const { pure, join, split, dynamicOutputs, waitsForEvent, trigger } = t.traits;
+  return {
+    pure,
+    join,
+    split: split !== undefined,
+    dynamicOutputs,
+    waitsForEvent: waitsForEvent !== undefined,
+    trigger: trigger ?? null,
+  };
+}
 
 function describeAll() {
   return nodeTypes.map((t) => {
@@ -63,11 +108,12 @@ function describeAll() {
         string,
         unknown
       >,
+      traits: traitsOf(t),
     };
   });
 }
 
-/** The node-types route. */
+/** The node-types routes. */
 export function nodeTypeRoutes() {
   const app = new OpenAPIHono<AppEnv>();
   let cached: ReturnType<typeof describeAll> | undefined;
@@ -77,12 +123,57 @@ export function nodeTypeRoutes() {
       path: '/node-types',
       tags: ['node types'],
       security: bearerSecurity,
-      summary: 'The node catalogue: metadata, ports and config JSON Schema of every node type',
+      summary: 'The node catalogue: metadata, ports, traits and config JSON Schema of every node type',
       responses: { 200: json(z.object({ items: z.array(nodeTypeSchema) }), 'Node types'), ...errorResponses },
     }),
     (c) => {
       cached ??= describeAll();
       return c.json({ items: cached }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/node-types/{type}/sample',
+      tags: ['node types'],
+      security: bearerSecurity,
+      summary: 'An example of the item a node type emits for a config: a trigger’s default test input',
+      description:
+        'Built from the config as given, which may be partial or invalid. Node types that declare no example answer `{}`. A body that is not an object, or a `config` that is not one, is a 400.',
+      request: {
+        params: z.object({
+          type: z
+            .string()
+            .min(1)
+            .max(100)
+            .openapi({ param: { in: 'path' }, example: 'trigger.webhook' }),
+        }),
+        body: { required: true, content: { 'application/json': { schema: sampleBody } } },
+      },
+      responses: {
+        200: json(z.object({ item: z.unknown().nonoptional() }), 'The example item'),
+        ...errorResponses,
+      },
+    }),
+    (c) => {
+      const { type } = c.req.valid('param');
+      const nodeType = getNodeType(type);
+      if (!nodeType) throw new NotFoundError(`there is no node type "${type}"`);
+      const { config } = c.req.valid('json');
+      return c.json({ item: nodeType.sample?.(config) ?? {} }, 200);
+    },
+    (result): undefined => {
+      if (result.success) return undefined;
+      const where = [
+        ...new Set(result.error.issues.map((i) => [result.target, ...i.path.map(String)].join('.'))),
+      ];
+      // a wrong body is a malformed question (400), not an invalid thing to store (the usual 422)
+      const detail =
+        result.target === 'json'
+          ? 'the body must be an object { "config": { … } }'
+          : `the request ${result.target} is not valid`;
+      throw new BadRequestError(`${detail} (${where.join(', ')})`, { code: 'invalid_request' });
     },
   );
   return app;

@@ -1,0 +1,147 @@
+// /api/v1/node-types in-process: every type's traits, and example items for a config with their error answers.
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { startTestApp, type TestApp } from '../test-app.js';
+
+let api: TestApp;
+
+beforeAll(async () => {
+  api = await startTestApp(inject('templateDatabase'));
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+interface Described {
+  type: string;
+  category: string;
+  dynamicOutputs: boolean;
+  traits: Record<string, unknown>;
+}
+
+async function catalogue(): Promise<Map<string, Described>> {
+  const res = await api.call('GET', '/api/v1/node-types');
+  expect(res.status).toBe(200);
+  const { items } = (await res.json()) as { items: Described[] };
+  return new Map(items.map((t) => [t.type, t]));
+}
+
+function sample(type: string, body: unknown, headers?: Record<string, string>) {
+  return api.call('POST', `/api/v1/node-types/${type}/sample`, body, headers);
+}
+
+async function expectProblem(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(await res.json()).toMatchObject({ status, code });
+}
+
+describe('GET /node-types traits', () => {
+  test('every node type has all six traits, and triggers say how their events arrive', async () => {
+    const types = await catalogue();
+    for (const t of types.values()) {
+      expect(Object.keys(t.traits).sort(), t.type).toEqual(
+        ['dynamicOutputs', 'join', 'pure', 'split', 'trigger', 'waitsForEvent'].sort(),
+      );
+      expect(t.traits.trigger !== null, t.type).toBe(t.category === 'trigger');
+      // kept at the top level for clients written before traits
+      expect(t.dynamicOutputs, t.type).toBe(t.traits.dynamicOutputs);
+    }
+    expect(types.get('trigger.webhook')?.traits).toEqual({
+      pure: false,
+      join: false,
+      split: false,
+      dynamicOutputs: false,
+      waitsForEvent: false,
+      trigger: 'webhook',
+    });
+    expect(types.get('trigger.tracking')?.traits.trigger).toBe('tracking');
+    expect(types.get('trigger.schedule')?.traits.trigger).toBe('schedule');
+    expect(types.get('trigger.manual')?.traits.trigger).toBe('manual');
+  });
+
+  test('joins, splits, dynamic ports, waits and pure nodes are marked as such', async () => {
+    const types = await catalogue();
+    expect(types.get('logic.merge')?.traits).toMatchObject({ join: true, split: false });
+    expect(types.get('logic.split')?.traits).toMatchObject({ split: true, join: false });
+    expect(types.get('logic.switch')?.traits).toMatchObject({ dynamicOutputs: true });
+    expect(types.get('logic.switch')?.dynamicOutputs).toBe(true);
+    expect(types.get('logic.wait-for-event')?.traits).toMatchObject({ waitsForEvent: true, pure: false });
+    expect(types.get('logic.set')?.traits).toMatchObject({ pure: true, trigger: null });
+    expect(types.get('action.http')?.traits).toMatchObject({ pure: false, waitsForEvent: false });
+  });
+});
+
+describe('POST /node-types/{type}/sample', () => {
+  test("a webhook trigger's item uses the method and path of the config", async () => {
+    const res = await sample('trigger.webhook', { config: { path: 'orders/created', method: 'PUT' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      item: {
+        body: { email: 'ada@example.com', plan: 'pro' },
+        headers: { 'content-type': 'application/json' },
+        query: {},
+        method: 'PUT',
+        path: 'orders/created',
+      },
+    });
+  });
+
+  test("a tracking trigger's item passes its type and event filter", async () => {
+    const res = await sample('trigger.tracking', { config: { type: 'page', events: ['Checkout'] } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).item).toMatchObject({ type: 'page', name: 'Checkout' });
+  });
+
+  test("a manual trigger's item is its config's sample, and a partial config still gets an item", async () => {
+    const given = await sample('trigger.manual', { config: { sample: { orderId: 7 } } });
+    expect(await given.json()).toEqual({ item: { orderId: 7 } });
+    const schedule = await sample('trigger.schedule', {});
+    expect(schedule.status).toBe(200);
+    expect((await schedule.json()).item).toMatchObject({ cron: '', timezone: 'UTC' });
+  });
+
+  test('a node type that declares no example answers an empty item', async () => {
+    const res = await sample('logic.set', { config: {} });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ item: {} });
+  });
+
+  test('an unknown node type is a 404', async () => {
+    await expectProblem(await sample('trigger.nope', { config: {} }), 404, 'not_found');
+  });
+
+  test('a body that is not an object, or a config that is not one, is a 400', async () => {
+    for (const body of [
+      [],
+      '"text"',
+      '42',
+      'null',
+      { config: 5 },
+      { config: [] },
+      { config: {}, extra: 1 },
+    ]) {
+      await expectProblem(await sample('trigger.webhook', body), 400, 'invalid_request');
+    }
+    await expectProblem(await sample('trigger.webhook', '{"config":'), 400, 'malformed_request');
+  });
+
+  test('needs an API key like every other route', async () => {
+    const res = await api.app.request('/api/v1/node-types/trigger.webhook/sample', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ config: {} }),
+    });
+    await expectProblem(res, 401, 'unauthorized');
+  });
+
+  test('is in the OpenAPI document with its 400 and 404 answers', async () => {
+    const doc = await (await api.app.request('/api/v1/openapi.json')).json();
+    const operation = doc.paths['/node-types/{type}/sample']?.post;
+    expect(operation?.requestBody?.content?.['application/json']?.schema).toMatchObject({
+      type: 'object',
+      properties: { config: { type: 'object' } },
+    });
+    expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '404']));
+  });
+});
