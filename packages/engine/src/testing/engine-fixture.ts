@@ -8,6 +8,7 @@ import type { Engine } from '../engine.js';
 import { createEngine } from '../engine.js';
 import { createFlow, publishFlow } from '../flows/index.js';
 import { getRun } from '../history/index.js';
+import { ingest } from '../ingest/index.js';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -145,4 +146,27 @@ export function finishedRun(engine: Engine, runId: string, timeoutMs = 20_000) {
     },
     { timeoutMs, what: `run ${runId} to finish` },
   );
+}
+
+/** Accepts an event that starts one run of a deployed flow with `item`. */
+export function fireEvent(
+  engine: Engine,
+  deployed: { flowId: string; version: number },
+  item: unknown,
+  idempotencyKey?: string,
+) {
+  return ingest(engine.ctx, {
+    source: 'test',
+    type: 'test',
+    idempotencyKey,
+    payload: item,
+    targets: [{ ...deployed, item }],
+  });
+}
+
+/** The id of the run an ingest started; throws when it started none. */
+export function runIdOf(result: { runs: ReadonlyArray<{ id: string }> }): string {
+  const id = result.runs[0]?.id;
+  if (!id) throw new Error('no run was started');
+  return id;
 }

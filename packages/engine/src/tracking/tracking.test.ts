@@ -1,10 +1,9 @@
 // Journeys on tracking events, engine side: tracking triggers, wait-for-event (lookback, races, exactly one
-// port), exit goals, schedules and $profile — on real Postgres and Redis.
+// port), exit goals and $profile — on real Postgres and Redis.
 import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { deactivateFlow } from '../flows/index.js';
 import { getRun } from '../history/index.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
@@ -351,40 +350,6 @@ describe('profiles in expressions', () => {
     expect(full.steps.find((s) => s.nodeId === 'set')?.output).toEqual({
       main: [{ email: 'p1@example.com' }],
     });
-  });
-});
-
-describe('schedules', () => {
-  test('a schedule trigger fires on its cron pattern, once per slot, and stops when deactivated', async () => {
-    const deployed = await deployFlow(t.engine, {
-      name: 'Every second',
-      slug: 'every-second',
-      nodes: [
-        { id: 'tick', type: 'trigger.schedule', name: 'Tick', config: { cron: '* * * * * *' } },
-        { id: 'sum', type: 'logic.event-summary', name: 'Summary', config: { types: ['track'] } },
-      ],
-      edges: [{ id: 'e1', source: 'tick', target: 'sum' }],
-    });
-    const runs = await waitFor(async () => {
-      const all = await runsOf(deployed.flowId);
-      return all.filter((r) => r.status === 'succeeded').length >= 2 ? all : undefined;
-    });
-    const first = await getRun(t.engine.ctx.db, runs[0]?.id ?? '');
-    expect(first.steps.find((s) => s.nodeId === 'sum')?.output).toMatchObject({
-      main: [{ total: expect.any(Number), byType: expect.any(Object), byName: expect.any(Object) }],
-    });
-    const events = await t.engine.ctx.db
-      .select({ key: schema.events.idempotencyKey, payload: schema.events.payload })
-      .from(schema.events)
-      .where(eq(schema.events.source, `schedule:${deployed.flowId}`));
-    const slots = events.map((e) => (e.payload as { scheduledFor: string }).scheduledFor);
-    expect(new Set(slots).size).toBe(slots.length);
-    await deactivateFlow(t.engine.ctx.db, deployed.flowId, 'test');
-    await t.engine.flowsChanged();
-    expect(await t.engine.schedules.queue.getJobSchedulers()).toEqual([]);
-    const count = (await runsOf(deployed.flowId)).length;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await runsOf(deployed.flowId)).length).toBeLessThanOrEqual(count + 1);
   });
 });
 
