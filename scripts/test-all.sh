@@ -64,7 +64,7 @@ tally() {
   report+=("$(printf '  %-22s %5d ok  %4d failing  %4d skipped  (exit %s)' "$name" "$p" "$f" "$s" "$rc")")
 }
 
-section "lint: biome + tsc -b"
+section "lint: biome + import rules (depcruise) + tsc -b"
 timeout -k 30 "$LINT_TIMEOUT" npm run lint
 rc=$?
 if [ "$rc" -ne 0 ]; then
