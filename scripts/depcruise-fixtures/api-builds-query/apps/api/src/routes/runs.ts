@@ -1,0 +1,3 @@
+import { sql } from 'drizzle-orm';
+
+export const countRuns = sql`select count(*) from runs`;

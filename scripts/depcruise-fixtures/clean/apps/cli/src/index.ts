@@ -1,0 +1,3 @@
+import { portsOf } from '@tributary/flow';
+
+export const ports = portsOf({ name: 'cli', nodes: [] });

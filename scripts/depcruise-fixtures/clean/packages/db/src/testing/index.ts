@@ -1,0 +1,3 @@
+import { runs } from '../index.js';
+
+export const testTables = [runs];

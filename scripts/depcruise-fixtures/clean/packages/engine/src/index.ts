@@ -1,0 +1,2 @@
+export type { EngineContext } from './core/index.js';
+export { createEngine } from './engine.js';

@@ -1,0 +1,3 @@
+export function retryDelay(attempt: number): number {
+  return 2 ** attempt * 100;
+}

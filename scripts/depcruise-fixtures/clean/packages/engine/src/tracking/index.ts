@@ -1,0 +1,6 @@
+import type { EngineContext } from '../core/index.js';
+import { ingest } from '../ingest/index.js';
+
+export function track(ctx: EngineContext): number {
+  return ingest(ctx);
+}

@@ -1,0 +1,4 @@
+export interface FlowDefinition {
+  name: string;
+  nodes: string[];
+}

@@ -1,0 +1,3 @@
+import { runs } from '@tributary/db/src/schema.js';
+
+export const table = runs;

@@ -1,0 +1,3 @@
+import type { catalogue } from '@tributary/nodes';
+
+export type Catalogue = typeof catalogue;

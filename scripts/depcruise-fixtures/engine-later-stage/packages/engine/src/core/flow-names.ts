@@ -1,0 +1,3 @@
+import { listFlows } from '../flows/index.js';
+
+export const flowNames = listFlows;

@@ -1,0 +1,3 @@
+import { runStep } from '../steps/index.js';
+
+export const ahead = runStep;

@@ -1,0 +1,3 @@
+import { replay } from '../control/index.js';
+
+export const replays = replay;

@@ -1,0 +1,3 @@
+import { retryDelay } from '../steps/retry-policy.js';
+
+export const firstRetry = retryDelay(1);

@@ -1,0 +1,3 @@
+import { newId } from '../helpers/ids.js';
+
+export const testId = newId;

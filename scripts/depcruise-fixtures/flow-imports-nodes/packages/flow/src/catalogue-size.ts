@@ -1,0 +1,3 @@
+import { catalogue } from '@tributary/nodes';
+
+export const catalogueSize = catalogue.length;

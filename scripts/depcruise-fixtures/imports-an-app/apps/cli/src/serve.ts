@@ -1,0 +1,4 @@
+import { app } from '@tributary/api';
+import { createEngine } from '@tributary/engine';
+
+export const serve = { app, createEngine };

@@ -1,0 +1,3 @@
+import { createTestEngine } from '@tributary/engine/testing';
+
+export const seedEngine = createTestEngine;
