@@ -6,6 +6,7 @@ import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
 import { pageOf, pageQuery } from '../paging.js';
+import { attemptSchema } from './runs.js';
 
 const status = z.enum(DEAD_LETTER_STATUSES);
 
@@ -20,12 +21,34 @@ const deadLetterSchema = z
     status,
     input: z.unknown(),
     error: z.unknown(),
-    attempts: z.array(z.unknown()),
+    attempts: z.array(attemptSchema),
     redriveStepId: z.string().uuid().nullable(),
     createdAt: z.string(),
     redrivenAt: z.string().nullable(),
   })
   .openapi('DeadLetter');
+
+const deadLetterGroupSchema = z
+  .object({
+    signature: z.string(),
+    flowId: z.string().uuid(),
+    nodeId: z.string(),
+    code: z.string(),
+    message: z.string(),
+    count: z.number().int(),
+    latestAt: z.string(),
+    ids: z.array(z.string().uuid()),
+  })
+  .openapi('DeadLetterGroup');
+
+const redriveResultSchema = z
+  .object({
+    id: z.string(),
+    ok: z.boolean(),
+    stepId: z.string().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })
+  .openapi('RedriveResult');
 
 const idParams = z.object({ id: uuidParam });
 const tags = ['dead letters'];
@@ -65,23 +88,7 @@ export function deadLetterRoutes(deps: AppDeps) {
       summary: 'Dead letters grouped by flow, node, error code and message shape',
       request: { query: z.object({ flowId: z.string().uuid().optional(), status: status.optional() }) },
       responses: {
-        200: json(
-          z.object({
-            items: z.array(
-              z.object({
-                signature: z.string(),
-                flowId: z.string().uuid(),
-                nodeId: z.string(),
-                code: z.string(),
-                message: z.string(),
-                count: z.number().int(),
-                latestAt: z.string(),
-                ids: z.array(z.string().uuid()),
-              }),
-            ),
-          }),
-          'Groups, largest first',
-        ),
+        200: json(z.object({ items: z.array(deadLetterGroupSchema) }), 'Groups, largest first'),
         ...errorResponses,
       },
     }),
@@ -111,19 +118,7 @@ export function deadLetterRoutes(deps: AppDeps) {
         },
       },
       responses: {
-        200: json(
-          z.object({
-            results: z.array(
-              z.object({
-                id: z.string(),
-                ok: z.boolean(),
-                stepId: z.string().optional(),
-                error: z.object({ code: z.string(), message: z.string() }).optional(),
-              }),
-            ),
-          }),
-          'One result per dead letter',
-        ),
+        200: json(z.object({ results: z.array(redriveResultSchema) }), 'One result per dead letter'),
         ...errorResponses,
       },
     }),

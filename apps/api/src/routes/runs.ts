@@ -10,12 +10,15 @@ import { streamRun } from './run-stream.js';
 
 const runStatus = z.enum(RUN_STATUSES);
 
-const attemptSchema = z.object({
-  n: z.number().int(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
-});
+/** One attempt at running a step (kept on steps and dead letters). */
+export const attemptSchema = z
+  .object({
+    n: z.number().int(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+  })
+  .openapi('Attempt');
 
 const runSummarySchema = z
   .object({
@@ -42,7 +45,15 @@ const stepSchema = z
     status: z.enum(STEP_STATUSES),
     attempts: z.array(attemptSchema),
     input: z.unknown(),
-    output: z.unknown().openapi({ description: 'Items per output port.' }),
+    // stored as JSON: described as what it holds, typed as it is read
+    output: z
+      .unknown()
+      .nonoptional()
+      .openapi({
+        type: ['object', 'null'],
+        additionalProperties: { type: 'array', items: {} },
+        description: 'Items per output port, e.g. { "main": [item] }; null until the step has run.',
+      }),
     error: z.unknown(),
     retryOf: z.string().uuid().nullable(),
     dueAt: z.string().nullable(),
