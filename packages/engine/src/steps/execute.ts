@@ -6,7 +6,7 @@ import type { NodeContext, NodeOutput, WaitForEventRequest } from '@tributary/no
 import { eventLogReader } from '../history/index.js';
 import { SleepSignal, waitForEventIn } from '../waits/index.js';
 import type { StepAttempt } from './attempt.js';
-import { configFor } from './scope.js';
+import { resolveConfigFor } from './scope.js';
 
 /** The attempt's time limit: the node's own, else the engine's default. */
 export function timeLimitOf({ ctx, node }: Pick<StepAttempt, 'ctx' | 'node'>): number {
@@ -15,10 +15,13 @@ export function timeLimitOf({ ctx, node }: Pick<StepAttempt, 'ctx' | 'node'>): n
 
 /** Runs the node of a step once and returns its items per port; throws what the node threw. */
 export async function executeNode(attempt: StepAttempt): Promise<NodeOutput> {
-  const { node, type } = attempt;
+  const { node, type, flow } = attempt;
   if (!type.run)
     throw new FatalError(`node "${node.name}" (${type.type}) cannot run as a step`, { code: 'not_runnable' });
-  const config = await configFor(attempt);
+  // a config without expressions was parsed once per flow version: no scope to load, nothing to await
+  const config = flow.constantConfigs.has(node.id)
+    ? flow.constantConfigs.get(node.id)
+    : await resolveConfigFor(attempt);
   const timeoutMs = timeLimitOf(attempt);
   // made on first use of `signal`: most nodes never look at it
   let controller: AbortController | undefined;

@@ -1,5 +1,5 @@
 // Resolving a step's scope: load what its node's expressions read ($event, $steps, $profile) and resolve its
-// config against it; a config without expressions was parsed once per flow version and is used as is.
+// config against it.
 import { schema } from '@tributary/db';
 import { FatalError, isExpression, resolveConfig } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
@@ -55,10 +55,12 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
   };
 }
 
-/** The node's config for this attempt: the constant one, or its expressions resolved and then parsed. */
-export async function configFor(attempt: StepAttempt): Promise<unknown> {
-  const { ctx, flow, node, type } = attempt;
-  if (flow.constantConfigs.has(node.id)) return flow.constantConfigs.get(node.id);
+/**
+ * The node's config for this attempt, its expressions resolved against the step's scope and then parsed.
+ * (A config without expressions is parsed once per flow version: `CompiledFlow.constantConfigs`.)
+ */
+export async function resolveConfigFor(attempt: StepAttempt): Promise<unknown> {
+  const { ctx, node, type } = attempt;
   const scope = await loadScope(attempt);
   let resolved: unknown;
   try {
