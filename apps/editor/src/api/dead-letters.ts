@@ -2,7 +2,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { request } from './client';
 import { keys } from './query-keys';
-import type { DeadLetter, DeadLetterGroup, DeadLetterStatus, RedriveResult } from './types';
+import type {
+  DeadLetterGroupList,
+  DeadLetterPage,
+  DeadLetterStatus,
+  RedriveManyAnswer,
+  RedriveStarted,
+} from './types';
 
 export interface DeadLetterFilter {
   flowId?: string;
@@ -18,11 +24,11 @@ function query(filter: DeadLetterFilter, limit?: number): string {
   return text ? `?${text}` : '';
 }
 
-export function listDeadLetters(filter: DeadLetterFilter): Promise<{ items: DeadLetter[] }> {
+export function listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterPage> {
   return request(`/dead-letters${query(filter, 500)}`);
 }
 
-export function listDeadLetterGroups(filter: DeadLetterFilter): Promise<{ items: DeadLetterGroup[] }> {
+export function listDeadLetterGroups(filter: DeadLetterFilter): Promise<DeadLetterGroupList> {
   return request(`/dead-letters/groups${query(filter)}`);
 }
 
@@ -30,15 +36,12 @@ export function listDeadLetterGroups(filter: DeadLetterFilter): Promise<{ items:
 export function redriveOne(
   id: string,
   options: { input?: unknown; useCurrentVersion?: boolean },
-): Promise<{ deadLetterId: string; stepId: string; runId: string; version: number }> {
+): Promise<RedriveStarted> {
   return request(`/dead-letters/${id}/redrive`, { method: 'POST', body: options });
 }
 
 /** Redrives a selection or a whole group. */
-export function redriveMany(
-  ids: string[],
-  useCurrentVersion: boolean,
-): Promise<{ results: RedriveResult[] }> {
+export function redriveMany(ids: string[], useCurrentVersion: boolean): Promise<RedriveManyAnswer> {
   return request('/dead-letters/redrive', { method: 'POST', body: { ids, useCurrentVersion } });
 }
 

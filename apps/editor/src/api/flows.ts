@@ -2,7 +2,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { request } from './client';
 import { keys } from './query-keys';
-import type { FlowDefinition, FlowListItem, FlowVersion, FlowView } from './types';
+import type {
+  FlowDefinition,
+  FlowListItem,
+  FlowVersion,
+  FlowView,
+  LiveVersion,
+  Published,
+  TestRunStarted,
+} from './types';
 
 export function listFlows(): Promise<{ items: FlowListItem[] }> {
   return request('/flows');
@@ -26,7 +34,7 @@ export function deleteFlow(id: string): Promise<void> {
   return request(`/flows/${id}`, { method: 'DELETE' });
 }
 
-export function publishFlow(id: string): Promise<{ version: number }> {
+export function publishFlow(id: string): Promise<Published> {
   return request(`/flows/${id}/publish`, { method: 'POST' });
 }
 
@@ -35,7 +43,7 @@ export function listVersions(id: string): Promise<{ items: FlowVersion[] }> {
 }
 
 /** Makes an earlier version live again. */
-export function rollback(id: string, version: number): Promise<{ version: number }> {
+export function rollback(id: string, version: number): Promise<LiveVersion> {
   return request(`/flows/${id}/versions/${version}/publish`, { method: 'POST' });
 }
 
@@ -44,7 +52,7 @@ export function deactivateFlow(id: string): Promise<FlowView> {
 }
 
 /** Starts a run of the current draft with `item` as the trigger's output. */
-export function startTestRun(id: string, item: unknown): Promise<{ runId: string; eventId: string }> {
+export function startTestRun(id: string, item: unknown): Promise<TestRunStarted> {
   return request(`/flows/${id}/test-runs`, { method: 'POST', body: { item } });
 }
 

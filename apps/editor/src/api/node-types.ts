@@ -2,12 +2,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { request } from './client';
 import { keys } from './query-keys';
-import type { NodeTypeInfo } from './types';
+import type { NodeTypeInfo, NodeTypeList } from './types';
 
 export type NodeCatalogue = ReadonlyMap<string, NodeTypeInfo>;
 
 async function fetchCatalogue(): Promise<NodeCatalogue> {
-  const { items } = await request<{ items: NodeTypeInfo[] }>('/node-types');
+  const { items } = await request<NodeTypeList>('/node-types');
   return new Map(items.map((item) => [item.type, item]));
 }
 

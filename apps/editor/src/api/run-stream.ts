@@ -2,6 +2,7 @@
 import { apiKey } from '../auth/session';
 import { API_BASE } from './client';
 import { getRun } from './runs';
+import { isFinalRun } from './statuses';
 import type { RunSummary, Step } from './types';
 
 export interface RunStreamHandlers {
@@ -11,7 +12,6 @@ export interface RunStreamHandlers {
   onError: (message: string) => void;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 const POLL_MS = 1000;
 
 /** Starts following `runId`; the returned function stops it. */
@@ -34,7 +34,7 @@ export function followRun(runId: string, handlers: RunStreamHandlers): () => voi
       const { steps, ...summary } = run;
       handlers.onRun(summary);
       for (const step of steps) handlers.onStep(step);
-      if (TERMINAL.has(run.status)) {
+      if (isFinalRun(run.status)) {
         stopped = true;
         handlers.onEnd();
         return;

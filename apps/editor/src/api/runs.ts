@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { request } from './client';
 import { keys } from './query-keys';
-import type { EventRecord, Run, RunStatus, RunSummary } from './types';
+import type { EventPage, EventRecord, ReplayStarted, Run, RunPage, RunStatus } from './types';
 
 export interface RunFilter {
   flowId?: string;
@@ -19,10 +19,7 @@ function query(params: Record<string, string | number | undefined>): string {
   return text ? `?${text}` : '';
 }
 
-export function listRuns(
-  filter: RunFilter,
-  cursor?: string,
-): Promise<{ items: RunSummary[]; nextCursor: string | null }> {
+export function listRuns(filter: RunFilter, cursor?: string): Promise<RunPage> {
   return request(`/runs${query({ ...filter, limit: 50, cursor })}`);
 }
 
@@ -30,10 +27,7 @@ export function getRun(id: string): Promise<Run> {
   return request(`/runs/${id}`);
 }
 
-export function replayRun(
-  id: string,
-  useCurrentVersion: boolean,
-): Promise<{ id: string; flowId: string; version: number }> {
+export function replayRun(id: string, useCurrentVersion: boolean): Promise<ReplayStarted> {
   return request(`/runs/${id}/replay`, { method: 'POST', body: { useCurrentVersion } });
 }
 
@@ -45,7 +39,7 @@ export function getEvent(id: string): Promise<EventRecord> {
   return request(`/events/${id}`);
 }
 
-export function listEvents(flowId: string): Promise<{ items: EventRecord[] }> {
+export function listEvents(flowId: string): Promise<EventPage> {
   return request(`/events${query({ flowId, limit: 20 })}`);
 }
 

@@ -1,178 +1,64 @@
-// Shapes of the API's answers, as the editor reads them (the server's zod schemas are the source of truth).
+// Shapes of the API's answers, all taken from its OpenAPI document: openapi.gen.ts is generated from the server's
+// zod schemas at build time (`npm run generate`), so a change on the server fails the editor's type check.
 import type { FlowDefinition, Problem, RetryPolicyInput } from '@tributary/flow';
+import type { components, paths } from './openapi.gen';
 
 export type { FlowDefinition, Problem, RetryPolicyInput };
+
+type Schemas = components['schemas'];
+
+/** The JSON answer of `method path` with `status` (200 unless said otherwise), as the document declares it. */
+type Answer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> =
+  NonNullable<paths[P][M]> extends { responses: { [K in S]: { content: { 'application/json': infer T } } } }
+    ? T
+    : never;
+
+/**
+ * The API's document has a flow definition as an object with a description (drafts may fail validation, so the
+ * server checks them itself); what it holds is packages/flow's definition, which the editor reads it as.
+ */
+type WithDefinition<T, K extends keyof T> = Omit<T, K> & { [P in K]: FlowDefinition };
 
 /** A flow node as stored in a definition. */
 export type FlowNodeDef = FlowDefinition['nodes'][number];
 /** A flow edge as stored in a definition. */
 export type FlowEdgeDef = FlowDefinition['edges'][number];
 
-export type FlowStatus = 'draft' | 'published' | 'inactive';
-
 /** A flow with its draft and the problems that stand between the draft and publishing. */
-export interface FlowView {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  status: FlowStatus;
-  activeVersion: number | null;
-  latestVersion: number;
-  draft: FlowDefinition;
-  problems: Problem[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type FlowView = WithDefinition<Schemas['Flow'], 'draft'>;
+export type FlowStatus = FlowView['status'];
+/** A flow of the list, with its run counts over the last day. */
+export type FlowListItem = WithDefinition<Answer<'/flows', 'get'>['items'][number], 'draft'>;
+export type FlowVersion = WithDefinition<Schemas['FlowVersion'], 'definition'>;
+export type Published = Answer<'/flows/{id}/publish', 'post'>;
+export type LiveVersion = Answer<'/flows/{id}/versions/{version}/publish', 'post'>;
+export type TestRunStarted = Answer<'/flows/{id}/test-runs', 'post', 202>;
 
-/** Run counts of a flow over the last day. */
-export interface FlowStats {
-  lastRunAt: string | null;
-  lastRunStatus: string | null;
-  runs24h: number;
-  failed24h: number;
-}
+export type RunSummary = Schemas['RunSummary'];
+export type Run = Schemas['Run'];
+export type RunStatus = RunSummary['status'];
+export type RunPage = Answer<'/runs', 'get'>;
+export type ReplayStarted = Answer<'/runs/{id}/replay', 'post', 202>;
+export type Step = Schemas['Step'];
+export type StepStatus = Step['status'];
+export type Attempt = Schemas['Attempt'];
 
-export interface FlowListItem extends FlowView {
-  stats?: FlowStats;
-}
+/** An event with the runs it started. */
+export type EventRecord = Schemas['Event'];
+export type EventPage = Answer<'/events', 'get'>;
 
-export interface FlowVersion {
-  version: number;
-  createdAt: string;
-  createdBy: string | null;
-  definition: FlowDefinition;
-}
+export type DeadLetter = Schemas['DeadLetter'];
+export type DeadLetterStatus = DeadLetter['status'];
+export type DeadLetterPage = Answer<'/dead-letters', 'get'>;
+export type DeadLetterGroup = Schemas['DeadLetterGroup'];
+export type DeadLetterGroupList = Answer<'/dead-letters/groups', 'get'>;
+export type RedriveResult = Schemas['RedriveResult'];
+export type RedriveManyAnswer = Answer<'/dead-letters/redrive', 'post'>;
+export type RedriveStarted = Answer<'/dead-letters/{id}/redrive', 'post', 202>;
 
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'canceled';
-
-export type StepStatus =
-  | 'pending'
-  | 'queued'
-  | 'running'
-  | 'waiting'
-  | 'succeeded'
-  | 'failed'
-  | 'dead'
-  | 'skipped'
-  | 'canceled';
-
-export interface StepError {
-  code: string;
-  message: string;
-  retryable?: boolean;
-}
-
-export interface Attempt {
-  n: number;
-  startedAt: string;
-  finishedAt: string | null;
-  error: StepError | null;
-}
-
-export interface RunSummary {
-  id: string;
-  flowId: string;
-  version: number;
-  status: RunStatus;
-  eventId: string;
-  replayOf: string | null;
-  test: boolean;
-  error: unknown;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface Step {
-  id: string;
-  nodeId: string;
-  name: string;
-  type: string;
-  status: StepStatus;
-  attempts: Attempt[];
-  input: unknown;
-  /** Items per output port, e.g. `{ main: [...] }`. */
-  output: Record<string, unknown[]> | null;
-  error: unknown;
-  retryOf: string | null;
-  dueAt: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
-
-export interface Run extends RunSummary {
-  steps: Step[];
-}
-
-export interface EventRecord {
-  id: string;
-  source: string;
-  type: string;
-  idempotencyKey: string | null;
-  payload: unknown;
-  receivedAt: string;
-}
-
-export type DeadLetterStatus = 'pending' | 'redriven' | 'discarded';
-
-export interface DeadLetter {
-  id: string;
-  flowId: string;
-  runId: string;
-  stepId: string;
-  nodeId: string;
-  version: number;
-  status: DeadLetterStatus;
-  input: unknown;
-  error: unknown;
-  attempts: Attempt[];
-  redriveStepId: string | null;
-  createdAt: string;
-  redrivenAt: string | null;
-}
-
-export interface DeadLetterGroup {
-  signature: string;
-  flowId: string;
-  nodeId: string;
-  code: string;
-  message: string;
-  count: number;
-  latestAt: string;
-  ids: string[];
-}
-
-export interface RedriveResult {
-  id: string;
-  ok: boolean;
-  stepId?: string;
-  error?: { code: string; message: string };
-}
-
-export type NodeCategory = 'trigger' | 'logic' | 'action';
-
-/** A node type of the catalogue: ports, retry defaults and config JSON Schema. */
-export interface NodeTypeInfo {
-  type: string;
-  version: number;
-  category: NodeCategory;
-  title: string;
-  description: string;
-  icon: string;
-  inputs: string[];
-  outputs: string[];
-  dynamicOutputs: boolean;
-  errorPort: boolean;
-  retry: { attempts: number; backoff: string; delayMs: number; maxDelayMs: number; jitter: boolean };
-  secretFields: string[];
-  outputDescription: string | null;
-  configSchema: Record<string, unknown>;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string | null;
-}
+/** A node type of the catalogue: ports, traits, retry defaults and config JSON Schema. */
+export type NodeTypeInfo = Schemas['NodeType'];
+export type NodeTypeList = Answer<'/node-types', 'get'>;
+export type NodeCategory = NodeTypeInfo['category'];
+export type NodeTraits = Schemas['NodeTraits'];
+export type NodeSample = Answer<'/node-types/{type}/sample', 'post'>;

@@ -25,6 +25,14 @@ function type(
     secretFields: [],
     outputDescription: null,
     configSchema: {},
+    traits: {
+      pure: false,
+      join: false,
+      split: false,
+      dynamicOutputs: false,
+      waitsForEvent: false,
+      trigger: category === 'trigger' ? 'webhook' : null,
+    },
   };
 }
 

@@ -28,6 +28,7 @@ export function stepsOfNode(steps: Readonly<Record<string, Step>> | undefined, n
 
 const LABELS: Record<StepStatus, string> = {
   pending: 'pending',
+  held: 'held back',
   queued: 'queued',
   running: 'running',
   waiting: 'waiting',

@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { errorMessage } from '../api/client';
 import { redriveMany, useDeadLetterGroups, useDeadLetters } from '../api/dead-letters';
 import { keys } from '../api/query-keys';
+import { DEAD_LETTER_STATUSES, statusNamed } from '../api/statuses';
 import type { DeadLetter, DeadLetterGroup, DeadLetterStatus, RedriveResult } from '../api/types';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { relativeTime, shortId } from '../ui/time';
@@ -91,15 +92,16 @@ export function DeadLetterBrowser({ flowId, flowName, nodeName, onOpenRun }: Dea
           id={`dl-status-${flowId ?? 'all'}`}
           value={status}
           onChange={(e) => {
-            // the options below are exactly the dead-letter statuses
-            setStatus(e.target.value as DeadLetterStatus);
+            setStatus(statusNamed(DEAD_LETTER_STATUSES, e.target.value) ?? 'pending');
             setSelected(new Set());
             setResults(null);
           }}
         >
-          <option value="pending">pending</option>
-          <option value="redriven">redriven</option>
-          <option value="discarded">discarded</option>
+          {DEAD_LETTER_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
         </select>
         {pending ? (
           <label className="checkbox">

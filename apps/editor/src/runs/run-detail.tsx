@@ -4,6 +4,7 @@ import { X } from 'lucide-react';
 import { errorMessage } from '../api/client';
 import { keys } from '../api/query-keys';
 import { cancelRun, replayRun } from '../api/runs';
+import { isFinalRun } from '../api/statuses';
 import { latestStepByNode, stepStatusLabel } from '../canvas/run-status';
 import { useCanvas } from '../canvas/store';
 import { StatusBadge } from '../ui/status-badge';
@@ -34,7 +35,7 @@ export function RunDetail({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
   const steps = [...latestStepByNode(overlay.steps).values()].sort((a, b) =>
     a.createdAt < b.createdAt ? -1 : 1,
   );
-  const finished = run && ['succeeded', 'failed', 'canceled'].includes(run.status);
+  const finished = run && isFinalRun(run.status);
   return (
     <section className="run-detail" aria-label="Open run" data-testid="run-detail">
       <header className="run-detail-header">

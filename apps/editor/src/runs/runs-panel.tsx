@@ -2,6 +2,7 @@
 import { Search } from 'lucide-react';
 import { useState } from 'react';
 import { useRuns } from '../api/runs';
+import { RUN_STATUSES, statusNamed } from '../api/statuses';
 import type { RunStatus } from '../api/types';
 import { useCanvas } from '../canvas/store';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
@@ -9,7 +10,6 @@ import { StatusBadge } from '../ui/status-badge';
 import { between, duration, relativeTime, shortId } from '../ui/time';
 import { RunDetail } from './run-detail';
 
-const STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'canceled'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: string) => void }) {
@@ -30,11 +30,10 @@ export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
         <select
           id="run-status-filter"
           value={status}
-          // the options are '' and the run statuses
-          onChange={(e) => setStatus(e.target.value as RunStatus | '')}
+          onChange={(e) => setStatus(statusNamed(RUN_STATUSES, e.target.value) ?? '')}
         >
           <option value="">All statuses</option>
-          {STATUSES.map((s) => (
+          {RUN_STATUSES.map((s) => (
             <option key={s} value={s}>
               {s}
             </option>

@@ -2,6 +2,7 @@
 import { Play } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { useEvents } from '../api/runs';
+import { isDoneStep } from '../api/statuses';
 import { useCanvas } from '../canvas/store';
 import { StatusBadge } from '../ui/status-badge';
 import { relativeTime, shortId } from '../ui/time';
@@ -44,7 +45,7 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
   };
 
   const steps = overlay ? Object.values(overlay.steps) : [];
-  const done = steps.filter((s) => ['succeeded', 'skipped', 'failed', 'dead', 'canceled'].includes(s.status));
+  const done = steps.filter((s) => isDoneStep(s.status));
 
   return (
     <section className="test-run-panel" aria-label="Test run">
