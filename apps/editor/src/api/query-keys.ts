@@ -1,6 +1,7 @@
 // TanStack Query keys, in one place so invalidation matches what was fetched.
 export const keys = {
   nodeTypes: ['node-types'] as const,
+  nodeSample: (type: string, config: Record<string, unknown>) => ['node-sample', type, config] as const,
   flows: ['flows'] as const,
   flow: (id: string) => ['flows', id] as const,
   versions: (flowId: string) => ['flows', flowId, 'versions'] as const,

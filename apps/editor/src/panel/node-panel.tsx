@@ -5,7 +5,7 @@ import { useEvent } from '../api/runs';
 import type { FlowCanvasNode, NodeData } from '../canvas/node-data';
 import { stepsOfNode } from '../canvas/run-status';
 import { useCanvas } from '../canvas/store';
-import { sampleValue, useSampleText } from '../test-run/sample-input';
+import { sampleValue, useDefaultSample, useSampleText } from '../test-run/sample-input';
 import { NodeIcon } from '../ui/node-icon';
 import { completionsOf } from './completions';
 import { ConfigForm } from './config-form';
@@ -44,17 +44,18 @@ export function NodePanel({ flowId, node, published, onFollowRun }: NodePanelPro
   const mine = useMemo(() => nodeProblems(problems, node.id), [problems, node.id]);
   const steps = useMemo(() => stepsOfNode(overlaySteps, node.id).reverse(), [overlaySteps, node.id]);
   const triggers = useMemo(() => nodes.filter((n) => n.type === 'trigger'), [nodes]);
+  const defaultSample = useDefaultSample(triggers[0]);
   const completions = useMemo(() => {
     const scope = scopeFor({
       nodeId: node.id,
       steps: lastSteps,
       event: event.data,
       edges,
-      sample: sampleValue(sampleText, triggers[0]),
+      sample: sampleValue(sampleText, defaultSample.item),
       triggerIds: new Set(triggers.map((t) => t.id)),
     });
     return completionsOf(scope);
-  }, [node.id, lastSteps, event.data, edges, sampleText, triggers]);
+  }, [node.id, lastSteps, event.data, edges, sampleText, defaultSample.item, triggers]);
   const takenNames = useMemo(
     () => nodes.filter((n) => n.id !== node.id).map((n) => n.data.name),
     [nodes, node.id],
@@ -122,7 +123,7 @@ export function NodePanel({ flowId, node, published, onFollowRun }: NodePanelPro
       >
         {tab === 'config' ? (
           <>
-            {node.data.type === 'trigger.webhook' ? (
+            {info?.traits.trigger === 'webhook' ? (
               <WebhookUrl config={node.data.config} published={published} />
             ) : null}
             {info ? (

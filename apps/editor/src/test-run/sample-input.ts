@@ -1,31 +1,29 @@
 // The test input of each flow (editable JSON), remembered in localStorage between visits.
 import { useCallback, useSyncExternalStore } from 'react';
+import { useNodeSample } from '../api/node-types';
 import type { FlowCanvasNode } from '../canvas/node-data';
 
 const PREFIX = 'tributary.testInput.';
 const listeners = new Set<() => void>();
 
-/** A starting test input for the flow's trigger. */
-export function defaultSample(trigger: FlowCanvasNode | undefined): unknown {
-  const config = trigger?.data.config ?? {};
-  switch (trigger?.data.type) {
-    case 'trigger.webhook':
-      return {
-        body: { email: 'ada@example.com', plan: 'pro' },
-        headers: { 'content-type': 'application/json' },
-        query: {},
-        method: typeof config.method === 'string' && config.method !== 'ANY' ? config.method : 'POST',
-        path: typeof config.path === 'string' ? config.path : '',
-      };
-    case 'trigger.manual':
-      return config.sample ?? { email: 'ada@example.com' };
-    case 'trigger.tracking':
-      return { type: 'track', event: 'Signed Up', userId: 'user-1', properties: { plan: 'pro' } };
-    case 'trigger.schedule':
-      return { firedAt: new Date().toISOString(), scheduledFor: new Date().toISOString() };
-    default:
-      return {};
-  }
+const NO_CONFIG: Record<string, unknown> = {};
+/** The default before (or without) an example: one value, so memoised users do not recompute. */
+const NO_ITEM = {};
+
+/** The flow's default test input, as the trigger's type builds it from the trigger's config. */
+export interface DefaultSample {
+  item: unknown;
+  /** False until the item for the current config has arrived (an earlier config's may stand in). */
+  ready: boolean;
+}
+
+/** The default test input of `trigger`: its type's example item for its config, from the API. */
+export function useDefaultSample(trigger: FlowCanvasNode | undefined): DefaultSample {
+  const sample = useNodeSample(trigger?.data.type, trigger?.data.config ?? NO_CONFIG);
+  return {
+    item: sample.data?.item ?? NO_ITEM,
+    ready: !trigger || !(sample.isPending || sample.isPlaceholderData),
+  };
 }
 
 /** The stored test input text of a flow, or null when none was saved. */
@@ -59,8 +57,8 @@ export function useSampleText(flowId: string): string | null {
   return useSyncExternalStore(subscribe, snapshot);
 }
 
-/** The test input as a value: the stored JSON when it parses, else the default for the trigger. */
-export function sampleValue(text: string | null, trigger: FlowCanvasNode | undefined): unknown {
+/** The test input as a value: the stored JSON when it parses, else the trigger's default. */
+export function sampleValue(text: string | null, fallback: unknown): unknown {
   if (text !== null) {
     try {
       return JSON.parse(text);
@@ -68,5 +66,5 @@ export function sampleValue(text: string | null, trigger: FlowCanvasNode | undef
       // an unfinished edit: fall back to the default
     }
   }
-  return defaultSample(trigger);
+  return fallback;
 }

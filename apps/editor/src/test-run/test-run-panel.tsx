@@ -6,7 +6,7 @@ import { isDoneStep } from '../api/statuses';
 import { useCanvas } from '../canvas/store';
 import { StatusBadge } from '../ui/status-badge';
 import { relativeTime, shortId } from '../ui/time';
-import { defaultSample, saveSampleText, useSampleText } from './sample-input';
+import { saveSampleText, useDefaultSample, useSampleText } from './sample-input';
 
 interface TestRunPanelProps {
   flowId: string;
@@ -18,8 +18,13 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
   const nodes = useCanvas((s) => s.nodes);
   const overlay = useCanvas((s) => s.overlay);
   const trigger = useMemo(() => nodes.find((n) => n.type === 'trigger'), [nodes]);
+  const triggerInfo = useCanvas((s) => (trigger ? s.catalogue.get(trigger.data.type) : undefined));
+  const defaultSample = useDefaultSample(trigger);
   const stored = useSampleText(flowId);
-  const text = stored ?? JSON.stringify(defaultSample(trigger), null, 2);
+  const defaultText = JSON.stringify(defaultSample.item, null, 2);
+  const text = stored ?? defaultText;
+  // until the trigger's example has arrived, running would start the flow with a stand-in
+  const waiting = stored === null && !defaultSample.ready;
   const [error, setError] = useState<string | null>(null);
   const events = useEvents(flowId);
 
@@ -50,12 +55,14 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
   return (
     <section className="test-run-panel" aria-label="Test run">
       <p className="muted">
-        Runs the current draft once, without publishing. The trigger outputs the item below
-        {trigger?.data.type === 'trigger.webhook'
-          ? ' (a webhook item is { body, headers, query, method, path })'
-          : ''}
-        .
+        Runs the current draft once, without publishing. The trigger outputs the item below.
       </p>
+      {triggerInfo?.outputDescription ? (
+        <details className="output-description">
+          <summary>What the trigger outputs</summary>
+          <p>{triggerInfo.outputDescription}</p>
+        </details>
+      ) : null}
       <div className="form-group">
         <label htmlFor="pin-event">Use a past event</label>
         <select
@@ -81,11 +88,7 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
       <div className="form-group">
         <div className="label-row">
           <label htmlFor="test-input">Test input (JSON)</label>
-          <button
-            type="button"
-            className="link-button"
-            onClick={() => setText(JSON.stringify(defaultSample(trigger), null, 2))}
-          >
+          <button type="button" className="link-button" onClick={() => setText(defaultText)}>
             Reset to the example
           </button>
         </div>
@@ -105,7 +108,12 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
           </p>
         ) : null}
       </div>
-      <button type="button" className="button button-primary" onClick={run} disabled={running || !trigger}>
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={run}
+        disabled={running || waiting || !trigger}
+      >
         <Play size={14} /> {running ? 'Starting…' : 'Run test'}
       </button>
       {!trigger ? <p className="muted">Add a trigger node first.</p> : null}
