@@ -45,13 +45,15 @@ export function managementApi(deps: AppDeps) {
     if (c.req.path === '/api/v1/openapi.json') return next();
     return requireApiKey(deps)(c, next);
   });
+  // the node catalogue only reads (its sample is a POST for the config it is given): any key may use it, so
+  // it is mounted before the role check, which Hono runs only for routes registered after it
+  api.route('/', nodeTypeRoutes());
   api.use('*', requireRoleForWrites('editor'));
   api.route('/', flowRoutes(deps));
   api.route('/', runRoutes(deps));
   api.route('/', deadLetterRoutes(deps));
   api.route('/', sourceRoutes(deps));
   api.route('/', profileRoutes(deps));
-  api.route('/', nodeTypeRoutes());
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   api.doc31('/openapi.json', OPENAPI_CONFIG);
   return api;

@@ -1,4 +1,5 @@
 // /api/v1/node-types in-process: every type's traits, and example items for a config with their error answers.
+import { createApiKey } from '@tributary/engine';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startTestApp, type TestApp } from '../test-app.js';
 
@@ -133,6 +134,15 @@ describe('POST /node-types/{type}/sample', () => {
       body: JSON.stringify({ config: {} }),
     });
     await expectProblem(res, 401, 'unauthorized');
+  });
+
+  test('only reads, so a viewer key gets a sample too, while it still cannot write', async () => {
+    const viewer = await createApiKey(api.t.engine.ctx.db, 'sample viewer', 'viewer', 'test');
+    const headers = { authorization: `Bearer ${viewer.key}` };
+    const res = await sample('trigger.manual', { config: { sample: { orderId: 7 } } }, headers);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ item: { orderId: 7 } });
+    await expectProblem(await api.call('POST', '/api/v1/flows', {}, headers), 403, 'forbidden');
   });
 
   test('is in the OpenAPI document with its 400 and 404 answers', async () => {
