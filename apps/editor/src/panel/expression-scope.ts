@@ -20,7 +20,7 @@ interface ScopeInput {
   triggerIds: ReadonlySet<string>;
 }
 
-/** The scope expressions of `nodeId` would see, as the engine builds it (see step-runner loadScope). */
+/** The scope expressions of `nodeId` would see, as the engine builds it (see the engine's steps/scope.ts). */
 export function scopeFor({ nodeId, steps, event, edges, sample, triggerIds }: ScopeInput): CompletionScope {
   const byNode = new Map<string, Step>();
   for (const step of steps) {
