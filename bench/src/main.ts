@@ -11,7 +11,7 @@ import type { LoadResult } from './load.js';
 import { runLoad, runPacedLoad } from './load.js';
 import { renderTable } from './report.js';
 import type { ServerEnv, ServerProcess } from './server.js';
-import { Api, chainFlow, fourNodeFlow, logSummary, startServer } from './server.js';
+import { Api, chainFlow, fourNodeFlow, logSummary, startServer, TRIGGER_NODE_ID } from './server.js';
 import type { RunTimes } from './stores.js';
 import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase, RunReader } from './stores.js';
 import type { CpuSnapshot } from './util.js';
@@ -471,7 +471,7 @@ async function chainSuite(
   });
   const wait = await reader.waitFinished(batchFlow, load.ok, settings.drainTimeoutSeconds * 1000, alive);
   const cpu = await cpuSince(mark, reader, procs);
-  const { finished, notSucceeded } = await reader.stepFinishTimes(batchFlow);
+  const { finished, notSucceeded } = await reader.stepFinishTimes(batchFlow, TRIGGER_NODE_ID);
   const runs = await reader.runTimes(batchFlow);
   const lo = Math.floor(finished.length * 0.1);
   const hi = Math.max(lo, Math.floor(finished.length * 0.9) - 1);

@@ -5,6 +5,9 @@ import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, stopChild, waitFor } from './util.js';
 
+/** The node id of every bench flow's webhook trigger (its step is left out of per-step figures). */
+export const TRIGGER_NODE_ID = 'hook';
+
 export interface ServerEnv {
   repoRoot: string;
   /** run apps/api/src/main.ts through tsx instead of the build in apps/api/dist */
@@ -164,7 +167,7 @@ export function fourNodeFlow(path: string) {
     name: `bench ${path}`,
     slug: path,
     nodes: [
-      { id: 'hook', type: 'trigger.webhook', name: 'Hook', config: { path } },
+      { id: TRIGGER_NODE_ID, type: 'trigger.webhook', name: 'Hook', config: { path } },
       {
         id: 'tag',
         type: 'logic.set',
@@ -175,7 +178,7 @@ export function fourNodeFlow(path: string) {
       { id: 'mark', type: 'logic.set', name: 'Mark', config: { fields: { handled: true } } },
     ],
     edges: [
-      { id: 'e1', source: 'hook', target: 'tag' },
+      { id: 'e1', source: TRIGGER_NODE_ID, target: 'tag' },
       { id: 'e2', source: 'tag', target: 'check' },
       { id: 'e3', source: 'check', sourceHandle: 'true', target: 'mark' },
     ],
@@ -184,9 +187,9 @@ export function fourNodeFlow(path: string) {
 
 /** Webhook → 20 × set (static values: the engine's own per-step cost, not expression evaluation). */
 export function chainFlow(path: string, length: number) {
-  const nodes: object[] = [{ id: 'hook', type: 'trigger.webhook', name: 'Hook', config: { path } }];
+  const nodes: object[] = [{ id: TRIGGER_NODE_ID, type: 'trigger.webhook', name: 'Hook', config: { path } }];
   const edges: object[] = [];
-  let previous = 'hook';
+  let previous = TRIGGER_NODE_ID;
   for (let i = 1; i <= length; i++) {
     const id = `s${i}`;
     nodes.push({ id, type: 'logic.set', name: `Set ${i}`, config: { fields: { [`f${i}`]: i } } });

@@ -159,11 +159,14 @@ export class RunReader {
   }
 
   /** finished_at (epoch ms) of every finished step of the flow's runs except the trigger's, sorted. */
-  async stepFinishTimes(flowId: string): Promise<{ finished: number[]; notSucceeded: number }> {
+  async stepFinishTimes(
+    flowId: string,
+    triggerNodeId: string,
+  ): Promise<{ finished: number[]; notSucceeded: number }> {
     const rows = await this.sql<{ t: number; status: string }[]>`
       select extract(epoch from s.finished_at) * 1000 as t, s.status
       from steps s join runs r on r.id = s.run_id
-      where r.flow_id = ${flowId} and s.type <> 'trigger.webhook' and s.finished_at is not null
+      where r.flow_id = ${flowId} and s.node_id <> ${triggerNodeId} and s.finished_at is not null
       order by s.finished_at`;
     return {
       finished: rows.map((r) => Number(r.t)),
