@@ -1,11 +1,12 @@
 // Writing a plan into a run: its new steps, join updates and edge state — and, when that was the run's last
 // open work, its end, in the same statement.
 import type { Transaction } from '@tributary/db';
-import { columnName, isIn, jsonRows, OPEN_STEP_STATUSES, schema, selectRows } from '@tributary/db';
+import { isIn, jsonRows, OPEN_STEP_STATUSES, schema, selectRows, statement } from '@tributary/db';
+import type { SQL } from 'drizzle-orm';
 import { and, eq, sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, RunRow, StepInsert, StepRef, StepRow } from '../core/index.js';
 import type { EdgeState, Plan } from '../plan/index.js';
-import { endRun, runIsOpen, settleChecks, settleRun } from './settle.js';
+import { anyDead, nothingOpen, runOpen, settleRun } from './settle.js';
 
 /** The rows for a plan's new steps, and which of them to enqueue. */
 export function planStepRows(
@@ -119,9 +120,41 @@ export async function applyPlan(
   return toEnqueue;
 }
 
+const R = schema.runs;
+
+/**
+ * The statement of `writeRun`, one per shape: with the run's new edge state or without, and with the settle's
+ * questions or without (the new steps come in as the `insert` value, a CTE or nothing).
+ */
+function writeRunStatement(withEdge: boolean, mayFinish: boolean) {
+  const settles = mayFinish ? sql`${runOpen} and ${nothingOpen}` : sql`false`;
+  const dead = mayFinish ? anyDead : sql`false`;
+  const edge = withEdge ? sql`${R.edgeState} = ${sql.placeholder('edgeState')}::jsonb,` : sql``;
+  const onlySettling = withEdge ? sql`` : sql` and d.settle`;
+  return statement<{ insert: SQL; runId: string; edgeState?: string; now: string }>`
+    with ${sql.placeholder('insert')}decision as (
+      select ${settles} as settle, ${dead} as dead
+      from ${R} r where r.${R.id} = ${sql.placeholder('runId')}
+    )
+    update ${R} set ${edge}
+      ${R.status} = case when d.settle then (case when d.dead then 'failed' else 'succeeded' end)
+        else ${R}.${R.status} end,
+      ${R.finishedAt} = case when d.settle then ${sql.placeholder('now')}::timestamptz else ${R}.${R.finishedAt} end
+    from decision d
+    where ${R}.${R.id} = ${sql.placeholder('runId')}${onlySettling}
+    returning d.settle as settled, ${R}.${R.status} as status`;
+}
+
+const writeRunStatements = {
+  edgeAndSettle: writeRunStatement(true, true),
+  edge: writeRunStatement(true, false),
+  settle: writeRunStatement(false, true),
+};
+
 /**
  * One statement: inserts `rows` and updates the run once, with its new edge state (when given) and, when
  * `mayFinish` and nothing of the run is open any more, its end. Returns the status the run ended with.
+ * (Called only when there is an edge state to write or a settle to try.)
  */
 async function writeRun(
   tx: Transaction,
@@ -134,22 +167,15 @@ async function writeRun(
   const insert = inserted
     ? sql`new_steps as (insert into ${schema.steps} ${inserted.columns} ${inserted.select}), `
     : sql``;
-  const checks = settleChecks(runId);
-  const settles = mayFinish ? sql`${runIsOpen('r')} and ${checks.finished}` : sql`false`;
-  const edge =
+  const write =
     edgeState === undefined
-      ? sql``
-      : sql`${columnName(schema.runs.edgeState)} = ${JSON.stringify(edgeState)}::jsonb, `;
+      ? writeRunStatements.settle
+      : mayFinish
+        ? writeRunStatements.edgeAndSettle
+        : writeRunStatements.edge;
   const [result] = await selectRows<{ settled: boolean; status: string }>(
     tx,
-    sql`with ${insert}decision as (
-      select ${settles} as settle, ${mayFinish ? checks.dead : sql`false`} as dead
-      from ${schema.runs} r where r.${columnName(schema.runs.id)} = ${runId}
-    )
-    update ${schema.runs} set ${edge}${endRun(sql`d.dead`, sql`d.settle`)}
-    from decision d
-    where ${schema.runs.id} = ${runId}${edgeState === undefined ? sql` and d.settle` : sql``}
-    returning d.settle as settled, ${schema.runs.status} as status`,
+    write({ insert, runId, edgeState: JSON.stringify(edgeState), now: new Date().toISOString() }),
   );
   if (!result?.settled) return undefined;
   return result.status === 'failed' ? 'failed' : 'succeeded';

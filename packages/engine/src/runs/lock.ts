@@ -1,16 +1,16 @@
 // Serialising the completions of one run: the run row's lock, and the run's joins as they stand under it.
 import type { Transaction } from '@tributary/db';
-import { columnName, fromJsonRow, schema, selectRows } from '@tributary/db';
+import { fromJsonRow, schema, selectRows, statement } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { RunRow } from '../core/index.js';
 import type { JoinState, PendingJoin } from '../plan/index.js';
 
+const lockStatement = statement<{ runId: string }>`
+  select row_to_json(r) as run from ${schema.runs} r where r.${schema.runs.id} = ${sql.placeholder('runId')} for update`;
+
 /** Locks a run row for the rest of the transaction: completions within one run are serialised. */
 export async function lockRun(tx: Transaction, runId: string): Promise<RunRow | undefined> {
-  const [locked] = await selectRows<{ run: Record<string, unknown> }>(
-    tx,
-    sql`select row_to_json(r) as run from ${schema.runs} r where r.${columnName(schema.runs.id)} = ${runId} for update`,
-  );
+  const [locked] = await selectRows<{ run: Record<string, unknown> }>(tx, lockStatement({ runId }));
   return locked ? fromJsonRow(schema.runs, locked.run) : undefined;
 }
 

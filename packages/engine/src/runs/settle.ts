@@ -1,48 +1,34 @@
 // Settling a run: once no step of it is open, it ends `failed` if a step is dead, else `succeeded`.
 import type { Transaction } from '@tributary/db';
 import {
-  columnName,
   literalList,
   OPEN_RUN_STATUSES,
   OPEN_STEP_STATUSES,
   schema,
   selectRows,
+  statement,
 } from '@tributary/db';
-import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 
-/** Whether no step of the run is open, and whether one is dead: the settle's two questions, in SQL. */
-export function settleChecks(runId: string) {
-  const anyStep = (status: SQL) =>
-    sql`exists (select 1 from ${schema.steps} where ${schema.steps.runId} = ${runId} and ${status})`;
-  return {
-    finished: sql`not ${anyStep(sql`${schema.steps.status} in ${literalList(OPEN_STEP_STATUSES)}`)}`,
-    dead: anyStep(sql`${schema.steps.status} = 'dead'`),
-  };
-}
+const S = schema.steps;
+const R = schema.runs;
 
-/**
- * The SET list of a run that ends now — `failed` when `dead`, else `succeeded` — or, given `when`, only
- * where `when` holds (elsewhere status and finished_at stay as they are).
- */
-export function endRun(dead: SQL, when?: SQL): SQL {
-  const status = columnName(schema.runs.status);
-  const finishedAt = columnName(schema.runs.finishedAt);
-  const ended = sql`case when ${dead} then 'failed' else 'succeeded' end`;
-  const now = sql`${new Date().toISOString()}::timestamptz`;
-  if (!when) return sql`${status} = ${ended}, ${finishedAt} = ${now}`;
-  return sql`${status} = case when ${when} then (${ended}) else ${schema.runs.status} end,
-      ${finishedAt} = case when ${when} then ${now} else ${schema.runs.finishedAt} end`;
-}
+/** Whether no step of run `runId` is open: the settle's first question. */
+export const nothingOpen = sql`not exists (select 1 from ${S} s where s.${S.runId} = ${sql.placeholder('runId')}
+    and s.${S.status} in ${literalList(OPEN_STEP_STATUSES)})`;
+/** Whether a step of run `runId` is dead: the settle's second question. */
+export const anyDead = sql`exists (select 1 from ${S} s where s.${S.runId} = ${sql.placeholder('runId')}
+    and s.${S.status} = 'dead')`;
+/** `r.status in (…open…)` for the run row aliased `r`. */
+export const runOpen = sql`r.${R.status} in ${literalList(OPEN_RUN_STATUSES)}`;
 
-/** The SQL condition "the run is still open". */
-export function runIsOpen(alias?: string): SQL {
-  const column = alias
-    ? sql`${sql.raw(alias)}.${columnName(schema.runs.status)}`
-    : sql`${schema.runs.status}`;
-  return sql`${column} in ${literalList(OPEN_RUN_STATUSES)}`;
-}
+const settleStatement = statement<{ runId: string; now: string }>`
+  update ${R} r set
+    ${R.status} = case when ${anyDead} then 'failed' else 'succeeded' end,
+    ${R.finishedAt} = ${sql.placeholder('now')}::timestamptz
+  where r.${R.id} = ${sql.placeholder('runId')} and ${runOpen} and ${nothingOpen}
+  returning r.${R.status} as status`;
 
 /**
  * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`.
@@ -53,12 +39,9 @@ export async function settleRun(
   ctx: Pick<EngineContext, 'metrics'>,
   runId: string,
 ): Promise<'succeeded' | 'failed' | undefined> {
-  const checks = settleChecks(runId);
   const [updated] = await selectRows<{ status: string }>(
     tx,
-    sql`update ${schema.runs} set ${endRun(checks.dead)}
-    where ${schema.runs.id} = ${runId} and ${runIsOpen()} and ${checks.finished}
-    returning ${schema.runs.status} as status`,
+    settleStatement({ runId, now: new Date().toISOString() }),
   );
   if (!updated) return undefined;
   const status = updated.status === 'failed' ? 'failed' : 'succeeded';

@@ -2,12 +2,12 @@
 import type { Database } from '@tributary/db';
 import {
   CLAIMABLE_STEP_STATUSES,
-  columnName,
   fromJsonRow,
   isIn,
   literalList,
   schema,
   selectRows,
+  statement,
 } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { RunRow, StepRow } from '../core/index.js';
@@ -26,24 +26,34 @@ export type Claim =
 /** Grace for clocks: a job may fire a little before the due time Postgres holds. */
 const DUE_SLACK_MS = 50;
 
-const steps = {
-  status: columnName(schema.steps.status),
-  leaseToken: columnName(schema.steps.leaseToken),
-  leaseUntil: columnName(schema.steps.leaseUntil),
-  startedAt: columnName(schema.steps.startedAt),
-  attempts: columnName(schema.steps.attempts),
-  runId: columnName(schema.steps.runId),
-};
-const runs = { id: columnName(schema.runs.id), status: columnName(schema.runs.status) };
+const S = schema.steps;
+const R = schema.runs;
 
 /** Runs that a claim of one of their steps marks running: those not running yet. */
 const IDLE_RUN_STATUSES = ['queued', 'waiting'] as const;
 
-const newAttempt = sql`jsonb_build_array(jsonb_build_object(
-  'n', jsonb_array_length(${steps.attempts}) + 1,
-  'startedAt', to_jsonb(now()),
-  'finishedAt', null,
-  'error', null))`;
+/** One statement claims the step, marks its run running and reads both. */
+const claimStatement = statement<{ stepId: string; token: string; leaseMs: number; slackMs: number }>`
+  with claimed as (
+    update ${S} set
+      ${S.status} = 'running',
+      ${S.leaseToken} = ${sql.placeholder('token')},
+      ${S.leaseUntil} = now() + ${sql.placeholder('leaseMs')} * interval '1 millisecond',
+      ${S.startedAt} = coalesce(${S.startedAt}, now()),
+      ${S.attempts} = ${S.attempts} || jsonb_build_array(jsonb_build_object(
+        'n', jsonb_array_length(${S.attempts}) + 1,
+        'startedAt', to_jsonb(now()),
+        'finishedAt', null,
+        'error', null))
+    where ${S.id} = ${sql.placeholder('stepId')} and ${S.status} in ${literalList(CLAIMABLE_STEP_STATUSES)}
+      and (${S.dueAt} is null or ${S.dueAt} <= now() + ${sql.placeholder('slackMs')} * interval '1 millisecond')
+    returning *
+  ), started as (
+    update ${R} set ${R.status} = 'running'
+    where ${R.id} = (select ${S.runId} from claimed) and ${R.status} in ${literalList(IDLE_RUN_STATUSES)}
+  )
+  select row_to_json(claimed) as step, row_to_json(r) as run
+  from claimed join ${R} r on r.${R.id} = claimed.${S.runId}`;
 
 /** Tries to claim the step; the lease lasts `leaseMs`. */
 export async function claimStep(
@@ -52,27 +62,9 @@ export async function claimStep(
   token: string,
   leaseMs: number,
 ): Promise<Claim> {
-  // one statement claims the step, marks its run running and reads both
   const [claimed] = await selectRows<{ step: Record<string, unknown>; run: Record<string, unknown> }>(
     db,
-    sql`with claimed as (
-      update ${schema.steps} set
-        ${steps.status} = 'running',
-        ${steps.leaseToken} = ${token},
-        ${steps.leaseUntil} = now() + ${leaseMs} * interval '1 millisecond',
-        ${steps.startedAt} = coalesce(${schema.steps.startedAt}, now()),
-        ${steps.attempts} = ${schema.steps.attempts} || ${newAttempt}
-      where ${schema.steps.id} = ${stepId} and ${schema.steps.status} in ${literalList(CLAIMABLE_STEP_STATUSES)}
-        and (${schema.steps.dueAt} is null
-          or ${schema.steps.dueAt} <= now() + ${DUE_SLACK_MS} * interval '1 millisecond')
-      returning *
-    ), started as (
-      update ${schema.runs} set ${runs.status} = 'running'
-      where ${schema.runs.id} = (select ${steps.runId} from claimed)
-        and ${schema.runs.status} in ${literalList(IDLE_RUN_STATUSES)}
-    )
-    select row_to_json(claimed) as step, row_to_json(r) as run
-    from claimed join ${schema.runs} r on r.${runs.id} = claimed.${steps.runId}`,
+    claimStatement({ stepId, token, leaseMs, slackMs: DUE_SLACK_MS }),
   );
   if (claimed) {
     return {
