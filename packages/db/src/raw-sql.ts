@@ -1,5 +1,5 @@
-// Pieces of raw SQL text taken from the schema and from constant sets, never from data: for the statements
-// written without drizzle's builders, so that they still name columns through the schema objects.
+// Raw SQL text taken from the schema and from constant sets, never from data: for the statements written
+// without drizzle's builders, so that they still name tables and columns through the schema objects.
 import type { SQLChunk } from 'drizzle-orm';
 import { getTableName, Placeholder, SQL, StringChunk, sql } from 'drizzle-orm';
 import { PgColumn, PgTable } from 'drizzle-orm/pg-core';
@@ -7,23 +7,6 @@ import { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 /** A double-quoted SQL identifier. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
-}
-
-const columnNames = new WeakMap<PgColumn, SQL>();
-
-/**
- * A column's bare name as a quoted identifier, for the places raw SQL must name a column without its table
- * (an UPDATE's SET list, a CTE's or an alias's columns). Taken from the schema object, so renaming a column
- * in the schema changes every statement that names it. Raw text built once per column: drizzle walks every
- * chunk of a query to build it, and the hot statements are built thousands of times a second.
- */
-export function columnName(column: PgColumn): SQL {
-  let name = columnNames.get(column);
-  if (!name) {
-    name = sql.raw(quoteIdentifier(column.name));
-    columnNames.set(column, name);
-  }
-  return name;
 }
 
 const lists = new WeakMap<readonly string[], SQL>();

@@ -2,8 +2,9 @@
 // are written in one transaction — one statement for all their events, runs and steps — and their steps
 // enqueued with one addBulk. Each caller still gets its answer only after its own rows are committed.
 import type { Transaction } from '@tributary/db';
-import { columnName, jsonRows, schema, selectRows } from '@tributary/db';
+import { jsonRows, schema, selectRows, statement } from '@tributary/db';
 import { BadRequestError, UnavailableError } from '@tributary/flow';
+import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
 import { enqueueSafely, isUntranslatableText } from '../core/index.js';
@@ -124,6 +125,34 @@ async function writeBatch(tx: Transaction, items: readonly PreparedEvent[]): Pro
   return results;
 }
 
+const E = schema.events;
+const R = schema.runs;
+const S = schema.steps;
+
+/** The events of a batch, an event whose idempotency key is taken left out; gives the ids written. */
+const newEvents = sql`new_events as (
+    insert into ${E} ${sql.placeholder('eventColumns')} ${sql.placeholder('events')}
+    on conflict (${E.source}, ${E.idempotencyKey}) do nothing
+    returning ${E.id}
+  )`;
+
+type Rows = { eventColumns: SQL; events: SQL };
+
+const insertEvents = statement<Rows>`with ${newEvents} select ${E.id} as id from new_events`;
+
+const insertEventsRunsAndSteps = statement<
+  Rows & { runColumns: SQL; runs: SQL; stepColumns: SQL; steps: SQL }
+>`
+  with ${newEvents}, new_runs as (
+    insert into ${R} ${sql.placeholder('runColumns')}
+    select * from (${sql.placeholder('runs')}) as r where r.${R.eventId} in (select ${E.id} from new_events)
+    returning ${R.id}
+  ), new_steps as (
+    insert into ${S} ${sql.placeholder('stepColumns')}
+    select * from (${sql.placeholder('steps')}) as s where s.${S.runId} in (select ${R.id} from new_runs)
+  )
+  select ${E.id} as id from new_events`;
+
 /**
  * One statement writes the events, the runs of those that were new and those runs' steps; an event whose
  * idempotency key is taken is skipped with its runs. Returns the ids of the events written.
@@ -131,43 +160,31 @@ async function writeBatch(tx: Transaction, items: readonly PreparedEvent[]): Pro
 async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedEvent[]): Promise<string[]> {
   if (items.length === 0) return [];
   const events = jsonRows(
-    schema.events,
+    E,
     items.map((it) => it.event),
   );
-  const newEvents = sql`new_events as (
-      insert into ${schema.events} ${events.columns} ${events.select}
-      on conflict (source, idempotency_key) do nothing
-      returning ${schema.events.id}
-    )`;
+  const eventRows = { eventColumns: events.columns, events: events.select };
   const runs = items.flatMap((it) => it.runs);
-  if (runs.length === 0)
-    return (
-      await selectRows<{ id: string }>(
-        tx,
-        sql`with ${newEvents} select ${columnName(schema.events.id)} as id from new_events`,
-      )
-    ).map((r) => r.id);
+  if (runs.length === 0) {
+    return (await selectRows<{ id: string }>(tx, insertEvents(eventRows))).map((r) => r.id);
+  }
   const runRows = jsonRows(
-    schema.runs,
+    R,
     runs.map((r) => r.run),
   );
   const stepRows = jsonRows(
-    schema.steps,
+    S,
     runs.flatMap((r) => r.steps),
   );
   const written = await selectRows<{ id: string }>(
     tx,
-    sql`with ${newEvents}, new_runs as (
-      insert into ${schema.runs} ${runRows.columns}
-      select * from (${runRows.select}) as r
-      where r.${columnName(schema.runs.eventId)} in (select ${columnName(schema.events.id)} from new_events)
-      returning ${schema.runs.id}
-    ), new_steps as (
-      insert into ${schema.steps} ${stepRows.columns}
-      select * from (${stepRows.select}) as s
-      where s.${columnName(schema.steps.runId)} in (select ${columnName(schema.runs.id)} from new_runs)
-    )
-    select ${columnName(schema.events.id)} as id from new_events`,
+    insertEventsRunsAndSteps({
+      ...eventRows,
+      runColumns: runRows.columns,
+      runs: runRows.select,
+      stepColumns: stepRows.columns,
+      steps: stepRows.select,
+    }),
   );
   return written.map((row) => row.id);
 }
