@@ -80,7 +80,8 @@ export async function applyPlan(
 ): Promise<StepRef[]> {
   const now = new Date();
   const { rows, toEnqueue } = planStepRows(run.id, flow, plan);
-  const edgeChanged = JSON.stringify(plan.edgeState) !== JSON.stringify(previousEdgeState ?? {});
+  const edgeText = JSON.stringify(plan.edgeState);
+  const edgeChanged = edgeText !== JSON.stringify(previousEdgeState ?? {});
   const trySettle = settle?.when(toEnqueue) === true;
   if (plan.joinUpdates.length === 0) {
     // the statement cannot see the rows it inserts: a new open step rules the settle out here
@@ -89,7 +90,7 @@ export async function applyPlan(
       await insertSteps(tx, rows);
       return toEnqueue;
     }
-    const settled = await writeRun(tx, run.id, rows, edgeChanged ? plan.edgeState : undefined, mayFinish);
+    const settled = await writeRun(tx, run.id, rows, edgeChanged ? edgeText : undefined, mayFinish);
     if (settled) settle?.ctx.metrics.runsFinished.inc({ status: settled });
     return toEnqueue;
   }
@@ -160,7 +161,8 @@ async function writeRun(
   tx: Transaction,
   runId: string,
   rows: readonly StepInsert[],
-  edgeState: EdgeState | undefined,
+  /** The run's new edge state as JSON text, when it changed. */
+  edgeState: string | undefined,
   mayFinish: boolean,
 ): Promise<'succeeded' | 'failed' | undefined> {
   const inserted = rows.length > 0 ? jsonRows(schema.steps, rows) : undefined;
@@ -175,7 +177,7 @@ async function writeRun(
         : writeRunStatements.edge;
   const [result] = await selectRows<{ settled: boolean; status: string }>(
     tx,
-    write({ insert, runId, edgeState: JSON.stringify(edgeState), now: new Date().toISOString() }),
+    write({ insert, runId, edgeState, now: new Date().toISOString() }),
   );
   if (!result?.settled) return undefined;
   return result.status === 'failed' ? 'failed' : 'succeeded';
