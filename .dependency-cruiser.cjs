@@ -53,7 +53,8 @@ const layers = [
  * testing/. Adding a stage is adding it here.
  */
 const engineStages = [
-  ['core'], // shared leaves: context, settings, errors, logger, metrics, compiled flow
+  ['core'], // shared leaves: context, settings, errors, logger, metrics, compiled flow, keyring
+  ['credentials'],
   ['flows'],
   ['history', 'profiles'],
   ['plan'],

@@ -1,4 +1,5 @@
 // Configuration: parsed once at start from the environment by one zod schema; a bad value stops the process.
+import { parseEncryptionKey } from '@tributary/engine';
 import { allowListSchema } from '@tributary/nodes';
 import { z } from 'zod';
 
@@ -23,39 +24,82 @@ const bytes = z
     return Math.floor(n * factor);
   });
 
+function encryptionKey(setting: string) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parseEncryptionKey(text, setting);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
 /** Every environment variable the server reads, with its default. Documented in the README. */
-export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
-  TRIBUTARY_MODE: z.enum(['all', 'api', 'worker']).default('all'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(?:ql)?:\/\//, 'a postgres:// URL')
-    .optional(),
-  TRIBUTARY_DATA_DIR: z.string().default('./.tributary'),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'a redis:// URL')
-    .default('redis://127.0.0.1:6379'),
-  TRIBUTARY_START_REDIS: bool.default(true),
-  TRIBUTARY_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, "_", "-", ":" and braces (for a Redis Cluster hash tag)')
-    .default('tributary'),
-  TRIBUTARY_API_KEY: z.string().min(16, 'at least 16 characters').optional(),
-  TRIBUTARY_HTTP_ALLOW: allowListSchema,
-  TRIBUTARY_MAX_BODY: bytes.default(1024 * 1024),
-  TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
-  TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  TRIBUTARY_FUSE_MAX_STEPS: z.coerce.number().int().min(0).max(10_000).default(100),
-  TRIBUTARY_INGEST_FUSE_BUDGET_MS: z.coerce.number().int().min(0).max(1_000).default(5),
-  TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
-  TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
-  TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
-  TRIBUTARY_DB_POOL: z.coerce.number().int().min(1).max(500).default(20),
-  TRIBUTARY_DB_INGEST_POOL: z.coerce.number().int().min(1).max(100).default(4),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+export const configSchema = z
+  .object({
+    NODE_ENV: z.string().default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    TRIBUTARY_MODE: z.enum(['all', 'api', 'worker']).default('all'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(?:ql)?:\/\//, 'a postgres:// URL')
+      .optional(),
+    TRIBUTARY_DATA_DIR: z.string().default('./.tributary'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// URL')
+      .default('redis://127.0.0.1:6379'),
+    TRIBUTARY_START_REDIS: bool.default(true),
+    TRIBUTARY_QUEUE_PREFIX: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_:{}-]+$/,
+        'letters, digits, "_", "-", ":" and braces (for a Redis Cluster hash tag)',
+      )
+      .default('tributary'),
+    TRIBUTARY_API_KEY: z.string().min(16, 'at least 16 characters').optional(),
+    TRIBUTARY_HTTP_ALLOW: allowListSchema,
+    TRIBUTARY_MAX_BODY: bytes.default(1024 * 1024),
+    TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+    TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    TRIBUTARY_FUSE_MAX_STEPS: z.coerce.number().int().min(0).max(10_000).default(100),
+    TRIBUTARY_INGEST_FUSE_BUDGET_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+    TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+    TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+    TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+    TRIBUTARY_DB_POOL: z.coerce.number().int().min(1).max(500).default(20),
+    TRIBUTARY_DB_INGEST_POOL: z.coerce.number().int().min(1).max(100).default(4),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Seals credentials (AES-256-GCM); outside production one is generated into the data dir when unset. */
+    TRIBUTARY_ENCRYPTION_KEY: encryptionKey('TRIBUTARY_ENCRYPTION_KEY').optional(),
+    /** Earlier keys, comma-separated: still open credentials until `npm run credentials:rotate` re-seals them. */
+    TRIBUTARY_ENCRYPTION_KEY_PREVIOUS: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return text
+            .split(',')
+            .filter((part) => part.trim() !== '')
+            .map((part) => parseEncryptionKey(part, 'TRIBUTARY_ENCRYPTION_KEY_PREVIOUS'));
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .default([]),
+  })
+  .superRefine((config, ctx) => {
+    if (config.NODE_ENV === 'production' && !config.TRIBUTARY_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRIBUTARY_ENCRYPTION_KEY'],
+        message:
+          'required when NODE_ENV=production: 32 random bytes as base64 (`openssl rand -base64 32`); keep it safe, credentials cannot be read without it',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

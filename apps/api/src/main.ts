@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { ConfigError, loadConfig } from './config.js';
+import { loadKeyring } from './encryption-key.js';
 import { opsRoutes } from './ops.js';
 import { launchRedis, redisAnswers } from './redis-launcher.js';
 
@@ -64,8 +65,10 @@ async function main(): Promise<void> {
     );
   }
 
+  const keyring = await loadKeyring(config, logger);
   const engine = createEngine({
     db,
+    keyring,
     redisUrl,
     queuePrefix: config.TRIBUTARY_QUEUE_PREFIX,
     logger,

@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { requireApiKey, requireRoleForWrites } from './auth.js';
 import { problemResponse } from './problem.js';
+import { credentialRoutes } from './routes/credentials.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
@@ -54,6 +55,7 @@ export function managementApi(deps: AppDeps) {
   api.route('/', deadLetterRoutes(deps));
   api.route('/', sourceRoutes(deps));
   api.route('/', profileRoutes(deps));
+  api.route('/', credentialRoutes(deps));
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   api.doc31('/openapi.json', OPENAPI_CONFIG);
   return api;

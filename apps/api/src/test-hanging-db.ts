@@ -1,7 +1,8 @@
 // Test helper: the app over a "database" that accepts TCP connections and never answers (Postgres hanging).
+import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { openDb } from '@tributary/db';
-import { createEngine, createLogger } from '@tributary/engine';
+import { createEngine, createLogger, Keyring } from '@tributary/engine';
 import { testQueuePrefix } from '@tributary/engine/testing';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -31,6 +32,7 @@ export async function startAppOnHangingDb(): Promise<HangingDbApp> {
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     queuePrefix: testQueuePrefix(),
     logger: createLogger({ level: 'silent' }),
+    keyring: new Keyring(randomBytes(32)),
     defaultMetrics: false,
   });
   const app = createApp({ engine, config: loadConfig({ TRIBUTARY_API_KEY: 'k'.repeat(32) }) });

@@ -36,6 +36,29 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex('api_keys_hash_key').on(t.hash)],
 );
 
+/**
+ * Secrets nodes use (tokens, passwords, keys): the data is AES-256-GCM ciphertext under the key named by
+ * `keyId`, bound to the row's id and type; `fields` names the data fields that are set, never their values.
+ */
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    /** Which encryption key sealed `data` (a fingerprint of the key, not the key). */
+    keyId: text('key_id').notNull(),
+    /** base64 of nonce ‖ ciphertext ‖ tag. */
+    data: text('data').notNull(),
+    fields: jsonb('fields').$type<string[]>().notNull(),
+    /** Hosts the credential may be sent to; empty: any the address policy allows. */
+    allowedHosts: jsonb('allowed_hosts').$type<string[]>().notNull().default([]),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('credentials_name_key').on(t.name), index('credentials_key_id_idx').on(t.keyId)],
+);
+
 /** Lifecycle of a flow: never published, live on a version, or switched off. */
 export type FlowStatus = 'draft' | 'published' | 'inactive';
 

@@ -2,10 +2,15 @@
 import type { DbHandle } from '@tributary/db';
 import { schema } from '@tributary/db';
 import type { AllowList } from '@tributary/nodes';
-import { createGuardedHttpClient } from '@tributary/nodes';
+import {
+  createGuardedHttpClient,
+  EMPTY_ALLOW_LIST,
+  resolveCheckedAddresses,
+  systemResolver,
+} from '@tributary/nodes';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { EngineContext, EngineSettings, Logger, StepJobData } from './core/index.js';
+import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData } from './core/index.js';
 import {
   createMetrics,
   DEFAULT_SETTINGS,
@@ -26,6 +31,8 @@ export interface EngineOptions {
   queuePrefix: string;
   logger: Logger;
   httpAllow?: AllowList | undefined;
+  /** The keys credentials are sealed with (TRIBUTARY_ENCRYPTION_KEY and its predecessors). */
+  keyring: Keyring;
   settings?: Partial<EngineSettings>;
   /** Collect Node's default process metrics too (off in tests that run many engines). */
   defaultMetrics?: boolean;
@@ -71,6 +78,15 @@ export function createEngine(options: EngineOptions): Engine {
     logger: options.logger,
     metrics,
     http,
+    async resolveAddress(host) {
+      const [address] = await resolveCheckedAddresses(
+        host,
+        options.httpAllow ?? EMPTY_ALLOW_LIST,
+        systemResolver,
+      );
+      return address as string;
+    },
+    keyring: options.keyring,
     settings,
   };
   const workers: Array<{ worker: Worker; connection: Redis }> = [];

@@ -10,10 +10,32 @@ export type { EngineContext, EngineSettings, Logger } from './core/index.js';
 export {
   createLogger,
   DEFAULT_SETTINGS,
+  generateEncryptionKey,
   isConnectionError,
+  Keyring,
+  KeyringError,
+  keyIdOf,
+  parseEncryptionKey,
   REDACT_PATHS,
   withTimeout,
 } from './core/index.js';
+// credentials
+export type {
+  CredentialInput,
+  CredentialUpdate,
+  CredentialUser,
+  CredentialView,
+} from './credentials/index.js';
+export {
+  CREDENTIAL_MASK,
+  createCredential,
+  deleteCredential,
+  getCredential,
+  listCredentials,
+  rotateCredentials,
+  testCredential,
+  updateCredential,
+} from './credentials/index.js';
 // the engine and its context
 export type { Engine, EngineOptions } from './engine.js';
 export { createEngine, redisConnection } from './engine.js';

@@ -2,6 +2,7 @@
 import type { NodeCategory, NodeTypeContract } from '@tributary/flow';
 import { DEFAULT_PORT } from '@tributary/flow';
 import type { z } from 'zod';
+import type { NodeCredential } from './credentials/http-auth.js';
 import type { HttpClient } from './http/http-client.js';
 
 /** One item flowing between steps: any JSON value (usually an object). */
@@ -58,6 +59,19 @@ export interface NodeContext<C> {
   waitForEvent(request: WaitForEventRequest): Promise<WaitOutcome>;
   /** Read-only access to the event log (counts by type and name over a time range). */
   eventLog: EventLogReader;
+  /**
+   * The credential the config's `credential` field names, decrypted for this step only. Fails the step
+   * (fatal) when the field is empty, the credential is gone, or its type is not one the node accepts. Its
+   * secrets are redacted from the step's output, error and log lines.
+   */
+  credential<D = Record<string, unknown>>(): Promise<NodeCredential<D>>;
+  /** Marks a value the node came by at run time (a fetched token) as secret: redacted like a credential's. */
+  redact(secret: string): void;
+  /**
+   * For protocols other than HTTP (SMTP): resolves the host and checks every address under the outbound
+   * address policy, as ctx.http does; returns the address to dial. Fails with `ssrf_blocked` when refused.
+   */
+  resolveAddress(host: string): Promise<string>;
 }
 
 /** A question about the event log. */
@@ -154,6 +168,11 @@ export interface NodeDefinition<S extends z.ZodType> {
   config: S;
   /** Dotted paths inside the config that hold secrets: masked in API answers and logs. */
   secretFields?: readonly string[];
+  /**
+   * The credential types the node's `credential` config field accepts (a credential id); publish refuses a
+   * missing credential or one of another type.
+   */
+  credential?: { types: readonly string[] };
   /** Whether the node can fail at run time (and so has an `error` port). Default: true unless a trigger. */
   canFail?: boolean;
   /** Behaviour the engine, API and editor must know of (join, split, waits, pure, trigger kind). */
@@ -177,6 +196,8 @@ export interface NodeType<S extends z.ZodType = z.ZodType> extends NodeTypeContr
   description: string;
   icon: string;
   secretFields: readonly string[];
+  /** Credential types its `credential` config field accepts; empty when it takes no credential. */
+  credentialTypes: readonly string[];
   traits: NodeTraits;
   retry: RetryPolicy;
   outputDescription: string | undefined;
@@ -212,6 +233,7 @@ export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeTyp
     canFail: def.canFail ?? !isTrigger,
     config: def.config,
     secretFields: def.secretFields ?? [],
+    credentialTypes: def.credential?.types ?? [],
     traits: traitsOf(def),
     retry: { ...DEFAULT_RETRY, ...def.retry },
     outputDescription: def.outputDescription,

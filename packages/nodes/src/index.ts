@@ -1,8 +1,11 @@
 // Public surface of @tributary/nodes: defineNode, the catalogue, the guarded HTTP client.
 export * from './catalogue.js';
+export * from './credentials/index.js';
 export * from './define-node.js';
 export * from './http/address-policy.js';
+export { resolveCheckedAddresses, systemResolver } from './http/guarded-connector.js';
 export * from './http/guarded-http-client.js';
+export * from './http/header-syntax.js';
 export * from './http/http-client.js';
 export { isTruthy } from './logic/json-value.js';
 export type { ScheduleTriggerConfig } from './triggers/schedule.js';

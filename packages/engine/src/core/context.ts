@@ -3,6 +3,7 @@
 import type { Database } from '@tributary/db';
 import type { HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
+import type { Keyring } from './keyring.js';
 import type { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import type { EngineMetrics } from './metrics.js';
@@ -52,5 +53,9 @@ export interface EngineContext {
   logger: Logger;
   metrics: EngineMetrics;
   http: HttpClient;
+  /** Resolves and checks an address under the outbound policy, for protocols other than HTTP (SMTP). */
+  resolveAddress(host: string): Promise<string>;
+  /** Seals and opens credentials. */
+  keyring: Keyring;
   settings: EngineSettings;
 }

@@ -1,6 +1,6 @@
 // core/: the shared leaves every stage stands on — the engine context and settings, flow versions as the
 // engine runs them (compiled, cached, the live set), the step queue, row types, errors, time limits, logging,
-// metrics and the audit log. Nothing here imports a stage.
+// metrics, the audit log and the keyring that seals credentials. Nothing here imports a stage.
 export { audit } from './audit.js';
 export type { CompiledFlow, NodeReads } from './compiled-flow.js';
 export { compileFlow, hasErrorEdge, isJoin } from './compiled-flow.js';
@@ -9,6 +9,8 @@ export { DEFAULT_SETTINGS } from './context.js';
 export { isConnectionError, isDatabaseError, isUniqueViolation, isUntranslatableText } from './db-errors.js';
 export { enqueueSafely } from './enqueue.js';
 export { FlowCache, loadDefinition } from './flow-cache.js';
+export type { Sealed } from './keyring.js';
+export { generateEncryptionKey, Keyring, KeyringError, keyIdOf, parseEncryptionKey } from './keyring.js';
 export { LiveFlows } from './live-flows.js';
 export type { Logger } from './logger.js';
 export { createLogger, REDACT_PATHS } from './logger.js';

@@ -12,6 +12,7 @@ import {
 import { catalogue, getNodeType } from '@tributary/nodes';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { audit, isUniqueViolation, loadDefinition, normaliseHookPath } from '../core/index.js';
+import { credentialProblems } from '../credentials/index.js';
 import { maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
@@ -58,6 +59,15 @@ function validated(input: unknown): FlowDefinition {
   const masked = maskedSecretProblems(result.flow);
   if (masked.length > 0) throw new ValidationError('the flow definition has masked secrets', masked);
   return result.flow;
+}
+
+/** A definition that may run: valid, and every credential it names exists and is of a type its node accepts. */
+async function runnable(db: Queryable, input: unknown): Promise<FlowDefinition> {
+  const def = validated(input);
+  const problems = await credentialProblems(db, def);
+  if (problems.length > 0)
+    throw new ValidationError('the flow refers to credentials it cannot use', problems);
+  return def;
 }
 
 /** How strictly a draft is checked on save. */
@@ -220,7 +230,7 @@ async function routeTriggers(
 export async function publishFlow(db: Database, id: string, actor: string): Promise<{ version: number }> {
   return db.transaction(async (tx) => {
     const row = await loadRow(tx, id, true);
-    const def = validated(row.draft);
+    const def = await runnable(tx, row.draft);
     const version = row.latestVersion + 1;
     await tx
       .insert(schema.flowVersions)
@@ -245,7 +255,7 @@ export async function snapshotDraftForTest(
   actor: string,
 ): Promise<{ version: number }> {
   const row = await loadRow(db, id, true);
-  const def = validated(row.draft);
+  const def = await runnable(db, row.draft);
   const version = -(row.testSnapshots + 1);
   await db
     .insert(schema.flowVersions)
@@ -284,6 +294,11 @@ export async function activateVersion(
   return db.transaction(async (tx) => {
     await loadRow(tx, id, true);
     const def = await loadDefinition(tx, id, version);
+    // a credential the version names may have been deleted since it was published
+    const problems = await credentialProblems(tx, def);
+    if (problems.length > 0) {
+      throw new ValidationError(`version ${version} refers to credentials it cannot use`, problems);
+    }
     await routeTriggers(tx, id, version, def);
     await tx
       .update(schema.flows)

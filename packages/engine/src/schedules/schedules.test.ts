@@ -5,7 +5,14 @@ import { eq } from 'drizzle-orm';
 import { afterAll, expect, inject, test } from 'vitest';
 import { createLogger } from '../core/index.js';
 import { createEngine, type Engine } from '../engine.js';
-import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
+import {
+  deployFlow,
+  startTestEngine,
+  TEST_KEYRING,
+  TEST_REDIS_URL,
+  type TestEngine,
+  waitFor,
+} from '../testing/index.js';
 
 let t: TestEngine | undefined;
 let second: Engine | undefined;
@@ -45,6 +52,7 @@ test('after a stop and a restart, missed fires are caught up at most once and no
     redisUrl: TEST_REDIS_URL,
     queuePrefix: t.prefix,
     logger: createLogger({ level: 'silent' }),
+    keyring: TEST_KEYRING,
     defaultMetrics: false,
   });
   second.startWorker({ concurrency: 5 });

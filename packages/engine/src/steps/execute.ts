@@ -2,7 +2,9 @@
 // what it returned. The same for a claimed step and for a pure step run inline (fusion.ts).
 import type { FlowNode } from '@tributary/flow';
 import { FatalError, RetryableError } from '@tributary/flow';
-import type { NodeContext, NodeOutput, WaitForEventRequest } from '@tributary/nodes';
+import type { NodeContext, NodeCredential, NodeOutput, WaitForEventRequest } from '@tributary/nodes';
+import { getCredentialType, Redactor } from '@tributary/nodes';
+import { openCredentialForStep } from '../credentials/index.js';
 import { eventLogReader } from '../history/index.js';
 import { SleepSignal, waitForEventIn } from '../waits/index.js';
 import type { StepAttempt } from './attempt.js';
@@ -26,7 +28,8 @@ export async function executeNode(attempt: StepAttempt): Promise<NodeOutput> {
   // made on first use of `signal`: most nodes never look at it
   let controller: AbortController | undefined;
   let timeoutError: RetryableError | undefined;
-  const nodeCtx = nodeContext(attempt, config, () => {
+  const redactor = new Redactor();
+  const nodeCtx = nodeContext(attempt, config, redactor, () => {
     controller ??= new AbortController();
     if (timeoutError && !controller.signal.aborted) controller.abort(timeoutError);
     return controller.signal;
@@ -47,14 +50,22 @@ export async function executeNode(attempt: StepAttempt): Promise<NodeOutput> {
       Promise.resolve().then(() => runNode(nodeCtx, attempt.step.input)),
       timedOut,
     ]);
-    return checkOutput(node, output);
+    // a peer may echo a secret back (in a body, a header, an error): nothing of it is stored
+    return checkOutput(node, redactor.value(output));
+  } catch (err) {
+    throw redactor.error(err);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** The ctx a node runs with: side effects only through here. */
-function nodeContext(attempt: StepAttempt, config: unknown, signal: () => AbortSignal): NodeContext<unknown> {
+function nodeContext(
+  attempt: StepAttempt,
+  config: unknown,
+  redactor: Redactor,
+  signal: () => AbortSignal,
+): NodeContext<unknown> {
   const { ctx, run, node, type, step, source } = attempt;
   const wakeAt = typeof step.state?.wakeAt === 'string' ? Date.parse(step.state.wakeAt) : undefined;
   let logger: NodeContext<unknown>['logger'] | undefined;
@@ -65,7 +76,10 @@ function nodeContext(attempt: StepAttempt, config: unknown, signal: () => AbortS
     },
     // most nodes never log: the child logger is made on first use
     get logger() {
-      logger ??= ctx.logger.child({ runId: run.id, stepId: step.id, nodeId: node.id, eventId: run.eventId });
+      logger ??= redactingLogger(
+        ctx.logger.child({ runId: run.id, stepId: step.id, nodeId: node.id, eventId: run.eventId }),
+        redactor,
+      );
       return logger;
     },
     runId: run.id,
@@ -86,6 +100,18 @@ function nodeContext(attempt: StepAttempt, config: unknown, signal: () => AbortS
       return waitForEventIn(ctx, step.id, trait.correlation(node.config), request);
     },
     eventLog: eventLogReader(source.db ?? ctx.db),
+    async credential<D>() {
+      const id = (config as { credential?: unknown } | null)?.credential;
+      const credential = await openCredentialForStep(ctx, node, type, id);
+      for (const secret of getCredentialType(credential.type)?.secretsOf(credential.data) ?? []) {
+        redactor.add(secret);
+      }
+      return credential as NodeCredential<D>;
+    },
+    redact(secret: string) {
+      redactor.add(secret);
+    },
+    resolveAddress: (host: string) => ctx.resolveAddress(host),
     sleep(ms: number) {
       if (wakeAt !== undefined) {
         if (Date.now() >= wakeAt - 50) return;
@@ -94,6 +120,20 @@ function nodeContext(attempt: StepAttempt, config: unknown, signal: () => AbortS
       throw new SleepSignal(Date.now() + ms);
     },
   };
+}
+
+/** The node's logger with secrets scrubbed from messages and fields, once the step has any. */
+function redactingLogger(
+  logger: NodeContext<unknown>['logger'],
+  redactor: Redactor,
+): NodeContext<unknown>['logger'] {
+  const wrap =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (obj: object, msg?: string): void => {
+      if (!redactor.active) logger[level](obj, msg);
+      else logger[level](redactor.value(obj), msg === undefined ? undefined : redactor.text(msg));
+    };
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }
 
 function checkOutput(node: FlowNode, output: unknown): NodeOutput {

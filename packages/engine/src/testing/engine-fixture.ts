@@ -1,14 +1,20 @@
 // Test fixture: an engine on its own cloned database and queue prefix, with worker and sweeper if asked.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { parseAllowList } from '@tributary/nodes';
 import type { EngineSettings } from '../core/index.js';
-import { createLogger } from '../core/index.js';
+import { createLogger, Keyring } from '../core/index.js';
 import type { Engine } from '../engine.js';
 import { createEngine } from '../engine.js';
 import { createFlow, publishFlow } from '../flows/index.js';
 import { getRun } from '../history/index.js';
 import { ingest } from '../ingest/index.js';
+
+/**
+ * The keyring of test engines: one fixed key, so a worker in a child process (worker-process.ts) opens what
+ * the test sealed. Never a production key: it is derived from a public string.
+ */
+export const TEST_KEYRING = new Keyring(createHash('sha256').update('tributary test credentials').digest());
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -52,6 +58,7 @@ export async function startTestEngine(
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     httpAllow: parseAllowList(['127.0.0.1', options.httpAllow].filter(Boolean).join(',')),
     settings: options.settings,
+    keyring: TEST_KEYRING,
     defaultMetrics: false,
   });
   if (options.worker ?? true) {

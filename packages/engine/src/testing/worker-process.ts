@@ -4,6 +4,7 @@ import { openDb } from '@tributary/db';
 import { parseAllowList } from '@tributary/nodes';
 import { createLogger } from '../core/index.js';
 import { createEngine } from '../engine.js';
+import { TEST_KEYRING } from './engine-fixture.js';
 
 const env = process.env;
 const db = await openDb({ url: env.WORKER_DATABASE_URL, maxConnections: 10 });
@@ -14,6 +15,7 @@ const engine = createEngine({
   logger: createLogger({ level: env.TEST_LOG_LEVEL ?? 'silent' }),
   httpAllow: parseAllowList('127.0.0.1'),
   settings: { stepTimeoutMs: 2_000, leaseGraceMs: 1_000 },
+  keyring: TEST_KEYRING,
   defaultMetrics: false,
 });
 engine.startWorker({ concurrency: 20, lockDurationMs: 2_000, stalledIntervalMs: 1_000 });

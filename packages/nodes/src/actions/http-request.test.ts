@@ -41,6 +41,9 @@ function context(
     },
     waitForEvent: () => Promise.reject(new Error('the HTTP node never waits for events')),
     eventLog: { summarize: () => Promise.reject(new Error('the HTTP node never reads the event log')) },
+    credential: () => Promise.reject(new Error('no credential in these tests')),
+    redact: () => {},
+    resolveAddress: () => Promise.reject(new Error('the HTTP node opens connections through ctx.http only')),
   };
 }
 

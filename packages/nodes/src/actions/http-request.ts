@@ -1,21 +1,11 @@
 // The HTTP request node: one outbound call through the SSRF-guarded client, the answer as the item.
 import { z } from 'zod';
+import { credentialField } from '../credentials/define-credential.js';
+import { HTTP_AUTH_TYPES, requestWithCredential } from '../credentials/http-auth.js';
 import { defineNode } from '../define-node.js';
+import { headerName, headerValue } from '../http/header-syntax.js';
 import { decodeBody } from '../http/response-body.js';
 import { throwForStatus } from '../http/status-errors.js';
-
-// RFC 9110 token characters; header names are case-insensitive
-const headerName = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'use HTTP header-name characters only');
-
-const headerValue = z
-  .string()
-  .max(8192)
-  // a line break would let a value smuggle in headers of its own
-  .regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
 
 /** Config of the HTTP request node; its JSON Schema is the editor's form. */
 export const httpRequestConfig = z.strictObject({
@@ -24,6 +14,10 @@ export const httpRequestConfig = z.strictObject({
     .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
     .max(8192)
     .describe('The http or https URL to call, e.g. "https://api.example.com/orders/{{ orderId }}"'),
+  credential: credentialField(
+    HTTP_AUTH_TYPES,
+    'A credential that authorizes the request (bearer, header, Basic or OAuth2 client credentials); its header replaces one of the same name in headers',
+  ).optional(),
   headers: z
     .record(headerName, headerValue)
     .default({})
@@ -109,6 +103,7 @@ export const httpRequest = defineNode({
   icon: 'globe',
   config: httpRequestConfig,
   secretFields: SECRET_HEADERS.map((name) => `headers.${name}`),
+  credential: { types: HTTP_AUTH_TYPES },
   traits: { pure: false },
   retry: { attempts: 3, backoff: 'exponential', delayMs: 1000, maxDelayMs: 60_000, jitter: true },
   outputDescription:
@@ -120,7 +115,7 @@ export const httpRequest = defineNode({
       headers['idempotency-key'] = ctx.idempotencyKey;
     }
     const body = requestBody(config, headers);
-    const res = await ctx.http.request({
+    const req = {
       method: config.method,
       url: requestUrl(config),
       headers,
@@ -128,7 +123,10 @@ export const httpRequest = defineNode({
       timeoutMs: config.timeoutMs,
       signal: ctx.signal,
       ...(config.followRedirects ? {} : { maxRedirects: 0 }),
-    });
+    };
+    const res = config.credential
+      ? await requestWithCredential(ctx, await ctx.credential(), req)
+      : await ctx.http.request(req);
     // origin only: paths and queries may carry tokens, and headers are never logged
     ctx.logger.debug(
       { method: config.method, origin: new URL(res.url).origin, status: res.status },

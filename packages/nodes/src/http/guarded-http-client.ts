@@ -1,7 +1,7 @@
 // The SSRF-guarded HttpClient: undici with a checking connector, manual redirects, one deadline, a body cap.
 import { FatalError, RetryableError, TributaryError } from '@tributary/flow';
 import { Agent, type Dispatcher, request } from 'undici';
-import { type AllowList, EMPTY_ALLOW_LIST } from './address-policy.js';
+import { type AllowList, EMPTY_ALLOW_LIST, normalizeHost } from './address-policy.js';
 import { createGuardedConnector, type HostResolver, systemResolver } from './guarded-connector.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 import { type Hop, nextHop, parseRequestUrl, REDIRECT_STATUSES } from './redirects.js';
@@ -78,6 +78,23 @@ async function readCapped(res: ResponseData, limit: number, origin: string): Pro
   return Buffer.concat(chunks, size);
 }
 
+/** Whether a host name is one of `allowed` (exact, or under a `*.` entry); case and a trailing dot do not count. */
+export function hostMatches(hostname: string, allowed: readonly string[]): boolean {
+  const host = normalizeHost(hostname);
+  return allowed.some((entry) => {
+    const pattern = normalizeHost(entry);
+    return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern;
+  });
+}
+
+function checkAllowedHost(url: URL, allowed: readonly string[]): void {
+  if (hostMatches(url.hostname, allowed)) return;
+  throw new FatalError(
+    `The credential may only be sent to ${allowed.join(', ')}, not to ${normalizeHost(url.hostname)}`,
+    { code: 'host_not_allowed' },
+  );
+}
+
 /** Creates the outbound HTTP client nodes get as `ctx.http`: private, loopback and metadata addresses refused. */
 export function createGuardedHttpClient(options: GuardedHttpClientOptions = {}): GuardedHttpClient {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -116,6 +133,7 @@ export function createGuardedHttpClient(options: GuardedHttpClientOptions = {}):
     };
     for (let redirects = 0; ; redirects++) {
       at.origin = hop.url.origin;
+      if (req.allowedHosts) checkAllowedHost(hop.url, req.allowedHosts);
       const res = await send(hop, signal);
       const location = REDIRECT_STATUSES.has(res.statusCode) ? res.headers.location : undefined;
       if (location === undefined || maxRedirects === 0) {

@@ -10,6 +10,11 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Redirects followed at most (each one re-checked); default 5, 0 = do not follow. */
   maxRedirects?: number;
+  /**
+   * Host names the request may go to (a credential's allowedHosts): exact names, or `*.example.com` for any
+   * name under it. Any other host, first hop or redirect, fails with `host_not_allowed` before connecting.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface HttpResponse {

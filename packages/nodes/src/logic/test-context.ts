@@ -5,7 +5,7 @@ import { isJsonObject } from './json-value.js';
 
 const silentLogger: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A NodeContext whose HTTP client and sleep fail loudly unless a test replaces them. */
+/** A NodeContext whose HTTP client, sleep, credential and connections fail loudly unless a test replaces them. */
 export function testContext<C>(config: C, overrides: Partial<NodeContext<C>> = {}): NodeContext<C> {
   return {
     config,
@@ -25,6 +25,9 @@ export function testContext<C>(config: C, overrides: Partial<NodeContext<C>> = {
     },
     waitForEvent: () => Promise.reject(new Error('this node must not wait for events')),
     eventLog: { summarize: () => Promise.reject(new Error('this node must not read the event log')) },
+    credential: () => Promise.reject(new Error('this node was given no credential')),
+    redact: () => {},
+    resolveAddress: () => Promise.reject(new Error('this node must not open connections')),
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 // The webhook trigger: an HTTP endpoint that starts a run with the request as its item.
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
+import { headerName } from '../http/header-syntax.js';
 
 const pathPart = '[A-Za-z0-9._~-]+';
 
@@ -17,13 +18,6 @@ const webhookPath = z
   .regex(/^(?!.*\.\.)/, 'must not contain ".."')
   .regex(/^(?!(?:.*\/)?\.(?:\/|$))/, 'must not have a "." segment')
   .describe('Path the trigger listens on, relative to the webhook base URL, e.g. "orders/created"');
-
-// RFC 9110 token characters; names are matched case-insensitively
-const headerName = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'use HTTP header-name characters only');
 
 /** A secret string: `writeOnly` tells the editor to render a password input and never echo it. */
 function secret(description: string) {

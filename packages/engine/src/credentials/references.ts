@@ -1,0 +1,63 @@
+// Checking a flow's credential references before it runs: each one names an existing credential of a type
+// its node accepts. Publish and test runs refuse (422) what fails, on the node and field.
+import type { Queryable } from '@tributary/db';
+import type { FlowDefinition, Problem } from '@tributary/flow';
+import { getNodeType } from '@tributary/nodes';
+import { credentialTypesById } from './store.js';
+
+/** Problems with the credentials a definition's nodes name; none when every reference is sound. */
+export async function credentialProblems(
+  db: Queryable,
+  def: Pick<FlowDefinition, 'nodes'>,
+): Promise<Problem[]> {
+  const wanted = def.nodes.filter((node) => (getNodeType(node.type)?.credentialTypes.length ?? 0) > 0);
+  if (wanted.length === 0) return [];
+  const known = await credentialTypesById(db);
+  const problems: Problem[] = [];
+  def.nodes.forEach((node, index) => {
+    const accepted = getNodeType(node.type)?.credentialTypes ?? [];
+    if (accepted.length === 0) return;
+    for (const { path, id } of referencesIn(node.config)) {
+      const at = `nodes[${index}].config.${path}`;
+      const found = known.get(id);
+      if (id.includes('{{')) {
+        problems.push({
+          path: at,
+          nodeId: node.id,
+          code: 'credential_expression',
+          message: 'choose a credential; it cannot be computed by an expression',
+        });
+      } else if (!found) {
+        problems.push({
+          path: at,
+          nodeId: node.id,
+          code: 'credential_not_found',
+          message: `no credential with id ${id}`,
+        });
+      } else if (!accepted.includes(found.type)) {
+        problems.push({
+          path: at,
+          nodeId: node.id,
+          code: 'wrong_credential_type',
+          message: `credential "${found.name}" is ${found.type}; this node accepts ${accepted.join(', ')}`,
+        });
+      }
+    }
+  });
+  return problems;
+}
+
+/** The `credential` fields of a config (top level, or one level down as in the webhook trigger's `auth`). */
+function referencesIn(config: Readonly<Record<string, unknown>>): Array<{ path: string; id: string }> {
+  const found: Array<{ path: string; id: string }> = [];
+  if (typeof config.credential === 'string' && config.credential !== '') {
+    found.push({ path: 'credential', id: config.credential });
+  }
+  for (const [key, value] of Object.entries(config)) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const inner = (value as Record<string, unknown>).credential;
+      if (typeof inner === 'string' && inner !== '') found.push({ path: `${key}.credential`, id: inner });
+    }
+  }
+  return found;
+}
