@@ -24,11 +24,14 @@ export const REDACT_PATHS = [
   '*.config.auth',
 ];
 
-/** Creates the root logger; `level` `silent` turns it off (tests). */
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+/** Creates the root logger; `level` `silent` turns it off (tests); `destination` defaults to stdout. */
+export function createLogger(
+  options: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
+  const settings = {
     name: options.name ?? 'tributary',
     level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

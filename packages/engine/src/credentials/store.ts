@@ -1,14 +1,14 @@
 // The credential store: create, read, update, delete and rotate sealed credentials. Data goes in, never out:
 // answers say which fields are set; only openCredential (for a step or a connection test) decrypts.
-import type { Queryable } from '@tributary/db';
+import type { Database, Queryable } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import type { Problem } from '@tributary/flow';
 import { ConflictError, NotFoundError, ValidationError } from '@tributary/flow';
 import type { CredentialType, NodeCredential } from '@tributary/nodes';
 import { getCredentialType } from '@tributary/nodes';
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { asc, eq, ne } from 'drizzle-orm';
 import type { Keyring } from '../core/index.js';
-import { audit, isUniqueViolation } from '../core/index.js';
+import { audit, isUniqueViolation, KeyringError } from '../core/index.js';
 import { type CredentialUser, credentialUsers } from './usage.js';
 
 /** What a secret reads as in answers; sent back in an update, it keeps the stored value. */
@@ -275,23 +275,34 @@ export async function credentialTypesById(
   return new Map(rows.map((r) => [r.id, { name: r.name, type: r.type }]));
 }
 
-/** Re-seals every credential not sealed under the current key; returns how many were re-sealed. */
+/**
+ * Re-seals every credential not sealed under the current key, in one transaction: when any row cannot be
+ * opened (its key is not in the keyring) nothing changes and the error says how many and which keys.
+ */
 export async function rotateCredentials(
-  db: Queryable,
+  db: Database,
   keyring: Keyring,
 ): Promise<{ rotated: number; total: number }> {
-  const rows = await db
-    .select()
-    .from(schema.credentials)
-    .where(ne(schema.credentials.keyId, keyring.currentId));
-  const total = await db.$count(schema.credentials);
-  for (const row of rows) {
-    const sealed = keyring.seal(keyring.open(row, binding(row.id, row.type)), binding(row.id, row.type));
-    await db
-      .update(schema.credentials)
-      .set({ keyId: sealed.keyId, data: sealed.data })
-      // an edit made meanwhile sealed the row under the current key already
-      .where(and(eq(schema.credentials.id, row.id), eq(schema.credentials.keyId, row.keyId)));
-  }
-  return { rotated: rows.length, total };
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(schema.credentials)
+      .where(ne(schema.credentials.keyId, keyring.currentId))
+      .for('update');
+    const unknown = rows.filter((row) => !keyring.knows(row.keyId));
+    if (unknown.length > 0) {
+      const keys = [...new Set(unknown.map((row) => row.keyId))].join(', ');
+      throw new KeyringError(
+        `${unknown.length} credential(s) cannot be opened: sealed under key(s) ${keys}; put the old key in TRIBUTARY_ENCRYPTION_KEY_PREVIOUS and run again`,
+      );
+    }
+    for (const row of rows) {
+      const sealed = keyring.seal(keyring.open(row, binding(row.id, row.type)), binding(row.id, row.type));
+      await tx
+        .update(schema.credentials)
+        .set({ keyId: sealed.keyId, data: sealed.data })
+        .where(eq(schema.credentials.id, row.id));
+    }
+    return { rotated: rows.length, total: await tx.$count(schema.credentials) };
+  });
 }

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { parseAllowList } from '@tributary/nodes';
-import type { EngineSettings } from '../core/index.js';
+import type { EngineSettings, Logger } from '../core/index.js';
 import { createLogger, Keyring } from '../core/index.js';
 import type { Engine } from '../engine.js';
 import { createEngine } from '../engine.js';
@@ -14,7 +14,8 @@ import { ingest } from '../ingest/index.js';
  * The keyring of test engines: one fixed key, so a worker in a child process (worker-process.ts) opens what
  * the test sealed. Never a production key: it is derived from a public string.
  */
-export const TEST_KEYRING = new Keyring(createHash('sha256').update('tributary test credentials').digest());
+export const TEST_ENCRYPTION_KEY = createHash('sha256').update('tributary test credentials').digest();
+export const TEST_KEYRING = new Keyring(TEST_ENCRYPTION_KEY);
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -25,6 +26,8 @@ export interface TestEngineOptions {
   settings?: Partial<EngineSettings>;
   /** Extra allow-list entries for outbound HTTP (127.0.0.1 is always allowed in tests). */
   httpAllow?: string;
+  /** The engine's logger; silent (or TEST_LOG_LEVEL) when absent. */
+  logger?: Logger;
   concurrency?: number;
   stalledIntervalMs?: number;
   lockDurationMs?: number;
@@ -55,7 +58,7 @@ export async function startTestEngine(
     db: database.handle,
     redisUrl: options.redisUrl ?? TEST_REDIS_URL,
     queuePrefix: prefix,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     httpAllow: parseAllowList(['127.0.0.1', options.httpAllow].filter(Boolean).join(',')),
     settings: options.settings,
     keyring: TEST_KEYRING,

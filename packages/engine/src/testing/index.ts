@@ -1,2 +1,4 @@
 // Test helpers of @tributary/engine (imported as @tributary/engine/testing, from tests only).
+
+export { openCredential } from '../credentials/index.js';
 export * from './engine-fixture.js';
