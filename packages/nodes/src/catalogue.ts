@@ -1,6 +1,8 @@
 // The node catalogue: every node type the engine can run, looked up by type id.
 import type { NodeCatalogue } from '@tributary/flow';
 import { httpRequest } from './actions/http-request.js';
+import { pagerdutyEvent } from './actions/pagerduty.js';
+import { webhookOut } from './actions/webhook-out.js';
 import type { NodeType } from './define-node.js';
 import { delay } from './logic/delay.js';
 import { eventSummary } from './logic/event-summary.js';
@@ -35,6 +37,8 @@ export const nodeTypes: readonly NodeType[] = [
   eventSummary,
   stopAndError,
   httpRequest,
+  pagerdutyEvent,
+  webhookOut,
   trackingForward,
 ] as readonly NodeType[];
 
