@@ -62,6 +62,8 @@ export const configSchema = z
     TRIBUTARY_API_KEY: z.string().min(16, 'at least 16 characters').optional(),
     TRIBUTARY_HTTP_ALLOW: allowListSchema,
     TRIBUTARY_MAX_BODY: bytes.default(1024 * 1024),
+    TRIBUTARY_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
+    TRIBUTARY_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
     TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     TRIBUTARY_FUSE_MAX_STEPS: z.coerce.number().int().min(0).max(10_000).default(100),

@@ -73,6 +73,10 @@ async function main(): Promise<void> {
     queuePrefix: config.TRIBUTARY_QUEUE_PREFIX,
     logger,
     httpAllow: config.TRIBUTARY_HTTP_ALLOW,
+    circuitBreaker: {
+      threshold: config.TRIBUTARY_BREAKER_THRESHOLD,
+      cooldownMs: config.TRIBUTARY_BREAKER_COOLDOWN_MS,
+    },
     settings: {
       stepTimeoutMs: config.TRIBUTARY_STEP_TIMEOUT_MS,
       fuseMaxSteps: config.TRIBUTARY_FUSE_MAX_STEPS,

@@ -3,10 +3,12 @@ import type { DbHandle } from '@tributary/db';
 import { schema } from '@tributary/db';
 import type { AllowList } from '@tributary/nodes';
 import {
+  CircuitBreakers,
   createGuardedHttpClient,
   EMPTY_ALLOW_LIST,
   resolveCheckedAddresses,
   systemResolver,
+  withCircuitBreakers,
 } from '@tributary/nodes';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -31,6 +33,11 @@ export interface EngineOptions {
   queuePrefix: string;
   logger: Logger;
   httpAllow?: AllowList | undefined;
+  /**
+   * Per-host circuit breakers of outbound HTTP: `threshold` consecutive connection failures or 5xx answers
+   * pause calls to the host for `cooldownMs` (doubling per failed probe); threshold 0 turns them off.
+   */
+  circuitBreaker?: { threshold: number; cooldownMs: number } | undefined;
   /** The keys credentials are sealed with (TRIBUTARY_ENCRYPTION_KEY and its predecessors). */
   keyring: Keyring;
   settings?: Partial<EngineSettings>;
@@ -66,8 +73,24 @@ export function createEngine(options: EngineOptions): Engine {
   redis.on('error', (err) => options.logger.warn({ err: err.message }, 'redis connection error'));
   const queue = new StepQueue(redis, options.queuePrefix);
   const schedules = new ScheduleQueue(redis, options.queuePrefix);
-  const metrics = createMetrics(() => queue.depth(), { defaultMetrics: options.defaultMetrics ?? true });
-  const http = createGuardedHttpClient({ allow: options.httpAllow });
+  const breakerSettings = options.circuitBreaker ?? { threshold: 5, cooldownMs: 30_000 };
+  let breakers: CircuitBreakers | undefined;
+  const metrics = createMetrics(() => queue.depth(), {
+    defaultMetrics: options.defaultMetrics ?? true,
+    breakers: () => breakers?.notClosed() ?? [],
+  });
+  const guarded = createGuardedHttpClient({ allow: options.httpAllow });
+  if (breakerSettings.threshold > 0) {
+    breakers = new CircuitBreakers({
+      ...breakerSettings,
+      onTransition(host, from, to) {
+        metrics.breakerTransitions.inc({ host, to });
+        const log = to === 'open' ? options.logger.warn : options.logger.info;
+        log.call(options.logger, { host, from, to }, `circuit breaker for ${host} is ${to}`);
+      },
+    });
+  }
+  const http = breakers ? withCircuitBreakers(guarded, breakers) : guarded;
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const ctx: EngineContext = {
     db: options.db.db,
@@ -165,6 +188,6 @@ export function createEngine(options: EngineOptions): Engine {
     await queue.close();
     await schedules.close();
     redis.disconnect();
-    await http.close();
+    await guarded.close();
   }
 }

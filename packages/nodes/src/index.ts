@@ -3,6 +3,7 @@ export * from './catalogue.js';
 export * from './credentials/index.js';
 export * from './define-node.js';
 export * from './http/address-policy.js';
+export * from './http/circuit-breaker.js';
 export { resolveCheckedAddresses, systemResolver } from './http/guarded-connector.js';
 export * from './http/guarded-http-client.js';
 export * from './http/header-syntax.js';

@@ -13,12 +13,14 @@ export interface EngineMetrics {
   ingestBatchSize: Histogram;
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
+  breakerTransitions: Counter<'host' | 'to'>;
+  breakerState: Gauge<'host' | 'state'>;
 }
 
 /** Creates the metric instruments; `depth` is asked for the queue depth at each scrape. */
 export function createMetrics(
   depth: () => Promise<Record<string, number>>,
-  options: { defaultMetrics?: boolean } = {},
+  options: { defaultMetrics?: boolean; breakers?: () => Array<{ host: string; state: string }> } = {},
 ): EngineMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
@@ -70,6 +72,22 @@ export function createMetrics(
       help: 'Steps that ended in the dead-letter queue, by node type.',
       labelNames: ['type'],
       registers: [registry],
+    }),
+    breakerTransitions: new Counter({
+      name: 'tributary_circuit_breaker_transitions_total',
+      help: 'Changes of state of the per-host circuit breakers of outbound HTTP, by host and new state.',
+      labelNames: ['host', 'to'],
+      registers: [registry],
+    }),
+    breakerState: new Gauge({
+      name: 'tributary_circuit_breaker_state',
+      help: 'Hosts whose outbound circuit breaker is open or half-open (1); closed ones are not listed.',
+      labelNames: ['host', 'state'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { host, state } of options.breakers?.() ?? []) this.set({ host, state }, 1);
+      },
     }),
     queueDepth: new Gauge({
       name: 'tributary_queue_depth',
