@@ -3,6 +3,7 @@ import type { NodeCatalogue } from '@tributary/flow';
 import { httpRequest } from './actions/http-request.js';
 import { pagerdutyEvent } from './actions/pagerduty.js';
 import { webhookOut } from './actions/webhook-out.js';
+import { crm } from './crm/crm.js';
 import type { NodeType } from './define-node.js';
 import { delay } from './logic/delay.js';
 import { eventSummary } from './logic/event-summary.js';
@@ -37,6 +38,7 @@ export const nodeTypes: readonly NodeType[] = [
   eventSummary,
   stopAndError,
   httpRequest,
+  crm,
   pagerdutyEvent,
   webhookOut,
   trackingForward,

@@ -1,3 +1,4 @@
 // Local protocol peers for tests (imported as @tributary/nodes/testing, from tests only).
 export * from './http-peer.js';
+export * from './hubspot-peer.js';
 export * from './tls-fixture.js';
