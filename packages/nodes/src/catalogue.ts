@@ -1,7 +1,10 @@
 // The node catalogue: every node type the engine can run, looked up by type id.
 import type { NodeCatalogue } from '@tributary/flow';
+import { discord } from './actions/discord.js';
 import { httpRequest } from './actions/http-request.js';
 import { pagerdutyEvent } from './actions/pagerduty.js';
+import { slack } from './actions/slack.js';
+import { teams } from './actions/teams.js';
 import { webhookOut } from './actions/webhook-out.js';
 import { crm } from './crm/crm.js';
 import type { NodeType } from './define-node.js';
@@ -41,6 +44,9 @@ export const nodeTypes: readonly NodeType[] = [
   crm,
   pagerdutyEvent,
   webhookOut,
+  slack,
+  discord,
+  teams,
   trackingForward,
 ] as readonly NodeType[];
 
