@@ -1,6 +1,7 @@
 // The node catalogue: every node type the engine can run, looked up by type id.
 import type { NodeCatalogue } from '@tributary/flow';
 import { discord } from './actions/discord.js';
+import { email } from './actions/email.js';
 import { httpRequest } from './actions/http-request.js';
 import { pagerdutyEvent } from './actions/pagerduty.js';
 import { slack } from './actions/slack.js';
@@ -41,6 +42,7 @@ export const nodeTypes: readonly NodeType[] = [
   eventSummary,
   stopAndError,
   httpRequest,
+  email,
   crm,
   pagerdutyEvent,
   webhookOut,

@@ -2,6 +2,7 @@
 // (a proxy, a regional endpoint, a local peer in tests).
 import { z } from 'zod';
 import type { HttpResponse } from '../http/http-client.js';
+import { ehloName, smtpTarget, verifySmtp } from '../smtp/transport.js';
 import { type CredentialTestResult, defineCredentialType, secretString } from './define-credential.js';
 
 /** Public endpoints of the services, the defaults of every `baseUrl`. */
@@ -108,4 +109,16 @@ export const smtp = defineCredentialType({
     password: secretString('Password').optional(),
     from: z.string().min(3).max(500).describe('Sender address, e.g. "Shop <shop@example.com>"'),
   }),
+  test: async (data, ctx): Promise<CredentialTestResult> => {
+    const target = smtpTarget(data);
+    try {
+      const address = await ctx.checkAddress(data.host);
+      await verifySmtp(data, { address, clientName: ehloName(data.from) }, ctx.signal);
+    } catch (err) {
+      // the messages name the server, its reply and error codes, never the password
+      return { ok: false, message: err instanceof Error ? err.message : `could not reach ${target}` };
+    }
+    const login = data.username !== undefined && data.username !== '';
+    return { ok: true, message: `connected to ${target}${login ? ' and logged in' : ''}` };
+  },
 });
