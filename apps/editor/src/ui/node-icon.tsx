@@ -1,6 +1,7 @@
 // Lucide icons by the names the node catalogue uses; unknown names get a neutral box.
 import {
   Box,
+  Building2,
   CalendarClock,
   ChartColumn,
   Clock,
@@ -10,13 +11,18 @@ import {
   Hourglass,
   ListTree,
   type LucideIcon,
+  Mail,
   Merge,
+  MessageCircle,
+  MessageSquare,
   OctagonX,
   Pencil,
   Play,
   Radio,
   Send,
+  Siren,
   Split,
+  Users,
   Webhook,
 } from 'lucide-react';
 
@@ -37,6 +43,12 @@ const ICONS: Record<string, LucideIcon> = {
   'octagon-x': OctagonX,
   globe: Globe,
   send: Send,
+  siren: Siren,
+  mail: Mail,
+  'message-square': MessageSquare,
+  'message-circle': MessageCircle,
+  users: Users,
+  'building-2': Building2,
 };
 
 export function NodeIcon({ name, size = 16 }: { name: string | undefined; size?: number }) {
