@@ -89,6 +89,56 @@ describe('credentials', () => {
     });
   });
 
+  test('/test fetches an OAuth2 token; a type with nothing to ask says so', async () => {
+    const tokens = await startHttpPeer({
+      handler: (req, res) => {
+        res.setHeader('content-type', 'application/json');
+        const basic = Buffer.from(String(req.headers.authorization).slice(6), 'base64').toString();
+        if (basic === 'app:app-secret') res.end(JSON.stringify({ access_token: 'at-1', expires_in: 600 }));
+        else {
+          res.statusCode = 401;
+          res.end(JSON.stringify({ error: 'invalid_client', error_description: 'unknown client' }));
+        }
+      },
+    });
+    try {
+      const data = { tokenUrl: `${tokens.url}/token`, clientId: 'app', clientSecret: 'app-secret' };
+      const good = (await create({ name: 'OAuth ok', type: 'oauth2.client-credentials', data })).body;
+      expect(await (await api.call('POST', `/api/v1/credentials/${good.id}/test`)).json()).toEqual({
+        ok: true,
+        message: 'got an access token valid for 600 s',
+      });
+      const bad = (
+        await create({
+          name: 'OAuth bad',
+          type: 'oauth2.client-credentials',
+          data: { ...data, clientSecret: 'nope-nope' },
+        })
+      ).body;
+      const verdict = await (await api.call('POST', `/api/v1/credentials/${bad.id}/test`)).json();
+      expect(verdict).toEqual({
+        ok: false,
+        message: expect.stringContaining(
+          'refused the client credentials (401: invalid_client) (unknown client)',
+        ),
+      });
+    } finally {
+      await tokens.close();
+    }
+    const pd = (
+      await create({
+        name: 'PD',
+        type: 'pagerduty',
+        data: { routingKey: 'R0123456789abcdefABCDEF012345678' },
+      })
+    ).body;
+    expect(await (await api.call('POST', `/api/v1/credentials/${pd.id}/test`)).json()).toEqual({
+      ok: true,
+      message:
+        'PagerDuty integration key credentials have no connection check; the stored data is well-formed',
+    });
+  });
+
   test('PUT keeps a field sent as the mask or left out, and changes what is sent', async () => {
     const { body } = await create({
       name: 'Slack edit',
