@@ -18,6 +18,8 @@ interface Described {
   category: string;
   dynamicOutputs: boolean;
   traits: Record<string, unknown>;
+  credentialTypes: string[];
+  configSchema: { properties?: Record<string, Record<string, unknown>> };
 }
 
 async function catalogue(): Promise<Map<string, Described>> {
@@ -74,6 +76,15 @@ describe('GET /node-types traits', () => {
 });
 
 describe('POST /node-types/{type}/sample', () => {
+  test('nodes that take a credential name its types, and the config field carries them for the picker', async () => {
+    const types = await catalogue();
+    const http = types.get('action.http');
+    expect(http?.credentialTypes).toEqual(['http.bearer', 'http.header', 'http.basic', 'oauth2.client-credentials']);
+    expect(http?.configSchema.properties?.credential?.['x-credential-types']).toEqual(http?.credentialTypes);
+    expect(types.get('action.slack')?.credentialTypes).toContain('slack');
+    expect(types.get('logic.set')?.credentialTypes).toEqual([]);
+  });
+
   test("a webhook trigger's item uses the method and path of the config", async () => {
     const res = await sample('trigger.webhook', { config: { path: 'orders/created', method: 'PUT' } });
     expect(res.status).toBe(200);

@@ -51,6 +51,9 @@ const nodeTypeSchema = z
       jitter: z.boolean(),
     }),
     secretFields: z.array(z.string()),
+    credentialTypes: z.array(z.string()).openapi({
+      description: 'Credential types its `credential` config field accepts; empty when it takes none',
+    }),
     outputDescription: z.string().nullable(),
     configSchema: z.record(z.string(), z.unknown()),
     traits: traitsSchema,
@@ -101,6 +104,7 @@ function describeAll() {
       errorPortName: ERROR_PORT,
       retry: t.retry,
       secretFields: [...t.secretFields],
+      credentialTypes: [...t.credentialTypes],
       outputDescription: t.outputDescription ?? null,
       // the editor renders forms from the input shape (defaults optional)
       configSchema: zod.toJSONSchema(t.config, { io: 'input', unrepresentable: 'any' }) as Record<
