@@ -170,9 +170,21 @@ describe('quickstart: create, publish, fire the webhook, read the run', () => {
   });
 });
 
+/** Stores a credential through the API; its id. */
+async function credential(type: string, data: Record<string, unknown>): Promise<string> {
+  const res = await api.call('POST', '/api/v1/credentials', {
+    name: `${type} ${n}-${Math.random()}`,
+    type,
+    data,
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()).id;
+}
+
 describe('webhook authentication and parsing', () => {
   test('HMAC-signed requests pass; unsigned or wrongly signed ones get 401 and store nothing', async () => {
-    await published(webhookFlow({ auth: { type: 'hmac', secret: 's3cret', prefix: 'sha256=' } }));
+    const secret = await credential('webhook.hmac', { secret: 's3cret' });
+    await published(webhookFlow({ auth: { type: 'hmac', credential: secret, prefix: 'sha256=' } }));
     const body = JSON.stringify({ amount: 3 });
     const good = `sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`;
     const events = await countRows('events');
@@ -188,10 +200,9 @@ describe('webhook authentication and parsing', () => {
     expect((await send(good)).status).toBe(202);
   });
 
-  test('the header token is never stored in the run history, and secrets are masked in the API', async () => {
-    const flow = await published(
-      webhookFlow({ auth: { type: 'header', name: 'x-token', value: 'very-secret-token' } }),
-    );
+  test('the header token is never stored in the run history, and the flow holds only the credential id', async () => {
+    const token = await credential('webhook.header', { name: 'X-Token', value: 'very-secret-token' });
+    const flow = await published(webhookFlow({ auth: { type: 'header', credential: token } }));
     const res = await api.app.request(`/hooks/orders-${n}`, {
       method: 'POST',
       headers: {
@@ -208,11 +219,11 @@ describe('webhook authentication and parsing', () => {
     expect(JSON.stringify(run)).not.toContain('Bearer other');
     const shown = await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json();
     expect(JSON.stringify(shown)).not.toContain('very-secret-token');
-    expect(shown.draft.nodes[0].config.auth.value).toBe('********');
-    // sending the masked flow back keeps the stored secret
+    expect(shown.draft.nodes[0].config.auth).toEqual({ type: 'header', credential: token });
+    // the flow as shown can be saved and published again as it is
     const put = await api.call('PUT', `/api/v1/flows/${flow.id}`, { ...shown.draft, name: 'Renamed' });
     expect(put.status).toBe(200);
-    await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
+    expect((await api.call('POST', `/api/v1/flows/${flow.id}/publish`)).status).toBe(200);
     const again = await api.app.request(`/hooks/orders-${n}`, {
       method: 'POST',
       headers: { 'x-token': 'very-secret-token' },
@@ -220,25 +231,45 @@ describe('webhook authentication and parsing', () => {
     expect(again.status).toBe(202);
   });
 
-  test('a masked secret from an export cannot become the secret of a new flow', async () => {
-    const flow = await published(
-      webhookFlow({ auth: { type: 'header', name: 'x-token', value: 'real-secret-value' } }),
-    );
-    const exported = (await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).draft;
-    const copy = { ...exported, slug: `${exported.slug}-copy`, name: `${exported.name} copy` };
-    copy.nodes[0].config.path = `${copy.nodes[0].config.path}-copy`;
+  test('an export of old, its secret masked, cannot start a new flow: it is told to use a credential', async () => {
+    const copy = webhookFlow({ auth: { type: 'header', name: 'x-token', value: '********' } });
     const refused = await expectProblem(
       await api.call('POST', '/api/v1/flows', copy),
       422,
       'validation_failed',
     );
     expect(refused.problems).toEqual([
-      expect.objectContaining({ code: 'masked_secret', path: 'nodes[0].config.auth.value' }),
+      expect.objectContaining({
+        code: 'inline_secret',
+        path: 'nodes[0].config.auth',
+        message: expect.stringContaining('create a webhook.header credential'),
+      }),
     ]);
     // an autosaved copy keeps the problem, and publishing it stays blocked
     const kept = await (await api.call('POST', '/api/v1/flows?allowInvalid=true', copy)).json();
-    expect(kept.problems).toEqual([expect.objectContaining({ code: 'masked_secret' })]);
+    expect(kept.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'inline_secret', path: 'nodes[0].config.auth' }),
+      ]),
+    );
     await expectProblem(await api.call('POST', `/api/v1/flows/${kept.id}/publish`), 422);
+  });
+
+  test('a secret typed inline, in the shape of old, is refused even in an autosaved draft and never stored', async () => {
+    const inline = webhookFlow({ auth: { type: 'basic', username: 'shop', password: 'typed-in-password' } });
+    for (const path of ['/api/v1/flows', '/api/v1/flows?allowInvalid=true']) {
+      const refused = await expectProblem(await api.call('POST', path, inline), 422, 'validation_failed');
+      expect(refused.problems).toEqual([
+        expect.objectContaining({
+          code: 'inline_secret',
+          path: 'nodes[0].config.auth',
+          message: expect.stringContaining('create a webhook.basic credential'),
+        }),
+      ]);
+      expect(JSON.stringify(refused)).not.toContain('typed-in-password');
+    }
+    const list = await (await api.call('GET', '/api/v1/flows')).json();
+    expect(JSON.stringify(list)).not.toContain('typed-in-password');
   });
 
   test('bad webhook requests get the right 4xx and store nothing', async () => {

@@ -4,7 +4,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { openDb } from '@tributary/db';
-import { bootstrapOwnerKey, createEngine, createLogger } from '@tributary/engine';
+import {
+  bootstrapOwnerKey,
+  createEngine,
+  createLogger,
+  moveWebhookSecretsToCredentials,
+} from '@tributary/engine';
 import { Hono } from 'hono';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -66,6 +71,8 @@ async function main(): Promise<void> {
   }
 
   const keyring = await loadKeyring(config, logger);
+  // flows saved before credentials held webhook secrets inline: seal them before anything serves a request
+  await moveWebhookSecretsToCredentials(db.db, keyring, logger);
   const engine = createEngine({
     db,
     keyring,

@@ -25,6 +25,7 @@ export type {
   CredentialUpdate,
   CredentialUser,
   CredentialView,
+  WebhookCredentialResult,
 } from './credentials/index.js';
 export {
   CREDENTIAL_MASK,
@@ -35,13 +36,14 @@ export {
   rotateCredentials,
   testCredential,
   updateCredential,
+  webhookCredential,
 } from './credentials/index.js';
 // the engine and its context
 export type { Engine, EngineOptions } from './engine.js';
 export { createEngine, redisConnection } from './engine.js';
 
 // flows
-export type { FlowView, SaveOptions } from './flows/index.js';
+export type { FlowView, MovedSecrets, SaveOptions } from './flows/index.js';
 export {
   activateVersion,
   createFlow,
@@ -50,6 +52,7 @@ export {
   getFlow,
   listFlows,
   listVersions,
+  moveWebhookSecretsToCredentials,
   publishFlow,
   SECRET_MASK,
   updateDraft,

@@ -169,10 +169,20 @@ export interface NodeDefinition<S extends z.ZodType> {
   /** Dotted paths inside the config that hold secrets: masked in API answers and logs. */
   secretFields?: readonly string[];
   /**
-   * The credential types the node's `credential` config field accepts (a credential id); publish refuses a
-   * missing credential or one of another type.
+   * The credential types the node's `credential` config fields accept (a credential id); publish refuses a
+   * missing credential or one of another type. `typesFor` narrows them by the config, from the node's raw
+   * config as written (possibly invalid, so it reads fields defensively): the webhook trigger's header
+   * auth takes only a `webhook.header` credential.
    */
-  credential?: { types: readonly string[] };
+  credential?: {
+    types: readonly string[];
+    typesFor?: (config: Readonly<Record<string, unknown>>) => readonly string[];
+  };
+  /**
+   * Recognises a config shape of an earlier release that held a secret inline (the webhook trigger's old
+   * `auth`): saving one is refused, and the start-up migration moves its secret into a credential.
+   */
+  inlineSecret?: (config: Readonly<Record<string, unknown>>) => InlineSecret | undefined;
   /** Whether the node can fail at run time (and so has an `error` port). Default: true unless a trigger. */
   canFail?: boolean;
   /** Behaviour the engine, API and editor must know of (join, split, waits, pure, trigger kind). */
@@ -189,6 +199,18 @@ export interface NodeDefinition<S extends z.ZodType> {
   run?: (ctx: NodeContext<z.infer<S>>, input: Item) => Promise<NodeOutput> | NodeOutput;
 }
 
+/** A secret an old config shape holds inline, and how the config reads once the secret is in a credential. */
+export interface InlineSecret {
+  /** The config field holding it, e.g. `auth`; its `credential` field names the credential afterwards. */
+  field: string;
+  /** The credential type it belongs in, e.g. `webhook.header`. */
+  credentialType: string;
+  /** That credential's data, taken from the config (secrets hold the mask when it came from an export). */
+  data: Record<string, unknown>;
+  /** The config with the secret replaced by a reference to credential `id`, everything else kept. */
+  withCredential(id: string): Record<string, unknown>;
+}
+
 /** A node type as the engine and API use it. */
 export interface NodeType<S extends z.ZodType = z.ZodType> extends NodeTypeContract {
   version: number;
@@ -196,8 +218,12 @@ export interface NodeType<S extends z.ZodType = z.ZodType> extends NodeTypeContr
   description: string;
   icon: string;
   secretFields: readonly string[];
-  /** Credential types its `credential` config field accepts; empty when it takes no credential. */
+  /** Credential types its `credential` config fields accept; empty when it takes no credential. */
   credentialTypes: readonly string[];
+  /** The credential types a config of this node accepts (narrower than `credentialTypes` for some). */
+  credentialTypesFor(config: Readonly<Record<string, unknown>>): readonly string[];
+  /** Finds the secret an old config shape holds inline; undefined for nodes that never had one. */
+  inlineSecret: ((config: Readonly<Record<string, unknown>>) => InlineSecret | undefined) | undefined;
   traits: NodeTraits;
   retry: RetryPolicy;
   outputDescription: string | undefined;
@@ -220,6 +246,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeType<S> {
   const isTrigger = def.category === 'trigger';
   const outputs = def.outputs ?? [DEFAULT_PORT];
+  const credentialTypes = def.credential?.types ?? [];
   return {
     type: def.type,
     version: def.version,
@@ -233,7 +260,9 @@ export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeTyp
     canFail: def.canFail ?? !isTrigger,
     config: def.config,
     secretFields: def.secretFields ?? [],
-    credentialTypes: def.credential?.types ?? [],
+    credentialTypes,
+    credentialTypesFor: (config) => def.credential?.typesFor?.(config) ?? credentialTypes,
+    inlineSecret: def.inlineSecret,
     traits: traitsOf(def),
     retry: { ...DEFAULT_RETRY, ...def.retry },
     outputDescription: def.outputDescription,

@@ -15,6 +15,13 @@ beforeAll(async () => {
   server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   port = (server.address() as AddressInfo).port;
+  const credential = await api.call('POST', '/api/v1/credentials', {
+    name: 'over-http token',
+    type: 'webhook.header',
+    data: { name: 'X-Token', value: 'token-over-http' },
+  });
+  expect(credential.status).toBe(201);
+  const { id: tokenId } = await credential.json();
   const flow = {
     name: 'Over HTTP',
     slug: 'over-http',
@@ -23,7 +30,7 @@ beforeAll(async () => {
         id: 'hook',
         type: 'trigger.webhook',
         name: 'Hook',
-        config: { path: 'over-http', auth: { type: 'header', name: 'X-Token', value: 'token-over-http' } },
+        config: { path: 'over-http', auth: { type: 'header', credential: tokenId } },
       },
       { id: 'set', type: 'logic.set', name: 'Set', config: { fields: { seen: true } } },
     ],

@@ -1,9 +1,10 @@
 // Webhook ingress: /hooks/:path — route, authenticate, size-limit, parse strictly, ingest, answer 202.
 import { FINAL_RUN_STATUSES, isIn } from '@tributary/db';
-import { getRun, ingest, routeWebhook } from '@tributary/engine';
+import type { WebhookTarget } from '@tributary/engine';
+import { getRun, ingest, routeWebhook, webhookCredential, withDatabase } from '@tributary/engine';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '@tributary/flow';
 import type { WebhookTriggerConfig } from '@tributary/nodes';
-import { verifyWebhookAuth } from '@tributary/nodes';
+import { verifyWebhookAuth, webhookTrigger } from '@tributary/nodes';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { AppDeps } from '../app-env.js';
@@ -14,11 +15,32 @@ import { nodeRequestOf, readBodyLimited } from './read-body.js';
 /** Headers never stored in run history: credentials and cookies. */
 const ALWAYS_DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
+/**
+ * The header each signature scheme's signature comes in. Not secret, but dropped too: anyone who can read the
+ * history could otherwise replay the request (a plain HMAC or GitHub signature has no timestamp to expire).
+ */
+const SIGNATURE_HEADERS: Partial<Record<WebhookTriggerConfig['auth']['type'], string>> = {
+  'standard-webhooks': 'webhook-signature',
+  stripe: 'stripe-signature',
+  github: 'x-hub-signature-256',
+};
+
 const MAX_IDEMPOTENCY_KEY = 255;
 
-function storedHeaders(all: Record<string, string>, config: WebhookTriggerConfig): Record<string, string> {
+/** The headers kept in the event: all but credentials, cookies and the auth's own header. */
+function storedHeaders(
+  all: Record<string, string>,
+  auth: WebhookTriggerConfig['auth'],
+  credentialData: Readonly<Record<string, unknown>> | undefined,
+): Record<string, string> {
   const drop = new Set(ALWAYS_DROPPED);
-  if (config.auth.type === 'header') drop.add(config.auth.name.toLowerCase());
+  // header auth: the header the credential names holds the token itself
+  if (auth.type === 'header' && typeof credentialData?.name === 'string') {
+    drop.add(credentialData.name.toLowerCase());
+  }
+  if (auth.type === 'hmac') drop.add(auth.header.toLowerCase());
+  const signature = SIGNATURE_HEADERS[auth.type];
+  if (signature) drop.add(signature);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(all)) if (!drop.has(name)) out[name] = value;
   return out;
@@ -79,6 +101,38 @@ async function lastNodeAnswer(
   return Response.json(accepted, { status: 202 });
 }
 
+/**
+ * The data of the credential the trigger's auth names (undefined for no auth). A credential that is gone,
+ * unreadable or of the wrong type refuses the request (401) and says why in a warning: the flow needs fixing.
+ */
+async function authCredential(
+  ctx: AppDeps['engine']['ctx'],
+  route: WebhookTarget,
+): Promise<Readonly<Record<string, unknown>> | undefined> {
+  const { auth } = route.config;
+  if (auth.type === 'none') return undefined;
+  const found = await withDatabase(
+    ctx,
+    () => webhookCredential(ctx, auth.credential, webhookTrigger.credentialTypesFor(route.config)),
+    'loading the webhook credential',
+  );
+  if (found.ok) return found.data;
+  // the flow is compiled in memory already (routing read it); its slug names it in the log
+  const { slug } = (await ctx.flows.get(ctx.db, route.flowId, route.version)).definition;
+  ctx.logger.warn(
+    {
+      flow: slug,
+      flowId: route.flowId,
+      version: route.version,
+      nodeId: route.nodeId,
+      credentialId: auth.credential,
+      reason: found.reason,
+    },
+    `webhook of flow "${slug}" refused a request: the credential its ${auth.type} auth names is missing or unusable (${found.reason}); point the trigger at a ${webhookTrigger.credentialTypesFor(route.config).join(' or ')} credential`,
+  );
+  throw new UnauthorizedError("the request did not pass this webhook's authentication");
+}
+
 /** The ingress routes. */
 export function hookRoutes(deps: AppDeps) {
   const app = new Hono();
@@ -98,7 +152,8 @@ export function hookRoutes(deps: AppDeps) {
 
     const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
     const headers = allHeaders(c);
-    const auth = verifyWebhookAuth(config.auth, headers, raw);
+    const credentialData = await authCredential(ctx, route);
+    const auth = verifyWebhookAuth(config.auth, credentialData, headers, raw, Date.now());
     if (!auth.ok) {
       ctx.logger.info({ path, reason: auth.reason }, 'webhook request refused');
       throw new UnauthorizedError("the request did not pass this webhook's authentication");
@@ -114,7 +169,7 @@ export function hookRoutes(deps: AppDeps) {
     }
     const item = {
       body: parseBody(c.req.header('content-type') ?? null, raw),
-      headers: storedHeaders(headers, config),
+      headers: storedHeaders(headers, config.auth, credentialData),
       query: pairsToObject(url.searchParams),
       method,
       path,

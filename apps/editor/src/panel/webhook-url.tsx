@@ -16,9 +16,12 @@ function curlFor(url: string, config: Record<string, unknown>): string {
   const method = typeof config.method === 'string' && config.method !== 'ANY' ? config.method : 'POST';
   const lines = [`curl -X ${method} ${shellQuote(url)}`];
   // the webhook config's auth is one of the union in its schema; only optional fields are read
-  const auth = (config.auth ?? {}) as { type?: string; name?: string; username?: string };
-  if (auth.type === 'header') lines.push(`-H ${shellQuote(`${auth.name ?? 'x-webhook-token'}: <token>`)}`);
-  if (auth.type === 'basic') lines.push(`-u ${shellQuote(`${auth.username ?? 'user'}:<password>`)}`);
+  const auth = (config.auth ?? {}) as { type?: string; header?: string };
+  // header names, user names and secrets are in the credential, which the editor never reads
+  if (auth.type === 'header') lines.push(`-H ${shellQuote('<header from the credential>: <token>')}`);
+  if (auth.type === 'basic') lines.push(`-u ${shellQuote('<user>:<password>')}`);
+  if (auth.type === 'hmac')
+    lines.push(`-H ${shellQuote(`${auth.header ?? 'x-signature'}: <HMAC of the body>`)}`);
   if (method !== 'GET' && method !== 'DELETE') {
     lines.push(`-H 'content-type: application/json'`);
     lines.push(`-d '{"email":"ada@example.com","plan":"pro"}'`);

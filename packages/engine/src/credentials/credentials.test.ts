@@ -20,7 +20,8 @@ import {
   TEST_ENCRYPTION_KEY,
   type TestEngine,
 } from '../testing/index.js';
-import { createCredential, openCredential, rotateCredentials } from './store.js';
+import { rotateCredentials } from './rotation.js';
+import { createCredential, openCredential } from './store.js';
 
 const TOKEN = 'tok_live_9f8e7d6c5b4a39281706';
 const logLines: string[] = [];

@@ -35,9 +35,10 @@ export async function openCredentialForStep(
     }
     throw err;
   }
-  if (!type.credentialTypes.includes(credential.type)) {
+  const accepted = type.credentialTypesFor(node.config);
+  if (!accepted.includes(credential.type)) {
     throw new FatalError(
-      `credential "${credential.name}" is ${credential.type}; node "${node.name}" accepts ${type.credentialTypes.join(', ')}`,
+      `credential "${credential.name}" is ${credential.type}; node "${node.name}" accepts ${accepted.join(', ')}`,
       { code: 'wrong_credential_type' },
     );
   }

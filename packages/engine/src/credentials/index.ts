@@ -1,9 +1,10 @@
 // credentials/: the sealed credential store, where credentials are used, checking a flow's references,
-// opening one for a step, and connection tests.
+// opening one for a step or for a webhook trigger's check, connection tests and key rotation.
 
 export { testCredential } from './connection-check.js';
 export { openCredentialForStep } from './for-step.js';
 export { credentialProblems } from './references.js';
+export { rotateCredentials } from './rotation.js';
 export type { CredentialInput, CredentialUpdate, CredentialView } from './store.js';
 export {
   CREDENTIAL_MASK,
@@ -12,8 +13,9 @@ export {
   getCredential,
   listCredentials,
   openCredential,
-  rotateCredentials,
   updateCredential,
 } from './store.js';
 export type { CredentialUser } from './usage.js';
 export { credentialReferences, credentialUsers } from './usage.js';
+export type { WebhookCredentialResult } from './webhook-credential.js';
+export { webhookCredential } from './webhook-credential.js';

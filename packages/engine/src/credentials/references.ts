@@ -15,8 +15,10 @@ export async function credentialProblems(
   const known = await credentialTypesById(db);
   const problems: Problem[] = [];
   def.nodes.forEach((node, index) => {
-    const accepted = getNodeType(node.type)?.credentialTypes ?? [];
-    if (accepted.length === 0) return;
+    const type = getNodeType(node.type);
+    if (!type || type.credentialTypes.length === 0) return;
+    // narrowed by the config where the node says so (the webhook trigger's auth type)
+    const accepted = type.credentialTypesFor(node.config);
     for (const { path, id } of referencesIn(node.config)) {
       const at = `nodes[${index}].config.${path}`;
       const found = known.get(id);

@@ -1,14 +1,15 @@
 // The credential store: create, read, update, delete and rotate sealed credentials. Data goes in, never out:
 // answers say which fields are set; only openCredential (for a step or a connection test) decrypts.
-import type { Database, Queryable } from '@tributary/db';
+import type { Queryable } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import type { Problem } from '@tributary/flow';
 import { ConflictError, NotFoundError, ValidationError } from '@tributary/flow';
 import type { CredentialType, NodeCredential } from '@tributary/nodes';
 import { getCredentialType } from '@tributary/nodes';
-import { asc, eq, ne } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Keyring } from '../core/index.js';
-import { audit, isUniqueViolation, KeyringError } from '../core/index.js';
+import { audit, isUniqueViolation } from '../core/index.js';
+import { sealedRows } from './sealed-row-cache.js';
 import { type CredentialUser, credentialUsers } from './usage.js';
 
 /** What a secret reads as in answers; sent back in an update, it keeps the stored value. */
@@ -42,13 +43,15 @@ export interface CredentialUpdate {
   allowedHosts?: readonly string[] | undefined;
 }
 
-type Row = typeof schema.credentials.$inferSelect;
+/** A credential as stored: its data sealed. */
+export type CredentialRow = typeof schema.credentials.$inferSelect;
 
 const HOST_PATTERN =
   /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV6_PATTERN = /^\[?[0-9a-f:.]+\]?$/;
 
-function binding(id: string, type: string): string {
+/** What a credential's ciphertext is bound to: sealed data moved to another row or type does not open. */
+export function binding(id: string, type: string): string {
   return `credential:${id}:${type}`;
 }
 
@@ -111,7 +114,7 @@ function setFields(data: Record<string, unknown>): string[] {
   return Object.keys(data).filter((key) => data[key] !== undefined && data[key] !== null);
 }
 
-function view(row: Row, usedBy: CredentialUser[]): CredentialView {
+function view(row: CredentialRow, usedBy: CredentialUser[]): CredentialView {
   return {
     id: row.id,
     name: row.name,
@@ -128,7 +131,8 @@ function nameTaken(name: string): ConflictError {
   return new ConflictError(`a credential named "${name}" already exists`, { code: 'name_taken' });
 }
 
-async function rowOf(db: Queryable, id: string): Promise<Row> {
+/** A credential's stored (sealed) row; NotFoundError when there is none. */
+export async function rowOf(db: Queryable, id: string): Promise<CredentialRow> {
   const [row] = await db.select().from(schema.credentials).where(eq(schema.credentials.id, id));
   if (!row) throw new NotFoundError(`credential ${id} not found`);
   return row;
@@ -160,7 +164,7 @@ export async function createCredential(
       })
       .returning();
     await audit(db, actor, 'credential.create', 'credential', id, { name: input.name, type: type.type });
-    return view(row as Row, []);
+    return view(row as CredentialRow, []);
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(input.name);
     throw err;
@@ -214,6 +218,7 @@ export async function updateCredential(
   if (update.allowedHosts !== undefined) values.allowedHosts = parseHosts(update.allowedHosts);
   try {
     await db.update(schema.credentials).set(values).where(eq(schema.credentials.id, id));
+    sealedRows.forget(id);
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(update.name ?? row.name);
     throw err;
@@ -246,6 +251,7 @@ export async function deleteCredential(
     );
   }
   await db.delete(schema.credentials).where(eq(schema.credentials.id, id));
+  sealedRows.forget(id);
   await audit(db, actor, 'credential.delete', 'credential', id, {
     name: row.name,
     ...(users.length > 0 ? { forced: true, usedBy: users.map((u) => u.slug) } : {}),
@@ -254,7 +260,11 @@ export async function deleteCredential(
 
 /** The decrypted credential, for a step or a connection test only. */
 export async function openCredential(db: Queryable, keyring: Keyring, id: string): Promise<NodeCredential> {
-  const row = await rowOf(db, id);
+  return openRow(keyring, await rowOf(db, id));
+}
+
+/** Decrypts a sealed row; KeyringError when its key is not in the keyring or it was tampered with. */
+export function openRow(keyring: Keyring, row: CredentialRow): NodeCredential {
   return {
     id: row.id,
     name: row.name,
@@ -273,36 +283,4 @@ export async function credentialTypesById(
     .select({ id: schema.credentials.id, name: schema.credentials.name, type: schema.credentials.type })
     .from(schema.credentials);
   return new Map(rows.map((r) => [r.id, { name: r.name, type: r.type }]));
-}
-
-/**
- * Re-seals every credential not sealed under the current key, in one transaction: when any row cannot be
- * opened (its key is not in the keyring) nothing changes and the error says how many and which keys.
- */
-export async function rotateCredentials(
-  db: Database,
-  keyring: Keyring,
-): Promise<{ rotated: number; total: number }> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .select()
-      .from(schema.credentials)
-      .where(ne(schema.credentials.keyId, keyring.currentId))
-      .for('update');
-    const unknown = rows.filter((row) => !keyring.knows(row.keyId));
-    if (unknown.length > 0) {
-      const keys = [...new Set(unknown.map((row) => row.keyId))].join(', ');
-      throw new KeyringError(
-        `${unknown.length} credential(s) cannot be opened: sealed under key(s) ${keys}; put the old key in TRIBUTARY_ENCRYPTION_KEY_PREVIOUS and run again`,
-      );
-    }
-    for (const row of rows) {
-      const sealed = keyring.seal(keyring.open(row, binding(row.id, row.type)), binding(row.id, row.type));
-      await tx
-        .update(schema.credentials)
-        .set({ keyId: sealed.keyId, data: sealed.data })
-        .where(eq(schema.credentials.id, row.id));
-    }
-    return { rotated: rows.length, total: await tx.$count(schema.credentials) };
-  });
 }

@@ -13,7 +13,7 @@ import { catalogue, getNodeType } from '@tributary/nodes';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { audit, isUniqueViolation, loadDefinition, normaliseHookPath } from '../core/index.js';
 import { credentialProblems } from '../credentials/index.js';
-import { maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
+import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
 
@@ -36,7 +36,7 @@ export interface FlowView {
 function view(row: FlowRow): FlowView {
   const checked = validateFlow(row.draft, catalogue);
   // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
-  const masked = maskedSecretProblems(row.draft as FlowDefinition);
+  const masked = [...maskedSecretProblems(row.draft as FlowDefinition), ...inlineSecretProblems(row.draft)];
   return {
     id: row.id,
     slug: row.slug,
@@ -54,6 +54,9 @@ function view(row: FlowRow): FlowView {
 }
 
 function validated(input: unknown): FlowDefinition {
+  // before the schema, whose complaints about the old shape's fields would hide what to do instead
+  const inline = inlineSecretProblems(input);
+  if (inline.length > 0) throw new ValidationError('the flow definition holds secrets inline', inline);
   const result = validateFlow(input, catalogue);
   if (!result.ok) throw new ValidationError('the flow definition is not valid', result.problems);
   const masked = maskedSecretProblems(result.flow);
@@ -81,6 +84,9 @@ export interface SaveOptions {
 
 function acceptedDraft(input: unknown, options: SaveOptions): FlowDefinition {
   if (options.allowInvalid) {
+    // a secret typed inline would be stored in the clear and shown in answers: refused even in a draft
+    const inline = inlineSecretProblems(input, true);
+    if (inline.length > 0) throw new ValidationError('the flow definition holds secrets inline', inline);
     const shape = flowDefinitionSchema.safeParse(input);
     if (shape.success) return shape.data;
   }

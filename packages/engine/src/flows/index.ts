@@ -1,5 +1,6 @@
 // flows/: flow definitions as people edit them — the draft, numbered immutable versions, publish, rollback,
-// deactivate, test snapshots, the webhook routing index, and secrets masked in every answer.
+// deactivate, test snapshots, the webhook routing index, secrets masked in every answer, and the start-up
+// migration of secrets once held inline into credentials.
 export type { FlowRow, FlowView, SaveOptions } from './definitions.js';
 export {
   activateVersion,
@@ -13,4 +14,12 @@ export {
   snapshotDraftForTest,
   updateDraft,
 } from './definitions.js';
-export { maskedSecretProblems, maskSecrets, restoreSecrets, SECRET_MASK } from './secrets.js';
+export type { MovedSecrets } from './move-inline-secrets.js';
+export { moveWebhookSecretsToCredentials } from './move-inline-secrets.js';
+export {
+  inlineSecretProblems,
+  maskedSecretProblems,
+  maskSecrets,
+  restoreSecrets,
+  SECRET_MASK,
+} from './secrets.js';

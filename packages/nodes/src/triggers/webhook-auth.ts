@@ -1,44 +1,68 @@
-// Checks an incoming webhook request against its trigger's auth settings: pure, constant-time comparisons.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+// Checks an incoming webhook request against its trigger's auth and the data of the credential it names: pure,
+// constant-time comparisons. The signature schemes of Standard Webhooks, Stripe and GitHub are in
+// signature-schemes.ts.
+import { createHmac } from 'node:crypto';
+import { verifyGithub, verifyStandardWebhooks, verifyStripe } from './signature-schemes.js';
 import type { WebhookTriggerConfig } from './webhook.js';
+import type { WebhookAuthResult, WebhookHeaders } from './webhook-compare.js';
+import { decodeSignature, fail, headerOf, OK, safeEqual, stringField } from './webhook-compare.js';
 
-/** Request headers as ingress hands them over: names lower-cased. */
-export type WebhookHeaders = Readonly<Record<string, string | undefined>>;
-
-/** The verdict on one request; `reason` is for logs, not for the caller. */
-export type WebhookAuthResult = { ok: true } | { ok: false; reason: string };
+export type { WebhookAuthResult, WebhookHeaders } from './webhook-compare.js';
 
 type WebhookAuth = WebhookTriggerConfig['auth'];
 type AuthOf<T extends WebhookAuth['type']> = Extract<WebhookAuth, { type: T }>;
+/** The decrypted data of the credential the auth names (see credentials/webhook-types.ts). */
+type CredentialData = Readonly<Record<string, unknown>> | undefined;
 
-const OK: WebhookAuthResult = { ok: true };
-
-/** Checks a request's headers and raw body bytes against the trigger's auth settings. */
+/**
+ * Checks a request's headers and raw body bytes against the trigger's auth, with the data of its credential
+ * (undefined for `none`) and the time now (for schemes that sign a timestamp).
+ */
 export function verifyWebhookAuth(
   auth: WebhookAuth,
+  credentialData: CredentialData,
   headers: WebhookHeaders,
   rawBody: Uint8Array,
+  nowMs: number,
 ): WebhookAuthResult {
   switch (auth.type) {
     case 'none':
       return OK;
     case 'header':
-      return verifyHeader(auth, headers);
+      return verifyHeader(credentialData, headers);
     case 'basic':
-      return verifyBasic(auth, headers);
+      return verifyBasic(credentialData, headers);
     case 'hmac':
-      return verifyHmac(auth, headers, rawBody);
+      return verifyHmac(auth, credentialData, headers, rawBody);
+    case 'standard-webhooks':
+      return verifyStandardWebhooks(credentialData, headers, rawBody, nowMs);
+    case 'stripe':
+      return verifyStripe(credentialData, headers, rawBody, nowMs);
+    case 'github':
+      return verifyGithub(credentialData, headers, rawBody);
   }
 }
 
-function verifyHeader(auth: AuthOf<'header'>, headers: WebhookHeaders): WebhookAuthResult {
-  const name = auth.name.toLowerCase();
-  const received = headerOf(headers, name);
-  if (received === undefined) return fail(`missing header "${name}"`);
-  return safeEqual(received, auth.value) ? OK : fail(`header "${name}" does not match`);
+/** The header a header auth's credential names, lower-cased; undefined when the data has none. */
+function authHeaderName(credentialData: CredentialData): string | undefined {
+  return stringField(credentialData, 'name')?.toLowerCase();
 }
 
-function verifyBasic(auth: AuthOf<'basic'>, headers: WebhookHeaders): WebhookAuthResult {
+function verifyHeader(data: CredentialData, headers: WebhookHeaders): WebhookAuthResult {
+  const name = authHeaderName(data);
+  const value = stringField(data, 'value');
+  if (name === undefined || value === undefined) return fail('the credential has no header name or value');
+  const received = headerOf(headers, name);
+  if (received === undefined) return fail(`missing header "${name}"`);
+  return safeEqual(received, value) ? OK : fail(`header "${name}" does not match`);
+}
+
+function verifyBasic(data: CredentialData, headers: WebhookHeaders): WebhookAuthResult {
+  const username = stringField(data, 'username');
+  const password = stringField(data, 'password');
+  if (username === undefined || password === undefined) {
+    return fail('the credential has no user name or password');
+  }
   const received = headerOf(headers, 'authorization');
   if (received === undefined) return fail('missing header "authorization"');
   // the scheme name is case-insensitive (RFC 9110 §11.1)
@@ -46,12 +70,17 @@ function verifyBasic(auth: AuthOf<'basic'>, headers: WebhookHeaders): WebhookAut
   if (!match?.[1]) return fail('authorization is not Basic credentials');
   // compare bytes, not decoded text, so malformed UTF-8 cannot be folded into a match
   const credentials = Buffer.from(match[1], 'base64');
-  return safeEqual(credentials, `${auth.username}:${auth.password}`)
-    ? OK
-    : fail('wrong user name or password');
+  return safeEqual(credentials, `${username}:${password}`) ? OK : fail('wrong user name or password');
 }
 
-function verifyHmac(auth: AuthOf<'hmac'>, headers: WebhookHeaders, rawBody: Uint8Array): WebhookAuthResult {
+function verifyHmac(
+  auth: AuthOf<'hmac'>,
+  data: CredentialData,
+  headers: WebhookHeaders,
+  rawBody: Uint8Array,
+): WebhookAuthResult {
+  const secret = stringField(data, 'secret');
+  if (secret === undefined) return fail('the credential has no secret');
   const name = auth.header.toLowerCase();
   const received = headerOf(headers, name);
   if (received === undefined) return fail(`missing header "${name}"`);
@@ -60,34 +89,6 @@ function verifyHmac(auth: AuthOf<'hmac'>, headers: WebhookHeaders, rawBody: Uint
   }
   const signature = decodeSignature(received.slice(auth.prefix.length), auth.encoding);
   if (signature === undefined) return fail(`signature in "${name}" is not ${auth.encoding}`);
-  const expected = createHmac(auth.algorithm, auth.secret).update(rawBody).digest();
+  const expected = createHmac(auth.algorithm, secret).update(rawBody).digest();
   return safeEqual(signature, expected) ? OK : fail(`signature in "${name}" does not match`);
-}
-
-/** Own entries only: a header named like an Object.prototype member ("constructor") must not find it. */
-function headerOf(headers: WebhookHeaders, name: string): string | undefined {
-  return Object.hasOwn(headers, name) ? headers[name] : undefined;
-}
-
-/** Decodes a signature, accepting either hex case and base64 with or without padding or URL-safe letters. */
-function decodeSignature(text: string, encoding: 'hex' | 'base64'): Buffer | undefined {
-  // Buffer.from skips characters it does not know, so the syntax is checked first
-  if (encoding === 'hex') return /^(?:[0-9a-fA-F]{2})+$/.test(text) ? Buffer.from(text, 'hex') : undefined;
-  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined;
-}
-
-/**
- * Compares in constant time whatever the lengths: timingSafeEqual needs equal lengths, so both sides
- * are hashed to 32 bytes first, which also keeps the secret's length from leaking.
- */
-function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  return timingSafeEqual(sha256(a), sha256(b));
-}
-
-function sha256(data: string | Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
-function fail(reason: string): WebhookAuthResult {
-  return { ok: false, reason };
 }

@@ -1,7 +1,9 @@
 // The webhook trigger: an HTTP endpoint that starts a run with the request as its item.
 import { z } from 'zod';
+import { credentialField } from '../credentials/define-credential.js';
 import { defineNode } from '../define-node.js';
 import { headerName } from '../http/header-syntax.js';
+import { inlineWebhookSecret } from './webhook-legacy.js';
 
 const pathPart = '[A-Za-z0-9._~-]+';
 
@@ -19,10 +21,16 @@ const webhookPath = z
   .regex(/^(?!(?:.*\/)?\.(?:\/|$))/, 'must not have a "." segment')
   .describe('Path the trigger listens on, relative to the webhook base URL, e.g. "orders/created"');
 
-/** A secret string: `writeOnly` tells the editor to render a password input and never echo it. */
-function secret(description: string) {
-  return z.string().min(1).max(1000).meta({ writeOnly: true }).describe(description);
-}
+/** The credential type each auth type checks requests with; `none` takes none. */
+const WEBHOOK_AUTH_CREDENTIAL_TYPES = {
+  none: undefined,
+  header: 'webhook.header',
+  basic: 'webhook.basic',
+  hmac: 'webhook.hmac',
+  'standard-webhooks': 'webhook.signing',
+  stripe: 'webhook.hmac',
+  github: 'webhook.hmac',
+} as const satisfies Record<string, string | undefined>;
 
 const webhookAuth = z
   .discriminatedUnion('type', [
@@ -30,42 +38,81 @@ const webhookAuth = z
     z
       .strictObject({
         type: z.literal('header'),
-        name: headerName.default('x-webhook-token').describe('Header that carries the token'),
-        value: secret(
-          'The whole header value the caller must send, e.g. "Bearer <token>" with name "authorization"',
+        credential: credentialField(
+          ['webhook.header'],
+          'A webhook.header credential: the header name and the exact value callers must send',
         ),
       })
       .describe('A shared token in a request header'),
     z
       .strictObject({
         type: z.literal('basic'),
-        // RFC 7617: the first ":" of the credentials ends the user-id, so only the password may hold one
-        username: z
-          .string()
-          .min(1)
-          .max(200)
-          .regex(/^[^:]*$/, 'must not contain ":"')
-          .describe('User name'),
-        password: secret('Password; may contain ":"'),
+        credential: credentialField(
+          ['webhook.basic'],
+          'A webhook.basic credential: the user name and password callers must send',
+        ),
       })
       .describe('HTTP Basic authentication'),
     z
       .strictObject({
         type: z.literal('hmac'),
+        credential: credentialField(
+          ['webhook.hmac'],
+          'A webhook.hmac credential: the shared secret, used as UTF-8 bytes for the HMAC key',
+        ),
         header: headerName.default('x-signature').describe('Header that carries the signature'),
-        secret: secret('Shared secret, used as UTF-8 bytes for the HMAC key'),
         algorithm: z.enum(['sha256', 'sha1', 'sha512']).default('sha256').describe('HMAC hash function'),
         encoding: z.enum(['hex', 'base64']).default('hex').describe('How the signature is written'),
         prefix: z
           .string()
           .max(50)
           .default('')
-          .describe('Text before the signature in the header, e.g. "sha256=" for GitHub'),
+          .describe('Text before the signature in the header, e.g. "sha256="'),
       })
-      .describe('An HMAC signature of the raw request body'),
+      .describe('An HMAC signature of the raw request body in a header of your choice'),
+    z
+      .strictObject({
+        type: z.literal('standard-webhooks'),
+        credential: credentialField(
+          ['webhook.signing'],
+          'A webhook.signing credential: the sender’s "whsec_…" signing secret',
+        ),
+      })
+      .describe(
+        'Standard Webhooks (Svix and others): webhook-id, webhook-timestamp and webhook-signature headers; ' +
+          'timestamps more than 5 minutes off are refused',
+      ),
+    z
+      .strictObject({
+        type: z.literal('stripe'),
+        credential: credentialField(
+          ['webhook.hmac'],
+          'A webhook.hmac credential holding the endpoint’s Stripe signing secret ("whsec_…")',
+        ),
+      })
+      .describe('Stripe’s Stripe-Signature header; timestamps more than 5 minutes off are refused'),
+    z
+      .strictObject({
+        type: z.literal('github'),
+        credential: credentialField(
+          ['webhook.hmac'],
+          'A webhook.hmac credential holding the secret set on the GitHub webhook',
+        ),
+      })
+      .describe('GitHub’s X-Hub-Signature-256 header (HMAC-SHA256 of the body)'),
   ])
   .default({ type: 'none' })
-  .describe('How callers prove they may start the flow');
+  .describe('How callers prove they may start the flow; secrets live in credentials');
+
+/** The credential types a webhook config's auth accepts, read from a raw (possibly invalid) config. */
+function credentialTypesFor(config: Readonly<Record<string, unknown>>): readonly string[] {
+  const auth = config.auth;
+  const type = typeof auth === 'object' && auth !== null && 'type' in auth ? auth.type : undefined;
+  if (typeof type !== 'string' || !Object.hasOwn(WEBHOOK_AUTH_CREDENTIAL_TYPES, type)) return [];
+  // Object.hasOwn above made `type` one of the keys
+  const credentialType = WEBHOOK_AUTH_CREDENTIAL_TYPES[type as keyof typeof WEBHOOK_AUTH_CREDENTIAL_TYPES];
+  return credentialType ? [credentialType] : [];
+}
 
 const webhookConfig = z.strictObject({
   path: webhookPath,
@@ -100,10 +147,15 @@ export const webhookTrigger = defineNode({
   description: 'Starts the flow when an HTTP request arrives at its URL.',
   icon: 'webhook',
   config: webhookConfig,
-  secretFields: ['auth.value', 'auth.password', 'auth.secret'],
+  credential: {
+    types: ['webhook.header', 'webhook.basic', 'webhook.hmac', 'webhook.signing'],
+    typesFor: credentialTypesFor,
+  },
+  inlineSecret: inlineWebhookSecret,
   outputDescription:
     'One item `{ body, headers, query, method, path }`: `body` parsed by the request’s content type, ' +
-    '`headers` with lower-cased names, `query` the query-string parameters, `method` the HTTP method ' +
+    '`headers` with lower-cased names (less Authorization, cookies and the header the auth checks), ' +
+    '`query` the query-string parameters, `method` the HTTP method ' +
     'and `path` the trigger path that was called.',
   sample: (config) => ({
     body: { email: 'ada@example.com', plan: 'pro' },
