@@ -23,6 +23,7 @@ function type(
     errorPort: category !== 'trigger',
     retry: { attempts: 3, backoff: 'exponential', delayMs: 1000, maxDelayMs: 60000, jitter: true },
     secretFields: [],
+    credentialTypes: [],
     outputDescription: null,
     configSchema: {},
     traits: {
