@@ -247,8 +247,20 @@ describe('credentials', () => {
     const problem = await refused.json();
     expect(problem).toMatchObject({ code: 'credential_in_use' });
     expect(problem.detail).toContain('calls-out');
+    const flowId = (await flow.json()).id;
+    expect((await (await api.call('GET', `/api/v1/flows/${flowId}`)).json()).problems).toEqual([]);
     expect((await api.call('DELETE', `/api/v1/credentials/${body.id}?force=true`)).status).toBe(204);
     expect((await api.call('GET', `/api/v1/credentials/${body.id}`)).status).toBe(404);
+    // the draft now says what publish would refuse
+    expect((await (await api.call('GET', `/api/v1/flows/${flowId}`)).json()).problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[1].config.credential',
+        nodeId: 'call',
+        code: 'credential_not_found',
+      }),
+    ]);
+    const published = await api.call('POST', `/api/v1/flows/${flowId}/publish`);
+    expect(published.status).toBe(422);
   });
 
   test('credential types come with the JSON Schema of their data, secrets marked writeOnly', async () => {

@@ -3,7 +3,8 @@
 
 export { testCredential } from './connection-check.js';
 export { openCredentialForStep } from './for-step.js';
-export { credentialProblems } from './references.js';
+export type { KnownCredentials } from './references.js';
+export { credentialProblems, knownCredentials, referenceProblems, takesCredentials } from './references.js';
 export { rotateCredentials } from './rotation.js';
 export type { CredentialInput, CredentialUpdate, CredentialView } from './store.js';
 export {

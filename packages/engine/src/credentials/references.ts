@@ -5,14 +5,30 @@ import type { FlowDefinition, Problem } from '@tributary/flow';
 import { getNodeType } from '@tributary/nodes';
 import { credentialTypesById } from './store.js';
 
+/** The credentials there are, by id (name and type only): what references are checked against. */
+export type KnownCredentials = ReadonlyMap<string, { name: string; type: string }>;
+
+/** Whether any node of the definition takes a credential (so checking it needs the known credentials). */
+export function takesCredentials(def: Pick<FlowDefinition, 'nodes'>): boolean {
+  return def.nodes.some((node) => (getNodeType(node.type)?.credentialTypes.length ?? 0) > 0);
+}
+
+/** The credentials there are, for `referenceProblems`. */
+export function knownCredentials(db: Queryable): Promise<KnownCredentials> {
+  return credentialTypesById(db);
+}
+
 /** Problems with the credentials a definition's nodes name; none when every reference is sound. */
 export async function credentialProblems(
   db: Queryable,
   def: Pick<FlowDefinition, 'nodes'>,
 ): Promise<Problem[]> {
-  const wanted = def.nodes.filter((node) => (getNodeType(node.type)?.credentialTypes.length ?? 0) > 0);
-  if (wanted.length === 0) return [];
-  const known = await credentialTypesById(db);
+  if (!takesCredentials(def)) return [];
+  return referenceProblems(await knownCredentials(db), def);
+}
+
+/** The same check against credentials already loaded (one query for a whole list of flows). */
+export function referenceProblems(known: KnownCredentials, def: Pick<FlowDefinition, 'nodes'>): Problem[] {
   const problems: Problem[] = [];
   def.nodes.forEach((node, index) => {
     const type = getNodeType(node.type);

@@ -12,7 +12,13 @@ import {
 import { catalogue, getNodeType } from '@tributary/nodes';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { audit, isUniqueViolation, loadDefinition, normaliseHookPath } from '../core/index.js';
-import { credentialProblems } from '../credentials/index.js';
+import type { KnownCredentials } from '../credentials/index.js';
+import {
+  credentialProblems,
+  knownCredentials,
+  referenceProblems,
+  takesCredentials,
+} from '../credentials/index.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
@@ -33,8 +39,13 @@ export interface FlowView {
   updatedAt: Date;
 }
 
-function view(row: FlowRow): FlowView {
+/**
+ * The answer for a flow; with `known` (the credentials there are), its problems include credentials it names
+ * that are missing or of a type its node does not accept, so they show before publish refuses them.
+ */
+function view(row: FlowRow, known?: KnownCredentials): FlowView {
   const checked = validateFlow(row.draft, catalogue);
+  const credentials = known ? referenceProblems(known, row.draft as FlowDefinition) : [];
   // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
   const masked = [...maskedSecretProblems(row.draft as FlowDefinition), ...inlineSecretProblems(row.draft)];
   return {
@@ -47,10 +58,15 @@ function view(row: FlowRow): FlowView {
     latestVersion: row.latestVersion,
     // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
     draft: maskSecrets(row.draft as FlowDefinition),
-    problems: [...(checked.ok ? [] : checked.problems), ...masked],
+    problems: [...(checked.ok ? [] : checked.problems), ...masked, ...credentials],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** `view` with the credential check, which reads the credentials only when the flow takes any. */
+async function viewIn(db: Queryable, row: FlowRow): Promise<FlowView> {
+  return view(row, takesCredentials(row.draft as FlowDefinition) ? await knownCredentials(db) : undefined);
 }
 
 function validated(input: unknown): FlowDefinition {
@@ -127,7 +143,7 @@ export async function createFlow(
       return created;
     });
     if (!row) throw new NotFoundError(`flow ${id} was not created`);
-    return view(row);
+    return await viewIn(db, row);
   } catch (err) {
     if (isUniqueViolation(err)) throw slugTaken(def.slug, err);
     throw err;
@@ -141,12 +157,15 @@ export async function listFlows(db: Queryable): Promise<FlowView[]> {
     .from(schema.flows)
     .where(isNull(schema.flows.deletedAt))
     .orderBy(desc(schema.flows.id));
-  return rows.map(view);
+  const known = rows.some((row) => takesCredentials(row.draft as FlowDefinition))
+    ? await knownCredentials(db)
+    : undefined;
+  return rows.map((row) => view(row, known));
 }
 
 /** One flow by id. */
 export async function getFlow(db: Queryable, id: string): Promise<FlowView> {
-  return view(await loadRow(db, id));
+  return viewIn(db, await loadRow(db, id));
 }
 
 /** Replaces a flow's draft; masked secrets keep their stored values. */
@@ -175,7 +194,7 @@ export async function updateDraft(
         .returning();
       await audit(tx, actor, 'flow.update', 'flow', id);
       if (!row) throw new NotFoundError(`flow ${id} does not exist`);
-      return view(row);
+      return viewIn(tx, row);
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw slugTaken(String((input as { slug?: unknown })?.slug), err);
@@ -327,6 +346,6 @@ export async function deactivateFlow(db: Database, id: string, actor: string): P
       .returning();
     await audit(tx, actor, 'flow.deactivate', 'flow', id);
     if (!row) throw new NotFoundError(`flow ${id} does not exist`);
-    return view(row);
+    return viewIn(tx, row);
   });
 }
