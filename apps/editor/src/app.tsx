@@ -2,6 +2,7 @@
 import { LogOut } from 'lucide-react';
 import { signOut, useApiKey } from './auth/session';
 import { SignInPage } from './auth/sign-in-page';
+import { CredentialsPage } from './credentials/credentials-page';
 import { DeadLettersPage } from './dead-letters/dead-letters-page';
 import { FlowEditorPage } from './editor/flow-editor-page';
 import { FlowListPage } from './flows/flow-list-page';
@@ -20,6 +21,9 @@ function Nav({ current }: { current: string }) {
       </Link>
       <Link href="/dead-letters" aria-current={current === 'dead-letters' ? 'page' : undefined}>
         Dead letters
+      </Link>
+      <Link href="/credentials" aria-current={current === 'credentials' ? 'page' : undefined}>
+        Credentials
       </Link>
       <span className="nav-spacer" />
       <a href="/docs" target="_blank" rel="noreferrer">
@@ -48,6 +52,7 @@ export function App() {
       {route.name === 'flow' ? null : <Nav current={route.name} />}
       {route.name === 'flows' ? <FlowListPage /> : null}
       {route.name === 'dead-letters' ? <DeadLettersPage /> : null}
+      {route.name === 'credentials' ? <CredentialsPage /> : null}
       {route.name === 'flow' ? <FlowEditorPage flowId={route.flowId} runId={route.runId} /> : null}
       {route.name === 'not-found' ? (
         <div className="page">

@@ -5,6 +5,7 @@ import './styles/layout.css';
 import './styles/canvas.css';
 import './styles/panels.css';
 import './styles/forms.css';
+import './styles/credentials.css';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -14,4 +14,7 @@ export const keys = {
   deadLetterGroups: (filter: { flowId?: string; status?: string }) => ['dead-letter-groups', filter] as const,
   allDeadLetters: ['dead-letters'] as const,
   allDeadLetterGroups: ['dead-letter-groups'] as const,
+  credentials: ['credentials'] as const,
+  credential: (id: string) => ['credentials', id] as const,
+  credentialTypes: ['credential-types'] as const,
 };

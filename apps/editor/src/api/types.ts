@@ -62,3 +62,11 @@ export type NodeTypeList = Answer<'/node-types', 'get'>;
 export type NodeCategory = NodeTypeInfo['category'];
 export type NodeTraits = Schemas['NodeTraits'];
 export type NodeSample = Answer<'/node-types/{type}/sample', 'post'>;
+
+/** A stored credential: which data fields are set (never their values) and the flows using it. */
+export type Credential = Schemas['Credential'];
+/** A kind of credential, with the JSON Schema of its data (secret fields marked writeOnly). */
+export type CredentialType = Schemas['CredentialType'];
+export type CredentialTestResult = Schemas['CredentialTestResult'];
+export type CredentialCreate = Schemas['CredentialCreate'];
+export type CredentialUpdate = Schemas['CredentialUpdate'];

@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import type { NodeTypeInfo } from '../api/types';
 import { AnyValueField } from './any-value-field';
 import type { Completion } from './completions';
+import { CredentialWidget } from './credential-widget';
 import { ExpressionTextWidget } from './expression-widget';
 import { formButtons } from './form-buttons';
 import type { ConfigFormContext } from './form-context';
@@ -16,6 +17,7 @@ const widgets: RegistryWidgetsType = {
   TextWidget: ExpressionTextWidget,
   URLWidget: ExpressionTextWidget,
   EmailWidget: ExpressionTextWidget,
+  CredentialWidget,
 };
 const fields: RegistryFieldsType = { AnyValueField };
 const templates = { ButtonTemplates: formButtons };

@@ -33,7 +33,7 @@ describe('form schema for RJSF', () => {
     });
   });
 
-  test('titles the options of a union of objects and hides their discriminator', () => {
+  test('titles the options of a union of objects, hides their discriminator and keeps their widgets', () => {
     const { schema, uiSchema } = formSchema({
       type: 'object',
       properties: {
@@ -55,6 +55,48 @@ describe('form schema for RJSF', () => {
     const auth = schema.properties?.auth as { oneOf: { title: string }[] } | undefined;
     const options = auth?.oneOf ?? [];
     expect(options.map((o) => o.title)).toEqual(['None', 'Header']);
-    expect(uiSchema).toEqual({});
+    expect(uiSchema).toEqual({
+      auth: {
+        oneOf: [
+          { type: { 'ui:widget': 'hidden' } },
+          { type: { 'ui:widget': 'hidden' }, value: { 'ui:widget': 'password' } },
+        ],
+      },
+    });
+  });
+
+  test('renders a field naming credential types as the credential picker', () => {
+    const { schema, uiSchema } = formSchema({
+      type: 'object',
+      properties: {
+        url: { type: 'string' },
+        credential: { type: 'string', format: 'uuid', 'x-credential-types': ['http.bearer', 'http.basic'] },
+      },
+    });
+    expect(uiSchema).toEqual({ credential: { 'ui:widget': 'CredentialWidget' } });
+    const auth = formSchema({
+      type: 'object',
+      properties: {
+        auth: {
+          oneOf: [
+            { type: 'object', properties: { type: { type: 'string', const: 'none' } } },
+            {
+              type: 'object',
+              properties: {
+                type: { type: 'string', const: 'header' },
+                credential: { type: 'string', 'x-credential-types': ['webhook.header'] },
+              },
+            },
+          ],
+        },
+      },
+    });
+    expect(auth.uiSchema.auth?.oneOf?.[1]).toEqual({
+      type: { 'ui:widget': 'hidden' },
+      credential: { 'ui:widget': 'CredentialWidget' },
+    });
+    expect(schema.properties?.credential).toEqual(
+      expect.objectContaining({ title: 'Credential', 'x-credential-types': ['http.bearer', 'http.basic'] }),
+    );
   });
 });

@@ -1,4 +1,5 @@
-// Prepares a node type's config JSON Schema for RJSF: labels, option titles, and "any value" fields.
+// Prepares a node type's config JSON Schema for RJSF: labels, option titles, "any value" fields and credential
+// pickers.
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 
 type Schema = Record<string, unknown>;
@@ -66,6 +67,8 @@ function prepare(input: Schema, defs: Schema, title: string | undefined, ui: UiS
   const out: Schema = { ...rest };
   if (title && out.title === undefined) out.title = title;
   if (schema.writeOnly === true && schema.type === 'string') ui['ui:widget'] = 'password';
+  // a stored credential's id, chosen from the credentials of the types the node accepts
+  if (Array.isArray(schema['x-credential-types'])) ui['ui:widget'] = 'CredentialWidget';
   // the discriminator of a union (auth `type`) is chosen by the option selector, not typed in
   if (schema.const !== undefined) ui['ui:widget'] = 'hidden';
   if (isSchema(schema.properties)) {
@@ -91,9 +94,14 @@ function prepare(input: Schema, defs: Schema, title: string | undefined, ui: UiS
   for (const union of ['oneOf', 'anyOf'] as const) {
     const options = schema[union];
     if (Array.isArray(options)) {
+      const optionUis: UiSchema[] = options.map(() => ({}));
       out[union] = options.map((option, index) =>
-        isSchema(option) ? titleOption(prepare(option, defs, undefined, {}), index) : option,
+        isSchema(option)
+          ? titleOption(prepare(option, defs, undefined, optionUis[index] ?? {}), index)
+          : option,
       );
+      // RJSF renders the chosen option with uiSchema.oneOf[i] (password inputs, credential pickers inside it)
+      if (optionUis.some((optionUi) => Object.keys(optionUi).length > 0)) ui[union] = optionUis;
     }
   }
   return out;

@@ -1,10 +1,11 @@
-// Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view.
+// Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view, credentials.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
   | { name: 'flows' }
   | { name: 'flow'; flowId: string; runId: string | null }
   | { name: 'dead-letters' }
+  | { name: 'credentials' }
   | { name: 'not-found'; path: string };
 
 /** Reads a route from a location. */
@@ -12,6 +13,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/flows') return { name: 'flows' };
   if (path === '/dead-letters') return { name: 'dead-letters' };
+  if (path === '/credentials') return { name: 'credentials' };
   const flow = /^\/flows\/([^/]+)$/.exec(path);
   if (flow?.[1]) {
     return {
