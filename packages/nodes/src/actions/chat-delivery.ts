@@ -1,7 +1,9 @@
 // What the chat nodes (Slack, Discord, Teams) share: their secrets kept out of what a step leaves behind, the
-// webhook URL field, and the service's answer read defensively.
+// webhook URL field and the post to it, the service's answer read defensively, and what its refusals mean.
+import { FatalError, RetryableError } from '@tributary/flow';
 import { z } from 'zod';
 import { Redactor } from '../credentials/redactor.js';
+import type { NodeContext } from '../define-node.js';
 import type { HttpResponse } from '../http/http-client.js';
 import { bodyExcerpt } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
@@ -43,18 +45,27 @@ export function guardSecrets(
   return (text) => redactor.text(text);
 }
 
-/** The answer's body as a JSON object, or undefined when it is not one. */
-export function jsonObjectOf(res: HttpResponse): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(res.body).toString('utf8'));
-    // a JSON object (not an array): the services' answers are objects, and only their fields are read
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    // not JSON (an HTML error page of a proxy, a plain-text answer): the caller falls back to the status
-    return undefined;
-  }
+/**
+ * POSTs a JSON message to a webhook URL, never following a redirect (the URL is the secret, and a redirect
+ * would carry the message wherever it points); logs the origin only.
+ */
+export async function postToWebhook(
+  ctx: Pick<NodeContext<unknown>, 'http' | 'signal' | 'logger'>,
+  url: string,
+  message: unknown,
+  what: string,
+  contentType = 'application/json',
+): Promise<HttpResponse> {
+  const res = await ctx.http.request({
+    method: 'POST',
+    url,
+    headers: { 'content-type': contentType },
+    body: JSON.stringify(message),
+    signal: ctx.signal,
+    maxRedirects: 0,
+  });
+  ctx.logger.debug({ origin: new URL(res.url).origin, status: res.status }, what);
+  return res;
 }
 
 /** The answer's text, short enough for an error message. */
@@ -71,4 +82,41 @@ export function retryAfterOf(res: HttpResponse): number | undefined {
 export function stringField(obj: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = obj?.[key];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Whether a status says "try again later": rate limited (429), timed out (408) or a server error (5xx). */
+export function isTransient(status: number): boolean {
+  return status === 429 || status === 408 || status >= 500;
+}
+
+/** A service's refusal of a message, as the node read it from the answer. */
+export interface Refusal {
+  /** The service's name, e.g. "Discord"; in lower case it is the prefix of the error codes. */
+  service: string;
+  /** The status it refused with: the answer's, or one it reported inside a 200 answer. */
+  status: number;
+  /** Its reason, scrubbed of secrets; empty when it gave none. */
+  reason: string;
+  /** The code when no retry can change the answer, e.g. `discord_bad_request`. */
+  fatalCode: string;
+  /** The wait a 429 asks for, when the answer says it more precisely than its Retry-After header. */
+  rateLimitWaitMs?: number | undefined;
+}
+
+/**
+ * The error a refusal means: `<service>_rate_limited` on 429 and `<service>_unavailable` on 408 and 5xx,
+ * retryable after the wait the service asked for; any other status fatal with the refusal's code.
+ */
+export function refusalError(res: HttpResponse, refusal: Refusal): FatalError | RetryableError {
+  const { service, status, reason } = refusal;
+  const message = `${service} answered ${status}${reason ? `: ${reason}` : ''}`;
+  const prefix = service.toLowerCase();
+  if (status === 429) {
+    const retryAfterMs = refusal.rateLimitWaitMs ?? retryAfterOf(res);
+    return new RetryableError(message, { code: `${prefix}_rate_limited`, retryAfterMs });
+  }
+  if (isTransient(status)) {
+    return new RetryableError(message, { code: `${prefix}_unavailable`, retryAfterMs: retryAfterOf(res) });
+  }
+  return new FatalError(message, { code: refusal.fatalCode });
 }

@@ -1,12 +1,12 @@
 // The Discord node: posts one message through a channel's webhook (Execute Webhook, waiting for the message).
-import { FatalError, RetryableError } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
 import type { HttpResponse } from '../http/http-client.js';
+import { jsonObjectOf } from '../http/response-body.js';
 import {
   guardSecrets,
-  jsonObjectOf,
-  retryAfterOf,
+  postToWebhook,
+  refusalError,
   stringField,
   textOf,
   webhookUrlField,
@@ -101,29 +101,26 @@ const UNKNOWN_WEBHOOK = 10015;
 function throwForStatus(res: HttpResponse, scrub: (text: string) => string): void {
   const { status } = res;
   if (status >= 200 && status < 300) return;
-  const reason = reasonOf(res, scrub);
-  const says = `Discord answered ${status}${reason ? `: ${reason}` : ''}`;
-  if (status === 429) {
-    // the body's retry_after (seconds, with fractions) is finer than the header's whole seconds
-    const seconds = jsonObjectOf(res)?.retry_after;
-    const retryAfterMs =
+  const answer = jsonObjectOf(res);
+  // a 429's retry_after (seconds, with fractions) is finer than the header's whole seconds
+  const seconds = answer?.retry_after;
+  throw refusalError(res, {
+    service: 'Discord',
+    status,
+    reason: reasonOf(res, scrub),
+    fatalCode:
+      status === 404 || answer?.code === UNKNOWN_WEBHOOK
+        ? 'discord_unknown_webhook'
+        : status === 401 || status === 403
+          ? 'discord_unauthorized'
+          : status === 400
+            ? 'discord_bad_request'
+            : 'discord_rejected',
+    rateLimitWaitMs:
       typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
         ? Math.ceil(seconds * 1000)
-        : retryAfterOf(res);
-    throw new RetryableError(says, { code: 'discord_rate_limited', retryAfterMs });
-  }
-  if (status >= 500 || status === 408) {
-    throw new RetryableError(says, { code: 'discord_unavailable', retryAfterMs: retryAfterOf(res) });
-  }
-  const code =
-    status === 404 || jsonObjectOf(res)?.code === UNKNOWN_WEBHOOK
-      ? 'discord_unknown_webhook'
-      : status === 401 || status === 403
-        ? 'discord_unauthorized'
-        : status === 400
-          ? 'discord_bad_request'
-          : 'discord_rejected';
-  throw new FatalError(says, { code });
+        : undefined,
+  });
 }
 
 /** Posts a message to a Discord channel through its webhook. */
@@ -147,27 +144,17 @@ export const discord = defineNode({
     const url = new URL(config.webhookUrl);
     // wait=true: Discord answers with the message once it is posted, not with an empty 204 before
     url.searchParams.set('wait', 'true');
-    const res = await ctx.http.request({
-      method: 'POST',
-      url: url.href,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        ...(config.content ? { content: config.content } : {}),
-        ...(config.embeds ? { embeds: config.embeds } : {}),
-        ...(config.username ? { username: config.username } : {}),
-        ...(config.avatarUrl ? { avatar_url: config.avatarUrl } : {}),
-      }),
-      signal: ctx.signal,
-      // the URL is the secret: never follow it anywhere else
-      maxRedirects: 0,
-    });
-    ctx.logger.debug({ origin: new URL(res.url).origin, status: res.status }, 'discord webhook');
+    const message = {
+      ...(config.content ? { content: config.content } : {}),
+      ...(config.embeds ? { embeds: config.embeds } : {}),
+      ...(config.username ? { username: config.username } : {}),
+      ...(config.avatarUrl ? { avatar_url: config.avatarUrl } : {}),
+    };
+    const res = await postToWebhook(ctx, url.href, message, 'discord webhook');
     throwForStatus(res, scrub);
-    const message = jsonObjectOf(res);
+    const posted = jsonObjectOf(res);
     return {
-      main: [
-        { id: stringField(message, 'id') ?? null, channelId: stringField(message, 'channel_id') ?? null },
-      ],
+      main: [{ id: stringField(posted, 'id') ?? null, channelId: stringField(posted, 'channel_id') ?? null }],
     };
   },
 });

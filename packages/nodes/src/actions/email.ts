@@ -4,6 +4,7 @@ import { FatalError } from '@tributary/flow';
 import { z } from 'zod';
 import { credentialField } from '../credentials/define-credential.js';
 import { smtp } from '../credentials/service-types.js';
+import { credentialOfType } from '../credentials/step-credential.js';
 import { defineNode } from '../define-node.js';
 import { headerValue } from '../http/header-syntax.js';
 import { addressList, type Mailbox, parseMailboxes } from '../smtp/address-list.js';
@@ -121,14 +122,11 @@ export const email = defineNode({
     'One item on `main`: `{ messageId, accepted, rejected, response }` — the Message-ID, the recipients the server took and refused, and its last reply.',
   run: async (ctx) => {
     const { config } = ctx;
-    const credential = await ctx.credential();
-    const parsed = smtp.data.safeParse(credential.data);
-    if (!parsed.success) {
-      throw new FatalError('The SMTP credential is incomplete; edit and save it again', {
-        code: 'invalid_credential',
-      });
-    }
-    const server = parsed.data;
+    const { credential, data: server } = await credentialOfType(
+      ctx,
+      smtp,
+      'The SMTP credential is incomplete; edit and save it again',
+    );
     const sender = senderOf(server.from);
     checkSmtpHost(server.host, credential.allowedHosts);
     const address = await ctx.resolveAddress(server.host);

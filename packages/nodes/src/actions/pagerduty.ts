@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { credentialField } from '../credentials/define-credential.js';
 import { boundTo } from '../credentials/http-auth.js';
 import { joinUrl, pagerduty as pagerdutyCredential, SERVICE_URLS } from '../credentials/service-types.js';
+import { credentialOfType } from '../credentials/step-credential.js';
 import { defineNode } from '../define-node.js';
-import type { HttpResponse } from '../http/http-client.js';
+import { jsonObjectOf } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import { throwForStatus } from '../http/status-errors.js';
-import { isJsonObject } from '../logic/json-value.js';
 
 /** PagerDuty sends no Retry-After on 429; its limits are per routing key and per minute. */
 const RATE_LIMIT_DELAY_MS = 30_000;
@@ -128,16 +128,6 @@ function eventOf(config: PagerdutyConfig, routingKey: string, idempotencyKey: st
   };
 }
 
-function answerOf(res: HttpResponse): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(res.body).toString('utf8'));
-    return isJsonObject(parsed) ? parsed : {};
-  } catch {
-    // not JSON (a proxy's error page): the caller falls back to the status
-    return {};
-  }
-}
-
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
@@ -169,15 +159,13 @@ export const pagerdutyEvent = defineNode({
     'One item on `main`: `{ status, dedupKey, message }` as PagerDuty answered, e.g. `{ status: "success", dedupKey: "…", message: "Event processed" }`; keep `dedupKey` to acknowledge or resolve the alert later.',
   run: async (ctx) => {
     const { config } = ctx;
-    const credential = await ctx.credential();
-    const data = pagerdutyCredential.data.safeParse(credential.data);
-    if (!data.success) {
-      throw new FatalError('the PagerDuty credential has no valid routing key', {
-        code: 'invalid_credential',
-      });
-    }
-    const event = eventOf(config, data.data.routingKey, ctx.idempotencyKey);
-    const base = config.baseUrl ?? data.data.baseUrl ?? SERVICE_URLS.pagerduty;
+    const { credential, data } = await credentialOfType(
+      ctx,
+      pagerdutyCredential,
+      'the PagerDuty credential has no valid routing key',
+    );
+    const event = eventOf(config, data.routingKey, ctx.idempotencyKey);
+    const base = config.baseUrl ?? data.baseUrl ?? SERVICE_URLS.pagerduty;
     // the routing key travels in the body: bound to the credential's hosts, and never sent on by a redirect
     const res = await ctx.http.request(
       boundTo(credential, {
@@ -193,7 +181,7 @@ export const pagerdutyEvent = defineNode({
       { origin: new URL(res.url).origin, status: res.status, action: config.action },
       'pagerduty event',
     );
-    if (res.status === 400) throw invalidEvent(answerOf(res));
+    if (res.status === 400) throw invalidEvent(jsonObjectOf(res) ?? {});
     if (res.status === 429) {
       throw new RetryableError('PagerDuty is rate limiting events for this integration', {
         code: 'http_429',
@@ -206,7 +194,8 @@ export const pagerdutyEvent = defineNode({
         code: 'http_3xx',
       });
     }
-    const answer = answerOf(res);
+    // an answer that is no JSON object (a proxy's page) leaves the fields to their fallbacks
+    const answer = jsonObjectOf(res) ?? {};
     return {
       main: [
         {

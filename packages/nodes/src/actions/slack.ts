@@ -4,11 +4,14 @@ import { z } from 'zod';
 import { credentialField } from '../credentials/define-credential.js';
 import { boundTo } from '../credentials/http-auth.js';
 import { joinUrl, SERVICE_URLS, slack as slackCredential } from '../credentials/service-types.js';
+import { credentialOfType } from '../credentials/step-credential.js';
 import { defineNode, type NodeContext } from '../define-node.js';
 import type { HttpResponse } from '../http/http-client.js';
+import { jsonObjectOf } from '../http/response-body.js';
 import {
   guardSecrets,
-  jsonObjectOf,
+  isTransient,
+  postToWebhook,
   retryAfterOf,
   stringField,
   textOf,
@@ -101,11 +104,6 @@ const HINTS: Record<string, string> = {
 // Slack's error names are snake_case words; anything else is not used in an error code
 const ERROR_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** Whether an answer's status alone says "try again later", whatever error name it carries. */
-function transientStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500;
-}
-
 function slackError(
   name: string,
   details: readonly string[],
@@ -119,7 +117,8 @@ function slackError(
   const reason = [scrub(known ? name : name.slice(0, 200)), hint].filter(Boolean).join(': ');
   const more = details.map(scrub).filter((d) => d !== '');
   const message = `Slack refused the message: ${reason}${more.length > 0 ? ` (${more.join('; ')})` : ''}`;
-  return RETRYABLE_ERRORS.has(name) || transientStatus(res.status)
+  // the status alone may say "try again later", whatever error name the answer carries
+  return RETRYABLE_ERRORS.has(name) || isTransient(res.status)
     ? new RetryableError(message, { code, retryAfterMs: retryAfterOf(res) })
     : new FatalError(message, { code });
 }
@@ -147,7 +146,7 @@ function throwForStatus(res: HttpResponse, scrub: (text: string) => string): voi
       retryAfterMs: retryAfterOf(res),
     });
   }
-  if (transientStatus(res.status)) {
+  if (isTransient(res.status)) {
     const excerpt = scrub(textOf(res, 200));
     throw new RetryableError(`Slack answered ${res.status}${excerpt ? `: ${excerpt}` : ''}`, {
       code: 'slack_unavailable',
@@ -157,21 +156,19 @@ function throwForStatus(res: HttpResponse, scrub: (text: string) => string): voi
 }
 
 async function postWithBot(ctx: NodeContext<SlackConfig>, config: Extract<SlackConfig, { mode: 'bot' }>) {
-  const credential = await ctx.credential();
-  const data = slackCredential.data.safeParse(credential.data);
-  if (!data.success) {
-    throw new FatalError(`credential "${credential.name}" is not a valid Slack bot token credential`, {
-      code: 'invalid_credential',
-    });
-  }
-  const scrub = guardSecrets(ctx, [data.data.token]);
-  const base = config.baseUrl ?? data.data.baseUrl ?? SERVICE_URLS.slack;
+  const { credential, data } = await credentialOfType(
+    ctx,
+    slackCredential,
+    ({ name }) => `credential "${name}" is not a valid Slack bot token credential`,
+  );
+  const scrub = guardSecrets(ctx, [data.token]);
+  const base = config.baseUrl ?? data.baseUrl ?? SERVICE_URLS.slack;
   const res = await ctx.http.request(
     boundTo(credential, {
       method: 'POST',
       url: joinUrl(base, 'chat.postMessage'),
       headers: {
-        authorization: `Bearer ${data.data.token}`,
+        authorization: `Bearer ${data.token}`,
         'content-type': 'application/json; charset=utf-8',
       },
       body: JSON.stringify({
@@ -206,23 +203,22 @@ async function postWithBot(ctx: NodeContext<SlackConfig>, config: Extract<SlackC
   };
 }
 
-async function postToWebhook(
+async function postWithWebhook(
   ctx: NodeContext<SlackConfig>,
   config: Extract<SlackConfig, { mode: 'webhook' }>,
 ) {
   const scrub = guardSecrets(ctx, webhookUrlSecrets(config.webhookUrl));
-  const res = await ctx.http.request({
-    method: 'POST',
-    url: config.webhookUrl,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({
-      ...(config.text ? { text: config.text } : {}),
-      ...(config.blocks ? { blocks: config.blocks } : {}),
-    }),
-    signal: ctx.signal,
-    maxRedirects: 0,
-  });
-  ctx.logger.debug({ origin: new URL(res.url).origin, status: res.status }, 'slack incoming webhook');
+  const message = {
+    ...(config.text ? { text: config.text } : {}),
+    ...(config.blocks ? { blocks: config.blocks } : {}),
+  };
+  const res = await postToWebhook(
+    ctx,
+    config.webhookUrl,
+    message,
+    'slack incoming webhook',
+    'application/json; charset=utf-8',
+  );
   if (res.status >= 200 && res.status < 300) return { ok: true };
   // webhooks answer errors as a bare name in a text body, e.g. 404 "channel_not_found"
   const name = textOf(res, 100);
@@ -251,7 +247,7 @@ export const slack = defineNode({
     'One item on `main`: with a bot token `{ ok: true, channel, ts, message }` (`channel` the channel ID, `ts` the message’s timestamp — pass it as threadTs to reply in its thread — and `message` the message as Slack stored it); with a webhook `{ ok: true }`.',
   run: async (ctx) => {
     const { config } = ctx;
-    const item = config.mode === 'bot' ? await postWithBot(ctx, config) : await postToWebhook(ctx, config);
+    const item = config.mode === 'bot' ? await postWithBot(ctx, config) : await postWithWebhook(ctx, config);
     return { main: [item] };
   },
 });

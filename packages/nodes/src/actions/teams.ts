@@ -1,12 +1,12 @@
 // The Microsoft Teams node: posts text or an Adaptive Card to an incoming webhook or a Power Automate workflow URL.
-import { FatalError, RetryableError } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
 import type { HttpResponse } from '../http/http-client.js';
+import { jsonObjectOf } from '../http/response-body.js';
 import {
   guardSecrets,
-  jsonObjectOf,
-  retryAfterOf,
+  postToWebhook,
+  refusalError,
   stringField,
   textOf,
   webhookUrlField,
@@ -81,15 +81,12 @@ function reasonOf(res: HttpResponse, scrub: (text: string) => string): string {
 
 function throwForStatus(status: number, res: HttpResponse, scrub: (text: string) => string): void {
   if (status >= 200 && status < 300) return;
-  const reason = reasonOf(res, scrub);
-  const says = `Teams answered ${status}${reason ? `: ${reason}` : ''}`;
-  if (status === 429) {
-    throw new RetryableError(says, { code: 'teams_rate_limited', retryAfterMs: retryAfterOf(res) });
-  }
-  if (status >= 500 || status === 408) {
-    throw new RetryableError(says, { code: 'teams_unavailable', retryAfterMs: retryAfterOf(res) });
-  }
-  throw new FatalError(says, { code: status === 400 ? 'teams_bad_request' : 'teams_rejected' });
+  throw refusalError(res, {
+    service: 'Teams',
+    status,
+    reason: reasonOf(res, scrub),
+    fatalCode: status === 400 ? 'teams_bad_request' : 'teams_rejected',
+  });
 }
 
 /** Posts a message to a Microsoft Teams channel or chat. */
@@ -110,16 +107,7 @@ export const teams = defineNode({
   run: async (ctx) => {
     const { config } = ctx;
     const scrub = guardSecrets(ctx, webhookUrlSecrets(config.webhookUrl));
-    const res = await ctx.http.request({
-      method: 'POST',
-      url: config.webhookUrl,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(requestBody(config)),
-      signal: ctx.signal,
-      // the URL is the secret: never follow it anywhere else
-      maxRedirects: 0,
-    });
-    ctx.logger.debug({ origin: new URL(res.url).origin, status: res.status }, 'teams webhook');
+    const res = await postToWebhook(ctx, config.webhookUrl, requestBody(config), 'teams webhook');
     const buried = res.status === 200 ? BURIED_FAILURE.exec(textOf(res, 1000)) : null;
     throwForStatus(buried?.[1] === undefined ? res.status : Number(buried[1]), res, scrub);
     return { main: [{ ok: true, status: res.status }] };

@@ -4,6 +4,7 @@ import { FatalError } from '@tributary/flow';
 import { z } from 'zod';
 import { credentialField } from '../credentials/define-credential.js';
 import { boundTo } from '../credentials/http-auth.js';
+import { credentialOfType } from '../credentials/step-credential.js';
 import { webhookSigning } from '../credentials/webhook-types.js';
 import { defineNode } from '../define-node.js';
 import { headerName, headerValue } from '../http/header-syntax.js';
@@ -84,13 +85,11 @@ export const webhookOut = defineNode({
     'One item on `main`: `{ status, webhookId, body }` — the receiver’s HTTP status, the webhook-id sent (the same on every retry) and its answer, parsed JSON for JSON answers and text for textual ones.',
   run: async (ctx) => {
     const { config } = ctx;
-    const credential = await ctx.credential();
-    const data = webhookSigning.data.safeParse(credential.data);
-    if (!data.success) {
-      throw new FatalError('the signing credential has no valid whsec_ secret', {
-        code: 'invalid_credential',
-      });
-    }
+    const { credential, data } = await credentialOfType(
+      ctx,
+      webhookSigning,
+      'the signing credential has no valid whsec_ secret',
+    );
     const webhookId = `msg_${ctx.idempotencyKey}`;
     const sentAt = new Date();
     const timestamp = Math.floor(sentAt.getTime() / 1000);
@@ -99,7 +98,7 @@ export const webhookOut = defineNode({
     if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
     headers['webhook-id'] = webhookId;
     headers['webhook-timestamp'] = String(timestamp);
-    headers['webhook-signature'] = signStandardWebhook(data.data.secret, webhookId, timestamp, payload);
+    headers['webhook-signature'] = signStandardWebhook(data.secret, webhookId, timestamp, payload);
     const res = await ctx.http.request(
       boundTo(credential, {
         method: 'POST',

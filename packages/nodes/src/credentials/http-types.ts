@@ -4,6 +4,14 @@ import { headerName, headerValue } from '../http/header-syntax.js';
 import { defineCredentialType, secretString } from './define-credential.js';
 import { fetchClientCredentialsToken } from './oauth2.js';
 
+/** A Basic credential's user name: the first ":" ends it (RFC 7617), so only the password may hold one. */
+export const basicUsername = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^:]*$/, 'must not contain ":"')
+  .describe('User name');
+
 export const httpBearer = defineCredentialType({
   type: 'http.bearer',
   title: 'Bearer token',
@@ -25,16 +33,7 @@ export const httpBasic = defineCredentialType({
   type: 'http.basic',
   title: 'Basic auth',
   description: 'Sends `Authorization: Basic` with a user name and password.',
-  data: z.strictObject({
-    // RFC 7617: the first ":" ends the user-id, so only the password may hold one
-    username: z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[^:]*$/, 'must not contain ":"')
-      .describe('User name'),
-    password: secretString('Password'),
-  }),
+  data: z.strictObject({ username: basicUsername, password: secretString('Password') }),
   derivedSecrets: (data) => [basicToken(data.username, data.password)],
 });
 

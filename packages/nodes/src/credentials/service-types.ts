@@ -1,7 +1,7 @@
 // Credential types of fixed services: Slack, HubSpot, PagerDuty, SMTP. Each service's base URL may be changed
 // (a proxy, a regional endpoint, a local peer in tests).
 import { z } from 'zod';
-import type { HttpResponse } from '../http/http-client.js';
+import { jsonObjectOf } from '../http/response-body.js';
 import { ehloName, smtpTarget, verifySmtp } from '../smtp/transport.js';
 import { type CredentialTestResult, defineCredentialType, secretString } from './define-credential.js';
 
@@ -24,15 +24,6 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-function jsonOf(res: HttpResponse): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(res.body).toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 export const slack = defineCredentialType({
   type: 'slack',
   title: 'Slack bot token',
@@ -48,7 +39,7 @@ export const slack = defineCredentialType({
       headers: { authorization: `Bearer ${data.token}` },
       signal: ctx.signal,
     });
-    const answer = jsonOf(res);
+    const answer = jsonObjectOf(res) ?? {};
     if (res.status === 200 && answer.ok === true) {
       const who = [answer.user, answer.team].filter((v) => typeof v === 'string').join(' in ');
       return { ok: true, message: who ? `authenticated as ${who}` : 'authenticated' };
@@ -74,7 +65,7 @@ export const hubspot = defineCredentialType({
       signal: ctx.signal,
     });
     if (res.status === 200) return { ok: true, message: 'the token can read contacts' };
-    const answer = jsonOf(res);
+    const answer = jsonObjectOf(res) ?? {};
     const reason = typeof answer.category === 'string' ? answer.category : `HTTP ${res.status}`;
     return { ok: false, message: `HubSpot refused the token: ${reason}` };
   },

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { headerName } from '../http/header-syntax.js';
 import { defineCredentialType, secretString } from './define-credential.js';
-import { basicToken } from './http-types.js';
+import { basicToken, basicUsername } from './http-types.js';
 
 export const webhookSigning = defineCredentialType({
   type: 'webhook.signing',
@@ -32,12 +32,7 @@ export const webhookBasic = defineCredentialType({
   title: 'Webhook Basic auth',
   description: 'Callers of a webhook trigger authenticate with HTTP Basic and this user name and password.',
   data: z.strictObject({
-    username: z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[^:]*$/, 'must not contain ":"')
-      .describe('User name'),
+    username: basicUsername,
     password: secretString('Password; may contain ":"', 1000),
   }),
   derivedSecrets: (data) => [basicToken(data.username, data.password)],

@@ -1,4 +1,6 @@
-// Turns a response body into an item value by its content type: JSON parsed, text decoded, anything else base64.
+// Reads response bodies: as an item value by content type (JSON parsed, text decoded, anything else base64),
+// as a JSON object whose fields a node reads, or as an excerpt for error messages.
+import type { HttpResponse } from './http-client.js';
 
 /** A response body as an item carries it; `bodyEncoding` is set only when `body` is base64 of binary bytes. */
 export interface DecodedBody {
@@ -64,4 +66,17 @@ export function decodeBody(headers: Record<string, string>, bytes: Uint8Array): 
 export function bodyExcerpt(bytes: Uint8Array, max = 500): string {
   const text = new TextDecoder('utf-8').decode(bytes.subarray(0, max * 4)).trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** An answer's body as a JSON object (not an array), read whatever its content type, or undefined. */
+export function jsonObjectOf(res: HttpResponse): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(res.body).toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>) // checked just above: a JSON object, read by its fields
+      : undefined;
+  } catch {
+    // not JSON (an HTML error page of a proxy, a plain-text answer): the caller falls back to the status
+    return undefined;
+  }
 }
