@@ -1,61 +1,26 @@
 import { FatalError, RetryableError } from '@tributary/flow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { actionHarness, answer, errorOf } from '../../test/action-harness.js';
 import { type DiscordPeer, startDiscordPeer } from '../../test/peers/discord-peer.js';
-import { parseAllowList } from '../http/address-policy.js';
-import { createGuardedHttpClient } from '../http/guarded-http-client.js';
-import { onlyObject, runNode } from '../logic/test-context.js';
+import { onlyObject } from '../logic/test-context.js';
 import { discord } from './discord.js';
 
 // The node talks to a Discord peer on 127.0.0.1 through the real guarded client with 127.0.0.1 allowed.
 const TOKEN = 'dQw4w9WgXcQ-SecretWebhookToken_0123456789abcdefABCDEF';
-const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+const harness = actionHarness();
 let peer: DiscordPeer;
-let redacted: string[] = [];
 
 beforeAll(async () => {
   peer = await startDiscordPeer(TOKEN);
 });
-afterAll(async () => {
-  await Promise.all([peer.close(), http.close()]);
-});
-afterEach(() => {
-  peer.http.requests.splice(0);
-  peer.posted.splice(0);
-  redacted = [];
-});
+afterAll(() => peer.close());
+afterEach(() => peer.reset());
 
 type Config = z.input<typeof discord.config>;
 
-function run(config: Partial<Config>) {
-  return runNode(
-    discord,
-    { webhookUrl: peer.webhookUrl, ...config },
-    {},
-    {
-      http,
-      redact: (secret) => {
-        redacted.push(secret);
-      },
-    },
-  );
-}
-
-async function fails(config: Partial<Config>): Promise<Error> {
-  try {
-    await run(config);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
-}
-
-function answerNext(status: number, body: unknown, headers: Record<string, string> = {}) {
-  peer.answerNext((_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  });
-}
+const run = (config: Partial<Config>) => harness.run(discord, { webhookUrl: peer.webhookUrl, ...config });
+const fails = (config: Partial<Config>) => errorOf(run(config));
 
 describe('action.discord', () => {
   it('executes the webhook, waiting for the message, and emits its id and channel', async () => {
@@ -78,7 +43,7 @@ describe('action.discord', () => {
       username: 'Tributary',
       avatar_url: 'https://example.com/a.png',
     });
-    expect(redacted).toContain(TOKEN);
+    expect(harness.redacted).toContain(TOKEN);
   });
 
   it('keeps the query a webhook URL already has (a thread), and sends embeds alone', async () => {
@@ -102,18 +67,17 @@ describe('action.discord', () => {
   });
 
   it('emits null ids when the webhook answers 204 without the message', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(204);
-      res.end();
-    });
+    peer.answerNext(answer(204));
     expect(onlyObject(await run({ content: 'hi' }))).toEqual({ id: null, channelId: null });
   });
 
   it('retries a 429 after the retry_after of its JSON body', async () => {
-    answerNext(
-      429,
-      { message: 'You are being rate limited.', retry_after: 1.337, global: false },
-      { 'retry-after': '2', 'x-ratelimit-scope': 'shared' },
+    peer.answerNext(
+      answer(
+        429,
+        { message: 'You are being rate limited.', retry_after: 1.337, global: false },
+        { 'retry-after': '2', 'x-ratelimit-scope': 'shared' },
+      ),
     );
     const err = await fails({ content: 'hi' });
     expect(err).toBeInstanceOf(RetryableError);
@@ -122,35 +86,36 @@ describe('action.discord', () => {
   });
 
   it('falls back to the Retry-After header when a 429 has no JSON body', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(429, { 'content-type': 'text/html', 'retry-after': '9' });
-      res.end('<html>error code: 1015</html>');
-    });
+    peer.answerNext(
+      answer(429, '<html>error code: 1015</html>', { 'content-type': 'text/html', 'retry-after': '9' }),
+    );
     const err = await fails({ content: 'hi' });
     expect(err).toMatchObject({ name: 'RetryableError', code: 'discord_rate_limited', retryAfterMs: 9000 });
   });
 
   it('retries a 5xx', async () => {
-    answerNext(502, { message: '502: Bad Gateway', code: 0 });
+    peer.answerNext(answer(502, { message: '502: Bad Gateway', code: 0 }));
     const err = await fails({ content: 'hi' });
     expect(err).toBeInstanceOf(RetryableError);
     expect(err).toMatchObject({ code: 'discord_unavailable' });
   });
 
   it('fails a refused message as fatal with Discord’s message and the field it points at', async () => {
-    answerNext(400, {
-      code: 50035,
-      message: 'Invalid Form Body',
-      errors: {
-        embeds: {
-          '0': {
-            title: {
-              _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 256 or fewer in length.' }],
+    peer.answerNext(
+      answer(400, {
+        code: 50035,
+        message: 'Invalid Form Body',
+        errors: {
+          embeds: {
+            '0': {
+              title: {
+                _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 256 or fewer in length.' }],
+              },
             },
           },
         },
-      },
-    });
+      }),
+    );
     const err = await fails({ content: 'hi' });
     expect(err).toBeInstanceOf(FatalError);
     expect(err).toMatchObject({ code: 'discord_bad_request' });
@@ -173,7 +138,7 @@ describe('action.discord', () => {
     expect(wrong).toBeInstanceOf(FatalError);
     expect(wrong).toMatchObject({ code: 'discord_unauthorized' });
     expect(wrong.message).toContain('Invalid Webhook Token');
-    answerNext(403, { message: 'Missing Access', code: 50001 });
+    peer.answerNext(answer(403, { message: 'Missing Access', code: 50001 }));
     expect(await fails({ content: 'hi' })).toMatchObject({
       name: 'FatalError',
       code: 'discord_unauthorized',
@@ -193,10 +158,7 @@ describe('action.discord', () => {
   });
 
   it('does not follow a redirect with the secret URL', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(307, { location: 'http://127.0.0.1:9/elsewhere' });
-      res.end();
-    });
+    peer.answerNext(answer(307, undefined, { location: 'http://127.0.0.1:9/elsewhere' }));
     const err = await fails({ content: 'hi' });
     expect(err).toMatchObject({ name: 'FatalError', code: 'discord_rejected' });
     expect(peer.http.requests).toHaveLength(1);

@@ -3,14 +3,13 @@ import { FatalError, RetryableError } from '@tributary/flow';
 import { type AddressObject, simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { errorOf, runAction, storedCredential } from '../../test/action-harness.js';
 import { type SmtpPeer, startSmtpPeer } from '../../test/peers/smtp-peer.js';
 import { HOOKS_TEST_CERT, HOOKS_TEST_KEY } from '../../test/peers/tls-fixture.js';
-import type { NodeCredential } from '../credentials/http-auth.js';
 import { smtp } from '../credentials/service-types.js';
-import type { NodeContext, NodeOutput } from '../define-node.js';
 import { parseAllowList } from '../http/address-policy.js';
 import { type HostResolver, resolveCheckedAddresses } from '../http/guarded-connector.js';
-import { testContext } from '../logic/test-context.js';
+import { onlyObject } from '../logic/test-context.js';
 import { sendSmtpMail } from '../smtp/transport.js';
 import { email } from './email.js';
 
@@ -65,50 +64,34 @@ function credentialData(peer: SmtpPeer, data: Partial<SmtpData> = {}): z.output<
   });
 }
 
-function context(config: unknown, options: RunOptions = {}): NodeContext<z.output<typeof email.config>> {
+async function send(
+  config: Record<string, unknown>,
+  options: RunOptions = {},
+): Promise<Record<string, unknown>> {
   const peer = options.peer ?? open;
   const allow = parseAllowList(options.allow ?? '127.0.0.1');
-  const credential: NodeCredential = {
+  const credential = storedCredential({
     id: CREDENTIAL_ID,
     name: 'Shop mail',
     type: 'smtp',
     data: credentialData(peer, options.data),
-    allowedHosts: options.allowedHosts ?? [],
-    version: 'v1',
-  };
-  return testContext(email.config.parse(config), {
-    credential: async <D>() => credential as NodeCredential<D>,
+    allowedHosts: options.allowedHosts,
+  });
+  // the tests build configs the schema parses: runNode checks them
+  const out = await runAction(email, config as z.input<typeof email.config>, {
+    credential,
     resolveAddress: async (host) => {
       const [address] = await resolveCheckedAddresses(host, allow, resolver);
       if (address === undefined) throw new Error(`no address for ${host}`);
       return address;
     },
-    ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    idempotencyKey: options.idempotencyKey,
+    signal: options.signal,
   });
+  return onlyObject(out);
 }
 
-async function send(
-  config: Record<string, unknown>,
-  options: RunOptions = {},
-): Promise<Record<string, unknown>> {
-  const out: NodeOutput = await email.run!(context(config, options), {});
-  const [item, ...more] = out.main ?? [];
-  if (typeof item !== 'object' || item === null || more.length > 0) {
-    throw new Error(`expected one object on main, got ${JSON.stringify(out.main)}`);
-  }
-  // checked just above: a non-null object; the tests read its fields
-  return item as Record<string, unknown>;
-}
-
-async function fails(config: Record<string, unknown>, options: RunOptions = {}): Promise<Error> {
-  try {
-    await send(config, options);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
-}
+const fails = (config: Record<string, unknown>, options: RunOptions = {}) => errorOf(send(config, options));
 
 function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
   return [field ?? []].flat().flatMap((obj) => obj.value.map((v) => `${v.name} <${v.address}>`));

@@ -1,79 +1,30 @@
 import { FatalError, RetryableError } from '@tributary/flow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type HttpPeer, type RecordedRequest, startHttpPeer } from '../../test/peers/http-peer.js';
-import type { NodeContext, NodeOutput } from '../define-node.js';
-import { parseAllowList } from '../http/address-policy.js';
-import { createGuardedHttpClient } from '../http/guarded-http-client.js';
+import { actionHarness, errorOf, lastRequest } from '../../test/action-harness.js';
+import { type HttpPeer, startHttpPeer } from '../../test/peers/http-peer.js';
+import type { NodeOutput } from '../define-node.js';
+import { onlyObject } from '../logic/test-context.js';
 import { httpRequest } from './http-request.js';
 
 // The node runs against a real peer on 127.0.0.1, through the real guarded client with 127.0.0.1 allowed.
-const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+const harness = actionHarness();
 let peer: HttpPeer;
 
 beforeAll(async () => {
   peer = await startHttpPeer();
 });
-afterAll(async () => {
-  await Promise.all([peer.close(), http.close()]);
-});
-afterEach(() => {
-  peer.requests.splice(0);
-});
+afterAll(() => peer.close());
+afterEach(() => peer.reset());
 
-function context(
-  config: unknown,
-  signal = new AbortController().signal,
-): NodeContext<z.output<typeof httpRequest.config>> {
-  return {
-    config: httpRequest.config.parse(config),
-    signal,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-    runId: 'run-1',
-    stepId: 'step-1',
-    nodeId: 'node-1',
-    attempt: 1,
-    correlationId: 'event-1',
+function run(config: Record<string, unknown>): Promise<NodeOutput> {
+  // the tests build configs the schema parses: runNode checks them
+  return harness.run(httpRequest, config as z.input<typeof httpRequest.config>, {
     idempotencyKey: 'step-1:idem',
-    http,
-    sleep: () => {
-      throw new Error('the HTTP node never sleeps');
-    },
-    waitForEvent: () => Promise.reject(new Error('the HTTP node never waits for events')),
-    eventLog: { summarize: () => Promise.reject(new Error('the HTTP node never reads the event log')) },
-    credential: () => Promise.reject(new Error('no credential in these tests')),
-    redact: () => {},
-    resolveAddress: () => Promise.reject(new Error('the HTTP node opens connections through ctx.http only')),
-  };
+  });
 }
 
-async function run(config: Record<string, unknown>): Promise<NodeOutput> {
-  return httpRequest.run!(context(config), { from: 'trigger' });
-}
-
-async function fails(config: Record<string, unknown>): Promise<Error> {
-  try {
-    await run(config);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
-}
-
-function only(out: NodeOutput): Record<string, unknown> {
-  const [item, ...more] = out.main ?? [];
-  if (typeof item !== 'object' || item === null || more.length > 0) {
-    throw new Error(`expected one object on main, got ${JSON.stringify(out.main)}`);
-  }
-  // checked just above: a non-null object; the tests read its fields
-  return item as Record<string, unknown>;
-}
-
-function lastRequest(): RecordedRequest {
-  const req = peer.requests.at(-1);
-  if (!req) throw new Error('the peer got no request');
-  return req;
-}
+const fails = (config: Record<string, unknown>) => errorOf(run(config));
 
 describe('action.http', () => {
   it('sends a JSON body and parses a JSON answer', async () => {
@@ -83,14 +34,16 @@ describe('action.http', () => {
       res.statusCode = 201;
       res.end(JSON.stringify({ received: JSON.parse(req.body.toString()) }));
     });
-    const item = only(await run({ method: 'POST', url: `${peer.url}/orders`, body: { id: 7, tags: ['a'] } }));
+    const item = onlyObject(
+      await run({ method: 'POST', url: `${peer.url}/orders`, body: { id: 7, tags: ['a'] } }),
+    );
     expect(item).toEqual({
       status: 201,
       headers: expect.objectContaining({ 'content-type': 'application/json', 'x-request-id': 'r-1' }),
       body: { received: { id: 7, tags: ['a'] } },
     });
-    expect(lastRequest()).toMatchObject({ method: 'POST', url: '/orders' });
-    expect(lastRequest().headers['content-type']).toBe('application/json');
+    expect(lastRequest(peer)).toMatchObject({ method: 'POST', url: '/orders' });
+    expect(lastRequest(peer).headers['content-type']).toBe('application/json');
   });
 
   it('keeps a Content-Type header the flow sets, and sends strings as text', async () => {
@@ -101,16 +54,16 @@ describe('action.http', () => {
       headers: { 'Content-Type': 'application/vnd.api+json' },
       body: { a: 1 },
     });
-    expect(lastRequest().headers['content-type']).toBe('application/vnd.api+json');
+    expect(lastRequest(peer).headers['content-type']).toBe('application/vnd.api+json');
     await run({ method: 'POST', url: peer.url, body: 'plain words' });
-    expect(lastRequest().headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(lastRequest().body.toString()).toBe('plain words');
+    expect(lastRequest(peer).headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(lastRequest(peer).body.toString()).toBe('plain words');
   });
 
   it('appends query parameters to those already in the URL', async () => {
     peer.handle((_req, res) => res.end());
     await run({ url: `${peer.url}/search?q=shoes`, query: { page: 2, inStock: true, sort: 'price asc' } });
-    expect(lastRequest()).toMatchObject({
+    expect(lastRequest(peer)).toMatchObject({
       method: 'GET',
       url: '/search?q=shoes&page=2&inStock=true&sort=price+asc',
     });
@@ -126,8 +79,8 @@ describe('action.http', () => {
         res.end(Buffer.from([0, 1, 2, 255]));
       }
     });
-    expect(only(await run({ url: `${peer.url}/text` })).body).toBe('hello');
-    expect(only(await run({ url: `${peer.url}/bin` }))).toMatchObject({
+    expect(onlyObject(await run({ url: `${peer.url}/text` })).body).toBe('hello');
+    expect(onlyObject(await run({ url: `${peer.url}/bin` }))).toMatchObject({
       body: 'AAEC/w==',
       bodyEncoding: 'base64',
     });
@@ -179,9 +132,9 @@ describe('action.http', () => {
   it('sends the step’s idempotency key when asked, and only then', async () => {
     peer.handle((_req, res) => res.end());
     await run({ method: 'POST', url: peer.url, body: {}, sendIdempotencyKey: true });
-    expect(lastRequest().headers['idempotency-key']).toBe('step-1:idem');
+    expect(lastRequest(peer).headers['idempotency-key']).toBe('step-1:idem');
     await run({ method: 'POST', url: peer.url, body: {} });
-    expect(lastRequest().headers['idempotency-key']).toBeUndefined();
+    expect(lastRequest(peer).headers['idempotency-key']).toBeUndefined();
   });
 
   it('returns a redirect as the result when not following redirects', async () => {
@@ -191,10 +144,13 @@ describe('action.http', () => {
         res.end();
       } else res.end('new place');
     });
-    expect(only(await run({ url: `${peer.url}/old`, followRedirects: false }))).toMatchObject({
+    expect(onlyObject(await run({ url: `${peer.url}/old`, followRedirects: false }))).toMatchObject({
       status: 308,
     });
-    expect(only(await run({ url: `${peer.url}/old` }))).toMatchObject({ status: 200, body: 'new place' });
+    expect(onlyObject(await run({ url: `${peer.url}/old` }))).toMatchObject({
+      status: 200,
+      body: 'new place',
+    });
   });
 
   it('refuses private addresses through ctx.http', async () => {

@@ -2,6 +2,14 @@ import { FatalError, RetryableError } from '@tributary/flow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  actionHarness,
+  answer,
+  errorOf,
+  lastRequest,
+  storedCredential,
+  withPeer,
+} from '../../test/action-harness.js';
+import {
   type HttpPeer,
   type PeerHandler,
   type RecordedRequest,
@@ -9,13 +17,12 @@ import {
 } from '../../test/peers/http-peer.js';
 import type { NodeCredential } from '../credentials/http-auth.js';
 import type { NodeOutput } from '../define-node.js';
-import { parseAllowList } from '../http/address-policy.js';
-import { createGuardedHttpClient } from '../http/guarded-http-client.js';
-import { onlyObject, runNode } from '../logic/test-context.js';
+import { onlyObject } from '../logic/test-context.js';
+import { httpRequest } from './http-request.js';
 import { pagerdutyEvent } from './pagerduty.js';
 
 // A local Events API v2 peer answering with PagerDuty's shapes, reached through the real guarded client.
-const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+const harness = actionHarness();
 const ROUTING_KEY = 'R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12';
 const CREDENTIAL_ID = '0b6f7a52-2d7e-4c3c-9a51-0f1e8d3c7b21';
 let peer: HttpPeer;
@@ -43,23 +50,18 @@ const enqueue: PeerHandler = (req, res) => {
 beforeAll(async () => {
   peer = await startHttpPeer({ handler: enqueue });
 });
-afterAll(async () => {
-  await Promise.all([peer.close(), http.close()]);
-});
-afterEach(() => {
-  peer.requests.splice(0);
-  peer.handle(enqueue);
-});
+afterAll(() => peer.close());
+afterEach(() => peer.reset());
 
 function credential(data: Record<string, unknown> = {}, allowedHosts: string[] = []): NodeCredential {
-  return {
+  const full = { routingKey: ROUTING_KEY, baseUrl: peer.url, ...data };
+  return storedCredential({
     id: CREDENTIAL_ID,
     name: 'on-call',
     type: 'pagerduty',
-    data: { routingKey: ROUTING_KEY, baseUrl: peer.url, ...data },
+    data: full,
     allowedHosts,
-    version: 'v1',
-  };
+  });
 }
 
 const trigger = {
@@ -73,30 +75,17 @@ function run(
   config: Record<string, unknown>,
   options: { idempotencyKey?: string; credential?: NodeCredential } = {},
 ): Promise<NodeOutput> {
-  const cred = options.credential ?? credential();
-  return runNode(
+  // the tests build configs the schema parses: runNode checks them
+  return harness.run(
     pagerdutyEvent,
     { credential: CREDENTIAL_ID, ...config } as z.input<typeof pagerdutyEvent.config>,
-    {},
-    {
-      http,
-      idempotencyKey: options.idempotencyKey ?? 'step-7',
-      credential: async <D>() => cred as NodeCredential<D>,
-    },
+    { idempotencyKey: options.idempotencyKey ?? 'step-7', credential: options.credential ?? credential() },
   );
 }
 
-async function fails(config: Record<string, unknown>): Promise<Error> {
-  try {
-    await run(config);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
-}
+const fails = (config: Record<string, unknown>) => errorOf(run(config));
 
-function sent(req: RecordedRequest | undefined = peer.requests.at(-1)): Record<string, unknown> {
-  if (!req) throw new Error('the peer got no request');
+function sent(req: RecordedRequest = lastRequest(peer)): Record<string, unknown> {
   return JSON.parse(req.body.toString()) as Record<string, unknown>;
 }
 
@@ -168,10 +157,7 @@ describe('action.pagerduty', () => {
 
   it('fails an invalid event as fatal with PagerDuty’s message and errors, never the routing key', async () => {
     const other = credential({ routingKey: 'AnotherKeyAnotherKeyAnotherKey12' });
-    const err = await run(trigger, { credential: other }).then(
-      () => new Error('expected the node to fail'),
-      (e: Error) => e,
-    );
+    const err = await errorOf(run(trigger, { credential: other }));
     expect(err).toBeInstanceOf(FatalError);
     expect(err).toMatchObject({ code: 'pagerduty_invalid_event' });
     expect(err.message).toBe(
@@ -181,31 +167,22 @@ describe('action.pagerduty', () => {
   });
 
   it('retries a 429 after 30 s, or after a Retry-After PagerDuty sends', async () => {
-    peer.handle((_req, res) => {
-      res.writeHead(429, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          status: 'throttle event',
-          message: 'Requests for this service are arriving too quickly.',
-        }),
-      );
-    });
+    peer.handle(
+      answer(429, {
+        status: 'throttle event',
+        message: 'Requests for this service are arriving too quickly.',
+      }),
+    );
     const err = await fails(trigger);
     expect(err).toBeInstanceOf(RetryableError);
     expect(err).toMatchObject({ code: 'http_429', retryAfterMs: 30_000 });
-    peer.handle((_req, res) => {
-      res.writeHead(429, { 'retry-after': '5' });
-      res.end();
-    });
+    peer.handle(answer(429, undefined, { 'retry-after': '5' }));
     expect(await fails(trigger)).toMatchObject({ code: 'http_429', retryAfterMs: 5000 });
   });
 
   it('retries 5xx answers', async () => {
     for (const status of [500, 502, 503]) {
-      peer.handle((_req, res) => {
-        res.statusCode = status;
-        res.end('upstream trouble');
-      });
+      peer.handle(answer(status, 'upstream trouble'));
       const err = await fails(trigger);
       expect(err).toBeInstanceOf(RetryableError);
       expect(err).toMatchObject({ code: 'http_5xx' });
@@ -226,20 +203,17 @@ describe('action.pagerduty', () => {
   });
 
   it('sends nothing to a host outside the credential’s allowedHosts', async () => {
-    const fresh = await startHttpPeer({ handler: enqueue });
-    try {
-      const bound = credential({ baseUrl: fresh.url }, ['example.com']);
-      const err = await run(trigger, { credential: bound }).then(
-        () => new Error('expected the node to fail'),
-        (e: Error) => e,
-      );
-      expect(err).toBeInstanceOf(FatalError);
-      expect(err).toMatchObject({ code: 'host_not_allowed' });
-      expect(fresh.requests.length).toBe(0);
-      expect(fresh.connections).toBe(0);
-    } finally {
-      await fresh.close();
-    }
+    await withPeer(
+      async (fresh) => {
+        const bound = credential({ baseUrl: fresh.url }, ['example.com']);
+        const err = await errorOf(run(trigger, { credential: bound }));
+        expect(err).toBeInstanceOf(FatalError);
+        expect(err).toMatchObject({ code: 'host_not_allowed' });
+        expect(fresh.requests.length).toBe(0);
+        expect(fresh.connections).toBe(0);
+      },
+      { handler: enqueue },
+    );
   });
 
   it('validates its config', () => {
@@ -279,13 +253,7 @@ describe('action.pagerduty', () => {
       traits: { pure: false },
       canFail: true,
     });
-    expect(pagerdutyEvent.retry).toEqual({
-      attempts: 3,
-      backoff: 'exponential',
-      delayMs: 1000,
-      maxDelayMs: 60_000,
-      jitter: true,
-    });
+    expect(pagerdutyEvent.retry).toEqual(httpRequest.retry);
   });
 
   it('keeps its JSON Schema for the editor', () => {

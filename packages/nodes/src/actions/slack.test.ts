@@ -1,20 +1,17 @@
 import { FatalError, RetryableError } from '@tributary/flow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { actionHarness, answer, errorOf, storedCredential } from '../../test/action-harness.js';
 import { type SlackPeer, startSlackPeer } from '../../test/peers/slack-peer.js';
-import type { NodeCredential } from '../credentials/http-auth.js';
-import { parseAllowList } from '../http/address-policy.js';
-import { createGuardedHttpClient } from '../http/guarded-http-client.js';
-import { onlyObject, runNode } from '../logic/test-context.js';
+import { onlyObject } from '../logic/test-context.js';
 import { slack } from './slack.js';
 
 // The node talks to a Slack peer on 127.0.0.1 through the real guarded client with 127.0.0.1 allowed.
 const TOKEN = 'xoxb-1111-2222-SecretBotToken0123';
 const WEBHOOK_SECRET = 'Zx9SecretWebhookPart0042';
 const CREDENTIAL_ID = '0f8e3a52-2c4b-4d1e-9a7f-3b6c5d4e2f10';
-const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+const harness = actionHarness();
 let peer: SlackPeer;
-let redacted: string[] = [];
 
 beforeAll(async () => {
   peer = await startSlackPeer({
@@ -27,49 +24,25 @@ beforeAll(async () => {
     ],
   });
 });
-afterAll(async () => {
-  await Promise.all([peer.close(), http.close()]);
-});
-afterEach(() => {
-  peer.http.requests.splice(0);
-  peer.posted.splice(0);
-  redacted = [];
-});
+afterAll(() => peer.close());
+afterEach(() => peer.reset());
 
 function credential(data: Record<string, unknown> = { token: TOKEN }, allowedHosts: string[] = []) {
-  return async <D>(): Promise<NodeCredential<D>> => ({
-    id: CREDENTIAL_ID,
-    name: 'Slack bot',
-    type: 'slack',
-    // the test hands the node the data a stored slack credential holds
-    data: data as D,
-    allowedHosts,
-    version: 'v1',
-  });
+  return storedCredential({ id: CREDENTIAL_ID, name: 'Slack bot', type: 'slack', data, allowedHosts });
 }
 
-function run(config: z.input<typeof slack.config>, cred = credential()) {
-  return runNode(
-    slack,
-    config,
-    {},
-    {
-      http,
-      credential: cred,
-      redact: (secret) => {
-        redacted.push(secret);
-      },
-    },
-  );
+const run = (config: z.input<typeof slack.config>, cred = credential()) =>
+  harness.run(slack, config, { credential: cred });
+const fails = (config: z.input<typeof slack.config>, cred = credential()) => errorOf(run(config, cred));
+
+/** A Web API answer: JSON as Slack sends it. */
+function apiAnswer(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return answer(status, body, { 'content-type': 'application/json; charset=utf-8', ...headers });
 }
 
-async function fails(config: z.input<typeof slack.config>, cred = credential()): Promise<Error> {
-  try {
-    await run(config, cred);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
+/** An incoming webhook's answer (or a gateway's): a word or a page of HTML. */
+function htmlAnswer(status: number, body: string, headers: Record<string, string> = {}) {
+  return answer(status, body, { 'content-type': 'text/html', ...headers });
 }
 
 type BotConfig = Extract<z.input<typeof slack.config>, { mode: 'bot' }>;
@@ -103,7 +76,7 @@ describe('action.slack with a bot token', () => {
       thread_ts: '1712345678.000001',
     });
     expect(JSON.stringify(item)).not.toContain(TOKEN);
-    expect(redacted).toContain(TOKEN);
+    expect(harness.redacted).toContain(TOKEN);
   });
 
   it("uses the credential's base URL when the config names none", async () => {
@@ -135,10 +108,7 @@ describe('action.slack with a bot token', () => {
 
   it('fails msg_too_long as fatal', async () => {
     // Slack counts its limit after expanding mentions and entities, so text within the schema's limit can fail
-    peer.answerNext((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ ok: false, error: 'msg_too_long' }));
-    });
+    peer.answerNext(apiAnswer(200, { ok: false, error: 'msg_too_long' }));
     const err = await fails({ ...bot({ text: 'x'.repeat(40_000) }), baseUrl: peer.apiUrl });
     expect(err).toBeInstanceOf(FatalError);
     expect(err).toMatchObject({ code: 'slack_msg_too_long' });
@@ -156,32 +126,23 @@ describe('action.slack with a bot token', () => {
   });
 
   it('names the scope a token lacks', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(
-        JSON.stringify({ ok: false, error: 'missing_scope', needed: 'chat:write', provided: 'users:read' }),
-      );
-    });
+    peer.answerNext(
+      apiAnswer(200, { ok: false, error: 'missing_scope', needed: 'chat:write', provided: 'users:read' }),
+    );
     const err = await fails({ ...bot(), baseUrl: peer.apiUrl });
     expect(err).toMatchObject({ name: 'FatalError', code: 'slack_missing_scope' });
     expect(err.message).toContain('needs chat:write');
   });
 
   it('fails an error Slack has not documented as fatal, with its name', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ ok: false, error: 'brand_new_error' }));
-    });
+    peer.answerNext(apiAnswer(200, { ok: false, error: 'brand_new_error' }));
     const err = await fails({ ...bot(), baseUrl: peer.apiUrl });
     expect(err).toBeInstanceOf(FatalError);
     expect(err).toMatchObject({ code: 'slack_brand_new_error' });
   });
 
   it('retries a 429 ratelimited after the Retry-After Slack asks for', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '30' });
-      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-    });
+    peer.answerNext(apiAnswer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' }));
     const err = await fails({ ...bot(), baseUrl: peer.apiUrl });
     expect(err).toBeInstanceOf(RetryableError);
     expect(err).toMatchObject({ code: 'slack_ratelimited', retryAfterMs: 30_000 });
@@ -189,10 +150,7 @@ describe('action.slack with a bot token', () => {
 
   it('retries a 200 ok:false ratelimited and Slack’s transient errors', async () => {
     for (const error of ['ratelimited', 'internal_error', 'service_unavailable']) {
-      peer.answerNext((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '3' });
-        res.end(JSON.stringify({ ok: false, error }));
-      });
+      peer.answerNext(apiAnswer(200, { ok: false, error }, { 'retry-after': '3' }));
       const err = await fails({ ...bot(), baseUrl: peer.apiUrl });
       expect(err).toBeInstanceOf(RetryableError);
       expect(err).toMatchObject({ code: `slack_${error}`, retryAfterMs: 3000 });
@@ -200,10 +158,7 @@ describe('action.slack with a bot token', () => {
   });
 
   it('retries a 5xx', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(503, { 'content-type': 'text/html' });
-      res.end('<html>Service Unavailable</html>');
-    });
+    peer.answerNext(htmlAnswer(503, '<html>Service Unavailable</html>'));
     const err = await fails({ ...bot(), baseUrl: peer.apiUrl });
     expect(err).toBeInstanceOf(RetryableError);
     expect(err).toMatchObject({ code: 'slack_unavailable' });
@@ -229,10 +184,7 @@ describe('action.slack with a bot token', () => {
   });
 
   it('fails a 200 that is not a Slack answer as fatal', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<html>a proxy login page</html>');
-    });
+    peer.answerNext(htmlAnswer(200, '<html>a proxy login page</html>'));
     const err = await fails({ ...bot(), baseUrl: peer.apiUrl });
     expect(err).toMatchObject({ name: 'FatalError', code: 'slack_unexpected_answer' });
   });
@@ -261,7 +213,7 @@ describe('action.slack with an incoming webhook', () => {
     expect(req?.headers.authorization).toBeUndefined();
     expect(req?.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(JSON.parse(req?.body.toString() ?? '')).toEqual({ text: 'Deploy done', blocks });
-    expect(redacted).toContain(WEBHOOK_SECRET);
+    expect(harness.redacted).toContain(WEBHOOK_SECRET);
   });
 
   it('fails a refused webhook post as fatal with Slack’s error name', async () => {
@@ -273,10 +225,7 @@ describe('action.slack with an incoming webhook', () => {
       [403, 'action_prohibited'],
       [400, 'invalid_payload'],
     ] as const) {
-      peer.answerNext((_req, res) => {
-        res.writeHead(status, { 'content-type': 'text/html' });
-        res.end(name);
-      });
+      peer.answerNext(htmlAnswer(status, name));
       const refused = await fails({ mode: 'webhook', webhookUrl: peer.webhookUrl, text: 'hi' });
       expect(refused).toBeInstanceOf(FatalError);
       expect(refused).toMatchObject({ code: `slack_${name}` });
@@ -284,17 +233,11 @@ describe('action.slack with an incoming webhook', () => {
   });
 
   it('retries a rate-limited webhook post after its Retry-After, and a 500 rollup_error', async () => {
-    peer.answerNext((_req, res) => {
-      res.writeHead(429, { 'content-type': 'text/html', 'retry-after': '7' });
-      res.end('rate_limited');
-    });
+    peer.answerNext(htmlAnswer(429, 'rate_limited', { 'retry-after': '7' }));
     const limited = await fails({ mode: 'webhook', webhookUrl: peer.webhookUrl, text: 'hi' });
     expect(limited).toBeInstanceOf(RetryableError);
     expect(limited).toMatchObject({ code: 'slack_ratelimited', retryAfterMs: 7000 });
-    peer.answerNext((_req, res) => {
-      res.writeHead(500, { 'content-type': 'text/html' });
-      res.end('rollup_error');
-    });
+    peer.answerNext(htmlAnswer(500, 'rollup_error'));
     const broken = await fails({ mode: 'webhook', webhookUrl: peer.webhookUrl, text: 'hi' });
     expect(broken).toBeInstanceOf(RetryableError);
     expect(broken).toMatchObject({ code: 'slack_rollup_error' });

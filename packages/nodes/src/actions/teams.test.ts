@@ -1,29 +1,21 @@
 import { FatalError, RetryableError } from '@tributary/flow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { actionHarness, answer, errorOf } from '../../test/action-harness.js';
 import { startTeamsPeer, type TeamsPeer } from '../../test/peers/teams-peer.js';
-import { parseAllowList } from '../http/address-policy.js';
-import { createGuardedHttpClient } from '../http/guarded-http-client.js';
-import { onlyObject, runNode } from '../logic/test-context.js';
+import { onlyObject } from '../logic/test-context.js';
 import { teams } from './teams.js';
 
 // The node talks to a Teams peer on 127.0.0.1 through the real guarded client with 127.0.0.1 allowed.
 const SECRET = 'c0ffee5ecret0123456789abcdef0123';
-const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+const harness = actionHarness();
 let peer: TeamsPeer;
-let redacted: string[] = [];
 
 beforeAll(async () => {
   peer = await startTeamsPeer(SECRET);
 });
-afterAll(async () => {
-  await Promise.all([peer.close(), http.close()]);
-});
-afterEach(() => {
-  peer.http.requests.splice(0);
-  peer.posted.splice(0);
-  redacted = [];
-});
+afterAll(() => peer.close());
+afterEach(() => peer.reset());
 
 type Config = z.input<typeof teams.config>;
 
@@ -33,34 +25,12 @@ const card = {
   body: [{ type: 'TextBlock', text: 'Build failed', weight: 'Bolder' }],
 };
 
-function run(config: Partial<Config>) {
-  return runNode(
-    teams,
-    { webhookUrl: peer.webhookUrl, ...config },
-    {},
-    {
-      http,
-      redact: (secret) => {
-        redacted.push(secret);
-      },
-    },
-  );
-}
+const run = (config: Partial<Config>) => harness.run(teams, { webhookUrl: peer.webhookUrl, ...config });
+const fails = (config: Partial<Config>) => errorOf(run(config));
 
-async function fails(config: Partial<Config>): Promise<Error> {
-  try {
-    await run(config);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
-}
-
+/** The next answer, in the plain text an incoming webhook answers with. */
 function answerNext(status: number, body: string, headers: Record<string, string> = {}) {
-  peer.answerNext((_req, res) => {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-    res.end(body);
-  });
+  peer.answerNext(answer(status, body, { 'content-type': 'text/plain; charset=utf-8', ...headers }));
 }
 
 describe('action.teams', () => {
@@ -71,7 +41,7 @@ describe('action.teams', () => {
     expect(req?.url).toBe(new URL(peer.webhookUrl).pathname);
     expect(req?.headers['content-type']).toBe('application/json');
     expect(JSON.parse(req?.body.toString() ?? '')).toEqual({ text: 'Deploy **done**' });
-    expect(redacted).toContain(SECRET);
+    expect(harness.redacted).toContain(SECRET);
   });
 
   it('posts an Adaptive Card as a message attachment to a workflow, which answers 202', async () => {

@@ -2,16 +2,23 @@ import { FatalError, RetryableError } from '@tributary/flow';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import {
+  actionHarness,
+  answer,
+  errorOf,
+  lastRequest,
+  storedCredential,
+  withPeer,
+} from '../../test/action-harness.js';
 import { type HttpPeer, type RecordedRequest, startHttpPeer } from '../../test/peers/http-peer.js';
 import type { NodeCredential } from '../credentials/http-auth.js';
 import type { NodeOutput } from '../define-node.js';
-import { parseAllowList } from '../http/address-policy.js';
-import { createGuardedHttpClient } from '../http/guarded-http-client.js';
-import { onlyObject, runNode } from '../logic/test-context.js';
+import { onlyObject } from '../logic/test-context.js';
+import { httpRequest } from './http-request.js';
 import { signStandardWebhook, webhookOut } from './webhook-out.js';
 
 // A receiver on 127.0.0.1 checks each request with the official Standard Webhooks library.
-const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+const harness = actionHarness();
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const CREDENTIAL_ID = '5f0c1c1e-8d4f-4b7a-9a3e-2c6d7e8f9a10';
 let peer: HttpPeer;
@@ -19,52 +26,35 @@ let peer: HttpPeer;
 beforeAll(async () => {
   peer = await startHttpPeer();
 });
-afterAll(async () => {
-  await Promise.all([peer.close(), http.close()]);
-});
-afterEach(() => {
-  peer.requests.splice(0);
-  peer.handle((_req, res) => res.end('ok'));
-});
+afterAll(() => peer.close());
+afterEach(() => peer.reset());
 
 function credential(allowedHosts: string[] = []): NodeCredential {
-  return {
+  const data = { secret: SECRET };
+  return storedCredential({
     id: CREDENTIAL_ID,
     name: 'partner hooks',
     type: 'webhook.signing',
-    data: { secret: SECRET },
+    data,
     allowedHosts,
-    version: 'v1',
-  };
+  });
 }
 
-function run(
-  config: Record<string, unknown>,
-  options: { idempotencyKey?: string; credential?: NodeCredential } = {},
-): Promise<NodeOutput> {
-  const cred = options.credential ?? credential();
+interface RunOptions {
+  idempotencyKey?: string;
+  credential?: NodeCredential;
+}
+
+function run(config: Record<string, unknown>, options: RunOptions = {}): Promise<NodeOutput> {
   const full = { credential: CREDENTIAL_ID, url: `${peer.url}/hooks`, body: { orderId: 42 }, ...config };
   // the tests build configs the schema parses: runNode checks them
-  return runNode(
-    webhookOut,
-    full as z.input<typeof webhookOut.config>,
-    {},
-    {
-      http,
-      idempotencyKey: options.idempotencyKey ?? 'step-9',
-      credential: async <D>() => cred as NodeCredential<D>,
-    },
-  );
+  return harness.run(webhookOut, full as z.input<typeof webhookOut.config>, {
+    idempotencyKey: options.idempotencyKey ?? 'step-9',
+    credential: options.credential ?? credential(),
+  });
 }
 
-async function fails(config: Record<string, unknown>, options = {}): Promise<Error> {
-  try {
-    await run(config, options);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
-}
+const fails = (config: Record<string, unknown>, options: RunOptions = {}) => errorOf(run(config, options));
 
 function signatureHeaders(req: RecordedRequest): Record<string, string> {
   const pick = (name: string) => {
@@ -79,18 +69,12 @@ function signatureHeaders(req: RecordedRequest): Record<string, string> {
   };
 }
 
-function lastRequest(): RecordedRequest {
-  const req = peer.requests.at(-1);
-  if (!req) throw new Error('the peer got no request');
-  return req;
-}
-
 describe('action.webhook-out', () => {
   it('sends a body the official Standard Webhooks library verifies', async () => {
     const body = { orderId: 42, total: 19.9, items: [{ sku: 'ä-1' }] };
     const before = Math.floor(Date.now() / 1000);
     await run({ body });
-    const req = lastRequest();
+    const req = lastRequest(peer);
     expect(req).toMatchObject({ method: 'POST', url: '/hooks' });
     expect(req.headers['content-type']).toBe('application/json');
     expect(req.body.toString()).toBe(JSON.stringify(body));
@@ -104,14 +88,14 @@ describe('action.webhook-out', () => {
 
   it('fails verification under another secret', async () => {
     await run({});
-    const req = lastRequest();
+    const req = lastRequest(peer);
     const other = new Webhook('whsec_QW5vdGhlclNlY3JldEFub3RoZXJTZWNyZXQ=');
     expect(() => other.verify(req.body.toString(), signatureHeaders(req))).toThrow(WebhookVerificationError);
   });
 
   it('fails verification when the body was changed on the way', async () => {
     await run({});
-    const req = lastRequest();
+    const req = lastRequest(peer);
     const tampered = req.body.toString().replace('42', '43');
     expect(() => new Webhook(SECRET).verify(tampered, signatureHeaders(req))).toThrow(
       WebhookVerificationError,
@@ -119,12 +103,9 @@ describe('action.webhook-out', () => {
   });
 
   it('sends the same webhook-id when a step is retried, each attempt signed on its own', async () => {
-    peer.handle((_req, res) => {
-      res.statusCode = 503;
-      res.end();
-    });
+    peer.handle(answer(503));
     await expect(run({}, { idempotencyKey: 'step-retried' })).rejects.toBeInstanceOf(RetryableError);
-    peer.handle((_req, res) => res.end('ok'));
+    peer.handle(answer(200, 'ok'));
     await run({}, { idempotencyKey: 'step-retried' });
     expect(peer.requests).toHaveLength(2);
     const [first, second] = peer.requests.map(signatureHeaders);
@@ -145,7 +126,7 @@ describe('action.webhook-out', () => {
 
   it('wraps the body in the { type, timestamp, data } envelope when given an event type', async () => {
     await run({ eventType: 'order.paid', body: { orderId: 7 } });
-    const req = lastRequest();
+    const req = lastRequest(peer);
     const headers = signatureHeaders(req);
     const sent = new Webhook(SECRET).verify(req.body.toString(), headers);
     expect(sent).toEqual({
@@ -159,14 +140,14 @@ describe('action.webhook-out', () => {
 
   it('sends any JSON value as the body, a string included', async () => {
     await run({ body: 'hello' });
-    expect(lastRequest().body.toString()).toBe('"hello"');
+    expect(lastRequest(peer).body.toString()).toBe('"hello"');
     await run({ body: [1, null, true] });
-    expect(lastRequest().body.toString()).toBe('[1,null,true]');
+    expect(lastRequest(peer).body.toString()).toBe('[1,null,true]');
   });
 
   it('sends the flow’s headers, and lets a Content-Type replace application/json', async () => {
     await run({ headers: { 'X-Tenant': 'acme', 'Content-Type': 'application/cloudevents+json' } });
-    const req = lastRequest();
+    const req = lastRequest(peer);
     expect(req.headers['x-tenant']).toBe('acme');
     expect(req.headers['content-type']).toBe('application/cloudevents+json');
     expect(new Webhook(SECRET).verify(req.body.toString(), signatureHeaders(req))).toEqual({ orderId: 42 });
@@ -188,10 +169,7 @@ describe('action.webhook-out', () => {
   });
 
   it('emits the receiver’s status and decoded answer with the webhook-id', async () => {
-    peer.handle((_req, res) => {
-      res.writeHead(202, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ received: true }));
-    });
+    peer.handle(answer(202, { received: true }));
     expect(onlyObject(await run({}))).toEqual({
       status: 202,
       webhookId: 'msg_step-9',
@@ -200,10 +178,7 @@ describe('action.webhook-out', () => {
   });
 
   it('retries 408, 429 and 5xx, after the receiver’s Retry-After', async () => {
-    peer.handle((_req, res) => {
-      res.writeHead(429, { 'retry-after': '7' });
-      res.end();
-    });
+    peer.handle(answer(429, undefined, { 'retry-after': '7' }));
     const limited = await fails({});
     expect(limited).toBeInstanceOf(RetryableError);
     expect(limited).toMatchObject({ code: 'http_429', retryAfterMs: 7000 });
@@ -212,10 +187,7 @@ describe('action.webhook-out', () => {
       [500, 'http_5xx'],
       [503, 'http_5xx'],
     ] as const) {
-      peer.handle((_req, res) => {
-        res.statusCode = status;
-        res.end();
-      });
+      peer.handle(answer(status));
       const err = await fails({});
       expect(err).toBeInstanceOf(RetryableError);
       expect(err).toMatchObject({ code });
@@ -223,10 +195,7 @@ describe('action.webhook-out', () => {
   });
 
   it('fails other 4xx answers and redirects at once', async () => {
-    peer.handle((_req, res) => {
-      res.statusCode = 410;
-      res.end('subscription gone');
-    });
+    peer.handle(answer(410, 'subscription gone'));
     const gone = await fails({});
     expect(gone).toBeInstanceOf(FatalError);
     expect(gone).toMatchObject({ code: 'http_4xx' });
@@ -243,16 +212,13 @@ describe('action.webhook-out', () => {
   });
 
   it('sends nothing to a host outside the credential’s allowedHosts', async () => {
-    const fresh = await startHttpPeer();
-    try {
+    await withPeer(async (fresh) => {
       const err = await fails({ url: `${fresh.url}/hooks` }, { credential: credential(['example.com']) });
       expect(err).toBeInstanceOf(FatalError);
       expect(err).toMatchObject({ code: 'host_not_allowed' });
       expect(fresh.requests.length).toBe(0);
       expect(fresh.connections).toBe(0);
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 
   it('validates its config', () => {
@@ -280,13 +246,7 @@ describe('action.webhook-out', () => {
       traits: { pure: false },
       canFail: true,
     });
-    expect(webhookOut.retry).toEqual({
-      attempts: 3,
-      backoff: 'exponential',
-      delayMs: 1000,
-      maxDelayMs: 60_000,
-      jitter: true,
-    });
+    expect(webhookOut.retry).toEqual(httpRequest.retry);
   });
 
   it('keeps its JSON Schema for the editor', () => {

@@ -1,20 +1,19 @@
 import { FatalError, RetryableError } from '@tributary/flow';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { actionHarness, errorOf, storedCredential } from '../../test/action-harness.js';
 import {
   type HubSpotPeer,
   type HubSpotPeerOptions,
   startHubSpotPeer,
 } from '../../test/peers/hubspot-peer.js';
 import type { NodeCredential } from '../credentials/http-auth.js';
-import type { NodeContext, NodeOutput } from '../define-node.js';
-import { parseAllowList } from '../http/address-policy.js';
-import { createGuardedHttpClient } from '../http/guarded-http-client.js';
-import { onlyObject, testContext } from '../logic/test-context.js';
+import type { NodeOutput } from '../define-node.js';
+import { onlyObject } from '../logic/test-context.js';
 import { crm } from './crm.js';
 
 // The node runs against an in-memory HubSpot on 127.0.0.1, through the real guarded client.
-const http = createGuardedHttpClient({ allow: parseAllowList('127.0.0.1') });
+const harness = actionHarness();
 const CREDENTIAL_ID = '8d7f3c1e-5b2a-4c9d-9e8f-1a2b3c4d5e6f';
 const TOKEN = 'pat-na1-7f1c2d3e-secret';
 
@@ -30,14 +29,13 @@ beforeEach(async () => {
   peer = await startHubSpotPeer({ token: TOKEN });
 });
 afterEach(() => peer.close());
-afterAll(() => http.close());
 
 function credential(
   data: Record<string, unknown> = { accessToken: TOKEN },
   type = 'hubspot',
   allowedHosts: string[] = [],
 ): NodeCredential {
-  return { id: CREDENTIAL_ID, name: 'hubspot', type, data, allowedHosts, version: 'v1' };
+  return storedCredential({ id: CREDENTIAL_ID, name: 'hubspot', type, data, allowedHosts });
 }
 
 interface RunOptions {
@@ -47,32 +45,23 @@ interface RunOptions {
 }
 
 async function run(config: Record<string, unknown>, options: RunOptions = {}): Promise<NodeOutput> {
-  const cred = options.cred ?? credential();
   const full = {
     credential: CREDENTIAL_ID,
     ...(options.withBaseUrl === false ? {} : { baseUrl: peer.url }),
     ...config,
   };
-  const overrides: Partial<NodeContext<z.output<typeof crm.config>>> = {
-    http,
+  // the tests build configs the schema parses: runNode checks them
+  return harness.run(crm, full as z.input<typeof crm.config>, {
     idempotencyKey: options.idempotencyKey ?? 'step-1',
-    credential: async <D>() => cred as NodeCredential<D>,
-  };
-  return crm.run!(testContext(crm.config.parse(full), overrides), {});
+    credential: options.cred ?? credential(),
+  });
 }
 
 async function item(config: Record<string, unknown>, options?: RunOptions): Promise<Record<string, unknown>> {
   return onlyObject(await run(config, options));
 }
 
-async function fails(config: Record<string, unknown>, options?: RunOptions): Promise<Error> {
-  try {
-    await run(config, options);
-  } catch (err) {
-    if (err instanceof Error) return err;
-  }
-  throw new Error('expected the node to fail');
-}
+const fails = (config: Record<string, unknown>, options?: RunOptions) => errorOf(run(config, options));
 
 function trail(): string[] {
   return peer.requests.map((r) => `${r.method} ${r.url}`);

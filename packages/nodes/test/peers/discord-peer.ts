@@ -1,6 +1,6 @@
 // A Discord peer on loopback: Execute Webhook (POST /api/webhooks/:id/:token) with Discord's answer shapes.
 import type { ServerResponse } from 'node:http';
-import { type HttpPeer, type PeerHandler, type RecordedRequest, startHttpPeer } from './http-peer.js';
+import { type RecordedRequest, type ScriptedPeer, startScriptedPeer } from './http-peer.js';
 
 /** A message the peer accepted. */
 export interface DiscordPosted {
@@ -8,16 +8,12 @@ export interface DiscordPosted {
   body: Record<string, unknown>;
 }
 
-export interface DiscordPeer {
+export interface DiscordPeer extends ScriptedPeer {
   /** The URL of its one webhook, e.g. `http://127.0.0.1:4321/api/webhooks/1234…/token…`. */
   readonly webhookUrl: string;
   readonly webhookId: string;
   readonly channelId: string;
-  readonly http: HttpPeer;
   readonly posted: DiscordPosted[];
-  /** The next request gets this answer instead of the usual one. */
-  answerNext(handler: PeerHandler): void;
-  close(): Promise<void>;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -40,7 +36,6 @@ export async function startDiscordPeer(token: string): Promise<DiscordPeer> {
   const webhookId = '1234567890123456789';
   const channelId = '9876543210987654321';
   const posted: DiscordPosted[] = [];
-  const oneOff: PeerHandler[] = [];
   let seq = 0;
 
   /** Execute Webhook: the status and JSON body of Discord's answer (no body for a 204). */
@@ -79,10 +74,8 @@ export async function startDiscordPeer(token: string): Promise<DiscordPeer> {
     ];
   }
 
-  const http = await startHttpPeer({
-    handler: (req, res) => {
-      const next = oneOff.shift();
-      if (next) return next(req, res);
+  const peer = await startScriptedPeer(
+    (req, res) => {
       if (req.method !== 'POST') return json(res, 405, { message: '405: Method Not Allowed', code: 0 });
       const [status, body] = execute(req);
       if (body === undefined) {
@@ -90,16 +83,13 @@ export async function startDiscordPeer(token: string): Promise<DiscordPeer> {
         res.end();
       } else json(res, status, body);
     },
-  });
+    () => posted.splice(0),
+  );
   return {
-    webhookUrl: `${http.url}/api/webhooks/${webhookId}/${token}`,
+    ...peer,
+    webhookUrl: `${peer.http.url}/api/webhooks/${webhookId}/${token}`,
     webhookId,
     channelId,
-    http,
     posted,
-    answerNext(handler) {
-      oneOff.push(handler);
-    },
-    close: () => http.close(),
   };
 }

@@ -30,6 +30,8 @@ export interface HttpPeer {
   readonly servernames: string[];
   /** Replaces the handler for the requests that follow. */
   handle(handler: PeerHandler): void;
+  /** Forgets the requests received and goes back to the handler it started with, for the next test. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,10 @@ export async function startHttpPeer(options: HttpPeerOptions = {}): Promise<Http
     handle(next) {
       handler = next;
     },
+    reset() {
+      requests.splice(0);
+      handler = options.handler ?? okHandler;
+    },
     close() {
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -135,4 +141,32 @@ export async function startLoopbackPair(handler?: PeerHandler): Promise<{ v4: Ht
     }
   }
   throw new Error('no port free on both 127.0.0.1 and ::1');
+}
+
+/** A peer of a service: its usual answers come from its own route, but a test may script the next ones. */
+export interface ScriptedPeer {
+  readonly http: HttpPeer;
+  /** The next request gets this answer instead of the usual one. */
+  answerNext(handler: PeerHandler): void;
+  /** Forgets the requests and any scripted answer not yet given, for the next test. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a peer that answers with `route` unless a test scripted the answer; `onReset` clears its state. */
+export async function startScriptedPeer(route: PeerHandler, onReset: () => void): Promise<ScriptedPeer> {
+  const scripted: PeerHandler[] = [];
+  const http = await startHttpPeer({ handler: (req, res) => (scripted.shift() ?? route)(req, res) });
+  return {
+    http,
+    answerNext(handler) {
+      scripted.push(handler);
+    },
+    reset() {
+      http.reset();
+      scripted.splice(0);
+      onReset();
+    },
+    close: () => http.close(),
+  };
 }

@@ -1,6 +1,6 @@
 // A Slack peer on loopback: chat.postMessage of the Web API and incoming webhooks, with Slack's answer shapes.
 import type { ServerResponse } from 'node:http';
-import { type HttpPeer, type PeerHandler, type RecordedRequest, startHttpPeer } from './http-peer.js';
+import { type RecordedRequest, type ScriptedPeer, startScriptedPeer } from './http-peer.js';
 
 /** A channel the peer knows. */
 export interface SlackChannel {
@@ -20,16 +20,12 @@ export interface SlackPosted {
   threadTs?: string;
 }
 
-export interface SlackPeer {
+export interface SlackPeer extends ScriptedPeer {
   /** Base URL of its Web API, e.g. `http://127.0.0.1:4321/api`. */
   readonly apiUrl: string;
   /** The URL of its one incoming webhook. */
   readonly webhookUrl: string;
-  readonly http: HttpPeer;
   readonly posted: SlackPosted[];
-  /** The next request gets this answer instead of the usual one. */
-  answerNext(handler: PeerHandler): void;
-  close(): Promise<void>;
 }
 
 export interface SlackPeerOptions {
@@ -57,7 +53,6 @@ function parse(req: RecordedRequest): Record<string, unknown> | undefined {
 /** Starts a Slack peer. */
 export async function startSlackPeer(options: SlackPeerOptions): Promise<SlackPeer> {
   const posted: SlackPosted[] = [];
-  const oneOff: PeerHandler[] = [];
   let seq = 0;
 
   function problem(message: Record<string, unknown>): string | undefined {
@@ -122,10 +117,8 @@ export async function startSlackPeer(options: SlackPeerOptions): Promise<SlackPe
     return [200, 'ok'];
   }
 
-  const http = await startHttpPeer({
-    handler: (req, res) => {
-      const next = oneOff.shift();
-      if (next) return next(req, res);
+  const peer = await startScriptedPeer(
+    (req, res) => {
       if (req.method === 'POST' && req.url === '/api/chat.postMessage')
         return json(res, 200, postMessage(req));
       if (req.method === 'POST' && req.url.startsWith('/services/')) {
@@ -136,15 +129,12 @@ export async function startSlackPeer(options: SlackPeerOptions): Promise<SlackPe
       }
       json(res, 404, { ok: false, error: 'unknown_method' });
     },
-  });
+    () => posted.splice(0),
+  );
   return {
-    apiUrl: `${http.url}/api`,
-    webhookUrl: `${http.url}/services/T0001/B0001/${options.webhookSecret}`,
-    http,
+    ...peer,
+    apiUrl: `${peer.http.url}/api`,
+    webhookUrl: `${peer.http.url}/services/T0001/B0001/${options.webhookSecret}`,
     posted,
-    answerNext(handler) {
-      oneOff.push(handler);
-    },
-    close: () => http.close(),
   };
 }

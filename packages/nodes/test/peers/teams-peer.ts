@@ -1,19 +1,15 @@
 // A Microsoft Teams peer on loopback: an incoming webhook (answers "1") and a Power Automate workflow trigger
 // (answers 202), with the answer shapes of both.
 import type { ServerResponse } from 'node:http';
-import { type HttpPeer, type PeerHandler, type RecordedRequest, startHttpPeer } from './http-peer.js';
+import { type RecordedRequest, type ScriptedPeer, startScriptedPeer } from './http-peer.js';
 
-export interface TeamsPeer {
+export interface TeamsPeer extends ScriptedPeer {
   /** An incoming webhook URL whose secret part is the peer's secret. */
   readonly webhookUrl: string;
   /** A workflow trigger URL signed with the peer's secret (`sig`). */
   readonly workflowUrl: string;
-  readonly http: HttpPeer;
   /** Bodies of the messages it accepted. */
   readonly posted: unknown[];
-  /** The next request gets this answer instead of the usual one. */
-  answerNext(handler: PeerHandler): void;
-  close(): Promise<void>;
 }
 
 const GROUP = '3f2504e0-4f89-11d3-9a0c-0305e82c3301@72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -34,7 +30,6 @@ function isMessage(body: unknown): boolean {
 /** Starts a Teams peer whose webhook and workflow URLs carry this secret. */
 export async function startTeamsPeer(secret: string): Promise<TeamsPeer> {
   const posted: unknown[] = [];
-  const oneOff: PeerHandler[] = [];
   const webhookPath = `/webhookb2/${GROUP}/IncomingWebhook/${secret}/0b7e2f51-7c37-4a4b-9a23-94c2b8a6d2f1`;
   const workflowPath = `/workflows/${WORKFLOW}/triggers/manual/paths/invoke`;
 
@@ -76,24 +71,20 @@ export async function startTeamsPeer(secret: string): Promise<TeamsPeer> {
     }
   }
 
-  const http = await startHttpPeer({
-    handler: (req, res) => {
-      const next = oneOff.shift();
-      if (next) return next(req, res);
+  const peer = await startScriptedPeer(
+    (req, res) => {
       const path = new URL(req.url, 'http://peer').pathname;
       if (req.method === 'POST' && path === webhookPath) incomingWebhook(req, res);
       else if (req.method === 'POST' && path === workflowPath) workflow(req, res);
       else text(res, 404, 'Not Found');
     },
-  });
+    () => posted.splice(0),
+  );
+  const { url } = peer.http;
   return {
-    webhookUrl: `${http.url}${webhookPath}`,
-    workflowUrl: `${http.url}${workflowPath}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${secret}`,
-    http,
+    ...peer,
+    webhookUrl: `${url}${webhookPath}`,
+    workflowUrl: `${url}${workflowPath}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${secret}`,
     posted,
-    answerNext(handler) {
-      oneOff.push(handler);
-    },
-    close: () => http.close(),
   };
 }
