@@ -1,15 +1,19 @@
 // Ingest of tracking calls (Segment-style): one transaction for a whole batch — events, profiles, runs of
-// matching tracking triggers — then, once committed, resume the waits and apply the exit goals they match.
+// matching tracking triggers, each kind written with one statement — then, once committed, resume the waits
+// and apply the exit goals they match.
 import type { Transaction } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
+import { jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { resolveConfig } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
+import { sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, EventRow, StepRef } from '../core/index.js';
 import { enqueueSafely, eventScope } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
-import { acceptTransaction, startRun, withDatabase } from '../ingest/index.js';
+import type { PreparedRun } from '../ingest/index.js';
+import { acceptTransaction, insertRuns, prepareRun, withDatabase } from '../ingest/index.js';
 import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from '../profiles/index.js';
+import { withInlineFallback } from '../steps/index.js';
 import { resumeWaitsFor } from '../waits/index.js';
 import { applyExitGoals } from './exit-goals.js';
 
@@ -96,19 +100,11 @@ export function changedTraits(
     .map(([key]) => key);
 }
 
-async function ingestOne(
-  tx: Transaction,
-  ctx: EngineContext,
-  flows: readonly CompiledFlow[],
-  sourceId: string,
-  message: TrackingMessage,
-  fresh: EventRow[],
-  toEnqueue: StepRef[],
-): Promise<TrackingResult> {
-  const source = `tracking:${sourceId}`;
-  const row = {
+/** A message's event row, its id taken before anything is written. */
+function eventRowOf(sourceId: string, message: TrackingMessage): EventRow {
+  return {
     id: newId(),
-    source,
+    source: `tracking:${sourceId}`,
     type: message.type,
     idempotencyKey: message.messageId,
     payload: message.payload,
@@ -118,42 +114,55 @@ async function ingestOne(
     anonymousId: message.anonymousId ?? null,
     occurredAt: new Date(message.timestamp),
   };
-  const inserted = await tx
-    .insert(schema.events)
-    .values(row)
-    .onConflictDoNothing({ target: [schema.events.source, schema.events.idempotencyKey] })
-    .returning();
-  const event = inserted[0];
-  if (!event) {
-    const first = await firstAccepted(tx, source, message.messageId);
-    return {
-      messageId: message.messageId,
-      eventId: first?.eventId ?? '',
-      duplicate: true,
-      runs: first?.runs ?? [],
-    };
-  }
-  fresh.push(event);
-  const before = message.type === 'identify' ? await knownTraits(tx, message) : {};
-  await applyIdentity(tx, message);
-  // identify items say which traits are new or changed, so a flow can react to e.g. a new email
-  const item =
-    message.type === 'identify'
-      ? { ...message.payload, changedTraits: changedTraits(before, message.traits) }
-      : message.payload;
-  const runs: TrackingResult['runs'] = [];
+}
+
+/** Works out the runs an event starts (in memory, the pure steps after the trigger inline within the budget). */
+async function prepareRuns(
+  ctx: EngineContext,
+  flows: readonly CompiledFlow[],
+  sourceId: string,
+  message: TrackingMessage,
+  event: EventRow,
+  item: unknown,
+  inlineBudgetMs: number,
+): Promise<PreparedRun[]> {
+  const runs: PreparedRun[] = [];
   for (const flow of flows) {
-    if (!(await triggerMatches(ctx, flow, sourceId, message, event))) continue;
-    const started = await startRun(tx, ctx, { flow, event, item });
-    runs.push({ id: started.id, flowId: started.flowId });
-    toEnqueue.push(...started.toEnqueue);
+    if (await triggerMatches(ctx, flow, sourceId, message, event)) {
+      runs.push(await prepareRun(ctx, { flow, event, item, inlineBudgetMs }));
+    }
   }
-  return { messageId: message.messageId, eventId: event.id, duplicate: false, runs };
+  return runs;
+}
+
+const E = schema.events;
+
+/** Inserts the events of a batch in one statement; returns the ids written (a taken messageId is skipped). */
+async function insertEvents(tx: Transaction, rows: readonly EventRow[]): Promise<Set<string>> {
+  const { columns, select } = jsonRows(E, rows);
+  const written = await selectRows<{ id: string }>(
+    tx,
+    sql`insert into ${E} ${columns} ${select}
+      on conflict (${sql.identifier(E.source.name)}, ${sql.identifier(E.idempotencyKey.name)}) do nothing
+      returning ${sql.identifier(E.id.name)} as id`,
+  );
+  return new Set(written.map((row) => row.id));
+}
+
+/** Identity links already made in this batch: a repeated (userId, anonymousId) pair of a track call needs none. */
+function linkKey(message: TrackingMessage): string | undefined {
+  if (message.type === 'identify' || message.type === 'alias') return undefined;
+  return `${message.userId ?? ''}\u0000${message.anonymousId ?? ''}`;
 }
 
 /**
  * Accepts a batch of tracking calls from one source. A repeated messageId is a duplicate: accepted, but it
  * stores and starts nothing. Postgres unreachable → UnavailableError (503).
+ *
+ * The batch's events go in with one statement and its runs with two (not a round trip per message): the
+ * runs of everything but identify calls are worked out before the transaction opens, pure steps inline as
+ * at webhook ingest; identify calls, whose item says which traits changed, are worked out inside it, in
+ * order, after the profile writes of the calls before them.
  */
 export async function ingestTracking(
   ctx: EngineContext,
@@ -161,20 +170,15 @@ export async function ingestTracking(
   messages: readonly TrackingMessage[],
 ): Promise<TrackingResult[]> {
   const flows = await withDatabase(ctx, () => ctx.live.list(ctx.db, ctx.flows), 'loading live flows');
-  const fresh: EventRow[] = [];
-  const toEnqueue: StepRef[] = [];
-  const results = await acceptTransaction(ctx, 'writing tracking events', async (tx) => {
-    fresh.length = 0;
-    toEnqueue.length = 0;
-    const out: TrackingResult[] = [];
-    await lockIdentitiesOfBatch(tx, messages);
-    for (const message of messages)
-      out.push(await ingestOne(tx, ctx, flows, sourceId, message, fresh, toEnqueue));
-    return out;
-  });
-  const started = results.reduce((n, r) => n + r.runs.length, 0);
+  const { results, fresh, toEnqueue, finished } = await withInlineFallback(
+    ctx.settings.ingestFuseBudgetMs,
+    (budgetMs) => acceptBatch(ctx, flows, sourceId, messages, budgetMs),
+  );
+  const started = results.reduce((n, r) => n + (r.duplicate ? 0 : r.runs.length), 0);
   if (fresh.length > 0) ctx.metrics.eventsIngested.inc({ source: 'tracking' }, fresh.length);
-  if (!results.every((r) => r.duplicate)) ctx.metrics.runsStarted.inc(started);
+  if (started > 0) ctx.metrics.runsStarted.inc(started);
+  // runs whose steps were all pure finished while being accepted
+  if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
   await enqueueSafely(ctx, toEnqueue);
   try {
     await resumeWaitsFor(ctx, fresh);
@@ -184,4 +188,94 @@ export async function ingestTracking(
     ctx.logger.warn({ err }, 'resuming waits after ingest failed');
   }
   return results;
+}
+
+async function acceptBatch(
+  ctx: EngineContext,
+  flows: readonly CompiledFlow[],
+  sourceId: string,
+  messages: readonly TrackingMessage[],
+  inlineBudgetMs: number,
+): Promise<{ results: TrackingResult[]; fresh: EventRow[]; toEnqueue: StepRef[]; finished: number }> {
+  const rows = messages.map((message) => eventRowOf(sourceId, message));
+  // a messageId repeated within the batch answers like its first occurrence
+  const firstOf = new Map<string, number>();
+  const sameAs = messages.map((message, i) => {
+    const first = firstOf.get(message.messageId);
+    if (first === undefined) firstOf.set(message.messageId, i);
+    return first;
+  });
+  const early = await Promise.all(
+    messages.map((message, i) =>
+      message.type === 'identify' || sameAs[i] !== undefined
+        ? undefined
+        : prepareRuns(ctx, flows, sourceId, message, rows[i] as EventRow, message.payload, inlineBudgetMs),
+    ),
+  );
+  return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
+    await lockIdentitiesOfBatch(tx, messages);
+    const inserted = await insertEvents(
+      tx,
+      rows.filter((_, i) => sameAs[i] === undefined),
+    );
+    const linked = new Set<string>();
+    const runs: PreparedRun[] = [];
+    const results: TrackingResult[] = [];
+    const fresh: EventRow[] = [];
+    for (const [i, message] of messages.entries()) {
+      const event = rows[i] as EventRow;
+      const first = sameAs[i];
+      if (first !== undefined) {
+        results.push({
+          ...(results[first] as TrackingResult),
+          messageId: message.messageId,
+          duplicate: true,
+        });
+        continue;
+      }
+      if (!inserted.has(event.id)) {
+        const stored = await firstAccepted(tx, event.source, message.messageId);
+        results.push({
+          messageId: message.messageId,
+          eventId: stored?.eventId ?? '',
+          duplicate: true,
+          runs: stored?.runs ?? [],
+        });
+        continue;
+      }
+      fresh.push(event);
+      const before = message.type === 'identify' ? await knownTraits(tx, message) : {};
+      const key = linkKey(message);
+      if (key === undefined || !linked.has(key)) {
+        await applyIdentity(tx, message);
+        if (key !== undefined) linked.add(key);
+      }
+      // identify items say which traits are new or changed, so a flow can react to e.g. a new email
+      const own =
+        early[i] ??
+        (await prepareRuns(
+          ctx,
+          flows,
+          sourceId,
+          message,
+          event,
+          { ...message.payload, changedTraits: changedTraits(before, message.traits) },
+          inlineBudgetMs,
+        ));
+      runs.push(...own);
+      results.push({
+        messageId: message.messageId,
+        eventId: event.id,
+        duplicate: false,
+        runs: own.map((r) => ({ id: r.run.id, flowId: r.run.flowId })),
+      });
+    }
+    await insertRuns(tx, runs);
+    return {
+      results,
+      fresh,
+      toEnqueue: runs.flatMap((r) => r.toEnqueue),
+      finished: runs.filter((r) => r.run.status === 'succeeded').length,
+    };
+  });
 }

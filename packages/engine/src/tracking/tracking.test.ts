@@ -142,6 +142,58 @@ describe('tracking triggers', () => {
       .where(eq(schema.events.idempotencyKey, msg.messageId));
     expect(rows).toHaveLength(1);
   });
+
+  test('a messageId repeated within one batch answers like its first, with its runs, and starts one run', async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Twice in a batch',
+      slug: 'twice-in-a-batch',
+      nodes: [
+        {
+          id: 'start',
+          type: 'trigger.tracking',
+          name: 'Start',
+          config: { type: 'track', events: ['Twice'] },
+        },
+        { id: 'set', type: 'logic.set', name: 'Tag', config: { fields: { seen: true } } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'set' }],
+    });
+    const msg = track('u3', 'Twice');
+    const [first, second, other] = await ingestTracking(t.engine.ctx, sourceId, [
+      msg,
+      msg,
+      track('u3', 'Twice'),
+    ]);
+    expect(first).toMatchObject({ duplicate: false, runs: [{ flowId: deployed.flowId }] });
+    expect(second).toEqual({ ...first, duplicate: true });
+    expect(other?.runs).toHaveLength(1);
+    expect(await runsOf(deployed.flowId)).toHaveLength(2);
+  });
+
+  test('a run of pure steps is finished when the batch is accepted (fusion), as on the webhook path', async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Pure tracking',
+      slug: 'pure-tracking',
+      nodes: [
+        { id: 'start', type: 'trigger.tracking', name: 'Start', config: { type: 'track', events: ['Pure'] } },
+        {
+          id: 'set',
+          type: 'logic.set',
+          name: 'Tag',
+          config: { fields: { plan: '{{ $json.properties.plan }}' } },
+        },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'set' }],
+    });
+    const [result] = await ingestTracking(t.engine.ctx, sourceId, [track('u4', 'Pure', { plan: 'pro' })]);
+    // no worker was needed: the run is stored finished by the ingest transaction itself
+    const run = await getRun(t.engine.ctx.db, result?.runs[0]?.id ?? '');
+    expect(run.status).toBe('succeeded');
+    // written finished at the moment it was created: a worker would have finished it later
+    expect(run.finishedAt).toEqual(run.createdAt);
+    expect(run.steps.find((s) => s.nodeId === 'set')?.output).toMatchObject({ main: [{ plan: 'pro' }] });
+    expect(deployed.flowId).toBe(run.flowId);
+  });
 });
 
 describe('wait-for-event', () => {
