@@ -43,6 +43,14 @@ describe('GroupCommit', () => {
     expect(group.backlog).toBe(0);
   });
 
+  test('with a weight, a commit takes items up to maxBatch weight, and one heavy item always goes alone', async () => {
+    const r = recorder();
+    // item n weighs n: 8 alone is over the limit of 6 and still goes; 1+2+3 fill one commit
+    const group = new GroupCommit(r.commit, { ...defaults, maxBatch: 6, weight: (n) => n as number });
+    await Promise.all([8, 1, 2, 3, 4, 2].map((n) => group.submit(n)));
+    expect(r.batches).toEqual([[8], [1, 2, 3], [4, 2]]);
+  });
+
   test('commits under way never exceed maxInFlight', async () => {
     const r = recorder(10);
     const group = new GroupCommit(r.commit, { ...defaults, maxInFlight: 3, maxBatch: 2 });

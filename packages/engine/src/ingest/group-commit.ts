@@ -3,8 +3,10 @@
 // commit runs, so the cost of a transaction is paid once per batch instead of once per item.
 
 export interface GroupCommitOptions {
-  /** Most items in one commit. */
+  /** Most items in one commit — or, with `weight`, the most weight (one item always goes, however heavy). */
   maxBatch: number;
+  /** How much of `maxBatch` an item takes (e.g. the events in a tracking batch); default 1. */
+  weight?: (item: unknown) => number;
   /** Most commits under way at once. */
   maxInFlight: number;
   /** While a commit is under way, another starts only once this many items wait (no tiny batches). */
@@ -54,7 +56,7 @@ export class GroupCommit<T, R> {
       this.inFlight < this.options.maxInFlight &&
       this.waiting.length >= (this.inFlight > 0 ? busyMinimum : 1)
     ) {
-      const taken = this.waiting.splice(0, this.options.maxBatch);
+      const taken = this.waiting.splice(0, this.takeCount());
       const now = performance.now();
       const batch: Array<Waiting<T, R>> = [];
       for (const w of taken) {
@@ -68,6 +70,20 @@ export class GroupCommit<T, R> {
         this.pump();
       });
     }
+  }
+
+  /** How many waiting items the next commit takes: up to maxBatch items, or up to maxBatch weight. */
+  private takeCount(): number {
+    const { weight, maxBatch } = this.options;
+    if (!weight) return maxBatch;
+    let total = 0;
+    let count = 0;
+    for (const w of this.waiting) {
+      total += weight(w.item);
+      if (count > 0 && total > maxBatch) break;
+      count++;
+    }
+    return count;
   }
 
   private async run(batch: Array<Waiting<T, R>>): Promise<void> {

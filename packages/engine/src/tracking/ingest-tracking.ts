@@ -3,7 +3,7 @@
 // and apply the exit goals they match.
 import type { Transaction } from '@tributary/db';
 import { jsonRows, newId, schema, selectRows } from '@tributary/db';
-import { resolveConfig } from '@tributary/flow';
+import { resolveConfig, UnavailableError } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
 import { sql } from 'drizzle-orm';
@@ -11,7 +11,7 @@ import type { CompiledFlow, EngineContext, EventRow, StepRef } from '../core/ind
 import { enqueueSafely, eventScope } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
 import type { PreparedRun } from '../ingest/index.js';
-import { acceptTransaction, insertRuns, prepareRun, withDatabase } from '../ingest/index.js';
+import { acceptTransaction, GroupCommit, insertRuns, prepareRun, withDatabase } from '../ingest/index.js';
 import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from '../profiles/index.js';
 import { withInlineFallback } from '../steps/index.js';
 import { resumeWaitsFor } from '../waits/index.js';
@@ -155,24 +155,71 @@ function linkKey(message: TrackingMessage): string | undefined {
   return `${message.userId ?? ''}\u0000${message.anonymousId ?? ''}`;
 }
 
+/** One caller's tracking calls: a `/v1/batch` request or a single call. */
+interface Submission {
+  sourceId: string;
+  messages: readonly TrackingMessage[];
+}
+
+/** One call of a group commit, with the source it came from. */
+interface Entry {
+  sourceId: string;
+  message: TrackingMessage;
+}
+
 /**
- * Accepts a batch of tracking calls from one source. A repeated messageId is a duplicate: accepted, but it
- * stores and starts nothing. Postgres unreachable → UnavailableError (503).
+ * Calls written per transaction at most (a batch request is never split), and transactions under way at
+ * once, as for webhook events (event-batch.ts).
+ */
+const MAX_CALLS = 500;
+const MAX_IN_FLIGHT = 2;
+
+const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResult[]>>();
+
+/**
+ * Accepts a batch of tracking calls from one source, sharing the transaction with the calls of other
+ * requests that arrive meanwhile (group commit, as webhook events do); resolves once its own rows are
+ * committed. A repeated messageId is a duplicate: accepted, but it stores and starts nothing. Postgres
+ * unreachable or too busy → UnavailableError (503).
  *
- * The batch's events go in with one statement and its runs with two (not a round trip per message): the
+ * A commit writes its events with one statement and its runs with two (not a round trip per call): the
  * runs of everything but identify calls are worked out before the transaction opens, pure steps inline as
  * at webhook ingest; identify calls, whose item says which traits changed, are worked out inside it, in
  * order, after the profile writes of the calls before them.
  */
-export async function ingestTracking(
+export function ingestTracking(
   ctx: EngineContext,
   sourceId: string,
   messages: readonly TrackingMessage[],
 ): Promise<TrackingResult[]> {
+  if (messages.length === 0) return Promise.resolve([]);
+  let batcher = batchers.get(ctx);
+  if (!batcher) {
+    batcher = new GroupCommit((items) => commitTracking(ctx, items), {
+      maxBatch: MAX_CALLS,
+      weight: (item) => (item as Submission).messages.length,
+      maxInFlight: MAX_IN_FLIGHT,
+      maxWaitMs: ctx.settings.ingestTimeoutMs,
+      expired: () =>
+        new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
+          retryAfterSeconds: 1,
+        }),
+      // a commit that failed for one call's sake is written again in halves; an unavailable database fails all
+      retryAlone: (err) => !(err instanceof UnavailableError),
+    });
+    batchers.set(ctx, batcher);
+  }
+  return batcher.submit({ sourceId, messages });
+}
+
+async function commitTracking(ctx: EngineContext, submissions: Submission[]): Promise<TrackingResult[][]> {
   const flows = await withDatabase(ctx, () => ctx.live.list(ctx.db, ctx.flows), 'loading live flows');
+  const entries = submissions.flatMap(({ sourceId, messages }) =>
+    messages.map((message) => ({ sourceId, message })),
+  );
   const { results, fresh, toEnqueue, finished } = await withInlineFallback(
     ctx.settings.ingestFuseBudgetMs,
-    (budgetMs) => acceptBatch(ctx, flows, sourceId, messages, budgetMs),
+    (budgetMs) => acceptBatch(ctx, flows, entries, budgetMs),
   );
   const started = results.reduce((n, r) => n + (r.duplicate ? 0 : r.runs.length), 0);
   if (fresh.length > 0) ctx.metrics.eventsIngested.inc({ source: 'tracking' }, fresh.length);
@@ -187,26 +234,32 @@ export async function ingestTracking(
     // the events are committed; a wait still finds them at its timeout, from the event log
     ctx.logger.warn({ err }, 'resuming waits after ingest failed');
   }
-  return results;
+  let at = 0;
+  return submissions.map(({ messages }) => {
+    const own = results.slice(at, at + messages.length);
+    at += messages.length;
+    return own;
+  });
 }
 
 async function acceptBatch(
   ctx: EngineContext,
   flows: readonly CompiledFlow[],
-  sourceId: string,
-  messages: readonly TrackingMessage[],
+  entries: readonly Entry[],
   inlineBudgetMs: number,
 ): Promise<{ results: TrackingResult[]; fresh: EventRow[]; toEnqueue: StepRef[]; finished: number }> {
-  const rows = messages.map((message) => eventRowOf(sourceId, message));
-  // a messageId repeated within the batch answers like its first occurrence
+  const messages = entries.map((e) => e.message);
+  const rows = entries.map(({ sourceId, message }) => eventRowOf(sourceId, message));
+  // a messageId repeated within the batch (from the same source) answers like its first occurrence
   const firstOf = new Map<string, number>();
-  const sameAs = messages.map((message, i) => {
-    const first = firstOf.get(message.messageId);
-    if (first === undefined) firstOf.set(message.messageId, i);
+  const sameAs = entries.map(({ sourceId, message }, i) => {
+    const key = `${sourceId}\u0000${message.messageId}`;
+    const first = firstOf.get(key);
+    if (first === undefined) firstOf.set(key, i);
     return first;
   });
   const early = await Promise.all(
-    messages.map((message, i) =>
+    entries.map(({ sourceId, message }, i) =>
       message.type === 'identify' || sameAs[i] !== undefined
         ? undefined
         : prepareRuns(ctx, flows, sourceId, message, rows[i] as EventRow, message.payload, inlineBudgetMs),
@@ -222,7 +275,7 @@ async function acceptBatch(
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
     const fresh: EventRow[] = [];
-    for (const [i, message] of messages.entries()) {
+    for (const [i, { sourceId, message }] of entries.entries()) {
       const event = rows[i] as EventRow;
       const first = sameAs[i];
       if (first !== undefined) {

@@ -170,6 +170,32 @@ describe('tracking triggers', () => {
     expect(await runsOf(deployed.flowId)).toHaveLength(2);
   });
 
+  test('concurrent requests share commits; each caller gets the answers for its own calls, in order', async () => {
+    const otherSource = randomUUID();
+    const batches = Array.from({ length: 12 }, (_, b) =>
+      Array.from({ length: 1 + (b % 4) }, (_, m) => track(`c${b}-${m}`, 'Concurrent')),
+    );
+    const shared = track('c-shared', 'Concurrent');
+    const answers = await Promise.all([
+      ...batches.map((messages, b) => ingestTracking(t.engine.ctx, b % 2 ? sourceId : otherSource, messages)),
+      ingestTracking(t.engine.ctx, sourceId, [shared]),
+      ingestTracking(t.engine.ctx, sourceId, [shared]),
+    ]);
+    batches.forEach((messages, b) => {
+      expect(answers[b]?.map((r) => r.messageId)).toEqual(messages.map((m) => m.messageId));
+      expect(answers[b]?.every((r) => !r.duplicate && r.eventId)).toBe(true);
+    });
+    // the same messageId from two requests at once: stored once, both answered with that event
+    const [one, two] = [answers[12]?.[0], answers[13]?.[0]];
+    expect(one?.eventId).toBe(two?.eventId);
+    expect([one?.duplicate, two?.duplicate].sort()).toEqual([false, true]);
+    const stored = await t.engine.ctx.db
+      .select()
+      .from(schema.events)
+      .where(eq(schema.events.name, 'Concurrent'));
+    expect(stored).toHaveLength(batches.flat().length + 1);
+  });
+
   test('a run of pure steps is finished when the batch is accepted (fusion), as on the webhook path', async () => {
     const deployed = await deployFlow(t.engine, {
       name: 'Pure tracking',
