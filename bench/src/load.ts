@@ -20,6 +20,13 @@ export interface LoadOptions {
    * answered can be matched with what it stored.
    */
   tagRequests?: boolean;
+  /**
+   * Builds each request's body from a unique seq (1, 2, …) instead of sending `body`; answers are kept by
+   * seq as with `tagRequests`.
+   */
+  bodyFor?: (seq: number) => string;
+  /** Every answer's status and body, by the seq of its request (with `bodyFor` or `tagRequests`). */
+  onAnswer?: (seq: number, status: number, body: string) => void;
 }
 
 export interface LoadResult {
@@ -57,23 +64,29 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   const statusBySeq = new Map<number, number>();
   let seq = 0;
-  const tagged =
-    options.tagRequests && body !== undefined
-      ? {
-          requests: [
-            {
-              setupRequest: (request: Record<string, unknown>, context: Record<string, unknown>) => {
-                const n = ++seq;
-                context.seq = n;
-                return { ...request, body: JSON.stringify({ ...(options.body as object), seq: n }) };
-              },
-              onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
-                statusBySeq.set(context.seq as number, status);
-              },
+  const bodyFor =
+    options.bodyFor ??
+    (options.tagRequests && body !== undefined
+      ? (n: number) => JSON.stringify({ ...(options.body as object), seq: n })
+      : undefined);
+  const tagged = bodyFor
+    ? {
+        requests: [
+          {
+            setupRequest: (request: Record<string, unknown>, context: Record<string, unknown>) => {
+              const n = ++seq;
+              context.seq = n;
+              return { ...request, body: bodyFor(n) };
             },
-          ],
-        }
-      : {};
+            onResponse: (status: number, answer: string, context: Record<string, unknown>) => {
+              statusBySeq.set(context.seq as number, status);
+              options.onAnswer?.(context.seq as number, status, answer);
+            },
+          },
+        ],
+      }
+    : {};
+  const posts = body !== undefined || bodyFor !== undefined;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -83,9 +96,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         ...(options.amount !== undefined ? { amount: options.amount } : {}),
         ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
         timeout: 10,
-        method: body === undefined ? 'GET' : 'POST',
+        method: posts ? 'POST' : 'GET',
         headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(posts ? { 'content-type': 'application/json' } : {}),
           ...options.headers,
         },
         ...(body === undefined ? {} : { body }),
@@ -114,7 +127,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           seconds,
           latency: { p50: round(lat.p50, 2), p99: round(lat.p99, 2), max: round(lat.max, 2) },
           ...(options.overallRate !== undefined ? { offeredRate: options.overallRate } : {}),
-          ...(options.tagRequests ? { statusBySeq } : {}),
+          ...(bodyFor ? { statusBySeq } : {}),
         });
       },
     );

@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CpuPerUnit } from './cpu.js';
+import { cpuMark, cpuSince, perUnit } from './cpu.js';
 import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
 import type { LoadResult } from './load.js';
 import { runLoad, runPacedLoad } from './load.js';
@@ -14,18 +16,8 @@ import type { ServerEnv, ServerProcess } from './server.js';
 import { Api, chainFlow, fourNodeFlow, logSummary, startServer, TRIGGER_NODE_ID } from './server.js';
 import type { RunTimes } from './stores.js';
 import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase, RunReader } from './stores.js';
-import type { CpuSnapshot } from './util.js';
-import {
-  cpuDelta,
-  cpuMsOf,
-  cpuSnapshot,
-  percentile,
-  RssSampler,
-  round,
-  rssOf,
-  sleep,
-  stopChild,
-} from './util.js';
+import { trackingSuite } from './tracking.js';
+import { cpuMsOf, percentile, RssSampler, round, rssOf, sleep, stopChild } from './util.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = new Set(process.argv.slice(2));
@@ -56,6 +48,10 @@ const settings = quick
       chainRuns: 100,
       chainSerialRuns: 5,
       idleSettleSeconds: 2,
+      trackingSeconds: 3,
+      trackingBatchSize: 100,
+      trackingBatchClients: [8],
+      trackingSingleConnections: 50,
     }
   : {
       warmupSeconds: 2,
@@ -70,6 +66,10 @@ const settings = quick
       chainRuns: 200,
       chainSerialRuns: 10,
       idleSettleSeconds: 3,
+      trackingSeconds: 10,
+      trackingBatchSize: 100,
+      trackingBatchClients: [8, 32],
+      trackingSingleConnections: 50,
     };
 const CONNECTIONS = 50;
 const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
@@ -185,50 +185,6 @@ async function idleRss(pid: number): Promise<number> {
   }
   return percentile(samples, 50);
 }
-
-interface CpuMark {
-  node: Map<string, number>;
-  pg: CpuSnapshot;
-}
-
-/** CPU time used, ms: per server process, their sum, and the Postgres backends of the bench database. */
-export interface CpuUsed {
-  nodeMs: Record<string, number>;
-  nodeTotalMs: number;
-  postgresMs: number;
-}
-
-async function cpuMark(reader: RunReader, procs: readonly ServerProcess[]): Promise<CpuMark> {
-  const node = new Map<string, number>();
-  for (const p of procs) node.set(p.name, cpuMsOf(p.pid) ?? Number.NaN);
-  return { node, pg: cpuSnapshot(await reader.backendPids()) };
-}
-
-async function cpuSince(mark: CpuMark, reader: RunReader, procs: readonly ServerProcess[]): Promise<CpuUsed> {
-  const nodeMs: Record<string, number> = {};
-  let total = 0;
-  for (const p of procs) {
-    const ms = (cpuMsOf(p.pid) ?? Number.NaN) - (mark.node.get(p.name) ?? Number.NaN);
-    nodeMs[p.name] = round(ms);
-    total += ms;
-  }
-  const pids = new Set([...mark.pg.keys(), ...(await reader.backendPids())]);
-  return { nodeMs, nodeTotalMs: round(total), postgresMs: round(cpuDelta(mark.pg, cpuSnapshot(pids))) };
-}
-
-/** CPU per unit of work, µs. */
-function perUnit(cpu: CpuUsed, units: number) {
-  const n = Math.max(1, units);
-  return {
-    nodeUs: round((cpu.nodeTotalMs * 1000) / n),
-    postgresUs: round((cpu.postgresMs * 1000) / n),
-    nodeUsByProcess: Object.fromEntries(
-      Object.entries(cpu.nodeMs).map(([k, v]) => [k, round((v * 1000) / n)]),
-    ),
-  };
-}
-
-export type CpuPerUnit = ReturnType<typeof perUnit>;
 
 export interface ThroughputSuite {
   warmup: { requests: number; drained: boolean };
@@ -571,6 +527,27 @@ async function main() {
     const allIdleCpu = await idleCpuPercent([all]);
     const allIdleRss = await idleRss(all.pid);
     const suite = await throughputSuite('all', api, all.url, reader, sampler, [all]);
+    // t1–t3: tracking ingest, against phase a's webhook ingest rate
+    const tracking = await trackingSuite(
+      {
+        api,
+        baseUrl: all.url,
+        reader,
+        sampler,
+        procs: [all],
+        log,
+        alive,
+        webhookOkPerSecond: suite.ingest.okPerSecond,
+      },
+      {
+        seconds: settings.trackingSeconds,
+        warmupSeconds: settings.warmupSeconds,
+        batchSize: settings.trackingBatchSize,
+        batchClients: settings.trackingBatchClients,
+        singleConnections: settings.trackingSingleConnections,
+        drainTimeoutSeconds: settings.drainTimeoutSeconds,
+      },
+    );
     sampler.setPhase('all:chain');
     const chain = await chainSuite(api, all.url, reader, [all]);
     sampler.setPhase('all:end');
@@ -580,6 +557,7 @@ async function main() {
     await stop(all, sampler);
     const allInOne = {
       ...suite,
+      tracking,
       chain,
       idleCpuPercent: allIdleCpu,
       memory: {
@@ -640,6 +618,11 @@ async function main() {
       e2eVsBullmq: allInOne.e2e.runs.runsPerSecond / bullmq.jobsPerSecond,
       saturatedRunsVsBullmq: allInOne.ingestDrain.runsPerSecond / bullmq.jobsPerSecond,
       stepCostVsBullmqJob: allInOne.chain.batch.steadyUsPerStep / bullmqUsPerJob,
+      ...Object.fromEntries(
+        tracking.batch.map((t) => [`trackingBatch${t.connections}VsIngest`, t.vsWebhookIngest]),
+      ),
+      trackingSingleVsIngest: tracking.single.vsWebhookIngest,
+      trackingNoRunVsIngest: tracking.noRun.vsWebhookIngest,
       ...(scale
         ? {
             scaleIngestVsHono: scale.ingest.okPerSecond / hono.post.requestsPerSecond,

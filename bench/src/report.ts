@@ -2,6 +2,7 @@
 import type { BullmqFloor, DurableWriteFloor, HonoFloor, PostgresFloor } from './floors.js';
 import type { LoadResult } from './load.js';
 import type { RunTimes } from './stores.js';
+import type { TrackingPhase, TrackingSuite } from './tracking.js';
 
 interface LostCounts {
   lost: number;
@@ -40,6 +41,7 @@ export interface ReportInput {
   settings: { ingestSeconds: number; e2eSeconds: number; e2eShare: number; connections: number };
   floors: { hono: HonoFloor; bullmq: BullmqFloor; postgres: PostgresFloor; durable: DurableWriteFloor };
   allInOne: Suite & {
+    tracking: TrackingSuite;
     chain: {
       length: number;
       serial: {
@@ -84,11 +86,82 @@ function statuses(l: LoadResult): string {
   return other.length ? ` (${other.map(([code, n]) => `${n}×${code}`).join(', ')})` : '';
 }
 
+/** Whether the runs all succeeded, else what is off. */
+function runsStatus(r: RunTimes, drained: boolean): string {
+  const bad = Object.entries(r.byStatus).filter(([k]) => k !== 'succeeded');
+  return (
+    (drained ? '' : ` NOT DRAINED (${r.open} open)`) +
+    (bad.length ? ` ${bad.map(([k, v]) => `${v} ${k}`).join(', ')}` : '')
+  );
+}
+
+/** t1–t3: tracking ingest, each against phase a's webhook ingest rate (one webhook request = one event). */
+function trackingRows(t: TrackingSuite): Row[] {
+  const phaseRows = (p: TrackingPhase, title: string): Row[] => {
+    const batch = p.eventsPerRequest > 1;
+    const clean = p.lost + p.rejectedButStored + p.storedTwice + p.notFullyAccepted + p.wrongRunCount === 0;
+    const per = batch ? 'per batch' : 'per call';
+    return [
+      [
+        title,
+        `${int(p.eventsPerSecond)} events/s` +
+          (batch ? ` (${int(p.okPerSecond)} batches/s)` : '') +
+          ` · ${per} p50 ${ms(p.latency.p50)} / p99 ${ms(p.latency.p99)} / max ${ms(p.latency.max)} ms`,
+        `${pct(p.vsWebhookIngest)} of webhook ingest`,
+        `${mark(p.vsWebhookIngest >= 0.8 && p.answered503 === 0)} ≥80 %, 0 ${batch ? 'batches' : 'calls'} answered 503`,
+      ],
+      [
+        '   errors',
+        `errors ${p.errors}, non-2xx ${p.non2xx}${statuses(p)}, timeouts ${p.timeouts}` +
+          `, 2xx not accepting all ${p.notFullyAccepted}, events of 2xx not stored ${p.lost}` +
+          `, of non-2xx yet stored ${p.rejectedButStored}${p.storedTwice ? `, STORED TWICE ${p.storedTwice}` : ''}` +
+          `, events with runs ≠ ${p.runs ? 1 : 0} ${p.wrongRunCount}`,
+        '',
+        `${mark(clean)} answers match what was stored`,
+      ],
+      ...(p.runs
+        ? [
+            [
+              '   its runs, drained',
+              p.runs.runs === 0
+                ? 'no runs'
+                : `${int(p.runs.runsPerSecond)} runs/s over ${ms(p.runs.spanMs / 1000)} s${runsStatus(p.runs, p.runs.drained)}`,
+              '',
+              '',
+            ] as Row,
+          ]
+        : []),
+      [
+        '   CPU per event, while loading',
+        p.ok === 0
+          ? 'n/a (nothing accepted)'
+          : cpu(p.cpuPerEvent) + (p.runs?.runs ? ` · per run, load + drain: ${cpu(p.runs.cpuPerRun)}` : ''),
+        '',
+        '',
+      ],
+    ];
+  };
+  return [
+    ...t.batch.flatMap((p) =>
+      phaseRows(
+        p,
+        `t1. tracking batch (${p.connections} clients × ${p.eventsPerRequest} events, ${int(p.seconds)} s)`,
+      ),
+    ),
+    ...phaseRows(t.single, `t2. tracking single (${t.single.connections} conn, ${int(t.single.seconds)} s)`),
+    ...phaseRows(
+      t.noRun,
+      `t3. tracking, no run ("${t.noRun.event}", ${t.noRun.connections} clients × ${t.noRun.eventsPerRequest}, ${int(t.noRun.seconds)} s)`,
+    ),
+  ];
+}
+
 function suiteRows(
   s: Suite,
   floors: ReportInput['floors'],
   settings: ReportInput['settings'],
   prefix: string,
+  afterIngest: Row[] = [],
 ): Row[] {
   const { ingest, ingestDrain, e2e } = s;
   const hono = floors.hono.post.requestsPerSecond;
@@ -98,13 +171,6 @@ function suiteRows(
   const problems = (l: LoadResult & LostCounts) =>
     `errors ${l.errors}, non-2xx ${l.non2xx}${statuses(l)}, timeouts ${l.timeouts}, 2xx not stored ${l.lost}` +
     `, non-2xx yet stored ${l.rejectedButStored}${l.storedTwice ? `, STORED TWICE ${l.storedTwice}` : ''}`;
-  const runsStatus = (r: RunTimes, drained: boolean) => {
-    const bad = Object.entries(r.byStatus).filter(([k]) => k !== 'succeeded');
-    return (
-      (drained ? '' : ` NOT DRAINED (${r.open} open)`) +
-      (bad.length ? ` ${bad.map(([k, v]) => `${v} ${k}`).join(', ')}` : '')
-    );
-  };
   const backlog = e2e.runs.runsPerSecond < 0.9 * (e2e.offeredRate ?? 0);
   const apiCpu = ingest.cpuPerAccepted.nodeUsByProcess.api;
   return [
@@ -138,6 +204,7 @@ function suiteRows(
       '',
     ],
     [`${prefix}   CPU per run (ingest + 3 steps)`, cpu(ingestDrain.cpuPerRun), '', ''],
+    ...afterIngest,
     [
       `${prefix}b. end to end (${int(e2e.offeredRate ?? 0)} req/s offered = ${settings.e2eShare * 100} %, ${settings.e2eSeconds} s)`,
       `${int(e2e.runs.runsPerSecond)} runs/s · accepted→finished p50 ${ms(e2e.runs.p50Ms)} / p99 ${ms(e2e.runs.p99Ms)} ms` +
@@ -191,7 +258,7 @@ export function renderTable(r: ReportInput): string {
       `${pct(floors.durable.eventsPerSecond / floors.hono.post.requestsPerSecond)} of Hono POST`,
       '',
     ],
-    ...suiteRows(a, floors, r.settings, ''),
+    ...suiteRows(a, floors, r.settings, '', trackingRows(a.tracking)),
     [
       `c. per step, ${a.chain.length}-step chain (${step.runs} runs at once)`,
       `${int(step.steadyUsPerStep)} µs/step steady · ${int(step.overallUsPerStep)} µs/step overall` +

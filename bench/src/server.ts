@@ -159,6 +159,11 @@ export class Api {
     await this.call('POST', `/api/v1/flows/${flow.id}/publish`);
     return flow.id;
   }
+
+  /** Creates a tracking source; returns its id and its write key (a secret: never log it). */
+  async createSource(name: string): Promise<{ id: string; writeKey: string }> {
+    return (await this.call('POST', '/api/v1/sources', { name })) as { id: string; writeKey: string };
+  }
 }
 
 /** Webhook → set → if → set: the flow of the ingest and end-to-end figures. */

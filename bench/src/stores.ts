@@ -203,6 +203,28 @@ export class RunReader {
     return new Map(rows.filter((r) => r.seq !== null).map((r) => [r.seq as number, r.n]));
   }
 
+  /** How many events are stored under this source. */
+  async eventCount(source: string): Promise<number> {
+    const [row] = await this.sql<
+      { n: number }[]
+    >`select count(*)::int as n from events where source = ${source}`;
+    return row?.n ?? 0;
+  }
+
+  /**
+   * The events stored under this source by idempotency key (a tracking event's messageId): how many events
+   * hold the key and how many runs they started.
+   */
+  async storedKeys(source: string): Promise<Map<string, { events: number; runs: number }>> {
+    const rows = await this.sql<{ key: string | null; events: number; runs: number }[]>`
+      select e.idempotency_key as key, count(distinct e.id)::int as events, count(r.id)::int as runs
+      from events e left join runs r on r.event_id = e.id
+      where e.source = ${source} group by 1`;
+    return new Map(
+      rows.filter((r) => r.key !== null).map((r) => [r.key as string, { events: r.events, runs: r.runs }]),
+    );
+  }
+
   /** Postgres backend pids serving this database, except the bench's own (for their CPU time). */
   async backendPids(): Promise<number[]> {
     const rows = await this.sql<{ pid: number }[]>`
