@@ -255,6 +255,32 @@ describe('wait-for-event', () => {
     }
   });
 
+  test('two events in one batch that both match a wait: the earlier one settles it, once', async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(30_000, 0));
+    const user = `twice-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [track(user, 'Checkout Started')]);
+    await waitFor(async () => {
+      const rows = await t.engine.ctx.db
+        .select()
+        .from(schema.waits)
+        .where(eq(schema.waits.flowId, deployed.flowId));
+      return rows.length === 1;
+    });
+    const [first, second] = await ingestTracking(t.engine.ctx, sourceId, [
+      track(user, 'Order Completed', { n: 1 }),
+      track(user, 'Order Completed', { n: 2 }),
+    ]);
+    const [wait] = await t.engine.ctx.db
+      .select()
+      .from(schema.waits)
+      .where(eq(schema.waits.flowId, deployed.flowId));
+    expect(wait).toMatchObject({ status: 'received', matchedEventId: first?.eventId });
+    expect(second?.eventId).not.toBe(first?.eventId);
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    const statuses = await stepStatuses(run?.id ?? '');
+    expect([statuses.bought, statuses.remind]).toEqual(['succeeded', 'skipped']);
+  });
+
   test('an order completed while earlier steps still run is found in the log (lookback), not missed', async () => {
     const deployed = await deployFlow(
       t.engine,

@@ -1,6 +1,6 @@
 // The event side of waits: once new events are committed, settle the waits they match and wake those steps.
-import { schema } from '@tributary/db';
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { schema, selectRows } from '@tributary/db';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow } from '../core/index.js';
 import { correlationOf } from './waits.js';
 
@@ -28,39 +28,58 @@ export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepI
   }
 }
 
-/** After new events are committed: settles the waits they match and wakes those steps. */
+const W = schema.waits;
+
+/**
+ * After new events are committed: settles the waits they match and wakes those steps. One query finds the
+ * match expressions of the waits for the events' names, the correlation keys are worked out in memory, and
+ * one statement settles every matching wait — each with the earliest of the events that match it.
+ */
 export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventRow[]): Promise<number> {
-  let resumed = 0;
-  for (const event of events) {
-    if (!event.name) continue;
-    const waiting = await ctx.db
-      .selectDistinct({ expression: schema.waits.matchExpression })
-      .from(schema.waits)
-      .where(
-        and(
-          eq(schema.waits.status, 'waiting'),
-          sql`${schema.waits.eventNames} @> ${JSON.stringify([event.name])}::jsonb`,
-        ),
-      );
-    for (const { expression } of waiting) {
+  const named = events.filter((e): e is EventRow & { name: string } => typeof e.name === 'string');
+  if (named.length === 0) return 0;
+  const names = [...new Set(named.map((e) => e.name))];
+  const waiting = await ctx.db
+    .selectDistinct({ expression: W.matchExpression, names: W.eventNames })
+    .from(W)
+    .where(
+      and(
+        eq(W.status, 'waiting'),
+        sql`${W.eventNames} ?| array[${sql.join(
+          names.map((n) => sql`${n}`),
+          sql`, `,
+        )}]::text[]`,
+      ),
+    );
+  if (waiting.length === 0) return 0;
+  const matches: Array<{ ord: number; key: string; expression: string; name: string; event_id: string }> = [];
+  for (const [ord, event] of named.entries()) {
+    const expressions = new Set(waiting.filter((w) => w.names.includes(event.name)).map((w) => w.expression));
+    for (const expression of expressions) {
       const key = await correlationOf(ctx, expression, event);
-      if (key === undefined) continue;
-      const settled = await ctx.db
-        .update(schema.waits)
-        .set({ status: 'received', matchedEventId: event.id, resolvedAt: new Date() })
-        .where(
-          and(
-            eq(schema.waits.status, 'waiting'),
-            eq(schema.waits.correlation, key),
-            eq(schema.waits.matchExpression, expression),
-            sql`${schema.waits.eventNames} @> ${JSON.stringify([event.name])}::jsonb`,
-            gte(schema.waits.expiresAt, sql`now()`),
-          ),
-        )
-        .returning({ stepId: schema.waits.stepId, runId: schema.waits.runId });
-      await wakeSteps(ctx, settled);
-      resumed += settled.length;
+      if (key !== undefined) matches.push({ ord, key, expression, name: event.name, event_id: event.id });
     }
   }
-  return resumed;
+  if (matches.length === 0) return 0;
+  const settled = await selectRows<{ stepId: string; runId: string }>(
+    ctx.db,
+    sql`with m as (
+        select * from jsonb_to_recordset(${JSON.stringify(matches)}::jsonb)
+          as m(ord int, key text, expression text, name text, event_id uuid)
+      ), pick as (
+        select distinct on (${W.id}) ${W.id} as wait_id, m.event_id
+        from ${W} join m on ${W.correlation} = m.key and ${W.matchExpression} = m.expression
+          and ${W.eventNames} @> jsonb_build_array(m.name)
+        where ${W.status} = 'waiting' and ${W.expiresAt} >= now()
+        order by ${W.id}, m.ord
+      )
+      update ${W} set ${sql.identifier(W.status.name)} = 'received',
+        ${sql.identifier(W.matchedEventId.name)} = pick.event_id,
+        ${sql.identifier(W.resolvedAt.name)} = now()
+      from pick
+      where ${W.id} = pick.wait_id and ${W.status} = 'waiting'
+      returning ${W.stepId} as "stepId", ${W.runId} as "runId"`,
+  );
+  await wakeSteps(ctx, settled);
+  return settled.length;
 }
