@@ -55,12 +55,18 @@ function present(value: string | null | undefined): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** Serialises every transaction that touches the same ids, in one global order (no deadlock within a call). */
+/**
+ * Serialises every transaction that touches the same ids, in one global order (no deadlock within a call):
+ * one statement takes them all, in the sorted order given.
+ */
 async function lockIdentities(tx: Transaction, ids: Identity[]): Promise<void> {
   const keys = [...new Set(ids.map((i) => `${i.kind}:${i.value}`))].sort();
-  for (const key of keys) {
-    await tx.execute(sql`select pg_advisory_xact_lock(${IDENTITY_LOCK_SPACE}, hashtext(${key}))`);
-  }
+  if (keys.length === 0) return;
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(${IDENTITY_LOCK_SPACE}, hashtext(k.key))
+      from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) with ordinality as k(key, n)
+      order by k.n`,
+  );
 }
 
 async function profileOf(tx: Transaction, id: Identity): Promise<string | undefined> {
@@ -227,6 +233,51 @@ function locksOf(message: IdentityMessage): Identity[] {
  * two concurrent batches touching the same people then queue instead of deadlocking (advisory locks are
  * re-entrant within a transaction, so applyIdentity's own locks are then no-ops).
  */
+/**
+ * The key of the link a track, page, screen or group call makes between its userId and anonymousId; none for
+ * identify and alias calls (they change more than the link) or when either id is missing (nothing to link).
+ */
+export function identityPairKey(message: IdentityMessage): string | undefined {
+  if (message.type === 'identify' || message.type === 'alias') return undefined;
+  const userId = present(message.userId);
+  const anonymousId = present(message.anonymousId);
+  return userId && anonymousId ? `${userId}\u0000${anonymousId}` : undefined;
+}
+
+/**
+ * The pair keys (`identityPairKey`) of the messages whose userId and anonymousId are linked to one profile
+ * already: applying them would change nothing. One query for the whole batch; call it holding the batch's
+ * identity locks, so the answer stays true until the transaction ends.
+ */
+export async function alreadyLinked(
+  tx: Transaction,
+  messages: readonly IdentityMessage[],
+): Promise<Set<string>> {
+  const pairs = messages.filter((m) => identityPairKey(m) !== undefined);
+  if (pairs.length === 0) return new Set();
+  const userIds = [...new Set(pairs.map((m) => m.userId as string))];
+  const anonymousIds = [...new Set(pairs.map((m) => m.anonymousId as string))];
+  const I = schema.profileIdentities;
+  const rows = await tx
+    .select({ kind: I.kind, value: I.value, profileId: I.profileId })
+    .from(I)
+    .where(
+      or(
+        and(eq(I.kind, 'userId'), inArray(I.value, userIds)),
+        and(eq(I.kind, 'anonymousId'), inArray(I.value, anonymousIds)),
+      ),
+    );
+  const profileOfId = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.profileId]));
+  const linked = new Set<string>();
+  for (const m of pairs) {
+    const user = profileOfId.get(`userId:${m.userId}`);
+    if (user !== undefined && user === profileOfId.get(`anonymousId:${m.anonymousId}`)) {
+      linked.add(identityPairKey(m) as string);
+    }
+  }
+  return linked;
+}
+
 export async function lockIdentitiesOfBatch(
   tx: Transaction,
   messages: readonly IdentityMessage[],
@@ -241,13 +292,19 @@ export async function lockIdentitiesOfBatch(
  * - alias: links previousId and userId to one profile, merging two profiles into the userId's;
  * - track, page, screen, group: links the anonymousId to the userId's profile when both are present.
  */
-export async function applyIdentity(tx: Transaction, message: IdentityMessage): Promise<void> {
+export async function applyIdentity(
+  tx: Transaction,
+  message: IdentityMessage,
+  options: { batchLocked?: boolean } = {},
+): Promise<void> {
+  // lockIdentitiesOfBatch took every lock this message needs already
+  const lock = options.batchLocked ? async () => {} : lockIdentities;
   const userId = present(message.userId);
   const anonymousId = present(message.anonymousId);
   if (message.type === 'alias') {
     const previousId = present(message.previousId);
     if (!previousId || !userId || previousId === userId) return;
-    await lockIdentities(tx, [
+    await lock(tx, [
       { kind: 'userId', value: userId },
       { kind: 'userId', value: previousId },
       { kind: 'anonymousId', value: previousId },
@@ -260,7 +317,7 @@ export async function applyIdentity(tx: Transaction, message: IdentityMessage): 
   const ids: Identity[] = [];
   if (userId) ids.push({ kind: 'userId', value: userId });
   if (anonymousId) ids.push({ kind: 'anonymousId', value: anonymousId });
-  await lockIdentities(tx, ids);
+  await lock(tx, ids);
   const profile = await withRereads(() => linkUserAndAnonymous(tx, userId, anonymousId));
   // the returned row is locked and current (merges return the merged row), so its traits are the base
   if (isIdentify && message.traits) await mergeTraits(tx, profile, message.traits);

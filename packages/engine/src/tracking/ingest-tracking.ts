@@ -12,7 +12,13 @@ import { enqueueSafely, eventScope } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
 import type { PreparedRun } from '../ingest/index.js';
 import { acceptTransaction, GroupCommit, insertRuns, prepareRun, withDatabase } from '../ingest/index.js';
-import { applyIdentity, lockIdentitiesOfBatch, profileForUser } from '../profiles/index.js';
+import {
+  alreadyLinked,
+  applyIdentity,
+  identityPairKey,
+  lockIdentitiesOfBatch,
+  profileForUser,
+} from '../profiles/index.js';
 import { withInlineFallback } from '../steps/index.js';
 import { resumeWaitsFor } from '../waits/index.js';
 import { applyExitGoals } from './exit-goals.js';
@@ -149,12 +155,6 @@ async function insertEvents(tx: Transaction, rows: readonly EventRow[]): Promise
   return new Set(written.map((row) => row.id));
 }
 
-/** Identity links already made in this batch: a repeated (userId, anonymousId) pair of a track call needs none. */
-function linkKey(message: TrackingMessage): string | undefined {
-  if (message.type === 'identify' || message.type === 'alias') return undefined;
-  return `${message.userId ?? ''}\u0000${message.anonymousId ?? ''}`;
-}
-
 /** One caller's tracking calls: a `/v1/batch` request or a single call. */
 interface Submission {
   sourceId: string;
@@ -271,7 +271,8 @@ async function acceptBatch(
       tx,
       rows.filter((_, i) => sameAs[i] === undefined),
     );
-    const linked = new Set<string>();
+    // links made before this batch, or earlier in it, need not be made again
+    const linked = await alreadyLinked(tx, messages);
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
     const fresh: EventRow[] = [];
@@ -298,9 +299,9 @@ async function acceptBatch(
       }
       fresh.push(event);
       const before = message.type === 'identify' ? await knownTraits(tx, message) : {};
-      const key = linkKey(message);
+      const key = identityPairKey(message);
       if (key === undefined || !linked.has(key)) {
-        await applyIdentity(tx, message);
+        await applyIdentity(tx, message, { batchLocked: true });
         if (key !== undefined) linked.add(key);
       }
       // identify items say which traits are new or changed, so a flow can react to e.g. a new email
