@@ -79,7 +79,12 @@ describe('POST /node-types/{type}/sample', () => {
   test('nodes that take a credential name its types, and the config field carries them for the picker', async () => {
     const types = await catalogue();
     const http = types.get('action.http');
-    expect(http?.credentialTypes).toEqual(['http.bearer', 'http.header', 'http.basic', 'oauth2.client-credentials']);
+    expect(http?.credentialTypes).toEqual([
+      'http.bearer',
+      'http.header',
+      'http.basic',
+      'oauth2.client-credentials',
+    ]);
     expect(http?.configSchema.properties?.credential?.['x-credential-types']).toEqual(http?.credentialTypes);
     expect(types.get('action.slack')?.credentialTypes).toContain('slack');
     expect(types.get('logic.set')?.credentialTypes).toEqual([]);
