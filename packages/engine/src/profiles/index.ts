@@ -1,10 +1,10 @@
 // profiles/: what is known about a person — traits from identify calls and the ids linked to them.
 export type { IdentityKind, IdentityMessage, ProfileView, ProfileWithEvents } from './profiles.js';
 export {
-  alreadyLinked,
   applyIdentity,
   getProfile,
   identityPairKey,
+  linkPairsOfBatch,
   lockIdentitiesOfBatch,
   profileForUser,
 } from './profiles.js';

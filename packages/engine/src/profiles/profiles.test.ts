@@ -5,7 +5,15 @@ import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { NotFoundError } from '@tributary/flow';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { applyIdentity, getProfile, type IdentityMessage, profileForUser } from './profiles.js';
+import {
+  applyIdentity,
+  getProfile,
+  type IdentityMessage,
+  identityPairKey,
+  linkPairsOfBatch,
+  lockIdentitiesOfBatch,
+  profileForUser,
+} from './profiles.js';
 
 let database: TestDatabase;
 let db: Database;
@@ -210,5 +218,56 @@ describe('concurrency', () => {
     const profile = await getProfile(db, user);
     expect(profile.identities.map((i) => i.value).sort()).toEqual([...devices, user, user2].sort());
     expect((await getProfile(db, user2)).id).toBe(profile.id);
+  });
+});
+
+describe('linkPairsOfBatch', () => {
+  /** The batch path as tracking ingest takes it: bulk links first, then the one-by-one path for the rest. */
+  function applyBatch(messages: IdentityMessage[]) {
+    return db.transaction(async (tx) => {
+      await lockIdentitiesOfBatch(tx, messages);
+      const linked = await linkPairsOfBatch(tx, messages);
+      for (const m of messages) {
+        const key = identityPairKey(m);
+        if (key === undefined || !linked.has(key)) await applyIdentity(tx, m, { batchLocked: true });
+      }
+      return linked;
+    });
+  }
+
+  test('new visitors get a profile each with both ids; known pairs write nothing', async () => {
+    const people = [ids(), ids(), ids()];
+    const before = await profileCount();
+    const batch = people.map(({ user, anon }) => ({
+      type: 'track' as const,
+      userId: user,
+      anonymousId: anon,
+    }));
+    expect((await applyBatch(batch)).size).toBe(3);
+    expect(await profileCount()).toBe(before + 3);
+    for (const { user, anon } of people) {
+      expect(await identitiesOf(user)).toEqual([`anonymousId:${anon}`, `userId:${user}`]);
+    }
+    // the same pairs again: already linked, nothing created
+    expect((await applyBatch(batch)).size).toBe(3);
+    expect(await profileCount()).toBe(before + 3);
+  });
+
+  test('an id the batch also names elsewhere takes the one-by-one path, which gives what one call at a time gives', async () => {
+    // the alias ties the device to another user first; the track that follows is someone on that shared device
+    const batchOf = ({ user, user2, anon }: ReturnType<typeof ids>): IdentityMessage[] => [
+      { type: 'alias', previousId: anon, userId: user2 },
+      { type: 'track', userId: user, anonymousId: anon },
+    ];
+    const batched = ids();
+    expect((await applyBatch(batchOf(batched))).size).toBe(0);
+    const single = ids();
+    for (const m of batchOf(single)) await apply(m);
+    const shape = async ({ user, user2, anon }: ReturnType<typeof ids>) =>
+      [...(await identitiesOf(user)), '|', ...(await identitiesOf(user2))].map((id) =>
+        id.replace(user2, 'U2').replace(user, 'U').replace(anon, 'A'),
+      );
+    expect(await shape(batched)).toEqual(await shape(single));
+    expect(await shape(batched)).toEqual(['anonymousId:A', 'userId:U', '|', 'userId:U2']);
   });
 });

@@ -245,18 +245,25 @@ export function identityPairKey(message: IdentityMessage): string | undefined {
 }
 
 /**
- * The pair keys (`identityPairKey`) of the messages whose userId and anonymousId are linked to one profile
- * already: applying them would change nothing. One query for the whole batch; call it holding the batch's
- * identity locks, so the answer stays true until the transaction ends.
+ * Links in bulk what a batch's track, page, screen and group calls would link one by one, and returns their
+ * pair keys (`identityPairKey`): pairs already linked to one profile need nothing, and pairs of two ids never
+ * seen before (and named by no other call of the batch) get a new profile each — two statements for all of them.
+ * The calls whose keys are returned need no `applyIdentity`; the rest take the one-by-one path. Call it
+ * holding the batch's identity locks, so the answer stays true until the transaction ends.
  */
-export async function alreadyLinked(
+export async function linkPairsOfBatch(
   tx: Transaction,
   messages: readonly IdentityMessage[],
 ): Promise<Set<string>> {
-  const pairs = messages.filter((m) => identityPairKey(m) !== undefined);
-  if (pairs.length === 0) return new Set();
-  const userIds = [...new Set(pairs.map((m) => m.userId as string))];
-  const anonymousIds = [...new Set(pairs.map((m) => m.anonymousId as string))];
+  const pairs = new Map<string, { userId: string; anonymousId: string }>();
+  for (const m of messages) {
+    const key = identityPairKey(m);
+    if (key !== undefined)
+      pairs.set(key, { userId: m.userId as string, anonymousId: m.anonymousId as string });
+  }
+  if (pairs.size === 0) return new Set();
+  const userIds = [...new Set([...pairs.values()].map((p) => p.userId))];
+  const anonymousIds = [...new Set([...pairs.values()].map((p) => p.anonymousId))];
   const I = schema.profileIdentities;
   const rows = await tx
     .select({ kind: I.kind, value: I.value, profileId: I.profileId })
@@ -268,12 +275,43 @@ export async function alreadyLinked(
       ),
     );
   const profileOfId = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.profileId]));
-  const linked = new Set<string>();
-  for (const m of pairs) {
-    const user = profileOfId.get(`userId:${m.userId}`);
-    if (user !== undefined && user === profileOfId.get(`anonymousId:${m.anonymousId}`)) {
-      linked.add(identityPairKey(m) as string);
+  // where each id value appears in the batch, in any role (an alias or identify call may name it too):
+  // only ids used by one pair and nothing else are brand new in the sense that ordering cannot matter
+  const usedBy = new Map<string, Set<string>>();
+  messages.forEach((m, i) => {
+    const token = identityPairKey(m) ?? `#${i}`;
+    for (const value of [m.userId, m.anonymousId, m.previousId]) {
+      const id = present(value);
+      if (id === undefined) continue;
+      const users = usedBy.get(id) ?? new Set<string>();
+      users.add(token);
+      usedBy.set(id, users);
     }
+  });
+  const onlyIn = (id: string, key: string) => {
+    const users = usedBy.get(id);
+    return users?.size === 1 && users.has(key);
+  };
+  const linked = new Set<string>();
+  const fresh: Array<{ key: string; userId: string; anonymousId: string }> = [];
+  for (const [key, { userId, anonymousId }] of pairs) {
+    const user = profileOfId.get(`userId:${userId}`);
+    const anon = profileOfId.get(`anonymousId:${anonymousId}`);
+    if (user !== undefined && user === anon) linked.add(key);
+    else if (user === undefined && anon === undefined && onlyIn(userId, key) && onlyIn(anonymousId, key)) {
+      fresh.push({ key, userId, anonymousId });
+    }
+  }
+  if (fresh.length > 0) {
+    const people = fresh.map((f) => ({ ...f, profileId: newId() }));
+    await tx.insert(schema.profiles).values(people.map((p) => ({ id: p.profileId, traits: {} })));
+    await tx.insert(I).values(
+      people.flatMap((p) => [
+        { kind: 'userId' as const, value: p.userId, profileId: p.profileId },
+        { kind: 'anonymousId' as const, value: p.anonymousId, profileId: p.profileId },
+      ]),
+    );
+    for (const p of people) linked.add(p.key);
   }
   return linked;
 }

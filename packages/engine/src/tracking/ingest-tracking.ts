@@ -13,9 +13,9 @@ import { firstAccepted } from '../history/index.js';
 import type { PreparedRun } from '../ingest/index.js';
 import { acceptTransaction, GroupCommit, insertRuns, prepareRun, withDatabase } from '../ingest/index.js';
 import {
-  alreadyLinked,
   applyIdentity,
   identityPairKey,
+  linkPairsOfBatch,
   lockIdentitiesOfBatch,
   profileForUser,
 } from '../profiles/index.js';
@@ -272,7 +272,7 @@ async function acceptBatch(
       rows.filter((_, i) => sameAs[i] === undefined),
     );
     // links made before this batch, or earlier in it, need not be made again
-    const linked = await alreadyLinked(tx, messages);
+    const linked = await linkPairsOfBatch(tx, messages);
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
     const fresh: EventRow[] = [];
