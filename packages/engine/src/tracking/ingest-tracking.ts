@@ -258,13 +258,23 @@ async function acceptBatch(
     if (first === undefined) firstOf.set(key, i);
     return first;
   });
-  const early = await Promise.all(
-    entries.map(({ sourceId, message }, i) =>
+  // one after the other: each run's inline budget is its own time, not a share of a hundred interleaved ones
+  const early: Array<PreparedRun[] | undefined> = [];
+  for (const [i, { sourceId, message }] of entries.entries()) {
+    early.push(
       message.type === 'identify' || sameAs[i] !== undefined
         ? undefined
-        : prepareRuns(ctx, flows, sourceId, message, rows[i] as EventRow, message.payload, inlineBudgetMs),
-    ),
-  );
+        : await prepareRuns(
+            ctx,
+            flows,
+            sourceId,
+            message,
+            rows[i] as EventRow,
+            message.payload,
+            inlineBudgetMs,
+          ),
+    );
+  }
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
     await lockIdentitiesOfBatch(tx, messages);
     const inserted = await insertEvents(

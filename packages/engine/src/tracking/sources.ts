@@ -107,6 +107,7 @@ export async function rotateWriteKey(db: Database, id: string, actor: string): P
     return updated;
   });
   if (!row) throw new NotFoundError(`source ${id} does not exist`);
+  forgetSource(id);
   return { ...view(row), writeKey };
 }
 
@@ -117,7 +118,7 @@ export async function setSourceStatus(
   status: SourceStatus,
   actor: string,
 ): Promise<SourceView> {
-  return db.transaction(async (tx) => {
+  const changed = await db.transaction(async (tx) => {
     const current = await loadSource(tx, id);
     if (current.status === status) return view(current);
     const [updated] = await tx
@@ -129,17 +130,48 @@ export async function setSourceStatus(
     if (!updated) throw new NotFoundError(`source ${id} does not exist`);
     return view(updated);
   });
+  // after the commit: a lookup in between would otherwise keep the old status for a while
+  forgetSource(id);
+  return changed;
+}
+
+/**
+ * How long a looked-up write key is trusted without asking Postgres again. Rotating, disabling or enabling a
+ * source forgets it at once in this process; other processes notice within this time.
+ */
+export const WRITE_KEY_CACHE_MS = 2_000;
+const MAX_CACHED_KEYS = 10_000;
+/** Known keys by hash (unknown ones are never kept: a caller could fill the cache with them). */
+const resolved = new Map<
+  string,
+  { at: number; resolution: (WriteKeyResolution & { ok: true }) | DisabledKey }
+>();
+type DisabledKey = { ok: false; reason: 'disabled'; sourceId: string };
+
+function forgetSource(id: string): void {
+  for (const [hash, entry] of resolved) {
+    const sourceId = entry.resolution.ok ? entry.resolution.source.id : entry.resolution.sourceId;
+    if (sourceId === id) resolved.delete(hash);
+  }
 }
 
 /** Looks a presented write key up: the active source it belongs to, or why it is refused. */
 export async function resolveWriteKey(db: Queryable, key: string): Promise<WriteKeyResolution> {
   if (key.length === 0) return { ok: false, reason: 'unknown' };
+  const hash = hashWriteKey(key);
+  const cached = resolved.get(hash);
+  if (cached && performance.now() - cached.at < WRITE_KEY_CACHE_MS) return cached.resolution;
   // the key is 256-bit random, so looking it up by its hash leaks nothing through timing
-  const [row] = await db
-    .select()
-    .from(schema.sources)
-    .where(eq(schema.sources.writeKeyHash, hashWriteKey(key)));
-  if (!row) return { ok: false, reason: 'unknown' };
-  if (row.status !== 'active') return { ok: false, reason: 'disabled', sourceId: row.id };
-  return { ok: true, source: view(row) };
+  const [row] = await db.select().from(schema.sources).where(eq(schema.sources.writeKeyHash, hash));
+  if (!row) {
+    resolved.delete(hash);
+    return { ok: false, reason: 'unknown' };
+  }
+  const resolution: WriteKeyResolution & ({ ok: true } | DisabledKey) =
+    row.status !== 'active'
+      ? { ok: false, reason: 'disabled', sourceId: row.id }
+      : { ok: true, source: view(row) };
+  if (resolved.size >= MAX_CACHED_KEYS) resolved.delete(resolved.keys().next().value as string);
+  resolved.set(hash, { at: performance.now(), resolution });
+  return resolution;
 }

@@ -7,6 +7,13 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { getRun } from '../history/index.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
+import {
+  createSource,
+  resolveWriteKey,
+  rotateWriteKey,
+  setSourceStatus,
+  WRITE_KEY_CACHE_MS,
+} from './sources.js';
 
 let t: TestEngine;
 const sourceId = randomUUID();
@@ -475,5 +482,23 @@ describe('wait bookkeeping', () => {
       .from(schema.waits)
       .where(and(eq(schema.waits.flowId, deployed.flowId)));
     expect(after?.status).toBe('canceled');
+  });
+});
+
+describe('write keys', () => {
+  test('a looked-up key is kept briefly: a change made elsewhere shows within WRITE_KEY_CACHE_MS, one made here at once', async () => {
+    const db = t.engine.ctx.db;
+    const source = await createSource(db, 'cached', 'test');
+    expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
+    // another process disables it: this one may accept the key for a little while, then refuses it
+    await db.update(schema.sources).set({ status: 'disabled' }).where(eq(schema.sources.id, source.id));
+    await new Promise((resolve) => setTimeout(resolve, WRITE_KEY_CACHE_MS + 100));
+    expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: false, reason: 'disabled' });
+    // through this process: at once
+    await setSourceStatus(db, source.id, 'active', 'test');
+    expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
+    const rotated = await rotateWriteKey(db, source.id, 'test');
+    expect(await resolveWriteKey(db, source.writeKey)).toEqual({ ok: false, reason: 'unknown' });
+    expect(await resolveWriteKey(db, rotated.writeKey)).toMatchObject({ ok: true });
   });
 });
