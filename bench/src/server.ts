@@ -166,18 +166,22 @@ export class Api {
   }
 }
 
-/** Webhook → set → if → set: the flow of the ingest and end-to-end figures. */
-export function fourNodeFlow(path: string) {
+/** Trigger → set → if → set, the set reading the plan at `planPath`: the shape of the ingest and tracking flows. */
+export function fourNodeShape(
+  slug: string,
+  trigger: { type: string; name: string; config: Record<string, unknown> },
+  planPath: string,
+) {
   return {
-    name: `bench ${path}`,
-    slug: path,
+    name: `bench ${slug}`,
+    slug,
     nodes: [
-      { id: TRIGGER_NODE_ID, type: 'trigger.webhook', name: 'Hook', config: { path } },
+      { id: TRIGGER_NODE_ID, ...trigger },
       {
         id: 'tag',
         type: 'logic.set',
         name: 'Tag',
-        config: { fields: { tier: "{{ $json.body.plan = 'pro' ? 'gold' : 'basic' }}" } },
+        config: { fields: { tier: `{{ ${planPath} = 'pro' ? 'gold' : 'basic' }}` } },
       },
       { id: 'check', type: 'logic.if', name: 'Is gold', config: { condition: "{{ $json.tier = 'gold' }}" } },
       { id: 'mark', type: 'logic.set', name: 'Mark', config: { fields: { handled: true } } },
@@ -188,6 +192,11 @@ export function fourNodeFlow(path: string) {
       { id: 'e3', source: 'check', sourceHandle: 'true', target: 'mark' },
     ],
   };
+}
+
+/** Webhook → set → if → set: the flow of the ingest and end-to-end figures. */
+export function fourNodeFlow(path: string) {
+  return fourNodeShape(path, { type: 'trigger.webhook', name: 'Hook', config: { path } }, '$json.body.plan');
 }
 
 /** Webhook → 20 × set (static values: the engine's own per-step cost, not expression evaluation). */

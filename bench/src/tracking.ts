@@ -7,7 +7,7 @@ import { cpuMark, cpuSince, perUnit } from './cpu.js';
 import type { LoadResult } from './load.js';
 import { runLoad } from './load.js';
 import type { Api, ServerProcess } from './server.js';
-import { TRIGGER_NODE_ID } from './server.js';
+import { fourNodeShape } from './server.js';
 import type { RunReader, RunTimes } from './stores.js';
 import type { RssSampler } from './util.js';
 import { round, sleep } from './util.js';
@@ -97,31 +97,15 @@ export interface TrackingSuite {
 
 /** Tracking trigger (track "Checkout Started" from one source) → set → if → set: phase a's flow shape. */
 export function trackingFlow(slug: string, sourceId: string) {
-  return {
-    name: `bench ${slug}`,
+  return fourNodeShape(
     slug,
-    nodes: [
-      {
-        id: TRIGGER_NODE_ID,
-        type: 'trigger.tracking',
-        name: 'Checkout started',
-        config: { type: 'track', events: [TRACKED_EVENT], sources: [sourceId] },
-      },
-      {
-        id: 'tag',
-        type: 'logic.set',
-        name: 'Tag',
-        config: { fields: { tier: "{{ $json.properties.plan = 'pro' ? 'gold' : 'basic' }}" } },
-      },
-      { id: 'check', type: 'logic.if', name: 'Is gold', config: { condition: "{{ $json.tier = 'gold' }}" } },
-      { id: 'mark', type: 'logic.set', name: 'Mark', config: { fields: { handled: true } } },
-    ],
-    edges: [
-      { id: 'e1', source: TRIGGER_NODE_ID, target: 'tag' },
-      { id: 'e2', source: 'tag', target: 'check' },
-      { id: 'e3', source: 'check', sourceHandle: 'true', target: 'mark' },
-    ],
-  };
+    {
+      type: 'trigger.tracking',
+      name: 'Checkout started',
+      config: { type: 'track', events: [TRACKED_EVENT], sources: [sourceId] },
+    },
+    '$json.properties.plan',
+  );
 }
 
 /** One track call as a Segment library sends it; `n` numbers the events of a phase (0, 1, …). */
