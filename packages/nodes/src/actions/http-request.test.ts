@@ -1,7 +1,7 @@
 import { FatalError, RetryableError } from '@tributary/flow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { actionHarness, errorOf, lastRequest } from '../../test/action-harness.js';
+import { actionHarness, answer, errorOf, lastRequest, storedCredential } from '../../test/action-harness.js';
 import { type HttpPeer, startHttpPeer } from '../../test/peers/http-peer.js';
 import type { NodeOutput } from '../define-node.js';
 import { onlyObject } from '../logic/test-context.js';
@@ -198,5 +198,52 @@ describe('action.http', () => {
 
   it('keeps its JSON Schema for the editor', () => {
     expect(z.toJSONSchema(httpRequest.config, { io: 'input' })).toMatchSnapshot();
+  });
+});
+
+describe('action.http with a credential', () => {
+  const credentialId = '01937a4e-6f1a-7c3b-9a2e-1b2c3d4e5f60';
+  const withCredential = (type: string, data: Record<string, unknown>, allowedHosts?: string[]) =>
+    harness.run(
+      httpRequest,
+      { url: `${peer.url}/me`, credential: credentialId, headers: { authorization: 'Bearer from-config' } },
+      {
+        credential: storedCredential({
+          id: credentialId,
+          name: 'api',
+          type,
+          data,
+          ...(allowedHosts ? { allowedHosts } : {}),
+        }),
+      },
+    );
+
+  it('Basic: sends the user name and password, replacing an Authorization header the config sets', async () => {
+    peer.handle(answer(200, { ok: true }));
+    await withCredential('http.basic', { username: 'ada', password: 'p:ss word' });
+    expect(lastRequest(peer).headers.authorization).toBe(
+      `Basic ${Buffer.from('ada:p:ss word').toString('base64')}`,
+    );
+  });
+
+  it('Header: sends its header with its value', async () => {
+    peer.handle(answer(200, { ok: true }));
+    await withCredential('http.header', { name: 'X-Api-Key', value: 'k-123456' });
+    expect(lastRequest(peer).headers['x-api-key']).toBe('k-123456');
+    // the config's own Authorization header is left as it is: the credential names another header
+    expect(lastRequest(peer).headers.authorization).toBe('Bearer from-config');
+  });
+
+  it('allowedHosts: another host fails before connecting', async () => {
+    const before = peer.connections;
+    const err = await errorOf(withCredential('http.bearer', { token: 'tok-abcdef' }, ['api.example.com']));
+    expect(err).toMatchObject({ code: 'host_not_allowed' });
+    expect(peer.connections).toBe(before);
+  });
+
+  it('a credential of a type that cannot authorize HTTP is refused', async () => {
+    const err = await errorOf(withCredential('slack', { token: 'xoxb-1' }));
+    expect(err).toBeInstanceOf(FatalError);
+    expect(err).toMatchObject({ code: 'wrong_credential_type' });
   });
 });
