@@ -3,7 +3,7 @@
 // changes nothing, and /test asks the real service (a local peer speaking its API).
 import { schema } from '@tributary/db';
 import { createApiKey } from '@tributary/engine';
-import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
+import { type HttpPeer, startHttpPeer, startHubSpotPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startTestApp, type TestApp } from '../test-app.js';
 
@@ -137,6 +137,36 @@ describe('credentials', () => {
       message:
         'PagerDuty integration key credentials have no connection check; the stored data is well-formed',
     });
+  });
+
+  test('/test reads a contact with a HubSpot token; a refused token says HubSpot refused it', async () => {
+    const hubspot = await startHubSpotPeer({ token: 'pat-na1-good' });
+    try {
+      const good = (
+        await create({
+          name: 'HubSpot ok',
+          type: 'hubspot',
+          data: { accessToken: 'pat-na1-good', baseUrl: hubspot.url },
+        })
+      ).body;
+      expect(await (await api.call('POST', `/api/v1/credentials/${good.id}/test`)).json()).toEqual({
+        ok: true,
+        message: 'the token can read contacts',
+      });
+      const bad = (
+        await create({
+          name: 'HubSpot bad',
+          type: 'hubspot',
+          data: { accessToken: 'pat-na1-bad', baseUrl: hubspot.url },
+        })
+      ).body;
+      expect(await (await api.call('POST', `/api/v1/credentials/${bad.id}/test`)).json()).toEqual({
+        ok: false,
+        message: 'HubSpot refused the token: INVALID_AUTHENTICATION',
+      });
+    } finally {
+      await hubspot.close();
+    }
   });
 
   test('PUT keeps a field sent as the mask or left out, and changes what is sent', async () => {

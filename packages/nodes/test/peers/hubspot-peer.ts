@@ -410,6 +410,12 @@ export async function startHubSpotPeer(options: HubSpotPeerOptions = {}): Promis
         return errorReply(400, 'Invalid input JSON on line 1', 'VALIDATION_ERROR');
       }
     }
+    if (id === undefined && req.method === 'GET') {
+      // a page of the objects, as the list endpoint answers (the credential check reads one contact)
+      const limit = Math.min(Number(url.searchParams.get('limit') ?? 10) || 10, 100);
+      const page = [...records[type].values()].slice(0, limit);
+      return { status: 200, body: { results: page.map((record) => view(record, DEFAULT_READ[type])) } };
+    }
     if (id === undefined) {
       return req.method === 'POST'
         ? create(type, body)
