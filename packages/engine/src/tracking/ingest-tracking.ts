@@ -155,6 +155,16 @@ async function insertEvents(tx: Transaction, rows: readonly EventRow[]): Promise
   return new Set(written.map((row) => row.id));
 }
 
+/** Drops the pair keys (`identityPairKey`: userId NUL anonymousId) that name any id of `message`. */
+function forgetPairsOf(linked: Set<string>, message: TrackingMessage): void {
+  const ids = new Set([message.userId, message.anonymousId, message.previousId].filter(Boolean));
+  if (ids.size === 0) return;
+  for (const key of linked) {
+    const [userId, anonymousId] = key.split('\u0000');
+    if (ids.has(userId) || ids.has(anonymousId)) linked.delete(key);
+  }
+}
+
 /** One caller's tracking calls: a `/v1/batch` request or a single call. */
 interface Submission {
   sourceId: string;
@@ -281,8 +291,11 @@ async function acceptBatch(
       tx,
       rows.filter((_, i) => sameAs[i] === undefined),
     );
-    // links made before this batch, or earlier in it, need not be made again
-    const linked = await linkPairsOfBatch(tx, messages);
+    // links made before this batch, or earlier in it, need not be made again (duplicates change no profile)
+    const linked = await linkPairsOfBatch(
+      tx,
+      messages.filter((_, i) => sameAs[i] === undefined && inserted.has((rows[i] as EventRow).id)),
+    );
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
     const fresh: EventRow[] = [];
@@ -312,6 +325,8 @@ async function acceptBatch(
       const key = identityPairKey(message);
       if (key === undefined || !linked.has(key)) {
         await applyIdentity(tx, message, { batchLocked: true });
+        // this call may have moved an id another pair counted on: those pairs take the full path again
+        forgetPairsOf(linked, message);
         if (key !== undefined) linked.add(key);
       }
       // identify items say which traits are new or changed, so a flow can react to e.g. a new email

@@ -5,6 +5,7 @@ import { schema } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { getRun } from '../history/index.js';
+import { getProfile } from '../profiles/index.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
 import {
@@ -482,6 +483,19 @@ describe('wait bookkeeping', () => {
       .from(schema.waits)
       .where(and(eq(schema.waits.flowId, deployed.flowId)));
     expect(after?.status).toBe('canceled');
+  });
+});
+
+describe('profiles in a batch', () => {
+  test('a device that changes hands and back within one batch ends where one call at a time leaves it', async () => {
+    const [x, y, device] = [`x-${randomUUID()}`, `y-${randomUUID()}`, `d-${randomUUID()}`];
+    const visit = (userId: string) => message('track', { userId, anonymousId: device, event: 'Visit' });
+    await ingestTracking(t.engine.ctx, sourceId, [visit(x)]);
+    // x and the device are linked before this batch; y uses the device, then x again
+    await ingestTracking(t.engine.ctx, sourceId, [visit(x), visit(y), visit(x)]);
+    const ofX = await getProfile(t.engine.ctx.db, x);
+    expect(ofX.identities.map((i) => i.value).sort()).toEqual([device, x].sort());
+    expect((await getProfile(t.engine.ctx.db, y)).identities.map((i) => i.value)).toEqual([y]);
   });
 });
 
