@@ -88,6 +88,7 @@ async function main(): Promise<void> {
       stepTimeoutMs: config.TRIBUTARY_STEP_TIMEOUT_MS,
       fuseMaxSteps: config.TRIBUTARY_FUSE_MAX_STEPS,
       ingestFuseBudgetMs: config.TRIBUTARY_INGEST_FUSE_BUDGET_MS,
+      ingestBatchBytes: config.TRIBUTARY_INGEST_BATCH_BYTES,
     },
   });
   cleanups.unshift(() => engine.close());

@@ -258,6 +258,12 @@ export const runs = pgTable(
   ],
 );
 
+/**
+ * Where a step's stored input or output holds a part of its event's payload instead of a copy: [the path in
+ * the value, where a null stands; the path in the event's payload]. See the engine's core/payload-refs.ts.
+ */
+export type PayloadRef = [at: Array<string | number>, from: Array<string | number>];
+
 /** One attempt at running a step. */
 export interface AttemptRecord {
   n: number;
@@ -281,6 +287,10 @@ export const steps = pgTable(
     input: jsonb('input'),
     /** Items per output port. */
     output: jsonb('output'),
+    /** The parts of the event's payload `input` holds by reference (null: none). */
+    inputRefs: jsonb('input_refs').$type<PayloadRef[]>(),
+    /** The parts of the event's payload `output` holds by reference (null: none). */
+    outputRefs: jsonb('output_refs').$type<PayloadRef[]>(),
     error: jsonb('error'),
     attempts: jsonb('attempts').$type<AttemptRecord[]>().notNull().default([]),
     /** Node-private durable state, e.g. a delay's wake-up time. */

@@ -179,6 +179,7 @@ export function hookRoutes(deps: AppDeps) {
       type: 'webhook',
       idempotencyKey,
       payload: item,
+      payloadBytes: raw.byteLength,
       targets: [{ flowId: route.flowId, version: route.version, item }],
     });
     const accepted = { eventId: result.eventId, duplicate: result.duplicate, runs: result.runs };

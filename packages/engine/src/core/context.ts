@@ -20,6 +20,11 @@ export interface EngineSettings {
   enqueueTimeoutMs: number;
   /** How long ingest waits for Postgres before answering 503. */
   ingestTimeoutMs: number;
+  /**
+   * Most payload bytes one ingest commit writes (the first event of a commit goes whatever its size), so a
+   * burst of large events is several commits that each finish within the time limit.
+   */
+  ingestBatchBytes: number;
   /** Most pure steps run inline after one step (step fusion); 0 gives every step a job of its own. */
   fuseMaxSteps: number;
   /** Time after which no further pure step starts inline in the same transaction. */
@@ -37,6 +42,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   expressionTimeoutMs: 1_000,
   enqueueTimeoutMs: 1_000,
   ingestTimeoutMs: 2_000,
+  ingestBatchBytes: 4 * 1024 * 1024,
   fuseMaxSteps: 100,
   fuseBudgetMs: 50,
   ingestFuseBudgetMs: 5,

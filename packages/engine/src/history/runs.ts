@@ -3,6 +3,7 @@ import type { Queryable, RunStatus } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
 import { asc, eq, sql } from 'drizzle-orm';
+import { resolvePayload } from '../core/index.js';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
 
@@ -39,11 +40,11 @@ export async function listRuns(db: Queryable, query: RunListQuery) {
   );
 }
 
-/** One run with all its steps in creation order. */
+/** One run with all its steps in creation order (each with its input and output whole). */
 export async function getRun(db: Queryable, id: string) {
   const [run] = await db.select(runSummary).from(schema.runs).where(eq(schema.runs.id, id));
   if (!run) throw new NotFoundError(`run ${id} does not exist`);
-  const steps = await db
+  const rows = await db
     .select({
       id: schema.steps.id,
       nodeId: schema.steps.nodeId,
@@ -52,7 +53,9 @@ export async function getRun(db: Queryable, id: string) {
       status: schema.steps.status,
       attempts: schema.steps.attempts,
       input: schema.steps.input,
+      inputRefs: schema.steps.inputRefs,
       output: schema.steps.output,
+      outputRefs: schema.steps.outputRefs,
       error: schema.steps.error,
       retryOf: schema.steps.retryOf,
       dueAt: schema.steps.dueAt,
@@ -64,5 +67,22 @@ export async function getRun(db: Queryable, id: string) {
     .from(schema.steps)
     .where(eq(schema.steps.runId, id))
     .orderBy(asc(schema.steps.id));
+  const payload = rows.some((s) => s.inputRefs || s.outputRefs)
+    ? await payloadOf(db, run.eventId)
+    : undefined;
+  const steps = rows.map(({ inputRefs, outputRefs, ...step }) => ({
+    ...step,
+    input: resolvePayload(step.input, inputRefs, payload),
+    output: resolvePayload(step.output, outputRefs, payload),
+  }));
   return { ...run, steps };
+}
+
+/** An event's payload (what the steps of its runs hold by reference). */
+export async function payloadOf(db: Queryable, eventId: string): Promise<unknown> {
+  const [event] = await db
+    .select({ payload: schema.events.payload })
+    .from(schema.events)
+    .where(eq(schema.events.id, eventId));
+  return event?.payload;
 }

@@ -19,6 +19,8 @@ export type EventInsert = typeof schema.events.$inferInsert & { id: string; rece
 export interface PreparedEvent {
   event: EventInsert;
   runs: PreparedRun[];
+  /** The size of the event's payload as received (what bounds a commit's bytes); 0 when unknown. */
+  bytes: number;
 }
 
 type Written = IngestResult & { toEnqueue: StepRef[] };
@@ -51,6 +53,8 @@ export function submitEvent(ctx: EngineContext, prepared: PreparedEvent): Promis
   if (!batcher) {
     batcher = new GroupCommit((items) => commitBatch(ctx, items), {
       maxBatch: MAX_BATCH,
+      maxBytes: ctx.settings.ingestBatchBytes,
+      bytes: (item) => (item as PreparedEvent).bytes,
       maxInFlight: MAX_IN_FLIGHT,
       minBatchWhenBusy: MIN_BATCH_WHEN_BUSY,
       maxWaitMs: ctx.settings.ingestTimeoutMs,

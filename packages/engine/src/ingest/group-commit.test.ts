@@ -51,6 +51,20 @@ describe('GroupCommit', () => {
     expect(r.batches).toEqual([[8], [1, 2, 3], [4, 2]]);
   });
 
+  test('with maxBytes, a commit takes items up to that many bytes, and one large item always goes alone', async () => {
+    const r = recorder();
+    // item n is n × 100 bytes: 9 alone is over the 600 and still goes; 1+2+3 fill one commit; the count
+    // bound holds beside it
+    const group = new GroupCommit(r.commit, {
+      ...defaults,
+      maxBatch: 3,
+      maxBytes: 600,
+      bytes: (n) => (n as number) * 100,
+    });
+    await Promise.all([9, 1, 2, 3, 4, 1, 1, 1, 1].map((n) => group.submit(n)));
+    expect(r.batches).toEqual([[9], [1, 2, 3], [4, 1, 1], [1, 1]]);
+  });
+
   test('commits under way never exceed maxInFlight', async () => {
     const r = recorder(10);
     const group = new GroupCommit(r.commit, { ...defaults, maxInFlight: 3, maxBatch: 2 });

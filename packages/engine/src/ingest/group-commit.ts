@@ -7,6 +7,13 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** How much of `maxBatch` an item takes (e.g. the events in a tracking batch); default 1. */
   weight?: (item: unknown) => number;
+  /**
+   * Most bytes in one commit, as `bytes` counts them (one item always goes, however large): a burst of large
+   * payloads is written as several commits that each finish in time, not one that holds them all.
+   */
+  maxBytes?: number;
+  /** The bytes an item writes (its payload's size); required with `maxBytes`. */
+  bytes?: (item: unknown) => number;
   /** Most commits under way at once. */
   maxInFlight: number;
   /** While a commit is under way, another starts only once this many items wait (no tiny batches). */
@@ -72,15 +79,20 @@ export class GroupCommit<T, R> {
     }
   }
 
-  /** How many waiting items the next commit takes: up to maxBatch items, or up to maxBatch weight. */
+  /**
+   * How many waiting items the next commit takes: up to maxBatch items (or maxBatch weight), and up to
+   * maxBytes — at least one.
+   */
   private takeCount(): number {
-    const { weight, maxBatch } = this.options;
-    if (!weight) return maxBatch;
+    const { weight, maxBatch, maxBytes, bytes } = this.options;
+    if (!weight && (maxBytes === undefined || !bytes)) return maxBatch;
     let total = 0;
+    let size = 0;
     let count = 0;
     for (const w of this.waiting) {
-      total += weight(w.item);
-      if (count > 0 && total > maxBatch) break;
+      total += weight ? weight(w.item) : 1;
+      size += bytes ? bytes(w.item) : 0;
+      if (count > 0 && (total > maxBatch || (maxBytes !== undefined && size > maxBytes))) break;
       count++;
     }
     return count;

@@ -22,6 +22,8 @@ export interface IngestInput {
   type: string;
   idempotencyKey?: string | undefined;
   payload: unknown;
+  /** The payload's size as received, in bytes (a request body's length): bounds the bytes of a commit. */
+  payloadBytes?: number | undefined;
   targets: readonly IngestTarget[];
 }
 
@@ -61,5 +63,5 @@ async function prepareEvent(
     const flow = flows[i];
     if (flow) runs.push(await prepareRun(ctx, { flow, event, item: target.item, inlineBudgetMs }));
   }
-  return { event, runs };
+  return { event, runs, bytes: input.payloadBytes ?? 0 };
 }

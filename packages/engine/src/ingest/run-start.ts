@@ -4,6 +4,7 @@ import type { Transaction } from '@tributary/db';
 import { isIn, jsonRows, newId, OPEN_STEP_STATUSES, schema } from '@tributary/db';
 import { sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, EventView, StepInsert, StepRef } from '../core/index.js';
+import { PayloadIndex } from '../core/index.js';
 import { planAfterOutput } from '../plan/index.js';
 import { insertSteps, planStepRows } from '../runs/index.js';
 import { runInline } from '../steps/index.js';
@@ -67,7 +68,8 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
     input: null,
     output: triggerOutput,
   });
-  const { rows, toEnqueue } = planStepRows(runId, flow, plan);
+  // the steps' inputs and outputs hold the payload's parts by reference, not as copies
+  const { rows, toEnqueue } = planStepRows(runId, flow, plan, new PayloadIndex(event.payload));
   return {
     run: {
       id: runId,

@@ -4,15 +4,28 @@ import type { Transaction } from '@tributary/db';
 import { isIn, jsonRows, OPEN_STEP_STATUSES, schema, selectRows, statement } from '@tributary/db';
 import type { SQL } from 'drizzle-orm';
 import { and, eq, sql } from 'drizzle-orm';
-import type { CompiledFlow, EngineContext, RunRow, StepInsert, StepRef, StepRow } from '../core/index.js';
+import type {
+  CompiledFlow,
+  EngineContext,
+  PayloadIndex,
+  RunRow,
+  StepInsert,
+  StepRef,
+  StepRow,
+} from '../core/index.js';
+import { referPayload } from '../core/index.js';
 import type { EdgeState, Plan } from '../plan/index.js';
 import { anyDead, nothingOpen, runOpen, settleRun } from './settle.js';
 
-/** The rows for a plan's new steps, and which of them to enqueue. */
+/**
+ * The rows for a plan's new steps, and which of them to enqueue. With the run's payload index, the parts of
+ * the event's payload their inputs and outputs hold are stored as references (core/payload-refs.ts).
+ */
 export function planStepRows(
   runId: string,
   flow: CompiledFlow,
   plan: Pick<Plan, 'steps'>,
+  payload?: PayloadIndex,
 ): { rows: StepInsert[]; toEnqueue: StepRef[] } {
   const now = new Date();
   const toEnqueue: StepRef[] = [];
@@ -21,6 +34,8 @@ export function planStepRows(
     const done = s.status === 'succeeded' || s.status === 'skipped';
     if (s.status === 'queued') toEnqueue.push({ id: s.id, runId });
     const ran = s.ran;
+    const input = referPayload(s.input, payload);
+    const output = referPayload(s.output ?? null, payload);
     return {
       id: s.id,
       runId,
@@ -28,8 +43,10 @@ export function planStepRows(
       name: node?.name ?? s.nodeId,
       type: node?.type ?? 'unknown',
       status: s.status,
-      input: s.input,
-      output: s.output ?? null,
+      input: input.value,
+      inputRefs: input.refs,
+      output: output.value,
+      outputRefs: output.refs,
       state: s.state ?? null,
       startedAt: ran?.startedAt ?? (done ? now : null),
       finishedAt: ran?.finishedAt ?? (done ? now : null),
@@ -77,9 +94,10 @@ export async function applyPlan(
   plan: Plan,
   previousEdgeState: EdgeState | undefined,
   settle?: SettleAfter,
+  payload?: PayloadIndex,
 ): Promise<StepRef[]> {
   const now = new Date();
-  const { rows, toEnqueue } = planStepRows(run.id, flow, plan);
+  const { rows, toEnqueue } = planStepRows(run.id, flow, plan, payload);
   const edgeText = JSON.stringify(plan.edgeState);
   const edgeChanged = edgeText !== JSON.stringify(previousEdgeState ?? {});
   const trySettle = settle?.when(toEnqueue) === true;
@@ -102,6 +120,7 @@ export async function applyPlan(
         .set({
           status: join.status,
           input: join.input,
+          inputRefs: null,
           state: join.state,
           finishedAt: join.status === 'skipped' ? now : null,
         })

@@ -3,7 +3,7 @@
 import type { AttemptRecord, Queryable } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
 import type { NodeOutput, NodeType } from '@tributary/nodes';
-import type { CompiledFlow, EngineContext, EventView, RunRow, StepRow } from '../core/index.js';
+import type { CompiledFlow, EngineContext, EventView, PayloadIndex, RunRow, StepRow } from '../core/index.js';
 
 /** What a step sees of its run. */
 export type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'>;
@@ -51,6 +51,11 @@ export interface Lease {
   flow: CompiledFlow;
   step: StepRow;
   token: string;
+  /**
+   * The parts of the event's payload the step's input holds (present when it holds any): what the step
+   * writes stores them as references too (core/payload-refs.ts).
+   */
+  payload?: PayloadIndex | undefined;
 }
 
 /** A claimed step's attempt: runs the node, then commits its outcome under the lease. */

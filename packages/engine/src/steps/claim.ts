@@ -11,15 +11,16 @@ import {
 } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { RunRow, StepRow } from '../core/index.js';
+import { PayloadIndex, resolvePayload } from '../core/index.js';
 
 /** What a delivery found. */
 export type Claim =
   /** Claimed under the lease; `run` as it was just before (the claim marked a queued/waiting run running). */
-  | { kind: 'claimed'; step: StepRow; run: RunRow }
+  | { kind: 'claimed'; step: StepRow; run: RunRow; payload?: PayloadIndex | undefined }
   /** Not due yet, or another delivery holds a live lease: look again at `at`. */
   | { kind: 'later'; at: number }
   /** The step was running under a lease that has expired: its worker is gone. Taken over. */
-  | { kind: 'stalled'; step: StepRow }
+  | { kind: 'stalled'; step: StepRow; payload?: PayloadIndex | undefined }
   /** Finished, canceled or unknown: nothing to do. */
   | { kind: 'gone' };
 
@@ -28,6 +29,7 @@ const DUE_SLACK_MS = 50;
 
 const S = schema.steps;
 const R = schema.runs;
+const E = schema.events;
 
 /** Runs that a claim of one of their steps marks running: those not running yet. */
 const IDLE_RUN_STATUSES = ['queued', 'waiting'] as const;
@@ -52,8 +54,29 @@ const claimStatement = statement<{ stepId: string; token: string; leaseMs: numbe
     update ${R} set ${R.status} = 'running'
     where ${R.id} = (select ${S.runId} from claimed) and ${R.status} in ${literalList(IDLE_RUN_STATUSES)}
   )
-  select row_to_json(claimed) as step, row_to_json(r) as run
+  select row_to_json(claimed) as step, row_to_json(r) as run,
+    case when claimed.${S.inputRefs} is not null
+      then (select e.${E.payload} from ${E} e where e.${E.id} = r.${R.eventId}) end as payload
   from claimed join ${R} r on r.${R.id} = claimed.${S.runId}`;
+
+/** The step with its input whole again (core/payload-refs.ts), and the index of the payload parts it holds. */
+function withWholeInput(step: StepRow, payload: unknown): { step: StepRow; payload?: PayloadIndex } {
+  if (!step.inputRefs) return { step };
+  return {
+    step: { ...step, input: resolvePayload(step.input, step.inputRefs, payload), inputRefs: null },
+    payload: new PayloadIndex(payload),
+  };
+}
+
+/** The payload of the event of a step's run. */
+async function payloadOfRun(db: Database, runId: string): Promise<unknown> {
+  const [row] = await db
+    .select({ payload: E.payload })
+    .from(E)
+    .innerJoin(R, eq(R.eventId, E.id))
+    .where(eq(R.id, runId));
+  return row?.payload;
+}
 
 /** Tries to claim the step; the lease lasts `leaseMs`. */
 export async function claimStep(
@@ -62,16 +85,14 @@ export async function claimStep(
   token: string,
   leaseMs: number,
 ): Promise<Claim> {
-  const [claimed] = await selectRows<{ step: Record<string, unknown>; run: Record<string, unknown> }>(
-    db,
-    claimStatement({ stepId, token, leaseMs, slackMs: DUE_SLACK_MS }),
-  );
+  const [claimed] = await selectRows<{
+    step: Record<string, unknown>;
+    run: Record<string, unknown>;
+    payload: unknown;
+  }>(db, claimStatement({ stepId, token, leaseMs, slackMs: DUE_SLACK_MS }));
   if (claimed) {
-    return {
-      kind: 'claimed',
-      step: fromJsonRow(schema.steps, claimed.step),
-      run: fromJsonRow(schema.runs, claimed.run),
-    };
+    const whole = withWholeInput(fromJsonRow(schema.steps, claimed.step), claimed.payload);
+    return { kind: 'claimed', ...whole, run: fromJsonRow(schema.runs, claimed.run) };
   }
 
   const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));
@@ -93,7 +114,9 @@ export async function claimStep(
         ),
       )
       .returning();
-    return taken ? { kind: 'stalled', step: taken } : { kind: 'later', at: now + 100 };
+    if (!taken) return { kind: 'later', at: now + 100 };
+    const payload = taken.inputRefs ? await payloadOfRun(db, taken.runId) : undefined;
+    return { kind: 'stalled', ...withWholeInput(taken, payload) };
   }
   return { kind: 'gone' };
 }

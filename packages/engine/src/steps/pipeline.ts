@@ -31,7 +31,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
       : (await ctx.db.select().from(schema.runs).where(eq(schema.runs.id, step.runId)))[0];
   if (!run) return DONE;
   const flow = await ctx.flows.get(ctx.db, run.flowId, run.version);
-  const lease: Lease = { ctx, flow, step, token };
+  const lease: Lease = { ctx, flow, step, token, payload: claim.payload };
   const node = flow.nodes.get(step.nodeId);
   const type = flow.types.get(step.nodeId);
   if (!node || !type) {

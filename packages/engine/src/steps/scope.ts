@@ -5,7 +5,7 @@ import { FatalError, isExpression, resolveConfig } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import { and, eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
-import { eventScope } from '../core/index.js';
+import { eventScope, resolvePayload } from '../core/index.js';
 import { profileForUser } from '../profiles/index.js';
 import type { StepAttempt, StepResult } from './attempt.js';
 
@@ -20,25 +20,34 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
   const reads = flow.reads.get(step.nodeId) ?? { event: true, steps: true, profile: true };
   const needEvent = reads.event || (reads.profile && flow.usesProfile);
   // what no expression reads is left out: the scope is copied for each node's expressions
-  const [[event], done] = await Promise.all([
-    !needEvent
-      ? []
-      : source.event
-        ? [source.event]
-        : db
-          ? db.select().from(schema.events).where(eq(schema.events.id, run.eventId))
-          : [],
+  const loadEvent = async () =>
+    source.event
+      ? source.event
+      : db
+        ? (await db.select().from(schema.events).where(eq(schema.events.id, run.eventId)))[0]
+        : undefined;
+  const [loaded, done] = await Promise.all([
+    needEvent ? loadEvent() : undefined,
     reads.steps && db
       ? db
-          .select({ name: schema.steps.name, input: schema.steps.input, output: schema.steps.output })
+          .select({
+            name: schema.steps.name,
+            input: schema.steps.input,
+            inputRefs: schema.steps.inputRefs,
+            output: schema.steps.output,
+            outputRefs: schema.steps.outputRefs,
+          })
           .from(schema.steps)
           .where(and(eq(schema.steps.runId, run.id), eq(schema.steps.status, 'succeeded')))
       : [],
   ]);
+  // the steps' values hold parts of the event's payload by reference (core/payload-refs.ts)
+  const event = loaded ?? (done.some((s) => s.inputRefs || s.outputRefs) ? await loadEvent() : undefined);
   const steps: Record<string, unknown> = {};
   for (const s of done) {
     // outputs are only ever written as NodeOutput (items per port)
-    steps[s.name] = stepView({ input: s.input, output: (s.output ?? {}) as NodeOutput });
+    const output = (resolvePayload(s.output, s.outputRefs, event?.payload) ?? {}) as NodeOutput;
+    steps[s.name] = stepView({ input: resolvePayload(s.input, s.inputRefs, event?.payload), output });
   }
   if (reads.steps) for (const [name, result] of source.unsaved ?? []) steps[name] = stepView(result);
   const userId = (event?.payload as { userId?: unknown } | undefined)?.userId ?? event?.userId;
@@ -49,7 +58,7 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
   return {
     json: step.input,
     profile: profile ? { id: profile.id, traits: profile.traits, identities: profile.identities } : null,
-    event: event ? eventScope(event) : null,
+    event: needEvent && event ? eventScope(event) : null,
     steps,
     run: { id: run.id, flowId: run.flowId, version: run.version, eventId: run.eventId },
   };

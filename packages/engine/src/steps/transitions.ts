@@ -5,7 +5,7 @@ import { jsonValues, newId, schema, selectRows } from '@tributary/db';
 import type { NodeOutput } from '@tributary/nodes';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RunRow, StepRef } from '../core/index.js';
-import { hasErrorEdge } from '../core/index.js';
+import { hasErrorEdge, referPayload } from '../core/index.js';
 import type { PendingJoin, Scope } from '../plan/index.js';
 import { planAfterOutput } from '../plan/index.js';
 import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from '../runs/index.js';
@@ -80,10 +80,8 @@ async function followOutput(
   });
   // a run that just got steps to run cannot be finished: skip the count. An item of a split may release a
   // held sibling first, so it settles only after looking.
-  const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, {
-    ctx,
-    when: (queued) => scope === undefined && queued.length === 0,
-  });
+  const settle = { ctx, when: (queued: readonly StepRef[]) => scope === undefined && queued.length === 0 };
+  const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, settle, lease.payload);
   if (scope !== undefined) {
     toEnqueue.push(...(await releaseHeldSibling(tx, step)));
     if (toEnqueue.length === 0) await settleRun(tx, ctx, run.id);
@@ -102,13 +100,15 @@ export interface Success {
 
 /** The step succeeded: store its output and create what follows (running pure successors inline). */
 export function completeStep(lease: Lease, done: Success): Promise<TransitionResult> {
+  const output = referPayload(done.output, lease.payload);
   return inTransition(lease, async (tx) => {
     // sent together (one round trip): the compare-and-set runs after the lock, in order
     const [run] = await Promise.all([
       lockedRun(tx, lease.step.runId),
       casStep(tx, lease, {
         status: 'succeeded',
-        output: done.output,
+        output: output.value,
+        outputRefs: output.refs,
         error: null,
         attempts: done.attempts,
         finishedAt: new Date(),

@@ -8,7 +8,7 @@ describe('set', () => {
     expect(set.config.parse({ fields: {} })).toEqual({ fields: {}, keepOnlySet: false });
   });
 
-  it('adds and replaces fields on a copy of the input, leaving the input untouched', async () => {
+  it('adds and replaces fields on a new item, leaving the input untouched and sharing what it did not change', async () => {
     const input = { id: 7, status: 'new', customer: { name: 'Ada' } };
     const before = structuredClone(input);
     const out = await runNode(set, { fields: { status: 'paid', total: 12.5 } }, input);
@@ -16,15 +16,20 @@ describe('set', () => {
       main: [{ id: 7, status: 'paid', total: 12.5, customer: { name: 'Ada' } }],
     });
     expect(input).toEqual(before);
-    input.customer.name = 'changed later';
-    expect(onlyObject(out).customer).toEqual({ name: 'Ada' });
+    // items are values no node changes: an untouched part is the input's own object (stored once)
+    expect(onlyObject(out)).not.toBe(input);
+    expect(onlyObject(out).customer).toBe(input.customer);
   });
 
-  it('sets a dotted path inside an existing object and keeps its other fields', async () => {
-    const input = { customer: { name: 'Ada', address: { city: 'London' } } };
+  it('sets a dotted path inside an existing object, copying only the objects on the path', async () => {
+    const input = { customer: { name: 'Ada', address: { city: 'London' } }, lines: [{ sku: 'A' }] };
     const out = await runNode(set, { fields: { 'customer.address.zip': 'N1' } }, input);
-    expect(out.main).toEqual([{ customer: { name: 'Ada', address: { city: 'London', zip: 'N1' } } }]);
+    expect(out.main).toEqual([
+      { customer: { name: 'Ada', address: { city: 'London', zip: 'N1' } }, lines: [{ sku: 'A' }] },
+    ]);
     expect(input.customer.address).toEqual({ city: 'London' });
+    expect(input.customer).toEqual({ name: 'Ada', address: { city: 'London' } });
+    expect(onlyObject(out).lines).toBe(input.lines);
   });
 
   it('creates the objects on a dotted path and replaces non-objects in the way', async () => {

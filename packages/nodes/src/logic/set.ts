@@ -39,7 +39,9 @@ export const set = defineNode({
     'One item on `main`: a copy of the input item (`{}` when the input is not an object) with the fields ' +
     'set, or only the fields when keepOnlySet is on.',
   run: ({ config }, input) => {
-    const item: Record<string, unknown> = !config.keepOnlySet && isJsonObject(input) ? copyItem(input) : {};
+    // the input's fields are shared, not copied: only the objects on a set path are copied (below), so the
+    // input item stays as it was and an untouched part (a large body) is the same object, stored once
+    const item: Record<string, unknown> = !config.keepOnlySet && isJsonObject(input) ? copyFields(input) : {};
     for (const [name, value] of Object.entries(config.fields)) {
       setPath(item, name.split('.'), copyItem(value));
     }
@@ -54,9 +56,17 @@ function setPath(target: Record<string, unknown>, [key, ...rest]: readonly strin
     defineField(target, key, value);
     return;
   }
-  // own properties only, so a path like "constructor.x" never walks into a prototype
+  // own properties only, so a path like "constructor.x" never walks into a prototype; an existing object on
+  // the path is the input's, so it is copied before it changes
   const existing = Object.hasOwn(target, key) ? target[key] : undefined;
-  const child = isJsonObject(existing) ? existing : {};
+  const child = isJsonObject(existing) ? copyFields(existing) : {};
   defineField(target, key, child);
   setPath(child, rest, value);
+}
+
+/** A shallow copy of an object: its own fields, an own `__proto__` key as an ordinary field. */
+function copyFields(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) defineField(out, key, value[key]);
+  return out;
 }

@@ -1,0 +1,138 @@
+// History without copies of the event: a step's input and output usually carry the event's payload, or large
+// parts of it (a webhook's body and headers), unchanged. Stored as they are, a run of four steps keeps the
+// payload seven or eight times over. Instead, where a stored value holds a part of the payload — the very
+// same object in memory, as the trigger's output, an `if` passing its item on, or a `set` that adds a field
+// beside an untouched body hand it on — the row keeps a null there and a reference in a column of its own
+// (`input_refs`, `output_refs`): [where in the value, where in the payload]. Reading puts the parts back
+// from the event's payload, so every answer reads exactly as if the copies had been stored.
+//
+// Identity, not equality, decides: no hashing or comparing of large values, and a part that a node rebuilt
+// is stored as it is. References live in their own column, never inside the value, so no user data can be
+// mistaken for one.
+import type { PayloadRef } from '@tributary/db';
+import { isPlainObject } from '@tributary/flow';
+
+export type { PayloadRef };
+
+type Path = Array<string | number>;
+
+/** How deep the payload is indexed: the payload, its fields (body, headers), theirs, and one level more. */
+const INDEX_DEPTH = 3;
+/** Most parts indexed per payload (breadth first, so the largest-scoped parts come first). */
+const INDEX_MAX_ENTRIES = 256;
+/** How deep a stored value is searched for parts: an output's item is at depth 2 (`{main: [item]}`). */
+const SEARCH_DEPTH = 5;
+
+/** The parts of an event's payload by identity, each with its path in the payload. */
+export class PayloadIndex {
+  private readonly paths = new Map<object, Path>();
+
+  constructor(payload: unknown) {
+    let level: Array<[unknown, Path]> = [[payload, []]];
+    for (let depth = 0; depth <= INDEX_DEPTH && level.length > 0; depth++) {
+      const next: Array<[unknown, Path]> = [];
+      for (const [value, path] of level) {
+        if (typeof value !== 'object' || value === null || this.paths.has(value)) continue;
+        if (this.paths.size >= INDEX_MAX_ENTRIES) return;
+        this.paths.set(value, path);
+        if (Array.isArray(value)) {
+          for (const [i, child] of value.entries()) next.push([child, [...path, i]]);
+        } else if (isPlainObject(value)) {
+          for (const key of Object.keys(value)) next.push([value[key], [...path, key]]);
+        }
+      }
+      level = next;
+    }
+  }
+
+  pathOf(value: object): Path | undefined {
+    return this.paths.get(value);
+  }
+}
+
+/** A value to store, with the parts of the payload it holds taken out (null when it holds none). */
+export interface Referenced {
+  value: unknown;
+  refs: PayloadRef[] | null;
+}
+
+/**
+ * Takes the parts of the payload out of `value`: they become null, and a reference each. The value itself is
+ * left as it is; only the objects on the way to a part are copied.
+ */
+export function referPayload(value: unknown, index: PayloadIndex | undefined): Referenced {
+  if (!index) return { value, refs: null };
+  const refs: PayloadRef[] = [];
+  const out = take(value, [], 0, index, refs);
+  return { value: out, refs: refs.length > 0 ? refs : null };
+}
+
+function take(value: unknown, at: Path, depth: number, index: PayloadIndex, refs: PayloadRef[]): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const from = index.pathOf(value);
+  if (from) {
+    refs.push([at, from]);
+    return null;
+  }
+  if (depth >= SEARCH_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((child, i) => {
+      const taken = take(child, [...at, i], depth + 1, index, refs);
+      if (taken !== child) {
+        copy ??= value.slice();
+        copy[i] = taken;
+      }
+    });
+    return copy ?? value;
+  }
+  if (!isPlainObject(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const child = value[key];
+    const taken = take(child, [...at, key], depth + 1, index, refs);
+    if (taken !== child) {
+      copy ??= { ...value };
+      setOwn(copy, key, taken);
+    }
+  }
+  return copy ?? value;
+}
+
+/**
+ * Puts the payload's parts back into a value read from storage (in place: it was just parsed). The parts
+ * are the payload's own objects, shared: treat the result as read-only.
+ */
+export function resolvePayload(
+  value: unknown,
+  refs: readonly PayloadRef[] | null,
+  payload: unknown,
+): unknown {
+  if (!refs || refs.length === 0) return value;
+  let root = value;
+  for (const [at, from] of refs) {
+    const part = valueAt(payload, from);
+    if (at.length === 0) {
+      root = part;
+      continue;
+    }
+    const parent = valueAt(root, at.slice(0, -1));
+    const key = at[at.length - 1] as string | number;
+    if (typeof parent === 'object' && parent !== null) setOwn(parent as Record<string, unknown>, key, part);
+  }
+  return root;
+}
+
+function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
+  let here = value;
+  for (const key of path) {
+    if (typeof here !== 'object' || here === null || !Object.hasOwn(here, key)) return undefined;
+    here = (here as Record<string | number, unknown>)[key];
+  }
+  return here;
+}
+
+/** Defines rather than assigns, so a key named "__proto__" stays an ordinary field. */
+function setOwn(target: Record<string | number, unknown>, key: string | number, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
