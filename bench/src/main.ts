@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { CpuPerUnit } from './cpu.js';
 import { cpuMark, cpuSince, perUnit } from './cpu.js';
 import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
+import { historyBytesPhase, largePayloadPhase } from './history.js';
 import type { LoadResult } from './load.js';
 import { runLoad, runPacedLoad } from './load.js';
 import { renderTable } from './report.js';
@@ -52,6 +53,8 @@ const settings = quick
       trackingBatchSize: 100,
       trackingBatchClients: [8],
       trackingSingleConnections: 50,
+      historyEvents: 200,
+      largeRounds: 1,
     }
   : {
       warmupSeconds: 2,
@@ -70,8 +73,12 @@ const settings = quick
       trackingBatchSize: 100,
       trackingBatchClients: [8, 32],
       trackingSingleConnections: 50,
+      historyEvents: 1000,
+      largeRounds: 3,
     };
 const CONNECTIONS = 50;
+/** Webhooks of ~900 KB sent at once in phase L (the issue's burst). */
+const LARGE_CONCURRENCY = 40;
 const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 
 const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -548,6 +555,22 @@ async function main() {
         drainTimeoutSeconds: settings.drainTimeoutSeconds,
       },
     );
+    // h, L: bytes of history per run; a burst of large payloads
+    const historyCtx = {
+      api,
+      baseUrl: all.url,
+      reader,
+      sampler,
+      server: all,
+      log,
+      alive,
+      drainTimeoutMs: settings.drainTimeoutSeconds * 1000,
+    };
+    const history = await historyBytesPhase(historyCtx, settings.historyEvents);
+    const largePayloads = await largePayloadPhase(historyCtx, {
+      concurrency: LARGE_CONCURRENCY,
+      rounds: settings.largeRounds,
+    });
     sampler.setPhase('all:chain');
     const chain = await chainSuite(api, all.url, reader, [all]);
     sampler.setPhase('all:end');
@@ -558,6 +581,8 @@ async function main() {
     const allInOne = {
       ...suite,
       tracking,
+      history,
+      largePayloads,
       chain,
       idleCpuPercent: allIdleCpu,
       memory: {
