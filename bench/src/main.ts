@@ -17,6 +17,8 @@ import type { ServerEnv, ServerProcess } from './server.js';
 import { Api, chainFlow, fourNodeFlow, logSummary, startServer, TRIGGER_NODE_ID } from './server.js';
 import type { RunTimes } from './stores.js';
 import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase, RunReader } from './stores.js';
+import type { TailBreakdown } from './tail.js';
+import { scrape, tailBreakdown } from './tail.js';
 import { trackingSuite } from './tracking.js';
 import { cpuMsOf, percentile, RssSampler, round, rssOf, sleep, stopChild } from './util.js';
 
@@ -214,6 +216,8 @@ export interface ThroughputSuite {
       drained: boolean;
       waitedAfterLoadMs: number;
       cpuPerRun: CpuPerUnit;
+      /** where the paced load's latency went: event loop, GC, the ingest phases (the server's /metrics) */
+      tail: TailBreakdown;
     };
 }
 
@@ -304,6 +308,7 @@ async function throughputSuite(
   sampler.setPhase(`${label}:e2e`);
   log(`${label}: end to end at ${rate} req/s for ${settings.e2eSeconds}s`);
   const e2eMark = await cpuMark(reader, procs);
+  const tailBefore = await scrape(baseUrl);
   const e2e = await runPacedLoad({
     url: `${baseUrl}/hooks/${e2ePath}`,
     connections: CONNECTIONS,
@@ -311,6 +316,7 @@ async function throughputSuite(
     rate,
     body: WEBHOOK_BODY,
   });
+  const tail = tailBreakdown(tailBefore, await scrape(baseUrl));
   sampler.setPhase(`${label}:e2e-drain`);
   const e2eWait = await reader.waitFinished(e2eFlow, e2e.ok, drainMs, alive);
   const e2eCpu = await cpuSince(e2eMark, reader, procs);
@@ -339,6 +345,7 @@ async function throughputSuite(
       runs: e2eRuns,
       drained: e2eWait.done,
       waitedAfterLoadMs: e2eWait.waitedMs,
+      tail,
     },
   };
 }

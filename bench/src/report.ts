@@ -3,6 +3,7 @@ import type { BullmqFloor, DurableWriteFloor, HonoFloor, PostgresFloor } from '.
 import type { HistoryBytesResult, LargePayloadResult } from './history.js';
 import type { LoadResult } from './load.js';
 import type { RunTimes } from './stores.js';
+import type { PhaseTiming, TailBreakdown } from './tail.js';
 import type { TrackingPhase, TrackingSuite } from './tracking.js';
 
 interface LostCounts {
@@ -21,7 +22,7 @@ interface Cpu {
 interface Suite {
   ingest: LoadResult & LostCounts & { cpuPerAccepted: Cpu };
   ingestDrain: RunTimes & { drained: boolean; cpuPerRun: Cpu };
-  e2e: LoadResult & { runs: RunTimes; drained: boolean; cpuPerRun: Cpu } & LostCounts;
+  e2e: LoadResult & { runs: RunTimes; drained: boolean; cpuPerRun: Cpu; tail: TailBreakdown } & LostCounts;
 }
 
 export interface ReportInput {
@@ -222,7 +223,24 @@ function suiteRows(
       '',
       accounted(e2e),
     ],
+    [
+      `${prefix}   where its time goes (p50 / p99 ms)`,
+      tailText(e2e.tail),
+      '',
+      `${mark(e2e.latency.p99 <= 10)} http p99 ≤10 ms`,
+    ],
   ];
+}
+
+/** The paced load's tail, by cause: event-loop delay, GC pauses, the ingest phases. */
+function tailText(t: TailBreakdown): string {
+  const p = (x: PhaseTiming) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)}`;
+  const i = t.ingest;
+  return (
+    `event loop ${ms(t.eventLoop.p50Ms)} / ${ms(t.eventLoop.p99Ms)} (max ${ms(t.eventLoop.maxMs)}) · ` +
+    `GC ${int(t.gc.count)} pauses, ${int(t.gc.totalMs)} ms, ${p(t.gc)} · ingest: wait ${p(i.wait)}, ` +
+    `open ${p(i.open)}, write ${p(i.write)}, commit ${p(i.commit)}, enqueue ${p(i.enqueue)}`
+  );
 }
 
 /** h: bytes of history per run; L: a burst of large payloads. */

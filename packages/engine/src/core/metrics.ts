@@ -11,6 +11,7 @@ export interface EngineMetrics {
   stepRetries: Counter<'type'>;
   stepsFused: Counter;
   ingestBatchSize: Histogram;
+  ingestPhase: Histogram<'phase'>;
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
   breakerTransitions: Counter<'host' | 'to'>;
@@ -60,6 +61,16 @@ export function createMetrics(
       name: 'tributary_ingest_batch_size',
       help: 'Events written per ingest transaction (concurrent requests share one).',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      registers: [registry],
+    }),
+    ingestPhase: new Histogram({
+      name: 'tributary_ingest_phase_seconds',
+      help:
+        'Where an accepted event spends its time after it is worked out: wait (for its group commit to start), ' +
+        'open (a pooled connection and BEGIN), write (the statements), commit (COMMIT, the WAL flush), enqueue ' +
+        '(adding its steps to Redis). Per commit, except wait (per event or tracking request).',
+      labelNames: ['phase'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
       registers: [registry],
     }),
     stepsFused: new Counter({

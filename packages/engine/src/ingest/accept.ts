@@ -2,8 +2,8 @@
 // 503 (UnavailableError with Retry-After) at once, and "nothing was accepted" is never said of a commit.
 import type { Transaction } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
-import type { EngineContext } from '../core/index.js';
-import { isConnectionError, TimeoutError, withTimeout } from '../core/index.js';
+import type { EngineContext, StepRef } from '../core/index.js';
+import { enqueueSafely, isConnectionError, TimeoutError, withTimeout } from '../core/index.js';
 
 /** Runs database work on the request path with the ingest time limit (503 instead of a hang). */
 export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>, what: string): Promise<T> {
@@ -41,12 +41,24 @@ export async function acceptTransaction<T>(
 ): Promise<T> {
   let abandoned = false;
   let committing = false;
+  const phase = ctx.metrics.ingestPhase;
+  const requested = performance.now();
+  let wrote = requested;
   const attempt = ctx.ingestDb.transaction(async (tx) => {
+    const opened = performance.now();
+    phase.observe({ phase: 'open' }, (opened - requested) / 1000);
     const result = await work(tx);
+    wrote = performance.now();
+    phase.observe({ phase: 'write' }, (wrote - opened) / 1000);
     if (abandoned) throw new AbandonedTransaction(what);
     committing = true;
     return result;
   });
+  // the commit's own time: from the work's end to the transaction's outcome
+  void attempt.then(
+    () => phase.observe({ phase: 'commit' }, (performance.now() - wrote) / 1000),
+    () => {},
+  );
   try {
     return await new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -70,4 +82,12 @@ export async function acceptTransaction<T>(
   } catch (err) {
     throw asUnavailable(err);
   }
+}
+
+/** Enqueues the steps of events just committed (bounded, never failing: see enqueueSafely), timed. */
+export async function enqueueAccepted(ctx: EngineContext, refs: readonly StepRef[]): Promise<void> {
+  if (refs.length === 0) return;
+  const started = performance.now();
+  await enqueueSafely(ctx, refs);
+  ctx.metrics.ingestPhase.observe({ phase: 'enqueue' }, (performance.now() - started) / 1000);
 }

@@ -7,9 +7,9 @@ import { BadRequestError, UnavailableError } from '@tributary/flow';
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
-import { enqueueSafely, isUntranslatableText } from '../core/index.js';
+import { isUntranslatableText } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
-import { acceptTransaction } from './accept.js';
+import { acceptTransaction, enqueueAccepted } from './accept.js';
 import { GroupCommit } from './group-commit.js';
 import type { PreparedRun } from './run-start.js';
 
@@ -56,6 +56,7 @@ export function submitEvent(ctx: EngineContext, prepared: PreparedEvent): Promis
       maxBytes: ctx.settings.ingestBatchBytes,
       bytes: (item) => (item as PreparedEvent).bytes,
       maxInFlight: MAX_IN_FLIGHT,
+      onTaken: (waitedMs) => ctx.metrics.ingestPhase.observe({ phase: 'wait' }, waitedMs / 1000),
       minBatchWhenBusy: MIN_BATCH_WHEN_BUSY,
       maxWaitMs: ctx.settings.ingestTimeoutMs,
       expired: () =>
@@ -93,7 +94,7 @@ async function commitBatch(ctx: EngineContext, items: PreparedEvent[]): Promise<
     if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
     toEnqueue.push(...result.toEnqueue);
   }
-  await enqueueSafely(ctx, toEnqueue);
+  await enqueueAccepted(ctx, toEnqueue);
   return written.map(({ eventId, duplicate, runs }) => ({ eventId, duplicate, runs }));
 }
 

@@ -21,6 +21,8 @@ export interface GroupCommitOptions {
   /** An item that waited this long for its turn is answered with `expired()` instead (nothing written). */
   maxWaitMs: number;
   expired: () => Error;
+  /** Told, for each item a commit takes, how long it waited for it (ms). */
+  onTaken?: (waitedMs: number) => void;
   /** Whether a failed batch should be tried again in halves down to single items (a bad item must not fail the rest). */
   retryAlone: (err: unknown) => boolean;
 }
@@ -68,7 +70,10 @@ export class GroupCommit<T, R> {
       const batch: Array<Waiting<T, R>> = [];
       for (const w of taken) {
         if (now - w.since > this.options.maxWaitMs) w.reject(this.options.expired());
-        else batch.push(w);
+        else {
+          this.options.onTaken?.(now - w.since);
+          batch.push(w);
+        }
       }
       if (batch.length === 0) continue;
       this.inFlight++;

@@ -8,10 +8,17 @@ import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
 import { sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, EventRow, StepRef } from '../core/index.js';
-import { enqueueSafely, eventScope } from '../core/index.js';
+import { eventScope } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
 import type { PreparedRun } from '../ingest/index.js';
-import { acceptTransaction, GroupCommit, insertRuns, prepareRun, withDatabase } from '../ingest/index.js';
+import {
+  acceptTransaction,
+  enqueueAccepted,
+  GroupCommit,
+  insertRuns,
+  prepareRun,
+  withDatabase,
+} from '../ingest/index.js';
 import {
   applyIdentity,
   identityPairKey,
@@ -209,6 +216,7 @@ export function ingestTracking(
       maxBatch: MAX_CALLS,
       weight: (item) => (item as Submission).messages.length,
       maxInFlight: MAX_IN_FLIGHT,
+      onTaken: (waitedMs) => ctx.metrics.ingestPhase.observe({ phase: 'wait' }, waitedMs / 1000),
       maxWaitMs: ctx.settings.ingestTimeoutMs,
       expired: () =>
         new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
@@ -236,7 +244,7 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   if (started > 0) ctx.metrics.runsStarted.inc(started);
   // runs whose steps were all pure finished while being accepted
   if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
-  await enqueueSafely(ctx, toEnqueue);
+  await enqueueAccepted(ctx, toEnqueue);
   try {
     await resumeWaitsFor(ctx, fresh);
     await applyExitGoals(ctx, flows, fresh);
