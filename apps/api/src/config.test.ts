@@ -1,0 +1,27 @@
+// Settings that bound memory and commits: parsed with their units, refused outside their ranges.
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('memory and commit settings', () => {
+  test('TRIBUTARY_INGEST_BATCH_BYTES takes a size with units, 4 MiB by default, 64 KB to 256 MB', () => {
+    expect(loadConfig({}).TRIBUTARY_INGEST_BATCH_BYTES).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ TRIBUTARY_INGEST_BATCH_BYTES: '2mb' }).TRIBUTARY_INGEST_BATCH_BYTES).toBe(
+      2 * 1024 * 1024,
+    );
+    expect(loadConfig({ TRIBUTARY_INGEST_BATCH_BYTES: '65536' }).TRIBUTARY_INGEST_BATCH_BYTES).toBe(65536);
+    for (const bad of ['10kb', '1gb', 'lots']) {
+      expect(() => loadConfig({ TRIBUTARY_INGEST_BATCH_BYTES: bad })).toThrow(ConfigError);
+    }
+    expect(() => loadConfig({ TRIBUTARY_INGEST_BATCH_BYTES: '10kb' })).toThrow(
+      /TRIBUTARY_INGEST_BATCH_BYTES/,
+    );
+  });
+
+  test('TRIBUTARY_HEAP_GROWING_PERCENT is 30 by default, 0 leaves V8 its own choice, at most 400', () => {
+    expect(loadConfig({}).TRIBUTARY_HEAP_GROWING_PERCENT).toBe(30);
+    expect(loadConfig({ TRIBUTARY_HEAP_GROWING_PERCENT: '0' }).TRIBUTARY_HEAP_GROWING_PERCENT).toBe(0);
+    for (const bad of ['-1', '401', '12.5', 'some']) {
+      expect(() => loadConfig({ TRIBUTARY_HEAP_GROWING_PERCENT: bad })).toThrow(ConfigError);
+    }
+  });
+});
