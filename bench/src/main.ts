@@ -79,6 +79,8 @@ const settings = quick
       largeRounds: 3,
     };
 const CONNECTIONS = 50;
+/** Most sockets of the overload phase: enough that the server, not the client, holds the excess. */
+const OVERLOAD_CONNECTIONS = 256;
 /** Webhooks of ~900 KB sent at once in phase L (the issue's burst). */
 const LARGE_CONCURRENCY = 40;
 const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
@@ -350,6 +352,53 @@ async function throughputSuite(
   };
 }
 
+export interface OverloadResult extends LoadResult, Accounting {
+  connections: number;
+  /** the server's peak RSS during the load and its drain, bytes */
+  peakRssBytes: number;
+  runs: RunTimes;
+  drained: boolean;
+}
+
+/**
+ * o. Twice the rate ingest sustained, offered evenly from up to OVERLOAD_CONNECTIONS sockets: what the server
+ * accepts, what it refuses (503 while nothing was accepted, never a lost event), its latency and memory.
+ */
+async function overloadPhase(
+  api: Api,
+  server: ServerProcess,
+  reader: RunReader,
+  sampler: RssSampler,
+  sustainedPerSecond: number,
+): Promise<OverloadResult> {
+  const path = 'overload';
+  const flowId = await api.createPublished(fourNodeFlow(path));
+  const rate = Math.max(1, Math.round(sustainedPerSecond * 2));
+  sampler.setPhase('all:overload');
+  log(
+    `overload: ${rate} req/s offered (2× ingest) from up to ${OVERLOAD_CONNECTIONS} sockets × ${settings.ingestSeconds}s`,
+  );
+  const load = await runPacedLoad({
+    url: `${server.url}/hooks/${path}`,
+    connections: OVERLOAD_CONNECTIONS,
+    duration: settings.ingestSeconds,
+    rate,
+    body: WEBHOOK_BODY,
+  });
+  const wait = await reader.waitFinished(flowId, load.ok, settings.drainTimeoutSeconds * 1000, alive);
+  sampler.sample();
+  const runs = await reader.runTimes(flowId);
+  log(`overload: ${load.okPerSecond} req/s accepted, ${load.non2xx} refused, p99 ${load.latency.p99} ms`);
+  return {
+    ...plain(load),
+    ...(await account(reader, path, load)),
+    connections: OVERLOAD_CONNECTIONS,
+    peakRssBytes: sampler.byPhase()['all:overload']?.[server.name] ?? Number.NaN,
+    runs,
+    drained: wait.done,
+  };
+}
+
 export interface ScaleOutResult extends ThroughputSuite {
   processes: Array<{ name: string; mode: string }>;
   idleCpuPercent: Record<string, number>;
@@ -541,6 +590,7 @@ async function main() {
     const allIdleCpu = await idleCpuPercent([all]);
     const allIdleRss = await idleRss(all.pid);
     const suite = await throughputSuite('all', api, all.url, reader, sampler, [all]);
+    const overload = await overloadPhase(api, all, reader, sampler, suite.ingest.okPerSecond);
     // t1–t3: tracking ingest, against phase a's webhook ingest rate
     const tracking = await trackingSuite(
       {
@@ -587,6 +637,7 @@ async function main() {
     await stop(all, sampler);
     const allInOne = {
       ...suite,
+      overload,
       tracking,
       history,
       largePayloads,

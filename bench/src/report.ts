@@ -43,6 +43,8 @@ export interface ReportInput {
   settings: { ingestSeconds: number; e2eSeconds: number; e2eShare: number; connections: number };
   floors: { hono: HonoFloor; bullmq: BullmqFloor; postgres: PostgresFloor; durable: DurableWriteFloor };
   allInOne: Suite & {
+    overload: LoadResult &
+      LostCounts & { connections: number; peakRssBytes: number; runs: RunTimes; drained: boolean };
     tracking: TrackingSuite;
     history: HistoryBytesResult;
     largePayloads: LargePayloadResult;
@@ -307,6 +309,13 @@ export function renderTable(r: ReportInput): string {
       '',
     ],
     ...suiteRows(a, floors, r.settings, '', trackingRows(a.tracking)),
+    [
+      `o. 2× overload (${int(a.overload.offeredRate ?? 0)} req/s offered, ≤${a.overload.connections} sockets, ${int(a.overload.seconds)} s)`,
+      `${int(a.overload.okPerSecond)} req/s accepted${statuses(a.overload)} · p50 ${ms(a.overload.latency.p50)} / p99 ${ms(a.overload.latency.p99)} ms · peak RSS ${mb(a.overload.peakRssBytes)}` +
+        runsStatus(a.overload.runs, a.overload.drained),
+      accounted(a.overload),
+      `${mark(a.overload.peakRssBytes <= 250 * 2 ** 20)} RSS ≤250 MB`,
+    ],
     ...historyRows(a.history, a.largePayloads),
     [
       `c. per step, ${a.chain.length}-step chain (${step.runs} runs at once)`,
