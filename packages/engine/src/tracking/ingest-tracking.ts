@@ -191,7 +191,13 @@ interface Entry {
 const MAX_CALLS = 500;
 const MAX_IN_FLIGHT = 2;
 
-const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResult[]>>();
+/** A request's results, and the resumption of waits and exit goals its commit started (see commitTracking). */
+interface Committed {
+  results: TrackingResult[];
+  followUp: Promise<void>;
+}
+
+const batchers = new WeakMap<EngineContext, GroupCommit<Submission, Committed>>();
 
 /**
  * Accepts a batch of tracking calls from one source, sharing the transaction with the calls of other
@@ -204,12 +210,12 @@ const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResu
  * at webhook ingest; identify calls, whose item says which traits changed, are worked out inside it, in
  * order, after the profile writes of the calls before them.
  */
-export function ingestTracking(
+export async function ingestTracking(
   ctx: EngineContext,
   sourceId: string,
   messages: readonly TrackingMessage[],
 ): Promise<TrackingResult[]> {
-  if (messages.length === 0) return Promise.resolve([]);
+  if (messages.length === 0) return [];
   let batcher = batchers.get(ctx);
   if (!batcher) {
     batcher = new GroupCommit((items) => commitTracking(ctx, items), {
@@ -227,10 +233,17 @@ export function ingestTracking(
     });
     batchers.set(ctx, batcher);
   }
-  return batcher.submit({ sourceId, messages });
+  const { results, followUp } = await batcher.submit({ sourceId, messages });
+  await followUp;
+  return results;
 }
 
-async function commitTracking(ctx: EngineContext, submissions: Submission[]): Promise<TrackingResult[][]> {
+/**
+ * Writes the submissions in one transaction and enqueues their steps. The waits and exit goals the new events
+ * resume or reach are applied after that, as a follow-up each caller awaits before it answers — outside the
+ * group commit's slot, so the next commit need not wait for them.
+ */
+async function commitTracking(ctx: EngineContext, submissions: Submission[]): Promise<Committed[]> {
   const flows = await withDatabase(ctx, () => ctx.live.list(ctx.db, ctx.flows), 'loading live flows');
   const entries = submissions.flatMap(({ sourceId, messages }) =>
     messages.map((message) => ({ sourceId, message })),
@@ -245,18 +258,18 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   // runs whose steps were all pure finished while being accepted
   if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
   await enqueueAccepted(ctx, toEnqueue);
-  try {
+  const followUp = (async () => {
     await resumeWaitsFor(ctx, fresh);
     await applyExitGoals(ctx, flows, fresh);
-  } catch (err) {
+  })().catch((err: unknown) => {
     // the events are committed; a wait still finds them at its timeout, from the event log
     ctx.logger.warn({ err }, 'resuming waits after ingest failed');
-  }
+  });
   let at = 0;
   return submissions.map(({ messages }) => {
     const own = results.slice(at, at + messages.length);
     at += messages.length;
-    return own;
+    return { results: own, followUp };
   });
 }
 
