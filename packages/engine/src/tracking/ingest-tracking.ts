@@ -191,13 +191,7 @@ interface Entry {
 const MAX_CALLS = 500;
 const MAX_IN_FLIGHT = 2;
 
-/** A request's results, and the resumption of waits and exit goals its commit started (see commitTracking). */
-interface Committed {
-  results: TrackingResult[];
-  followUp: Promise<void>;
-}
-
-const batchers = new WeakMap<EngineContext, GroupCommit<Submission, Committed>>();
+const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResult[]>>();
 
 /**
  * Accepts a batch of tracking calls from one source, sharing the transaction with the calls of other
@@ -210,12 +204,12 @@ const batchers = new WeakMap<EngineContext, GroupCommit<Submission, Committed>>(
  * at webhook ingest; identify calls, whose item says which traits changed, are worked out inside it, in
  * order, after the profile writes of the calls before them.
  */
-export async function ingestTracking(
+export function ingestTracking(
   ctx: EngineContext,
   sourceId: string,
   messages: readonly TrackingMessage[],
 ): Promise<TrackingResult[]> {
-  if (messages.length === 0) return [];
+  if (messages.length === 0) return Promise.resolve([]);
   let batcher = batchers.get(ctx);
   if (!batcher) {
     batcher = new GroupCommit((items) => commitTracking(ctx, items), {
@@ -233,17 +227,10 @@ export async function ingestTracking(
     });
     batchers.set(ctx, batcher);
   }
-  const { results, followUp } = await batcher.submit({ sourceId, messages });
-  await followUp;
-  return results;
+  return batcher.submit({ sourceId, messages });
 }
 
-/**
- * Writes the submissions in one transaction and enqueues their steps. The waits and exit goals the new events
- * resume or reach are applied after that, as a follow-up each caller awaits before it answers — outside the
- * group commit's slot, so the next commit need not wait for them.
- */
-async function commitTracking(ctx: EngineContext, submissions: Submission[]): Promise<Committed[]> {
+async function commitTracking(ctx: EngineContext, submissions: Submission[]): Promise<TrackingResult[][]> {
   const flows = await withDatabase(ctx, () => ctx.live.list(ctx.db, ctx.flows), 'loading live flows');
   const entries = submissions.flatMap(({ sourceId, messages }) =>
     messages.map((message) => ({ sourceId, message })),
@@ -258,18 +245,18 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   // runs whose steps were all pure finished while being accepted
   if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
   await enqueueAccepted(ctx, toEnqueue);
-  const followUp = (async () => {
+  try {
     await resumeWaitsFor(ctx, fresh);
     await applyExitGoals(ctx, flows, fresh);
-  })().catch((err: unknown) => {
+  } catch (err) {
     // the events are committed; a wait still finds them at its timeout, from the event log
     ctx.logger.warn({ err }, 'resuming waits after ingest failed');
-  });
+  }
   let at = 0;
   return submissions.map(({ messages }) => {
     const own = results.slice(at, at + messages.length);
     at += messages.length;
-    return { results: own, followUp };
+    return own;
   });
 }
 
