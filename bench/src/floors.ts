@@ -219,8 +219,8 @@ function storedItem(seq: number, extra: Record<string, unknown> = {}) {
 
 /**
  * What Postgres alone takes to store accepted events durably, with no HTTP and no engine: the rows one
- * event of the ingest flow leaves (the event, a run, four steps with their input and output, about 4 KB
- * of JSON), written 50 events per transaction by one statement from 2 connections, as the engine's group
+ * event of the ingest flow leaves (the event, a run, four steps with their input and output — the payload's
+ * parts by reference, as the engine stores them, about 2 KB of JSON), written 50 events per transaction by one statement from 2 connections, as the engine's group
  * commit does, into scratch tables with the same kinds of columns and indexes. Ingest cannot go faster
  * than this on the same machine.
  */
@@ -245,8 +245,9 @@ export async function durableWriteFloor(url: string, seconds: number): Promise<D
       create index if not exists bench_floor_runs_flow on bench_floor_runs (flow_id, id);
       create index if not exists bench_floor_runs_status on bench_floor_runs (status);
       create table if not exists bench_floor_steps (id uuid primary key, run_id uuid not null,
-        node_id text not null, status text not null, input jsonb, output jsonb, attempts jsonb not null,
-        started_at timestamptz, finished_at timestamptz, duration_ms integer);
+        node_id text not null, status text not null, input jsonb, input_refs jsonb, output jsonb,
+        output_refs jsonb, attempts jsonb not null, started_at timestamptz, finished_at timestamptz,
+        duration_ms integer);
       create index if not exists bench_floor_steps_run on bench_floor_steps (run_id);`);
     await Promise.all(Array.from({ length: writers }, () => sql`select 1`));
     const pids = (
@@ -264,7 +265,21 @@ export async function durableWriteFloor(url: string, seconds: number): Promise<D
         const eventId = randomUUID();
         const runId = randomUUID();
         const item = storedItem(++seq);
-        const tagged = { ...item, tier: 'gold' };
+        // as the engine stores them (core/payload-refs.ts): the payload's parts by reference, not copied
+        const parts: Array<[string[], string[]]> = [
+          [['body'], ['body']],
+          [['headers'], ['headers']],
+          [['query'], ['query']],
+        ];
+        const within = (at: Array<string | number>) => parts.map(([a, f]) => [[...at, ...a], f]);
+        const tagged = {
+          body: null,
+          headers: null,
+          query: null,
+          method: item.method,
+          path: item.path,
+          tier: 'gold',
+        };
         const attempts = [{ n: 1, error: null, startedAt: at, finishedAt: at }];
         events.push({
           id: eventId,
@@ -282,23 +297,36 @@ export async function durableWriteFloor(url: string, seconds: number): Promise<D
           created_at: at,
           finished_at: at,
         });
-        const step = (node: string, input: unknown, output: unknown, ran: boolean) =>
+        const step = (
+          node: string,
+          [input, inputRefs]: [unknown, unknown],
+          [output, outputRefs]: [unknown, unknown],
+          ran: boolean,
+        ) =>
           steps.push({
             id: randomUUID(),
             run_id: runId,
             node_id: node,
             status: 'succeeded',
             input,
+            input_refs: inputRefs,
             output,
+            output_refs: outputRefs,
             attempts: ran ? attempts : [],
             started_at: at,
             finished_at: at,
             duration_ms: ran ? 0 : null,
           });
-        step('hook', null, { main: [item] }, false);
-        step('tag', item, { main: [tagged] }, true);
-        step('check', tagged, { true: [tagged], false: [] }, true);
-        step('mark', tagged, { main: [{ ...tagged, handled: true }] }, true);
+        const whole = [[[], []]];
+        step('hook', [null, null], [{ main: [null] }, [[['main', 0], []]]], false);
+        step('tag', [null, whole], [{ main: [tagged] }, within(['main', 0])], true);
+        step('check', [tagged, within([])], [{ true: [tagged], false: [] }, within(['true', 0])], true);
+        step(
+          'mark',
+          [tagged, within([])],
+          [{ main: [{ ...tagged, handled: true }] }, within(['main', 0])],
+          true,
+        );
       }
       return { events, runs, steps };
     };
