@@ -12,6 +12,7 @@ import {
 } from '@tributary/nodes';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { startErrorFlow } from './control/index.js';
 import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData } from './core/index.js';
 import {
   createMetrics,
@@ -112,6 +113,7 @@ export function createEngine(options: EngineOptions): Engine {
     keyring: options.keyring,
     settings,
   };
+  ctx.startErrorFlow = (tx, runId) => startErrorFlow(ctx, tx, runId);
   const workers: Array<{ worker: Worker; connection: Redis }> = [];
   const stoppers: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;

@@ -1,6 +1,9 @@
-// control/: what people do to runs after the fact — replay, test runs of a draft, and redrive of dead letters.
+// control/: what people do to runs after the fact — replay, test runs of a draft, and redrive of dead letters —
+// and the error flow a failed run starts.
 
 export { startTestRun } from './draft-runs.js';
+export type { ErrorFlowItem } from './error-flow.js';
+export { ERROR_FLOW_SOURCE, startErrorFlow } from './error-flow.js';
 export type { RedriveOptions } from './redrive.js';
 export { redrive, redriveMany } from './redrive.js';
 export { replayRun } from './replay.js';

@@ -1,13 +1,13 @@
 // What every engine operation is given: database, queue, caches, logger, metrics and settings. Only shared
 // resources live here; what a stage keeps for itself (the ingest group commit, say) stays in its folder.
-import type { Database } from '@tributary/db';
+import type { Database, Transaction } from '@tributary/db';
 import type { HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
 import type { Keyring } from './keyring.js';
 import type { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import type { EngineMetrics } from './metrics.js';
-import type { StepQueue } from './step-queue.js';
+import type { StepQueue, StepRef } from './step-queue.js';
 
 export interface EngineSettings {
   /** Time limit of a step attempt when the node sets none. */
@@ -64,4 +64,10 @@ export interface EngineContext {
   /** Seals and opens credentials. */
   keyring: Keyring;
   settings: EngineSettings;
+  /**
+   * Starts the flow a failed run's flow names in `settings.errorFlow`, in the transaction that failed the run
+   * (so exactly once); gives the steps to enqueue after commit. Set by the engine (control/error-flow.ts):
+   * the stages that settle runs sit below the one that starts runs.
+   */
+  startErrorFlow?: (tx: Transaction, runId: string) => Promise<StepRef[]>;
 }

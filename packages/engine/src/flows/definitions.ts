@@ -20,6 +20,7 @@ import {
   takesCredentials,
 } from '../credentials/index.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
+import { errorFlowProblems, settingsProblems } from './settings.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
 
@@ -58,7 +59,12 @@ function view(row: FlowRow, known?: KnownCredentials): FlowView {
     latestVersion: row.latestVersion,
     // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
     draft: maskSecrets(row.draft as FlowDefinition),
-    problems: [...(checked.ok ? [] : checked.problems), ...masked, ...credentials],
+    problems: [
+      ...(checked.ok ? [] : checked.problems),
+      ...masked,
+      ...credentials,
+      ...settingsProblems(row.draft as FlowDefinition),
+    ],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -77,6 +83,8 @@ function validated(input: unknown): FlowDefinition {
   if (!result.ok) throw new ValidationError('the flow definition is not valid', result.problems);
   const masked = maskedSecretProblems(result.flow);
   if (masked.length > 0) throw new ValidationError('the flow definition has masked secrets', masked);
+  const settings = settingsProblems(result.flow);
+  if (settings.length > 0) throw new ValidationError('the flow has settings that cannot work', settings);
   return result.flow;
 }
 
@@ -86,6 +94,9 @@ async function runnable(db: Queryable, input: unknown): Promise<FlowDefinition> 
   const problems = await credentialProblems(db, def);
   if (problems.length > 0)
     throw new ValidationError('the flow refers to credentials it cannot use', problems);
+  const errorFlow = await errorFlowProblems(db, def);
+  if (errorFlow.length > 0)
+    throw new ValidationError('the flow names an error flow that does not exist', errorFlow);
   return def;
 }
 

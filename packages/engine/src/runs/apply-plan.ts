@@ -15,7 +15,7 @@ import type {
 } from '../core/index.js';
 import { referPayload } from '../core/index.js';
 import type { EdgeState, Plan } from '../plan/index.js';
-import { anyDead, nothingOpen, runOpen, settleRun } from './settle.js';
+import { afterSettle, anyDead, nothingOpen, runOpen, settleRun } from './settle.js';
 
 /**
  * The rows for a plan's new steps, and which of them to enqueue. With the run's payload index, the parts of
@@ -76,7 +76,7 @@ export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]):
 
 /** Settling a run after a plan is written, if nothing of it is left open. */
 export interface SettleAfter {
-  ctx: Pick<EngineContext, 'metrics'>;
+  ctx: Pick<EngineContext, 'metrics' | 'startErrorFlow'>;
   /** Whether to try, given the steps the plan queued. */
   when: (toEnqueue: readonly StepRef[]) => boolean;
 }
@@ -109,7 +109,10 @@ export async function applyPlan(
       return toEnqueue;
     }
     const settled = await writeRun(tx, run.id, rows, edgeChanged ? edgeText : undefined, mayFinish);
-    if (settled) settle?.ctx.metrics.runsFinished.inc({ status: settled });
+    if (settled && settle) {
+      settle.ctx.metrics.runsFinished.inc({ status: settled });
+      toEnqueue.push(...(await afterSettle(tx, settle.ctx, run.id, settled)));
+    }
     return toEnqueue;
   }
   const writes: Array<Promise<unknown>> = [insertSteps(tx, rows)];
@@ -135,8 +138,9 @@ export async function applyPlan(
     );
   }
   // sent behind the writes, so it sees their effects (a connection runs its statements in order)
-  if (settle && trySettle) writes.push(settleRun(tx, settle.ctx, run.id));
-  await Promise.all(writes);
+  const settled = settle && trySettle ? settleRun(tx, settle.ctx, run.id) : undefined;
+  await Promise.all([...writes, settled]);
+  if (settle && settled) toEnqueue.push(...(await afterSettle(tx, settle.ctx, run.id, await settled)));
   return toEnqueue;
 }
 

@@ -9,7 +9,7 @@ import {
   statement,
 } from '@tributary/db';
 import { sql } from 'drizzle-orm';
-import type { EngineContext } from '../core/index.js';
+import type { EngineContext, StepRef } from '../core/index.js';
 
 const S = schema.steps;
 const R = schema.runs;
@@ -47,4 +47,15 @@ export async function settleRun(
   const status = updated.status === 'failed' ? 'failed' : 'succeeded';
   ctx.metrics.runsFinished.inc({ status });
   return status;
+}
+
+/** What a settle leads to: for a run that just failed, the start of its flow's error flow (steps to enqueue). */
+export async function afterSettle(
+  tx: Transaction,
+  ctx: Pick<EngineContext, 'startErrorFlow'>,
+  runId: string,
+  status: 'succeeded' | 'failed' | undefined,
+): Promise<StepRef[]> {
+  if (status !== 'failed' || !ctx.startErrorFlow) return [];
+  return ctx.startErrorFlow(tx, runId);
 }
