@@ -1,7 +1,9 @@
 // API the editor relies on: lenient draft saves, test runs of drafts with a live SSE stream, flow stats,
-// the event list, run search by event, dead-letter groups and bulk redrive.
+// the event list, run search by event, dead-letter groups, bulk redrive and discard.
+import { schema } from '@tributary/db';
 import { waitFor } from '@tributary/engine/testing';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startTestApp, type TestApp } from './test-app.js';
 
@@ -194,5 +196,88 @@ describe('dead-letter groups', () => {
     }
     const bad = await api.call('POST', '/api/v1/dead-letters/redrive', { ids: [] });
     expect(bad.status).toBe(422);
+  });
+});
+
+describe('discarding dead letters', () => {
+  async function deadLetters(flowId: string, query = '') {
+    return waitFor(async () => {
+      const body = await (await api.call('GET', `/api/v1/dead-letters?flowId=${flowId}${query}`)).json();
+      return body.items.length > 0
+        ? (body.items as Array<{ id: string; test: boolean; status: string }>)
+        : undefined;
+    });
+  }
+
+  test('one or a group is discarded with a reason kept in the audit log; test-run failures are apart', async () => {
+    healthy = false;
+    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/gone`))).json();
+    await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
+    for (let i = 0; i < 3; i++) {
+      await api.app.request(`/hooks/editor-${n}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"v":${i}}`,
+      });
+    }
+    const test = await api.call('POST', `/api/v1/flows/${flow.id}/test-runs`, {
+      item: { body: { v: 'test' } },
+    });
+    expect(test.status).toBeLessThan(300);
+    const all = await waitFor(async () => {
+      const items = await deadLetters(flow.id, '&tests=include');
+      return items.length === 4 ? items : undefined;
+    });
+    // the test run's failure is marked, and the production list leaves it out unless asked
+    expect(all.filter((d) => d.test)).toHaveLength(1);
+    const production = await deadLetters(flow.id);
+    expect(production).toHaveLength(3);
+    expect(production.every((d) => !d.test)).toBe(true);
+    expect((await deadLetters(flow.id, '&tests=only')).map((d) => d.test)).toEqual([true]);
+    const groups = await (await api.call('GET', `/api/v1/dead-letters/groups?flowId=${flow.id}`)).json();
+    expect(groups.items[0].count).toBe(3);
+
+    // one alone: discarded, its run stays failed, and a second discard is a conflict
+    const [first, ...rest] = production.map((d) => d.id);
+    const one = await api.call('POST', `/api/v1/dead-letters/${first}/discard`, { reason: 'a test address' });
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({ id: first, status: 'discarded' });
+    const again = await api.call('POST', `/api/v1/dead-letters/${first}/discard`, { reason: 'twice' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+
+    // the rest as a group, one id unknown: each reported on its own
+    const unknown = '01900000-0000-7000-8000-000000000000';
+    const many = await api.call('POST', '/api/v1/dead-letters/discard', {
+      ids: [...rest, unknown],
+      reason: 'customer left',
+    });
+    const { results } = await many.json();
+    expect(results).toEqual([
+      ...rest.map((id) => ({ id, ok: true })),
+      { id: unknown, ok: false, error: expect.objectContaining({ code: 'not_found' }) },
+    ]);
+    const discarded = await deadLetters(flow.id, '&status=discarded');
+    expect(discarded.map((d) => d.id).sort()).toEqual([first, ...rest].sort());
+    const pending = await (
+      await api.call('GET', `/api/v1/dead-letters?flowId=${flow.id}&status=pending`)
+    ).json();
+    expect(pending.items).toEqual([]);
+
+    const { db } = api.t.engine.ctx;
+    const audit = await db
+      .select({ targetId: schema.auditLog.targetId, details: schema.auditLog.details })
+      .from(schema.auditLog)
+      .where(eq(schema.auditLog.action, 'dead_letter.discard'));
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        { targetId: first, details: { reason: 'a test address' } },
+        ...rest.map((id) => ({ targetId: id, details: { reason: 'customer left' } })),
+      ]),
+    );
+
+    // a discard without a reason changes nothing
+    const bare = await api.call('POST', '/api/v1/dead-letters/discard', { ids: rest, reason: ' ' });
+    expect(bare.status).toBe(422);
   });
 });

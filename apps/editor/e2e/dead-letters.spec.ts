@@ -1,4 +1,5 @@
-// Dead letters: failures against a broken service are grouped, inspected and redriven once it is fixed.
+// Dead letters: failures against a broken service are grouped, inspected and redriven once it is fixed, or
+// discarded with a reason.
 import { api, fireWebhook, uniqueSlug } from './api';
 import { nodeByName } from './canvas';
 import { expect, screenshot, test } from './fixtures';
@@ -75,4 +76,42 @@ test('groups dead letters by error, retries one from the run view and redrives t
   const row = page.getByTestId('flow-row').filter({ hasText: flow.name });
   await expect(row).toContainText('succeeded');
   await screenshot(page, 'flow-list');
+});
+
+test('discards a group of dead letters with a reason: they leave the pending list and show as discarded', async ({
+  signedIn: page,
+}) => {
+  const gone = await startPeer('gone', 503);
+  try {
+    const slug = uniqueSlug('gone');
+    const flow = await createFlow(webhookToHttp(slug, `${gone.url}/contacts`), true);
+    await fireWebhook(slug, { email: 'left@example.com' });
+    await fireWebhook(slug, { email: 'also-left@example.com' });
+
+    await page.goto('/dead-letters');
+    const group = page.getByTestId('dead-letter-group').filter({ hasText: flow.name });
+    await expect(group.getByTestId('group-count')).toHaveText('2×');
+    await group.getByRole('button', { name: 'Discard all 2…' }).click();
+    const form = page.getByRole('form', { name: 'Discard dead letters' });
+    // no reason, no discard
+    await expect(form.getByRole('button', { name: 'Discard', exact: true })).toBeDisabled();
+    await form.getByLabel(/Discard 2 dead letters/).fill('the customers left');
+    await form.getByRole('button', { name: 'Discard', exact: true }).click();
+    await expect(page.getByTestId('discard-result')).toContainText('2 discarded');
+    await expect(group).toHaveCount(0);
+
+    await page.getByLabel('Status').selectOption('discarded');
+    await expect(
+      page.getByTestId('dead-letter-group').filter({ hasText: flow.name }).getByTestId('group-count'),
+    ).toHaveText('2×');
+    const discarded = await api<{ items: { status: string }[] }>(
+      'GET',
+      `/dead-letters?flowId=${flow.id}&status=discarded`,
+    );
+    expect(discarded.items.map((d) => d.status)).toEqual(['discarded', 'discarded']);
+    // the service was never asked again
+    expect(gone.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+  } finally {
+    await gone.close();
+  }
 });

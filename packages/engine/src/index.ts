@@ -4,8 +4,8 @@
 // access
 export type { Principal } from './access/index.js';
 export { bootstrapOwnerKey, createApiKey, verifyApiKey } from './access/index.js';
-export type { RedriveOptions } from './control/index.js';
-export { redrive, redriveMany, replayRun, startTestRun } from './control/index.js';
+export type { DiscardResult, RedriveOptions } from './control/index.js';
+export { discardDeadLetters, redrive, redriveMany, replayRun, startTestRun } from './control/index.js';
 export type { EngineContext, EngineSettings, Logger } from './core/index.js';
 export {
   createLogger,
@@ -67,6 +67,7 @@ export type {
   Page,
   PageQuery,
   RunListQuery,
+  TestRunFilter,
 } from './history/index.js';
 export {
   flowStats,

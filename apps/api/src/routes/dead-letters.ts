@@ -1,7 +1,15 @@
 // /api/v1/dead-letters: what could not succeed, and redrive.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { DEAD_LETTER_STATUSES } from '@tributary/db';
-import { getDeadLetter, groupDeadLetters, listDeadLetters, redrive, redriveMany } from '@tributary/engine';
+import {
+  discardDeadLetters,
+  getDeadLetter,
+  groupDeadLetters,
+  listDeadLetters,
+  redrive,
+  redriveMany,
+} from '@tributary/engine';
+import { ConflictError, NotFoundError } from '@tributary/flow';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
@@ -9,6 +17,10 @@ import { pageOf, pageQuery } from '../paging.js';
 import { attemptSchema } from './runs.js';
 
 const status = z.enum(DEAD_LETTER_STATUSES);
+const tests = z.enum(['exclude', 'include', 'only']).openapi({
+  description:
+    'Dead letters of test runs of a draft: left out by default (`exclude`), shown with the others, or alone',
+});
 
 const deadLetterSchema = z
   .object({
@@ -18,6 +30,7 @@ const deadLetterSchema = z
     stepId: z.string().uuid(),
     nodeId: z.string(),
     version: z.number().int(),
+    test: z.boolean().openapi({ description: 'From a test run of a draft (negative version)' }),
     status,
     input: z.unknown(),
     error: z.unknown(),
@@ -40,6 +53,25 @@ const deadLetterGroupSchema = z
     ids: z.array(z.string().uuid()),
   })
   .openapi('DeadLetterGroup');
+
+const discardResultSchema = z
+  .object({
+    id: z.string(),
+    ok: z.boolean(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })
+  .openapi('DiscardResult');
+
+const discardBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'say why (kept in the audit log)')
+      .max(500)
+      .openapi({ description: 'Why nothing more is needed; kept in the audit log' }),
+  })
+  .strict();
 
 const redriveResultSchema = z
   .object({
@@ -68,6 +100,7 @@ export function deadLetterRoutes(deps: AppDeps) {
         query: z.object({
           flowId: z.string().uuid().optional(),
           status: status.optional(),
+          tests: tests.optional(),
           ...pageQuery.shape,
         }),
       },
@@ -86,7 +119,13 @@ export function deadLetterRoutes(deps: AppDeps) {
       tags,
       security: bearerSecurity,
       summary: 'Dead letters grouped by flow, node, error code and message shape',
-      request: { query: z.object({ flowId: z.string().uuid().optional(), status: status.optional() }) },
+      request: {
+        query: z.object({
+          flowId: z.string().uuid().optional(),
+          status: status.optional(),
+          tests: tests.optional(),
+        }),
+      },
       responses: {
         200: json(z.object({ items: z.array(deadLetterGroupSchema) }), 'Groups, largest first'),
         ...errorResponses,
@@ -131,6 +170,66 @@ export function deadLetterRoutes(deps: AppDeps) {
         actorOf(c.get('principal')),
       );
       return c.json({ results }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/dead-letters/discard',
+      tags,
+      security: bearerSecurity,
+      summary: 'Discard several pending dead letters (a selection or a group), with a reason',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: discardBody.extend({ ids: z.array(z.string().uuid()).min(1).max(1000) }).strict(),
+            },
+          },
+        },
+      },
+      responses: {
+        200: json(z.object({ results: z.array(discardResultSchema) }), 'One result per dead letter'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { ids, reason } = c.req.valid('json');
+      const results = await discardDeadLetters(deps.engine.ctx, ids, reason, actorOf(c.get('principal')));
+      return c.json({ results }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/dead-letters/{id}/discard',
+      tags,
+      security: bearerSecurity,
+      summary: 'Discard a pending dead letter, with a reason (its run stays failed)',
+      request: {
+        params: idParams,
+        body: { required: true, content: { 'application/json': { schema: discardBody } } },
+      },
+      responses: {
+        200: json(deadLetterSchema, 'The dead letter, discarded'),
+        ...errorResponses,
+        ...conflictResponse,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const [result] = await discardDeadLetters(
+        deps.engine.ctx,
+        [id],
+        c.req.valid('json').reason,
+        actorOf(c.get('principal')),
+      );
+      if (result?.error?.code === 'not_found') throw new NotFoundError(result.error.message);
+      if (result?.error) throw new ConflictError(result.error.message, { code: result.error.code });
+      return c.json(await getDeadLetter(deps.engine.ctx.db, id), 200);
     },
   );
 

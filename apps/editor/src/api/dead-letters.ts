@@ -1,4 +1,4 @@
-// Dead letters over HTTP: lists, groups by error signature, redrive one or many.
+// Dead letters over HTTP: lists, groups by error signature, redrive or discard one or many.
 import { useQuery } from '@tanstack/react-query';
 import { request } from './client';
 import { keys } from './query-keys';
@@ -6,6 +6,7 @@ import type {
   DeadLetterGroupList,
   DeadLetterPage,
   DeadLetterStatus,
+  DiscardManyAnswer,
   RedriveManyAnswer,
   RedriveStarted,
 } from './types';
@@ -13,12 +14,15 @@ import type {
 export interface DeadLetterFilter {
   flowId?: string;
   status?: DeadLetterStatus;
+  /** Failures of test runs of a draft: left out unless included. */
+  tests?: 'exclude' | 'include';
 }
 
 function query(filter: DeadLetterFilter, limit?: number): string {
   const search = new URLSearchParams();
   if (filter.flowId) search.set('flowId', filter.flowId);
   if (filter.status) search.set('status', filter.status);
+  if (filter.tests) search.set('tests', filter.tests);
   if (limit) search.set('limit', String(limit));
   const text = search.toString();
   return text ? `?${text}` : '';
@@ -43,6 +47,11 @@ export function redriveOne(
 /** Redrives a selection or a whole group. */
 export function redriveMany(ids: string[], useCurrentVersion: boolean): Promise<RedriveManyAnswer> {
   return request('/dead-letters/redrive', { method: 'POST', body: { ids, useCurrentVersion } });
+}
+
+/** Discards a selection or a whole group, with the reason kept in the audit log. */
+export function discardMany(ids: string[], reason: string): Promise<DiscardManyAnswer> {
+  return request('/dead-letters/discard', { method: 'POST', body: { ids, reason } });
 }
 
 export function useDeadLetters(filter: DeadLetterFilter) {

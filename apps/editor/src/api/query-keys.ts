@@ -10,8 +10,10 @@ export const keys = {
   run: (id: string) => ['run', id] as const,
   event: (id: string) => ['event', id] as const,
   events: (flowId: string) => ['events', flowId] as const,
-  deadLetters: (filter: { flowId?: string; status?: string }) => ['dead-letters', filter] as const,
-  deadLetterGroups: (filter: { flowId?: string; status?: string }) => ['dead-letter-groups', filter] as const,
+  deadLetters: (filter: { flowId?: string; status?: string; tests?: string }) =>
+    ['dead-letters', filter] as const,
+  deadLetterGroups: (filter: { flowId?: string; status?: string; tests?: string }) =>
+    ['dead-letter-groups', filter] as const,
   allDeadLetters: ['dead-letters'] as const,
   allDeadLetterGroups: ['dead-letter-groups'] as const,
   credentials: ['credentials'] as const,

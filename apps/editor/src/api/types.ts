@@ -54,6 +54,8 @@ export type DeadLetterGroup = Schemas['DeadLetterGroup'];
 export type DeadLetterGroupList = Answer<'/dead-letters/groups', 'get'>;
 export type RedriveResult = Schemas['RedriveResult'];
 export type RedriveManyAnswer = Answer<'/dead-letters/redrive', 'post'>;
+export type DiscardResult = Schemas['DiscardResult'];
+export type DiscardManyAnswer = Answer<'/dead-letters/discard', 'post'>;
 export type RedriveStarted = Answer<'/dead-letters/{id}/redrive', 'post', 202>;
 
 /** A node type of the catalogue: ports, traits, retry defaults and config JSON Schema. */

@@ -1,12 +1,19 @@
-// Dead letters grouped by error signature: counts, inspect, select, redrive one, a selection or a group.
+// Dead letters grouped by error signature: counts, inspect, select, redrive or discard one, a selection or a
+// group; failures of draft test runs are left out unless included.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ChevronDown, ChevronRight } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { errorMessage } from '../api/client';
-import { redriveMany, useDeadLetterGroups, useDeadLetters } from '../api/dead-letters';
+import { discardMany, redriveMany, useDeadLetterGroups, useDeadLetters } from '../api/dead-letters';
 import { keys } from '../api/query-keys';
 import { DEAD_LETTER_STATUSES, statusNamed } from '../api/statuses';
-import type { DeadLetter, DeadLetterGroup, DeadLetterStatus, RedriveResult } from '../api/types';
+import type {
+  DeadLetter,
+  DeadLetterGroup,
+  DeadLetterStatus,
+  DiscardResult,
+  RedriveResult,
+} from '../api/types';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { relativeTime, shortId } from '../ui/time';
 import { toast } from '../ui/toasts';
@@ -20,16 +27,23 @@ interface DeadLetterBrowserProps {
   onOpenRun: (letter: DeadLetter) => void;
 }
 
-function ResultSummary({ results }: { results: RedriveResult[] }) {
+/** What a bulk action did: how many it did, and why it could not do the rest. */
+interface BulkResult {
+  verb: 'redriven' | 'discarded';
+  results: Array<RedriveResult | DiscardResult>;
+}
+
+function ResultSummary({ verb, results }: BulkResult) {
   const ok = results.filter((r) => r.ok).length;
   const failed = results.filter((r) => !r.ok);
   return (
     <div
       className={failed.length ? 'notice notice-warning' : 'notice notice-success'}
       role="status"
-      data-testid="redrive-result"
+      data-testid={verb === 'redriven' ? 'redrive-result' : 'discard-result'}
     >
-      {ok} redriven{failed.length ? `, ${failed.length} not redriven` : ''}.
+      {ok} {verb}
+      {failed.length ? `, ${failed.length} not ${verb}` : ''}.
       {failed.length ? (
         <ul>
           {failed.map((r) => (
@@ -45,28 +59,50 @@ function ResultSummary({ results }: { results: RedriveResult[] }) {
 
 export function DeadLetterBrowser({ flowId, flowName, nodeName, onOpenRun }: DeadLetterBrowserProps) {
   const [status, setStatus] = useState<DeadLetterStatus>('pending');
-  const filter = flowId ? { flowId, status } : { status };
+  const [withTests, setWithTests] = useState(false);
+  const tests = withTests ? ('include' as const) : undefined;
+  const filter = flowId ? { flowId, status, tests } : { status, tests };
   const groups = useDeadLetterGroups(filter);
   const letters = useDeadLetters(filter);
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [inspect, setInspect] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [useCurrent, setUseCurrent] = useState(false);
-  const [results, setResults] = useState<RedriveResult[] | null>(null);
+  const [results, setResults] = useState<BulkResult | null>(null);
+  /** The dead letters a discard is being confirmed for (it asks for a reason first). */
+  const [discarding, setDiscarding] = useState<string[] | null>(null);
+  const [reason, setReason] = useState('');
   const queryClient = useQueryClient();
   const byId = useMemo(() => new Map((letters.data?.items ?? []).map((l) => [l.id, l])), [letters.data]);
 
+  const refresh = () => {
+    setSelected(new Set());
+    void queryClient.invalidateQueries({ queryKey: keys.allDeadLetters });
+    void queryClient.invalidateQueries({ queryKey: keys.allDeadLetterGroups });
+    void queryClient.invalidateQueries({ queryKey: keys.allRuns });
+  };
   const redrive = useMutation({
     mutationFn: (ids: string[]) => redriveMany(ids, useCurrent),
     onSuccess: ({ results: out }) => {
-      setResults(out);
-      setSelected(new Set());
-      void queryClient.invalidateQueries({ queryKey: keys.allDeadLetters });
-      void queryClient.invalidateQueries({ queryKey: keys.allDeadLetterGroups });
-      void queryClient.invalidateQueries({ queryKey: keys.allRuns });
+      setResults({ verb: 'redriven', results: out });
+      refresh();
     },
     onError: (err) => toast('error', `Redrive failed: ${errorMessage(err)}`),
   });
+  const discard = useMutation({
+    mutationFn: ({ ids, why }: { ids: string[]; why: string }) => discardMany(ids, why),
+    onSuccess: ({ results: out }) => {
+      setResults({ verb: 'discarded', results: out });
+      setDiscarding(null);
+      setReason('');
+      refresh();
+    },
+    onError: (err) => toast('error', `Discard failed: ${errorMessage(err)}`),
+  });
+  const askDiscard = (ids: string[]) => {
+    setDiscarding(ids);
+    setResults(null);
+  };
 
   const toggle = (set: Set<string>, id: string): Set<string> => {
     const next = new Set(set);
@@ -109,7 +145,49 @@ export function DeadLetterBrowser({ flowId, flowName, nodeName, onOpenRun }: Dea
             on the current version
           </label>
         ) : null}
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={withTests}
+            onChange={(e) => {
+              setWithTests(e.target.checked);
+              setSelected(new Set());
+            }}
+          />
+          include test runs
+        </label>
       </div>
+      {pending && discarding ? (
+        <form
+          className="selection-bar"
+          aria-label="Discard dead letters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (reason.trim()) discard.mutate({ ids: discarding, why: reason.trim() });
+          }}
+        >
+          <label htmlFor="discard-reason">
+            Discard {discarding.length} dead letter{discarding.length === 1 ? '' : 's'} — why?
+          </label>
+          <input
+            id="discard-reason"
+            value={reason}
+            maxLength={500}
+            placeholder="e.g. a test address, kept in the audit log"
+            onChange={(e) => setReason(e.target.value)}
+          />
+          <button
+            type="submit"
+            className="button button-danger"
+            disabled={discard.isPending || reason.trim() === ''}
+          >
+            Discard
+          </button>
+          <button type="button" className="button" onClick={() => setDiscarding(null)}>
+            Cancel
+          </button>
+        </form>
+      ) : null}
       {pending && selected.size > 0 ? (
         <div className="selection-bar">
           <span>{selected.size} selected</span>
@@ -121,12 +199,15 @@ export function DeadLetterBrowser({ flowId, flowName, nodeName, onOpenRun }: Dea
           >
             Redrive selected
           </button>
+          <button type="button" className="button" onClick={() => askDiscard([...selected])}>
+            Discard selected…
+          </button>
           <button type="button" className="button" onClick={() => setSelected(new Set())}>
             Clear
           </button>
         </div>
       ) : null}
-      {results ? <ResultSummary results={results} /> : null}
+      {results ? <ResultSummary {...results} /> : null}
       {groups.isPending ? <Loading label="Loading dead letters…" /> : null}
       {groups.isError ? <ErrorState error={groups.error} onRetry={() => void groups.refetch()} /> : null}
       {groups.data && groups.data.items.length === 0 ? (
@@ -183,6 +264,11 @@ export function DeadLetterBrowser({ flowId, flowName, nodeName, onOpenRun }: Dea
                     Redrive all {group.count}
                   </button>
                 ) : null}
+                {pending ? (
+                  <button type="button" className="button" onClick={() => askDiscard(group.ids)}>
+                    Discard all {group.count}…
+                  </button>
+                ) : null}
               </div>
               {expanded ? (
                 <ul className="letter-list">
@@ -207,6 +293,7 @@ export function DeadLetterBrowser({ flowId, flowName, nodeName, onOpenRun }: Dea
                           >
                             {shortId(id)} · {letter ? relativeTime(letter.createdAt) : 'loading…'}
                           </button>
+                          {letter?.test ? <span className="badge">test run</span> : null}
                         </div>
                         {inspect === id && letter ? (
                           <DeadLetterDetail letter={letter} onOpenRun={onOpenRun} />

@@ -1,6 +1,8 @@
 // control/: what people do to runs after the fact — replay, test runs of a draft, and redrive of dead letters —
 // and the error flow a failed run starts.
 
+export type { DiscardResult } from './discard.js';
+export { discardDeadLetters } from './discard.js';
 export { startTestRun } from './draft-runs.js';
 export type { ErrorFlowItem } from './error-flow.js';
 export { ERROR_FLOW_SOURCE, startErrorFlow } from './error-flow.js';

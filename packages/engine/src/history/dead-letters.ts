@@ -3,13 +3,24 @@
 import type { DeadLetterStatus, Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { and, desc, eq } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
+
+/** Dead letters of test runs of a draft (negative versions): left out unless asked for. */
+export type TestRunFilter = 'exclude' | 'include' | 'only';
 
 export interface DeadLetterQuery extends PageQuery {
   flowId?: string | undefined;
   status?: DeadLetterStatus | undefined;
+  tests?: TestRunFilter | undefined;
+}
+
+/** The condition for `tests` (default: production dead letters only). */
+function testRuns(tests: TestRunFilter | undefined): SQL | undefined {
+  if (tests === 'include') return undefined;
+  return tests === 'only' ? lt(schema.deadLetters.version, 0) : gte(schema.deadLetters.version, 0);
 }
 
 const columns = {
@@ -19,6 +30,8 @@ const columns = {
   stepId: schema.deadLetters.stepId,
   nodeId: schema.deadLetters.nodeId,
   version: schema.deadLetters.version,
+  /** From a test run of a draft. */
+  test: sql<boolean>`${schema.deadLetters.version} < 0`,
   status: schema.deadLetters.status,
   input: schema.deadLetters.input,
   error: schema.deadLetters.error,
@@ -33,6 +46,7 @@ export async function listDeadLetters(db: Queryable, query: DeadLetterQuery) {
   const conditions = [
     query.flowId ? eq(schema.deadLetters.flowId, query.flowId) : undefined,
     query.status ? eq(schema.deadLetters.status, query.status) : undefined,
+    testRuns(query.tests),
   ];
   return keysetPage(query, schema.deadLetters.id, conditions, (where, orderBy, limit) =>
     db.select(columns).from(schema.deadLetters).where(where).orderBy(orderBy).limit(limit),
@@ -74,10 +88,12 @@ const GROUP_SCAN_LIMIT = 10_000;
 /** Groups dead letters by flow, node, error code and message shape, largest group first. */
 export async function groupDeadLetters(
   db: Queryable,
-  query: { flowId?: string | undefined; status?: DeadLetterStatus | undefined },
+  query: Pick<DeadLetterQuery, 'flowId' | 'status' | 'tests'>,
 ): Promise<DeadLetterGroup[]> {
   const conditions = [eq(schema.deadLetters.status, query.status ?? 'pending')];
   if (query.flowId) conditions.push(eq(schema.deadLetters.flowId, query.flowId));
+  const tests = testRuns(query.tests);
+  if (tests) conditions.push(tests);
   const rows = await db
     .select({
       id: schema.deadLetters.id,
