@@ -5,4 +5,5 @@ export * from './expressions.js';
 export * from './graph.js';
 export * from './json-path.js';
 export * from './node-contract.js';
+export * from './person.js';
 export * from './validate.js';

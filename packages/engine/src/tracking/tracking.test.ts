@@ -6,7 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { getRun } from '../history/index.js';
 import { getProfile } from '../profiles/index.js';
-import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
+import { deployFlow, fireEvent, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
 import {
   createSource,
@@ -366,7 +366,7 @@ describe('wait-for-event after Redis lost its jobs', () => {
       const statuses = await stepStatuses(run.id);
       const wait = waits.find((w) => w.runId === run.id);
       const expected =
-        wait?.correlation === buyer
+        wait?.correlation === `userId:${buyer}`
           ? { bought: 'succeeded', remind: 'skipped' }
           : { bought: 'skipped', remind: 'succeeded' };
       expect(statuses).toMatchObject(expected);
@@ -396,7 +396,75 @@ describe('wait-for-event defaults', () => {
       .select()
       .from(schema.waits)
       .where(eq(schema.waits.flowId, deployed.flowId));
-    expect(row?.correlation).toBe(user);
+    expect(row?.correlation).toBe(`userId:${user}`);
+  });
+
+  test('an anonymous visitor who signs in before ordering is the same person: the wait takes received', async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(20_000));
+    const anonymousId = `anon-${n}`;
+    const userId = `signed-in-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [
+      message('track', { anonymousId, event: 'Checkout Started', properties: {} }),
+    ]);
+    await waitFor(
+      async () =>
+        (await t.engine.ctx.db.select().from(schema.waits).where(eq(schema.waits.flowId, deployed.flowId)))
+          .length === 1,
+    );
+    // someone else's order ends nothing; then the visitor signs in and orders under the userId alone
+    await ingestTracking(t.engine.ctx, sourceId, [track(`other-${n}`, 'Order Completed')]);
+    await ingestTracking(t.engine.ctx, sourceId, [message('identify', { userId, anonymousId, traits: {} })]);
+    await ingestTracking(t.engine.ctx, sourceId, [track(userId, 'Order Completed')]);
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    expect(await stepStatuses(run?.id ?? '')).toMatchObject({ bought: 'succeeded', remind: 'skipped' });
+    const [wait] = await t.engine.ctx.db
+      .select()
+      .from(schema.waits)
+      .where(eq(schema.waits.flowId, deployed.flowId));
+    expect(wait).toMatchObject({ correlation: `anonymousId:${anonymousId}`, status: 'received' });
+  });
+
+  test("an order the person's linked anonymousId placed just before the wait is found by the lookback", async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(20_000, 60_000));
+    const anonymousId = `early-anon-${n}`;
+    const userId = `early-user-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [message('identify', { userId, anonymousId, traits: {} })]);
+    await ingestTracking(t.engine.ctx, sourceId, [
+      message('track', { anonymousId, event: 'Order Completed', properties: {} }),
+    ]);
+    await ingestTracking(t.engine.ctx, sourceId, [track(userId, 'Checkout Started')]);
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    expect(await stepStatuses(run?.id ?? '')).toMatchObject({ bought: 'succeeded', remind: 'skipped' });
+  });
+
+  test('a run with no person goes down timeout at once: no wait, no dead letter', async () => {
+    const flow = cartFlow(60_000);
+    const deployed = await deployFlow(t.engine, {
+      ...flow,
+      nodes: flow.nodes.map((node) =>
+        (node as { id: string }).id === 'start'
+          ? { id: 'start', type: 'trigger.manual', name: 'Checkout', config: {} }
+          : node,
+      ),
+    });
+    const started = await fireEvent(t.engine, deployed, { cart: 3 });
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    expect(run?.id).toBe(started.runs[0]?.id);
+    expect(run?.status).toBe('succeeded');
+    expect(await stepStatuses(run?.id ?? '')).toMatchObject({
+      wait: 'succeeded',
+      bought: 'skipped',
+      remind: 'succeeded',
+    });
+    expect(
+      await t.engine.ctx.db
+        .select()
+        .from(schema.deadLetters)
+        .where(eq(schema.deadLetters.flowId, deployed.flowId)),
+    ).toEqual([]);
+    expect(
+      await t.engine.ctx.db.select().from(schema.waits).where(eq(schema.waits.flowId, deployed.flowId)),
+    ).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@
 import { schema, selectRows } from '@tributary/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow } from '../core/index.js';
-import { correlationOf } from './waits.js';
+import { byPerson, correlationOf, linkedPersonKeys, personIdsOf } from './waits.js';
 
 /** Makes a parked step runnable now and nudges its job. */
 export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepId: string; runId: string }>) {
@@ -52,12 +52,20 @@ export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventR
       ),
     );
   if (waiting.length === 0) return 0;
+  // waits by person match any id of the event's person, and the ids their profiles link (one query)
+  const linked = waiting.some((w) => byPerson(w.expression))
+    ? await linkedPersonKeys(ctx.db, named.flatMap(personIdsOf))
+    : new Map<string, Set<string>>();
   const matches: Array<{ ord: number; key: string; expression: string; name: string; event_id: string }> = [];
   for (const [ord, event] of named.entries()) {
     const expressions = new Set(waiting.filter((w) => w.names.includes(event.name)).map((w) => w.expression));
     for (const expression of expressions) {
-      const key = await correlationOf(ctx, expression, event);
-      if (key !== undefined) matches.push({ ord, key, expression, name: event.name, event_id: event.id });
+      const keys = byPerson(expression)
+        ? new Set(personIdsOf(event).flatMap((id) => [...(linked.get(`${id.kind}:${id.value}`) ?? [])]))
+        : [await correlationOf(ctx, expression, event)];
+      for (const key of keys) {
+        if (key !== undefined) matches.push({ ord, key, expression, name: event.name, event_id: event.id });
+      }
     }
   }
   if (matches.length === 0) return 0;

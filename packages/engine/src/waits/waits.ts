@@ -1,10 +1,10 @@
 // Wait rows: correlate events, find a matching one in the log, record a wait, settle it exactly once
 // (received or timeout, each a compare-and-set on the wait's status).
 import type { Queryable } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
-import { resolveConfig } from '@tributary/flow';
+import { newId, schema, selectRows } from '@tributary/db';
+import { PERSON_CORRELATION, resolveConfig } from '@tributary/flow';
 import type { WaitOutcome } from '@tributary/nodes';
-import { and, asc, eq, gte, inArray } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow, EventView, WaitRow } from '../core/index.js';
 import { eventScope } from '../core/index.js';
 
@@ -34,6 +34,55 @@ export async function correlationOf(
   }
 }
 
+/** A person's id as wait-for-event's default correlation writes it: `userId:<id>` or `anonymousId:<id>`. */
+type PersonId = { kind: 'userId' | 'anonymousId'; value: string };
+
+const personKey = ({ kind, value }: PersonId) => `${kind}:${value}`;
+
+/** Whether `expression` is wait-for-event's default: correlation by person (see the node). */
+export function byPerson(expression: string): boolean {
+  return expression === PERSON_CORRELATION;
+}
+
+/** The ids of an event's person as it carries them. */
+export function personIdsOf(event: Pick<EventRow, 'userId' | 'anonymousId'>): PersonId[] {
+  const ids: PersonId[] = [];
+  if (event.userId) ids.push({ kind: 'userId', value: event.userId });
+  if (event.anonymousId) ids.push({ kind: 'anonymousId', value: event.anonymousId });
+  return ids;
+}
+
+function parsePersonKey(key: string): PersonId | undefined {
+  const at = key.indexOf(':');
+  const kind = key.slice(0, at);
+  return at > 0 && (kind === 'userId' || kind === 'anonymousId')
+    ? { kind, value: key.slice(at + 1) }
+    : undefined;
+}
+
+/**
+ * Every person key of each id: itself, and the other ids its profile links (an anonymousId that an identify
+ * or alias joined to a userId, and back). One query for all of them.
+ */
+export async function linkedPersonKeys(
+  db: Queryable,
+  ids: readonly PersonId[],
+): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>(ids.map((id) => [personKey(id), new Set([personKey(id)])]));
+  if (ids.length === 0) return out;
+  const P = schema.profileIdentities;
+  const rows = await selectRows<{ key: string; linked: string }>(
+    db,
+    sql`select a.${sql.identifier(P.kind.name)} || ':' || a.${sql.identifier(P.value.name)} as key,
+        b.${sql.identifier(P.kind.name)} || ':' || b.${sql.identifier(P.value.name)} as linked
+      from ${P} a join ${P} b on b.${sql.identifier(P.profileId.name)} = a.${sql.identifier(P.profileId.name)}
+      where (a.${sql.identifier(P.kind.name)}, a.${sql.identifier(P.value.name)}) in (
+        select x.kind, x.value from jsonb_to_recordset(${JSON.stringify(ids)}::jsonb) as x(kind text, value text))`,
+  );
+  for (const row of rows) out.get(row.key)?.add(row.linked);
+  return out;
+}
+
 /** The first event named one of `names`, received since `since`, whose correlation value is `key`. */
 export async function findMatchingEvent(
   ctx: Pick<EngineContext, 'db' | 'settings'>,
@@ -43,6 +92,31 @@ export async function findMatchingEvent(
   since: Date,
 ): Promise<EventRow | undefined> {
   const conditions = [inArray(schema.events.name, [...names]), gte(schema.events.receivedAt, since)];
+  if (byPerson(expression)) {
+    const person = parsePersonKey(key);
+    if (!person) return undefined;
+    const keys = [...((await linkedPersonKeys(ctx.db, [person])).get(key) ?? [])].flatMap((k) => {
+      const id = parsePersonKey(k);
+      return id ? [id] : [];
+    });
+    const userIds = keys.filter((k) => k.kind === 'userId').map((k) => k.value);
+    const anonymousIds = keys.filter((k) => k.kind === 'anonymousId').map((k) => k.value);
+    const [first] = await ctx.db
+      .select()
+      .from(schema.events)
+      .where(
+        and(
+          ...conditions,
+          or(
+            userIds.length ? inArray(schema.events.userId, userIds) : undefined,
+            anonymousIds.length ? inArray(schema.events.anonymousId, anonymousIds) : undefined,
+          ),
+        ),
+      )
+      .orderBy(asc(schema.events.receivedAt))
+      .limit(1);
+    return first;
+  }
   const byUser = USER_ID_EXPRESSION.test(expression);
   if (byUser) conditions.push(eq(schema.events.userId, key));
   const candidates = await ctx.db

@@ -1,4 +1,4 @@
-import { FatalError } from '@tributary/flow';
+import { FatalError, PERSON_CORRELATION } from '@tributary/flow';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { WaitForEventRequest, WaitOutcome } from '../define-node.js';
@@ -95,13 +95,22 @@ describe('wait-for-event', () => {
     ['null', null],
     ['an object', { userId: 'u-1' }],
     ['a list', ['u-1']],
-  ])('fails fatally with no_correlation, without waiting, when the correlation is %s', async (_, c) => {
-    const { requests, waitForEvent: wait } = waiter({ port: 'timeout' });
-    const run = runNode(waitForEvent, { event: 'Paid', correlation: c }, item, { waitForEvent: wait });
-    await expect(run).rejects.toBeInstanceOf(FatalError);
-    await expect(run).rejects.toMatchObject({ code: 'no_correlation' });
-    expect(requests).toEqual([]);
-  });
+  ])(
+    'without a correlation value (%s) goes down timeout at once, or fails with no_correlation when told',
+    async (_, c) => {
+      const { requests, waitForEvent: wait } = waiter({ port: 'received' });
+      const out = await runNode(waitForEvent, { event: 'Paid', correlation: c }, item, {
+        waitForEvent: wait,
+      });
+      expect(out).toEqual({ received: [], timeout: [item] });
+      const run = runNode(waitForEvent, { event: 'Paid', correlation: c, withoutCorrelation: 'fail' }, item, {
+        waitForEvent: wait,
+      });
+      await expect(run).rejects.toBeInstanceOf(FatalError);
+      await expect(run).rejects.toMatchObject({ code: 'no_correlation' });
+      expect(requests).toEqual([]);
+    },
+  );
 
   it('lets the engine’s parking signal through unchanged', async () => {
     const parked = new Error('parked');
@@ -111,13 +120,17 @@ describe('wait-for-event', () => {
     await expect(run).rejects.toBe(parked);
   });
 
-  it('correlates on the triggering event’s userId by default', () => {
+  it('correlates on the person of the triggering event by default, and takes timeout without one', () => {
     expect(waitForEvent.config.parse({ event: 'Paid' })).toEqual({
       event: 'Paid',
-      correlation: '{{ $event.payload.userId }}',
+      correlation: PERSON_CORRELATION,
+      withoutCorrelation: 'timeout',
       timeoutMs: HOUR,
       lookbackMs: 60_000,
     });
+    expect(waitForEvent.config.safeParse({ event: 'Paid', withoutCorrelation: 'dead-letter' }).success).toBe(
+      false,
+    );
   });
 
   it('refuses empty names, an empty list, more than 50 names and unknown fields', () => {

@@ -1,12 +1,9 @@
 // The wait-for-event node: waits durably until a matching event arrives (received) or time runs out (timeout).
-import { FatalError } from '@tributary/flow';
+import { FatalError, PERSON_CORRELATION } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
 
 const HOUR = 3_600_000;
-
-/** Whose event counts when the node does not say: the same userId as the event that started the run. */
-const DEFAULT_CORRELATION = '{{ $event.payload.userId }}';
 
 const waitConfig = z.strictObject({
   event: z
@@ -14,10 +11,18 @@ const waitConfig = z.strictObject({
     .describe('The event name to wait for, or a list of names (any of them ends the wait)'),
   correlation: z
     .unknown()
-    .default(DEFAULT_CORRELATION)
+    .default(PERSON_CORRELATION)
     .describe(
       'Whose event counts: evaluated for this run and for each incoming event; they match when equal. ' +
-        'Default: the same userId as the event that started the run.',
+        'Default: the person of the event that started the run (its userId, else its anonymousId), also ' +
+        'under the other ids their profile links.',
+    ),
+  withoutCorrelation: z
+    .enum(['timeout', 'fail'])
+    .default('timeout')
+    .describe(
+      'When this run has no correlation value (an event with no userId or anonymousId, a webhook): go ' +
+        'down `timeout` at once (default), or fail the step',
     ),
   timeoutMs: z
     .number()
@@ -52,18 +57,20 @@ export const waitForEvent = defineNode({
     // incoming events are matched with the node's own expression, evaluated per event
     waitsForEvent: {
       correlation: (config) =>
-        typeof config.correlation === 'string' ? config.correlation : DEFAULT_CORRELATION,
+        typeof config.correlation === 'string' ? config.correlation : PERSON_CORRELATION,
     },
   },
   outputDescription:
-    'On `received`: the input item with `event` set to the matching event `{id, name, payload, receivedAt}`. On `timeout`: the input item.',
+    'On `received`: the input item with `event` set to the matching event `{id, name, payload, receivedAt}`. On `timeout`: the input item (at once when the run has no correlation value and `withoutCorrelation` is `timeout`).',
   run: async (ctx, input) => {
     const events = Array.isArray(ctx.config.event) ? ctx.config.event : [ctx.config.event];
     const key = ctx.config.correlation;
     if (key === null || key === undefined || key === '' || typeof key === 'object') {
-      throw new FatalError('the correlation value is empty for this run (e.g. the event had no userId)', {
-        code: 'no_correlation',
-      });
+      if (ctx.config.withoutCorrelation === 'timeout') return { received: [], timeout: [input] };
+      throw new FatalError(
+        'the correlation value is empty for this run (e.g. the event had no userId or anonymousId)',
+        { code: 'no_correlation' },
+      );
     }
     const outcome = await ctx.waitForEvent({
       events,
