@@ -7,6 +7,7 @@ import { pagerdutyEvent } from './actions/pagerduty.js';
 import { slack } from './actions/slack.js';
 import { teams } from './actions/teams.js';
 import { webhookOut } from './actions/webhook-out.js';
+import { amqpPublish } from './amqp/amqp-publish.js';
 import { crm } from './crm/crm.js';
 import type { NodeType } from './define-node.js';
 import { delay } from './logic/delay.js';
@@ -19,6 +20,8 @@ import { split } from './logic/split.js';
 import { stopAndError } from './logic/stop-and-error.js';
 import { switchNode } from './logic/switch.js';
 import { waitForEvent } from './logic/wait-for-event.js';
+import { mqttPublish } from './mqtt/mqtt-publish.js';
+import { natsPublish } from './nats/nats-publish.js';
 import { trackingForward } from './tracking/tracking-forward.js';
 import { manualTrigger } from './triggers/manual.js';
 import { scheduleTrigger } from './triggers/schedule.js';
@@ -49,6 +52,9 @@ export const nodeTypes: readonly NodeType[] = [
   slack,
   discord,
   teams,
+  amqpPublish,
+  mqttPublish,
+  natsPublish,
   trackingForward,
 ] as readonly NodeType[];
 

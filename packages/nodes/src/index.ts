@@ -1,4 +1,9 @@
 // Public surface of @tributary/nodes: defineNode, the catalogue, the guarded HTTP client.
+export { AMQP_TIMEOUTS, dialAmqp, openAmqpConnection } from './amqp/amqp-connection.js';
+export type { AmqpServer } from './amqp/amqp-url.js';
+export { parseAmqpUrl } from './amqp/amqp-url.js';
+export type { BrokerDial, DialContext } from './brokers/broker-dial.js';
+export { closeBrokerConnections } from './brokers/connection-pool.js';
 export * from './catalogue.js';
 export * from './credentials/index.js';
 export * from './define-node.js';
@@ -9,6 +14,10 @@ export * from './http/guarded-http-client.js';
 export * from './http/header-syntax.js';
 export * from './http/http-client.js';
 export { isTruthy } from './logic/json-value.js';
+export type { MqttServer, MqttSessionOptions } from './mqtt/mqtt-connection.js';
+export { dialMqtt, MQTT_TIMEOUTS, openMqttConnection, parseMqttUrl } from './mqtt/mqtt-connection.js';
+export type { NatsAuth, NatsDial, NatsServer } from './nats/nats-connection.js';
+export { dialNats, NATS_TIMEOUTS, openNatsConnection, parseNatsServers } from './nats/nats-connection.js';
 export type { ScheduleTriggerConfig } from './triggers/schedule.js';
 export type { TrackingTriggerConfig, TrackingType } from './triggers/tracking.js';
 export { TRACKING_TYPES } from './triggers/tracking.js';

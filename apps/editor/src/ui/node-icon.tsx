@@ -18,12 +18,15 @@ import {
   OctagonX,
   Pencil,
   Play,
+  Rabbit,
   Radio,
+  RadioTower,
   Send,
   Siren,
   Split,
   Users,
   Webhook,
+  Zap,
 } from 'lucide-react';
 
 const ICONS: Record<string, LucideIcon> = {
@@ -49,6 +52,9 @@ const ICONS: Record<string, LucideIcon> = {
   'message-circle': MessageCircle,
   users: Users,
   'building-2': Building2,
+  rabbit: Rabbit,
+  'radio-tower': RadioTower,
+  zap: Zap,
 };
 
 export function NodeIcon({ name, size = 16 }: { name: string | undefined; size?: number }) {

@@ -1,4 +1,5 @@
 // The credential catalogue: every credential type, looked up by its id.
+import { amqp, mqtt, nats } from './broker-types.js';
 import type { CredentialType } from './define-credential.js';
 import { httpBasic, httpBearer, httpHeader, oauth2ClientCredentials } from './http-types.js';
 import { hubspot, pagerduty, slack, smtp } from './service-types.js';
@@ -14,6 +15,9 @@ export const credentialTypes: readonly CredentialType[] = [
   hubspot,
   pagerduty,
   smtp,
+  amqp,
+  mqtt,
+  nats,
   webhookSigning,
   webhookHeader,
   webhookBasic,

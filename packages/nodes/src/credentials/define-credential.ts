@@ -8,7 +8,10 @@ export interface CredentialTestContext {
   /** Outbound HTTP under the address policy, bound to the credential's allowedHosts. */
   http: HttpClient;
   signal: AbortSignal;
-  /** Checks that a TCP peer may be reached under the address policy; returns the address to dial. */
+  /**
+   * Checks that a TCP peer may be reached under the credential's allowedHosts and the address policy; returns
+   * the address to dial.
+   */
   checkAddress(host: string): Promise<string>;
 }
 

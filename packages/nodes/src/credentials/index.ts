@@ -1,4 +1,6 @@
 // Credentials as nodes see them: the types, sending HTTP with one, OAuth2 tokens, the redaction of secrets.
+export { checkAllowedHost } from './allowed-hosts.js';
+export { amqp as amqpCredential, mqtt as mqttCredential, nats as natsCredential } from './broker-types.js';
 export { credentialTypes, getCredentialType } from './catalogue.js';
 export type {
   CredentialTestContext,
