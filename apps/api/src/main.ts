@@ -11,6 +11,7 @@ import {
   createLogger,
   moveWebhookSecretsToCredentials,
 } from '@tributary/engine';
+import { closeBrokerConnections } from '@tributary/nodes';
 import { Hono } from 'hono';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -106,7 +107,11 @@ async function main(): Promise<void> {
       ingestBatchBytes: config.TRIBUTARY_INGEST_BATCH_BYTES,
     },
   });
-  cleanups.unshift(() => engine.close());
+  cleanups.unshift(async () => {
+    await engine.close();
+    // the broker connections publish steps share; closed once no step can use them
+    await closeBrokerConnections();
+  });
   await warnIfEvicting(engine.redis, logger);
 
   if (mode === 'worker' || mode === 'all') {

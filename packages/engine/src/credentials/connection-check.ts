@@ -1,6 +1,6 @@
 // POST /credentials/:id/test: a real connection check with the stored data, where the service has one.
 import type { CredentialTestResult } from '@tributary/nodes';
-import { boundTo, getCredentialType, Redactor } from '@tributary/nodes';
+import { boundTo, checkAllowedHost, getCredentialType, Redactor } from '@tributary/nodes';
 import type { EngineContext } from '../core/index.js';
 import { openCredential } from './store.js';
 
@@ -27,7 +27,11 @@ export async function testCredential(
     const result = await type.test(credential.data, {
       http: { request: (req) => ctx.http.request(boundTo(credential, { signal, ...req })) },
       signal,
-      checkAddress: (host) => ctx.resolveAddress(host),
+      // other protocols (SMTP, brokers) are bound by allowedHosts as HTTP is, before anything is dialled
+      checkAddress: async (host) => {
+        checkAllowedHost(host, credential.allowedHosts);
+        return ctx.resolveAddress(host);
+      },
     });
     return { ok: result.ok, message: redactor.text(result.message) };
   } catch (err) {
