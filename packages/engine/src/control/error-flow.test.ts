@@ -70,7 +70,8 @@ describe('error flows', () => {
     const items = await Promise.all(
       started.map(async (r) => {
         const run = await getRun(t.engine.ctx.db, r.id);
-        return (run.steps.find((s) => s.name === 'Start')?.output as { main: unknown[] }).main[0];
+        const start = run.steps.find((s) => s.name === 'Start');
+        return (start?.output as { main: unknown[] } | undefined)?.main[0];
       }),
     );
     const failedRun = await getRun(t.engine.ctx.db, runIds[0] as string);
