@@ -270,6 +270,8 @@ export interface AttemptRecord {
   startedAt: string;
   finishedAt: string | null;
   error: { code: string; message: string; retryable: boolean } | null;
+  /** What the node's user code printed during the attempt (the code node's console), capped; absent: nothing. */
+  logs?: { lines: { level: string; text: string }[]; dropped: number };
 }
 
 export const steps = pgTable(

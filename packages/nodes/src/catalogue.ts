@@ -10,6 +10,7 @@ import { webhookOut } from './actions/webhook-out.js';
 import { amqpPublish } from './amqp/amqp-publish.js';
 import { crm } from './crm/crm.js';
 import type { NodeType } from './define-node.js';
+import { code } from './logic/code.js';
 import { delay } from './logic/delay.js';
 import { eventSummary } from './logic/event-summary.js';
 import { filter } from './logic/filter.js';
@@ -43,6 +44,7 @@ export const nodeTypes: readonly NodeType[] = [
   delay,
   waitForEvent,
   eventSummary,
+  code,
   stopAndError,
   httpRequest,
   email,

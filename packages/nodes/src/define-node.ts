@@ -72,6 +72,24 @@ export interface NodeContext<C> {
    * address policy, as ctx.http does; returns the address to dial. Fails with `ssrf_blocked` when refused.
    */
   resolveAddress(host: string): Promise<string>;
+  /**
+   * Keeps what the node's user code printed (the code node's console) on this attempt of the step, shown in
+   * run history with the attempt. The last call of an attempt wins; secrets are redacted like the output's.
+   */
+  attachLogs(logs: StepLogs): void;
+}
+
+/** One line the node's user code printed. */
+export interface LogLine {
+  level: 'debug' | 'info' | 'log' | 'warn' | 'error';
+  text: string;
+}
+
+/** What the node's user code printed during one attempt, capped by the node. */
+export interface StepLogs {
+  lines: LogLine[];
+  /** Lines printed past the cap and not kept (0 when nothing was left out). */
+  dropped: number;
 }
 
 /** A question about the event log. */

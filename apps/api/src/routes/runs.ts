@@ -17,6 +17,17 @@ export const attemptSchema = z
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+    logs: z
+      .object({
+        lines: z.array(z.object({ level: z.string(), text: z.string() })),
+        dropped: z.number().int().openapi({ description: 'Lines printed past the cap and not kept' }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "What the node's user code printed during the attempt (the code node's console), capped; absent " +
+          'when it printed nothing.',
+      }),
   })
   .openapi('Attempt');
 

@@ -2,7 +2,7 @@
 // positional lists: what runs (flow, node, type), for which run and step, and where its scope comes from.
 import type { AttemptRecord, Queryable } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
-import type { NodeOutput, NodeType } from '@tributary/nodes';
+import type { NodeOutput, NodeType, StepLogs } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext, EventView, PayloadIndex, RunRow, StepRow } from '../core/index.js';
 
 /** What a step sees of its run. */
@@ -68,13 +68,21 @@ export interface StepError {
   retryable: boolean;
 }
 
-/** The step's attempts with the last one finished now, with `error` (null when it succeeded). */
-export function finishAttempt(attempts: readonly AttemptRecord[], error: StepError | null): AttemptRecord[] {
+/**
+ * The step's attempts with the last one finished now, with `error` (null when it succeeded) and the lines
+ * the node's user code printed, when it printed any.
+ */
+export function finishAttempt(
+  attempts: readonly AttemptRecord[],
+  error: StepError | null,
+  logs?: StepLogs,
+): AttemptRecord[] {
   const copy = attempts.map((a) => ({ ...a }));
   const last = copy[copy.length - 1];
   if (last) {
     last.finishedAt = new Date().toISOString();
     last.error = error ? { code: error.code, message: error.message, retryable: error.retryable } : null;
+    if (logs) last.logs = logs;
   }
   return copy;
 }

@@ -2,7 +2,13 @@
 // what it returned. The same for a claimed step and for a pure step run inline (fusion.ts).
 import type { FlowNode } from '@tributary/flow';
 import { FatalError, RetryableError } from '@tributary/flow';
-import type { NodeContext, NodeCredential, NodeOutput, WaitForEventRequest } from '@tributary/nodes';
+import type {
+  NodeContext,
+  NodeCredential,
+  NodeOutput,
+  StepLogs,
+  WaitForEventRequest,
+} from '@tributary/nodes';
 import { getCredentialType, Redactor } from '@tributary/nodes';
 import { openCredentialForStep } from '../credentials/index.js';
 import { eventLogReader } from '../history/index.js';
@@ -15,8 +21,14 @@ export function timeLimitOf({ ctx, node }: Pick<StepAttempt, 'ctx' | 'node'>): n
   return node.timeoutMs ?? ctx.settings.stepTimeoutMs;
 }
 
-/** Runs the node of a step once and returns its items per port; throws what the node threw. */
-export async function executeNode(attempt: StepAttempt): Promise<NodeOutput> {
+/**
+ * Runs the node of a step once and returns its items per port; throws what the node threw. `onLogs` gets
+ * what the node's user code printed (ctx.attachLogs), redacted, whether the node then succeeds or fails.
+ */
+export async function executeNode(
+  attempt: StepAttempt,
+  onLogs?: (logs: StepLogs) => void,
+): Promise<NodeOutput> {
   const { node, type, flow } = attempt;
   if (!type.run)
     throw new FatalError(`node "${node.name}" (${type.type}) cannot run as a step`, { code: 'not_runnable' });
@@ -29,11 +41,17 @@ export async function executeNode(attempt: StepAttempt): Promise<NodeOutput> {
   let controller: AbortController | undefined;
   let timeoutError: RetryableError | undefined;
   const redactor = new Redactor();
-  const nodeCtx = nodeContext(attempt, config, redactor, () => {
-    controller ??= new AbortController();
-    if (timeoutError && !controller.signal.aborted) controller.abort(timeoutError);
-    return controller.signal;
-  });
+  const nodeCtx = nodeContext(
+    attempt,
+    config,
+    redactor,
+    () => {
+      controller ??= new AbortController();
+      if (timeoutError && !controller.signal.aborted) controller.abort(timeoutError);
+      return controller.signal;
+    },
+    (logs) => onLogs?.(redactor.value(logs)),
+  );
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -65,6 +83,7 @@ function nodeContext(
   config: unknown,
   redactor: Redactor,
   signal: () => AbortSignal,
+  attachLogs: (logs: StepLogs) => void,
 ): NodeContext<unknown> {
   const { ctx, run, node, type, step, source } = attempt;
   const wakeAt = typeof step.state?.wakeAt === 'string' ? Date.parse(step.state.wakeAt) : undefined;
@@ -112,6 +131,7 @@ function nodeContext(
       redactor.add(secret);
     },
     resolveAddress: (host: string) => ctx.resolveAddress(host),
+    attachLogs,
     sleep(ms: number) {
       if (wakeAt !== undefined) {
         if (Date.now() >= wakeAt - 50) return;

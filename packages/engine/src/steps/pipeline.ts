@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { FatalError, RetryableError } from '@tributary/flow';
+import type { StepLogs } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 import { enqueueSafely, isUntranslatableText } from '../core/index.js';
@@ -53,10 +54,13 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   const timeoutMs = timeLimitOf(delivery);
   if (timeoutMs > ctx.settings.stepTimeoutMs) await extendLease(ctx.db, step.id, token, timeoutMs + grace);
   const started = performance.now();
+  let logs: StepLogs | undefined;
   try {
-    const output = await executeNode(delivery);
+    const output = await executeNode(delivery, (printed) => {
+      logs = printed;
+    });
     const durationMs = Math.round(performance.now() - started);
-    const attempts = finishAttempt(step.attempts, null);
+    const attempts = finishAttempt(step.attempts, null, logs);
     const result = await withInlineFallback(ctx.settings.fuseBudgetMs, (inlineBudgetMs) =>
       completeStep(delivery, { output, attempts, durationMs, inlineBudgetMs }),
     ).catch((err: unknown) => {
@@ -77,15 +81,15 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     );
     if (err instanceof WaitSignal) return parkForEvent(delivery, err);
     if (err instanceof SleepSignal) return parkForSleep(delivery, err);
-    return fail(delivery, err);
+    return fail(delivery, err, logs);
   }
 }
 
 /** The attempt failed: retry it after the policy's delay while attempts are left, else give the step up. */
-async function fail(delivery: Delivery, err: unknown): Promise<StepOutcome> {
+async function fail(delivery: Delivery, err: unknown, logs?: StepLogs): Promise<StepOutcome> {
   const { ctx, node, type, step } = delivery;
   const { retryAfterMs, ...error } = classifyError(err);
-  const failed = { error: error satisfies StepError, attempts: finishAttempt(step.attempts, error) };
+  const failed = { error: error satisfies StepError, attempts: finishAttempt(step.attempts, error, logs) };
   const policy = effectivePolicy(type, node);
   const log = ctx.logger.child({ runId: step.runId, stepId: step.id, nodeId: step.nodeId });
   const attempt = failed.attempts.length;

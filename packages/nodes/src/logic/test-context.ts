@@ -28,6 +28,7 @@ export function testContext<C>(config: C, overrides: Partial<NodeContext<C>> = {
     credential: () => Promise.reject(new Error('this node was given no credential')),
     redact: () => {},
     resolveAddress: () => Promise.reject(new Error('this node must not open connections')),
+    attachLogs: () => {},
     ...overrides,
   };
 }
