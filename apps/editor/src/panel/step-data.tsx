@@ -1,10 +1,40 @@
-// What a node did in the run on the canvas: status, attempts, input, output per port, error.
+// What a node did in the run on the canvas: status, attempts, console lines, input, output per port, error.
 import type { Step } from '../api/types';
 import { errorText, stepStatusLabel } from '../canvas/run-status';
 import { JsonView } from '../ui/json-view';
 import { StatusBadge } from '../ui/status-badge';
 import { between, duration, relativeTime } from '../ui/time';
 import { StepRedrive } from './step-redrive';
+
+/** The console lines of each attempt that printed any (the code node's), oldest attempt first. */
+function StepConsole({ attempts }: { attempts: Step['attempts'] }) {
+  const printed = attempts.filter((attempt) => attempt.logs);
+  if (printed.length === 0) return null;
+  return (
+    <>
+      <h4>Console</h4>
+      {printed.map((attempt) => (
+        <div key={attempt.n} className="step-console" data-testid="step-console">
+          {attempts.length > 1 ? <div className="muted">attempt {attempt.n}</div> : null}
+          <pre>
+            {attempt.logs?.lines.map((line, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: lines have no id, and a stored attempt's never change
+              <div key={index} className={`console-line console-${line.level}`}>
+                {line.text}
+              </div>
+            ))}
+          </pre>
+          {attempt.logs?.dropped ? (
+            <p className="muted">
+              {attempt.logs.dropped} more line{attempt.logs.dropped === 1 ? '' : 's'} not kept (at most 100
+              lines and 16 KB per attempt)
+            </p>
+          ) : null}
+        </div>
+      ))}
+    </>
+  );
+}
 
 interface StepDataProps {
   flowId: string;
@@ -59,6 +89,7 @@ function StepCard({
           </tbody>
         </table>
       ) : null}
+      <StepConsole attempts={step.attempts} />
       <h4>Input</h4>
       <JsonView value={step.input} label="Step input" />
       <h4>Output</h4>
