@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       stalledIntervalMs: config.TRIBUTARY_STALLED_INTERVAL_MS,
     });
     engine.startSweeper(config.TRIBUTARY_SWEEP_INTERVAL_MS);
+    engine.startRetention(config.TRIBUTARY_RETENTION_INTERVAL_MS, { days: config.TRIBUTARY_RETENTION_DAYS });
     await engine.flowsChanged();
     logger.info({ concurrency: config.TRIBUTARY_WORKER_CONCURRENCY }, 'worker started');
   }

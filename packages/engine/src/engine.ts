@@ -24,6 +24,8 @@ import {
 } from './core/index.js';
 import type { SweepOptions } from './recovery/index.js';
 import { DEFAULT_SWEEP_OPTIONS, startSweeper } from './recovery/index.js';
+import type { RetentionOptions } from './retention/index.js';
+import { DEFAULT_RETENTION_OPTIONS, startRetention } from './retention/index.js';
 import { ScheduleQueue, startScheduleWorker, syncSchedules } from './schedules/index.js';
 import type { StepWorkerOptions } from './steps/index.js';
 import { DEFAULT_WORKER_OPTIONS, startStepWorker } from './steps/index.js';
@@ -55,6 +57,8 @@ export interface Engine {
   flowsChanged(): Promise<void>;
   startWorker(options?: Partial<StepWorkerOptions>): Worker<StepJobData>;
   startSweeper(intervalMs: number, options?: Partial<SweepOptions>): void;
+  /** Deletes expired history every `intervalMs` (retention/). */
+  startRetention(intervalMs: number, options?: Partial<RetentionOptions>): void;
   /** Whether Redis answers PING within a second. */
   redisReady(): Promise<boolean>;
   /** Whether Postgres answers a query within two seconds. */
@@ -148,6 +152,9 @@ export function createEngine(options: EngineOptions): Engine {
         connection: scheduleConnection,
       });
       return worker;
+    },
+    startRetention(intervalMs, retentionOptions) {
+      stoppers.push(startRetention(ctx, intervalMs, { ...DEFAULT_RETENTION_OPTIONS, ...retentionOptions }));
     },
     startSweeper(intervalMs, sweepOptions) {
       stoppers.push(

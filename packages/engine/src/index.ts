@@ -84,6 +84,8 @@ export type { IngestInput, IngestResult, IngestTarget, WebhookTarget } from './i
 export { ingest, routeWebhook, withDatabase } from './ingest/index.js';
 export type { ProfileView, ProfileWithEvents } from './profiles/index.js';
 export { getProfile } from './profiles/index.js';
+export type { RetentionOptions, RetentionPass } from './retention/index.js';
+export { applyRetention } from './retention/index.js';
 export { cancelRun } from './runs/index.js';
 export type {
   SourceView,

@@ -60,6 +60,8 @@ export const flowSettingsSchema = z
     partitionKey: z.string().max(1000).optional(),
     errorFlow: z.string().max(200).optional(),
     timezone: z.string().max(100).optional(),
+    /** Days this flow's finished runs are kept (overrides TRIBUTARY_RETENTION_DAYS; runs with pending dead letters stay). */
+    retentionDays: z.number().int().min(1).max(3650).optional(),
     /**
      * Exit goal: when an event named `event` arrives whose correlation value equals a run's, that run (if it
      * is still waiting or delayed) ends as canceled — e.g. a welcome series stops once the user activates.

@@ -12,6 +12,7 @@ export interface EngineMetrics {
   stepsFused: Counter;
   ingestBatchSize: Histogram;
   ingestPhase: Histogram<'phase'>;
+  retentionDeleted: Counter<'kind'>;
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
   breakerTransitions: Counter<'host' | 'to'>;
@@ -71,6 +72,12 @@ export function createMetrics(
         '(adding its steps to Redis). Per commit, except wait (per event or tracking request).',
       labelNames: ['phase'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: 'tributary_retention_deleted_total',
+      help: 'Rows the retention job deleted, by kind (runs, steps, events).',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     stepsFused: new Counter({
