@@ -151,7 +151,10 @@ describe('a code step', () => {
       answers.push(performance.now() - started);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(Math.max(...answers), answers.map(Math.round).join(', ')).toBeLessThan(100);
+    // a busy machine may delay one answer; a blocked event loop would delay them all by the whole 1.5 s
+    const slow = answers.filter((ms) => ms >= 100);
+    expect(slow.length, answers.map(Math.round).join(', ')).toBeLessThanOrEqual(1);
+    expect(Math.max(...answers), answers.map(Math.round).join(', ')).toBeLessThan(500);
     const run = await finished(runId);
     expect(run.steps.find((s) => s.nodeId === 'code')?.error).toMatchObject({
       code: 'code_timeout',

@@ -251,7 +251,8 @@ describe('code: limits', () => {
     const { error, tookMs } = await failure('for (;;) {}', {}, { timeoutMs: 300 });
     expect(error.code).toBe('code_timeout');
     expect(error.message).toBe('the code ran longer than its time limit of 300 ms');
-    expect(tookMs).toBeLessThan(2_000);
+    // generous: a loaded machine may start a thread slowly; an unstopped loop would never end
+    expect(tookMs).toBeLessThan(5_000);
   });
 
   it('stops catastrophic backtracking in a regular expression at the time limit', async () => {
@@ -263,10 +264,10 @@ describe('code: limits', () => {
     const { error, tookMs } = await failure(
       'await new Promise(() => {});\nreturn [];',
       {},
-      { timeoutMs: 5_000 },
+      { timeoutMs: 20_000 },
     );
     expect(error.code).toBe('code_never_settles');
-    expect(tookMs).toBeLessThan(2_000);
+    expect(tookMs).toBeLessThan(5_000);
   });
 
   it('stops a flood of promise jobs at the time limit', async () => {

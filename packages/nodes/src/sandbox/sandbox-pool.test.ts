@@ -30,6 +30,7 @@ const UNINTERRUPTIBLE =
 describe('sandbox pool', () => {
   it('terminates a thread that does not answer within the time limit and grace, and runs the next job on a new one', async () => {
     const sandbox = pool(1);
+    await sandbox.run(job('return [];'));
     const started = performance.now();
     const outcome = await sandbox.run(job(UNINTERRUPTIBLE, { timeoutMs: 1_000, memoryMb: 64 }));
     const tookMs = performance.now() - started;
@@ -40,7 +41,8 @@ describe('sandbox pool', () => {
         message: 'the code did not finish within its time limit of 1000 ms; it was stopped',
       },
     });
-    expect(tookMs).toBeLessThan(3_000);
+    // stopped at 1 s + 300 ms of grace; the serialization alone runs for several seconds
+    expect(tookMs).toBeLessThan(2_500);
     expect(sandbox.threads).toBe(0);
     const next = await sandbox.run(job('return [$json.n + 1];'));
     expect(next).toEqual({ ok: true, items: [2], logs: { lines: [], dropped: 0 } });
@@ -125,7 +127,10 @@ describe('sandbox pool', () => {
       }
       const outcomes = await spinning;
       expect(outcomes.every((o) => !o.ok && o.failure.kind === 'timeout')).toBe(true);
-      expect(Math.max(...answers), answers.map(Math.round).join(', ')).toBeLessThan(100);
+      // a busy machine may delay one answer; a blocked event loop would delay them all by the whole 1.5 s
+      const slow = answers.filter((ms) => ms >= 100);
+      expect(slow.length, answers.map(Math.round).join(', ')).toBeLessThanOrEqual(1);
+      expect(Math.max(...answers), answers.map(Math.round).join(', ')).toBeLessThan(500);
     } finally {
       server.close();
     }
