@@ -77,6 +77,7 @@ export const configSchema = z
     TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+    TRIBUTARY_SHUTDOWN_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
     TRIBUTARY_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
     TRIBUTARY_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(600_000),
     TRIBUTARY_DB_POOL: z.coerce.number().int().min(1).max(500).default(20),

@@ -153,11 +153,24 @@ async function main(): Promise<void> {
       }),
   );
 
+  // Graceful shutdown: no new connections, idle keep-alive ones closed, readiness says no; the worker finishes
+  // the steps it is running (it takes no new ones) — all within TRIBUTARY_SHUTDOWN_MS. Past that the process
+  // exits anyway: a step still running is taken over by another worker once its lease expires, and commits
+  // once (its completion is a compare-and-set), so nothing is lost or doubled in storage.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, deadlineMs: config.TRIBUTARY_SHUTDOWN_MS }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.warn(
+        { deadlineMs: config.TRIBUTARY_SHUTDOWN_MS },
+        'shutdown took longer than TRIBUTARY_SHUTDOWN_MS: exiting; steps still running are taken over when their leases expire',
+      );
+      process.exit(1);
+    }, config.TRIBUTARY_SHUTDOWN_MS);
+    deadline.unref();
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
     for (const cleanup of cleanups) {
       try {
         await cleanup();
@@ -165,6 +178,8 @@ async function main(): Promise<void> {
         logger.warn({ err }, 'error during shutdown');
       }
     }
+    clearTimeout(deadline);
+    logger.info('shut down');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,4 +1,5 @@
-// Operations endpoints: /healthz (process), /readyz (Postgres + Redis), /metrics (Prometheus).
+// Operations endpoints: /healthz (process), /readyz (Postgres + Redis; no while shutting down), /metrics
+// (Prometheus).
 import { Hono } from 'hono';
 import type { AppDeps } from './app-env.js';
 
@@ -10,6 +11,7 @@ export function opsRoutes(deps: AppDeps) {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {
+    if (engine.closing) return c.json({ status: 'shutting down' }, 503);
     const [postgres, redis] = await Promise.all([engine.databaseReady(), engine.redisReady()]);
     const ready = postgres && redis;
     return c.json({ status: ready ? 'ready' : 'not ready', postgres, redis }, ready ? 200 : 503);

@@ -63,8 +63,13 @@ export interface Engine {
   redisReady(): Promise<boolean>;
   /** Whether Postgres answers a query within two seconds. */
   databaseReady(): Promise<boolean>;
-  /** Stops workers and sweepers and closes connections; calling it again waits for the first call. */
+  /**
+   * Stops workers and sweepers — a worker first finishes the steps it is running — and closes connections;
+   * calling it again waits for the first call.
+   */
   close(): Promise<void>;
+  /** Whether close() has begun: readiness then says no, so load balancers stop sending. */
+  readonly closing: boolean;
 }
 
 /** Redis connection options BullMQ requires (blocking commands must not time out). */
@@ -185,6 +190,9 @@ export function createEngine(options: EngineOptions): Engine {
     close() {
       closing ??= closeAll();
       return closing;
+    },
+    get closing() {
+      return closing !== undefined;
     },
   };
 
