@@ -1,3 +1,4 @@
+import { PERSON_CORRELATION } from '@tributary/flow';
 import { describe, expect, it } from 'vitest';
 import { nodeTypes } from './catalogue.js';
 import { merge } from './logic/merge.js';
@@ -27,12 +28,12 @@ describe('node traits', () => {
     expect(limit?.(split.config.parse({ items: [] }))).toBeUndefined();
   });
 
-  it("give wait-for-event's correlation expression, falling back to the run's userId", () => {
+  it("give wait-for-event's correlation expression, falling back to the run's person", () => {
     const correlation = waitForEvent.traits.waitsForEvent?.correlation;
     expect(correlation?.({ event: 'Order Completed', correlation: '{{ $json.email }}' })).toBe(
       '{{ $json.email }}',
     );
-    expect(correlation?.({ event: 'Order Completed' })).toBe('{{ $event.payload.userId }}');
+    expect(correlation?.({ event: 'Order Completed' })).toBe(PERSON_CORRELATION);
   });
 
   it('say how each trigger receives its events, and only triggers have a kind', () => {
