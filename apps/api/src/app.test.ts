@@ -480,5 +480,10 @@ describe('discovery and operations', () => {
     expect(metrics).toContain('tributary_events_ingested_total');
     expect(metrics).toContain('tributary_step_duration_seconds_bucket');
     expect(metrics).toContain('tributary_queue_depth');
+    // readiness as a gauge, how far behind the workers are, and what the sweeper had to put back
+    expect(metrics).toMatch(/^tributary_ready 1$/m);
+    expect(metrics).toMatch(/^tributary_queue_oldest_seconds \d+(\.\d+)?$/m);
+    expect(metrics).toContain('tributary_sweeper_reenqueued_total');
+    expect(metrics).toContain('tributary_retention_deleted_total');
   });
 });

@@ -11,6 +11,7 @@ import {
   withCircuitBreakers,
 } from '@tributary/nodes';
 import type { Worker } from 'bullmq';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { startErrorFlow } from './control/index.js';
 import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData } from './core/index.js';
@@ -72,6 +73,21 @@ export interface Engine {
   readonly closing: boolean;
 }
 
+/** Seconds the oldest step that is due (queued, its time come) has waited: how far behind the workers are. */
+async function oldestDueSeconds(db: DbHandle['db']): Promise<number> {
+  const S = schema.steps;
+  const [row] = await db
+    .select({
+      seconds:
+        sql<number>`coalesce(extract(epoch from now() - min(coalesce(${S.dueAt}, ${S.createdAt}))), 0)`.mapWith(
+          Number,
+        ),
+    })
+    .from(S)
+    .where(and(eq(S.status, 'queued'), or(isNull(S.dueAt), lte(S.dueAt, sql`now()`))));
+  return Math.max(0, row?.seconds ?? 0);
+}
+
 /** Redis connection options BullMQ requires (blocking commands must not time out). */
 export function redisConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
@@ -88,6 +104,9 @@ export function createEngine(options: EngineOptions): Engine {
   const metrics = createMetrics(() => queue.depth(), {
     defaultMetrics: options.defaultMetrics ?? true,
     breakers: () => breakers?.notClosed() ?? [],
+    // asked at scrape time, once the engine below exists
+    oldestDue: () => oldestDueSeconds(options.db.db),
+    ready: async () => (await Promise.all([engine.databaseReady(), engine.redisReady()])).every(Boolean),
   });
   const guarded = createGuardedHttpClient({ allow: options.httpAllow });
   if (breakerSettings.threshold > 0) {
@@ -134,7 +153,7 @@ export function createEngine(options: EngineOptions): Engine {
     });
     return connection;
   };
-  return {
+  const engine: Engine = {
     ctx,
     redis,
     schedules,
@@ -195,6 +214,7 @@ export function createEngine(options: EngineOptions): Engine {
       return closing !== undefined;
     },
   };
+  return engine;
 
   async function closeAll(): Promise<void> {
     for (const stop of stoppers) await stop();

@@ -13,8 +13,11 @@ export interface EngineMetrics {
   ingestBatchSize: Histogram;
   ingestPhase: Histogram<'phase'>;
   retentionDeleted: Counter<'kind'>;
+  sweeperReenqueued: Counter;
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
+  queueOldest: Gauge;
+  ready: Gauge;
   breakerTransitions: Counter<'host' | 'to'>;
   breakerState: Gauge<'host' | 'state'>;
 }
@@ -22,7 +25,14 @@ export interface EngineMetrics {
 /** Creates the metric instruments; `depth` is asked for the queue depth at each scrape. */
 export function createMetrics(
   depth: () => Promise<Record<string, number>>,
-  options: { defaultMetrics?: boolean; breakers?: () => Array<{ host: string; state: string }> } = {},
+  options: {
+    defaultMetrics?: boolean;
+    breakers?: () => Array<{ host: string; state: string }>;
+    /** Seconds the oldest due step has waited to be run (0 when none), asked at each scrape. */
+    oldestDue?: () => Promise<number>;
+    /** Whether Postgres and Redis answer, asked at each scrape. */
+    ready?: () => Promise<boolean>;
+  } = {},
 ): EngineMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
@@ -80,6 +90,11 @@ export function createMetrics(
       labelNames: ['kind'],
       registers: [registry],
     }),
+    sweeperReenqueued: new Counter({
+      name: 'tributary_sweeper_reenqueued_total',
+      help: 'Step jobs the recovery sweeper enqueued again because Redis had none for an open step.',
+      registers: [registry],
+    }),
     stepsFused: new Counter({
       name: 'tributary_steps_fused_total',
       help: 'Pure steps run inline in the transaction of the step before them (step fusion).',
@@ -118,6 +133,26 @@ export function createMetrics(
         } catch {
           // Redis unreachable: leave the last values; /readyz reports the outage
         }
+      },
+    }),
+    queueOldest: new Gauge({
+      name: 'tributary_queue_oldest_seconds',
+      help: 'How long the oldest step that is due has waited to start (0 when none waits): workers keep up when it stays small.',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set((await options.oldestDue?.()) ?? 0);
+        } catch {
+          // Postgres unreachable: leave the last value; tributary_ready says why
+        }
+      },
+    }),
+    ready: new Gauge({
+      name: 'tributary_ready',
+      help: 'Whether this process reaches Postgres and Redis (1) or not (0), as /readyz answers.',
+      registers: [registry],
+      async collect() {
+        this.set((await options.ready?.().catch(() => false)) ? 1 : 0);
       },
     }),
   };

@@ -52,6 +52,7 @@ export async function sweep(
     if (refs.length > 0) {
       await ctx.queue.add(refs);
       recreated += refs.length;
+      ctx.metrics.sweeperReenqueued.inc(refs.length);
     }
     if (rows.length < options.batchSize) break;
   }
