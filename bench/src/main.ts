@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep] [--no-ingest-fusion]`
+// `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep] [--no-ingest-fusion] [--peers]`
 // Measures Tributary against floors taken in the same run; prints one table and writes bench/results/<date>.json.
+import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,10 @@ import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY 
 import { historyBytesPhase, largePayloadPhase } from './history.js';
 import type { LoadResult } from './load.js';
 import { runLoad, runPacedLoad } from './load.js';
+import { NODE_RED, nodeRedPeer } from './node-red-peer.js';
+import type { InstalledPeer } from './peer-install.js';
+import { ensurePeerInstalled, PeerInstallError } from './peer-install.js';
+import type { PeerContext, PeerResult } from './peers.js';
 import { renderTable } from './report.js';
 import type { ServerEnv, ServerProcess } from './server.js';
 import { Api, chainFlow, fourNodeFlow, logSummary, startServer, TRIGGER_NODE_ID } from './server.js';
@@ -20,7 +25,7 @@ import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase, RunReader
 import type { TailBreakdown } from './tail.js';
 import { scrape, tailBreakdown } from './tail.js';
 import { trackingSuite } from './tracking.js';
-import { cpuMsOf, percentile, RssSampler, round, rssOf, sleep, stopChild } from './util.js';
+import { cpuMsOf, idleRss, percentile, RssSampler, round, sleep, stopChild } from './util.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = new Set(process.argv.slice(2));
@@ -32,9 +37,13 @@ const keep = args.has('--keep');
 /** Leaves every step to the worker (TRIBUTARY_INGEST_FUSE_BUDGET_MS=0): measures the job path. */
 const noIngestFusion = args.has('--no-ingest-fusion');
 const serverSettings: Record<string, string> = noIngestFusion ? { TRIBUTARY_INGEST_FUSE_BUDGET_MS: '0' } : {};
+/** Also measures Node-RED (installed into PEERS_DIR on first use) on phase a's flow shape and load. */
+const peers = args.has('--peers');
 
 const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Where the peers are installed (git-ignored), one folder per package and version. */
+const PEERS_DIR = resolve(process.env.BENCH_PEERS_DIR ?? join(repoRoot, 'bench', '.cache'));
 
 /** Every bound of the run: how long, how many, how long to wait. */
 const settings = quick
@@ -100,6 +109,7 @@ const logDir = mkdtempSync(join(os.tmpdir(), 'tributary-bench-'));
 const profileDir = join(resultsDir, `profiles-${stamp}`);
 
 const children = new Set<ServerProcess>();
+const peerChildren = new Set<ChildProcess>();
 let databaseCreated = false;
 
 function log(message: string) {
@@ -111,6 +121,8 @@ function log(message: string) {
 async function cleanup() {
   for (const server of children) await stopChild(server.child, 10_000);
   children.clear();
+  for (const child of peerChildren) await stopChild(child, 10_000);
+  peerChildren.clear();
   if (keep) {
     log(`--keep: left database ${dbName} and Redis prefix ${queuePrefix} in place`);
     return;
@@ -185,16 +197,6 @@ function alive() {
       );
     }
   }
-}
-
-/** RSS of a process at rest: the median of five samples over a second. */
-async function idleRss(pid: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    samples.push(rssOf(pid) ?? Number.NaN);
-    await sleep(200);
-  }
-  return percentile(samples, 50);
 }
 
 export interface ThroughputSuite {
@@ -523,6 +525,28 @@ async function chainSuite(
   };
 }
 
+/** p. The peers, one at a time, before Tributary's server starts: no Tributary process runs beside them. */
+async function measurePeers(installed: readonly InstalledPeer[], sampler: RssSampler): Promise<PeerResult[]> {
+  const ctx: PeerContext = {
+    sampler,
+    log,
+    children: peerChildren,
+    logDir,
+    bounds: {
+      connections: CONNECTIONS,
+      warmupSeconds: settings.warmupSeconds,
+      seconds: settings.ingestSeconds,
+    },
+  };
+  const results: PeerResult[] = [];
+  for (const peer of installed) {
+    if (peer.name === NODE_RED.name) {
+      results.push(await nodeRedPeer(peer.packageDir, peer.installSeconds, ctx));
+    }
+  }
+  return results;
+}
+
 async function metricsRss(baseUrl: string): Promise<number | undefined> {
   try {
     const text = await (await fetch(`${baseUrl}/metrics`)).text();
@@ -546,6 +570,9 @@ async function main() {
     `${quick ? 'quick' : 'full'} run ${id}: ${machine.cores} cores, ${round(machine.memoryBytes / 2 ** 30, 1)} GiB, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
   );
   log(`database ${dbName}, Redis prefix ${queuePrefix}, server logs in ${logDir}`);
+
+  // the peers are installed first: a failed install stops the run before anything is built or created
+  const installedPeers = peers ? [await ensurePeerInstalled(PEERS_DIR, NODE_RED, log)] : [];
 
   if (!fromSource) {
     // the server runs from apps/api/dist: bring it (and the packages it needs) up to date; turbo caches
@@ -581,6 +608,7 @@ async function main() {
   const sampler = new RssSampler(200);
   sampler.start();
   try {
+    const peerResults = await measurePeers(installedPeers, sampler);
     // a–c, e: one all-in-one process
     sampler.setPhase('all:start');
     log(`starting the all-in-one server (${fromSource ? 'from source via tsx' : 'apps/api/dist'})`);
@@ -706,6 +734,12 @@ async function main() {
       ),
       trackingSingleVsIngest: tracking.single.vsWebhookIngest,
       trackingNoRunVsIngest: tracking.noRun.vsWebhookIngest,
+      ...Object.fromEntries(
+        peerResults.flatMap((p) => [
+          [`ingestVs${p.key}`, allInOne.ingest.okPerSecond / p.load.okPerSecond],
+          [`ingestP99Vs${p.key}`, allInOne.ingest.latency.p99 / p.load.latency.p99],
+        ]),
+      ),
       ...(scale
         ? {
             scaleIngestVsHono: scale.ingest.okPerSecond / hono.post.requestsPerSecond,
@@ -724,6 +758,7 @@ async function main() {
       floors,
       allInOne,
       scaleOut: scale ?? null,
+      peers: peerResults,
       ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 4)])),
       rssByPhase: sampler.byPhase(),
       cpuProfiles: cpuProf ? relative(repoRoot, profileDir) : null,
@@ -745,7 +780,10 @@ async function main() {
 main()
   .catch(async (err) => {
     process.exitCode = 1;
-    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // an install failure says what failed and where npm's output is; its stack would only hide that
+    log(
+      `failed: ${err instanceof PeerInstallError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     log(`server logs are in ${logDir}`);
   })
   .finally(async () => {

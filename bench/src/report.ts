@@ -2,6 +2,7 @@
 import type { BullmqFloor, DurableWriteFloor, HonoFloor, PostgresFloor } from './floors.js';
 import type { HistoryBytesResult, LargePayloadResult } from './history.js';
 import type { LoadResult } from './load.js';
+import type { PeerResult } from './peers.js';
 import type { RunTimes } from './stores.js';
 import type { PhaseTiming, TailBreakdown } from './tail.js';
 import type { TrackingPhase, TrackingSuite } from './tracking.js';
@@ -69,6 +70,8 @@ export interface ReportInput {
     idleCpuPercent: Record<string, number>;
   };
   scaleOut: (Suite & { memory: { peakRssBytes: Record<string, number>; peakRssSumBytes: number } }) | null;
+  /** the peers measured (--peers), in the order they ran; empty without */
+  peers: readonly PeerResult[];
 }
 
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
@@ -245,6 +248,49 @@ function tailText(t: TailBreakdown): string {
   );
 }
 
+/** p: each peer under phase a's load, by itself (it ran before Tributary's server started). */
+function peerRows(peers: readonly PeerResult[], floors: ReportInput['floors']): Row[] {
+  return peers.flatMap((p): Row[] => [
+    [
+      `p. peer: ${p.name} ${p.version} (${int(p.load.seconds)} s)`,
+      `${int(p.load.okPerSecond)} req/s 2xx · p50 ${ms(p.load.latency.p50)} / p99 ${ms(p.load.latency.p99)} / max ${ms(p.load.latency.max)} ms` +
+        ` · non-2xx ${p.load.non2xx}${statuses(p.load)}, errors ${p.load.errors}, timeouts ${p.load.timeouts}`,
+      `${pct(p.load.okPerSecond / floors.hono.post.requestsPerSecond)} of Hono POST`,
+      '',
+    ],
+    [
+      '   its process',
+      `CPU ${int(p.cpuUsPerOk)} µs per 2xx · RSS idle ${mb(p.idleRssBytes)}, peak ${mb(p.peakRssBytes)} · history: ${p.history}`,
+      '',
+      '',
+    ],
+    ...(p.endToEnd
+      ? [
+          [
+            '   its runs, drained',
+            `${int(p.endToEnd.runs)} runs · ${int(p.endToEnd.runsPerSecond)} runs/s${p.endToEnd.drained ? '' : ' NOT DRAINED'} · CPU ${int(p.endToEnd.cpuUsPerRun)} µs per run`,
+            '',
+            '',
+          ] as Row,
+        ]
+      : []),
+  ]);
+}
+
+/** a against each peer: the same flow shape, body and load, taken in the same run. */
+function ingestVsPeerRows(a: Suite, peers: readonly PeerResult[]): Row[] {
+  const ingest = a.ingest;
+  return peers.map(
+    (p): Row => [
+      `a. ingest vs ${p.name} ${p.version}`,
+      `${int(ingest.okPerSecond)} ÷ ${int(p.load.okPerSecond)} req/s 2xx · p99 ${ms(ingest.latency.p99)} vs ${ms(p.load.latency.p99)} ms` +
+        ` · CPU per 2xx ${int(ingest.cpuPerAccepted.nodeUs)} + postgres ${int(ingest.cpuPerAccepted.postgresUs)} vs ${int(p.cpuUsPerOk)} µs`,
+      `${times(ingest.okPerSecond / p.load.okPerSecond)} ${p.name} req/s`,
+      '',
+    ],
+  );
+}
+
 /** h: bytes of history per run; L: a burst of large payloads. */
 function historyRows(h: HistoryBytesResult, l: LargePayloadResult): Row[] {
   const parts = (b: HistoryBytesResult['small']) =>
@@ -308,7 +354,8 @@ export function renderTable(r: ReportInput): string {
       `${pct(floors.durable.eventsPerSecond / floors.hono.post.requestsPerSecond)} of Hono POST`,
       '',
     ],
-    ...suiteRows(a, floors, r.settings, '', trackingRows(a.tracking)),
+    ...peerRows(r.peers, floors),
+    ...suiteRows(a, floors, r.settings, '', [...ingestVsPeerRows(a, r.peers), ...trackingRows(a.tracking)]),
     [
       `o. 2× overload (${int(a.overload.offeredRate ?? 0)} req/s offered, ≤${a.overload.connections} sockets, ${int(a.overload.seconds)} s)`,
       `${int(a.overload.okPerSecond)} req/s accepted${statuses(a.overload)} · p50 ${ms(a.overload.latency.p50)} / p99 ${ms(a.overload.latency.p99)} ms · peak RSS ${mb(a.overload.peakRssBytes)}` +

@@ -170,6 +170,16 @@ export class RssSampler {
   }
 }
 
+/** RSS of a process at rest: the median of five samples over a second. */
+export async function idleRss(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(rssOf(pid) ?? Number.NaN);
+    await sleep(200);
+  }
+  return percentile(samples, 50);
+}
+
 /** Stops a child: SIGTERM, then SIGKILL after `graceMs`. Resolves once it has exited. */
 export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
