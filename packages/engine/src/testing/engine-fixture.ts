@@ -33,6 +33,8 @@ export interface TestEngineOptions {
   lockDurationMs?: number;
   /** Another Redis (e.g. a database index of its own for tests that FLUSHDB). */
   redisUrl?: string;
+  /** Node's process metrics in /metrics too (off by default: several engines share a test process). */
+  defaultMetrics?: boolean;
 }
 
 export interface TestEngine {
@@ -62,7 +64,7 @@ export async function startTestEngine(
     httpAllow: parseAllowList(['127.0.0.1', options.httpAllow].filter(Boolean).join(',')),
     settings: options.settings,
     keyring: TEST_KEYRING,
-    defaultMetrics: false,
+    defaultMetrics: options.defaultMetrics ?? false,
   });
   if (options.worker ?? true) {
     engine.startWorker({
