@@ -41,8 +41,8 @@ const layers = [
   },
   {
     workspace: 'apps/cli',
-    may: ['packages/flow'],
-    why: 'the CLI talks to the API over HTTP; it may reuse flow',
+    may: ['packages/flow', 'packages/nodes'],
+    why: 'the CLI talks to the API over HTTP; it validates flow files with flow against the node catalogue the API uses',
   },
   { workspace: 'bench', may: ['packages/engine', 'packages/db'], why: 'the bench drives the engine and db' },
 ];
@@ -144,8 +144,22 @@ module.exports = {
       severity: 'error',
       comment:
         'Apps and the bench are entry points: nothing builds on them, and one app never imports another.',
-      from: { path: '^((?:packages|apps)/[^/]+|bench)/' },
+      from: { path: '^((?:packages|apps)/[^/]+|bench)/', pathNot: testCode },
       to: { path: '^(apps/[^/]+|bench)/', pathNot: '^$1/' },
+    },
+    {
+      name: 'tests-to-apps-through-testing',
+      severity: 'error',
+      comment:
+        "A test may start another app to drive it (the CLI's tests run the API in-process), but only through " +
+        "that app's testing entry (`@tributary/api/testing`), never its code itself.",
+      // test code as testCode says, with the workspace as the first group (for $1 below)
+      from: {
+        path:
+          '^((?:packages|apps)/[^/]+|bench)(/|/.*/)' +
+          '(?:[^/]+\\.(?:test|spec)\\.tsx?$|test-[^/]+\\.tsx?$|(?:test|testing|e2e)/)',
+      },
+      to: { path: '^(apps/[^/]+|bench)/', pathNot: ['^$1/', '^apps/[^/]+/src/testing/'] },
     },
     {
       name: 'editor-flow-types-only',

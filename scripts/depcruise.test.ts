@@ -193,4 +193,14 @@ describe('dependency-cruiser rules', () => {
       { rule: 'not-to-apps', from: 'apps/cli/src/serve.ts', to: 'apps/api/src/index.ts' },
     ]);
   });
+
+  it("reports a test reaching another app past its testing entry (the clean tree's goes through it)", async () => {
+    expect(await violationsOf('test-imports-an-app')).toEqual([
+      {
+        rule: 'tests-to-apps-through-testing',
+        from: 'apps/cli/test/serve.test.ts',
+        to: 'apps/api/src/index.ts',
+      },
+    ]);
+  });
 });
