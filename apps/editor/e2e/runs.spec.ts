@@ -1,5 +1,6 @@
-// Runs: a past event pinned as the test input, the run list's status filter, and replay of a run.
-import { api, fireWebhook, uniqueSlug } from './api';
+// Runs: a past event pinned as the test input, the run list's status filter, replay of a run, and a person's
+// runs with where each ended.
+import { api, baseUrl, fireWebhook, uniqueSlug } from './api';
 import { nodeByName } from './canvas';
 import { expect, test } from './fixtures';
 import { createFlow, webhookToHttp } from './flows';
@@ -59,4 +60,62 @@ test('test-runs the draft with a pinned past event, filters runs by status and r
   await expect(page.getByTestId('run-detail')).not.toContainText(runId);
   await expect(page.getByTestId('run-row')).toHaveCount(3);
   expect(peer.requests).toHaveLength(3);
+});
+
+test("finds a person's runs, and each run says whose it is and where it ended", async ({
+  signedIn: page,
+}) => {
+  const slug = uniqueSlug('people');
+  const source = await api<{ id: string; writeKey: string }>('POST', '/sources', { name: `People ${slug}` });
+  const flow = await createFlow(
+    {
+      name: `Signups ${slug}`,
+      slug,
+      nodes: [
+        {
+          id: 'start',
+          type: 'trigger.tracking',
+          name: 'Signed up',
+          config: { type: 'track', events: ['Signed Up'], sources: [source.id] },
+          position: { x: 0, y: 0 },
+        },
+        {
+          id: 'plan',
+          type: 'logic.if',
+          name: 'Paid plan',
+          config: { condition: "{{ $json.properties.plan = 'pro' }}" },
+          position: { x: 240, y: 0 },
+        },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'plan' }],
+    },
+    true,
+  );
+  const track = (who: Record<string, string>, plan: string) =>
+    fetch(`${baseUrl}/v1/track`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({ ...who, event: 'Signed Up', properties: { plan } }),
+    });
+  expect((await track({ userId: `ada-${slug}` }, 'pro')).status).toBe(200);
+  expect((await track({ anonymousId: `visitor-${slug}` }, 'free')).status).toBe(200);
+  await waitUntil('both runs to finish', 20_000, async () => {
+    const runs = await api<{ items: { status: string }[] }>('GET', `/runs?flowId=${flow.id}`);
+    return runs.items.length === 2 && runs.items.every((r) => r.status === 'succeeded');
+  });
+
+  await page.goto(`/flows/${flow.id}`);
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
+  await page.getByLabel('Search by person (userId or anonymousId)').fill(`visitor-${slug}`);
+  await expect(page.getByTestId('run-row')).toHaveCount(1);
+  await expect(page.getByTestId('run-person')).toHaveText(`visitor-${slug}`);
+  await expect(page.getByTestId('run-ended')).toHaveText('ended at Paid plan (false)');
+  await page.getByLabel('Search by person (userId or anonymousId)').fill(`ada-${slug}`);
+  await expect(page.getByTestId('run-ended')).toHaveText('ended at Paid plan (true)');
+  await page.getByLabel('Search by person (userId or anonymousId)').fill('nobody-at-all');
+  await expect(page.getByText('No runs of nobody-at-all')).toBeVisible();
 });

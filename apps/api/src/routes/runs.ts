@@ -44,6 +44,22 @@ const runSummarySchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    person: z
+      .string()
+      .nullable()
+      .openapi({
+        description: "Whose run it is: its event's userId, else its anonymousId (tracking events)",
+      }),
+    endedAt: z
+      .object({
+        nodeId: z.string(),
+        name: z.string(),
+        port: z.string().nullable().openapi({ description: 'The port its items took, unless plain `main`' }),
+      })
+      .nullable()
+      .openapi({
+        description: 'The last step that succeeded: where the run got to (e.g. "Bought" or "Remind")',
+      }),
   })
   .openapi('RunSummary');
 
@@ -118,6 +134,12 @@ export function runRoutes(deps: AppDeps) {
           flowId: z.string().uuid().optional(),
           eventId: z.string().uuid().optional(),
           status: runStatus.optional(),
+          person: z
+            .string()
+            .min(1)
+            .max(500)
+            .optional()
+            .openapi({ description: "A person's runs: a userId or anonymousId of the run's event" }),
           ...pageQuery.shape,
         }),
       },

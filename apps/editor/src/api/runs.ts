@@ -8,6 +8,8 @@ export interface RunFilter {
   flowId?: string;
   status?: RunStatus | '';
   eventId?: string;
+  /** A person's runs: a userId or anonymousId. */
+  person?: string;
 }
 
 function query(params: Record<string, string | number | undefined>): string {

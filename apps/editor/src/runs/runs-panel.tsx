@@ -1,4 +1,5 @@
-// The flow's runs: filter by status, find one by event id, open one on the canvas.
+// The flow's runs: filter by status, find a person's runs or the run of an event, see whose each run is and
+// where it ended, open one on the canvas.
 import { Search } from 'lucide-react';
 import { useState } from 'react';
 import { useRuns } from '../api/runs';
@@ -10,14 +11,20 @@ import { StatusBadge } from '../ui/status-badge';
 import { between, duration, relativeTime, shortId } from '../ui/time';
 import { RunDetail } from './run-detail';
 
+const FINISHED = new Set<RunStatus>(['succeeded', 'failed', 'canceled']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: string) => void }) {
   const [status, setStatus] = useState<RunStatus | ''>('');
   const [search, setSearch] = useState('');
+  const [personSearch, setPersonSearch] = useState('');
   const eventId = search.trim();
+  const person = personSearch.trim();
   const validSearch = eventId === '' || UUID.test(eventId);
-  const runs = useRuns({ flowId, status, eventId: validSearch ? eventId : undefined }, validSearch);
+  const runs = useRuns(
+    { flowId, status, eventId: validSearch ? eventId : undefined, person: person || undefined },
+    validSearch,
+  );
   const openRunId = useCanvas((s) => s.overlay?.runId ?? null);
 
   return (
@@ -49,13 +56,33 @@ export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
             onChange={(e) => setSearch(e.target.value)}
           />
         </label>
+        <label className="search-input">
+          <Search size={14} aria-hidden="true" />
+          <input
+            type="search"
+            placeholder="Person"
+            aria-label="Search by person (userId or anonymousId)"
+            value={personSearch}
+            onChange={(e) => setPersonSearch(e.target.value)}
+          />
+        </label>
       </div>
       {!validSearch ? <p className="text-danger">An event id is a UUID, like 01a2…-…-….</p> : null}
       {runs.isPending && validSearch ? <Loading label="Loading runs…" /> : null}
       {runs.isError ? <ErrorState error={runs.error} onRetry={() => void runs.refetch()} /> : null}
       {runs.data && runs.data.items.length === 0 ? (
-        <EmptyState title={eventId ? 'No run for this event' : status ? `No ${status} runs` : 'No runs yet'}>
-          {eventId || status
+        <EmptyState
+          title={
+            eventId
+              ? 'No run for this event'
+              : person
+                ? `No runs of ${person}`
+                : status
+                  ? `No ${status} runs`
+                  : 'No runs yet'
+          }
+        >
+          {eventId || person || status
             ? 'Clear the filters to see every run.'
             : 'Publish the flow and send an event to its trigger, or start a test run.'}
         </EmptyState>
@@ -76,6 +103,18 @@ export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
                   {shortId(run.id)}
                   {run.test ? <span className="tag">test</span> : <span className="tag">v{run.version}</span>}
                   {run.replayOf ? <span className="tag">replay</span> : null}
+                  {run.person || run.endedAt ? (
+                    <span className="run-row-meta muted" data-testid="run-row-meta">
+                      {run.person ? <span data-testid="run-person">{run.person}</span> : null}
+                      {run.person && run.endedAt ? ' · ' : null}
+                      {run.endedAt ? (
+                        <span data-testid="run-ended">
+                          {FINISHED.has(run.status) ? 'ended at' : 'last step'} {run.endedAt.name}
+                          {run.endedAt.port ? ` (${run.endedAt.port})` : ''}
+                        </span>
+                      ) : null}
+                    </span>
+                  ) : null}
                 </span>
                 <span className="muted">{relativeTime(run.createdAt)}</span>
                 <span className="muted">{duration(between(run.startedAt, run.finishedAt))}</span>

@@ -2,7 +2,7 @@
 import type { Queryable, RunStatus } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, or, sql } from 'drizzle-orm';
 import { resolvePayload } from '../core/index.js';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
@@ -11,7 +11,24 @@ export interface RunListQuery extends PageQuery {
   flowId?: string | undefined;
   eventId?: string | undefined;
   status?: RunStatus | undefined;
+  /** The person: a userId or an anonymousId of the run's event. */
+  person?: string | undefined;
 }
+
+const E = schema.events;
+const S = schema.steps;
+
+/**
+ * Where the run got to, in words a person reads: the last step that succeeded, and the port its items took
+ * when that was not simply `main` (a wait's `received` or `timeout`, an if's `true`).
+ */
+const ending = sql<{ nodeId: string; name: string; ports: string[] } | null>`(
+  select json_build_object('nodeId', s.${sql.identifier(S.nodeId.name)}, 'name', s.${sql.identifier(S.name.name)},
+    'ports', coalesce((select json_agg(p.key order by p.key) from jsonb_each(s.${sql.identifier(S.output.name)}) as p(key, value)
+      where jsonb_typeof(p.value) = 'array' and jsonb_array_length(p.value) > 0), '[]'::json))
+  from ${S} s
+  where s.${sql.identifier(S.runId.name)} = ${schema.runs.id} and s.${sql.identifier(S.status.name)} = 'succeeded'
+  order by s.${sql.identifier(S.id.name)} desc limit 1)`;
 
 const runSummary = {
   id: schema.runs.id,
@@ -26,7 +43,18 @@ const runSummary = {
   createdAt: schema.runs.createdAt,
   startedAt: schema.runs.startedAt,
   finishedAt: schema.runs.finishedAt,
+  /** Whose run it is: the userId of its event, else its anonymousId (tracking events carry them). */
+  person: sql<string | null>`coalesce(${E.userId}, ${E.anonymousId})`,
+  endedAt: ending,
 };
+
+/** The run's ending as the API shows it: the step and, unless it was plain `main`, the port taken. */
+function withEnding<T extends { endedAt: { nodeId: string; name: string; ports: string[] } | null }>(run: T) {
+  const ended = run.endedAt;
+  const port =
+    ended && !(ended.ports.length === 1 && ended.ports[0] === 'main') ? (ended.ports[0] ?? null) : null;
+  return { ...run, endedAt: ended ? { nodeId: ended.nodeId, name: ended.name, port } : null };
+}
 
 /** Runs newest first, with keyset pagination; `nextCursor` is set when there may be more. */
 export async function listRuns(db: Queryable, query: RunListQuery) {
@@ -34,16 +62,29 @@ export async function listRuns(db: Queryable, query: RunListQuery) {
     query.flowId ? eq(schema.runs.flowId, query.flowId) : undefined,
     query.eventId ? eq(schema.runs.eventId, query.eventId) : undefined,
     query.status ? eq(schema.runs.status, query.status) : undefined,
+    query.person ? or(eq(E.userId, query.person), eq(E.anonymousId, query.person)) : undefined,
   ];
-  return keysetPage(query, schema.runs.id, conditions, (where, orderBy, limit) =>
-    db.select(runSummary).from(schema.runs).where(where).orderBy(orderBy).limit(limit),
+  const page = await keysetPage(query, schema.runs.id, conditions, (where, orderBy, limit) =>
+    db
+      .select(runSummary)
+      .from(schema.runs)
+      .leftJoin(E, eq(E.id, schema.runs.eventId))
+      .where(where)
+      .orderBy(orderBy)
+      .limit(limit),
   );
+  return { ...page, items: page.items.map(withEnding) };
 }
 
 /** One run with all its steps in creation order (each with its input and output whole). */
 export async function getRun(db: Queryable, id: string) {
-  const [run] = await db.select(runSummary).from(schema.runs).where(eq(schema.runs.id, id));
-  if (!run) throw new NotFoundError(`run ${id} does not exist`);
+  const [found] = await db
+    .select(runSummary)
+    .from(schema.runs)
+    .leftJoin(E, eq(E.id, schema.runs.eventId))
+    .where(eq(schema.runs.id, id));
+  if (!found) throw new NotFoundError(`run ${id} does not exist`);
+  const run = withEnding(found);
   const rows = await db
     .select({
       id: schema.steps.id,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { getRun } from '../history/index.js';
+import { getRun, listRuns } from '../history/index.js';
 import { getProfile } from '../profiles/index.js';
 import { deployFlow, fireEvent, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
@@ -582,5 +582,51 @@ describe('write keys', () => {
     const rotated = await rotateWriteKey(db, source.id, 'test');
     expect(await resolveWriteKey(db, source.writeKey)).toEqual({ ok: false, reason: 'unknown' });
     expect(await resolveWriteKey(db, rotated.writeKey)).toMatchObject({ ok: true });
+  });
+});
+
+describe('runs by person', () => {
+  test("a person's runs are found by userId or anonymousId, and each says where it ended", async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(800));
+    const buyer = `person-buyer-${n}`;
+    const visitor = `person-visitor-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [
+      track(buyer, 'Checkout Started'),
+      message('track', { anonymousId: visitor, event: 'Checkout Started', properties: {} }),
+    ]);
+    await waitFor(
+      async () =>
+        (await t.engine.ctx.db.select().from(schema.waits).where(eq(schema.waits.flowId, deployed.flowId)))
+          .length === 2,
+    );
+    await ingestTracking(t.engine.ctx, sourceId, [track(buyer, 'Order Completed')]);
+    await finishedRunsOf(deployed.flowId, 2);
+
+    const bought = await listRuns(t.engine.ctx.db, { flowId: deployed.flowId, person: buyer, limit: 10 });
+    expect(bought.items).toHaveLength(1);
+    expect(bought.items[0]).toMatchObject({
+      person: buyer,
+      endedAt: { nodeId: 'bought', name: 'Bought', port: null },
+    });
+    const reminded = await listRuns(t.engine.ctx.db, { flowId: deployed.flowId, person: visitor, limit: 10 });
+    expect(reminded.items.map((r) => r.endedAt)).toEqual([{ nodeId: 'remind', name: 'Remind', port: null }]);
+    const run = await getRun(t.engine.ctx.db, reminded.items[0]?.id ?? '');
+    expect(run).toMatchObject({ person: visitor, endedAt: { name: 'Remind' } });
+    expect((await listRuns(t.engine.ctx.db, { person: `nobody-${n}`, limit: 10 })).items).toEqual([]);
+  });
+
+  test('a run that ends at a wait says which port it took', async () => {
+    const flow = cartFlow(500);
+    const deployed = await deployFlow(t.engine, {
+      ...flow,
+      // nothing after the wait: the run ends there
+      nodes: flow.nodes.filter((node) => !['bought', 'remind'].includes((node as { id: string }).id)),
+      edges: flow.edges.filter((edge) => edge.source !== 'wait'),
+    });
+    const who = `person-waiter-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [track(who, 'Checkout Started')]);
+    await finishedRunsOf(deployed.flowId, 1);
+    const { items } = await listRuns(t.engine.ctx.db, { flowId: deployed.flowId, person: who, limit: 10 });
+    expect(items.map((r) => r.endedAt)).toEqual([{ nodeId: 'wait', name: 'Wait order', port: 'timeout' }]);
   });
 });
