@@ -67,30 +67,28 @@ test("finds a person's runs, and each run says whose it is and where it ended", 
 }) => {
   const slug = uniqueSlug('people');
   const source = await api<{ id: string; writeKey: string }>('POST', '/sources', { name: `People ${slug}` });
-  const flow = await createFlow(
-    {
-      name: `Signups ${slug}`,
-      slug,
-      nodes: [
-        {
-          id: 'start',
-          type: 'trigger.tracking',
-          name: 'Signed up',
-          config: { type: 'track', events: ['Signed Up'], sources: [source.id] },
-          position: { x: 0, y: 0 },
-        },
-        {
-          id: 'plan',
-          type: 'logic.if',
-          name: 'Paid plan',
-          config: { condition: "{{ $json.properties.plan = 'pro' }}" },
-          position: { x: 240, y: 0 },
-        },
-      ],
-      edges: [{ id: 'e1', source: 'start', target: 'plan' }],
-    },
-    true,
-  );
+  const definition = {
+    name: `Signups ${slug}`,
+    slug,
+    nodes: [
+      {
+        id: 'start',
+        type: 'trigger.tracking',
+        name: 'Signed up',
+        config: { type: 'track', events: ['Signed Up'], sources: [source.id] },
+        position: { x: 0, y: 0 },
+      },
+      {
+        id: 'plan',
+        type: 'logic.if',
+        name: 'Paid plan',
+        config: { condition: "{{ $json.properties.plan = 'pro' }}" },
+        position: { x: 240, y: 0 },
+      },
+    ],
+    edges: [{ id: 'e1', source: 'start', target: 'plan' }],
+  };
+  const flow = await createFlow(definition, true);
   const track = (who: Record<string, string>, plan: string) =>
     fetch(`${baseUrl}/v1/track`, {
       method: 'POST',
