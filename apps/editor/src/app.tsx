@@ -8,6 +8,7 @@ import { FlowEditorPage } from './editor/flow-editor-page';
 import { FlowListPage } from './flows/flow-list-page';
 import { Link } from './router/link';
 import { useRoute } from './router/route';
+import { SourcesPage } from './sources/sources-page';
 import { Toaster } from './ui/toaster';
 
 function Nav({ current }: { current: string }) {
@@ -24,6 +25,9 @@ function Nav({ current }: { current: string }) {
       </Link>
       <Link href="/credentials" aria-current={current === 'credentials' ? 'page' : undefined}>
         Credentials
+      </Link>
+      <Link href="/sources" aria-current={current === 'sources' ? 'page' : undefined}>
+        Sources
       </Link>
       <span className="nav-spacer" />
       <a href="/docs" target="_blank" rel="noreferrer">
@@ -53,6 +57,7 @@ export function App() {
       {route.name === 'flows' ? <FlowListPage /> : null}
       {route.name === 'dead-letters' ? <DeadLettersPage /> : null}
       {route.name === 'credentials' ? <CredentialsPage /> : null}
+      {route.name === 'sources' ? <SourcesPage /> : null}
       {route.name === 'flow' ? <FlowEditorPage flowId={route.flowId} runId={route.runId} /> : null}
       {route.name === 'not-found' ? (
         <div className="page">

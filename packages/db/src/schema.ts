@@ -164,6 +164,8 @@ export const sources = pgTable(
     status: text('status').$type<SourceStatus>().notNull().default('active'),
     createdAt: createdAt(),
     rotatedAt: ts('rotated_at'),
+    /** When an event last came in through it (kept up to date within a few seconds). */
+    lastEventAt: ts('last_event_at'),
   },
   (t) => [uniqueIndex('sources_write_key_hash_key').on(t.writeKeyHash)],
 );

@@ -30,6 +30,7 @@ describe('sources', () => {
       writeKeyPrefix: source.writeKey.slice(0, 12),
       createdAt: expect.any(String),
       rotatedAt: null,
+      lastEventAt: null,
     });
   });
 
@@ -46,9 +47,27 @@ describe('sources', () => {
       writeKeyPrefix: source.writeKeyPrefix,
       createdAt: source.createdAt,
       rotatedAt: null,
+      lastEventAt: null,
     });
     const one = await api.call('GET', `/api/v1/sources/${source.id}`);
     expect(await one.json()).not.toHaveProperty('writeKey');
+  });
+
+  test('a source says when an event last came in through it', async () => {
+    const source = await created('Seen');
+    const before = Date.now();
+    const sent = await api.app.request('/v1/track', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({ userId: 'seen-1', event: 'Page Viewed' }),
+    });
+    expect(sent.status).toBe(200);
+    const seen = await (await api.call('GET', `/api/v1/sources/${source.id}`)).json();
+    expect(Date.parse(seen.lastEventAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(seen.lastEventAt)).toBeLessThanOrEqual(Date.now() + 1000);
   });
 
   test('rotate answers a new write key once; disable and enable switch the status', async () => {

@@ -15,6 +15,10 @@ const sourceSchema = z
       .openapi({ description: 'The first characters of the write key, to tell keys apart' }),
     createdAt: z.string(),
     rotatedAt: z.string().nullable(),
+    lastEventAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When an event last came in through this source (up to a few seconds late)' }),
   })
   .openapi('Source');
 

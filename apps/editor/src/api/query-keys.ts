@@ -18,6 +18,7 @@ export const keys = {
   allDeadLetters: ['dead-letters'] as const,
   allDeadLetterGroups: ['dead-letter-groups'] as const,
   credentials: ['credentials'] as const,
+  sources: ['sources'] as const,
   credential: (id: string) => ['credentials', id] as const,
   credentialTypes: ['credential-types'] as const,
 };

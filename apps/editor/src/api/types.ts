@@ -72,3 +72,5 @@ export type CredentialType = Schemas['CredentialType'];
 export type CredentialTestResult = Schemas['CredentialTestResult'];
 export type CredentialCreate = Schemas['CredentialCreate'];
 export type CredentialUpdate = Schemas['CredentialUpdate'];
+export type Source = Schemas['Source'];
+export type SourceWithWriteKey = Schemas['SourceWithWriteKey'];

@@ -1,6 +1,5 @@
 // The webhook trigger's public URL with a copy button and a curl example.
-import { Check, Copy } from 'lucide-react';
-import { useState } from 'react';
+import { CopyButton } from '../ui/copy-button';
 
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
@@ -27,25 +26,6 @@ function curlFor(url: string, config: Record<string, unknown>): string {
     lines.push(`-d '{"email":"ada@example.com","plan":"pro"}'`);
   }
   return lines.join(' \\\n  ');
-}
-
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
-    } catch {
-      // no clipboard permission (plain http, some browsers): the text stays selectable
-      setCopied(false);
-    }
-  };
-  return (
-    <button type="button" className="icon-button" aria-label={label} title={label} onClick={copy}>
-      {copied ? <Check size={14} /> : <Copy size={14} />}
-    </button>
-  );
 }
 
 export function WebhookUrl({ config, published }: { config: Record<string, unknown>; published: boolean }) {

@@ -1,4 +1,5 @@
-// Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view, credentials.
+// Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view, credentials,
+// tracking sources.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -6,6 +7,7 @@ export type Route =
   | { name: 'flow'; flowId: string; runId: string | null }
   | { name: 'dead-letters' }
   | { name: 'credentials' }
+  | { name: 'sources' }
   | { name: 'not-found'; path: string };
 
 /** Reads a route from a location. */
@@ -14,6 +16,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (path === '/' || path === '/flows') return { name: 'flows' };
   if (path === '/dead-letters') return { name: 'dead-letters' };
   if (path === '/credentials') return { name: 'credentials' };
+  if (path === '/sources') return { name: 'sources' };
   const flow = /^\/flows\/([^/]+)$/.exec(path);
   if (flow?.[1]) {
     return {

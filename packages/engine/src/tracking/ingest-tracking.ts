@@ -29,6 +29,7 @@ import {
 import { withInlineFallback } from '../steps/index.js';
 import { resumeWaitsFor } from '../waits/index.js';
 import { applyExitGoals } from './exit-goals.js';
+import { markSourcesSeen } from './sources.js';
 
 /** One validated tracking call, as the tracking API hands it over. */
 export interface TrackingMessage {
@@ -252,6 +253,11 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
     // the events are committed; a wait still finds them at its timeout, from the event log
     ctx.logger.warn({ err }, 'resuming waits after ingest failed');
   }
+  // what the sources page shows as "last event"; a failure here costs only that
+  await markSourcesSeen(
+    ctx.db,
+    submissions.map((s) => s.sourceId),
+  ).catch((err: unknown) => ctx.logger.warn({ err }, 'could not record when the sources last saw an event'));
   let at = 0;
   return submissions.map(({ messages }) => {
     const own = results.slice(at, at + messages.length);

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Queryable, SourceStatus } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, inArray, sql } from 'drizzle-orm';
 import { audit } from '../core/index.js';
 
 type SourceRow = typeof schema.sources.$inferSelect;
@@ -16,6 +16,8 @@ export interface SourceView {
   writeKeyPrefix: string;
   createdAt: Date;
   rotatedAt: Date | null;
+  /** When an event last came in through it (up to SEEN_WRITE_MS late). */
+  lastEventAt: Date | null;
 }
 
 /** A source with its write key in plain text: only answered by create and rotate. */
@@ -48,7 +50,34 @@ function view(row: SourceRow): SourceView {
     writeKeyPrefix: row.writeKeyPrefix,
     createdAt: row.createdAt,
     rotatedAt: row.rotatedAt,
+    lastEventAt: row.lastEventAt,
   };
+}
+
+/** How often a process writes a source's last-event time at most: a row update per commit would cost ingest. */
+const SEEN_WRITE_MS = 5_000;
+const lastWritten = new Map<string, number>();
+
+/**
+ * Records that events just came in through these sources (after their commit); each source's row is written
+ * at most once per SEEN_WRITE_MS by this process, and never moved backwards.
+ */
+export async function markSourcesSeen(
+  db: Queryable,
+  sourceIds: Iterable<string>,
+  at = new Date(),
+): Promise<void> {
+  const due = [...new Set(sourceIds)].filter(
+    (id) => at.getTime() - (lastWritten.get(id) ?? 0) >= SEEN_WRITE_MS,
+  );
+  if (due.length === 0) return;
+  for (const id of due) lastWritten.set(id, at.getTime());
+  await db
+    .update(schema.sources)
+    .set({
+      lastEventAt: sql`greatest(coalesce(${schema.sources.lastEventAt}, ${at.toISOString()}::timestamptz), ${at.toISOString()}::timestamptz)`,
+    })
+    .where(inArray(schema.sources.id, due));
 }
 
 async function loadSource(db: Queryable, id: string): Promise<SourceRow> {
