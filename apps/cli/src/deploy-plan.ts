@@ -1,14 +1,14 @@
 // Deciding what deploy does, before anything changes: every file read, its credential names resolved on
 // the target instance, validated as the API validates it, then compared with the flow stored under its
 // slug — create, update the draft, publish, or leave it alone.
-import type { FlowDefinition } from '@tributary/flow';
-import { validateFlow } from '@tributary/flow';
+import type { FlowDefinition, Problem } from '@tributary/flow';
+import { flowDefinitionSchema, formatPath, validateFlow, valueAt } from '@tributary/flow';
 import type { ApiCredential, ApiFlow, ApiFlowVersion } from './api-types.js';
 import { canonicalFlow, isObject, type JsonObject } from './canonical.js';
 import type { LocalCatalogue } from './catalogue.js';
 import { resolveCredentialNames } from './credential-refs.js';
 import type { FileProblem } from './errors.js';
-import { diffFlows, type FlowChanges, isUnchanged } from './flow-diff.js';
+import { diffFlows, type FlowChanges, isUnchanged, SECRET_MASK } from './flow-diff.js';
 import type { FlowFile } from './flow-files.js';
 
 /** A file that passed every check: the definition to send, credential ids in place of names. */
@@ -65,12 +65,21 @@ export function prepareFlows(
   const problems: FileProblem[] = [];
   const prepared: PreparedFlow[] = [];
   const slugs = new Map<string, string>();
+  const stored = new Map(state.flows.map((f) => [f.slug, f]));
   for (const { file, document } of files) {
     const resolved = resolveCredentialNames(document, state.credentials, catalogue, state.url);
     const found = problemsOf(file, resolved.problems);
-    const validation = validateFlow(resolved.definition, catalogue.validation);
-    if (!validation.ok) found.push(...problemsOf(file, validation.problems));
     const slug = typeof document.slug === 'string' ? document.slug : undefined;
+    const masks = maskedSecrets(
+      resolved.definition,
+      slug === undefined ? undefined : stored.get(slug),
+      catalogue,
+    );
+    found.push(...problemsOf(file, masks.refused));
+    const validation = validateFlow(resolved.definition, catalogue.validation);
+    // a masked secret the API will put back is no value to validate: its stored value passed before
+    const invalid = validation.ok ? [] : validation.problems.filter((p) => !masks.kept.has(p.path));
+    found.push(...problemsOf(file, invalid));
     if (slug !== undefined) {
       const first = slugs.get(slug);
       if (first !== undefined) {
@@ -83,9 +92,11 @@ export function prepareFlows(
       } else slugs.set(slug, file);
     }
     problems.push(...found);
-    if (found.length === 0 && validation.ok) {
-      prepared.push({ file, slug: validation.flow.slug, definition: validation.flow });
-    }
+    if (found.length > 0) continue;
+    const definition = validation.ok
+      ? validation.flow
+      : flowDefinitionSchema.safeParse(resolved.definition).data;
+    if (definition) prepared.push({ file, slug: definition.slug, definition });
   }
   // an error flow must exist on the instance or come with this deploy (publish refuses it otherwise)
   const known = new Set([...state.flows.map((f) => f.slug), ...slugs.keys()]);
@@ -101,6 +112,41 @@ export function prepareFlows(
     }
   }
   return { prepared: problems.length === 0 ? prepared : [], problems };
+}
+
+/**
+ * Secrets an export wrote as the mask: the API puts the stored value back for a node it has (same flow, id
+ * and type) — `kept`, by path — and refuses the mask anywhere else, found here before anything changes.
+ */
+function maskedSecrets(
+  definition: JsonObject,
+  storedFlow: ApiFlow | undefined,
+  catalogue: LocalCatalogue,
+): { kept: Set<string>; refused: Problem[] } {
+  const kept = new Set<string>();
+  const refused: Problem[] = [];
+  const storedNodes = Array.isArray(storedFlow?.draft.nodes) ? storedFlow.draft.nodes.filter(isObject) : [];
+  const nodes = Array.isArray(definition.nodes) ? definition.nodes : [];
+  nodes.forEach((node: unknown, index) => {
+    if (!isObject(node) || typeof node.type !== 'string' || !isObject(node.config)) return;
+    const keeps = storedNodes.some((n) => n.id === node.id && n.type === node.type);
+    for (const field of catalogue.info(node.type)?.secretFields ?? []) {
+      const segments = field.split('.');
+      if (valueAt(node.config, segments) !== SECRET_MASK) continue;
+      const path = formatPath(['nodes', index, 'config', ...segments]);
+      if (keeps) kept.add(path);
+      else {
+        refused.push({
+          path,
+          ...(typeof node.id === 'string' ? { nodeId: node.id } : {}),
+          code: 'masked_secret',
+          message:
+            'this secret was masked when the flow was exported, and the flow on this instance has no such node to keep it from; enter it again (better: use a credential)',
+        });
+      }
+    }
+  });
+  return { kept, refused };
 }
 
 /** A definition as compared: canonical, and in the flow document's own shape. */

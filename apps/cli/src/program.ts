@@ -152,14 +152,14 @@ export function buildProgram(env: CliEnv, holder: RunHolder = {}): Command {
     .action((_options, command: Command) => listProfiles(ctx(command)));
   profiles
     .command('set')
-    .description('create or change a profile')
+    .description(
+      'create or change a profile from --url and --key (tributary profiles set prod --url … --key …)',
+    )
     .argument('<name>')
-    .option('--url <url>', 'the server')
-    .option('--key <key>', 'the API key')
     .option('--default', 'use it when no profile is named')
     .action((name: string, _options, command: Command) =>
-      // --url and --key of `profiles set` are the profile's, not the connection's
-      setProfile(ctx(command), name, command.opts()),
+      // the global --url and --key are what the profile keeps
+      setProfile(ctx(command), name, command.optsWithGlobals<GlobalOptions & { default?: boolean }>()),
     );
   profiles
     .command('remove')
