@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { requireApiKey, requireRoleForWrites } from './auth.js';
 import { problemResponse } from './problem.js';
+import { auditRoutes } from './routes/audit.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
@@ -53,6 +54,7 @@ export function managementApi(deps: AppDeps) {
   api.route('/', flowRoutes(deps));
   api.route('/', runRoutes(deps));
   api.route('/', deadLetterRoutes(deps));
+  api.route('/', auditRoutes(deps));
   api.route('/', sourceRoutes(deps));
   api.route('/', profileRoutes(deps));
   api.route('/', credentialRoutes(deps));

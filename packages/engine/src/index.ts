@@ -60,6 +60,7 @@ export {
 
 // history and control
 export type {
+  AuditQuery,
   DeadLetterGroup,
   DeadLetterQuery,
   EventListQuery,
@@ -72,6 +73,7 @@ export type {
 export {
   flowStats,
   getDeadLetter,
+  listAudit,
   getEvent,
   getRun,
   groupDeadLetters,

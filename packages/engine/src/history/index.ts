@@ -1,5 +1,7 @@
 // history/: what happened — runs with their steps, events, dead letters, recent activity per flow, and the
 // event-log counts nodes may read. Read-only; every list pages by keyset.
+export type { AuditQuery } from './audit-log.js';
+export { listAudit } from './audit-log.js';
 export type { DeadLetterGroup, DeadLetterQuery, TestRunFilter } from './dead-letters.js';
 export { getDeadLetter, groupDeadLetters, listDeadLetters, messageShape } from './dead-letters.js';
 export { eventLogReader, summarizeEvents } from './event-log.js';
