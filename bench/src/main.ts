@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep] [--no-ingest-fusion] [--peers]`
+// `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep] [--no-ingest-fusion] [--peers] [--n8n]`
 // Measures Tributary against floors taken in the same run; prints one table and writes bench/results/<date>.json.
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY 
 import { historyBytesPhase, largePayloadPhase } from './history.js';
 import type { LoadResult } from './load.js';
 import { runLoad, runPacedLoad } from './load.js';
+import { N8N, n8nPeer } from './n8n-peer.js';
 import { NODE_RED, nodeRedPeer } from './node-red-peer.js';
 import type { InstalledPeer } from './peer-install.js';
 import { ensurePeerInstalled, PeerInstallError } from './peer-install.js';
@@ -39,6 +40,8 @@ const noIngestFusion = args.has('--no-ingest-fusion');
 const serverSettings: Record<string, string> = noIngestFusion ? { TRIBUTARY_INGEST_FUSE_BUDGET_MS: '0' } : {};
 /** Also measures Node-RED (installed into PEERS_DIR on first use) on phase a's flow shape and load. */
 const peers = args.has('--peers');
+/** Also measures n8n (installed like Node-RED; ~5 min and 1.7 GB the first time), with its executions. */
+const n8n = args.has('--n8n');
 
 const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -542,9 +545,24 @@ async function measurePeers(installed: readonly InstalledPeer[], sampler: RssSam
   for (const peer of installed) {
     if (peer.name === NODE_RED.name) {
       results.push(await nodeRedPeer(peer.packageDir, peer.installSeconds, ctx));
+    } else if (peer.name === N8N.name) {
+      results.push(
+        await n8nPeer(peer.prefix, peer.packageDir, peer.installSeconds, ctx, settings.drainTimeoutSeconds),
+      );
     }
   }
   return results;
+}
+
+/** a against a peer: ingest's 2xx req/s and p99 over the peer's; with its executions, drained runs/s over theirs. */
+function peerRatios(a: ThroughputSuite, p: PeerResult): Record<string, number> {
+  return {
+    [`ingestVs${p.key}`]: a.ingest.okPerSecond / p.load.okPerSecond,
+    [`ingestP99Vs${p.key}`]: a.ingest.latency.p99 / p.load.latency.p99,
+    ...(p.endToEnd
+      ? { [`drainedRunsVs${p.key}`]: a.ingestDrain.runsPerSecond / p.endToEnd.runsPerSecond }
+      : {}),
+  };
 }
 
 async function metricsRss(baseUrl: string): Promise<number | undefined> {
@@ -572,7 +590,9 @@ async function main() {
   log(`database ${dbName}, Redis prefix ${queuePrefix}, server logs in ${logDir}`);
 
   // the peers are installed first: a failed install stops the run before anything is built or created
-  const installedPeers = peers ? [await ensurePeerInstalled(PEERS_DIR, NODE_RED, log)] : [];
+  const installedPeers: InstalledPeer[] = [];
+  if (peers) installedPeers.push(await ensurePeerInstalled(PEERS_DIR, NODE_RED, log));
+  if (n8n) installedPeers.push(await ensurePeerInstalled(PEERS_DIR, N8N, log));
 
   if (!fromSource) {
     // the server runs from apps/api/dist: bring it (and the packages it needs) up to date; turbo caches
@@ -734,12 +754,7 @@ async function main() {
       ),
       trackingSingleVsIngest: tracking.single.vsWebhookIngest,
       trackingNoRunVsIngest: tracking.noRun.vsWebhookIngest,
-      ...Object.fromEntries(
-        peerResults.flatMap((p) => [
-          [`ingestVs${p.key}`, allInOne.ingest.okPerSecond / p.load.okPerSecond],
-          [`ingestP99Vs${p.key}`, allInOne.ingest.latency.p99 / p.load.latency.p99],
-        ]),
-      ),
+      ...Object.fromEntries(peerResults.flatMap((p) => Object.entries(peerRatios(allInOne, p)))),
       ...(scale
         ? {
             scaleIngestVsHono: scale.ingest.okPerSecond / hono.post.requestsPerSecond,

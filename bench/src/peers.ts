@@ -148,10 +148,21 @@ export interface PeerLoad {
   idleRssBytes: number;
   /** the process's CPU counter when the measured load started, ms: for figures that include a drain */
   cpuMsAtLoadStart: number;
+  /** what `afterWarmup` returned */
+  beforeLoad?: number;
 }
 
-/** Phase a against a peer's webhook: the same body (a unique `seq` in each), connections, warm-up and length. */
-export async function loadPeer(peer: PeerProcess, url: string, ctx: PeerContext): Promise<PeerLoad> {
+/**
+ * Phase a against a peer's webhook: the same body (a unique `seq` in each), connections, warm-up and length.
+ * `afterWarmup` runs between the warm-up and the measured load (given the warm-up's 2xx count), e.g. to
+ * let the warm-up's work finish and mark where the load's starts.
+ */
+export async function loadPeer(
+  peer: PeerProcess,
+  url: string,
+  ctx: PeerContext,
+  afterWarmup?: (warmupOk: number) => Promise<number>,
+): Promise<PeerLoad> {
   const { bounds, sampler, log } = ctx;
   const idleRssBytes = await idleRss(peer.pid);
   log(`${peer.name}: warm-up ${bounds.warmupSeconds}s`);
@@ -162,6 +173,7 @@ export async function loadPeer(peer: PeerProcess, url: string, ctx: PeerContext)
     body: WEBHOOK_BODY,
     tagRequests: true,
   });
+  const beforeLoad = afterWarmup ? await afterWarmup(warm.ok) : undefined;
   log(`${peer.name}: ${bounds.connections} connections × ${bounds.seconds}s`);
   const cpuBefore = cpuMsOf(peer.pid) ?? Number.NaN;
   const { statusBySeq: _, ...load } = await runLoad({
@@ -173,6 +185,12 @@ export async function loadPeer(peer: PeerProcess, url: string, ctx: PeerContext)
   });
   const cpuMs = (cpuMsOf(peer.pid) ?? Number.NaN) - cpuBefore;
   sampler.sample();
+  if (load.ok === 0) {
+    // nothing was measured: the flow is not running (a peer's error page would read as its speed)
+    throw new Error(
+      `${peer.name} answered no request 2xx under load (${JSON.stringify(load.statusCodes)}, ${load.errors} errors); the end of its log ${peer.logFile}:\n${tail(peer.logFile)}`,
+    );
+  }
   log(
     `${peer.name}: ${load.okPerSecond} req/s 2xx, p99 ${load.latency.p99} ms, non-2xx ${load.non2xx}, errors ${load.errors}`,
   );
@@ -182,5 +200,6 @@ export async function loadPeer(peer: PeerProcess, url: string, ctx: PeerContext)
     cpuUsPerOk: round((cpuMs * 1000) / Math.max(1, load.ok)),
     idleRssBytes,
     cpuMsAtLoadStart: cpuBefore,
+    ...(beforeLoad === undefined ? {} : { beforeLoad }),
   };
 }

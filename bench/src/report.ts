@@ -279,12 +279,15 @@ function peerRows(peers: readonly PeerResult[], floors: ReportInput['floors']): 
 
 /** a against each peer: the same flow shape, body and load, taken in the same run. */
 function ingestVsPeerRows(a: Suite, peers: readonly PeerResult[]): Row[] {
-  const ingest = a.ingest;
+  const { ingest, ingestDrain } = a;
   return peers.map(
     (p): Row => [
       `a. ingest vs ${p.name} ${p.version}`,
       `${int(ingest.okPerSecond)} ÷ ${int(p.load.okPerSecond)} req/s 2xx · p99 ${ms(ingest.latency.p99)} vs ${ms(p.load.latency.p99)} ms` +
-        ` · CPU per 2xx ${int(ingest.cpuPerAccepted.nodeUs)} + postgres ${int(ingest.cpuPerAccepted.postgresUs)} vs ${int(p.cpuUsPerOk)} µs`,
+        ` · CPU per 2xx ${int(ingest.cpuPerAccepted.nodeUs)} + postgres ${int(ingest.cpuPerAccepted.postgresUs)} vs ${int(p.cpuUsPerOk)} µs` +
+        (p.endToEnd
+          ? ` · runs drained ${int(ingestDrain.runsPerSecond)} vs ${int(p.endToEnd.runsPerSecond)}/s`
+          : ''),
       `${times(ingest.okPerSecond / p.load.okPerSecond)} ${p.name} req/s`,
       '',
     ],
