@@ -1,7 +1,11 @@
 // Sources: a marketer creates one and copies its write key (shown once), sees its last event, rotates the
-// key (the old one stops at once) and disables the source — without curl.
-import { baseUrl, uniqueSlug } from './api';
+// key (the old one stops at once) and disables the source — without curl; a tracking trigger picks sources
+// by name.
+import { api, baseUrl, uniqueSlug } from './api';
+import { selectNode } from './canvas';
 import { expect, screenshot, test } from './fixtures';
+import { createFlow } from './flows';
+import { waitUntil } from './wait';
 
 function track(writeKey: string) {
   return fetch(`${baseUrl}/v1/track`, {
@@ -52,4 +56,41 @@ test('creates a source, shows its key once and its last event, rotates the key a
   expect((await track(rotated)).status).not.toBe(200);
   await row.getByRole('button', { name: `Enable ${name}` }).click();
   await expect(row).toContainText('active');
+});
+
+test("a tracking trigger's form lists the sources by name to tick, and saves their ids", async ({
+  signedIn: page,
+}) => {
+  const slug = uniqueSlug('picker');
+  const web = await api<{ id: string }>('POST', '/sources', { name: `Web ${slug}` });
+  const app = await api<{ id: string }>('POST', '/sources', { name: `App ${slug}` });
+  const definition = {
+    name: `Picker ${slug}`,
+    slug,
+    nodes: [
+      {
+        id: 'start',
+        type: 'trigger.tracking',
+        name: 'Signed up',
+        config: { type: 'track', events: ['Signed Up'] },
+        position: { x: 0, y: 0 },
+      },
+    ],
+    edges: [],
+  };
+  const flow = await createFlow(definition);
+  await page.goto(`/flows/${flow.id}`);
+  await selectNode(page, 'Signed up');
+  const panel = page.getByRole('region', { name: 'Node Signed up' });
+  await expect(panel.getByText('Every source (tick some to listen to those only).')).toBeVisible();
+  await panel.getByRole('checkbox', { name: `App ${slug}` }).check();
+  await expect(panel.getByRole('checkbox', { name: `Web ${slug}` })).not.toBeChecked();
+  await waitUntil('the chosen source to be saved', 10_000, async () => {
+    const saved = await api<{ draft: { nodes: { config: { sources?: string[] } }[] } }>(
+      'GET',
+      `/flows/${flow.id}`,
+    );
+    return JSON.stringify(saved.draft.nodes[0]?.config.sources) === JSON.stringify([app.id]);
+  });
+  expect(web.id).not.toBe(app.id);
 });

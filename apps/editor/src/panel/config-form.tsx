@@ -11,6 +11,7 @@ import { ExpressionTextWidget } from './expression-widget';
 import { formButtons } from './form-buttons';
 import type { ConfigFormContext } from './form-context';
 import { formSchema } from './form-schema';
+import { SourcesField } from './sources-field';
 
 // string formats (uri, email) would get RJSF's typed inputs, which refuse an expression such as https://x/{{ id }}
 const widgets: RegistryWidgetsType = {
@@ -19,7 +20,7 @@ const widgets: RegistryWidgetsType = {
   EmailWidget: ExpressionTextWidget,
   CredentialWidget,
 };
-const fields: RegistryFieldsType = { AnyValueField };
+const fields: RegistryFieldsType = { AnyValueField, SourcesField };
 const templates = { ButtonTemplates: formButtons };
 
 interface ConfigFormProps {

@@ -99,4 +99,16 @@ describe('form schema for RJSF', () => {
       expect.objectContaining({ title: 'Credential', 'x-credential-types': ['http.bearer', 'http.basic'] }),
     );
   });
+
+  test("renders a tracking trigger's sources as the sources field", () => {
+    const { uiSchema } = formSchema({
+      type: 'object',
+      properties: {
+        sources: { type: 'array', items: { type: 'string', format: 'uuid' }, 'x-tracking-sources': true },
+        events: { type: 'array', items: { type: 'string' } },
+      },
+    });
+    expect(uiSchema.sources).toEqual({ 'ui:field': 'SourcesField' });
+    expect(uiSchema.events).toBeUndefined();
+  });
 });

@@ -69,6 +69,8 @@ function prepare(input: Schema, defs: Schema, title: string | undefined, ui: UiS
   if (schema.writeOnly === true && schema.type === 'string') ui['ui:widget'] = 'password';
   // a stored credential's id, chosen from the credentials of the types the node accepts
   if (Array.isArray(schema['x-credential-types'])) ui['ui:widget'] = 'CredentialWidget';
+  // a tracking trigger's sources, ticked by name
+  if (schema['x-tracking-sources'] === true) ui['ui:field'] = 'SourcesField';
   // the discriminator of a union (auth `type`) is chosen by the option selector, not typed in
   if (schema.const !== undefined) ui['ui:widget'] = 'hidden';
   if (isSchema(schema.properties)) {

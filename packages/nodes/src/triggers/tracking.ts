@@ -20,6 +20,8 @@ const trackingConfig = z.strictObject({
     .array(z.string().uuid().toLowerCase())
     .max(100)
     .optional()
+    // the editor lists the sources by name to tick (x-tracking-sources)
+    .meta({ 'x-tracking-sources': true })
     .describe('Only events from these sources (ids); all sources when empty'),
   condition: z
     .unknown()
