@@ -11,7 +11,10 @@ import { deployFlow, finishedRun, manualFlow, startTestEngine, type TestEngine }
 let fused: TestEngine;
 let limited: TestEngine;
 let unfused: TestEngine;
-/** Default settings and no worker: whatever ingest does not finish stays queued. */
+/**
+ * No worker, and an ingest budget no loaded machine runs out of (the default 5 ms can pass on a cold first
+ * step while other suites hog the cores): whatever ingest does not finish stays queued.
+ */
 let atIngest: TestEngine;
 
 beforeAll(async () => {
@@ -20,7 +23,7 @@ beforeAll(async () => {
     startTestEngine(inject('templateDatabase'), { settings: { ingestFuseBudgetMs: 0 } }),
     startTestEngine(inject('templateDatabase'), { settings: { fuseMaxSteps: 2, ingestFuseBudgetMs: 0 } }),
     startTestEngine(inject('templateDatabase'), { settings: { fuseMaxSteps: 0 } }),
-    startTestEngine(inject('templateDatabase'), { worker: false }),
+    startTestEngine(inject('templateDatabase'), { worker: false, settings: { ingestFuseBudgetMs: 2_000 } }),
   ]);
 });
 
