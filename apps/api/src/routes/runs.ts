@@ -44,12 +44,9 @@ const runSummarySchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    person: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "Whose run it is: its event's userId, else its anonymousId (tracking events)",
-      }),
+    person: z.string().nullable().openapi({
+      description: "Whose run it is: its event's userId, else its anonymousId (tracking events)",
+    }),
     endedAt: z
       .object({
         nodeId: z.string(),
