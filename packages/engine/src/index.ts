@@ -73,10 +73,10 @@ export type {
 export {
   flowStats,
   getDeadLetter,
-  listAudit,
   getEvent,
   getRun,
   groupDeadLetters,
+  listAudit,
   listDeadLetters,
   listEvents,
   listRuns,
