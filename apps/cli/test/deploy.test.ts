@@ -168,6 +168,17 @@ describe('deploy', () => {
     );
   });
 
+  test('a flow the API refuses on save fails with exit 1, naming the file, the path and the reason', async () => {
+    const doc = simple('simple-refused');
+    doc.settings = { concurrency: 5 };
+    const dir = writeFlows({ 'refused.json': doc });
+    const answer = await cli(['deploy', dir], { server });
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toMatch(/error: .*refused\.json: creating "simple-refused" was refused \(422\): /);
+    expect(answer.stderr).toMatch(/refused\.json: settings\.concurrency: concurrency is not supported yet/);
+    expect(await flow('simple-refused')).toBeUndefined();
+  });
+
   test('a file that is not JSON names the file and where', async () => {
     const dir = writeFlows({ 'broken.json': '{\n  "name": "x",\n  nodes: []\n}\n' });
     const answer = await cli(['deploy', dir], { server });
