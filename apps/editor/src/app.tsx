@@ -1,5 +1,6 @@
 // The app shell: sign-in gate, top navigation and the page for the current route.
 import { LogOut } from 'lucide-react';
+import { AuditPage } from './audit/audit-page';
 import { signOut, useApiKey } from './auth/session';
 import { SignInPage } from './auth/sign-in-page';
 import { CredentialsPage } from './credentials/credentials-page';
@@ -28,6 +29,9 @@ function Nav({ current }: { current: string }) {
       </Link>
       <Link href="/sources" aria-current={current === 'sources' ? 'page' : undefined}>
         Sources
+      </Link>
+      <Link href="/audit" aria-current={current === 'audit' ? 'page' : undefined}>
+        Audit log
       </Link>
       <span className="nav-spacer" />
       <a href="/docs" target="_blank" rel="noreferrer">
@@ -58,6 +62,7 @@ export function App() {
       {route.name === 'dead-letters' ? <DeadLettersPage /> : null}
       {route.name === 'credentials' ? <CredentialsPage /> : null}
       {route.name === 'sources' ? <SourcesPage /> : null}
+      {route.name === 'audit' ? <AuditPage /> : null}
       {route.name === 'flow' ? <FlowEditorPage flowId={route.flowId} runId={route.runId} /> : null}
       {route.name === 'not-found' ? (
         <div className="page">

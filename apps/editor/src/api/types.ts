@@ -74,3 +74,4 @@ export type CredentialCreate = Schemas['CredentialCreate'];
 export type CredentialUpdate = Schemas['CredentialUpdate'];
 export type Source = Schemas['Source'];
 export type SourceWithWriteKey = Schemas['SourceWithWriteKey'];
+export type AuditPage = Answer<'/audit', 'get'>;

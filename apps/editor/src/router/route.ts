@@ -1,5 +1,5 @@
 // Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view, credentials,
-// tracking sources.
+// tracking sources, the audit log.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -8,6 +8,7 @@ export type Route =
   | { name: 'dead-letters' }
   | { name: 'credentials' }
   | { name: 'sources' }
+  | { name: 'audit' }
   | { name: 'not-found'; path: string };
 
 /** Reads a route from a location. */
@@ -17,6 +18,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (path === '/dead-letters') return { name: 'dead-letters' };
   if (path === '/credentials') return { name: 'credentials' };
   if (path === '/sources') return { name: 'sources' };
+  if (path === '/audit') return { name: 'audit' };
   const flow = /^\/flows\/([^/]+)$/.exec(path);
   if (flow?.[1]) {
     return {
