@@ -18,6 +18,7 @@ export type { EngineMetrics } from './metrics.js';
 export { createMetrics } from './metrics.js';
 export type { PayloadRef, Referenced } from './payload-refs.js';
 export { PayloadIndex, referPayload, resolvePayload } from './payload-refs.js';
+export { runEvery } from './periodic.js';
 export type { EventRow, EventView, RunRow, StepInsert, StepRow, WaitRow } from './rows.js';
 export { eventScope } from './rows.js';
 export type { StepJobData, StepRef } from './step-queue.js';

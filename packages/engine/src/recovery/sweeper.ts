@@ -3,6 +3,7 @@
 import { schema } from '@tributary/db';
 import { and, asc, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
+import { runEvery } from '../core/index.js';
 
 export interface SweepOptions {
   /** Only steps older than this are looked at, so fresh ones are left to their own enqueue. */
@@ -67,25 +68,10 @@ export function startSweeper(
   options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
   alsoEachPass?: () => Promise<unknown>,
 ): () => Promise<void> {
-  let stopped = false;
-  let current: Promise<unknown> = Promise.resolve();
   const pass = async () => {
     await sweep(ctx, options);
     // re-creates what Redis may have lost besides step jobs (schedules)
     if (alsoEachPass) await alsoEachPass();
   };
-  const tick = () => {
-    if (stopped) return;
-    current = pass()
-      .catch((err) => ctx.logger.warn({ err }, 'sweep failed; trying again next interval'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-  let timer = setTimeout(tick, intervalMs);
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await current;
-  };
+  return runEvery(ctx.logger, intervalMs, pass, 'sweep failed; trying again next interval');
 }

@@ -5,6 +5,7 @@
 import { schema, selectRows } from '@tributary/db';
 import { inArray, sql } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
+import { runEvery } from '../core/index.js';
 
 export interface RetentionOptions {
   /** Days a finished run (and an event no run needs) is kept; 0 keeps everything. */
@@ -110,20 +111,10 @@ export function startRetention(
   intervalMs: number,
   options: RetentionOptions = DEFAULT_RETENTION_OPTIONS,
 ): () => Promise<void> {
-  let stopped = false;
-  let current: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    if (stopped) return;
-    current = applyRetention(ctx, options)
-      .catch((err) => ctx.logger.warn({ err }, 'retention pass failed; trying again next interval'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-  let timer = setTimeout(tick, intervalMs);
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await current;
-  };
+  return runEvery(
+    ctx.logger,
+    intervalMs,
+    () => applyRetention(ctx, options),
+    'retention pass failed; trying again next interval',
+  );
 }
