@@ -119,7 +119,7 @@ test('builds the signup flow from the palette, test-runs it, publishes it and fi
   await expect(stepData.locator('.port-output[data-port="main"]')).toContainText('"status": 200');
   await screenshot(page, 'test-run');
 
-  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await expect(page.getByText('Published version 1.')).toBeVisible();
   await expect(page.locator('.toolbar .badge')).toHaveText('published v1');
 

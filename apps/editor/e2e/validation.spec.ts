@@ -20,7 +20,7 @@ test('shows a missing URL on the node and the field, and blocks publishing until
   await expect(page.getByRole('region', { name: 'Node Call' })).toContainText('must be an http or https URL');
   await screenshot(page, 'validation');
 
-  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Not published' })).toBeVisible();
   expect((await api<{ items: unknown[] }>('GET', `/flows/${flow.id}/versions`)).items).toEqual([]);
   await page.getByRole('tab', { name: 'Versions' }).click();
@@ -31,6 +31,6 @@ test('shows a missing URL on the node and the field, and blocks publishing until
   await url.fill('https://example.com/hook');
   await expect(page.getByTestId('problems-button')).toHaveText('No problems');
   await expect(call.getByTestId('node-problem')).toHaveCount(0);
-  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await expect(page.getByText('Published version 1.')).toBeVisible();
 });

@@ -15,7 +15,7 @@ test('publishes a second version, shows the first read-only, rolls back to it an
   await selectNode(page, 'Call');
   await renameSelected(page, 'Call', 'Notify');
   await expect(page.getByTestId('save-state')).toHaveText('All changes saved');
-  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await expect(page.locator('.toolbar .badge')).toHaveText('published v2');
 
   await page.getByRole('tab', { name: 'Versions' }).click();
