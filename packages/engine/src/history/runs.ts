@@ -120,7 +120,7 @@ export async function getRun(db: Queryable, id: string) {
 }
 
 /** An event's payload (what the steps of its runs hold by reference). */
-export async function payloadOf(db: Queryable, eventId: string): Promise<unknown> {
+async function payloadOf(db: Queryable, eventId: string): Promise<unknown> {
   const [event] = await db
     .select({ payload: schema.events.payload })
     .from(schema.events)

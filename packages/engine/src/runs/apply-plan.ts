@@ -15,7 +15,7 @@ import type {
 } from '../core/index.js';
 import { referPayload } from '../core/index.js';
 import type { EdgeState, Plan } from '../plan/index.js';
-import { afterSettle, anyDead, nothingOpen, runOpen, settleRun } from './settle.js';
+import { anyDead, nothingOpen, runOpen, runSettled, settleRun } from './settle.js';
 
 /**
  * The rows for a plan's new steps, and which of them to enqueue. With the run's payload index, the parts of
@@ -109,10 +109,7 @@ export async function applyPlan(
       return toEnqueue;
     }
     const settled = await writeRun(tx, run.id, rows, edgeChanged ? edgeText : undefined, mayFinish);
-    if (settled && settle) {
-      settle.ctx.metrics.runsFinished.inc({ status: settled });
-      toEnqueue.push(...(await afterSettle(tx, settle.ctx, run.id, settled)));
-    }
+    if (settled && settle) toEnqueue.push(...(await runSettled(tx, settle.ctx, run.id, settled)));
     return toEnqueue;
   }
   const writes: Array<Promise<unknown>> = [insertSteps(tx, rows)];
@@ -140,7 +137,7 @@ export async function applyPlan(
   // sent behind the writes, so it sees their effects (a connection runs its statements in order)
   const settled = settle && trySettle ? settleRun(tx, settle.ctx, run.id) : undefined;
   await Promise.all([...writes, settled]);
-  if (settle && settled) toEnqueue.push(...(await afterSettle(tx, settle.ctx, run.id, await settled)));
+  if (settled) toEnqueue.push(...(await settled));
   return toEnqueue;
 }
 

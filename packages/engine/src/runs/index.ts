@@ -5,4 +5,4 @@ export type { SettleAfter } from './apply-plan.js';
 export { applyPlan, insertSteps, planStepRows, releaseHeldSibling } from './apply-plan.js';
 export { cancelRun } from './cancel.js';
 export { lockRun, pendingJoins } from './lock.js';
-export { afterSettle, settleRun } from './settle.js';
+export { settleRun } from './settle.js';

@@ -31,31 +31,34 @@ const settleStatement = statement<{ runId: string; now: string }>`
   returning r.${R.status} as status`;
 
 /**
- * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`.
- * Returns the final status, or undefined while the run goes on. One statement: the check and the update.
+ * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`. One
+ * statement: the check and the update. Returns the steps to enqueue once `tx` commits: those of the error
+ * flow a run that just failed starts (none while the run goes on).
  */
 export async function settleRun(
   tx: Transaction,
-  ctx: Pick<EngineContext, 'metrics'>,
+  ctx: Pick<EngineContext, 'metrics' | 'startErrorFlow'>,
   runId: string,
-): Promise<'succeeded' | 'failed' | undefined> {
+): Promise<StepRef[]> {
   const [updated] = await selectRows<{ status: string }>(
     tx,
     settleStatement({ runId, now: new Date().toISOString() }),
   );
-  if (!updated) return undefined;
-  const status = updated.status === 'failed' ? 'failed' : 'succeeded';
-  ctx.metrics.runsFinished.inc({ status });
-  return status;
+  if (!updated) return [];
+  return runSettled(tx, ctx, runId, updated.status === 'failed' ? 'failed' : 'succeeded');
 }
 
-/** What a settle leads to: for a run that just failed, the start of its flow's error flow (steps to enqueue). */
-export async function afterSettle(
+/**
+ * What follows a run's end, however it was written: the count, and for a failed run the start of its flow's
+ * error flow (the steps to enqueue).
+ */
+export async function runSettled(
   tx: Transaction,
-  ctx: Pick<EngineContext, 'startErrorFlow'>,
+  ctx: Pick<EngineContext, 'metrics' | 'startErrorFlow'>,
   runId: string,
-  status: 'succeeded' | 'failed' | undefined,
+  status: 'succeeded' | 'failed',
 ): Promise<StepRef[]> {
+  ctx.metrics.runsFinished.inc({ status });
   if (status !== 'failed' || !ctx.startErrorFlow) return [];
   return ctx.startErrorFlow(tx, runId);
 }

@@ -8,14 +8,7 @@ import type { RunRow, StepRef } from '../core/index.js';
 import { hasErrorEdge, referPayload } from '../core/index.js';
 import type { PendingJoin, Scope } from '../plan/index.js';
 import { planAfterOutput } from '../plan/index.js';
-import {
-  afterSettle,
-  applyPlan,
-  lockRun,
-  pendingJoins,
-  releaseHeldSibling,
-  settleRun,
-} from '../runs/index.js';
+import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from '../runs/index.js';
 import type { Lease, StepError } from './attempt.js';
 import { runInline } from './fusion.js';
 
@@ -91,9 +84,7 @@ async function followOutput(
   const toEnqueue = await applyPlan(tx, run, flow, plan, run.edgeState, settle, lease.payload);
   if (scope !== undefined) {
     toEnqueue.push(...(await releaseHeldSibling(tx, step)));
-    if (toEnqueue.length === 0) {
-      toEnqueue.push(...(await afterSettle(tx, ctx, run.id, await settleRun(tx, ctx, run.id))));
-    }
+    if (toEnqueue.length === 0) toEnqueue.push(...(await settleRun(tx, ctx, run.id)));
   }
   return toEnqueue;
 }
@@ -215,7 +206,6 @@ export function giveUpStep(lease: Lease, failed: Failure): Promise<TransitionRes
     ctx.metrics.deadLetters.inc({ type: step.type });
     const released = await releaseHeldSibling(tx, step);
     await tx.update(schema.runs).set({ error }).where(eq(schema.runs.id, run.id));
-    const settled = await settleRun(tx, ctx, run.id);
-    return [...released, ...(await afterSettle(tx, ctx, run.id, settled))];
+    return [...released, ...(await settleRun(tx, ctx, run.id))];
   });
 }

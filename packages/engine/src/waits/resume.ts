@@ -2,7 +2,7 @@
 import { schema, selectRows } from '@tributary/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow } from '../core/index.js';
-import { byPerson, correlationOf, linkedPersonKeys, personIdsOf } from './waits.js';
+import { byPerson, correlationOf, linkedPersonKeys, personIdsOf, personKey } from './waits.js';
 
 /** Makes a parked step runnable now and nudges its job. */
 export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepId: string; runId: string }>) {
@@ -61,7 +61,7 @@ export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventR
     const expressions = new Set(waiting.filter((w) => w.names.includes(event.name)).map((w) => w.expression));
     for (const expression of expressions) {
       const keys = byPerson(expression)
-        ? new Set(personIdsOf(event).flatMap((id) => [...(linked.get(`${id.kind}:${id.value}`) ?? [])]))
+        ? new Set(personIdsOf(event).flatMap((id) => [...(linked.get(personKey(id)) ?? [])]))
         : [await correlationOf(ctx, expression, event)];
       for (const key of keys) {
         if (key !== undefined) matches.push({ ord, key, expression, name: event.name, event_id: event.id });

@@ -37,7 +37,8 @@ export async function correlationOf(
 /** A person's id as wait-for-event's default correlation writes it: `userId:<id>` or `anonymousId:<id>`. */
 type PersonId = { kind: 'userId' | 'anonymousId'; value: string };
 
-const personKey = ({ kind, value }: PersonId) => `${kind}:${value}`;
+/** A person id as a correlation key, as wait-for-event's default writes it. */
+export const personKey = ({ kind, value }: PersonId) => `${kind}:${value}`;
 
 /** Whether `expression` is wait-for-event's default: correlation by person (see the node). */
 export function byPerson(expression: string): boolean {
