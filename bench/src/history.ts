@@ -9,6 +9,8 @@
 // L: rounds of 40 concurrent webhooks of ~900 KB each (incompressible text, under the 1 MiB body limit):
 // how many are accepted, the latency, that every accepted one is stored once, and the server's peak RSS.
 import { randomBytes } from 'node:crypto';
+import type { Accounting } from './accounting.js';
+import { account, plain } from './accounting.js';
 import type { LoadResult } from './load.js';
 import { runLoad } from './load.js';
 import type { Api, ServerProcess } from './server.js';
@@ -151,17 +153,13 @@ export async function historyBytesPhase(ctx: HistoryContext, count: number): Pro
   return { small, order8k, fixedOverheadBytes, payloadCopies };
 }
 
-export interface LargePayloadResult {
+export interface LargePayloadResult extends Accounting {
   concurrency: number;
   rounds: number;
   bodyBytes: number;
   load: Omit<LoadResult, 'statusBySeq'>;
   /** 2xx ÷ requests */
   acceptedShare: number;
-  /** answered 2xx but not stored, or stored but not 2xx, or stored twice (must all be 0) */
-  lost: number;
-  rejectedButStored: number;
-  storedTwice: number;
   /** the server's peak RSS during the phase, bytes */
   peakRssBytes: number;
 }
@@ -179,40 +177,22 @@ export async function largePayloadPhase(
   const total = options.concurrency * options.rounds;
   ctx.sampler.setPhase('all:large-payloads');
   ctx.log(`large payloads: ${options.rounds} × ${options.concurrency} webhooks of ~900 KB at once`);
-  const statuses = new Map<number, number>();
   const load = await runLoad({
     url: `${ctx.baseUrl}/hooks/${path}`,
     connections: options.concurrency,
     amount: total,
     bodyFor,
-    onAnswer: (seq, status) => statuses.set(seq, status),
   });
   await ctx.reader.waitFinished(flowId, load.ok, ctx.drainTimeoutMs, ctx.alive);
   ctx.sampler.sample();
   const peakRssBytes = ctx.sampler.byPhase()['all:large-payloads']?.[ctx.server.name] ?? Number.NaN;
-  const stored = await ctx.reader.sql<{ seq: number; n: number }[]>`
-    select (payload->'body'->>'seq')::int as seq, count(*)::int as n from events
-    where source = ${`webhook:${path}`} group by 1`;
-  const storedBySeq = new Map(stored.map((r) => [r.seq, r.n]));
-  let lost = 0;
-  let rejectedButStored = 0;
-  for (const [seq, status] of statuses) {
-    const n = storedBySeq.get(seq) ?? 0;
-    const ok = status >= 200 && status < 300;
-    if (ok && n === 0) lost++;
-    if (!ok && n > 0) rejectedButStored++;
-  }
-  const storedTwice = stored.filter((r) => r.n > 1).length;
-  const { statusBySeq: _, ...plainLoad } = load;
   const result = {
     concurrency: options.concurrency,
     rounds: options.rounds,
     bodyBytes: Buffer.byteLength(bodyFor(1)),
-    load: plainLoad,
+    load: plain(load),
     acceptedShare: total > 0 ? round(load.ok / total, 3) : 0,
-    lost,
-    rejectedButStored,
-    storedTwice,
+    ...(await account(ctx.reader, path, load)),
     peakRssBytes,
   };
   ctx.log(

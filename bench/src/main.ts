@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Accounting } from './accounting.js';
+import { account, plain } from './accounting.js';
 import type { CpuPerUnit } from './cpu.js';
 import { cpuMark, cpuSince, perUnit } from './cpu.js';
 import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
@@ -226,40 +228,6 @@ export interface ThroughputSuite {
       /** where the paced load's latency went: event loop, GC, the ingest phases (the server's /metrics) */
       tail: TailBreakdown;
     };
-}
-
-/** What the server answered, matched request by request (by seq) with the events it stored. */
-export interface Accounting {
-  /** answered 2xx, but no event stored: an accepted event was lost (must be 0) */
-  lost: number;
-  /** answered non-2xx ("nothing was accepted"), yet its event and run were stored (must be 0) */
-  rejectedButStored: number;
-  /** stored more than once (must be 0) */
-  storedTwice: number;
-  /** never answered (still in flight when the load stopped, or timed out) but stored: expected, ≤ connections */
-  inFlightAtStop: number;
-}
-
-async function account(reader: RunReader, path: string, load: LoadResult): Promise<Accounting> {
-  const stored = await reader.storedSeqs(`webhook:${path}`);
-  const statuses = load.statusBySeq ?? new Map<number, number>();
-  const out = { lost: 0, rejectedButStored: 0, storedTwice: 0, inFlightAtStop: 0 };
-  for (const [seq, status] of statuses) {
-    const n = stored.get(seq) ?? 0;
-    if (status >= 200 && status < 300 && n === 0) out.lost++;
-    if ((status < 200 || status >= 300) && n > 0) out.rejectedButStored++;
-  }
-  for (const [seq, n] of stored) {
-    if (n > 1) out.storedTwice++;
-    if (!statuses.has(seq)) out.inFlightAtStop++;
-  }
-  return out;
-}
-
-/** The load result without the per-request map (which is not for the JSON). */
-function plain(load: LoadResult): LoadResult {
-  const { statusBySeq: _, ...rest } = load;
-  return rest;
 }
 
 /** Warm-up, ingest at full speed, drain, then end-to-end at a fixed share of the ingest rate, drain. */
@@ -567,9 +535,7 @@ function peerRatios(a: ThroughputSuite, p: PeerResult): Record<string, number> {
 
 async function metricsRss(baseUrl: string): Promise<number | undefined> {
   try {
-    const text = await (await fetch(`${baseUrl}/metrics`)).text();
-    const match = /^tributary_process_resident_memory_bytes\s+(\d+(?:\.\d+)?(?:e\+?\d+)?)/m.exec(text);
-    return match ? Number(match[1]) : undefined;
+    return (await scrape(baseUrl)).get('tributary_process_resident_memory_bytes');
   } catch {
     return undefined;
   }

@@ -315,7 +315,7 @@ function historyRows(h: HistoryBytesResult, l: LargePayloadResult): Row[] {
     [
       `L. large payloads (${l.rounds} × ${l.concurrency} × ${Math.round(l.bodyBytes / 1024)} KB at once)`,
       `${int(l.load.ok)}/${int(total)} accepted${statuses(l.load)} · p50 ${ms(l.load.latency.p50)} / p99 ${ms(l.load.latency.p99)} ms · peak RSS ${mb(l.peakRssBytes)}`,
-      accounted({ ...l, inFlightAtStop: 0 }),
+      accounted(l),
       `${mark(l.load.ok === total)} all accepted`,
     ],
   ];
