@@ -37,7 +37,7 @@ const layers = [
   {
     workspace: 'apps/editor',
     may: ['packages/flow'],
-    why: 'the editor talks to the API over HTTP and never bundles server code (flow: types only, see editor-flow-types-only)',
+    why: 'the editor talks to the API over HTTP and never bundles server code (flow: types and labels only, see editor-flow-types-only)',
   },
   {
     workspace: 'apps/cli',
@@ -79,19 +79,24 @@ if (unlisted.length > 0) {
   );
 }
 
-/** The files each package's `exports` point at under the `source` condition, split into root and subpaths. */
+/**
+ * The files each package's `exports` point at under the `source` condition, split into root and subpaths; the
+ * `./testing` subpaths (test helpers) also on their own.
+ */
 function exportTargets() {
   const main = [];
   const subpaths = [];
+  const testing = [];
   for (const dir of workspaceDirs) {
     const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
     for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
       const file = typeof target === 'string' ? target : (target.source ?? target.default);
       if (typeof file !== 'string') continue;
       (subpath === '.' ? main : subpaths).push(posix.join(dir, file));
+      if (subpath === './testing') testing.push(posix.join(dir, file));
     }
   }
-  return { main, subpaths };
+  return { main, subpaths, testing };
 }
 const exportsOf = exportTargets();
 
@@ -167,9 +172,10 @@ module.exports = {
       comment:
         'The editor may import only types from @tributary/flow (`import type`), so no flow code lands in its ' +
         'bundle; the node catalogue reaches it as JSON over HTTP. Under verbatimModuleSyntax ' +
-        "`import { type X } from '@tributary/flow'` still loads the module: write `import type`.",
+        "`import { type X } from '@tributary/flow'` still loads the module: write `import type`. The one " +
+        'exception is `@tributary/flow/labels` (dependency-free), so fields and problems are named alike.',
       from: { path: '^apps/editor/' },
-      to: { path: '^packages/flow/', preCompilationOnly: false },
+      to: { path: '^packages/flow/', pathNot: '^packages/flow/src/labels\\.ts$', preCompilationOnly: false },
     },
     {
       name: 'api-builds-no-queries',
@@ -211,7 +217,7 @@ module.exports = {
       comment:
         'Test helpers (`@tributary/*/testing` and the like) are for tests: production code never imports them.',
       from: { pathNot: testCode },
-      to: { path: exportsOf.subpaths.map((file) => `^${escapeRegExp(posix.dirname(file))}/`) },
+      to: { path: exportsOf.testing.map((file) => `^${escapeRegExp(posix.dirname(file))}/`) },
     },
     {
       name: 'not-to-unresolvable',

@@ -6,6 +6,8 @@ const api = process.env.TRIBUTARY_API_URL ?? 'http://localhost:3000';
 
 export default defineConfig({
   plugins: [react()],
+  // workspace packages (@tributary/flow/labels) from their TypeScript sources, like the tests and the server
+  resolve: { conditions: ['source', 'module', 'browser', 'development|production'] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -104,6 +104,6 @@ test('the documented pipeline checks pull requests, deploys on merge, and is ide
   const [failed] = await runJob('check');
   expect(failed?.code).toBe(1);
   expect(failed?.stderr).toContain(
-    'flows/welcome-series.json: nodes[0].type: unknown node type "trigger.nope"',
+    'flows/welcome-series.json: nodes[0].type: User identified: unknown node type "trigger.nope"',
   );
 });

@@ -58,7 +58,7 @@ test('creates a bearer credential, lists it without its token, renames it keepin
   await dialog.getByRole('button', { name: 'Save credential' }).click();
   // RJSF marks the field holding the problem
   const tokenGroup = dialog.locator('.rjsf-field-error', { has: page.getByLabel('Token') });
-  await expect(tokenGroup).toContainText('expected string');
+  await expect(tokenGroup).toContainText('enter a token');
   const tokenInput = dialog.getByLabel('Token');
   await expect(tokenInput).toHaveAttribute('type', 'password');
   await tokenInput.fill(token);

@@ -1,9 +1,11 @@
 // Public surface of @tributary/flow: the flow definition schema, validation, expressions, errors.
 export * from './definition.js';
 export * from './errors.js';
+export * from './explain.js';
 export * from './expressions.js';
 export * from './graph.js';
 export * from './json-path.js';
+export * from './labels.js';
 export * from './node-contract.js';
 export * from './person.js';
 export * from './validate.js';

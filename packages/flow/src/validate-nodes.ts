@@ -2,6 +2,7 @@
 import type { FlowNode } from './definition.js';
 import { ERROR_PORT } from './definition.js';
 import type { Problem } from './errors.js';
+import { flowErrorMap, problemSentence } from './explain.js';
 import { checkExpressionSyntax, findExpressions, isExpression } from './expressions.js';
 import { formatPath, valueAt } from './json-path.js';
 import type { NodeCatalogue, NodeTypeContract } from './node-contract.js';
@@ -38,7 +39,7 @@ export function checkNodes(
         path: at('id'),
         nodeId: node.id,
         code: 'duplicate_node_id',
-        message: `node id "${node.id}" is already used by nodes[${first.index}]`,
+        message: `${node.name}: its id "${node.id}" is already used by node "${first.node.name}"`,
       });
     }
     const sameName = byName.get(node.name);
@@ -57,7 +58,7 @@ export function checkNodes(
         path: at('type'),
         nodeId: node.id,
         code: 'unknown_node_type',
-        message: `unknown node type "${node.type}"`,
+        message: `${node.name}: unknown node type "${node.type}"`,
       });
     }
     const outputs = contract ? checkConfig(node, index, contract, problems) : undefined;
@@ -78,7 +79,7 @@ function checkConfig(
   contract: NodeTypeContract,
   problems: Problem[],
 ): readonly string[] | undefined {
-  const result = contract.config.safeParse(node.config);
+  const result = contract.config.safeParse(node.config, { error: flowErrorMap });
   for (const issue of result.error?.issues ?? []) {
     // an expression is checked at run time, once resolved: its static type says nothing yet
     if (isExpression(valueAt(node.config, issue.path))) continue;
@@ -86,7 +87,7 @@ function checkConfig(
       path: formatPath(['nodes', index, 'config', ...issue.path]),
       nodeId: node.id,
       code: 'invalid_config',
-      message: issue.message,
+      message: problemSentence(node.name, issue.path, issue.message),
     });
   }
   const ports = outputPorts(contract, result.success ? result.data : node.config);
@@ -120,13 +121,15 @@ function checkTrigger(
       message: 'the flow has no trigger node; it needs exactly one',
     });
   }
-  const ids = new Map(nodes.map((n) => [n.index, n.value.id]));
+  const parsed = new Map(nodes.map((n) => [n.index, n.value]));
+  const first = triggers[0] === undefined ? undefined : parsed.get(triggers[0].index);
   for (const extra of triggers.slice(1)) {
-    const nodeId = ids.get(extra.index);
+    const nodeId = parsed.get(extra.index)?.id;
+    const name = parsed.get(extra.index)?.name ?? `Node ${extra.index + 1}`;
     problems.push({
       path: formatPath(['nodes', extra.index]),
       code: 'extra_trigger',
-      message: `a flow has exactly one trigger; nodes[${triggers[0]?.index}] is already the trigger`,
+      message: `${name}: a flow has exactly one trigger, and ${first ? `"${first.name}"` : 'another node'} is already the trigger`,
       ...(nodeId === undefined ? {} : { nodeId }),
     });
   }

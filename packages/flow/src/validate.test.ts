@@ -116,7 +116,7 @@ describe('validateFlow', () => {
         path: 'nodes[4].type',
         nodeId: 'x',
         code: 'unknown_node_type',
-        message: 'unknown node type "teleport"',
+        message: 'X: unknown node type "teleport"',
       },
     ]);
   });

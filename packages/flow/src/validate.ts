@@ -4,6 +4,7 @@ import type { FlowDefinition } from './definition.js';
 import { flowDefinitionSchema, flowEdgeSchema, flowNodeSchema } from './definition.js';
 import type { Problem } from './errors.js';
 import { ValidationError } from './errors.js';
+import { flowErrorMap, problemSentence } from './explain.js';
 import { formatPath } from './json-path.js';
 import type { NodeCatalogue } from './node-contract.js';
 import { checkEdges } from './validate-edges.js';
@@ -32,7 +33,7 @@ export type FlowValidation = { ok: true; flow: FlowDefinition } | { ok: false; p
 
 /** Validates a flow definition against the node catalogue and reports every problem, not just the first. */
 export function validateFlow(input: unknown, catalogue: NodeCatalogue): FlowValidation {
-  const parsed = flowDefinitionSchema.safeParse(input);
+  const parsed = flowDefinitionSchema.safeParse(input, { error: flowErrorMap });
   const problems = parsed.success ? [] : shapeProblems(parsed.error.issues, input);
   // nodes and edges are also checked one by one, so one malformed edge does not hide a bad config
   const rawNodes = arrayField(input, 'nodes');
@@ -62,19 +63,33 @@ export function assertValidFlow(input: unknown, catalogue: NodeCatalogue): FlowD
 function shapeProblems(issues: readonly z.core.$ZodIssue[], input: unknown): Problem[] {
   return issues.map((issue) => {
     const [top, index] = issue.path;
-    const nodeId = top === 'nodes' && typeof index === 'number' ? nodeIdAt(input, index) : undefined;
+    const node =
+      top === 'nodes' && typeof index === 'number' ? arrayField(input, 'nodes')?.[index] : undefined;
+    const nodeId = fieldOf(node, 'id');
     return {
       path: formatPath(issue.path),
-      message: issue.message,
+      message: shapeSentence(issue, node),
       code: 'invalid_shape',
-      ...(nodeId === undefined ? {} : { nodeId }),
+      ...(typeof nodeId === 'string' ? { nodeId } : {}),
     };
   });
 }
 
-function nodeIdAt(input: unknown, index: number): string | undefined {
-  const id = fieldOf(arrayField(input, 'nodes')?.[index], 'id');
-  return typeof id === 'string' ? id : undefined;
+/** Names what a shape problem is about: the node by its name, a connection by its number, or the flow. */
+function shapeSentence(issue: z.core.$ZodIssue, node: unknown): string {
+  const [top, index, ...rest] = issue.path;
+  if (typeof index === 'number' && (top === 'nodes' || top === 'edges')) {
+    const name = fieldOf(node, 'name');
+    const subject =
+      top === 'nodes'
+        ? typeof name === 'string' && name.trim() !== ''
+          ? name
+          : `Node ${index + 1}`
+        : `Connection ${index + 1}`;
+    return problemSentence(subject, rest, issue.message);
+  }
+  if (top === 'settings') return problemSentence('Flow settings', issue.path.slice(1), issue.message);
+  return problemSentence('Flow', issue.path, issue.message);
 }
 
 function parseEach<T>(raw: readonly unknown[], schema: z.ZodType<T>): Indexed<T>[] {

@@ -7,7 +7,7 @@ import { duration } from '../ui/time';
 import type { FlowCanvasNode, NodeKind } from './node-data';
 import { DEFAULT_PORT, ERROR_PORT, portsOf } from './ports';
 import { latestStepByNode, stepStatusLabel } from './run-status';
-import { useCanvas } from './store';
+import { shownProblems, useCanvas } from './store';
 
 function offset(index: number, count: number): string {
   return `${((index + 1) / (count + 1)) * 100}%`;
@@ -16,9 +16,13 @@ function offset(index: number, count: number): string {
 const FlowNodeCard = memo(function FlowNodeCard({ id, data, selected, type }: NodeProps<FlowCanvasNode>) {
   const info = useCanvas((s) => s.catalogue.get(data.type));
   const allProblems = useCanvas((s) => s.problems);
+  const pristine = useCanvas((s) => s.pristine);
   const steps = useCanvas((s) => s.overlay?.steps);
   const ports = useMemo(() => portsOf(info, data.config), [info, data.config]);
-  const problems = useMemo(() => allProblems.filter((p) => p.nodeId === id), [allProblems, id]);
+  const problems = useMemo(
+    () => shownProblems({ problems: allProblems, pristine }).filter((p) => p.nodeId === id),
+    [allProblems, pristine, id],
+  );
   const step = useMemo(() => latestStepByNode(steps).get(id), [steps, id]);
   const updateNodeInternals = useUpdateNodeInternals();
   const portKey = `${ports.inputs.join(',')}|${ports.outputs.join(',')}`;

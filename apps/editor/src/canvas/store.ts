@@ -43,6 +43,11 @@ interface CanvasData extends History {
   /** The revision the API has. */
   savedRevision: number;
   problems: Problem[];
+  /**
+   * Nodes dropped in this session and not edited yet: their required-field problems wait for the first edit
+   * (or a publish attempt) instead of greeting a node that was just placed.
+   */
+  pristine: string[];
   clipboard: Snapshot | null;
   pasteCount: number;
   coalesce: { key: string; at: number } | null;
@@ -74,6 +79,8 @@ interface CanvasActions {
   layout: () => void;
   markSaved: (revision: number, problems: Problem[]) => void;
   setProblems: (problems: Problem[]) => void;
+  /** Shows every problem, also those of nodes not edited yet (on a publish attempt). */
+  revealProblems: () => void;
   replaceDefinition: (def: FlowDefinition) => void;
   viewVersion: (version: number, def: FlowDefinition) => void;
   leaveVersion: () => void;
@@ -100,6 +107,7 @@ const initial: CanvasData = {
   revision: 0,
   savedRevision: 0,
   problems: [],
+  pristine: [],
   clipboard: null,
   pasteCount: 0,
   coalesce: null,
@@ -211,12 +219,14 @@ export const useCanvas = create<CanvasState>((set, get) => {
         },
       };
       change({ nodes: [...state.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node] });
+      set({ pristine: [...get().pristine, id] });
       return id;
     },
 
     updateNode: (id, patch, coalesceKey) => {
       const nodes = get().nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n));
       change({ nodes }, coalesceKey ?? `node:${id}:${Object.keys(patch).join(',')}`);
+      if (get().pristine.includes(id)) set({ pristine: get().pristine.filter((p) => p !== id) });
     },
 
     updateMeta: (patch) => {
@@ -293,6 +303,8 @@ export const useCanvas = create<CanvasState>((set, get) => {
 
     setProblems: (problems) => set({ problems }),
 
+    revealProblems: () => set({ pristine: [] }),
+
     replaceDefinition: (def) => {
       const { meta, nodes, edges } = fromDefinition(def, get().catalogue);
       change({ meta: { ...meta, slug: get().meta.slug }, nodes, edges });
@@ -341,4 +353,15 @@ export const useCanvas = create<CanvasState>((set, get) => {
 /** The definition the canvas would save now. */
 export function currentDefinition(state: CanvasState = useCanvas.getState()): FlowDefinition {
   return toDefinition(state.meta, state.nodes, state.edges);
+}
+
+/** Problem codes about a node's own fields: the ones a node that was just dropped does not show yet. */
+const FIELD_PROBLEMS = new Set(['invalid_config', 'invalid_shape']);
+
+/** The problems to show now: all of them, except the field problems of nodes not edited since they were dropped. */
+export function shownProblems(state: Pick<CanvasData, 'problems' | 'pristine'>): Problem[] {
+  if (state.pristine.length === 0) return state.problems;
+  return state.problems.filter(
+    (p) => !(p.nodeId && state.pristine.includes(p.nodeId) && FIELD_PROBLEMS.has(p.code ?? '')),
+  );
 }

@@ -15,6 +15,7 @@ import type { FlowCanvasNode } from '../canvas/node-data';
 import { Palette } from '../canvas/palette';
 import { useShortcuts } from '../canvas/shortcuts';
 import { currentDefinition, useCanvas } from '../canvas/store';
+import { unreachableNodes, unreachableWarning } from '../canvas/warnings';
 import { DeadLetterBrowser } from '../dead-letters/dead-letter-browser';
 import { downloadDefinition } from '../flows/export-flow';
 import { NodePanel } from '../panel/node-panel';
@@ -108,7 +109,12 @@ function Editor({ flow, catalogue, initialRunId }: EditorProps) {
       return publishFlow(flow.id);
     },
     onSuccess: ({ version }) => {
-      toast('success', `Published version ${version}.`);
+      const { nodes, edges } = useCanvas.getState();
+      const warning = unreachableWarning(unreachableNodes(nodes, edges));
+      toast(
+        'success',
+        warning ? `Published version ${version}. Note: ${warning}.` : `Published version ${version}.`,
+      );
       void queryClient.invalidateQueries({ queryKey: keys.flow(flow.id) });
       void queryClient.invalidateQueries({ queryKey: keys.versions(flow.id) });
       void queryClient.invalidateQueries({ queryKey: keys.flows, exact: true });

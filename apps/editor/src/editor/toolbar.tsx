@@ -11,9 +11,10 @@ import {
   Rocket,
   Undo2,
 } from 'lucide-react';
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { FlowView } from '../api/types';
-import { useCanvas } from '../canvas/store';
+import { shownProblems, useCanvas } from '../canvas/store';
+import { unreachableNodes, unreachableWarning } from '../canvas/warnings';
 import { Link } from '../router/link';
 import { IconButton } from '../ui/icon-button';
 import { StatusBadge } from '../ui/status-badge';
@@ -62,13 +63,32 @@ export function Toolbar({
   const canRedo = useCanvas((s) => s.future.length > 0 && s.viewing === null);
   const dirty = useCanvas((s) => s.revision !== s.savedRevision);
   const readOnly = useCanvas((s) => s.viewing !== null);
-  const problems = useCanvas((s) => s.problems);
+  const allProblems = useCanvas((s) => s.problems);
+  const pristine = useCanvas((s) => s.pristine);
+  const problems = useMemo(() => shownProblems({ problems: allProblems, pristine }), [allProblems, pristine]);
+  const nodes = useCanvas((s) => s.nodes);
+  const edges = useCanvas((s) => s.edges);
+  const unreachable = useMemo(() => unreachableNodes(nodes, edges), [nodes, edges]);
+  const warning = unreachableWarning(unreachable);
+  const revealProblems = useCanvas((s) => s.revealProblems);
   const updateMeta = useCanvas((s) => s.updateMeta);
   const undo = useCanvas((s) => s.undo);
   const redo = useCanvas((s) => s.redo);
   const layout = useCanvas((s) => s.layout);
   const selectOnly = useCanvas((s) => s.selectOnly);
   const [showProblems, setShowProblems] = useState(false);
+  const blocking = allProblems.length;
+  const listed = problems.length + (warning ? 1 : 0);
+
+  // Escape closes the list, so typing afterwards does not land in a field the popover covered
+  useEffect(() => {
+    if (!showProblems) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setShowProblems(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [showProblems]);
 
   return (
     <header className="toolbar">
@@ -121,14 +141,12 @@ export function Toolbar({
           aria-controls="problems-popover"
           data-testid="problems-button"
           onClick={() => setShowProblems((v) => !v)}
-          disabled={problems.length === 0}
+          disabled={listed === 0}
         >
           <AlertTriangle size={14} />
-          {problems.length === 0
-            ? 'No problems'
-            : `${problems.length} problem${problems.length === 1 ? '' : 's'}`}
+          {problemsLabel(problems.length, warning ? 1 : 0)}
         </button>
-        {showProblems && problems.length > 0 ? (
+        {showProblems && listed > 0 ? (
           <ul className="popover" id="problems-popover" aria-label="Problems">
             {problems.map((p) => (
               <li key={`${p.path}:${p.message}`}>
@@ -140,10 +158,24 @@ export function Toolbar({
                     setShowProblems(false);
                   }}
                 >
-                  <code>{p.path || 'flow'}</code> {p.message}
+                  {p.message}
                 </button>
               </li>
             ))}
+            {warning ? (
+              <li className="warning-item">
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    selectOnly(unreachable.map((n) => n.id));
+                    setShowProblems(false);
+                  }}
+                >
+                  Warning: {warning}
+                </button>
+              </li>
+            ) : null}
           </ul>
         ) : null}
       </div>
@@ -158,13 +190,38 @@ export function Toolbar({
       </button>
       <button
         type="button"
-        className="button button-primary"
-        onClick={onPublish}
+        className={blocking > 0 ? 'button button-primary is-blocked' : 'button button-primary'}
+        // with problems the button stays focusable and, when pressed, lists them instead of publishing
+        aria-disabled={blocking > 0 || undefined}
+        onClick={() => {
+          if (blocking === 0) {
+            onPublish();
+            return;
+          }
+          revealProblems();
+          setShowProblems(true);
+        }}
         disabled={readOnly || publishing}
-        title="Publish the draft as a new version"
+        title={
+          blocking > 0
+            ? `Fix ${blocking} problem${blocking === 1 ? '' : 's'} to publish`
+            : 'Publish the draft as a new version'
+        }
       >
-        <Rocket size={14} /> {publishing ? 'Publishing…' : 'Publish'}
+        <Rocket size={14} /> {publishLabel(publishing, blocking)}
       </button>
     </header>
   );
+}
+
+function problemsLabel(problems: number, warnings: number): string {
+  const parts: string[] = [];
+  if (problems > 0) parts.push(`${problems} problem${problems === 1 ? '' : 's'}`);
+  if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
+  return parts.length === 0 ? 'No problems' : parts.join(' · ');
+}
+
+function publishLabel(publishing: boolean, blocking: number): string {
+  if (publishing) return 'Publishing…';
+  return blocking > 0 ? `Publish (${blocking} to fix)` : 'Publish';
 }

@@ -1,13 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { formSchema, humanize } from './form-schema';
+import { formSchema } from './form-schema';
 
 describe('form schema for RJSF', () => {
-  test('labels fields from their names', () => {
-    expect(humanize('timeoutMs')).toBe('Timeout (ms)');
-    expect(humanize('url')).toBe('URL');
-    expect(humanize('sendIdempotencyKey')).toBe('Send idempotency key');
-  });
-
   test('renders values of any type with the any-value field and drops the lossy allOf patterns', () => {
     const { schema, uiSchema } = formSchema({
       $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -1,22 +1,9 @@
 // Prepares a node type's config JSON Schema for RJSF: labels, option titles, "any value" fields and credential
 // pickers.
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
+import { humanize } from '@tributary/flow/labels';
 
 type Schema = Record<string, unknown>;
-
-const ACRONYMS: Record<string, string> = { url: 'URL', ms: '(ms)', id: 'ID', http: 'HTTP', json: 'JSON' };
-
-/** `timeoutMs` → "Timeout (ms)", `sendIdempotencyKey` → "Send idempotency key". */
-export function humanize(key: string): string {
-  const words = key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .trim()
-    .split(/\s+/)
-    .map((w) => ACRONYMS[w.toLowerCase()] ?? w.toLowerCase());
-  const text = words.join(' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 function isSchema(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { useEvent } from '../api/runs';
 import type { FlowCanvasNode, NodeData } from '../canvas/node-data';
 import { stepsOfNode } from '../canvas/run-status';
-import { useCanvas } from '../canvas/store';
+import { shownProblems, useCanvas } from '../canvas/store';
 import { sampleValue, useDefaultSample, useSampleText } from '../test-run/sample-input';
 import { NodeIcon } from '../ui/node-icon';
 import { completionsOf } from './completions';
@@ -27,7 +27,8 @@ interface NodePanelProps {
 
 export function NodePanel({ flowId, node, published, onFollowRun }: NodePanelProps) {
   const info = useCanvas((s) => s.catalogue.get(node.data.type));
-  const problems = useCanvas((s) => s.problems);
+  const allProblems = useCanvas((s) => s.problems);
+  const pristine = useCanvas((s) => s.pristine);
   const nodes = useCanvas((s) => s.nodes);
   const edges = useCanvas((s) => s.edges);
   const overlaySteps = useCanvas((s) => s.overlay?.steps);
@@ -41,7 +42,10 @@ export function NodePanel({ flowId, node, published, onFollowRun }: NodePanelPro
   const event = useEvent(lastEventId);
   const sampleText = useSampleText(flowId);
 
-  const mine = useMemo(() => nodeProblems(problems, node.id), [problems, node.id]);
+  const mine = useMemo(
+    () => nodeProblems(shownProblems({ problems: allProblems, pristine }), node.id),
+    [allProblems, pristine, node.id],
+  );
   const steps = useMemo(() => stepsOfNode(overlaySteps, node.id).reverse(), [overlaySteps, node.id]);
   const triggers = useMemo(() => nodes.filter((n) => n.type === 'trigger'), [nodes]);
   const defaultSample = useDefaultSample(triggers[0]);

@@ -3,7 +3,7 @@
 import type { Queryable } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import type { Problem } from '@tributary/flow';
-import { ConflictError, NotFoundError, ValidationError } from '@tributary/flow';
+import { ConflictError, flowErrorMap, NotFoundError, ValidationError } from '@tributary/flow';
 import type { CredentialType, NodeCredential } from '@tributary/nodes';
 import { getCredentialType } from '@tributary/nodes';
 import { asc, eq } from 'drizzle-orm';
@@ -67,7 +67,8 @@ function typeOf(type: string): CredentialType {
 
 /** Parses data against its type; problems are named `data.<field>`. */
 function parseData(type: CredentialType, data: unknown): Record<string, unknown> {
-  const result = type.data.safeParse(data);
+  // the same plain-words messages as flow validation: the editor shows them beside each field
+  const result = type.data.safeParse(data, { error: flowErrorMap });
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((issue) => ({
       path: ['data', ...issue.path.map(String)].join('.'),
