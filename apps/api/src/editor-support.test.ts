@@ -182,6 +182,10 @@ describe('dead-letter groups', () => {
     });
     expect(groups).toHaveLength(1);
     expect(groups[0]).toMatchObject({ nodeId: 'call', code: 'http_5xx', count: 3 });
+    // the group is keyed by the folded message, and shows the newest one as it was
+    expect(groups[0].message).toContain('<n>');
+    expect(groups[0].example).not.toMatch(/<n>|<text>|<id>/);
+    expect(groups[0].example).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+ answered 500: down$/);
     healthy = true;
     const res = await api.call('POST', '/api/v1/dead-letters/redrive', {
       ids: [...groups[0].ids, groups[0].ids[0]],

@@ -29,6 +29,9 @@ test('groups dead letters by error, retries one from the run view and redrives t
   const group = page.getByTestId('dead-letter-group').filter({ hasText: flow.name });
   await expect(group.getByTestId('group-count')).toHaveText('2×');
   await expect(group).toContainText('http_5xx');
+  // the title is the newest failure as it was, not the folded grouping key
+  await expect(group).toContainText(`POST ${service.url} answered 503`);
+  await expect(group).not.toContainText('<n>');
   await group.getByRole('button', { name: 'Show the dead letters of this group' }).click();
   await expect(group.getByTestId('dead-letter')).toHaveCount(2);
   await group.getByTestId('dead-letter').first().getByRole('button').first().click();

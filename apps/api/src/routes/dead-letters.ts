@@ -47,7 +47,10 @@ const deadLetterGroupSchema = z
     flowId: z.string().uuid(),
     nodeId: z.string(),
     code: z.string(),
-    message: z.string(),
+    message: z.string().openapi({
+      description: 'The message with numbers, ids and quoted values folded (<n>, <id>, <text>): the grouping key',
+    }),
+    example: z.string().openapi({ description: "The newest dead letter's own message, as it was" }),
     count: z.number().int(),
     latestAt: z.string(),
     ids: z.array(z.string().uuid()),

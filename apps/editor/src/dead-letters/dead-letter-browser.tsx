@@ -250,7 +250,7 @@ export function DeadLetterBrowser({ flowId, flowName, nodeName, onOpenRun }: Dea
                     {flowId ? null : <span className="muted"> in {flowName(group.flowId)}</span>}
                   </div>
                   <div className="muted">
-                    <code>{group.code}</code> {group.message}
+                    <code>{group.code}</code> {group.example}
                   </div>
                   <div className="muted">latest {relativeTime(group.latestAt)}</div>
                 </div>

@@ -68,6 +68,8 @@ export interface DeadLetterGroup {
   code: string;
   /** The error message with numbers, ids and quoted values folded, so similar failures group together. */
   message: string;
+  /** The newest member's own message, as it was: what people read (the folded one is for grouping). */
+  example: string;
   count: number;
   latestAt: Date;
   /** Ids of the group's dead letters, newest first (at most 500). */
@@ -124,6 +126,7 @@ export async function groupDeadLetters(
         nodeId: row.nodeId,
         code,
         message,
+        example: (error.message ?? '').slice(0, 300),
         count: 1,
         latestAt: row.createdAt,
         ids: [row.id],
