@@ -48,7 +48,8 @@ const deadLetterGroupSchema = z
     nodeId: z.string(),
     code: z.string(),
     message: z.string().openapi({
-      description: 'The message with numbers, ids and quoted values folded (<n>, <id>, <text>): the grouping key',
+      description:
+        'The message with numbers, ids and quoted values folded (<n>, <id>, <text>): the grouping key',
     }),
     example: z.string().openapi({ description: "The newest dead letter's own message, as it was" }),
     count: z.number().int(),
