@@ -3,10 +3,10 @@ import { Handle, type NodeProps, Position, useUpdateNodeInternals } from '@xyflo
 import { AlertTriangle, Ban } from 'lucide-react';
 import { memo, useEffect, useMemo, useRef } from 'react';
 import { NodeIcon } from '../ui/node-icon';
-import { duration } from '../ui/time';
+import { useNow } from '../ui/use-now';
 import type { FlowCanvasNode, NodeKind } from './node-data';
 import { DEFAULT_PORT, ERROR_PORT, portsOf } from './ports';
-import { latestStepByNode, stepStatusLabel } from './run-status';
+import { latestStepByNode, stepCountsDown, stepFacts, stepStatusLabel } from './run-status';
 import { shownProblems, useCanvas } from './store';
 
 function offset(index: number, count: number): string {
@@ -24,6 +24,7 @@ const FlowNodeCard = memo(function FlowNodeCard({ id, data, selected, type }: No
     [allProblems, pristine, id],
   );
   const step = useMemo(() => latestStepByNode(steps).get(id), [steps, id]);
+  const now = useNow(step ? stepCountsDown(step) : false);
   const updateNodeInternals = useUpdateNodeInternals();
   const portKey = `${ports.inputs.join(',')}|${ports.outputs.join(',')}`;
   const measuredPorts = useRef(portKey);
@@ -73,9 +74,7 @@ const FlowNodeCard = memo(function FlowNodeCard({ id, data, selected, type }: No
       {step ? (
         <div className="flow-node-step" data-testid="node-step">
           <span className={`dot dot-${step.status}`} aria-hidden="true" />
-          {stepStatusLabel(step.status)}
-          {step.durationMs !== null ? ` · ${duration(step.durationMs)}` : ''}
-          {step.attempts.length > 1 ? ` · ${step.attempts.length} attempts` : ''}
+          {[stepStatusLabel(step.status), ...stepFacts(step, now)].join(' · ')}
         </div>
       ) : null}
       {problems.length > 0 ? (

@@ -5,17 +5,19 @@ import { errorMessage } from '../api/client';
 import { keys } from '../api/query-keys';
 import { cancelRun, replayRun } from '../api/runs';
 import { isFinalRun } from '../api/statuses';
-import { latestStepByNode, stepStatusLabel } from '../canvas/run-status';
+import { latestStepByNode, stepCountsDown, stepFacts, stepStatusLabel } from '../canvas/run-status';
 import { useCanvas } from '../canvas/store';
 import { StatusBadge } from '../ui/status-badge';
 import { between, duration, relativeTime } from '../ui/time';
 import { toast } from '../ui/toasts';
+import { useNow } from '../ui/use-now';
 
 export function RunDetail({ flowId, onOpen }: { flowId: string; onOpen: (runId: string) => void }) {
   const overlay = useCanvas((s) => s.overlay);
   const closeRun = useCanvas((s) => s.closeRun);
   const selectOnly = useCanvas((s) => s.selectOnly);
   const queryClient = useQueryClient();
+  const now = useNow(overlay ? Object.values(overlay.steps).some(stepCountsDown) : false);
   const replay = useMutation({
     mutationFn: (useCurrentVersion: boolean) => replayRun(overlay?.runId ?? '', useCurrentVersion),
     onSuccess: (started) => {
@@ -66,9 +68,8 @@ export function RunDetail({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
               <span className={`dot dot-${step.status}`} aria-hidden="true" />
               <span className="step-row-name">{step.name}</span>
               <span className="muted">{stepStatusLabel(step.status)}</span>
-              <span className="muted">{duration(step.durationMs)}</span>
-              <span className="muted">
-                {step.attempts.length} attempt{step.attempts.length === 1 ? '' : 's'}
+              <span className="muted" data-testid="step-facts">
+                {stepFacts(step, now).join(' · ')}
               </span>
             </button>
           </li>

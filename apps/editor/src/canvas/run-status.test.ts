@@ -1,0 +1,84 @@
+import { describe, expect, test } from 'vitest';
+import type { Step } from '../api/types';
+import { stepCountsDown, stepFacts } from './run-status';
+
+const T0 = Date.parse('2026-12-03T10:00:00.000Z');
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+function step(patch: Partial<Step>): Step {
+  return {
+    id: '00000000-0000-4000-8000-000000000001',
+    nodeId: 'n',
+    name: 'Step',
+    type: 'logic.set',
+    status: 'succeeded',
+    attempts: [{ n: 1, startedAt: at(0), finishedAt: at(12), error: null }],
+    input: null,
+    output: { main: [{}] },
+    error: null,
+    retryOf: null,
+    dueAt: null,
+    createdAt: at(0),
+    startedAt: at(0),
+    finishedAt: at(12),
+    durationMs: 12,
+    ...patch,
+  };
+}
+
+describe('what a step did, in words', () => {
+  test('a plain step shows how long it ran', () => {
+    expect(stepFacts(step({}), T0)).toEqual(['12 ms']);
+  });
+
+  test('a wait that timed out says so and how long it waited, not its 37 ms of work', () => {
+    const wait = step({
+      type: 'logic.wait-for-event',
+      output: { received: [], timeout: [{}] },
+      startedAt: at(0),
+      finishedAt: at(20_000),
+      durationMs: 37,
+    });
+    expect(stepFacts(wait, T0 + 30_000)).toEqual(['→ timeout', 'waited 20.0 s']);
+  });
+
+  test('a step waiting for its next try counts down to it', () => {
+    const retrying = step({
+      status: 'queued',
+      attempts: [
+        {
+          n: 1,
+          startedAt: at(0),
+          finishedAt: at(5),
+          error: { code: 'http_5xx', message: 'x', retryable: true },
+        },
+        {
+          n: 2,
+          startedAt: at(1000),
+          finishedAt: at(1005),
+          error: { code: 'http_5xx', message: 'x', retryable: true },
+        },
+      ],
+      dueAt: at(4000),
+      finishedAt: null,
+      durationMs: null,
+      output: null,
+    });
+    expect(stepCountsDown(retrying)).toBe(true);
+    expect(stepFacts(retrying, T0 + 1200)).toEqual(['next try in 3 s', '2 attempts']);
+    // once due, the countdown gives way to the attempts alone
+    expect(stepFacts(retrying, T0 + 5000)).toEqual(['2 attempts']);
+  });
+
+  test('a parked wait says when it gives up', () => {
+    const waiting = step({
+      status: 'waiting',
+      dueAt: at(90_000),
+      finishedAt: null,
+      durationMs: null,
+      output: null,
+    });
+    expect(stepFacts(waiting, T0)).toEqual(['gives up in 90 s']);
+    expect(stepCountsDown(step({}))).toBe(false);
+  });
+});
