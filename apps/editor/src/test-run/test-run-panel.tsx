@@ -5,7 +5,7 @@ import { useEvents } from '../api/runs';
 import { isDoneStep } from '../api/statuses';
 import { useCanvas } from '../canvas/store';
 import { StatusBadge } from '../ui/status-badge';
-import { relativeTime, shortId } from '../ui/time';
+import { eventLabel } from './event-label';
 import { saveSampleText, useDefaultSample, useSampleText } from './sample-input';
 
 interface TestRunPanelProps {
@@ -80,7 +80,7 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
           </option>
           {events.data?.items.map((event) => (
             <option key={event.id} value={event.id}>
-              {relativeTime(event.receivedAt)} · {event.type} · {event.source} · {shortId(event.id)}
+              {eventLabel(event)}
             </option>
           ))}
         </select>
