@@ -7,6 +7,7 @@ import type { NodeTypeInfo } from '../api/types';
 import { AnyValueField } from './any-value-field';
 import type { Completion } from './completions';
 import { CredentialWidget } from './credential-widget';
+import { DurationWidget } from './duration-widget';
 import { ExpressionTextWidget } from './expression-widget';
 import { formButtons } from './form-buttons';
 import type { ConfigFormContext } from './form-context';
@@ -19,6 +20,7 @@ const widgets: RegistryWidgetsType = {
   URLWidget: ExpressionTextWidget,
   EmailWidget: ExpressionTextWidget,
   CredentialWidget,
+  DurationWidget,
 };
 const fields: RegistryFieldsType = { AnyValueField, SourcesField };
 const templates = { ButtonTemplates: formButtons };

@@ -27,6 +27,23 @@ describe('form schema for RJSF', () => {
     });
   });
 
+  test('edits milliseconds as durations with units, titled without "(ms)"', () => {
+    const { schema, uiSchema } = formSchema({
+      type: 'object',
+      properties: {
+        timeoutMs: { type: 'integer', default: 3_600_000 },
+        items: { type: 'integer' },
+        ms: { type: 'string' },
+      },
+    });
+    expect(schema.properties).toEqual({
+      timeoutMs: { type: 'integer', default: 3_600_000, title: 'Timeout' },
+      items: { type: 'integer', title: 'Items' },
+      ms: { type: 'string', title: '(ms)' },
+    });
+    expect(uiSchema).toEqual({ timeoutMs: { 'ui:widget': 'DurationWidget' } });
+  });
+
   test('titles the options of a union of objects, hides their discriminator and keeps their widgets', () => {
     const { schema, uiSchema } = formSchema({
       type: 'object',

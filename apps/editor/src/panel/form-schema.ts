@@ -5,6 +5,11 @@ import { humanize } from '@tributary/flow/labels';
 
 type Schema = Record<string, unknown>;
 
+/** A number of milliseconds (`timeoutMs`, `delayMs`): edited with units ("20 s") instead of raw ms. */
+function isDuration(key: string, schema: Schema): boolean {
+  return /[a-z]Ms$/.test(key) && (schema.type === 'integer' || schema.type === 'number');
+}
+
 function isSchema(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -65,7 +70,9 @@ function prepare(input: Schema, defs: Schema, title: string | undefined, ui: UiS
     for (const [key, child] of Object.entries(schema.properties)) {
       if (!isSchema(child)) continue;
       const childUi: UiSchema = {};
-      properties[key] = prepare(child, defs, humanize(key), childUi);
+      const duration = isDuration(key, resolve(child, defs));
+      properties[key] = prepare(child, defs, humanize(duration ? key.slice(0, -2) : key), childUi);
+      if (duration) childUi['ui:widget'] = 'DurationWidget';
       if (Object.keys(childUi).length > 0) ui[key] = childUi;
     }
     out.properties = properties;

@@ -1,6 +1,7 @@
 // A node's own settings: name, disabled, retry policy, timeout and notes.
 import type { NodeTypeInfo, RetryPolicyInput } from '../api/types';
 import type { NodeData } from '../canvas/node-data';
+import { DurationInput } from '../ui/duration-input';
 
 interface NodeOptionsProps {
   nodeId: string;
@@ -121,27 +122,23 @@ export function NodeOptions({
               </select>
             </div>
             <div className="form-group">
-              <label htmlFor={id('delay')}>First delay (ms)</label>
-              <input
+              <label htmlFor={id('delay')}>First delay</label>
+              <DurationInput
                 id={id('delay')}
-                type="number"
-                min={0}
                 readOnly={readOnly}
-                placeholder={String(defaults?.delayMs ?? '')}
-                value={retry.delayMs ?? ''}
-                onChange={(e) => setRetry({ delayMs: numberOrUndefined(e.target.value) })}
+                placeholder={defaults?.delayMs}
+                value={retry.delayMs}
+                onChange={(ms) => setRetry({ delayMs: typeof ms === 'number' ? ms : undefined })}
               />
             </div>
             <div className="form-group">
-              <label htmlFor={id('max-delay')}>Max delay (ms)</label>
-              <input
+              <label htmlFor={id('max-delay')}>Max delay</label>
+              <DurationInput
                 id={id('max-delay')}
-                type="number"
-                min={0}
                 readOnly={readOnly}
-                placeholder={String(defaults?.maxDelayMs ?? '')}
-                value={retry.maxDelayMs ?? ''}
-                onChange={(e) => setRetry({ maxDelayMs: numberOrUndefined(e.target.value) })}
+                placeholder={defaults?.maxDelayMs}
+                value={retry.maxDelayMs}
+                onChange={(ms) => setRetry({ maxDelayMs: typeof ms === 'number' ? ms : undefined })}
               />
             </div>
           </div>
@@ -162,16 +159,15 @@ export function NodeOptions({
           </div>
           <Problems id={id('retry-error')} messages={fieldProblems.retry} />
           <div className="form-group">
-            <label htmlFor={id('timeout')}>Timeout per attempt (ms)</label>
-            <input
+            <label htmlFor={id('timeout')}>Timeout per attempt</label>
+            <DurationInput
               id={id('timeout')}
-              type="number"
-              min={1}
-              max={3_600_000}
               readOnly={readOnly}
               placeholder="server default"
-              value={data.timeoutMs ?? ''}
-              onChange={(e) => onChange({ timeoutMs: numberOrUndefined(e.target.value) })}
+              invalid={(fieldProblems.timeoutMs?.length ?? 0) > 0}
+              describedBy={id('timeout-error')}
+              value={data.timeoutMs}
+              onChange={(ms) => onChange({ timeoutMs: typeof ms === 'number' ? ms : undefined })}
             />
             <Problems id={id('timeout-error')} messages={fieldProblems.timeoutMs} />
           </div>
