@@ -28,13 +28,78 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     /** SHA-256 of the whole key (keys are 256-bit random, so a fast hash is enough). */
     hash: text('hash').notNull(),
+    /** The role of whoever made the key: its scopes never reach beyond it. */
     role: text('role').$type<Role>().notNull(),
+    /** What the key may do; null on keys made before scopes existed, which get their role's scopes. */
+    scopes: jsonb('scopes').$type<string[]>(),
+    /** The user who made the key (null: the system or the instance key); a disabled user's keys stop working. */
+    createdBy: uuid('created_by'),
+    expiresAt: ts('expires_at'),
     createdAt: createdAt(),
     lastUsedAt: ts('last_used_at'),
     revokedAt: ts('revoked_at'),
   },
   (t) => [uniqueIndex('api_keys_hash_key').on(t.hash)],
 );
+
+/** People who sign in to the editor with an e-mail and a password. */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    /** Lower-cased, so the same address cannot be two users. */
+    email: text('email').notNull(),
+    /** scrypt hash in PHC-like form; null until an invited user accepts and sets a password. */
+    passwordHash: text('password_hash'),
+    role: text('role').$type<Role>().notNull(),
+    disabledAt: ts('disabled_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('users_email_key').on(t.email)],
+);
+
+/** Signed-in browser sessions: only the SHA-256 of the cookie's token is kept. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    hash: text('hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('sessions_hash_key').on(t.hash), index('sessions_user_idx').on(t.userId)],
+);
+
+/** Invitations owners send: a one-time token (kept only as its SHA-256) that lets the invitee set a password. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    hash: text('hash').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invitations_hash_key').on(t.hash)],
+);
+
+/**
+ * Failed sign-ins per e-mail address, whether or not a user has it (so a lockout tells nothing about which
+ * addresses exist): counted in a window, locked for a while after too many.
+ */
+export const loginFailures = pgTable('login_failures', {
+  email: text('email').primaryKey(),
+  count: integer('count').notNull(),
+  windowStartedAt: ts('window_started_at').notNull(),
+  lockedUntil: ts('locked_until'),
+});
 
 /**
  * Secrets nodes use (tokens, passwords, keys): the data is AES-256-GCM ciphertext under the key named by
