@@ -2,6 +2,7 @@
 import type { FieldProps } from '@rjsf/utils';
 import { useEffect, useState } from 'react';
 import { ExpressionInput } from './expression-input';
+import { oversize, refusePaste } from './field-limit';
 import { completionsOf } from './form-context';
 
 type Mode = 'text' | 'json';
@@ -38,6 +39,11 @@ export function AnyValueField(props: FieldProps) {
   };
 
   const editJson = (text: string) => {
+    const tooLarge = oversize(text);
+    if (tooLarge) {
+      setJsonError(tooLarge);
+      return;
+    }
     setDraft(text);
     if (text.trim() === '') {
       setJsonError(null);
@@ -103,6 +109,10 @@ export function AnyValueField(props: FieldProps) {
           aria-invalid={errors.length > 0 || undefined}
           aria-describedby={`${id}__error ${id}__description`}
           onChange={(e) => editJson(e.target.value)}
+          onPaste={(e) => {
+            const tooLarge = refusePaste(e);
+            if (tooLarge) setJsonError(tooLarge);
+          }}
         />
       )}
       {errors.length > 0 ? (

@@ -3,6 +3,7 @@ import { Braces } from 'lucide-react';
 import { type KeyboardEvent, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { type Completion, filterCompletions } from './completions';
 import { applyCompletion, completionContext, hasExpression, tokenize } from './expression-tokens';
+import { oversize, refusePaste } from './field-limit';
 
 interface ExpressionInputProps {
   id: string;
@@ -35,6 +36,7 @@ export function ExpressionInput({
   const pendingCaret = useRef<number | null>(null);
   const [context, setContext] = useState<{ prefix: string; start: number } | null>(null);
   const [active, setActive] = useState(0);
+  const [refused, setRefused] = useState<string | null>(null);
   const options = useMemo(
     () => (context ? filterCompletions(completions, context.prefix) : []),
     [completions, context],
@@ -144,9 +146,13 @@ export function ExpressionInput({
           aria-controls={listId}
           aria-activedescendant={open ? `${listId}-${active}` : undefined}
           onChange={(e) => {
+            const tooLarge = oversize(e.target.value);
+            setRefused(tooLarge);
+            if (tooLarge) return;
             onChange(e.target.value);
             refresh(e.target.value, e.target.selectionStart);
           }}
+          onPaste={(e) => setRefused(refusePaste(e))}
           onKeyDown={onKeyDown}
           onKeyUp={(e) => {
             if (e.key === 'ArrowLeft' || e.key === 'ArrowRight' || e.key === 'Home' || e.key === 'End') {
@@ -192,6 +198,11 @@ export function ExpressionInput({
             </div>
           ))}
         </div>
+      ) : null}
+      {refused ? (
+        <p className="text-danger field-refused" role="alert">
+          {refused}
+        </p>
       ) : null}
     </div>
   );
