@@ -7,6 +7,7 @@ import { CredentialsPage } from './credentials/credentials-page';
 import { DeadLettersPage } from './dead-letters/dead-letters-page';
 import { FlowEditorPage } from './editor/flow-editor-page';
 import { FlowListPage } from './flows/flow-list-page';
+import { PeoplePage } from './people/people-page';
 import { Link } from './router/link';
 import { useRoute } from './router/route';
 import { SourcesPage } from './sources/sources-page';
@@ -29,6 +30,9 @@ function Nav({ current }: { current: string }) {
       </Link>
       <Link href="/sources" aria-current={current === 'sources' ? 'page' : undefined}>
         Sources
+      </Link>
+      <Link href="/people" aria-current={current === 'people' ? 'page' : undefined}>
+        People
       </Link>
       <Link href="/audit" aria-current={current === 'audit' ? 'page' : undefined}>
         Audit log
@@ -63,6 +67,7 @@ export function App() {
       {route.name === 'credentials' ? <CredentialsPage /> : null}
       {route.name === 'sources' ? <SourcesPage /> : null}
       {route.name === 'audit' ? <AuditPage /> : null}
+      {route.name === 'people' ? <PeoplePage personId={route.personId} /> : null}
       {route.name === 'flow' ? <FlowEditorPage flowId={route.flowId} runId={route.runId} /> : null}
       {route.name === 'not-found' ? (
         <div className="page">

@@ -85,7 +85,7 @@ export {
 export type { IngestInput, IngestResult, IngestTarget, WebhookTarget } from './ingest/index.js';
 export { ingest, routeWebhook, withDatabase } from './ingest/index.js';
 export type { ProfileView, ProfileWithEvents } from './profiles/index.js';
-export { getProfile } from './profiles/index.js';
+export { getProfile, PROFILE_SEARCH_LIMIT, searchProfiles } from './profiles/index.js';
 export type { RetentionOptions, RetentionPass } from './retention/index.js';
 export { applyRetention } from './retention/index.js';
 export { cancelRun } from './runs/index.js';

@@ -53,4 +53,36 @@ describe('profiles', () => {
     expect(missing.status).toBe(404);
     expect((await missing.json()).code).toBe('not_found');
   });
+
+  test('finds people by the start of an id or by text inside a trait value, not by trait names', async () => {
+    const identify = (body: Record<string, unknown>) =>
+      post(api, '/v1/identify', body, basicAuth(source.writeKey));
+    await identify({
+      userId: 'finder-ada',
+      traits: { email: 'ada.lovelace@example.com', name: 'Ada Lovelace' },
+    });
+    await identify({ userId: 'finder-bob', traits: { email: 'bob@example.com', discount: 'pro_50%' } });
+    await identify({ anonymousId: 'finder-visitor-1', traits: { utm: 'newsletter' } });
+    const find = async (query: string) => {
+      const res = await api.call('GET', `/api/v1/profiles?${query}`);
+      expect(res.status).toBe(200);
+      const { items } = await res.json();
+      return items.map((p: { identities: { value: string }[] }) =>
+        p.identities.map((i) => i.value).join(','),
+      );
+    };
+    expect(await find('q=finder-a')).toEqual(['finder-ada']);
+    expect(await find('q=LOVELACE')).toEqual(['finder-ada']);
+    expect(await find('q=finder-visitor')).toEqual(['finder-visitor-1']);
+    // the person's own characters, not patterns
+    expect(await find(`q=${encodeURIComponent('50%')}`)).toEqual(['finder-bob']);
+    expect(await find('q=_50')).toEqual(['finder-bob']);
+    expect(await find('q=discount')).toEqual([]);
+    // newest first, and the list is bounded
+    expect((await find('q=finder')).slice(0, 3)).toEqual(['finder-visitor-1', 'finder-bob', 'finder-ada']);
+    expect(await find('q=finder&limit=1')).toEqual(['finder-visitor-1']);
+    const bad = await api.call('GET', '/api/v1/profiles?limit=0');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).code).toBe('invalid_request');
+  });
 });

@@ -1,16 +1,23 @@
-// /api/v1/profiles/:id: a person's traits, the ids they are known by and their latest events.
+// /api/v1/profiles: finding people by id or trait; /api/v1/profiles/:id: a person's traits, the ids they are
+// known by and their latest events.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { getProfile } from '@tributary/engine';
+import { getProfile, PROFILE_SEARCH_LIMIT, searchProfiles } from '@tributary/engine';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, errorResponses, json } from '../app-env.js';
 
+const profileFields = {
+  id: z.string().uuid(),
+  traits: z.record(z.string(), z.unknown()),
+  identities: z.array(z.object({ kind: z.enum(['userId', 'anonymousId']), value: z.string() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+};
+
+const profileSummarySchema = z.object(profileFields).openapi('ProfileSummary');
+
 const profileSchema = z
   .object({
-    id: z.string().uuid(),
-    traits: z.record(z.string(), z.unknown()),
-    identities: z.array(z.object({ kind: z.enum(['userId', 'anonymousId']), value: z.string() })),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    ...profileFields,
     recentEvents: z.array(
       z.object({
         id: z.string().uuid(),
@@ -29,6 +36,47 @@ const profileSchema = z
 /** The profile routes. */
 export function profileRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/profiles',
+      tags: ['profiles'],
+      security: bearerSecurity,
+      summary: 'Find profiles by the start of a userId or anonymousId, or by a word in a trait value',
+      request: {
+        query: z.object({
+          q: z
+            .string()
+            .max(200)
+            .optional()
+            .openapi({
+              description:
+                'What to look for: the start of an id, or text inside a trait value (case-insensitive); ' +
+                'without it, the most recently updated profiles',
+              example: 'ada@',
+            }),
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(PROFILE_SEARCH_LIMIT)
+            .default(50)
+            .openapi({
+              description: `How many profiles, most recently updated first (at most ${PROFILE_SEARCH_LIMIT})`,
+            }),
+        }),
+      },
+      responses: {
+        200: json(z.object({ items: z.array(profileSummarySchema) }), 'The matching profiles'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { q, limit } = c.req.valid('query');
+      return c.json({ items: await searchProfiles(deps.engine.ctx.db, q, limit) }, 200);
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -75,3 +75,5 @@ export type CredentialUpdate = Schemas['CredentialUpdate'];
 export type Source = Schemas['Source'];
 export type SourceWithWriteKey = Schemas['SourceWithWriteKey'];
 export type AuditPage = Answer<'/audit', 'get'>;
+export type ProfileSummary = Schemas['ProfileSummary'];
+export type Profile = Schemas['Profile'];

@@ -8,3 +8,4 @@ export {
   lockIdentitiesOfBatch,
   profileForUser,
 } from './profiles.js';
+export { PROFILE_SEARCH_LIMIT, searchProfiles } from './search.js';
