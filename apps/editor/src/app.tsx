@@ -6,6 +6,7 @@ import { SignInPage } from './auth/sign-in-page';
 import { CredentialsPage } from './credentials/credentials-page';
 import { DeadLettersPage } from './dead-letters/dead-letters-page';
 import { FlowEditorPage } from './editor/flow-editor-page';
+import { EventLogPage } from './events/event-log-page';
 import { FlowListPage } from './flows/flow-list-page';
 import { PeoplePage } from './people/people-page';
 import { Link } from './router/link';
@@ -33,6 +34,9 @@ function Nav({ current }: { current: string }) {
       </Link>
       <Link href="/people" aria-current={current === 'people' ? 'page' : undefined}>
         People
+      </Link>
+      <Link href="/events" aria-current={current === 'events' ? 'page' : undefined}>
+        Event log
       </Link>
       <Link href="/audit" aria-current={current === 'audit' ? 'page' : undefined}>
         Audit log
@@ -68,6 +72,7 @@ export function App() {
       {route.name === 'sources' ? <SourcesPage /> : null}
       {route.name === 'audit' ? <AuditPage /> : null}
       {route.name === 'people' ? <PeoplePage personId={route.personId} /> : null}
+      {route.name === 'events' ? <EventLogPage /> : null}
       {route.name === 'flow' ? <FlowEditorPage flowId={route.flowId} runId={route.runId} /> : null}
       {route.name === 'not-found' ? (
         <div className="page">

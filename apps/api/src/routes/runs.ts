@@ -253,6 +253,16 @@ export function runRoutes(deps: AppDeps) {
             .max(255)
             .optional()
             .openapi({ description: 'Only tracking events about this userId' }),
+          person: z
+            .string()
+            .max(255)
+            .optional()
+            .openapi({ description: 'Only tracking events about this person: their userId or anonymousId' }),
+          name: z
+            .string()
+            .max(200)
+            .optional()
+            .openapi({ description: "Only tracking events of this name (a track's event, a page's name)" }),
           since: z.iso
             .datetime({ offset: true })
             .optional()

@@ -306,7 +306,7 @@ describe('batches', () => {
 });
 
 describe('the event log', () => {
-  test('accepted calls are listed under /api/v1/events by source, type, userId and since', async () => {
+  test('accepted calls are listed under /api/v1/events by source, type, name, person and since', async () => {
     const fresh = await createTestSource(api, 'Listed');
     const since = new Date(Date.now() - 1000).toISOString();
     await post(
@@ -317,6 +317,7 @@ describe('the event log', () => {
           { type: 'track', userId: 'u-list', event: 'A' },
           { type: 'track', userId: 'u-other', event: 'B' },
           { type: 'identify', userId: 'u-list', traits: {} },
+          { type: 'track', anonymousId: 'anon-list', event: 'A' },
         ],
       },
       basicAuth(fresh.writeKey),
@@ -327,9 +328,17 @@ describe('the event log', () => {
       return (await res.json()).items as Array<{ name: string | null; type: string; userId: string }>;
     };
     const bySource = `source=${encodeURIComponent(`tracking:${fresh.id}`)}`;
-    expect(await list(bySource)).toHaveLength(3);
+    expect(await list(bySource)).toHaveLength(4);
     expect((await list(`${bySource}&type=track&userId=u-list`)).map((e) => e.name)).toEqual(['A']);
-    expect(await list(`${bySource}&since=${encodeURIComponent(since)}`)).toHaveLength(3);
+    // by name, and by person whether they are known by a userId or only an anonymousId
+    expect((await list(`${bySource}&name=A`)).map((e) => e.userId ?? 'anonymous')).toEqual([
+      'anonymous',
+      'u-list',
+    ]);
+    expect((await list(`${bySource}&person=u-list`)).map((e) => e.type)).toEqual(['identify', 'track']);
+    expect((await list(`${bySource}&person=anon-list`)).map((e) => e.name)).toEqual(['A']);
+    expect(await list(`${bySource}&name=Nothing`)).toEqual([]);
+    expect(await list(`${bySource}&since=${encodeURIComponent(since)}`)).toHaveLength(4);
     expect(
       await list(`${bySource}&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`),
     ).toEqual([]);

@@ -1,5 +1,5 @@
 // Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view, credentials,
-// tracking sources, people, the audit log.
+// tracking sources, people, the event log, the audit log.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -10,6 +10,7 @@ export type Route =
   | { name: 'sources' }
   | { name: 'audit' }
   | { name: 'people'; personId: string | null }
+  | { name: 'events' }
   | { name: 'not-found'; path: string };
 
 /** Reads a route from a location. */
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (path === '/credentials') return { name: 'credentials' };
   if (path === '/sources') return { name: 'sources' };
   if (path === '/audit') return { name: 'audit' };
+  if (path === '/events') return { name: 'events' };
   if (path === '/people') return { name: 'people', personId: new URLSearchParams(search).get('id') };
   const flow = /^\/flows\/([^/]+)$/.exec(path);
   if (flow?.[1]) {

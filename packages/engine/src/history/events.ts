@@ -2,7 +2,7 @@
 import type { Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { and, eq, gte, inArray } from 'drizzle-orm';
+import { and, eq, gte, inArray, or } from 'drizzle-orm';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
 
@@ -45,6 +45,10 @@ export interface EventListQuery extends PageQuery {
   type?: string | undefined;
   /** Only tracking events about this userId. */
   userId?: string | undefined;
+  /** Only tracking events about this person: their userId or anonymousId. */
+  person?: string | undefined;
+  /** Only tracking events of this name (a track's event, a page's or screen's name). */
+  name?: string | undefined;
   /** Only events received at or after this time. */
   since?: Date | undefined;
 }
@@ -58,6 +62,10 @@ export async function listEvents(db: Queryable, query: EventListQuery) {
     query.source ? eq(schema.events.source, query.source) : undefined,
     query.type ? eq(schema.events.type, query.type) : undefined,
     query.userId ? eq(schema.events.userId, query.userId) : undefined,
+    query.person
+      ? or(eq(schema.events.userId, query.person), eq(schema.events.anonymousId, query.person))
+      : undefined,
+    query.name ? eq(schema.events.name, query.name) : undefined,
     query.since ? gte(schema.events.receivedAt, query.since) : undefined,
   ];
   return keysetPage(query, schema.events.id, conditions, (where, orderBy, limit) =>

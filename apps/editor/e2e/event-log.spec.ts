@@ -1,0 +1,70 @@
+// The event log: filter by name, person and source, open an event to read it as it arrived and reach the run
+// it started.
+import { api, baseUrl, uniqueSlug } from './api';
+import { expect, screenshot, test } from './fixtures';
+import { createFlow } from './flows';
+import { waitUntil } from './wait';
+
+test('filters events by name, person and source, and opens one with its run', async ({ signedIn: page }) => {
+  const slug = uniqueSlug('event-log');
+  const source = await api<{ id: string; writeKey: string }>('POST', '/sources', { name: `Shop ${slug}` });
+  const other = await api<{ id: string; writeKey: string }>('POST', '/sources', { name: `App ${slug}` });
+  const send = (writeKey: string, body: Record<string, unknown>) =>
+    fetch(`${baseUrl}/v1/track`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify(body),
+    });
+  const definition = {
+    name: `Carts ${slug}`,
+    slug,
+    nodes: [
+      {
+        id: 'start',
+        type: 'trigger.tracking',
+        name: 'Checkout started',
+        config: { type: 'track', events: [`Checkout ${slug}`], sources: [source.id] },
+        position: { x: 0, y: 0 },
+      },
+    ],
+    edges: [],
+  };
+  const flow = await createFlow(definition, true);
+  const buyer = `buyer-${slug}`;
+  expect(
+    (await send(source.writeKey, { userId: buyer, event: `Checkout ${slug}`, properties: { total: 42 } }))
+      .status,
+  ).toBe(200);
+  expect((await send(source.writeKey, { anonymousId: `anon-${slug}`, event: `Browse ${slug}` })).status).toBe(
+    200,
+  );
+  expect((await send(other.writeKey, { userId: buyer, event: `Browse ${slug}` })).status).toBe(200);
+  await waitUntil('the run to finish', 20_000, async () => {
+    const runs = await api<{ items: { status: string }[] }>('GET', `/runs?flowId=${flow.id}`);
+    return runs.items[0]?.status === 'succeeded';
+  });
+
+  await page.goto('/');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Event log' }).click();
+  const rows = page.getByTestId('event-row');
+  await page.getByLabel('Person').fill(buyer);
+  await expect(rows).toHaveCount(2);
+  await page.getByLabel('Source').selectOption({ label: `Shop ${slug}` });
+  await expect(rows).toHaveCount(1);
+  await page.getByLabel('Person').fill('');
+  await page.getByLabel('Event name').fill(`Browse ${slug}`);
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toContainText(`anon-${slug}`);
+  await page.getByLabel('Event name').fill(`Checkout ${slug}`);
+  await expect(rows).toHaveCount(1);
+
+  await rows.getByRole('button', { name: `Checkout ${slug}` }).click();
+  const detail = page.getByTestId('event-detail');
+  await expect(detail).toContainText('"total": 42');
+  await screenshot(page, 'event-log');
+  await detail.getByRole('link', { name: `Carts ${slug}` }).click();
+  await expect(page.getByTestId('run-detail')).toContainText('version 1');
+});
