@@ -1,5 +1,7 @@
-// Shown in the side panel when no node is selected: the flow's description and a hint about what to do.
+// Shown in the side panel when no node is selected: the flow's description, its rules, and a hint about what
+// to do.
 import { useCanvas } from '../canvas/store';
+import { JourneySettings } from './journey-settings';
 
 export function FlowSettings({ selectedCount }: { selectedCount: number }) {
   const meta = useCanvas((s) => s.meta);
@@ -37,6 +39,7 @@ export function FlowSettings({ selectedCount }: { selectedCount: number }) {
           onChange={(e) => updateMeta({ description: e.target.value })}
         />
       </div>
+      <JourneySettings />
     </section>
   );
 }
