@@ -79,6 +79,7 @@ export {
   listAudit,
   listDeadLetters,
   listEvents,
+  recentEventNames,
   listRuns,
 } from './history/index.js';
 // accepting events

@@ -85,4 +85,26 @@ describe('profiles', () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).code).toBe('invalid_request');
   });
+
+  test('names of recent events, most recently seen first, by source and type', async () => {
+    const own = await createTestSource(api, 'Names');
+    const track = (event: string) =>
+      post(api, '/v1/track', { userId: 'namer', event }, basicAuth(own.writeKey));
+    await track('Cart Viewed');
+    await track('Checkout Started');
+    await track('Cart Viewed');
+    await post(api, '/v1/page', { userId: 'namer', name: 'Pricing' }, basicAuth(own.writeKey));
+    const names = async (query: string) => {
+      const res = await api.call(
+        'GET',
+        `/api/v1/event-names?source=${encodeURIComponent(`tracking:${own.id}`)}${query}`,
+      );
+      expect(res.status).toBe(200);
+      return (await res.json()).items.map((i: { name: string; count: number }) => `${i.name}×${i.count}`);
+    };
+    expect(await names('')).toEqual(['Pricing×1', 'Cart Viewed×2', 'Checkout Started×1']);
+    expect(await names('&type=track')).toEqual(['Cart Viewed×2', 'Checkout Started×1']);
+    expect(await names('&type=track&limit=1')).toEqual(['Cart Viewed×2']);
+    expect((await api.call('GET', '/api/v1/event-names?type=identify')).status).toBe(400);
+  });
 });

@@ -1,7 +1,7 @@
 // /api/v1/profiles: finding people by id or trait; /api/v1/profiles/:id: a person's traits, the ids they are
-// known by and their latest events.
+// known by and their latest events; /api/v1/event-names: what people have been doing lately, by name.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { getProfile, PROFILE_SEARCH_LIMIT, searchProfiles } from '@tributary/engine';
+import { getProfile, PROFILE_SEARCH_LIMIT, recentEventNames, searchProfiles } from '@tributary/engine';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, errorResponses, json } from '../app-env.js';
 
@@ -36,6 +36,42 @@ const profileSchema = z
 /** The profile routes. */
 export function profileRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/event-names',
+      tags: ['events'],
+      security: bearerSecurity,
+      summary: 'The names of recent tracking events, most recently seen first (for suggestions)',
+      description:
+        'Reads the newest 10,000 named events (filtered by source and type first) and groups them by name.',
+      request: {
+        query: z.object({
+          source: z
+            .string()
+            .max(300)
+            .optional()
+            .openapi({ description: 'Only from this source, e.g. tracking:<id>' }),
+          type: z
+            .enum(['track', 'page', 'screen'])
+            .optional()
+            .openapi({ description: 'Only of this call type' }),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({
+            items: z.array(z.object({ name: z.string(), count: z.number().int(), lastAt: z.string() })),
+          }),
+          'Event names with how often each came among the events read, and when last',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json({ items: await recentEventNames(deps.engine.ctx.db, c.req.valid('query')) }, 200),
+  );
 
   app.openapi(
     createRoute({

@@ -8,6 +8,7 @@ import { AnyValueField } from './any-value-field';
 import type { Completion } from './completions';
 import { CredentialWidget } from './credential-widget';
 import { DurationWidget } from './duration-widget';
+import { EventNamesField } from './event-names-field';
 import { ExpressionTextWidget } from './expression-widget';
 import { formButtons } from './form-buttons';
 import type { ConfigFormContext } from './form-context';
@@ -22,7 +23,7 @@ const widgets: RegistryWidgetsType = {
   CredentialWidget,
   DurationWidget,
 };
-const fields: RegistryFieldsType = { AnyValueField, SourcesField };
+const fields: RegistryFieldsType = { AnyValueField, EventNamesField, SourcesField };
 const templates = { ButtonTemplates: formButtons };
 
 interface ConfigFormProps {

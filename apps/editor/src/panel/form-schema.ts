@@ -63,6 +63,8 @@ function prepare(input: Schema, defs: Schema, title: string | undefined, ui: UiS
   if (Array.isArray(schema['x-credential-types'])) ui['ui:widget'] = 'CredentialWidget';
   // a tracking trigger's sources, ticked by name
   if (schema['x-tracking-sources'] === true) ui['ui:field'] = 'SourcesField';
+  // a tracking trigger's event names, with the names seen lately suggested
+  if (schema['x-event-names'] === true) ui['ui:field'] = 'EventNamesField';
   // the discriminator of a union (auth `type`) is chosen by the option selector, not typed in
   if (schema.const !== undefined) ui['ui:widget'] = 'hidden';
   if (isSchema(schema.properties)) {

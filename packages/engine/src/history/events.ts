@@ -2,7 +2,7 @@
 import type { Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
-import { and, eq, gte, inArray, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
 
@@ -71,4 +71,41 @@ export async function listEvents(db: Queryable, query: EventListQuery) {
   return keysetPage(query, schema.events.id, conditions, (where, orderBy, limit) =>
     db.select().from(schema.events).where(where).orderBy(orderBy).limit(limit),
   );
+}
+
+/** How many of the newest events `recentEventNames` reads: a bounded scan, whatever the log's size. */
+const NAME_SCAN = 10_000;
+
+/**
+ * The names of recent tracking events (a track's event, a page's or screen's name), most recently seen first,
+ * with how often each came among the newest events read — for suggesting names in a trigger's form.
+ */
+export async function recentEventNames(
+  db: Queryable,
+  query: { source?: string | undefined; type?: string | undefined; limit: number },
+): Promise<Array<{ name: string; count: number; lastAt: Date }>> {
+  const newest = db
+    .select({ name: schema.events.name, receivedAt: schema.events.receivedAt })
+    .from(schema.events)
+    .where(
+      and(
+        isNotNull(schema.events.name),
+        query.source ? eq(schema.events.source, query.source) : undefined,
+        query.type ? eq(schema.events.type, query.type) : undefined,
+      ),
+    )
+    .orderBy(desc(schema.events.id))
+    .limit(NAME_SCAN)
+    .as('newest');
+  const rows = await db
+    .select({
+      name: newest.name,
+      count: sql<number>`count(*)::int`,
+      lastAt: sql<Date>`max(${newest.receivedAt})`,
+    })
+    .from(newest)
+    .groupBy(newest.name)
+    .orderBy(sql`max(${newest.receivedAt}) desc`)
+    .limit(query.limit);
+  return rows.map((r) => ({ name: r.name ?? '', count: Number(r.count), lastAt: new Date(r.lastAt) }));
 }

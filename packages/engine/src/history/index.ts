@@ -6,7 +6,7 @@ export type { DeadLetterGroup, DeadLetterQuery, TestRunFilter } from './dead-let
 export { getDeadLetter, groupDeadLetters, listDeadLetters, messageShape } from './dead-letters.js';
 export { eventLogReader, summarizeEvents } from './event-log.js';
 export type { EventListQuery } from './events.js';
-export { firstAccepted, getEvent, listEvents } from './events.js';
+export { firstAccepted, getEvent, listEvents, recentEventNames } from './events.js';
 export type { FlowStats } from './flow-stats.js';
 export { flowStats } from './flow-stats.js';
 export type { Page, PageQuery } from './page.js';

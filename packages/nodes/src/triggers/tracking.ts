@@ -12,6 +12,8 @@ const trackingConfig = z.strictObject({
     .array(z.string().min(1).max(200))
     .max(100)
     .optional()
+    // the editor suggests the names seen lately (x-event-names)
+    .meta({ 'x-event-names': true })
     .describe(
       'Only these event names (a track call\'s "event", a page or screen call\'s "name"); all when empty',
     ),

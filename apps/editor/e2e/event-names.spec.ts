@@ -1,0 +1,63 @@
+// A tracking trigger's event names are picked from the names seen lately, and kept as removable chips.
+import { api, baseUrl, uniqueSlug } from './api';
+import { selectNode, settled } from './canvas';
+import { expect, test } from './fixtures';
+import { createFlow } from './flows';
+
+interface Stored {
+  draft: { nodes: { id: string; config: { events?: string[] } }[] };
+}
+
+test('suggests recent event names and saves the ones added', async ({ signedIn: page }) => {
+  const slug = uniqueSlug('names');
+  const source = await api<{ id: string; writeKey: string }>('POST', '/sources', { name: `Names ${slug}` });
+  const seen = `Plan Upgraded ${slug}`;
+  const res = await fetch(`${baseUrl}/v1/track`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`,
+    },
+    body: JSON.stringify({ userId: `u-${slug}`, event: seen }),
+  });
+  expect(res.status).toBe(200);
+  const definition = {
+    name: `Upgrades ${slug}`,
+    slug,
+    nodes: [
+      {
+        id: 'start',
+        type: 'trigger.tracking',
+        name: 'Upgraded',
+        config: { type: 'track' },
+        position: { x: 0, y: 0 },
+      },
+    ],
+    edges: [],
+  };
+  const flow = await createFlow(definition);
+  const events = async () =>
+    (await api<Stored>('GET', `/flows/${flow.id}`)).draft.nodes.find((n) => n.id === 'start')?.config.events;
+
+  await page.goto(`/flows/${flow.id}`);
+  await selectNode(page, 'Upgraded');
+  const panel = page.getByRole('region', { name: 'Node Upgraded' });
+  await expect(panel.getByText('Every event name (add some to listen to those only).')).toBeVisible();
+  // the name sent a moment ago is among the suggestions
+  await expect(panel.locator(`datalist option[value="${seen}"]`)).toHaveCount(1);
+  const input = panel.getByLabel('Add an event name');
+  await input.fill(seen);
+  await input.press('Enter');
+  await input.fill('Plan Downgraded');
+  await panel.getByRole('button', { name: 'Add', exact: true }).click();
+  const chosen = panel.getByRole('list', { name: /chosen/ });
+  await expect(chosen.getByRole('listitem')).toHaveText([seen, 'Plan Downgraded']);
+  await settled(page);
+  await expect.poll(events).toEqual([seen, 'Plan Downgraded']);
+  // a chosen name is no longer suggested
+  await expect(panel.locator(`datalist option[value="${seen}"]`)).toHaveCount(0);
+
+  await panel.getByRole('button', { name: 'Remove Plan Downgraded' }).click();
+  await settled(page);
+  await expect.poll(events).toEqual([seen]);
+});
