@@ -62,7 +62,7 @@ const engineStages = [
   ['runs'],
   ['steps'],
   ['ingest'],
-  ['tracking', 'control', 'schedules', 'recovery', 'access', 'retention'],
+  ['tracking', 'control', 'schedules', 'consumers', 'recovery', 'access', 'retention'],
 ];
 const engineRootFiles = ['engine.ts', 'index.ts'];
 

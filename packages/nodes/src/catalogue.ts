@@ -8,6 +8,7 @@ import { slack } from './actions/slack.js';
 import { teams } from './actions/teams.js';
 import { webhookOut } from './actions/webhook-out.js';
 import { amqpPublish } from './amqp/amqp-publish.js';
+import { amqpTrigger } from './amqp/amqp-trigger.js';
 import { crm } from './crm/crm.js';
 import type { NodeType } from './define-node.js';
 import { code } from './logic/code.js';
@@ -22,7 +23,9 @@ import { stopAndError } from './logic/stop-and-error.js';
 import { switchNode } from './logic/switch.js';
 import { waitForEvent } from './logic/wait-for-event.js';
 import { mqttPublish } from './mqtt/mqtt-publish.js';
+import { mqttTrigger } from './mqtt/mqtt-trigger.js';
 import { natsPublish } from './nats/nats-publish.js';
+import { natsTrigger } from './nats/nats-trigger.js';
 import { trackingForward } from './tracking/tracking-forward.js';
 import { manualTrigger } from './triggers/manual.js';
 import { scheduleTrigger } from './triggers/schedule.js';
@@ -35,6 +38,9 @@ export const nodeTypes: readonly NodeType[] = [
   trackingTrigger,
   scheduleTrigger,
   manualTrigger,
+  amqpTrigger,
+  mqttTrigger,
+  natsTrigger,
   set,
   ifNode,
   switchNode,

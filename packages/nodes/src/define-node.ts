@@ -2,6 +2,7 @@
 import type { NodeCategory, NodeTypeContract } from '@tributary/flow';
 import { DEFAULT_PORT } from '@tributary/flow';
 import type { z } from 'zod';
+import type { ConsumerDefinition } from './brokers/consumer.js';
 import type { NodeCredential } from './credentials/http-auth.js';
 import type { HttpClient } from './http/http-client.js';
 
@@ -133,7 +134,7 @@ export type WaitOutcome =
   | { port: 'timeout' };
 
 /** Every kind of trigger, named by how its events arrive. */
-export const TRIGGER_KINDS = ['webhook', 'tracking', 'schedule', 'manual'] as const;
+export const TRIGGER_KINDS = ['webhook', 'tracking', 'schedule', 'manual', 'broker'] as const;
 /** How a trigger's events arrive; the engine routes each kind its own way. */
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
@@ -161,6 +162,8 @@ export interface NodeTraitsInput<C> {
   waitsForEvent?: { correlation(config: Readonly<Record<string, unknown>>): string };
   /** A trigger: how its events arrive. */
   trigger?: TriggerKind;
+  /** A broker trigger (`trigger: 'broker'`): how its consumer connects and consumes (brokers/consumer.ts). */
+  consumer?: ConsumerDefinition<C>;
 }
 
 /** A node type's traits, with the defaults filled in. */
@@ -290,7 +293,7 @@ export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeTyp
 }
 
 function traitsOf<S extends z.ZodType>(def: NodeDefinition<S>): NodeTraits {
-  const { split, ...rest } = def.traits ?? {};
+  const { split, consumer, ...rest } = def.traits ?? {};
   return {
     ...rest,
     pure: rest.pure ?? false,
@@ -298,5 +301,14 @@ function traitsOf<S extends z.ZodType>(def: NodeDefinition<S>): NodeTraits {
     dynamicOutputs: typeof def.outputs === 'function',
     // the engine passes configs that passed this node's schema
     ...(split ? { split: { limit: (config: unknown) => split.limit(config as z.infer<S>) } } : {}),
+    ...(consumer
+      ? {
+          consumer: {
+            credentialType: consumer.credentialType,
+            // the engine passes configs that passed this node's schema
+            open: (config: unknown, ...rest) => consumer.open(config as z.infer<S>, ...rest),
+          },
+        }
+      : {}),
   };
 }

@@ -4,6 +4,16 @@ export type { AmqpServer } from './amqp/amqp-url.js';
 export { parseAmqpUrl } from './amqp/amqp-url.js';
 export type { BrokerDial, DialContext } from './brokers/broker-dial.js';
 export { closeBrokerConnections } from './brokers/connection-pool.js';
+export type {
+  ConsumedMessage,
+  ConsumerContext,
+  ConsumerDefinition,
+  ConsumerLogger,
+  ConsumerSession,
+  RunningConsumer,
+  Verdict,
+} from './brokers/consumer.js';
+export { RECONNECT_BACKOFF, RETRY_DELAY_MS, runConsumer } from './brokers/consumer.js';
 export * from './catalogue.js';
 export * from './credentials/index.js';
 export * from './define-node.js';

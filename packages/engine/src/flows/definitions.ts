@@ -21,6 +21,7 @@ import {
 } from '../credentials/index.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 import { errorFlowProblems, settingsProblems } from './settings.js';
+import { staticConfigProblems } from './trigger-config.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
 
@@ -94,6 +95,9 @@ async function runnable(db: Queryable, input: unknown): Promise<FlowDefinition> 
   const problems = await credentialProblems(db, def);
   if (problems.length > 0)
     throw new ValidationError('the flow refers to credentials it cannot use', problems);
+  const computed = staticConfigProblems(def);
+  if (computed.length > 0)
+    throw new ValidationError('the trigger’s config cannot hold expressions', computed);
   const errorFlow = await errorFlowProblems(db, def);
   if (errorFlow.length > 0)
     throw new ValidationError('the flow names an error flow that does not exist', errorFlow);

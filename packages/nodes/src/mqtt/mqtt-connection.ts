@@ -57,6 +57,11 @@ export interface MqttSessionOptions {
   clean?: boolean;
   /** MQTT 5 session expiry, for persistent sessions. */
   sessionExpirySeconds?: number;
+  /**
+   * Handles each incoming message before it is acknowledged (a QoS 1 PUBACK goes only once `done` is
+   * called); set before the connection opens, as a persistent session's queued messages come at once.
+   */
+  handleMessage?: MqttClient['handleMessage'];
 }
 
 /** The client id a connection uses: the credential's prefix (default "tributary") and a suffix. */
@@ -94,6 +99,7 @@ export async function openMqttConnection(
     resubscribe: false,
   };
   const client = connect(options);
+  if (session.handleMessage) client.handleMessage = session.handleMessage;
   const connected = new Promise<MqttClient>((resolve, reject) => {
     const onConnect = () => {
       settle();

@@ -1,0 +1,215 @@
+// What the broker trigger tests share: flows with a broker trigger, counting their runs per message, a
+// database connection that can be made to hang, and a JetStream server of the test's own to restart.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { schema } from '@tributary/db';
+import { eq } from 'drizzle-orm';
+import type { Registry } from 'prom-client';
+import { consumerMetrics } from '../consumers/index.js';
+import { createCredential } from '../credentials/index.js';
+import type { Engine } from '../engine.js';
+import { deactivateFlow } from '../flows/index.js';
+import { deployFlow } from './engine-fixture.js';
+
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const MQTT_URL = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+export const NATS_SERVERS = process.env.NATS_SERVERS ?? 'nats://127.0.0.1:4222';
+
+/** A name no other test uses: queues, topics, streams. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Stores a credential and publishes a flow whose trigger is `type` with `config` (plus the credential). */
+export async function brokerFlow(
+  engine: Engine,
+  type: string,
+  credentialData: Record<string, unknown>,
+  config: Record<string, unknown>,
+): Promise<{ flowId: string; version: number; credentialId: string }> {
+  const name = unique('flow');
+  const credential = await createCredential(
+    engine.ctx.db,
+    engine.ctx.keyring,
+    { name: `${name} broker`, type: type.replace('trigger.', ''), data: credentialData },
+    'test',
+  );
+  const deployed = await deployFlow(engine, {
+    name,
+    slug: name,
+    nodes: [{ id: 'trigger', type, name: 'Message', config: { credential: credential.id, ...config } }],
+    edges: [],
+  });
+  return { ...deployed, credentialId: credential.id };
+}
+
+/** Deactivates a flow, so later consumers leave its broker alone. */
+export async function retire(engine: Engine, flowId: string): Promise<void> {
+  await deactivateFlow(engine.ctx.db, flowId, 'test');
+  await engine.flowsChanged();
+}
+
+/** The trigger items of a flow's events, and how many runs it has. */
+export async function eventsAndRuns(engine: Engine, flowId: string) {
+  const db = engine.ctx.db;
+  const events = await db
+    .select({ payload: schema.events.payload, key: schema.events.idempotencyKey })
+    .from(schema.events)
+    .innerJoin(schema.runs, eq(schema.runs.eventId, schema.events.id))
+    .where(eq(schema.runs.flowId, flowId));
+  return events.map((e) => ({ item: e.payload as Record<string, unknown>, key: e.key }));
+}
+
+/**
+ * For messages whose bodies are `{ n }`: how many runs each n started. A message that started no run or
+ * two shows as a count other than 1.
+ */
+export async function runsPerMessage(engine: Engine, flowId: string): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const { item } of await eventsAndRuns(engine, flowId)) {
+    const n = (item.body as { n: number }).n;
+    counts.set(n, (counts.get(n) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Whether messages 0..count-1 each started exactly one run. */
+export function oneRunEach(counts: Map<number, number>, count: number): boolean {
+  if (counts.size !== count) return false;
+  for (let n = 0; n < count; n += 1) if (counts.get(n) !== 1) return false;
+  return true;
+}
+
+/** A consumer counter's value for a flow (summed over its other labels). */
+export async function counted(
+  registry: Registry,
+  metric: 'received' | 'acked' | 'redelivered' | 'rejected',
+  flowId: string,
+): Promise<number> {
+  const { values } = await consumerMetrics(registry)[metric].get();
+  return values.filter((v) => v.labels.flow === flowId).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A TCP relay to Postgres that can be made to hang (it stops relaying) and to recover. */
+export interface HangingRelay {
+  url: string;
+  hang(): void;
+  /** Relays again; connections that hung are cut, so the pool opens new ones. */
+  recover(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a relay in front of the Postgres at `url`. */
+export async function startHangingRelay(url: string): Promise<HangingRelay> {
+  const target = new URL(url);
+  let hanging = false;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  };
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
+    track(client);
+    track(upstream);
+    client.on('data', (chunk) => {
+      if (!hanging) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!hanging) client.write(chunk);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  const relayed = new URL(url);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String(address.port);
+  return {
+    url: relayed.toString(),
+    hang() {
+      hanging = true;
+    },
+    recover() {
+      // what was sent into the void left those connections mid-protocol: they cannot be used again
+      for (const socket of sockets) socket.destroy();
+      hanging = false;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A nats-server with JetStream on a port and store directory of its own, restartable in place. */
+export interface JetStreamServer {
+  port: number;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function listening(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nats-server did not listen on ${port}`);
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts nats-server -js on a free port (NATS_SERVER_BIN names the program; default: on PATH). */
+export async function startJetStreamServer(): Promise<JetStreamServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-jetstream-'));
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  const { port } = address;
+  const start = async () => {
+    const child = spawn(
+      process.env.NATS_SERVER_BIN ?? 'nats-server',
+      ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
+      { stdio: 'ignore' },
+    );
+    await listening(port, child);
+    return child;
+  };
+  let child = await start();
+  return {
+    port,
+    async restart() {
+      await stopped(child);
+      child = await start();
+    },
+    async close() {
+      await stopped(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
