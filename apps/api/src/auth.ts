@@ -1,42 +1,42 @@
-// Bearer-key authentication and role checks for the management API.
-import type { Role } from '@tributary/db';
-import { verifyApiKey } from '@tributary/engine';
+// Who is calling: a Bearer API key, or a session cookie (whose writes must carry the session's CSRF token).
+import { actorName, type Principal, verifyApiKey, verifySession } from '@tributary/engine';
 import { ForbiddenError, UnauthorizedError } from '@tributary/flow';
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from './app-env.js';
+import { CSRF_HEADER, csrfMatches, sessionTokenOf } from './session-cookie.js';
 
-/** Requires `Authorization: Bearer <key>` with a known, unrevoked key. */
-export function requireApiKey(deps: AppDeps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const header = c.req.header('authorization');
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    // EventSource cannot send headers, so event streams also take the key as ?access_token=
-    const fromQuery = c.req.path.endsWith('/stream') ? c.req.query('access_token') : undefined;
-    const presented = match?.[1] ?? fromQuery;
-    if (!presented) throw new UnauthorizedError('send an API key as "Authorization: Bearer <key>"');
-    const principal = await verifyApiKey(deps.engine.ctx.db, presented, deps.config.TRIBUTARY_API_KEY);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Identifies the caller by `Authorization: Bearer <key>` with a valid key, or a session cookie. A key wins when both are sent.
+ * Cookie-authenticated writes must send the session's CSRF token in `x-csrf-token` (a page of another site can
+ * make the browser send the cookie, but cannot read or compute the token); key requests need none.
+ */
+export async function identify(c: Context<AppEnv>, deps: AppDeps): Promise<Principal> {
+  const header = c.req.header('authorization');
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  // EventSource cannot send headers, so event streams also take the key as ?access_token=
+  const fromQuery = c.req.path.endsWith('/stream') ? c.req.query('access_token') : undefined;
+  const presented = match?.[1] ?? fromQuery;
+  const session = presented || header ? undefined : sessionTokenOf(c);
+  let principal: Principal | undefined;
+  if (presented) {
+    principal = await verifyApiKey(deps.engine.ctx.db, presented, deps.config.TRIBUTARY_API_KEY);
     if (!principal) throw new UnauthorizedError('the API key is not valid');
-    c.set('principal', principal);
-    await next();
-  };
-}
-
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };
-
-/** Rejects callers whose role is below `role`; reads (GET/HEAD) need only viewer. */
-export function requireRoleForWrites(role: Role = 'editor'): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const principal = c.get('principal');
-      if (RANK[principal.role] < RANK[role]) {
-        throw new ForbiddenError(`this needs the ${role} role; the key has ${principal.role}`);
-      }
+  } else if (session) {
+    principal = await verifySession(deps.engine.ctx.db, session);
+    if (!principal) throw new UnauthorizedError('the session has ended; sign in again');
+    if (!SAFE_METHODS.has(c.req.method) && !csrfMatches(c, session)) {
+      throw new ForbiddenError(`a signed-in write must send the session's CSRF token in ${CSRF_HEADER}`);
     }
-    await next();
-  };
+  } else {
+    throw new UnauthorizedError('sign in, or send an API key as "Authorization: Bearer <key>"');
+  }
+  c.set('principal', principal);
+  return principal;
 }
 
-/** The name recorded in the audit log for the caller. */
-export function actorOf(principal: { keyId: string | null; name: string }): string {
-  return principal.keyId ? `api_key:${principal.keyId}` : `env:${principal.name}`;
+/** The name recorded in the audit log for the caller: `user:<id>`, `api_key:<id>` or `env:<name>`. */
+export function actorOf(principal: Principal): string {
+  return actorName(principal);
 }

@@ -2,6 +2,7 @@
 import { parseEncryptionKey } from '@tributary/engine';
 import { allowListSchema } from '@tributary/nodes';
 import { z } from 'zod';
+import { authConfigShape, checkAuthConfig } from './auth-config.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -100,8 +101,10 @@ export const configSchema = z
         }
       })
       .default([]),
+    ...authConfigShape,
   })
   .superRefine((config, ctx) => {
+    checkAuthConfig(config, ctx);
     if (config.NODE_ENV === 'production' && !config.TRIBUTARY_ENCRYPTION_KEY) {
       ctx.addIssue({
         code: 'custom',

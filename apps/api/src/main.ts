@@ -9,6 +9,7 @@ import {
   bootstrapOwnerKey,
   createEngine,
   createLogger,
+  ensureOwner,
   moveWebhookSecretsToCredentials,
 } from '@tributary/engine';
 import { closeBrokerConnections } from '@tributary/nodes';
@@ -132,6 +133,11 @@ async function main(): Promise<void> {
     ops.route('/', opsRoutes({ engine, config }));
     fetch = ops.fetch;
   } else {
+    if (config.TRIBUTARY_OWNER_EMAIL && config.TRIBUTARY_OWNER_PASSWORD) {
+      const made = await ensureOwner(db.db, config.TRIBUTARY_OWNER_EMAIL, config.TRIBUTARY_OWNER_PASSWORD);
+      if (made)
+        logger.info({ email: config.TRIBUTARY_OWNER_EMAIL }, 'owner account created from configuration');
+    }
     const key = await bootstrapOwnerKey(db.db, config.TRIBUTARY_API_KEY);
     if (key) {
       // printed once, on purpose, to the terminal and not to the log stream

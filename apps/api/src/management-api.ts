@@ -1,9 +1,12 @@
-// The management API mounted at /api/v1: key auth, role checks, the routes, and their OpenAPI document.
+// The management API mounted at /api/v1: key or session auth, scope checks, the routes, and their OpenAPI document.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from './app-env.js';
-import { requireApiKey, requireRoleForWrites } from './auth.js';
+import { identify } from './auth.js';
 import { problemResponse } from './problem.js';
+import { checkScope, declaredAccess, type RouteAccess, routeAccess, scoped } from './route-scopes.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
@@ -11,6 +14,8 @@ import { nodeTypeRoutes } from './routes/node-types.js';
 import { profileRoutes } from './routes/profiles.js';
 import { runRoutes } from './routes/runs.js';
 import { sourceRoutes } from './routes/sources.js';
+import { userRoutes } from './routes/users.js';
+import { CSRF_HEADER, SESSION_COOKIE } from './session-cookie.js';
 
 /** The top of the OpenAPI document: what the routes' schemas are described under. */
 export const OPENAPI_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = {
@@ -19,9 +24,15 @@ export const OPENAPI_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] 
     title: 'Tributary API',
     version: '1',
     description:
-      'Management API of Tributary. Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 problem+json with a stable `code`. Webhooks are received at `/hooks/{path}` and Segment-compatible tracking calls at `/v1/track`, `/v1/identify`, `/v1/page`, `/v1/screen`, `/v1/group`, `/v1/alias` and `/v1/batch` with a source write key (not listed here).',
+      'Management API of Tributary. Authenticate with `Authorization: Bearer <key>` (or, in the editor, the session cookie of POST /auth/login plus its CSRF token in `x-csrf-token` on writes). Every operation names the scope it needs in `x-scope` (`signed-in`: any caller; `public`: no credentials); a key lacking it gets 403. Errors are RFC 9457 problem+json with a stable `code`. Webhooks are received at `/hooks/{path}` and Segment-compatible tracking calls at `/v1/track`, `/v1/identify`, `/v1/page`, `/v1/screen`, `/v1/group`, `/v1/alias` and `/v1/batch` with a source write key (not listed here).',
   },
   servers: [{ url: '/api/v1' }],
+};
+
+/** Access of routes the document does not list (plain Hono routes), by `METHOD /path/:param`. */
+const UNDOCUMENTED_ACCESS: Record<string, RouteAccess> = {
+  'GET /openapi.json': 'public',
+  'GET /runs/:id/stream': 'runs:read',
 };
 
 /**
@@ -42,23 +53,33 @@ export function managementApi(deps: AppDeps) {
       });
     },
   });
+  // every route's access is declared in the document (x-scope); the guard enforces exactly that
+  let access: ReadonlyMap<string, RouteAccess> = new Map();
   api.use('*', async (c, next) => {
-    // the spec is public so tools can read it; everything else needs a key
-    if (c.req.path === '/api/v1/openapi.json') return next();
-    return requireApiKey(deps)(c, next);
+    const needed = routeAccess(c, access);
+    if (needed === 'public') return next();
+    checkScope(await identify(c, deps), needed);
+    return next();
   });
-  // the node catalogue only reads (its sample is a POST for the config it is given): any key may use it, so
-  // it is mounted before the role check, which Hono runs only for routes registered after it
-  api.route('/', nodeTypeRoutes());
-  api.use('*', requireRoleForWrites('editor'));
-  api.route('/', flowRoutes(deps));
-  api.route('/', runRoutes(deps));
-  api.route('/', deadLetterRoutes(deps));
-  api.route('/', auditRoutes(deps));
-  api.route('/', sourceRoutes(deps));
-  api.route('/', profileRoutes(deps));
-  api.route('/', credentialRoutes(deps));
+  api.route('/', scoped(authRoutes(deps), { read: 'public', write: 'public' }));
+  api.route('/', scoped(nodeTypeRoutes(), { read: 'flows:read', write: 'flows:read' }));
+  api.route('/', scoped(flowRoutes(deps), { read: 'flows:read', write: 'flows:write' }));
+  api.route('/', scoped(runRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
+  api.route('/', scoped(deadLetterRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
+  api.route('/', scoped(auditRoutes(deps), { read: 'admin', write: 'admin' }));
+  api.route('/', scoped(sourceRoutes(deps), { read: 'flows:read', write: 'flows:write' }));
+  api.route('/', scoped(profileRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
+  api.route('/', scoped(credentialRoutes(deps), { read: 'credentials:read', write: 'credentials:write' }));
+  api.route('/', scoped(userRoutes(deps), { read: 'admin', write: 'admin' }));
+  api.route('/', scoped(apiKeyRoutes(deps), { read: 'signed-in', write: 'signed-in' }));
+  access = declaredAccess(api, UNDOCUMENTED_ACCESS);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: `The editor's session (POST /auth/login); writes also need the ${CSRF_HEADER} header`,
+  });
   api.doc31('/openapi.json', OPENAPI_CONFIG);
   return api;
 }

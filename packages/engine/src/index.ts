@@ -2,8 +2,35 @@
 // is the engine's own; its stages live in folders named after the pipeline (see README.md).
 
 // access
-export type { Principal } from './access/index.js';
-export { bootstrapOwnerKey, createApiKey, verifyApiKey } from './access/index.js';
+export type { ApiKeyView, Invitation, LoginResult, Principal, Scope, UserView } from './access/index.js';
+export {
+  acceptInvitation,
+  actorName,
+  bootstrapOwnerKey,
+  createApiKey,
+  createOwner,
+  csrfTokenOf,
+  endSession,
+  ensureOwner,
+  invitationFor,
+  inviteUser,
+  isScope,
+  issueApiKey,
+  LOGIN_WINDOW_MS,
+  listApiKeys,
+  listUsers,
+  login,
+  MAX_LOGIN_FAILURES,
+  MIN_PASSWORD_LENGTH,
+  needsOwner,
+  ROLE_SCOPES,
+  revokeApiKey,
+  SCOPES,
+  scopesBeyond,
+  updateUser,
+  verifyApiKey,
+  verifySession,
+} from './access/index.js';
 export type { DiscardResult, RedriveOptions } from './control/index.js';
 export { discardDeadLetters, redrive, redriveMany, replayRun, startTestRun } from './control/index.js';
 export type { EngineContext, EngineSettings, Logger } from './core/index.js';
