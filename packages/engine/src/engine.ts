@@ -13,6 +13,8 @@ import {
 import type { Worker } from 'bullmq';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
+import type { ConsumerOptions } from './consumers/index.js';
+import { BrokerConsumers, DEFAULT_CONSUMER_OPTIONS } from './consumers/index.js';
 import { startErrorFlow } from './control/index.js';
 import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData } from './core/index.js';
 import {
@@ -57,6 +59,11 @@ export interface Engine {
   /** Re-reads the published flows (after publish, rollback, deactivate, delete) and updates schedules. */
   flowsChanged(): Promise<void>;
   startWorker(options?: Partial<StepWorkerOptions>): Worker<StepJobData>;
+  /**
+   * Starts the consumers of broker triggers (consumers/): one per live flow with an AMQP, MQTT or NATS
+   * trigger, kept in step with publishes; run where workers run.
+   */
+  startConsumers(options?: Partial<ConsumerOptions>): BrokerConsumers;
   startSweeper(intervalMs: number, options?: Partial<SweepOptions>): void;
   /** Deletes expired history every `intervalMs` (retention/). */
   startRetention(intervalMs: number, options?: Partial<RetentionOptions>): void;
@@ -144,6 +151,7 @@ export function createEngine(options: EngineOptions): Engine {
   ctx.startErrorFlow = (tx, runId) => startErrorFlow(ctx, tx, runId);
   const workers: Array<{ worker: Worker; connection: Redis }> = [];
   const stoppers: Array<() => Promise<void>> = [];
+  let consumers: BrokerConsumers | undefined;
   let closing: Promise<void> | undefined;
   const ownConnection = () => {
     // a worker blocks on its connection, so each gets one of its own
@@ -165,6 +173,8 @@ export function createEngine(options: EngineOptions): Engine {
         // the sweeper syncs again on its next pass
         options.logger.warn({ err }, 'could not update schedules now');
       }
+      // never rejects: a failed sync is logged and tried again on the consumers' own interval
+      await consumers?.sync();
     },
     startWorker(workerOptions) {
       const connection = ownConnection();
@@ -176,6 +186,11 @@ export function createEngine(options: EngineOptions): Engine {
         connection: scheduleConnection,
       });
       return worker;
+    },
+    startConsumers(consumerOptions) {
+      consumers ??= new BrokerConsumers(ctx, { ...DEFAULT_CONSUMER_OPTIONS, ...consumerOptions });
+      consumers.start();
+      return consumers;
     },
     startRetention(intervalMs, retentionOptions) {
       stoppers.push(startRetention(ctx, intervalMs, { ...DEFAULT_RETENTION_OPTIONS, ...retentionOptions }));
@@ -217,6 +232,8 @@ export function createEngine(options: EngineOptions): Engine {
   return engine;
 
   async function closeAll(): Promise<void> {
+    // first, while ingest still has its database and Redis: messages being handled are committed and acked
+    await consumers?.close();
     for (const stop of stoppers) await stop();
     for (const { worker, connection } of workers) {
       await worker.close();
