@@ -14,7 +14,7 @@ import type { Worker } from 'bullmq';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import type { ConsumerOptions } from './consumers/index.js';
-import { BrokerConsumers, DEFAULT_CONSUMER_OPTIONS } from './consumers/index.js';
+import { BrokerConsumers, consumerMetrics, DEFAULT_CONSUMER_OPTIONS } from './consumers/index.js';
 import { startErrorFlow } from './control/index.js';
 import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData } from './core/index.js';
 import {
@@ -115,6 +115,8 @@ export function createEngine(options: EngineOptions): Engine {
     oldestDue: () => oldestDueSeconds(options.db.db),
     ready: async () => (await Promise.all([engine.databaseReady(), engine.redisReady()])).every(Boolean),
   });
+  // registered up front, so /metrics names them in every process (they stay empty where no consumer runs)
+  consumerMetrics(metrics.registry);
   const guarded = createGuardedHttpClient({ allow: options.httpAllow });
   if (breakerSettings.threshold > 0) {
     breakers = new CircuitBreakers({
