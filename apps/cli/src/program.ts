@@ -7,6 +7,7 @@ import { deploy } from './commands/deploy.js';
 import { listDeadLetters, redrive, showDeadLetter } from './commands/dlq.js';
 import { sendEvent } from './commands/events.js';
 import { exportFlows } from './commands/export.js';
+import { createKey, KEY_SCOPES, listKeys, revokeKey } from './commands/keys.js';
 import { listProfiles, removeProfile, setProfile } from './commands/profiles.js';
 import { listRuns, replayRun, showRun } from './commands/runs.js';
 import { CommandContext, type GlobalOptions } from './context.js';
@@ -27,6 +28,13 @@ function limit(value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 500)
     throw new InvalidArgumentError('a whole number from 1 to 500');
   return n;
+}
+
+function scopes(value: string, previous: string[] = []): string[] {
+  if (!(KEY_SCOPES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`one of ${KEY_SCOPES.join(', ')}`);
+  }
+  return [...previous, value];
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -144,6 +152,28 @@ export function buildProgram(env: CliEnv, holder: RunHolder = {}): Command {
     .command('list')
     .description('list credentials by name, with the flows using each (never their secrets)')
     .action((_options, command: Command) => listCredentials(ctx(command)));
+
+  const keys = program.command('keys').description('API keys for CI and scripts');
+  keys
+    .command('create')
+    .description('make a key (shown once); it can hold no more than the key or user making it')
+    .argument('<name>', 'what the key is for, e.g. "github deploy"')
+    .requiredOption(
+      '--scope <scope>',
+      `a scope the key holds, repeat for more: ${KEY_SCOPES.join(', ')}`,
+      scopes,
+    )
+    .option('--expires <when>', 'when it stops working: 30d, 12h or a date such as 2027-01-31')
+    .action((name: string, options, command: Command) => createKey(ctx(command), name, options));
+  keys
+    .command('list')
+    .description('list keys: yours, or every key with the admin scope (never the keys themselves)')
+    .action((_options, command: Command) => listKeys(ctx(command)));
+  keys
+    .command('revoke')
+    .description('revoke a key at once')
+    .argument('<id>')
+    .action((id: string, _options, command: Command) => revokeKey(ctx(command), id));
 
   const profiles = program.command('profiles').description('named servers and keys in your config folder');
   profiles
