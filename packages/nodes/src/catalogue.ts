@@ -11,6 +11,7 @@ import { amqpPublish } from './amqp/amqp-publish.js';
 import { amqpTrigger } from './amqp/amqp-trigger.js';
 import { crm } from './crm/crm.js';
 import type { NodeType } from './define-node.js';
+import { abSplit } from './logic/ab-split.js';
 import { code } from './logic/code.js';
 import { delay } from './logic/delay.js';
 import { eventSummary } from './logic/event-summary.js';
@@ -22,6 +23,7 @@ import { split } from './logic/split.js';
 import { stopAndError } from './logic/stop-and-error.js';
 import { switchNode } from './logic/switch.js';
 import { waitForEvent } from './logic/wait-for-event.js';
+import { waitUntil } from './logic/wait-until.js';
 import { mqttPublish } from './mqtt/mqtt-publish.js';
 import { mqttTrigger } from './mqtt/mqtt-trigger.js';
 import { natsPublish } from './nats/nats-publish.js';
@@ -44,10 +46,12 @@ export const nodeTypes: readonly NodeType[] = [
   set,
   ifNode,
   switchNode,
+  abSplit,
   filter,
   split,
   merge,
   delay,
+  waitUntil,
   waitForEvent,
   eventSummary,
   code,

@@ -1,5 +1,6 @@
 // Lucide icons by the names the node catalogue uses; unknown names get a neutral box.
 import {
+  AlarmClock,
   Box,
   Building2,
   CalendarClock,
@@ -7,6 +8,7 @@ import {
   Clock,
   Code,
   Filter,
+  FlaskConical,
   GitBranch,
   Globe,
   Hourglass,
@@ -57,6 +59,8 @@ const ICONS: Record<string, LucideIcon> = {
   rabbit: Rabbit,
   'radio-tower': RadioTower,
   zap: Zap,
+  'alarm-clock': AlarmClock,
+  'flask-conical': FlaskConical,
 };
 
 export function NodeIcon({ name, size = 16 }: { name: string | undefined; size?: number }) {

@@ -2,16 +2,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
-
-function validZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    // Intl refuses unknown zones: exactly what we ask
-    return false;
-  }
-}
+import { validZone } from '../time-zones.js';
 
 /**
  * cron-parser pads a pattern of fewer than five fields with defaults ("*" alone is every minute, "0 8 * *"
