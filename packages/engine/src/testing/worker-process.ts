@@ -1,5 +1,6 @@
 // A worker in a child process, for tests that kill it: `node --conditions=source --import tsx worker-process.ts`.
-// Reads WORKER_DATABASE_URL, WORKER_REDIS_URL, WORKER_QUEUE_PREFIX; prints "ready" when it takes jobs.
+// Reads WORKER_DATABASE_URL, WORKER_REDIS_URL, WORKER_QUEUE_PREFIX (and WORKER_CONSUMERS, to consume broker
+// triggers); prints "ready" when it takes jobs.
 import { openDb } from '@tributary/db';
 import { parseAllowList } from '@tributary/nodes';
 import { createLogger } from '../core/index.js';
@@ -19,4 +20,6 @@ const engine = createEngine({
   defaultMetrics: false,
 });
 engine.startWorker({ concurrency: 20, lockDurationMs: 2_000, stalledIntervalMs: 1_000 });
+// WORKER_CONSUMERS names this process among the broker triggers' consumers, which then run here too
+if (env.WORKER_CONSUMERS) engine.startConsumers({ instance: env.WORKER_CONSUMERS, syncMs: 500 });
 process.stdout.write('ready\n');
