@@ -65,6 +65,7 @@ function view(row: FlowRow, known?: KnownCredentials): FlowView {
       ...masked,
       ...credentials,
       ...settingsProblems(row.draft as FlowDefinition),
+      ...staticConfigProblems(row.draft as FlowDefinition),
     ],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
