@@ -16,7 +16,7 @@ export const amqpTriggerConfig = z.strictObject({
     .boolean()
     .default(true)
     .describe(
-      'Declare the queue (durable) if it does not exist; off: consume a queue set up elsewhere, and wait for it while it is missing',
+      'Declare the queue (durable, no arguments) if it does not exist; turn off to consume a queue set up elsewhere — one with a dead-letter exchange or other arguments, which a plain declaration would not match — and wait for it while it is missing',
     ),
   prefetch: z
     .int()
