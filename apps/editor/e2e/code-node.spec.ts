@@ -2,36 +2,19 @@
 import { api, fireWebhook, uniqueSlug } from './api';
 import { nodeByName, selectNode } from './canvas';
 import { expect, test } from './fixtures';
-import { createFlow } from './flows';
+import { createFlow, webhookThen } from './flows';
 import { waitUntil } from './wait';
 
 test('shows what the code printed with its step in a run', async ({ signedIn: page }) => {
   const slug = uniqueSlug('code');
-  const definition = {
-    name: `Code ${slug}`,
-    slug,
-    description: '',
-    nodes: [
-      {
-        id: 'hook',
-        type: 'trigger.webhook',
-        name: 'Hook',
-        config: { path: slug },
-        position: { x: 0, y: 0 },
-      },
-      {
-        id: 'code',
-        type: 'logic.code',
-        name: 'Score',
-        config: {
-          code: 'const score = $json.body.visits * 10;\nconsole.log("score", score);\nconsole.warn("high");\nreturn [{ score }];',
-        },
-        position: { x: 320, y: 0 },
-      },
-    ],
-    edges: [{ id: 'e1', source: 'hook', sourceHandle: 'main', target: 'code', targetHandle: 'main' }],
-    settings: {},
-  };
+  const definition = webhookThen(slug, {
+    id: 'code',
+    type: 'logic.code',
+    name: 'Score',
+    config: {
+      code: 'const score = $json.body.visits * 10;\nconsole.log("score", score);\nconsole.warn("high");\nreturn [{ score }];',
+    },
+  });
   const flow = await createFlow(definition, true);
   const fired = await fireWebhook(slug, { visits: 4 });
   const runId = fired.runs[0]?.id ?? '';

@@ -1,8 +1,9 @@
 // A tracking trigger's event names are picked from the names seen lately, and kept as removable chips.
-import { api, baseUrl, uniqueSlug } from './api';
+import { api, uniqueSlug } from './api';
 import { selectNode, settled } from './canvas';
 import { expect, test } from './fixtures';
 import { createFlow } from './flows';
+import { createTrackingSource } from './tracking';
 
 interface Stored {
   draft: { nodes: { id: string; config: { events?: string[] } }[] };
@@ -10,17 +11,9 @@ interface Stored {
 
 test('suggests recent event names and saves the ones added', async ({ signedIn: page }) => {
   const slug = uniqueSlug('names');
-  const source = await api<{ id: string; writeKey: string }>('POST', '/sources', { name: `Names ${slug}` });
+  const source = await createTrackingSource(`Names ${slug}`);
   const seen = `Plan Upgraded ${slug}`;
-  const res = await fetch(`${baseUrl}/v1/track`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`,
-    },
-    body: JSON.stringify({ userId: `u-${slug}`, event: seen }),
-  });
-  expect(res.status).toBe(200);
+  expect(await source.send('track', { userId: `u-${slug}`, event: seen })).toBe(200);
   const definition = {
     name: `Upgrades ${slug}`,
     slug,

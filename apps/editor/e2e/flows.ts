@@ -32,6 +32,30 @@ export function webhookToHttp(slug: string, url: string | undefined) {
   };
 }
 
+/** A webhook trigger at `slug` followed by one node (its id, type, name and config as given). */
+export function webhookThen(
+  slug: string,
+  node: {
+    id: string;
+    type: string;
+    name: string;
+    config: Record<string, unknown>;
+    retry?: Record<string, unknown>;
+  },
+) {
+  return {
+    name: `${node.name} ${slug}`,
+    slug,
+    description: '',
+    nodes: [
+      { id: 'hook', type: 'trigger.webhook', name: 'Hook', config: { path: slug }, position: { x: 0, y: 0 } },
+      { ...node, position: { x: 320, y: 0 } },
+    ],
+    edges: [{ id: 'e1', source: 'hook', sourceHandle: 'main', target: node.id, targetHandle: 'main' }],
+    settings: {},
+  };
+}
+
 /** Creates a flow (problems allowed) and optionally publishes it. */
 export async function createFlow(
   definition: { slug: string; name: string },

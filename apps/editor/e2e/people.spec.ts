@@ -1,24 +1,17 @@
 // People: a marketer finds a person by a word from their e-mail, sees their traits, ids, events and runs, and
 // opens one of the runs in its flow.
-import { api, baseUrl, uniqueSlug } from './api';
+import { api, uniqueSlug } from './api';
 import { expect, screenshot, test } from './fixtures';
 import { createFlow } from './flows';
+import { createTrackingSource } from './tracking';
 import { waitUntil } from './wait';
 
 test('finds a person by a trait, shows what is known about them, and opens their run', async ({
   signedIn: page,
 }) => {
   const slug = uniqueSlug('people-page');
-  const source = await api<{ id: string; writeKey: string }>('POST', '/sources', { name: `Site ${slug}` });
-  const send = (call: string, body: Record<string, unknown>) =>
-    fetch(`${baseUrl}/v1/${call}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`,
-      },
-      body: JSON.stringify(body),
-    });
+  const source = await createTrackingSource(`Site ${slug}`);
+  const send = source.send;
   const definition = {
     name: `Welcome ${slug}`,
     slug,
@@ -43,17 +36,10 @@ test('finds a person by a trait, shows what is known about them, and opens their
   const flow = await createFlow(definition, true);
   const userId = `ada-${slug}`;
   const anonymousId = `visitor-${slug}`;
-  expect((await send('track', { anonymousId, event: 'Viewed Pricing' })).status).toBe(200);
-  expect(
-    (
-      await send('identify', {
-        userId,
-        anonymousId,
-        traits: { email: `ada.${slug}@example.com`, plan: 'pro' },
-      })
-    ).status,
-  ).toBe(200);
-  expect((await send('track', { userId, event: 'Signed Up', properties: { plan: 'pro' } })).status).toBe(200);
+  expect(await send('track', { anonymousId, event: 'Viewed Pricing' })).toBe(200);
+  const traits = { email: `ada.${slug}@example.com`, plan: 'pro' };
+  expect(await send('identify', { userId, anonymousId, traits })).toBe(200);
+  expect(await send('track', { userId, event: 'Signed Up', properties: { plan: 'pro' } })).toBe(200);
   await waitUntil('the run to finish', 20_000, async () => {
     const runs = await api<{ items: { status: string }[] }>('GET', `/runs?flowId=${flow.id}`);
     return runs.items.length === 1 && runs.items[0]?.status === 'succeeded';

@@ -3,7 +3,7 @@
 import type { Page } from '@playwright/test';
 import { api, fireWebhook, uniqueSlug } from './api';
 import { expect, test } from './fixtures';
-import { createFlow } from './flows';
+import { createFlow, webhookThen } from './flows';
 import { type Peer, startPeer } from './peers';
 import { waitUntil } from './wait';
 
@@ -27,27 +27,12 @@ async function openRun(page: Page, flowId: string, runId: string) {
 
 test('a wait that timed out says "→ timeout" and how long it waited', async ({ signedIn: page }) => {
   const slug = uniqueSlug('waited');
-  const definition = {
-    name: `Wait ${slug}`,
-    slug,
-    nodes: [
-      {
-        id: 'hook',
-        type: 'trigger.webhook',
-        name: 'Hook',
-        config: { path: slug },
-        position: { x: 0, y: 0 },
-      },
-      {
-        id: 'wait',
-        type: 'logic.wait-for-event',
-        name: 'Wait for payment',
-        config: { event: 'Paid', correlation: '{{ $json.body.email }}', timeoutMs: 2500 },
-        position: { x: 300, y: 0 },
-      },
-    ],
-    edges: [{ id: 'e1', source: 'hook', target: 'wait' }],
-  };
+  const definition = webhookThen(slug, {
+    id: 'wait',
+    type: 'logic.wait-for-event',
+    name: 'Wait for payment',
+    config: { event: 'Paid', correlation: '{{ $json.body.email }}', timeoutMs: 2500 },
+  });
   const flow = await createFlow(definition, true);
   const fired = await fireWebhook(slug, { email: `late-${slug}@example.com` });
   const runId = fired.runs[0]?.id ?? '';
@@ -62,28 +47,13 @@ test('a wait that timed out says "→ timeout" and how long it waited', async ({
 
 test('a step between retries counts down to its next try', async ({ signedIn: page }) => {
   const slug = uniqueSlug('retrying');
-  const definition = {
-    name: `Retry ${slug}`,
-    slug,
-    nodes: [
-      {
-        id: 'hook',
-        type: 'trigger.webhook',
-        name: 'Hook',
-        config: { path: slug },
-        position: { x: 0, y: 0 },
-      },
-      {
-        id: 'call',
-        type: 'action.http',
-        name: 'Call',
-        config: { method: 'POST', url: `${failing.url}/x` },
-        retry: { attempts: 3, backoff: 'fixed', delayMs: 60_000, maxDelayMs: 60_000, jitter: false },
-        position: { x: 300, y: 0 },
-      },
-    ],
-    edges: [{ id: 'e1', source: 'hook', target: 'call' }],
-  };
+  const definition = webhookThen(slug, {
+    id: 'call',
+    type: 'action.http',
+    name: 'Call',
+    config: { method: 'POST', url: `${failing.url}/x` },
+    retry: { attempts: 3, backoff: 'fixed', delayMs: 60_000, maxDelayMs: 60_000, jitter: false },
+  });
   const flow = await createFlow(definition, true);
   const fired = await fireWebhook(slug, {});
   const runId = fired.runs[0]?.id ?? '';

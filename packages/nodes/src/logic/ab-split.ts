@@ -6,13 +6,10 @@ import { ERROR_PORT } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
 import { isJsonObject } from './json-value.js';
+import { portName, uniquePorts } from './ports.js';
 
 const variant = z.strictObject({
-  port: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'start with a letter; use letters, digits, "_" and "-"')
+  port: portName
     .refine((name) => name !== ERROR_PORT, { message: `"${ERROR_PORT}" is taken by the node itself` })
     .describe('Output port of this variant, e.g. "a", "b" or "holdout"'),
   weight: z
@@ -29,13 +26,7 @@ const splitConfig = z.strictObject({
     .min(2)
     .max(10)
     .superRefine((variants, ctx) => {
-      const seen = new Set<string>();
-      variants.forEach(({ port }, index) => {
-        if (seen.has(port)) {
-          ctx.addIssue({ code: 'custom', message: `port "${port}" is used twice`, path: [index, 'port'] });
-        }
-        seen.add(port);
-      });
+      uniquePorts(variants, ctx);
       if (variants.every((v) => v.weight === 0)) {
         ctx.addIssue({ code: 'custom', message: 'give at least one variant a weight above 0', path: [] });
       }

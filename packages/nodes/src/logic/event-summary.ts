@@ -2,6 +2,7 @@
 import { FatalError } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
+import { dateIn } from './dates.js';
 
 const DAY = 86_400_000;
 
@@ -21,10 +22,7 @@ const summaryConfig = z.strictObject({
 
 function toDate(value: unknown, field: string, fallback: Date): Date {
   if (value === undefined || value === null || value === '') return fallback;
-  const date = new Date(typeof value === 'number' ? value : String(value));
-  if (Number.isNaN(date.getTime()))
-    throw new FatalError(`"${field}" is not a date: ${String(value)}`, { code: 'invalid_date' });
-  return date;
+  return dateIn(value, field);
 }
 
 /** Summarises the event log over a time range. */

@@ -3,15 +3,12 @@ import { ERROR_PORT } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
 import { isTruthy } from './json-value.js';
+import { portName, uniquePorts } from './ports.js';
 
 /** The port an item takes when no rule matches. */
 const FALLBACK_PORT = 'default';
 
-const port = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'start with a letter; use letters, digits, "_" and "-"')
+const port = portName
   .refine((name) => name !== FALLBACK_PORT && name !== ERROR_PORT, {
     message: `"${FALLBACK_PORT}" and "${ERROR_PORT}" are taken by the node itself`,
   })
@@ -29,15 +26,7 @@ const switchConfig = z.strictObject({
     .array(rule)
     .min(1)
     .max(50)
-    .superRefine((rules, ctx) => {
-      const seen = new Set<string>();
-      rules.forEach(({ port }, index) => {
-        if (seen.has(port)) {
-          ctx.addIssue({ code: 'custom', message: `port "${port}" is used twice`, path: [index, 'port'] });
-        }
-        seen.add(port);
-      });
-    })
+    .superRefine(uniquePorts)
     .describe('Rules, checked in order; each names its own output port'),
   mode: z
     .enum(['first', 'all'])

@@ -5,6 +5,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { defineNode, type NodeLogger } from '../define-node.js';
 import { validZone } from '../time-zones.js';
+import { dateIn } from './dates.js';
 
 const YEAR_MS = 366 * 24 * 60 * 60 * 1000;
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -71,11 +72,7 @@ function nextTimeOfDay(config: Extract<WaitUntilConfig, { mode: 'time' }>, now: 
 
 function targetOf(config: WaitUntilConfig, now: Date, logger: NodeLogger): Date {
   if (config.mode === 'time') return nextTimeOfDay(config, now, logger);
-  const at = new Date(config.until);
-  if (config.until.trim() === '' || Number.isNaN(at.getTime())) {
-    throw new FatalError(`"until" is not a date: ${JSON.stringify(config.until)}`, { code: 'invalid_date' });
-  }
-  return at;
+  return dateIn(config.until, 'until');
 }
 
 /** Waits durably until a time of day or a date, then passes the item on unchanged. */
