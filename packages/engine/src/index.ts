@@ -106,8 +106,8 @@ export {
   listAudit,
   listDeadLetters,
   listEvents,
-  recentEventNames,
   listRuns,
+  recentEventNames,
 } from './history/index.js';
 // accepting events
 export type { IngestInput, IngestResult, IngestTarget, WebhookTarget } from './ingest/index.js';
