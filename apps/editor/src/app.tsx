@@ -1,7 +1,12 @@
 // The app shell: sign-in gate, top navigation and the page for the current route.
+import { useQuery } from '@tanstack/react-query';
 import { LogOut } from 'lucide-react';
+import { useEffect } from 'react';
+import { currentSession, logOut, whoAmI } from './api/auth';
+import { ApiKeysPage } from './api-keys/api-keys-page';
 import { AuditPage } from './audit/audit-page';
-import { signOut, useApiKey } from './auth/session';
+import { InvitationPage } from './auth/invitation-page';
+import { signedInAs, signOut, useAuth } from './auth/session';
 import { SignInPage } from './auth/sign-in-page';
 import { CredentialsPage } from './credentials/credentials-page';
 import { DeadLettersPage } from './dead-letters/dead-letters-page';
@@ -12,9 +17,22 @@ import { PeoplePage } from './people/people-page';
 import { Link } from './router/link';
 import { useRoute } from './router/route';
 import { SourcesPage } from './sources/sources-page';
+import { Loading } from './ui/states';
 import { Toaster } from './ui/toaster';
+import { UsersPage } from './users/users-page';
 
-function Nav({ current }: { current: string }) {
+async function signOutEverywhere(viaSession: boolean): Promise<void> {
+  try {
+    if (viaSession) await logOut();
+  } finally {
+    signOut();
+  }
+}
+
+function Nav({ current, viaSession, identity }: { current: string; viaSession: boolean; identity: string }) {
+  // who is signed in decides whether the owners' pages are offered (the API checks again on each call)
+  const who = useQuery({ queryKey: ['auth', 'session', identity], queryFn: whoAmI, staleTime: 60_000 });
+  const admin = who.data?.scopes.includes('admin') ?? false;
   return (
     <nav className="app-nav" aria-label="Main">
       <Link href="/" className="brand">
@@ -41,11 +59,24 @@ function Nav({ current }: { current: string }) {
       <Link href="/audit" aria-current={current === 'audit' ? 'page' : undefined}>
         Audit log
       </Link>
+      {admin ? (
+        <Link href="/users" aria-current={current === 'users' ? 'page' : undefined}>
+          Users
+        </Link>
+      ) : null}
+      <Link href="/api-keys" aria-current={current === 'api-keys' ? 'page' : undefined}>
+        API keys
+      </Link>
       <span className="nav-spacer" />
+      {who.data ? <span className="muted nav-who">{who.data.name}</span> : null}
       <a href="/docs" target="_blank" rel="noreferrer">
         API docs
       </a>
-      <button type="button" className="button button-quiet" onClick={() => signOut()}>
+      <button
+        type="button"
+        className="button button-quiet"
+        onClick={() => void signOutEverywhere(viaSession)}
+      >
         <LogOut size={14} /> Sign out
       </button>
     </nav>
@@ -53,9 +84,22 @@ function Nav({ current }: { current: string }) {
 }
 
 export function App() {
-  const key = useApiKey();
+  const auth = useAuth();
   const route = useRoute();
-  if (!key) {
+  useEffect(() => {
+    // a signed-in user's cookie outlives the tab's memory: ask the API who it belongs to
+    if (auth.kind === 'checking') void currentSession().then(signedInAs);
+  }, [auth.kind]);
+  if (route.name === 'invitation') {
+    return (
+      <>
+        <InvitationPage />
+        <Toaster />
+      </>
+    );
+  }
+  if (auth.kind === 'checking') return <Loading label="Signing in…" />;
+  if (auth.kind === 'signed-out') {
     return (
       <>
         <SignInPage />
@@ -65,7 +109,13 @@ export function App() {
   }
   return (
     <div className={route.name === 'flow' ? 'app app-editor' : 'app'}>
-      {route.name === 'flow' ? null : <Nav current={route.name} />}
+      {route.name === 'flow' ? null : (
+        <Nav
+          current={route.name}
+          viaSession={auth.kind === 'session'}
+          identity={auth.kind === 'key' ? auth.key.slice(0, 12) : auth.session.name}
+        />
+      )}
       {route.name === 'flows' ? <FlowListPage /> : null}
       {route.name === 'dead-letters' ? <DeadLettersPage /> : null}
       {route.name === 'credentials' ? <CredentialsPage /> : null}
@@ -73,6 +123,8 @@ export function App() {
       {route.name === 'audit' ? <AuditPage /> : null}
       {route.name === 'people' ? <PeoplePage personId={route.personId} /> : null}
       {route.name === 'events' ? <EventLogPage /> : null}
+      {route.name === 'users' ? <UsersPage /> : null}
+      {route.name === 'api-keys' ? <ApiKeysPage /> : null}
       {route.name === 'flow' ? <FlowEditorPage flowId={route.flowId} runId={route.runId} /> : null}
       {route.name === 'not-found' ? (
         <div className="page">

@@ -1,5 +1,5 @@
-// fetch wrapper for /api/v1: the bearer key, JSON bodies, and problem+json errors as ApiError.
-import { apiKey, signOut } from '../auth/session';
+// fetch wrapper for /api/v1: the bearer key or the session's CSRF token, JSON bodies, and problem+json errors as ApiError.
+import { apiKey, csrfToken, signOut } from '../auth/session';
 import type { Problem } from './types';
 
 export const API_BASE = '/api/v1';
@@ -25,11 +25,13 @@ export class ApiError extends Error {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   /** A key to use instead of the signed-in one (sign-in checks a key before keeping it). */
   key?: string;
   keepalive?: boolean;
+  /** A sign-in attempt: a 401 is its answer, not a sign that the tab's session ended. */
+  signingIn?: boolean;
   signal?: AbortSignal;
 }
 
@@ -62,12 +64,18 @@ async function toApiError(res: Response): Promise<ApiError> {
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const key = options.key ?? apiKey();
   const headers: Record<string, string> = { accept: 'application/json' };
+  const method = options.method ?? 'GET';
   if (key) headers.authorization = `Bearer ${key}`;
+  else {
+    // signed in with e-mail: the cookie goes by itself; writes also carry the session's CSRF token
+    const csrf = csrfToken();
+    if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+  }
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(`${API_BASE}${path}`, {
-      method: options.method ?? 'GET',
+      method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       keepalive: options.keepalive,
@@ -79,8 +87,10 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
   if (!res.ok) {
     const error = await toApiError(res);
-    // a key that stops working (revoked) signs the tab out, except while a key is being tried
-    if (error.status === 401 && options.key === undefined) signOut('The API key is no longer accepted.');
+    // a key that stops working (revoked) or a session that ends signs the tab out, except while signing in
+    if (error.status === 401 && options.key === undefined && !options.signingIn) {
+      signOut(key ? 'The API key is no longer accepted.' : 'Your session has ended. Sign in again.');
+    }
     throw error;
   }
   // 204 answers carry no body; callers of such routes ask for `void`

@@ -18,8 +18,10 @@ const POLL_MS = 1000;
 export function followRun(runId: string, handlers: RunStreamHandlers): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const token = encodeURIComponent(apiKey() ?? '');
-  const source = new EventSource(`${API_BASE}/runs/${runId}/stream?access_token=${token}`);
+  // EventSource sends no headers: a key goes in the query; a signed-in user's cookie goes by itself
+  const key = apiKey();
+  const query = key ? `?access_token=${encodeURIComponent(key)}` : '';
+  const source = new EventSource(`${API_BASE}/runs/${runId}/stream${query}`);
 
   const parse = (event: Event): unknown => {
     // EventSource delivers MessageEvent for named events

@@ -77,3 +77,13 @@ export type SourceWithWriteKey = Schemas['SourceWithWriteKey'];
 export type AuditPage = Answer<'/audit', 'get'>;
 export type ProfileSummary = Schemas['ProfileSummary'];
 export type Profile = Schemas['Profile'];
+/** Who is calling: a signed-in user or a key, with its role, scopes and (for a session) its CSRF token. */
+export type Caller = Schemas['Caller'];
+export type User = Schemas['User'];
+export type Role = User['role'];
+export type Invitation = Schemas['Invitation'];
+/** An API key as lists show it (never the key). */
+export type ApiKey = Schemas['ApiKey'];
+/** A key just made: the only answer that holds the key. */
+export type NewApiKey = Schemas['NewApiKey'];
+export type Scope = ApiKey['scopes'][number];

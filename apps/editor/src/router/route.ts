@@ -1,5 +1,5 @@
 // Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view, credentials,
-// tracking sources, people, the event log, the audit log.
+// tracking sources, people, the event log, the audit log, users, API keys, accepting an invitation.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -11,6 +11,9 @@ export type Route =
   | { name: 'audit' }
   | { name: 'people'; personId: string | null }
   | { name: 'events' }
+  | { name: 'users' }
+  | { name: 'api-keys' }
+  | { name: 'invitation' }
   | { name: 'not-found'; path: string };
 
 /** Reads a route from a location. */
@@ -18,6 +21,9 @@ export function parseRoute(pathname: string, search: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/flows') return { name: 'flows' };
   if (path === '/dead-letters') return { name: 'dead-letters' };
+  if (path === '/users') return { name: 'users' };
+  if (path === '/api-keys') return { name: 'api-keys' };
+  if (path === '/invitation') return { name: 'invitation' };
   if (path === '/credentials') return { name: 'credentials' };
   if (path === '/sources') return { name: 'sources' };
   if (path === '/audit') return { name: 'audit' };
