@@ -142,12 +142,15 @@ describe('resolveConfig', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
-  test('stops a loop over the largest range jsonata allows', async () => {
-    // allocating [1..1e7] is one uninterruptible step (a few hundred ms); the loop after it is stopped
+  test('refuses a range past the item limit before allocating it', async () => {
+    // allocating [1..1e7] would be one uninterruptible step of a few hundred ms; the sequence bound refuses it
+    const started = Date.now();
     const err = await failure(
       resolveConfig({ x: '{{ $map([1..1e7], function($v){$v}) }}' }, scope, { timeoutMs: 50 }),
     );
-    expect(err.reason).toBe('timeout');
+    expect(err.reason).toBe('size');
+    expect(err.message).toContain('maximum sequence length of 1000000');
+    expect(Date.now() - started).toBeLessThan(500);
   });
 
   test('stops endless tail recursion by time, with the default limit of 1000 ms', async () => {

@@ -2,6 +2,14 @@
 import jsonata from 'jsonata';
 import { FatalError } from './errors.js';
 import { formatPath, type PathSegment } from './json-path.js';
+import {
+  firstRegexRefusal,
+  guard,
+  guardedOptions,
+  MAX_ITEMS,
+  MAX_STRING_LENGTH,
+  runawayOf,
+} from './runaway-guards.js';
 import { mayBeTemplate, parseTemplate, TemplateSyntaxError } from './template.js';
 
 /**
@@ -24,8 +32,12 @@ export const DEFAULT_EXPRESSION_TIMEOUT_MS = 1000;
 /** Depth limit of one expression when the caller sets none. */
 export const DEFAULT_EXPRESSION_MAX_DEPTH = 200;
 
-/** Why an expression failed: it does not parse, it threw, it ran too long, or it nested too deep. */
-export type ExpressionFailure = 'syntax' | 'evaluation' | 'timeout' | 'depth';
+/**
+ * Why an expression failed: it does not parse, it threw, it ran too long, it nested too deep, it made a
+ * value over the size limits, or it used a regular expression that could backtrack without end
+ * (runaway-guards.ts says how each is bounded).
+ */
+export type ExpressionFailure = 'syntax' | 'evaluation' | 'timeout' | 'depth' | 'size' | 'regex';
 
 /** An expression in a config field could not be evaluated; the message starts with the field's path. */
 export class ExpressionError extends FatalError {
@@ -190,6 +202,21 @@ async function run(
       const detail = `expression {{ ${part.source} }} nested deeper than ${limits.maxDepth} steps (runaway recursion?)`;
       throw new ExpressionError(path, template, 'depth', detail, { cause: err });
     }
+    if (code === 'D2014' || code === 'D2015') {
+      // jsonata's own sequence bound, set to MAX_ITEMS (a range or $append past it)
+      const detail = `expression {{ ${part.source} }} made too long a sequence (the limit is ${MAX_ITEMS} items): ${messageOf(err)}`;
+      throw new ExpressionError(path, template, 'size', detail, { cause: err });
+    }
+    const runaway = runawayOf(err);
+    if (runaway) {
+      const detail = `expression {{ ${part.source} }} ${runaway.message}`;
+      throw new ExpressionError(path, template, runaway.limit, detail, { cause: err });
+    }
+    if (err instanceof RangeError && /string length|array length/i.test(err.message)) {
+      // a native call (e.g. $string of a huge structure) reached V8's own ceiling before ours could look
+      const detail = `expression {{ ${part.source} }} made a value too large (${err.message}); the limit is ${MAX_STRING_LENGTH} characters per string`;
+      throw new ExpressionError(path, template, 'size', detail, { cause: err });
+    }
     const detail = `expression {{ ${part.source} }} failed: ${messageOf(err)}`;
     throw new ExpressionError(path, template, 'evaluation', detail, { cause: err });
   }
@@ -206,7 +233,7 @@ function compile(value: string, limits: Limits): CompiledTemplate {
   const template = parseTemplate(value);
   const compiled: CompiledTemplate = {
     whole: template.whole,
-    // jsonata 2.2 enforces these itself: it counts depth and checks the clock on every evaluation step
+    // jsonata 2.2 enforces time and depth itself, on every evaluation step; runaway-guards.ts bounds the rest
     parts: template.parts.map((p) =>
       p.kind === 'text' ? p : { ...p, run: compileJsonata(p.source, limits) },
     ),
@@ -220,14 +247,19 @@ function compile(value: string, limits: Limits): CompiledTemplate {
 }
 
 function compileJsonata(source: string, limits: Limits): jsonata.Expression {
+  let expression: jsonata.Expression;
   try {
-    return jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
+    expression = jsonata(source, guardedOptions(limits));
   } catch (err) {
     const failure = asFailure(err);
     const at = typeof failure?.position === 'number' ? ` at position ${failure.position}` : '';
     const detail = `{{ ${source} }} is not valid JSONata: ${messageOf(err)}${at}`;
     throw new TemplateSyntaxError(detail, { cause: err });
   }
+  // refused at publish already; patterns that `$eval` makes are refused when they are built
+  const refusal = firstRegexRefusal(expression.ast());
+  if (refusal) throw new TemplateSyntaxError(`{{ ${source} }}: ${refusal}`);
+  return guard(expression);
 }
 
 function resolveLimits(options: ExpressionOptions): Limits {
