@@ -38,7 +38,7 @@ export function apiKeyRoutes(deps: AppDeps) {
       ...requires('signed-in'),
       summary: 'Make a key: shown once in the answer, stored only as a hash',
       description:
-        "A key can never hold more than its maker: scopes beyond the caller's own answer 403. Scopes: flows:read, flows:write, runs:read, runs:write (replay, cancel, redrive, discard), events:write, credentials:read, credentials:write, admin.",
+        "A key can never hold more than its maker: scopes beyond the caller's own answer 403. Scopes: flows:read, flows:write, runs:read, runs:write (replay, cancel, redrive, discard), events:write (test runs of drafts), credentials:read, credentials:write, admin.",
       request: {
         body: {
           required: true,

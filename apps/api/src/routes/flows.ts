@@ -16,6 +16,7 @@ import {
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, conflictResponse, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
+import { requires } from '../route-scopes.js';
 
 const definitionSchema = z.record(z.string(), z.unknown()).openapi('FlowDefinition', {
   description:
@@ -266,7 +267,8 @@ export function flowRoutes(deps: AppDeps) {
       method: 'post',
       path: '/flows/{id}/test-runs',
       tags,
-      security: bearerSecurity,
+      // a test run feeds the flow an event of the caller's making, so it needs events:write, not flows:write
+      ...requires('events:write'),
       summary: 'Run the current draft once without publishing it',
       description:
         'The draft is frozen as a test snapshot (a negative version) and run with `item` as the trigger output; for a webhook trigger shape it as {body, headers, query, method, path}. Follow it with GET /runs/{runId}/stream.',

@@ -23,7 +23,7 @@ const SCOPE_HELP: Record<Scope, string> = {
   'flows:write': 'save, publish, deactivate flows',
   'runs:read': 'read runs, events, dead letters',
   'runs:write': 'replay, cancel, redrive, discard',
-  'events:write': 'send events',
+  'events:write': 'start test runs of drafts',
   'credentials:read': 'list credentials (never secrets)',
   'credentials:write': 'make and change credentials',
   admin: 'users, audit log, every key',
