@@ -56,6 +56,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   await sql(`create database "${database}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
+  // workers inherit it: specs that must change what no API may (a session's expiry) reach the database
+  process.env.TRIBUTARY_E2E_DATABASE_URL = url.toString();
 
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = `e2e-${database}`;

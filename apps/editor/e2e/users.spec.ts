@@ -1,6 +1,8 @@
 // Users and keys through the browser: the first start makes the owner account, sign-in with e-mail and password
 // (a wrong password refused), an API key made and shown once, an invitation accepted, CSRF on cookie writes,
-// sign-out, and a session that ends (its user disabled) sending the tab back to sign-in.
+// sign-out, sessions that end (their user disabled, or past their expiry) sending the tab back to sign-in, and
+// a lockout after too many wrong passwords.
+import postgres from 'postgres';
 import { api, baseUrl } from './api';
 import { expect, test } from './fixtures';
 
@@ -84,9 +86,35 @@ test('first start → owner account → API key → invitation → sign out and 
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   // back on the page the owner signed out from
   await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
-  // the session survives a reload (the cookie), and sign-out ends it
+  // the session survives a reload (the cookie)
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
+
+  // a session past its expiry: the next request sends the tab back to sign-in
+  const db = postgres(process.env.TRIBUTARY_E2E_DATABASE_URL ?? '', { max: 1, onnotice: () => {} });
+  try {
+    await db`update sessions set expires_at = now() - interval '1 second'`;
+  } finally {
+    await db.end();
+  }
+  await page.getByRole('link', { name: 'Dead letters', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('Your session has ended');
+
+  // too many wrong passwords lock the address, whether or not it exists
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel('E-mail', { exact: true }).fill('ghost@e2e.example');
+    await page.getByLabel('Password', { exact: true }).fill(`wrong ${i}`);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText('The e-mail address or the password is not right');
+  }
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('too many failed sign-ins');
+
+  // sign in again, then sign out: the cookie no longer signs the tab in
+  await page.getByLabel('E-mail', { exact: true }).fill(OWNER.email);
+  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Dead letters', exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Tributary', exact: true })).toBeVisible();
