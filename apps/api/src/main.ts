@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { serve } from '@hono/node-server';
-import { openDb } from '@tributary/db';
+import { isClosedConnectionWrite, openDb } from '@tributary/db';
 import {
   bootstrapOwnerKey,
   createEngine,
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   applyHeapGrowth(config);
   const logger = createLogger({ level: config.LOG_LEVEL });
+  survivesDriverFaults(logger);
   const mode = config.TRIBUTARY_MODE;
   const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -190,6 +191,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Keeps the process up through the driver's known fault on a connection Postgres closed (a restart, a
+ * failover); anything else uncaught still ends the process, as Node's default does, after logging it.
+ */
+function survivesDriverFaults(logger: ReturnType<typeof createLogger>): void {
+  process.on('uncaughtException', (err) => {
+    if (isClosedConnectionWrite(err)) {
+      logger.warn('a database connection closed under a pending write; its queries failed and are retried');
+      return;
+    }
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
 }
 
 async function warnIfEvicting(

@@ -1,5 +1,6 @@
 // Public surface of @tributary/db: schema, client factory, ids.
 export * from './client.js';
+export * from './driver-faults.js';
 export * from './ids.js';
 export * from './json-rows.js';
 export * from './raw-sql.js';

@@ -1,0 +1,121 @@
+// Services a fault test owns: a Postgres cluster and a Redis server of its own, on free loopback ports, that
+// the test can stop and start under load without disturbing the shared ones every other test uses.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { waitFor } from '@tributary/engine/testing';
+import { redisAnswers } from './redis-launcher.js';
+
+const run = promisify(execFile);
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Where initdb and pg_ctl are: on PATH, else Debian's /usr/lib/postgresql/<version>/bin; undefined if nowhere. */
+export function postgresBinaries(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'pg_ctl')) && existsSync(join(dir, 'initdb'))) return dir;
+  }
+  const debian = '/usr/lib/postgresql';
+  if (!existsSync(debian)) return undefined;
+  const versions = readdirSync(debian).sort((a, b) => Number(b) - Number(a));
+  return versions.map((v) => join(debian, v, 'bin')).find((dir) => existsSync(join(dir, 'pg_ctl')));
+}
+
+/** initdb refuses to run as root: as root, Postgres's tools run as the `postgres` user. */
+function asPostgres(command: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+export interface OwnPostgres {
+  url: string;
+  /** `pg_ctl stop` (fast: disconnects clients, as a restart or failover does); resolves once it is down. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port; resolves once it accepts connections. */
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A fresh Postgres cluster (trust auth) on a free port, started. */
+export async function startOwnPostgres(bin: string): Promise<OwnPostgres> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'tributary-pg-'));
+  // the cluster's user must own its folder
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  const port = await freePort();
+  const pg = async (tool: string, args: string[]) => {
+    const [command, argv] = asPostgres(join(bin, tool), args);
+    await run(command, argv, { timeout: 60_000 });
+  };
+  await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const start = () =>
+    pg('pg_ctl', [
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=off`,
+      'start',
+    ]);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => pg('pg_ctl', ['-D', data, '-w', '-m', 'fast', 'stop']),
+    start,
+    async dispose() {
+      await pg('pg_ctl', ['-D', data, '-w', '-m', 'immediate', 'stop']).catch(() => {
+        // already down
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OwnRedis {
+  url: string;
+  /** Kills it (SIGKILL: what it holds is gone, as after a crash without persistence). */
+  kill(): Promise<void>;
+  /** Starts it again, empty, on the same port. */
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A redis-server without persistence on a free port, started. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    child = proc;
+    await waitFor(() => redisAnswers(url, 500), { timeoutMs: 10_000, what: 'redis-server to answer' });
+  };
+  const kill = async () => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { url, kill, start, dispose: kill };
+}
