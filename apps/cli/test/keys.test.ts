@@ -1,6 +1,7 @@
 // tributary keys create|list|revoke as a process against a real server on loopback: the key shown once works
 // within its scopes, lists never show it, revoked keys stop, bad input is a usage error (exit 2).
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { simple, writeFlows } from './flows.js';
 import { cleanUpConfig, cli, type Server, startServer } from './harness.js';
 
 let server: Server;
@@ -96,6 +97,27 @@ describe('tributary keys', () => {
       JSON.parse((await cli(['keys', 'list', '--json'], { server })).stdout) as { items: unknown[] }
     ).items.length;
     expect(after).toBe(before);
+  });
+
+  test("CI's keys: a read-only key checks a deploy (dry run) but cannot deploy; a deploy key can", async () => {
+    const check = await create(['ci check', '--scope', 'flows:read', '--scope', 'credentials:read']);
+    const deployer = await create([
+      'ci deploy',
+      '--scope',
+      'flows:read',
+      '--scope',
+      'flows:write',
+      '--scope',
+      'credentials:read',
+    ]);
+    const dir = writeFlows({ 'keyed.json': simple('keyed-deploy') });
+    const as = (key: string) => ({ env: { TRIBUTARY_URL: server.url, TRIBUTARY_API_KEY: key } });
+    expect((await cli(['deploy', dir, '--dry-run'], as(check.key))).code).toBe(0);
+    const refused = await cli(['deploy', dir], as(check.key));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('flows:write');
+    const deployed = await cli(['deploy', dir], as(deployer.key));
+    expect(deployed.code, deployed.stderr).toBe(0);
   });
 
   test('revoking an unknown key fails with exit 1', async () => {
