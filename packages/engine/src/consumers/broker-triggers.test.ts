@@ -27,7 +27,6 @@ import {
   runsPerMessage,
   startHangingRelay,
   startJetStreamServer,
-  startMosquittoServer,
   unique,
 } from '../testing/broker-triggers.js';
 import { startTestEngine, TEST_KEYRING, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
@@ -396,50 +395,6 @@ describe('MQTT trigger', () => {
     expect(await counted(registry, 'received', flow.flowId)).toBe(2);
     await retire(t.engine, flow.flowId);
   }, 60_000);
-});
-
-describe('MQTT trigger, broker restarted', () => {
-  test('a Mosquitto restarted under load: every QoS 1 message starts one run, none twice', async () => {
-    const broker = await startMosquittoServer();
-    closers.push(() => broker.close());
-    const url = `mqtt://127.0.0.1:${broker.port}`;
-    const topic = unique('restart');
-    const flow = await brokerFlow(t.engine, 'trigger.mqtt', { url }, { topic: `${topic}/#`, qos: 1 });
-    consumersOf(t.engine);
-    await connected(flow.flowId, t.engine);
-    const publisher = await connectMqtt(url, { protocolVersion: 5, reconnectPeriod: 100 });
-    closers.push(() => publisher.endAsync(true));
-    const total = 300;
-    const publishing = (async () => {
-      for (let n = 0; n < total; n += 1) {
-        for (;;) {
-          const sent = publisher.publishAsync(`${topic}/x`, JSON.stringify({ n }), {
-            qos: 1,
-            properties: { contentType: 'application/json', userProperties: { 'message-id': `r-${n}` } },
-          });
-          const answered = await Promise.race([
-            sent.then(
-              () => true,
-              () => false,
-            ),
-            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000)),
-          ]);
-          if (answered) break;
-          // the broker is restarting: the same message again (its id keeps it to one run)
-          sent.catch(() => undefined);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    })();
-    await waitFor(async () => (await runsPerMessage(t.engine, flow.flowId)).size >= 50, {
-      timeoutMs: 60_000,
-      what: 'the first runs',
-    });
-    await broker.restart();
-    await publishing;
-    await allOnce(t.engine, flow.flowId, total, 120_000);
-    await retire(t.engine, flow.flowId);
-  }, 200_000);
 });
 
 async function consumerConnected(engine: Engine, flowId: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // database connection that can be made to hang, and a JetStream server of the test's own to restart.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,61 +192,10 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A broker process of the test's own on a free port, restartable in place with what it persisted. */
-export interface RestartableBroker {
-  port: number;
-  restart(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/**
- * Starts Mosquitto (MOSQUITTO_BIN, default: on PATH) with persistence in a directory of its own, so sessions
- * and their queued messages survive a restart as they do on a production broker.
- */
-export async function startMosquittoServer(): Promise<RestartableBroker> {
-  const dir = await mkdtemp(join(tmpdir(), 'tributary-mosquitto-'));
-  // started as root, mosquitto drops to its own user, which must write its persistence file here
-  await chmod(dir, 0o777);
-  const port = await freePort();
-  const config = join(dir, 'mosquitto.conf');
-  await writeFile(
-    config,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence true',
-      `persistence_location ${dir}/`,
-      '',
-    ].join('\n'),
-  );
-  const start = async () => {
-    const child = spawn(process.env.MOSQUITTO_BIN ?? 'mosquitto', ['-c', config], { stdio: 'ignore' });
-    await listening(port, child);
-    return child;
-  };
-  let child = await start();
-  return {
-    port,
-    async restart() {
-      await stopped(child);
-      child = await start();
-    },
-    async close() {
-      await stopped(child);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Starts nats-server -js on a free port (NATS_SERVER_BIN names the program; default: on PATH). */
 export async function startJetStreamServer(): Promise<JetStreamServer> {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-jetstream-'));
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  const { port } = address;
+  const port = await freePort();
   const start = async () => {
     const child = spawn(
       process.env.NATS_SERVER_BIN ?? 'nats-server',

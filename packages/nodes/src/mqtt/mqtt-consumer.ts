@@ -6,6 +6,10 @@
 // and one it had not acknowledged is delivered again. A QoS 1 message is acknowledged (PUBACK) only once
 // its event is committed; MQTT has no negative acknowledgement, so one that cannot be stored now is retried
 // here until it is, and one that never can be is acknowledged and logged (MQTT has no dead-letter path).
+// The subscription is made again on every connection: Mosquitto 2.0 restores a persistent session from its
+// persistence file after a restart, but not the session's shared subscriptions (checked with 2.0.11), so
+// messages published between a broker restart and the consumer's return are dropped by that broker; a
+// worker's restart or a dropped connection loses nothing.
 import { FatalError } from '@tributary/flow';
 import type { IPublishPacket } from 'mqtt';
 import { isNetworkFailure, reasonOf } from '../brokers/broker-errors.js';
