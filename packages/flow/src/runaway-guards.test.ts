@@ -118,4 +118,26 @@ describe('runaway expressions fail fast on the main thread', () => {
     expect(['size', 'timeout']).toContain(err.reason);
     expect(ms).toBeLessThan(1500);
   });
+
+  test('a long evaluation lets the event loop run between slices', async () => {
+    const gaps: number[] = [];
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }, 5);
+    const err = await failure(
+      resolveConfig(
+        { x: '{{ ( $f := function($n){ $f($n + 1) }; $f(0) ) }}' },
+        { json: {} },
+        { timeoutMs: 400 },
+      ),
+    );
+    clearInterval(timer);
+    expect(err.reason).toBe('timeout');
+    // without the slices the timer would not fire once in the 400 ms (jsonata's awaits are microtasks)
+    expect(gaps.length).toBeGreaterThan(10);
+    expect(Math.max(...gaps), gaps.map(Math.round).join(',')).toBeLessThan(150);
+  });
 });

@@ -18,7 +18,10 @@
 //    (a string over MAX_STRING_LENGTH characters, an array over MAX_ITEMS items) and the characters and items
 //    that functions and operators make in one evaluation are summed against MAX_MADE, which stops doubling
 //    loops (`$a & $a`, `$append($a, $a)`) and maps that allocate on every call long before the heap fills.
-// 3. Recursion: jsonata's `stack` option (ExpressionOptions.maxDepth) fails a deep non-tail recursion; a tail
+// 3. Time: jsonata checks its `timeout` between steps, but its steps are microtasks, which never let the event
+//    loop run; an evaluation therefore yields to it every SLICE_MS (see pause), so health checks and other
+//    runs wait at most a slice, not the whole time limit.
+// 4. Recursion: jsonata's `stack` option (ExpressionOptions.maxDepth) fails a deep non-tail recursion; a tail
 //    recursion without end is a loop, which the time limit stops.
 //
 // A worker thread with resourceLimits was weighed as well: it would also contain an unforeseen native
@@ -126,6 +129,10 @@ export function guardedOptions(limits: { timeoutMs: number; maxDepth: number }):
 }
 
 const MADE = Symbol('tributary.expression.made');
+const STEPS = Symbol('tributary.expression.steps');
+const SLICE_START = Symbol('tributary.expression.sliceStart');
+/** Longest stretch an evaluation holds the event loop before it lets other work run. */
+export const SLICE_MS = 10;
 const EXIT = Symbol.for('jsonata.__evaluate_exit');
 /** Step kinds whose result is a value made by the step, not one read from the input or a variable. */
 const MAKING_STEPS = new Set(['function', 'binary', 'apply', 'partial', 'unary']);
@@ -135,27 +142,53 @@ interface Frame {
 }
 
 /**
- * Checked after every evaluation step (jsonata's exit hook): the size of its result, and the running total of
- * what this evaluation made. A tail call in a lambda (`function($i){ $uppercase($big) }`) returns past the
- * hook, so the array a `$map` gathers such results in is measured with its items' own lengths.
+ * Checked after every evaluation step (jsonata's exit hook, which jsonata awaits): the size of its result,
+ * the running total of what this evaluation made, and the time since it last let the event loop run.
+ * A tail call in a lambda (`function($i){ $uppercase($big) }`) returns past the hook, so the array a `$map`
+ * gathers such results in is measured with its items' own lengths.
  */
-function checkStep(expr: { type: string }, _input: unknown, environment: Frame, result: unknown): void {
-  let size: number;
+function checkStep(
+  expr: { type: string },
+  _input: unknown,
+  environment: Frame,
+  result: unknown,
+): Promise<void> | undefined {
+  const making = MAKING_STEPS.has(expr.type);
   if (typeof result === 'string') {
-    size = result.length;
-    if (size > MAX_STRING_LENGTH) throw tooLarge(`a string of ${size} characters`);
+    if (result.length > MAX_STRING_LENGTH) throw tooLarge(`a string of ${result.length} characters`);
+    if (making) count(environment, result.length);
   } else if (Array.isArray(result)) {
-    size = result.length;
-    if (size > MAX_ITEMS) throw tooLarge(`an array of ${size} items`);
-    if (MAKING_STEPS.has(expr.type)) {
+    if (result.length > MAX_ITEMS) throw tooLarge(`an array of ${result.length} items`);
+    if (making) {
+      let size = result.length;
       for (const item of result) {
         if (typeof item === 'string' || Array.isArray(item)) size += item.length;
       }
+      count(environment, size);
     }
-  } else {
-    return;
   }
-  if (MAKING_STEPS.has(expr.type)) count(environment, size);
+  return pause(environment.base);
+}
+
+/**
+ * jsonata awaits only settled promises between steps, which run as microtasks: a long evaluation would hold
+ * the event loop for its whole time limit (health checks, other runs, timers all wait). Every 256 steps it
+ * looks at the clock, and after SLICE_MS of evaluation it yields to the event loop once (setImmediate), so
+ * a runaway costs the others at most a slice at a time. Evaluations shorter than a slice never yield.
+ */
+function pause(base: Frame['base']): Promise<void> | undefined {
+  const steps = (base[STEPS] ?? 0) + 1;
+  base[STEPS] = steps;
+  if (steps === 1) base[SLICE_START] = performance.now();
+  if ((steps & 255) !== 0) return undefined;
+  const now = performance.now();
+  if (now - (base[SLICE_START] ?? now) < SLICE_MS) return undefined;
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      base[SLICE_START] = performance.now();
+      resolve();
+    }),
+  );
 }
 
 /** Adds to what this evaluation made; past MAX_MADE the evaluation fails. */
