@@ -11,6 +11,7 @@ import type { AppDeps } from '../app-env.js';
 import { problemResponse } from '../problem.js';
 import { pairsToObject, parseBody } from './parse-body.js';
 import { nodeRequestOf, readBodyLimited } from './read-body.js';
+import { checkStorableText } from './storable.js';
 
 /** Headers never stored in run history: credentials and cookies. */
 const ALWAYS_DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -167,6 +168,8 @@ export function hookRoutes(deps: AppDeps) {
         code: 'invalid_idempotency_key',
       });
     }
+    // %00 decodes to a NUL character, which Postgres cannot store
+    checkStorableText([...url.searchParams].flat().join('&'), 'the query string');
     const item = {
       body: parseBody(c.req.header('content-type') ?? null, raw),
       headers: storedHeaders(headers, config.auth, credentialData),

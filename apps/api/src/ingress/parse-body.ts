@@ -1,5 +1,6 @@
 // Parses a webhook body strictly by its declared content type; anything else is kept as raw bytes.
 import { BadRequestError } from '@tributary/flow';
+import { checkStorableJson, checkStorableText } from './storable.js';
 
 /** A body whose type we do not parse: its bytes, base64-encoded, with the declared type. */
 export interface RawBody {
@@ -50,14 +51,19 @@ export function parseBody(contentType: string | null, bytes: Uint8Array): unknow
     return { encoding: 'base64', contentType, data: Buffer.from(bytes).toString('base64') } satisfies RawBody;
   }
   if (isJson) {
+    const json = text(bytes);
+    checkStorableJson(json);
     try {
-      return JSON.parse(text(bytes));
+      return JSON.parse(json);
     } catch (err) {
       if (err instanceof BadRequestError) throw err;
       throw new BadRequestError('the body is not valid JSON', { code: 'malformed_json', cause: err });
     }
   }
-  if (isForm) return pairsToObject(new URLSearchParams(text(bytes)));
-  if (isText) return text(bytes);
+  if (isForm || isText) {
+    const decoded = text(bytes);
+    checkStorableText(decoded, 'the body');
+    return isForm ? pairsToObject(new URLSearchParams(decoded)) : decoded;
+  }
   return { encoding: 'base64', contentType, data: Buffer.from(bytes).toString('base64') } satisfies RawBody;
 }

@@ -2,6 +2,7 @@
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@tributary/flow';
 import type { Context } from 'hono';
 import { readBodyLimited } from '../ingress/read-body.js';
+import { checkStorableJson } from '../ingress/storable.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -54,6 +55,7 @@ export async function readJsonObject(
   if (text.trim().length === 0) {
     throw new BadRequestError('the body is empty; send a JSON object', { code: 'malformed_json' });
   }
+  checkStorableJson(text);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
