@@ -25,3 +25,15 @@ describe('memory and commit settings', () => {
     }
   });
 });
+
+describe('broker consumers', () => {
+  test('TRIBUTARY_INSTANCE_NAME is unset by default (the host name is used) and must fit an MQTT client id', () => {
+    expect(loadConfig({}).TRIBUTARY_INSTANCE_NAME).toBeUndefined();
+    expect(loadConfig({ TRIBUTARY_INSTANCE_NAME: 'worker-2.eu' }).TRIBUTARY_INSTANCE_NAME).toBe(
+      'worker-2.eu',
+    );
+    for (const bad of ['two words', 'a/b', 'x'.repeat(65)]) {
+      expect(() => loadConfig({ TRIBUTARY_INSTANCE_NAME: bad })).toThrow(/TRIBUTARY_INSTANCE_NAME/);
+    }
+  });
+});

@@ -78,6 +78,15 @@ export const configSchema = z
     TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+    /**
+     * This process's name among the consumers of broker triggers (default: the host name): unique per
+     * process and the same across its restarts, as an MQTT persistent session is found again by it.
+     */
+    TRIBUTARY_INSTANCE_NAME: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only')
+      .optional(),
     TRIBUTARY_SHUTDOWN_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
     TRIBUTARY_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
     TRIBUTARY_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(600_000),

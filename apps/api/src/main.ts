@@ -124,6 +124,11 @@ async function main(): Promise<void> {
     });
     engine.startSweeper(config.TRIBUTARY_SWEEP_INTERVAL_MS);
     engine.startRetention(config.TRIBUTARY_RETENTION_INTERVAL_MS, { days: config.TRIBUTARY_RETENTION_DAYS });
+    // broker triggers consume where workers run: more workers, more consumers (engine consumers/)
+    engine.startConsumers({
+      maxMessageBytes: config.TRIBUTARY_MAX_BODY,
+      ...(config.TRIBUTARY_INSTANCE_NAME !== undefined ? { instance: config.TRIBUTARY_INSTANCE_NAME } : {}),
+    });
     await engine.flowsChanged();
     logger.info({ concurrency: config.TRIBUTARY_WORKER_CONCURRENCY }, 'worker started');
   }
