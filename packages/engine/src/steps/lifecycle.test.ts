@@ -7,6 +7,7 @@ import { getRun } from '../history/index.js';
 import { ingest } from '../ingest/index.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
 import { claimStep } from './claim.js';
+import { runStep } from './pipeline.js';
 import { completeStep } from './transitions.js';
 
 let peer: HttpPeer;
@@ -102,6 +103,39 @@ describe('a worker that vanished mid-step', () => {
       });
       const done = run.steps.find((s) => s.nodeId === 'call');
       expect(done?.attempts.map((a) => a.error?.code ?? 'ok')).toEqual(['stalled', 'ok']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a step whose worker stopped twice is given up instead of being run on a third worker', async () => {
+    const t = await startTestEngine(inject('templateDatabase'), { worker: false });
+    try {
+      const deployed = await deployFlow(
+        t.engine,
+        oneCallFlow('stall-twice', `${peer.url}/fast`, { retry: { attempts: 3, delayMs: 10 } }),
+      );
+      const runId = await fire(t, deployed);
+      const step = await callStep(t, runId);
+      // two workers in turn claim the step and die during it (as a step that crashes its process would make them)
+      for (const lost of ['lost-worker-1', 'lost-worker-2']) {
+        const claim = await waitFor(async () => {
+          const c = await claimStep(t.engine.ctx.db, step.id, lost, 50);
+          return c.kind === 'claimed' ? c : undefined;
+        });
+        expect(claim.kind).toBe('claimed');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await runStep(t.engine.ctx, step.id);
+      }
+      const run = await getRun(t.engine.ctx.db, runId);
+      expect(run.status).toBe('failed');
+      const dead = run.steps.find((s) => s.nodeId === 'call');
+      expect(dead?.status).toBe('dead');
+      expect(dead?.attempts.map((a) => [a.error?.code, a.error?.retryable])).toEqual([
+        ['stalled', true],
+        ['stalled', false],
+      ]);
+      expect(dead?.error?.message).toContain('for the second time: not retried');
     } finally {
       await t.close();
     }

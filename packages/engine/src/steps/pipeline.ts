@@ -45,12 +45,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     return DONE;
   }
   const delivery: Delivery = { ...lease, run, node, type, source: { db: ctx.db } };
-  if (claim.kind === 'stalled') {
-    const stalled = new RetryableError('the worker running this step stopped before finishing it', {
-      code: 'stalled',
-    });
-    return fail(delivery, stalled);
-  }
+  if (claim.kind === 'stalled') return fail(delivery, stallError(step.attempts));
   const timeoutMs = timeLimitOf(delivery);
   if (timeoutMs > ctx.settings.stepTimeoutMs) await extendLease(ctx.db, step.id, token, timeoutMs + grace);
   const started = performance.now();
@@ -86,6 +81,22 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
 }
 
 /** The attempt failed: retry it after the policy's delay while attempts are left, else give the step up. */
+/**
+ * The error of an attempt whose worker stopped before finishing it (the claim recorded its start in Postgres
+ * before it ran). The first stall is retried as the node's policy allows — a deploy or a killed machine is
+ * no fault of the step. A second one is not: a step that was running each time two workers died may be what
+ * kills them (an evaluator that crashed its process), and retrying it would take down one more.
+ */
+function stallError(attempts: readonly { error?: { code: string } | null }[]): Error {
+  const message = 'the worker running this step stopped before finishing it';
+  const stalledBefore = attempts.slice(0, -1).some((a) => a.error?.code === 'stalled');
+  if (!stalledBefore) return new RetryableError(message, { code: 'stalled' });
+  return new FatalError(
+    `${message}, for the second time: not retried, as the step itself may be stopping its workers`,
+    { code: 'stalled' },
+  );
+}
+
 async function fail(delivery: Delivery, err: unknown, logs?: StepLogs): Promise<StepOutcome> {
   const { ctx, node, type, step } = delivery;
   const { retryAfterMs, ...error } = classifyError(err);
