@@ -108,6 +108,7 @@ describe('Grafana', () => {
       'tributary_queue_depth',
       'tributary_queue_oldest_seconds',
       'tributary_sweeper_reenqueued_total',
+      'tributary_runs_waiting_turn',
     ]) {
       expect(dashboardExpressions().some((expr) => expr.includes(metric))).toBe(true);
     }

@@ -313,6 +313,22 @@ export const runs = pgTable(
     replayOf: uuid('replay_of'),
     /** The flow's exit-goal correlation value for this run (e.g. its userId), when the flow has exit goals. */
     exitKey: text('exit_key'),
+    /**
+     * The partition key the run runs under (settings.partitionKey), worked out when it was accepted; '' when
+     * the key expression failed or gave nothing (see keyError); null when the flow has no key.
+     */
+    partitionKey: text('partition_key'),
+    /** The throttle key whose budget of starts the run counts against (settings.throttle); null: no throttle. */
+    throttleKey: text('throttle_key'),
+    /** The debounce key (settings.debounce): a later event of the key supersedes the run until it starts. */
+    debounceKey: text('debounce_key'),
+    /** Why a key of the run (partition, throttle, debounce) is the fallback '' instead of its own. */
+    keyError: text('key_error'),
+    /**
+     * Its turn under the flow's concurrency limit, partition key, throttle or debounce: `waiting` (accepted,
+     * first steps held) or `admitted` (holds a slot until it ends); null for flows with none of them.
+     */
+    admission: text('admission').$type<'waiting' | 'admitted'>(),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
@@ -322,6 +338,17 @@ export const runs = pgTable(
     index('runs_status_idx').on(t.status),
     index('runs_event_idx').on(t.eventId),
     index('runs_exit_idx').on(t.flowId, t.exitKey).where(sql`${t.exitKey} is not null`),
+    // the runs that wait for or hold a turn, per flow and key: what admission counts and picks from
+    index('runs_admission_idx')
+      .on(t.flowId, t.admission, t.partitionKey, t.id)
+      .where(sql`${t.admission} is not null and ${t.status} in ('queued', 'running', 'waiting')`),
+    index('runs_partition_key_idx').on(t.partitionKey, t.id).where(sql`${t.partitionKey} is not null`),
+    index('runs_throttle_idx')
+      .on(t.flowId, t.throttleKey, t.startedAt)
+      .where(sql`${t.throttleKey} is not null`),
+    index('runs_debounce_idx')
+      .on(t.flowId, t.debounceKey, t.id)
+      .where(sql`${t.debounceKey} is not null and ${t.status} = 'queued'`),
   ],
 );
 

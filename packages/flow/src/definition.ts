@@ -54,10 +54,31 @@ export const flowEdgeSchema = z
   .strict();
 export type FlowEdge = z.infer<typeof flowEdgeSchema>;
 
+/** settings.throttle: at most `limit` run starts per `periodMs` (per key when `key` is set); the rest start later. */
+export const throttleSchema = z
+  .object({
+    limit: z.number().int().min(1).max(100_000),
+    periodMs: z.number().int().min(1).max(86_400_000),
+    /** An expression; runs with the same value share one budget of starts. */
+    key: z.string().min(1).max(1000).optional(),
+  })
+  .strict();
+
+/** settings.debounce: a run starts `windowMs` after its event, unless a later event of its key came meanwhile. */
+export const debounceSchema = z
+  .object({
+    windowMs: z.number().int().min(1).max(86_400_000),
+    /** An expression; only the latest event of each key within the window starts a run. */
+    key: z.string().min(1).max(1000),
+  })
+  .strict();
+
 export const flowSettingsSchema = z
   .object({
     concurrency: z.number().int().min(1).max(10_000).optional(),
     partitionKey: z.string().max(1000).optional(),
+    throttle: throttleSchema.optional(),
+    debounce: debounceSchema.optional(),
     errorFlow: z.string().max(200).optional(),
     timezone: z.string().max(100).optional(),
     /** Days this flow's finished runs are kept (overrides TRIBUTARY_RETENTION_DAYS; runs with pending dead letters stay). */

@@ -17,6 +17,7 @@ export interface EngineMetrics {
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
   queueOldest: Gauge;
+  runsWaitingTurn: Gauge;
   ready: Gauge;
   breakerTransitions: Counter<'host' | 'to'>;
   breakerState: Gauge<'host' | 'state'>;
@@ -146,6 +147,11 @@ export function createMetrics(
           // Postgres unreachable: leave the last value; tributary_ready says why
         }
       },
+    }),
+    runsWaitingTurn: new Gauge({
+      name: 'tributary_runs_waiting_turn',
+      help: 'Runs accepted but not started because their flow is at its concurrency limit or a run of their partition key is in progress (settings.concurrency, settings.partitionKey), as counted in Postgres at the last sweep of this process (0 where no sweeper runs).',
+      registers: [registry],
     }),
     ready: new Gauge({
       name: 'tributary_ready',

@@ -13,6 +13,8 @@ export interface RunListQuery extends PageQuery {
   status?: RunStatus | undefined;
   /** The person: a userId or an anonymousId of the run's event. */
   person?: string | undefined;
+  /** The partition key the run ran under (settings.partitionKey), e.g. a customer id. */
+  key?: string | undefined;
 }
 
 const E = schema.events;
@@ -37,6 +39,12 @@ const runSummary = {
   status: schema.runs.status,
   eventId: schema.runs.eventId,
   replayOf: schema.runs.replayOf,
+  /** The partition key it ran under; null when its flow has none. */
+  partitionKey: schema.runs.partitionKey,
+  /** Why a key of it (partition, throttle, debounce) is the fallback '' (its expression failed or gave nothing). */
+  keyError: schema.runs.keyError,
+  /** Its turn under the flow's concurrency, partition key, throttle or debounce: waiting, admitted; else null. */
+  admission: schema.runs.admission,
   /** Runs of a test snapshot of the draft (negative version). */
   test: sql<boolean>`${schema.runs.version} < 0`,
   error: schema.runs.error,
@@ -63,6 +71,7 @@ export async function listRuns(db: Queryable, query: RunListQuery) {
     query.eventId ? eq(schema.runs.eventId, query.eventId) : undefined,
     query.status ? eq(schema.runs.status, query.status) : undefined,
     query.person ? or(eq(E.userId, query.person), eq(E.anonymousId, query.person)) : undefined,
+    query.key !== undefined ? eq(schema.runs.partitionKey, query.key) : undefined,
   ];
   const page = await keysetPage(query, schema.runs.id, conditions, (where, orderBy, limit) =>
     db

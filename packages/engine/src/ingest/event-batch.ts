@@ -12,6 +12,7 @@ import { firstAccepted } from '../history/index.js';
 import { acceptTransaction, enqueueAccepted } from './accept.js';
 import { GroupCommit } from './group-commit.js';
 import type { PreparedRun } from './run-start.js';
+import { admitPrepared } from './run-start.js';
 
 export type EventInsert = typeof schema.events.$inferInsert & { id: string; receivedAt: Date };
 
@@ -74,15 +75,15 @@ export function submitEvent(ctx: EngineContext, prepared: PreparedEvent): Promis
 
 async function commitBatch(ctx: EngineContext, items: PreparedEvent[]): Promise<IngestResult[]> {
   ctx.metrics.ingestBatchSize.observe(items.length);
-  const written = await acceptTransaction(ctx, 'writing the events', (tx) => writeBatch(tx, items)).catch(
-    (err: unknown) => {
-      if (!isUntranslatableText(err)) throw err;
-      throw new BadRequestError('the payload holds text Postgres cannot store (a \\u0000 character)', {
-        code: 'unstorable_payload',
-        cause: err,
-      });
-    },
-  );
+  const { written, admitted } = await acceptTransaction(ctx, 'writing the events', (tx) =>
+    writeBatch(tx, ctx, items),
+  ).catch((err: unknown) => {
+    if (!isUntranslatableText(err)) throw err;
+    throw new BadRequestError('the payload holds text Postgres cannot store (a \\u0000 character)', {
+      code: 'unstorable_payload',
+      cause: err,
+    });
+  });
   const toEnqueue: StepRef[] = [];
   for (const [i, result] of written.entries()) {
     if (result.duplicate) continue;
@@ -94,11 +95,20 @@ async function commitBatch(ctx: EngineContext, items: PreparedEvent[]): Promise<
     if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
     toEnqueue.push(...result.toEnqueue);
   }
+  toEnqueue.push(...admitted);
   await enqueueAccepted(ctx, toEnqueue);
   return written.map(({ eventId, duplicate, runs }) => ({ eventId, duplicate, runs }));
 }
 
-async function writeBatch(tx: Transaction, items: readonly PreparedEvent[]): Promise<Written[]> {
+/**
+ * Writes a batch; gives each item's answer, and the steps of the waiting runs admitted at once (the flow had
+ * room: runs/admission.ts), to enqueue with the rest.
+ */
+async function writeBatch(
+  tx: Transaction,
+  ctx: EngineContext,
+  items: readonly PreparedEvent[],
+): Promise<{ written: Written[]; admitted: StepRef[] }> {
   // an idempotency key repeated within the batch: the later items answer like the first
   const firstWithKey = new Map<string, number>();
   const sameAs = items.map(({ event }, i) => {
@@ -127,7 +137,14 @@ async function writeBatch(tx: Transaction, items: readonly PreparedEvent[]): Pro
       results.push(await storedDuplicate(tx, item.event));
     }
   }
-  return results;
+  // flows in id order: a transaction holding several flows' admission locks takes them in one order
+  const admitted = await admitPrepared(
+    tx,
+    ctx,
+    fresh.filter((item) => inserted.has(item.event.id)).flatMap((item) => item.runs),
+    'wait',
+  );
+  return { written: results, admitted };
 }
 
 const E = schema.events;

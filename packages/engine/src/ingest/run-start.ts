@@ -6,9 +6,11 @@ import { sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, EventView, StepInsert, StepRef } from '../core/index.js';
 import { PayloadIndex } from '../core/index.js';
 import { planAfterOutput } from '../plan/index.js';
-import { insertSteps, planStepRows } from '../runs/index.js';
+import type { AdmissionContext, LockMode } from '../runs/index.js';
+import { admitWaiting, insertSteps, isGated, planStepRows } from '../runs/index.js';
 import { runInline } from '../steps/index.js';
 import { correlationOf } from '../waits/index.js';
+import { runKeysOf } from './run-key.js';
 
 export interface StartRunInput {
   flow: CompiledFlow;
@@ -44,6 +46,10 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
   const { flow, item, event } = input;
   const exitOn = flow.definition.settings.exitOn;
   const exitKey = exitOn ? await correlationOf(ctx, exitOn.correlation, event) : undefined;
+  // a run that waits for its turn runs nothing before it (not even pure steps inline): its steps' times are
+  // when it really ran. Test runs of a draft (negative versions) never wait behind the flow's real runs.
+  const gated = flow.version >= 0 && isGated(flow.definition.settings);
+  const keys = gated ? await runKeysOf(ctx, flow.definition.settings, event, item) : undefined;
   const runId = newId();
   // the trigger step's id is taken before the plan's, so steps sort in the order they happened
   const triggerStepId = newId();
@@ -56,7 +62,7 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
     run: { id: runId, flowId: flow.flowId, version: flow.version, eventId: event.id },
     joins: new Map(),
     source: { event, unsaved: new Map([[flow.trigger.name, { input: null, output: triggerOutput }]]) },
-    budgetMs: input.inlineBudgetMs ?? 0,
+    budgetMs: gated ? 0 : (input.inlineBudgetMs ?? 0),
   });
   const now = new Date();
   const finished = !plan.steps.some((s) => isIn(OPEN_STEP_STATUSES, s.status));
@@ -70,6 +76,11 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
   });
   // the steps' inputs and outputs hold the payload's parts by reference, not as copies
   const { rows, toEnqueue } = planStepRows(runId, flow, plan, new PayloadIndex(event.payload));
+  const waits = gated && !finished;
+  if (waits) {
+    // held until the run is admitted (runs/admission.ts), which queues and enqueues them
+    for (const row of rows) if (row.status === 'queued') row.status = 'held';
+  }
   return {
     run: {
       id: runId,
@@ -80,19 +91,33 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
       exitKey: exitKey ?? null,
       edgeState: plan.edgeState,
       replayOf: input.replayOf ?? null,
-      // set here, not by the database, so a run finished while being accepted never ends before it began
+      // only runs of such flows carry these columns: the rows (and statements) of the others stay as they were
+      ...(keys ? { ...keys, admission: waits ? 'waiting' : null } : {}),
+      // set here, not by the database, so a run finished while being accepted never ends before it began;
+      // a waiting run starts when it is admitted
       createdAt: now,
-      startedAt: now,
+      startedAt: waits ? null : now,
       finishedAt: finished ? now : null,
     },
     steps: rows,
-    toEnqueue,
+    toEnqueue: waits ? [] : toEnqueue,
   };
 }
 
-/** Inserts prepared runs and their steps: one statement for the runs and one for the steps. */
-export async function insertRuns(tx: Transaction, runs: readonly PreparedRun[]): Promise<void> {
-  if (runs.length === 0) return;
+/**
+ * Inserts prepared runs and their steps: one statement for the runs and one for the steps. Runs that wait for
+ * their turn are admitted at once when their flow has room — with `lock: 'try'`, only when no other admission
+ * is under way (else the next one, a run of the flow ending, or the sweeper's next pass admits them). Pass
+ * `'wait'` only from a transaction that holds no flow's admission lock. Returns the steps of the runs
+ * admitted, to enqueue after commit.
+ */
+export async function insertRuns(
+  tx: Transaction,
+  ctx: AdmissionContext,
+  runs: readonly PreparedRun[],
+  lock: LockMode = 'try',
+): Promise<StepRef[]> {
+  if (runs.length === 0) return [];
   const { columns, select } = jsonRows(
     schema.runs,
     runs.map((r) => r.run),
@@ -102,6 +127,27 @@ export async function insertRuns(tx: Transaction, runs: readonly PreparedRun[]):
     tx,
     runs.flatMap((r) => r.steps),
   );
+  // started inside other work (a failing run's error flow holds its own flow's lock): by default only try
+  return admitPrepared(tx, ctx, runs, lock);
+}
+
+/**
+ * Admits what may start of the waiting runs among `runs` (just inserted in `tx`), a flow at a time in the
+ * order of their ids; returns the steps to enqueue after commit.
+ */
+export async function admitPrepared(
+  tx: Transaction,
+  ctx: AdmissionContext,
+  runs: readonly PreparedRun[],
+  lock: LockMode,
+): Promise<StepRef[]> {
+  const flows = new Map<string, number>();
+  for (const r of runs) if (r.run.admission === 'waiting') flows.set(r.run.flowId, r.run.version);
+  const released: StepRef[] = [];
+  for (const flowId of [...flows.keys()].sort()) {
+    released.push(...(await admitWaiting(tx, ctx, flowId, flows.get(flowId) ?? 0, lock)));
+  }
+  return released;
 }
 
 /** Creates a run whose trigger step has already produced `item`, inside `tx`; returns the steps to enqueue. */
@@ -111,6 +157,10 @@ export async function startRun(
   input: StartRunInput,
 ): Promise<StartedRun> {
   const prepared = await prepareRun(ctx, input);
-  await insertRuns(tx, [prepared]);
-  return { id: prepared.run.id, flowId: prepared.run.flowId, toEnqueue: prepared.toEnqueue };
+  const admitted = await insertRuns(tx, ctx, [prepared]);
+  return {
+    id: prepared.run.id,
+    flowId: prepared.run.flowId,
+    toEnqueue: [...prepared.toEnqueue, ...admitted],
+  };
 }

@@ -1,9 +1,11 @@
 // The recovery sweeper: finds steps that Postgres says are open but that have no job in Redis (Redis
-// restarted empty, a crash between commit and enqueue, an expired lease) and enqueues them again.
+// restarted empty, a crash between commit and enqueue, an expired lease) and enqueues them again; and admits
+// runs left waiting for their turn although their flow has room.
 import { schema } from '@tributary/db';
 import { and, asc, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
-import { runEvery } from '../core/index.js';
+import { enqueueSafely, runEvery } from '../core/index.js';
+import { admitWaiting, flowsWithWaitingRuns, waitingRunCount } from '../runs/index.js';
 
 export interface SweepOptions {
   /** Only steps older than this are looked at, so fresh ones are left to their own enqueue. */
@@ -61,6 +63,23 @@ export async function sweep(
   return recreated;
 }
 
+/**
+ * Admits runs that wait for their turn although their flow may have room: those whose admission was skipped
+ * (another was under way) or lost (a crash between an end and the next admission, a limit raised by a new
+ * version). One transaction per flow; returns how many runs' steps were released.
+ */
+export async function admitStranded(ctx: EngineContext): Promise<number> {
+  let released = 0;
+  for (const { flowId, version } of await flowsWithWaitingRuns(ctx.db)) {
+    const steps = await ctx.db.transaction((tx) => admitWaiting(tx, ctx, flowId, version));
+    await enqueueSafely(ctx, steps);
+    released += steps.length;
+  }
+  // what is left waiting for a turn, for the gauge (a count over the partial index of waiting runs)
+  ctx.metrics.runsWaitingTurn.set(await waitingRunCount(ctx.db));
+  return released;
+}
+
 /** Runs the sweeper every `intervalMs` until the returned stop function is called. */
 export function startSweeper(
   ctx: EngineContext,
@@ -70,6 +89,7 @@ export function startSweeper(
 ): () => Promise<void> {
   const pass = async () => {
     await sweep(ctx, options);
+    await admitStranded(ctx);
     // re-creates what Redis may have lost besides step jobs (schedules)
     if (alsoEachPass) await alsoEachPass();
   };

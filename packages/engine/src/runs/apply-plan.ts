@@ -3,19 +3,12 @@
 import type { Transaction } from '@tributary/db';
 import { isIn, jsonRows, OPEN_STEP_STATUSES, schema, selectRows, statement } from '@tributary/db';
 import type { SQL } from 'drizzle-orm';
-import { and, eq, sql } from 'drizzle-orm';
-import type {
-  CompiledFlow,
-  EngineContext,
-  PayloadIndex,
-  RunRow,
-  StepInsert,
-  StepRef,
-  StepRow,
-} from '../core/index.js';
+import { and, eq, getTableName, sql } from 'drizzle-orm';
+import type { CompiledFlow, PayloadIndex, RunRow, StepInsert, StepRef, StepRow } from '../core/index.js';
 import { referPayload } from '../core/index.js';
 import type { EdgeState, Plan } from '../plan/index.js';
-import { anyDead, nothingOpen, runOpen, runSettled, settleRun } from './settle.js';
+import type { SettleContext, SettledRun } from './settle.js';
+import { anyDead, nothingOpen, runOpen, runSettled, settledColumns, settleRun } from './settle.js';
 
 /**
  * The rows for a plan's new steps, and which of them to enqueue. With the run's payload index, the parts of
@@ -76,7 +69,7 @@ export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]):
 
 /** Settling a run after a plan is written, if nothing of it is left open. */
 export interface SettleAfter {
-  ctx: Pick<EngineContext, 'metrics' | 'startErrorFlow'>;
+  ctx: SettleContext;
   /** Whether to try, given the steps the plan queued. */
   when: (toEnqueue: readonly StepRef[]) => boolean;
 }
@@ -109,7 +102,7 @@ export async function applyPlan(
       return toEnqueue;
     }
     const settled = await writeRun(tx, run.id, rows, edgeChanged ? edgeText : undefined, mayFinish);
-    if (settled && settle) toEnqueue.push(...(await runSettled(tx, settle.ctx, run.id, settled)));
+    if (settled && settle) toEnqueue.push(...(await runSettled(tx, settle.ctx, settled.run, settled.status)));
     return toEnqueue;
   }
   const writes: Array<Promise<unknown>> = [insertSteps(tx, rows)];
@@ -163,7 +156,7 @@ function writeRunStatement(withEdge: boolean, mayFinish: boolean) {
       ${R.finishedAt} = case when d.settle then ${sql.placeholder('now')}::timestamptz else ${R}.${R.finishedAt} end
     from decision d
     where ${R}.${R.id} = ${sql.placeholder('runId')}${onlySettling}
-    returning d.settle as settled, ${R}.${R.status} as status`;
+    returning d.settle as settled, ${R}.${R.status} as status, ${settledColumns(getTableName(R))}`;
 }
 
 const writeRunStatements = {
@@ -184,7 +177,7 @@ async function writeRun(
   /** The run's new edge state as JSON text, when it changed. */
   edgeState: string | undefined,
   mayFinish: boolean,
-): Promise<'succeeded' | 'failed' | undefined> {
+): Promise<{ run: SettledRun; status: 'succeeded' | 'failed' } | undefined> {
   const inserted = rows.length > 0 ? jsonRows(schema.steps, rows) : undefined;
   const insert = inserted
     ? sql`new_steps as (insert into ${schema.steps} ${inserted.columns} ${inserted.select}), `
@@ -195,12 +188,16 @@ async function writeRun(
       : mayFinish
         ? writeRunStatements.edgeAndSettle
         : writeRunStatements.edge;
-  const [result] = await selectRows<{ settled: boolean; status: string }>(
+  const [result] = await selectRows<{ settled: boolean; status: string } & Omit<SettledRun, 'id'>>(
     tx,
     write({ insert, runId, edgeState, now: new Date().toISOString() }),
   );
   if (!result?.settled) return undefined;
-  return result.status === 'failed' ? 'failed' : 'succeeded';
+  const { flowId, version, admission } = result;
+  return {
+    run: { id: runId, flowId, version, admission },
+    status: result.status === 'failed' ? 'failed' : 'succeeded',
+  };
 }
 
 /**

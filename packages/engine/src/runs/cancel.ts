@@ -3,12 +3,13 @@ import { CANCELABLE_STEP_STATUSES, FINAL_RUN_STATUSES, isIn, schema } from '@tri
 import { ConflictError, NotFoundError } from '@tributary/flow';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
-import { audit } from '../core/index.js';
+import { audit, enqueueSafely } from '../core/index.js';
 import { getRun } from '../history/index.js';
+import { admitWaiting } from './admission.js';
 
 /** Cancels a run: every open step is canceled, so in-flight deliveries commit nothing. */
 export async function cancelRun(ctx: EngineContext, id: string, actor: string, reason?: string) {
-  await ctx.db.transaction(async (tx) => {
+  const admitted = await ctx.db.transaction(async (tx) => {
     const [run] = await tx.select().from(schema.runs).where(eq(schema.runs.id, id)).for('update');
     if (!run) throw new NotFoundError(`run ${id} does not exist`);
     if (isIn(FINAL_RUN_STATUSES, run.status)) {
@@ -32,7 +33,10 @@ export async function cancelRun(ctx: EngineContext, id: string, actor: string, r
       .set({ status: 'canceled', resolvedAt: now })
       .where(and(eq(schema.waits.runId, id), eq(schema.waits.status, 'waiting')));
     await audit(tx, actor, 'run.cancel', 'run', id, reason ? { reason } : undefined);
+    // the slot it held goes to the next run waiting for one (a canceled waiting run held none)
+    return run.admission === 'admitted' ? admitWaiting(tx, ctx, run.flowId, run.version) : [];
   });
   ctx.metrics.runsFinished.inc({ status: 'canceled' });
+  await enqueueSafely(ctx, admitted);
   return getRun(ctx.db, id);
 }

@@ -1,4 +1,5 @@
-// Settling a run: once no step of it is open, it ends `failed` if a step is dead, else `succeeded`.
+// Settling a run: once no step of it is open, it ends `failed` if a step is dead, else `succeeded`; the slot
+// it held under its flow's concurrency limit or partition key goes to the next waiting run.
 import type { Transaction } from '@tributary/db';
 import {
   literalList,
@@ -10,6 +11,8 @@ import {
 } from '@tributary/db';
 import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
+import type { AdmissionContext } from './admission.js';
+import { admitWaiting } from './admission.js';
 
 const S = schema.steps;
 const R = schema.runs;
@@ -28,37 +31,53 @@ const settleStatement = statement<{ runId: string; now: string }>`
     ${R.status} = case when ${anyDead} then 'failed' else 'succeeded' end,
     ${R.finishedAt} = ${sql.placeholder('now')}::timestamptz
   where r.${R.id} = ${sql.placeholder('runId')} and ${runOpen} and ${nothingOpen}
-  returning r.${R.status} as status`;
+  returning r.${R.status} as status, ${settledColumns('r')}`;
+
+/** The columns a settle returns besides the status: what runSettled needs to know of the run. */
+export function settledColumns(alias: string) {
+  const a = sql.raw(alias);
+  return sql`${a}.${R.flowId} as "flowId", ${a}.${R.version} as version, ${a}.${R.admission} as admission`;
+}
+
+/** A run that has just ended, as the statement that ended it returned it. */
+export interface SettledRun {
+  id: string;
+  flowId: string;
+  version: number;
+  /** Whether it held a slot of its flow's concurrency limit or partition key (runs/admission.ts). */
+  admission: string | null;
+}
+
+/** What settling needs of the engine. */
+export type SettleContext = Pick<EngineContext, 'metrics' | 'startErrorFlow'> & AdmissionContext;
 
 /**
  * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`. One
  * statement: the check and the update. Returns the steps to enqueue once `tx` commits: those of the error
  * flow a run that just failed starts (none while the run goes on).
  */
-export async function settleRun(
-  tx: Transaction,
-  ctx: Pick<EngineContext, 'metrics' | 'startErrorFlow'>,
-  runId: string,
-): Promise<StepRef[]> {
-  const [updated] = await selectRows<{ status: string }>(
+export async function settleRun(tx: Transaction, ctx: SettleContext, runId: string): Promise<StepRef[]> {
+  const [updated] = await selectRows<{ status: string } & Omit<SettledRun, 'id'>>(
     tx,
     settleStatement({ runId, now: new Date().toISOString() }),
   );
   if (!updated) return [];
-  return runSettled(tx, ctx, runId, updated.status === 'failed' ? 'failed' : 'succeeded');
+  return runSettled(tx, ctx, { ...updated, id: runId }, updated.status === 'failed' ? 'failed' : 'succeeded');
 }
 
 /**
- * What follows a run's end, however it was written: the count, and for a failed run the start of its flow's
- * error flow (the steps to enqueue).
+ * What follows a run's end, however it was written: the count, the admission of the runs waiting for the
+ * slot it held, and for a failed run the start of its flow's error flow (the steps to enqueue).
  */
 export async function runSettled(
   tx: Transaction,
-  ctx: Pick<EngineContext, 'metrics' | 'startErrorFlow'>,
-  runId: string,
+  ctx: SettleContext,
+  run: SettledRun,
   status: 'succeeded' | 'failed',
 ): Promise<StepRef[]> {
   ctx.metrics.runsFinished.inc({ status });
-  if (status !== 'failed' || !ctx.startErrorFlow) return [];
-  return ctx.startErrorFlow(tx, runId);
+  // first, while this transaction holds no other flow's admission lock (see admission.ts on lock order)
+  const admitted = run.admission === 'admitted' ? await admitWaiting(tx, ctx, run.flowId, run.version) : [];
+  if (status !== 'failed' || !ctx.startErrorFlow) return admitted;
+  return [...admitted, ...(await ctx.startErrorFlow(tx, run.id))];
 }

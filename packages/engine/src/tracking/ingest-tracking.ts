@@ -363,11 +363,12 @@ async function acceptBatch(
         runs: own.map((r) => ({ id: r.run.id, flowId: r.run.flowId })),
       });
     }
-    await insertRuns(tx, runs);
+    // this transaction holds no flow's admission lock (only people's), so it may wait for them
+    const admitted = await insertRuns(tx, ctx, runs, 'wait');
     return {
       results,
       fresh,
-      toEnqueue: runs.flatMap((r) => r.toEnqueue),
+      toEnqueue: [...runs.flatMap((r) => r.toEnqueue), ...admitted],
       finished: runs.filter((r) => r.run.status === 'succeeded').length,
     };
   });
