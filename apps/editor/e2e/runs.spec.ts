@@ -1,5 +1,5 @@
-// Runs: a past event pinned as the test input, the run list's status filter, replay of a run, and a person's
-// runs with where each ended.
+// Runs: a past event pinned as the test input, the run list's status filter, replay of a run, a person's
+// runs with where each ended, and the runs of a partition key.
 import { api, baseUrl, fireWebhook, uniqueSlug } from './api';
 import { nodeByName } from './canvas';
 import { expect, test } from './fixtures';
@@ -116,4 +116,34 @@ test("finds a person's runs, and each run says whose it is and where it ended", 
   await expect(page.getByTestId('run-ended')).toHaveText('ended at Paid plan (true)');
   await page.getByLabel('Search by person (userId or anonymousId)').fill('nobody-at-all');
   await expect(page.getByText('No runs of nobody-at-all')).toBeVisible();
+});
+
+test('finds the runs of a partition key, and each run shows the key it ran under', async ({
+  signedIn: page,
+}) => {
+  const slug = uniqueSlug('keys');
+  const definition = {
+    ...webhookToHttp(slug, `${peer.url}/contacts`),
+    settings: { partitionKey: '{{ $json.body.email }}', concurrency: 2 },
+  };
+  const flow = await createFlow(definition, true);
+  for (const email of [`ann-${slug}@example.com`, `bob-${slug}@example.com`, `ann-${slug}@example.com`]) {
+    await fireWebhook(slug, { email });
+  }
+  await waitUntil('the three runs to finish', 20_000, async () => {
+    const runs = await api<{ items: { status: string }[] }>('GET', `/runs?flowId=${flow.id}`);
+    return runs.items.length === 3 && runs.items.every((r) => r.status === 'succeeded');
+  });
+
+  await page.goto(`/flows/${flow.id}`);
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await expect(page.getByTestId('run-row')).toHaveCount(3);
+  await page.getByLabel('Search by partition key').fill(`ann-${slug}@example.com`);
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
+  await expect(page.getByTestId('run-key')).toHaveText([
+    `key ann-${slug}@example.com`,
+    `key ann-${slug}@example.com`,
+  ]);
+  await page.getByLabel('Search by partition key').fill('nobody-at-all');
+  await expect(page.getByText('No runs with key nobody-at-all')).toBeVisible();
 });

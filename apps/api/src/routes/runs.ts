@@ -39,6 +39,33 @@ const runSummarySchema = z
     status: runStatus,
     eventId: z.string().uuid(),
     replayOf: z.string().uuid().nullable(),
+    partitionKey: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The key the run ran under (the flow's settings.partitionKey); '' when its key expression failed or " +
+          'gave nothing (see keyError); null when the flow has no partition key',
+      }),
+    keyError: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "Why a key of the run (partition, throttle or debounce key) is the fallback '' instead of its own, " +
+          'e.g. "the partition key expression gave no value"; null when every key was its own',
+      }),
+    admission: z
+      .enum(['waiting', 'admitted'])
+      .nullable()
+      .openapi({
+        description:
+          "The run's turn under its flow's concurrency limit, partition key, throttle or debounce: `waiting` " +
+          '(accepted, not started: the flow is at its limit or a run of its key is in progress), `admitted` ' +
+          '(started — or, under a throttle or debounce, due to start at `startedAt`); null for flows with none ' +
+          'of these settings. A run a later event replaced under a debounce is `canceled` with error code ' +
+          '`superseded` and `supersededBy`',
+      }),
     test: z.boolean().openapi({ description: 'A test run of a draft snapshot (negative version).' }),
     error: z.unknown(),
     createdAt: z.string(),
@@ -137,6 +164,15 @@ export function runRoutes(deps: AppDeps) {
             .max(500)
             .optional()
             .openapi({ description: "A person's runs: a userId or anonymousId of the run's event" }),
+          key: z
+            .string()
+            .max(512)
+            .optional()
+            .openapi({
+              description:
+                "The runs of one partition key (the flow's settings.partitionKey, e.g. a customer id); an " +
+                "empty value finds the runs whose key expression failed (they ran under the fallback key '')",
+            }),
           ...pageQuery.shape,
         }),
       },

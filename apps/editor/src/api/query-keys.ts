@@ -5,7 +5,7 @@ export const keys = {
   flows: ['flows'] as const,
   flow: (id: string) => ['flows', id] as const,
   versions: (flowId: string) => ['flows', flowId, 'versions'] as const,
-  runs: (filter: { flowId?: string; status?: string; eventId?: string; person?: string }) =>
+  runs: (filter: { flowId?: string; status?: string; eventId?: string; person?: string; key?: string }) =>
     ['runs', filter] as const,
   allRuns: ['runs'] as const,
   run: (id: string) => ['run', id] as const,

@@ -10,6 +10,8 @@ export interface RunFilter {
   eventId?: string;
   /** A person's runs: a userId or anonymousId. */
   person?: string;
+  /** The runs of one partition key (the flow's settings.partitionKey). */
+  key?: string;
 }
 
 function query(params: Record<string, string | number | undefined>): string {

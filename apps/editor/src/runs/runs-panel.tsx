@@ -1,5 +1,5 @@
-// The flow's runs: filter by status, find a person's runs or the run of an event, see whose each run is and
-// where it ended, open one on the canvas.
+// The flow's runs: filter by status, find a person's runs, the runs of a partition key or the run of an event,
+// see whose each run is, its key, whether it waits for its turn and where it ended, open one on the canvas.
 import { Search } from 'lucide-react';
 import { useState } from 'react';
 import { useRuns } from '../api/runs';
@@ -18,11 +18,19 @@ export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
   const [status, setStatus] = useState<RunStatus | ''>('');
   const [search, setSearch] = useState('');
   const [personSearch, setPersonSearch] = useState('');
+  const [keySearch, setKeySearch] = useState('');
   const eventId = search.trim();
   const person = personSearch.trim();
+  const key = keySearch.trim();
   const validSearch = eventId === '' || UUID.test(eventId);
   const runs = useRuns(
-    { flowId, status, eventId: validSearch ? eventId : undefined, person: person || undefined },
+    {
+      flowId,
+      status,
+      eventId: validSearch ? eventId : undefined,
+      person: person || undefined,
+      key: key || undefined,
+    },
     validSearch,
   );
   const openRunId = useCanvas((s) => s.overlay?.runId ?? null);
@@ -66,6 +74,16 @@ export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
             onChange={(e) => setPersonSearch(e.target.value)}
           />
         </label>
+        <label className="search-input">
+          <Search size={14} aria-hidden="true" />
+          <input
+            type="search"
+            placeholder="Key"
+            aria-label="Search by partition key"
+            value={keySearch}
+            onChange={(e) => setKeySearch(e.target.value)}
+          />
+        </label>
       </div>
       {!validSearch ? <p className="text-danger">An event id is a UUID, like 01a2…-…-….</p> : null}
       {runs.isPending && validSearch ? <Loading label="Loading runs…" /> : null}
@@ -77,12 +95,14 @@ export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
               ? 'No run for this event'
               : person
                 ? `No runs of ${person}`
-                : status
-                  ? `No ${status} runs`
-                  : 'No runs yet'
+                : key
+                  ? `No runs with key ${key}`
+                  : status
+                    ? `No ${status} runs`
+                    : 'No runs yet'
           }
         >
-          {eventId || person || status
+          {eventId || person || key || status
             ? 'Clear the filters to see every run.'
             : 'Publish the flow and send an event to its trigger, or start a test run.'}
         </EmptyState>
@@ -103,6 +123,20 @@ export function RunsPanel({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
                   {shortId(run.id)}
                   {run.test ? <span className="tag">test</span> : <span className="tag">v{run.version}</span>}
                   {run.replayOf ? <span className="tag">replay</span> : null}
+                  {run.partitionKey !== null ? (
+                    <span
+                      className="tag"
+                      data-testid="run-key"
+                      title={run.keyError ?? 'The partition key this run runs under'}
+                    >
+                      key {run.partitionKey === '' ? '(none)' : run.partitionKey}
+                    </span>
+                  ) : null}
+                  {run.admission === 'waiting' ? (
+                    <span className="tag" data-testid="run-waiting">
+                      waiting for its turn
+                    </span>
+                  ) : null}
                   {run.person || run.endedAt ? (
                     <span className="run-row-meta muted" data-testid="run-row-meta">
                       {run.person ? <span data-testid="run-person">{run.person}</span> : null}
