@@ -106,6 +106,18 @@ describe('runaway expressions fail fast on the main thread', () => {
     expect(heapGrowthMb).toBeLessThan(100);
   });
 
+  test('$replace and $string that would outgrow their bounded inputs fail by size, quickly', async () => {
+    for (const source of [
+      '( $s := $pad("", 5000000, "a"); $replace($s, "a", $s) )',
+      '( $s := $pad("", 5000000, "a"); $string([$s, $s, $s, $s, $s, $s, $s, $s, $s, $s, $s, $s]) )',
+    ]) {
+      const { err, ms, heapGrowthMb } = await runaway(source);
+      expect(err.reason, source).toBe('size');
+      expect(ms, source).toBeLessThan(500);
+      expect(heapGrowthMb, source).toBeLessThan(200);
+    }
+  });
+
   test('deep recursion defined in JSONata fails at the depth limit', async () => {
     const { err, ms } = await runaway('( $f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(1e9) )');
     expect(err.reason).toBe('depth');
