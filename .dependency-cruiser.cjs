@@ -54,7 +54,7 @@ const layers = [
  */
 const engineStages = [
   ['core'], // shared leaves: context, settings, errors, logger, metrics, compiled flow, keyring
-  ['credentials'],
+  ['credentials', 'variables'],
   ['flows'],
   ['history', 'profiles'],
   ['plan'],

@@ -15,6 +15,7 @@ import { profileRoutes } from './routes/profiles.js';
 import { runRoutes } from './routes/runs.js';
 import { sourceRoutes } from './routes/sources.js';
 import { userRoutes } from './routes/users.js';
+import { variableRoutes } from './routes/variables.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './session-cookie.js';
 
 /** The top of the OpenAPI document: what the routes' schemas are described under. */
@@ -71,6 +72,7 @@ export function managementApi(deps: AppDeps) {
   api.route('/', scoped(profileRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
   api.route('/', scoped(credentialRoutes(deps), { read: 'credentials:read', write: 'credentials:write' }));
   api.route('/', scoped(userRoutes(deps), { read: 'admin', write: 'admin' }));
+  api.route('/', scoped(variableRoutes(deps), { read: 'flows:read', write: 'admin' }));
   api.route('/', scoped(apiKeyRoutes(deps), { read: 'signed-in', write: 'signed-in' }));
   access = declaredAccess(api, UNDOCUMENTED_ACCESS);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });

@@ -102,6 +102,20 @@ export const loginFailures = pgTable('login_failures', {
 });
 
 /**
+ * Instance variables: plain values (never secrets: answers and run history show them) that expressions read
+ * as `$vars.NAME`, so the same flow file runs on several instances with their own endpoints or thresholds.
+ */
+export const variables = pgTable('variables', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  description: text('description').notNull().default(''),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  /** The actor of the last change, as the audit log names it. */
+  updatedBy: text('updated_by').notNull(),
+});
+
+/**
  * Secrets nodes use (tokens, passwords, keys): the data is AES-256-GCM ciphertext under the key named by
  * `keyId`, bound to the row's id and type; `fields` names the data fields that are set, never their values.
  */

@@ -68,7 +68,6 @@ export {
 // the engine and its context
 export type { Engine, EngineOptions } from './engine.js';
 export { createEngine, redisConnection } from './engine.js';
-
 // flows
 export type { FlowView, MovedSecrets, SaveOptions } from './flows/index.js';
 export {
@@ -84,7 +83,6 @@ export {
   SECRET_MASK,
   updateDraft,
 } from './flows/index.js';
-
 // history and control
 export type {
   AuditQuery,
@@ -134,3 +132,6 @@ export {
   rotateWriteKey,
   setSourceStatus,
 } from './tracking/index.js';
+// the instance's variables ($vars)
+export type { VariableInput, VariableView } from './variables/index.js';
+export { deleteVariable, getVariable, listVariables, setVariable } from './variables/index.js';

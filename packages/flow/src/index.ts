@@ -9,3 +9,4 @@ export * from './labels.js';
 export * from './node-contract.js';
 export * from './person.js';
 export * from './validate.js';
+export * from './variables.js';

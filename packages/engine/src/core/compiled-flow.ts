@@ -32,7 +32,7 @@ export interface CompiledFlow {
   constantConfigs: ReadonlyMap<string, unknown>;
   /** Whether any expression reads `$profile` (only then is the profile loaded for a step). */
   usesProfile: boolean;
-  /** What each node's expressions read, so a step loads only that (`$event`, `$steps`, `$profile`). */
+  /** What each node's expressions read, so a step loads only that (`$event`, `$steps`, `$profile`, `$vars`). */
   reads: ReadonlyMap<string, NodeReads>;
 }
 
@@ -41,16 +41,21 @@ export interface NodeReads {
   event: boolean;
   steps: boolean;
   profile: boolean;
+  vars: boolean;
 }
 
 function readsOf(config: unknown, withDefaults: unknown): NodeReads {
-  // without a statically parsed config, defaults (which may be expressions) are unknown: load everything
-  if (withDefaults === undefined) return { event: true, steps: true, profile: true };
+  // without a statically parsed config, defaults (which may be expressions) are unknown: load everything but
+  // the variables, which no node's default reads
+  if (withDefaults === undefined) {
+    return { event: true, steps: true, profile: true, vars: JSON.stringify(config).includes('$vars') };
+  }
   const text = JSON.stringify([config, withDefaults]);
   return {
     event: text.includes('$event'),
     steps: text.includes('$steps'),
     profile: text.includes('$profile'),
+    vars: text.includes('$vars'),
   };
 }
 

@@ -9,6 +9,8 @@ export { DEFAULT_SETTINGS } from './context.js';
 export { isConnectionError, isDatabaseError, isUniqueViolation, isUntranslatableText } from './db-errors.js';
 export { enqueueSafely } from './enqueue.js';
 export { FlowCache, loadDefinition } from './flow-cache.js';
+export type { FlowUser } from './flows-in-use.js';
+export { usersOf } from './flows-in-use.js';
 export type { Sealed } from './keyring.js';
 export { generateEncryptionKey, Keyring, KeyringError, keyIdOf, parseEncryptionKey } from './keyring.js';
 export { LiveFlows } from './live-flows.js';

@@ -1,14 +1,9 @@
 // Where credentials are used: every `credential` field in the node configs of flow drafts and live versions.
 import type { Queryable } from '@tributary/db';
-import { schema } from '@tributary/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { type FlowUser, usersOf } from '../core/index.js';
 
 /** A flow that refers to a credential, in its draft or its published version. */
-export interface CredentialUser {
-  id: string;
-  slug: string;
-  name: string;
-}
+export type CredentialUser = FlowUser;
 
 type JsonObject = Record<string, unknown>;
 
@@ -39,33 +34,6 @@ export function credentialReferences(definition: unknown): Set<string> {
 }
 
 /** Flows (not deleted) using each credential, by credential id. */
-export async function credentialUsers(db: Queryable): Promise<Map<string, CredentialUser[]>> {
-  const rows = await db
-    .select({
-      id: schema.flows.id,
-      slug: schema.flows.slug,
-      name: schema.flows.name,
-      draft: schema.flows.draft,
-      live: schema.flowVersions.definition,
-    })
-    .from(schema.flows)
-    .leftJoin(
-      schema.flowVersions,
-      and(
-        eq(schema.flowVersions.flowId, schema.flows.id),
-        eq(schema.flowVersions.version, schema.flows.activeVersion),
-      ),
-    )
-    .where(isNull(schema.flows.deletedAt));
-  const users = new Map<string, CredentialUser[]>();
-  for (const row of rows) {
-    const ids = credentialReferences(row.draft);
-    for (const id of credentialReferences(row.live)) ids.add(id);
-    for (const id of ids) {
-      const list = users.get(id) ?? [];
-      list.push({ id: row.id, slug: row.slug, name: row.name });
-      users.set(id, list);
-    }
-  }
-  return users;
+export function credentialUsers(db: Queryable): Promise<Map<string, CredentialUser[]>> {
+  return usersOf(db, credentialReferences);
 }

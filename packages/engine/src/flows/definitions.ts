@@ -6,6 +6,8 @@ import {
   ConflictError,
   flowDefinitionSchema,
   NotFoundError,
+  readsVariables,
+  unknownVariableProblems,
   ValidationError,
   validateFlow,
 } from '@tributary/flow';
@@ -19,9 +21,11 @@ import {
   referenceProblems,
   takesCredentials,
 } from '../credentials/index.js';
+import { variableNames } from '../variables/index.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 import { errorFlowProblems, settingsProblems } from './settings.js';
 import { staticConfigProblems } from './trigger-config.js';
+import { variablePlacementProblems } from './variable-refs.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
 
@@ -41,13 +45,34 @@ export interface FlowView {
   updatedAt: Date;
 }
 
+/** What a flow's references are checked against: the credentials and variables there are. */
+interface Known {
+  credentials?: KnownCredentials | undefined;
+  variables?: ReadonlySet<string> | undefined;
+}
+
+/** Loads what `view` checks the drafts' references against, only the parts some draft needs. */
+async function knownFor(db: Queryable, drafts: readonly FlowDefinition[]): Promise<Known> {
+  const [credentials, variables] = await Promise.all([
+    drafts.some(takesCredentials) ? knownCredentials(db) : undefined,
+    drafts.some(readsVariables) ? variableNames(db) : undefined,
+  ]);
+  return { credentials, variables };
+}
+
 /**
- * The answer for a flow; with `known` (the credentials there are), its problems include credentials it names
- * that are missing or of a type its node does not accept, so they show before publish refuses them.
+ * The answer for a flow; with `known`, its problems include credentials it names that are missing or of a
+ * type its node does not accept, and variables it reads that are not defined, so they show before publish
+ * refuses them.
  */
-function view(row: FlowRow, known?: KnownCredentials): FlowView {
+function view(row: FlowRow, known: Known = {}): FlowView {
+  const draft = row.draft as FlowDefinition;
   const checked = validateFlow(row.draft, catalogue);
-  const credentials = known ? referenceProblems(known, row.draft as FlowDefinition) : [];
+  const credentials = known.credentials ? referenceProblems(known.credentials, draft) : [];
+  const variables = [
+    ...variablePlacementProblems(draft),
+    ...(known.variables ? unknownVariableProblems(draft, known.variables) : []),
+  ];
   // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
   const masked = [...maskedSecretProblems(row.draft as FlowDefinition), ...inlineSecretProblems(row.draft)];
   return {
@@ -64,6 +89,7 @@ function view(row: FlowRow, known?: KnownCredentials): FlowView {
       ...(checked.ok ? [] : checked.problems),
       ...masked,
       ...credentials,
+      ...variables,
       ...settingsProblems(row.draft as FlowDefinition),
       ...staticConfigProblems(row.draft as FlowDefinition),
     ],
@@ -72,9 +98,9 @@ function view(row: FlowRow, known?: KnownCredentials): FlowView {
   };
 }
 
-/** `view` with the credential check, which reads the credentials only when the flow takes any. */
+/** `view` with the reference checks, which read the credentials and variables only when the flow needs them. */
 async function viewIn(db: Queryable, row: FlowRow): Promise<FlowView> {
-  return view(row, takesCredentials(row.draft as FlowDefinition) ? await knownCredentials(db) : undefined);
+  return view(row, await knownFor(db, [row.draft as FlowDefinition]));
 }
 
 function validated(input: unknown): FlowDefinition {
@@ -90,12 +116,22 @@ function validated(input: unknown): FlowDefinition {
   return result.flow;
 }
 
+/** The `$vars.NAME` the definition reads that are not defined on this instance. */
+async function variableProblems(db: Queryable, def: FlowDefinition): Promise<Problem[]> {
+  const placement = variablePlacementProblems(def);
+  if (!readsVariables(def)) return placement;
+  return [...placement, ...unknownVariableProblems(def, await variableNames(db))];
+}
+
 /** A definition that may run: valid, and every credential it names exists and is of a type its node accepts. */
 async function runnable(db: Queryable, input: unknown): Promise<FlowDefinition> {
   const def = validated(input);
   const problems = await credentialProblems(db, def);
   if (problems.length > 0)
     throw new ValidationError('the flow refers to credentials it cannot use', problems);
+  const variables = await variableProblems(db, def);
+  if (variables.length > 0)
+    throw new ValidationError('the flow reads variables this instance does not have', variables);
   const computed = staticConfigProblems(def);
   if (computed.length > 0)
     throw new ValidationError('the trigger’s config cannot hold expressions', computed);
@@ -173,9 +209,10 @@ export async function listFlows(db: Queryable): Promise<FlowView[]> {
     .from(schema.flows)
     .where(isNull(schema.flows.deletedAt))
     .orderBy(desc(schema.flows.id));
-  const known = rows.some((row) => takesCredentials(row.draft as FlowDefinition))
-    ? await knownCredentials(db)
-    : undefined;
+  const known = await knownFor(
+    db,
+    rows.map((row) => row.draft as FlowDefinition),
+  );
   return rows.map((row) => view(row, known));
 }
 
@@ -339,6 +376,11 @@ export async function activateVersion(
     const problems = await credentialProblems(tx, def);
     if (problems.length > 0) {
       throw new ValidationError(`version ${version} refers to credentials it cannot use`, problems);
+    }
+    // and a variable it reads may have been deleted
+    const variables = await variableProblems(tx, def);
+    if (variables.length > 0) {
+      throw new ValidationError(`version ${version} reads variables this instance does not have`, variables);
     }
     await routeTriggers(tx, id, version, def);
     await tx

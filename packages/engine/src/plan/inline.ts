@@ -5,7 +5,8 @@ import type { JoinState, PendingJoin, Plan, PlannedStep } from './planner.js';
 
 /**
  * Whether a planned step may run inline: queued, of a pure node type, outside any split's scope. Before the
- * run is stored (`stored` false, at ingest) a node that reads the profile waits for its own job.
+ * run is stored (`stored` false, at ingest, when nothing is read from the database) a node that reads the
+ * profile or a variable waits for its own job.
  */
 export function inlineable(flow: CompiledFlow, step: PlannedStep, stored: boolean): boolean {
   if (step.status !== 'queued') return false;
@@ -13,7 +14,9 @@ export function inlineable(flow: CompiledFlow, step: PlannedStep, stored: boolea
   if (step.state && 'scope' in step.state && step.state.scope !== undefined) return false;
   const type = flow.types.get(step.nodeId);
   if (type?.traits.pure !== true || type.run === undefined) return false;
-  return stored || !(flow.usesProfile && flow.reads.get(step.nodeId)?.profile !== false);
+  if (stored) return true;
+  const reads = flow.reads.get(step.nodeId);
+  return !(flow.usesProfile && reads?.profile !== false) && reads?.vars === false;
 }
 
 /** Keeps an in-memory view of the run's pending joins in step with a plan. */

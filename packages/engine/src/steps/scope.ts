@@ -1,4 +1,4 @@
-// Resolving a step's scope: load what its node's expressions read ($event, $steps, $profile) and resolve its
+// Resolving a step's scope: load what its node's expressions read ($event, $steps, $profile, $vars) and resolve its
 // config against it.
 import { schema } from '@tributary/db';
 import { FatalError, isExpression, resolveConfig } from '@tributary/flow';
@@ -7,6 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 import { eventScope, resolvePayload } from '../core/index.js';
 import { profileForUser } from '../profiles/index.js';
+import { variableValues } from '../variables/index.js';
 import type { StepAttempt, StepResult } from './attempt.js';
 
 function stepView({ input, output }: StepResult) {
@@ -17,7 +18,7 @@ function stepView({ input, output }: StepResult) {
 /** The values a step's expressions see; what no expression of the node reads is left out. */
 async function loadScope({ run, flow, step, source }: StepAttempt) {
   const { db } = source;
-  const reads = flow.reads.get(step.nodeId) ?? { event: true, steps: true, profile: true };
+  const reads = flow.reads.get(step.nodeId) ?? { event: true, steps: true, profile: true, vars: true };
   const needEvent = reads.event || (reads.profile && flow.usesProfile);
   // what no expression reads is left out: the scope is copied for each node's expressions
   const loadEvent = async () =>
@@ -26,7 +27,7 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
       : db
         ? (await db.select().from(schema.events).where(eq(schema.events.id, run.eventId)))[0]
         : undefined;
-  const [loaded, done] = await Promise.all([
+  const [loaded, done, vars] = await Promise.all([
     needEvent ? loadEvent() : undefined,
     reads.steps && db
       ? db
@@ -40,6 +41,9 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
           .from(schema.steps)
           .where(and(eq(schema.steps.runId, run.id), eq(schema.steps.status, 'succeeded')))
       : [],
+    // read when the step runs, so a changed variable counts from the next step on (plan/inline.ts keeps such
+    // steps out of the ingest transaction, where nothing is read)
+    reads.vars && db ? variableValues(db) : {},
   ]);
   // the steps' values hold parts of the event's payload by reference (core/payload-refs.ts)
   const event = loaded ?? (done.some((s) => s.inputRefs || s.outputRefs) ? await loadEvent() : undefined);
@@ -60,6 +64,7 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
     profile: profile ? { id: profile.id, traits: profile.traits, identities: profile.identities } : null,
     event: needEvent && event ? eventScope(event) : null,
     steps,
+    vars,
     run: { id: run.id, flowId: run.flowId, version: run.version, eventId: run.eventId },
   };
 }
