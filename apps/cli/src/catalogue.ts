@@ -1,9 +1,9 @@
 // The node catalogue the CLI validates flow files against: the same one the API uses (@tributary/nodes), so
 // problems read the same. Loaded on demand, only by the commands that read or write flow definitions.
-import type { NodeCatalogue } from '@tributary/flow';
+import type { NodeCatalogue, VariablePlacementInfo } from '@tributary/flow';
 
 /** What the CLI needs to know about a node type beyond graph validation. */
-export interface NodeTypeInfo {
+export interface NodeTypeInfo extends VariablePlacementInfo {
   /** Credential types its `credential` config fields accept; empty when it takes none. */
   credentialTypes: readonly string[];
   /** The credential types a given config of the node accepts. */

@@ -2,7 +2,14 @@
 // the target instance, validated as the API validates it, then compared with the flow stored under its
 // slug — create, update the draft, publish, or leave it alone.
 import type { FlowDefinition, Problem } from '@tributary/flow';
-import { flowDefinitionSchema, formatPath, validateFlow, valueAt } from '@tributary/flow';
+import {
+  flowDefinitionSchema,
+  formatPath,
+  unknownVariableProblems,
+  validateFlow,
+  valueAt,
+  variablePlacementProblems,
+} from '@tributary/flow';
 import type { ApiCredential, ApiFlow, ApiFlowVersion } from './api-types.js';
 import { canonicalFlow, isObject, type JsonObject } from './canonical.js';
 import type { LocalCatalogue } from './catalogue.js';
@@ -45,12 +52,28 @@ export interface FlowPlan {
 export interface InstanceState {
   flows: readonly ApiFlow[];
   credentials: readonly ApiCredential[];
+  /** The names of the instance's variables (needed only when a file reads `$vars`). */
+  variables?: ReadonlySet<string> | undefined;
   /** Where the instance is, for messages. */
   url: string;
 }
 
 function problemsOf(file: string, problems: ReadonlyArray<Omit<FileProblem, 'file'>>): FileProblem[] {
   return problems.map((p) => ({ file, ...p }));
+}
+
+/** Where the flow reads `$vars` where no step would see them, and variables the instance does not have. */
+function variableProblems(def: FlowDefinition, state: InstanceState, catalogue: LocalCatalogue): Problem[] {
+  const missing = state.variables
+    ? unknownVariableProblems(def, state.variables).map((p) => {
+        const name = /\$vars\.(\S+?),/.exec(p.message)?.[1] ?? '';
+        return {
+          ...p,
+          message: `reads $vars.${name}, which ${state.url} does not have; set it first (tributary vars set ${name} <value>)`,
+        };
+      })
+    : [];
+  return [...variablePlacementProblems(def, catalogue.info), ...missing];
 }
 
 /**
@@ -80,6 +103,7 @@ export function prepareFlows(
     // a masked secret the API will put back is no value to validate: its stored value passed before
     const invalid = validation.ok ? [] : validation.problems.filter((p) => !masks.kept.has(p.path));
     found.push(...problemsOf(file, invalid));
+    if (validation.ok) found.push(...problemsOf(file, variableProblems(validation.flow, state, catalogue)));
     if (slug !== undefined) {
       const first = slugs.get(slug);
       if (first !== undefined) {

@@ -10,6 +10,7 @@ import { exportFlows } from './commands/export.js';
 import { createKey, KEY_SCOPES, listKeys, revokeKey } from './commands/keys.js';
 import { listProfiles, removeProfile, setProfile } from './commands/profiles.js';
 import { listRuns, replayRun, showRun } from './commands/runs.js';
+import { listVariables, setVariable, unsetVariable } from './commands/vars.js';
 import { CommandContext, type GlobalOptions } from './context.js';
 import type { CliEnv } from './env.js';
 
@@ -174,6 +175,29 @@ export function buildProgram(env: CliEnv, holder: RunHolder = {}): Command {
     .description('revoke a key at once')
     .argument('<id>')
     .action((id: string, _options, command: Command) => revokeKey(ctx(command), id));
+
+  const vars = program
+    .command('vars')
+    .description('variables of the instance, read in expressions as $vars.NAME');
+  vars
+    .command('list')
+    .description('list variables with their values and the flows reading each')
+    .action((_options, command: Command) => listVariables(ctx(command)));
+  vars
+    .command('set')
+    .description('create a variable or change its value (needs the admin scope)')
+    .argument('<name>', 'a letter or _, then letters, digits or _ (what follows $vars.)')
+    .argument('<value>', 'its text (use $number($vars.NAME) in an expression for a number)')
+    .option('--description <text>', 'what it is for')
+    .action((name: string, value: string, options, command: Command) =>
+      setVariable(ctx(command), name, value, options),
+    );
+  vars
+    .command('unset')
+    .description('delete a variable; refused while flows read it, unless --force')
+    .argument('<name>')
+    .option('--force', 'delete it even while flows read it (their expressions then read nothing there)')
+    .action((name: string, options, command: Command) => unsetVariable(ctx(command), name, options));
 
   const profiles = program.command('profiles').description('named servers and keys in your config folder');
   profiles

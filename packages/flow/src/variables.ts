@@ -14,6 +14,8 @@ export const MAX_VARIABLE_VALUE_LENGTH = 10_000;
 /** How many variables an instance may hold. */
 export const MAX_VARIABLES = 1_000;
 
+const MENTION = '$vars';
+
 /** A `$vars.NAME` in a node's config. */
 export interface VariableReference {
   name: string;
@@ -54,7 +56,7 @@ function namesIn(node: unknown, into: Set<string>): void {
 /** The variable names one template string reads; a template that does not parse reads none (validation says why). */
 export function variablesInTemplate(template: string): Set<string> {
   const names = new Set<string>();
-  if (!template.includes('$vars')) return names;
+  if (!template.includes(MENTION)) return names;
   try {
     for (const part of parseTemplate(template).parts) {
       if (part.kind === 'expression' && part.source.includes('$vars'))
@@ -77,9 +79,59 @@ export function variableReferences(def: Pick<FlowDefinition, 'nodes'>): Variable
   return found;
 }
 
+/** What the placement check needs to know of a node type. */
+export interface VariablePlacementInfo {
+  category: string;
+  traits: { waitsForEvent?: { correlation(config: Readonly<Record<string, unknown>>): string } | undefined };
+}
+
+
+/**
+ * Problems with where a definition reads `$vars`: only the expressions a step resolves see variables. A
+ * trigger's config, a wait's correlation (also matched against incoming events, outside any step) and the
+ * flow's settings are evaluated where no variables are loaded, so `$vars` there is refused rather than read
+ * as nothing.
+ */
+export function variablePlacementProblems(
+  def: Pick<FlowDefinition, 'nodes'> & { settings?: unknown },
+  typeOf: (type: string) => VariablePlacementInfo | undefined,
+): Problem[] {
+  const problems: Problem[] = [];
+  def.nodes.forEach((node, index) => {
+    const type = typeOf(node.type);
+    if (!type) return;
+    const at = `nodes[${index}].config`;
+    if (type.category === 'trigger' && JSON.stringify(node.config).includes(MENTION)) {
+      problems.push({
+        path: at,
+        nodeId: node.id,
+        code: 'variable_not_readable',
+        message: 'a trigger is evaluated before its run exists and cannot read $vars',
+      });
+    }
+    if (type.traits.waitsForEvent?.correlation(node.config).includes(MENTION)) {
+      problems.push({
+        path: at,
+        nodeId: node.id,
+        code: 'variable_not_readable',
+        message:
+          'the correlation is also evaluated for incoming events, outside any run, and cannot read $vars',
+      });
+    }
+  });
+  if (JSON.stringify(def.settings ?? {}).includes(MENTION)) {
+    problems.push({
+      path: 'settings',
+      code: 'variable_not_readable',
+      message: 'flow settings are evaluated before a run exists and cannot read $vars',
+    });
+  }
+  return problems;
+}
+
 /** Whether any expression of the definition mentions `$vars` (a cheap test before looking closer). */
 export function readsVariables(def: Pick<FlowDefinition, 'nodes'>): boolean {
-  return JSON.stringify(def.nodes).includes('$vars');
+  return JSON.stringify(def.nodes).includes(MENTION);
 }
 
 /** The references to variables not in `known`, as problems on the node and field. */

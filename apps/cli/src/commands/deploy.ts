@@ -83,7 +83,15 @@ async function planAll(
   const credentials = needCredentials
     ? (await api.get<{ items: ApiCredential[] }>('/credentials')).items
     : [];
-  const { prepared, problems } = prepareFlows(files, { flows, credentials, url: api.url }, catalogue);
+  // a file's nodes are checked as JSON text here: validation of their shape comes after
+  const variables = files.some((f) => JSON.stringify(f.document.nodes ?? []).includes('$vars'))
+    ? new Set((await api.get<{ items: Array<{ name: string }> }>('/variables')).items.map((v) => v.name))
+    : undefined;
+  const { prepared, problems } = prepareFlows(
+    files,
+    { flows, credentials, variables, url: api.url },
+    catalogue,
+  );
   if (problems.length > 0) throw failed(problems);
   const bySlug = new Map(flows.map((f) => [f.slug, f]));
   const versionsOf = async (id: string) =>

@@ -10,6 +10,7 @@ import {
   unknownVariableProblems,
   ValidationError,
   validateFlow,
+  variablePlacementProblems,
 } from '@tributary/flow';
 import { catalogue, getNodeType } from '@tributary/nodes';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
@@ -25,7 +26,6 @@ import { variableNames } from '../variables/index.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 import { errorFlowProblems, settingsProblems } from './settings.js';
 import { staticConfigProblems } from './trigger-config.js';
-import { variablePlacementProblems } from './variable-refs.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
 
@@ -70,7 +70,7 @@ function view(row: FlowRow, known: Known = {}): FlowView {
   const checked = validateFlow(row.draft, catalogue);
   const credentials = known.credentials ? referenceProblems(known.credentials, draft) : [];
   const variables = [
-    ...variablePlacementProblems(draft),
+    ...variablePlacementProblems(draft, getNodeType),
     ...(known.variables ? unknownVariableProblems(draft, known.variables) : []),
   ];
   // drafts always pass flowDefinitionSchema (allowInvalid keeps shape-valid ones)
@@ -118,7 +118,7 @@ function validated(input: unknown): FlowDefinition {
 
 /** The `$vars.NAME` the definition reads that are not defined on this instance. */
 async function variableProblems(db: Queryable, def: FlowDefinition): Promise<Problem[]> {
-  const placement = variablePlacementProblems(def);
+  const placement = variablePlacementProblems(def, getNodeType);
   if (!readsVariables(def)) return placement;
   return [...placement, ...unknownVariableProblems(def, await variableNames(db))];
 }
