@@ -20,6 +20,7 @@ import { SourcesPage } from './sources/sources-page';
 import { Loading } from './ui/states';
 import { Toaster } from './ui/toaster';
 import { UsersPage } from './users/users-page';
+import { VariablesPage } from './variables/variables-page';
 
 async function signOutEverywhere(viaSession: boolean): Promise<void> {
   try {
@@ -46,6 +47,9 @@ function Nav({ current, viaSession, identity }: { current: string; viaSession: b
       </Link>
       <Link href="/credentials" aria-current={current === 'credentials' ? 'page' : undefined}>
         Credentials
+      </Link>
+      <Link href="/variables" aria-current={current === 'variables' ? 'page' : undefined}>
+        Variables
       </Link>
       <Link href="/sources" aria-current={current === 'sources' ? 'page' : undefined}>
         Sources
@@ -119,6 +123,7 @@ export function App() {
       {route.name === 'flows' ? <FlowListPage /> : null}
       {route.name === 'dead-letters' ? <DeadLettersPage /> : null}
       {route.name === 'credentials' ? <CredentialsPage /> : null}
+      {route.name === 'variables' ? <VariablesPage /> : null}
       {route.name === 'sources' ? <SourcesPage /> : null}
       {route.name === 'audit' ? <AuditPage /> : null}
       {route.name === 'people' ? <PeoplePage personId={route.personId} /> : null}

@@ -19,6 +19,7 @@ export const keys = {
   allDeadLetterGroups: ['dead-letter-groups'] as const,
   credentials: ['credentials'] as const,
   sources: ['sources'] as const,
+  variables: ['variables'] as const,
   credential: (id: string) => ['credentials', id] as const,
   credentialTypes: ['credential-types'] as const,
 };

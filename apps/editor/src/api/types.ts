@@ -73,6 +73,7 @@ export type CredentialTestResult = Schemas['CredentialTestResult'];
 export type CredentialCreate = Schemas['CredentialCreate'];
 export type CredentialUpdate = Schemas['CredentialUpdate'];
 export type Source = Schemas['Source'];
+export type Variable = Schemas['Variable'];
 export type SourceWithWriteKey = Schemas['SourceWithWriteKey'];
 export type AuditPage = Answer<'/audit', 'get'>;
 export type ProfileSummary = Schemas['ProfileSummary'];

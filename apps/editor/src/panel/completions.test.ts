@@ -34,6 +34,15 @@ describe('completions', () => {
       '$event.payload',
       '$steps',
       '$run',
+      '$vars',
+    ]);
+  });
+
+  test("offers the instance's variables by name, with their values", () => {
+    const withVars = completionsOf({ vars: { CRM_URL: 'https://crm.example', MIN_TOTAL: '50' } });
+    expect(filterCompletions(withVars, '$vars.').map((c) => [c.path, c.detail])).toEqual([
+      ['$vars.CRM_URL', '"https://crm.example"'],
+      ['$vars.MIN_TOTAL', '"50"'],
     ]);
   });
 });

@@ -1,4 +1,5 @@
-// Expression completion: the paths of `$json`, `$event`, `$steps.<name>` and `$run` that a test run has shown.
+// Expression completion: the paths of `$json`, `$event`, `$steps.<name>` and `$run` that a test run has shown,
+// and the instance's `$vars`.
 
 export interface Completion {
   path: string;
@@ -11,6 +12,8 @@ export interface CompletionScope {
   event?: unknown;
   steps?: Record<string, unknown>;
   run?: unknown;
+  /** The instance's variables by name. */
+  vars?: Record<string, string>;
 }
 
 const MAX_DEPTH = 5;
@@ -49,6 +52,7 @@ const ROOTS: Completion[] = [
   { path: '$event.payload', detail: 'what the event carried' },
   { path: '$steps', detail: 'earlier steps by name' },
   { path: '$run', detail: 'id, flowId, version, eventId' },
+  { path: '$vars', detail: "the instance's variables" },
 ];
 
 /** Every completion the scope offers, the generic roots first. */
@@ -60,6 +64,7 @@ export function completionsOf(scope: CompletionScope): Completion[] {
     for (const [name, value] of Object.entries(scope.steps)) walk(value, `$steps${accessor(name)}`, 0, out);
   }
   if (scope.run !== undefined) walk(scope.run, '$run', 0, out);
+  if (scope.vars) walk(scope.vars, '$vars', 0, out);
   const seen = new Set(out.map((c) => c.path));
   return [...ROOTS.filter((r) => !seen.has(r.path)), ...out];
 }

@@ -2,6 +2,7 @@
 import { Trash2 } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { useEvent } from '../api/runs';
+import { useVariables } from '../api/variables';
 import type { FlowCanvasNode, NodeData } from '../canvas/node-data';
 import { stepsOfNode } from '../canvas/run-status';
 import { shownProblems, useCanvas } from '../canvas/store';
@@ -41,6 +42,7 @@ export function NodePanel({ flowId, node, published, onFollowRun }: NodePanelPro
   const [tab, setTab] = useState<Tab>(hasOverlay ? 'data' : 'config');
   const event = useEvent(lastEventId);
   const sampleText = useSampleText(flowId);
+  const variables = useVariables();
 
   const mine = useMemo(
     () => nodeProblems(shownProblems({ problems: allProblems, pristine }), node.id),
@@ -58,8 +60,9 @@ export function NodePanel({ flowId, node, published, onFollowRun }: NodePanelPro
       sample: sampleValue(sampleText, defaultSample.item),
       triggerIds: new Set(triggers.map((t) => t.id)),
     });
-    return completionsOf(scope);
-  }, [node.id, lastSteps, event.data, edges, sampleText, defaultSample.item, triggers]);
+    const vars = Object.fromEntries((variables.data?.items ?? []).map((v) => [v.name, v.value]));
+    return completionsOf({ ...scope, vars });
+  }, [node.id, lastSteps, event.data, edges, sampleText, defaultSample.item, triggers, variables.data]);
   const takenNames = useMemo(
     () => nodes.filter((n) => n.id !== node.id).map((n) => n.data.name),
     [nodes, node.id],
