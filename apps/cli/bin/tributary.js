@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `tributary` command. Installed from a package it runs the build (dist/); inside the repository, where
+// The `tributary` command. Installed from a package it runs the bundle (dist/tributary.mjs, one file with
+// every dependency inside: scripts/bundle.mjs); inside the repository, where
 // the TypeScript sources sit beside it, it runs them through tsx with the workspace's `source` condition,
 // so `npx tributary` works after `npm install` without a build and never runs a stale one.
 import { existsSync } from 'node:fs';
@@ -16,6 +17,6 @@ if (existsSync(source)) {
   registerTsx();
   main = await import(source.href);
 } else {
-  main = await import(new URL('../dist/main.js', import.meta.url).href);
+  main = await import(new URL('../dist/tributary.mjs', import.meta.url).href);
 }
 process.exitCode = await main.run(process.argv.slice(2));
