@@ -85,7 +85,6 @@ export interface VariablePlacementInfo {
   traits: { waitsForEvent?: { correlation(config: Readonly<Record<string, unknown>>): string } | undefined };
 }
 
-
 /**
  * Problems with where a definition reads `$vars`: only the expressions a step resolves see variables. A
  * trigger's config, a wait's correlation (also matched against incoming events, outside any step) and the
