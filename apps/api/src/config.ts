@@ -68,6 +68,7 @@ export const configSchema = z
     TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
     TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     TRIBUTARY_FUSE_MAX_STEPS: z.coerce.number().int().min(0).max(10_000).default(100),
+    TRIBUTARY_SUB_FLOW_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
     TRIBUTARY_INGEST_FUSE_BUDGET_MS: z.coerce.number().int().min(0).max(1_000).default(5),
     TRIBUTARY_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(30),
     TRIBUTARY_INGEST_BATCH_BYTES: bytes

@@ -343,12 +343,20 @@ export const runs = pgTable(
      * first steps held) or `admitted` (holds a slot until it ends); null for flows with none of them.
      */
     admission: text('admission').$type<'waiting' | 'admitted'>(),
+    /** The run whose sub-flow step started this one (logic.sub-flow), and that step; null for other runs. */
+    parentRunId: uuid('parent_run_id'),
+    parentStepId: uuid('parent_step_id'),
+    /** How many sub-flow calls deep the run is: 0 for a run its event started. */
+    depth: integer('depth').notNull().default(0),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
   },
   (t) => [
     index('runs_flow_idx').on(t.flowId, t.id),
+    // a step's child run (one per step), and a run's children
+    uniqueIndex('runs_parent_step_idx').on(t.parentStepId).where(sql`${t.parentStepId} is not null`),
+    index('runs_parent_run_idx').on(t.parentRunId).where(sql`${t.parentRunId} is not null`),
     index('runs_status_idx').on(t.status),
     index('runs_event_idx').on(t.eventId),
     index('runs_exit_idx').on(t.flowId, t.exitKey).where(sql`${t.exitKey} is not null`),

@@ -15,7 +15,7 @@ import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import type { ConsumerOptions } from './consumers/index.js';
 import { BrokerConsumers, consumerMetrics, DEFAULT_CONSUMER_OPTIONS } from './consumers/index.js';
-import { startErrorFlow } from './control/index.js';
+import { callSubFlow, startErrorFlow } from './control/index.js';
 import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData } from './core/index.js';
 import {
   createMetrics,
@@ -151,6 +151,7 @@ export function createEngine(options: EngineOptions): Engine {
     settings,
   };
   ctx.startErrorFlow = (tx, runId) => startErrorFlow(ctx, tx, runId);
+  ctx.callSubFlow = (caller, request) => callSubFlow(ctx, caller, request);
   const workers: Array<{ worker: Worker; connection: Redis }> = [];
   const stoppers: Array<() => Promise<void>> = [];
   let consumers: BrokerConsumers | undefined;

@@ -21,6 +21,7 @@ import { merge } from './logic/merge.js';
 import { set } from './logic/set.js';
 import { split } from './logic/split.js';
 import { stopAndError } from './logic/stop-and-error.js';
+import { subFlow } from './logic/sub-flow.js';
 import { switchNode } from './logic/switch.js';
 import { waitForEvent } from './logic/wait-for-event.js';
 import { waitUntil } from './logic/wait-until.js';
@@ -31,6 +32,7 @@ import { natsTrigger } from './nats/nats-trigger.js';
 import { trackingForward } from './tracking/tracking-forward.js';
 import { manualTrigger } from './triggers/manual.js';
 import { scheduleTrigger } from './triggers/schedule.js';
+import { subFlowTrigger } from './triggers/sub-flow.js';
 import { trackingTrigger } from './triggers/tracking.js';
 import { webhookTrigger } from './triggers/webhook.js';
 
@@ -40,6 +42,7 @@ export const nodeTypes: readonly NodeType[] = [
   trackingTrigger,
   scheduleTrigger,
   manualTrigger,
+  subFlowTrigger,
   amqpTrigger,
   mqttTrigger,
   natsTrigger,
@@ -54,6 +57,7 @@ export const nodeTypes: readonly NodeType[] = [
   waitUntil,
   waitForEvent,
   eventSummary,
+  subFlow,
   code,
   stopAndError,
   httpRequest,

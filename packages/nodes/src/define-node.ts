@@ -58,6 +58,12 @@ export interface NodeContext<C> {
    * event arrives or the timeout passes. Exactly one outcome is ever returned for a step.
    */
   waitForEvent(request: WaitForEventRequest): Promise<WaitOutcome>;
+  /**
+   * Calls another flow (its published version, which starts with a sub-flow trigger) with `input`: starts
+   * one child run per step, whatever is redelivered. With `wait`, parks the step durably until the child run
+   * ends, then returns its outcome (a failed child fails the step); without, returns at once.
+   */
+  callFlow(request: CallFlowRequest): Promise<CallFlowOutcome>;
   /** Read-only access to the event log (counts by type and name over a time range). */
   eventLog: EventLogReader;
   /**
@@ -133,8 +139,29 @@ export type WaitOutcome =
   | { port: 'received'; event: { id: string; name: string | null; payload: unknown; receivedAt: string } }
   | { port: 'timeout' };
 
+/** What ctx.callFlow() asks for. */
+export interface CallFlowRequest {
+  /** The slug of the flow to call. */
+  flow: string;
+  /** The child run's trigger item. */
+  input: unknown;
+  /** Park until the child run ends. */
+  wait: boolean;
+  /** With `wait`: how long the child may take, counted from its start. */
+  timeoutMs: number;
+}
+
+/** How a call went: the child run, and with `wait` its last step's items. */
+export interface CallFlowOutcome {
+  runId: string;
+  flowId: string;
+  status: 'running' | 'succeeded';
+  /** With `wait`: the items of the child's last step (the trigger's item when it has no other step). */
+  items: unknown[];
+}
+
 /** Every kind of trigger, named by how its events arrive. */
-export const TRIGGER_KINDS = ['webhook', 'tracking', 'schedule', 'manual', 'broker'] as const;
+export const TRIGGER_KINDS = ['webhook', 'tracking', 'schedule', 'manual', 'broker', 'sub-flow'] as const;
 /** How a trigger's events arrive; the engine routes each kind its own way. */
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
@@ -160,6 +187,11 @@ export interface NodeTraitsInput<C> {
    * events are matched with, read from the node's own unresolved config (its default included).
    */
   waitsForEvent?: { correlation(config: Readonly<Record<string, unknown>>): string };
+  /**
+   * Calls another flow (ctx.callFlow): `target` reads the slug it calls from the node's unresolved config, so
+   * publish can refuse a missing or uncallable flow and a cycle of calls.
+   */
+  callsFlow?: { target(config: Readonly<Record<string, unknown>>): unknown };
   /** A trigger: how its events arrive. */
   trigger?: TriggerKind;
   /** A broker trigger (`trigger: 'broker'`): how its consumer connects and consumes (brokers/consumer.ts). */

@@ -40,11 +40,11 @@ async function expectProblem(res: Response, status: number, code: string) {
 }
 
 describe('GET /node-types traits', () => {
-  test('every node type has all six traits, and triggers say how their events arrive', async () => {
+  test('every node type has all seven traits, and triggers say how their events arrive', async () => {
     const types = await catalogue();
     for (const t of types.values()) {
       expect(Object.keys(t.traits).sort(), t.type).toEqual(
-        ['dynamicOutputs', 'join', 'pure', 'split', 'trigger', 'waitsForEvent'].sort(),
+        ['callsFlow', 'dynamicOutputs', 'join', 'pure', 'split', 'trigger', 'waitsForEvent'].sort(),
       );
       expect(t.traits.trigger !== null, t.type).toBe(t.category === 'trigger');
       // kept at the top level for clients written before traits
@@ -56,9 +56,12 @@ describe('GET /node-types traits', () => {
       split: false,
       dynamicOutputs: false,
       waitsForEvent: false,
+      callsFlow: false,
       trigger: 'webhook',
     });
     expect(types.get('trigger.tracking')?.traits.trigger).toBe('tracking');
+    expect(types.get('trigger.sub-flow')?.traits.trigger).toBe('sub-flow');
+    expect(types.get('logic.sub-flow')?.traits).toMatchObject({ callsFlow: true, pure: false });
     expect(types.get('trigger.schedule')?.traits.trigger).toBe('schedule');
     expect(types.get('trigger.manual')?.traits.trigger).toBe('manual');
   });

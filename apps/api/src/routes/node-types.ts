@@ -22,6 +22,9 @@ const traitsSchema = z
       .boolean()
       .openapi({ description: 'The output ports depend on the config (the switch: one per rule).' }),
     waitsForEvent: z.boolean().openapi({ description: 'Parks the step until a correlated event arrives.' }),
+    callsFlow: z
+      .boolean()
+      .openapi({ description: 'Calls another flow (`config.flow`, a slug) and may wait for its run.' }),
     trigger: z
       .enum(TRIGGER_KINDS)
       .nullable()
@@ -70,13 +73,14 @@ const sampleBody = z
   .strict();
 
 function traitsOf(t: NodeType): z.infer<typeof traitsSchema> {
-  const { pure, join, split, dynamicOutputs, waitsForEvent, trigger } = t.traits;
+  const { pure, join, split, dynamicOutputs, waitsForEvent, callsFlow, trigger } = t.traits;
   return {
     pure,
     join,
     split: split !== undefined,
     dynamicOutputs,
     waitsForEvent: waitsForEvent !== undefined,
+    callsFlow: callsFlow !== undefined,
     trigger: trigger ?? null,
   };
 }

@@ -39,6 +39,14 @@ const runSummarySchema = z
     status: runStatus,
     eventId: z.string().uuid(),
     replayOf: z.string().uuid().nullable(),
+    parentRunId: z
+      .string()
+      .uuid()
+      .nullable()
+      .openapi({
+        description: 'The run whose sub-flow step started this one; null for runs an event started',
+      }),
+    parentStepId: z.string().uuid().nullable().openapi({ description: 'That sub-flow step' }),
     partitionKey: z
       .string()
       .nullable()
@@ -115,7 +123,21 @@ const stepSchema = z
   })
   .openapi('Step');
 
-const runSchema = runSummarySchema.extend({ steps: z.array(stepSchema) }).openapi('Run');
+const childRunSchema = z
+  .object({
+    id: z.string().uuid(),
+    flowId: z.string().uuid(),
+    status: z.string(),
+    parentStepId: z.string().uuid().nullable().openapi({ description: 'The sub-flow step that started it' }),
+  })
+  .openapi('ChildRun');
+
+const runSchema = runSummarySchema
+  .extend({
+    steps: z.array(stepSchema),
+    children: z.array(childRunSchema).openapi({ description: 'The runs its sub-flow steps started' }),
+  })
+  .openapi('Run');
 
 const eventSchema = z
   .object({

@@ -7,6 +7,7 @@ import {
   ChartColumn,
   Clock,
   Code,
+  CornerDownRight,
   Filter,
   FlaskConical,
   GitBranch,
@@ -29,6 +30,7 @@ import {
   Split,
   Users,
   Webhook,
+  Workflow,
   Zap,
 } from 'lucide-react';
 
@@ -61,6 +63,8 @@ const ICONS: Record<string, LucideIcon> = {
   zap: Zap,
   'alarm-clock': AlarmClock,
   'flask-conical': FlaskConical,
+  'corner-down-right': CornerDownRight,
+  workflow: Workflow,
 };
 
 export function NodeIcon({ name, size = 16 }: { name: string | undefined; size?: number }) {

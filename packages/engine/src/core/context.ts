@@ -1,7 +1,7 @@
 // What every engine operation is given: database, queue, caches, logger, metrics and settings. Only shared
 // resources live here; what a stage keeps for itself (the ingest group commit, say) stays in its folder.
 import type { Database, Transaction } from '@tributary/db';
-import type { HttpClient } from '@tributary/nodes';
+import type { CallFlowOutcome, CallFlowRequest, HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
 import type { Keyring } from './keyring.js';
 import type { LiveFlows } from './live-flows.js';
@@ -34,6 +34,8 @@ export interface EngineSettings {
    * pure nodes is finished when ingest answers, with no job at all); 0 leaves them to the worker.
    */
   ingestFuseBudgetMs: number;
+  /** How many sub-flow calls deep a run may be; a call past it fails its step (sub_flow_depth). */
+  subFlowMaxDepth: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -46,6 +48,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   fuseMaxSteps: 100,
   fuseBudgetMs: 50,
   ingestFuseBudgetMs: 5,
+  subFlowMaxDepth: 10,
 };
 
 export interface EngineContext {
@@ -70,4 +73,12 @@ export interface EngineContext {
    * the stages that settle runs sit below the one that starts runs.
    */
   startErrorFlow?: (tx: Transaction, runId: string) => Promise<StepRef[]>;
+  /**
+   * ctx.callFlow() of a step: starts the step's child run once, and once it has ended gives its outcome. Set
+   * by the engine (control/sub-flows.ts), as starting runs sits above the stage that runs steps.
+   */
+  callSubFlow?: (
+    caller: { runId: string; stepId: string },
+    request: CallFlowRequest,
+  ) => Promise<CallFlowOutcome>;
 }

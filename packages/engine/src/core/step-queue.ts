@@ -16,6 +16,8 @@ export interface StepRef {
   id: string;
   runId: string;
   dueAt?: Date | null;
+  /** A parked step made due: its delayed job is promoted (adding would find the job and do nothing). */
+  wake?: boolean;
 }
 
 /** Adds and inspects step jobs. */
@@ -37,9 +39,13 @@ export class StepQueue {
   /** Adds one job per step; adding a step twice is harmless because the job id is the step id. */
   async add(steps: readonly StepRef[]): Promise<void> {
     if (steps.length === 0) return;
+    const woken = steps.filter((s) => s.wake);
+    if (woken.length > 0) await this.wake(woken);
+    const added = woken.length > 0 ? steps.filter((s) => !s.wake) : steps;
+    if (added.length === 0) return;
     const now = Date.now();
     await this.queue.addBulk(
-      steps.map((s) => ({
+      added.map((s) => ({
         name: 'step',
         data: { stepId: s.id, runId: s.runId },
         opts: { jobId: s.id, delay: s.dueAt ? Math.max(0, s.dueAt.getTime() - now) : 0 },

@@ -25,6 +25,7 @@ import {
 import { variableNames } from '../variables/index.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 import { errorFlowProblems, settingsProblems } from './settings.js';
+import { subFlowProblems } from './sub-flow-calls.js';
 import { staticConfigProblems } from './trigger-config.js';
 
 export type FlowRow = typeof schema.flows.$inferSelect;
@@ -135,6 +136,8 @@ async function runnable(db: Queryable, input: unknown): Promise<FlowDefinition> 
   const computed = staticConfigProblems(def);
   if (computed.length > 0)
     throw new ValidationError('the trigger’s config cannot hold expressions', computed);
+  const calls = await subFlowProblems(db, def);
+  if (calls.length > 0) throw new ValidationError('the flow calls flows it cannot call', calls);
   const errorFlow = await errorFlowProblems(db, def);
   if (errorFlow.length > 0)
     throw new ValidationError('the flow names an error flow that does not exist', errorFlow);

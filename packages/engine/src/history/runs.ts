@@ -39,6 +39,9 @@ const runSummary = {
   status: schema.runs.status,
   eventId: schema.runs.eventId,
   replayOf: schema.runs.replayOf,
+  /** The run whose sub-flow step started it, and that step; null for runs their events started. */
+  parentRunId: schema.runs.parentRunId,
+  parentStepId: schema.runs.parentStepId,
   /** The partition key it ran under; null when its flow has none. */
   partitionKey: schema.runs.partitionKey,
   /** Why a key of it (partition, throttle, debounce) is the fallback '' (its expression failed or gave nothing). */
@@ -125,7 +128,18 @@ export async function getRun(db: Queryable, id: string) {
     input: resolvePayload(step.input, inputRefs, payload),
     output: resolvePayload(step.output, outputRefs, payload),
   }));
-  return { ...run, steps };
+  // the runs its sub-flow steps started, each under the step that called it
+  const children = await db
+    .select({
+      id: schema.runs.id,
+      flowId: schema.runs.flowId,
+      status: schema.runs.status,
+      parentStepId: schema.runs.parentStepId,
+    })
+    .from(schema.runs)
+    .where(eq(schema.runs.parentRunId, id))
+    .orderBy(asc(schema.runs.id));
+  return { ...run, steps, children };
 }
 
 /** An event's payload (what the steps of its runs hold by reference). */

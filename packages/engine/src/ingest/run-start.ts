@@ -19,6 +19,8 @@ export interface StartRunInput {
   /** The trigger's output item. */
   item: unknown;
   replayOf?: string;
+  /** The sub-flow step that calls this run (control/sub-flows.ts), and how deep the call is. */
+  parent?: { runId: string; stepId: string; depth: number };
   /**
    * How long the pure steps right after the trigger may run inline (from the event and trigger output at
    * hand, before anything is stored), so a run of pure nodes is stored finished; 0 or absent: none.
@@ -91,6 +93,9 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
       exitKey: exitKey ?? null,
       edgeState: plan.edgeState,
       replayOf: input.replayOf ?? null,
+      ...(input.parent
+        ? { parentRunId: input.parent.runId, parentStepId: input.parent.stepId, depth: input.parent.depth }
+        : {}),
       // only runs of such flows carry these columns: the rows (and statements) of the others stay as they were
       ...(keys ? { ...keys, admission: waits ? 'waiting' : null } : {}),
       // set here, not by the database, so a run finished while being accepted never ends before it began;

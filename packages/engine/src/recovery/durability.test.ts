@@ -1,14 +1,19 @@
 // Faults lose no accepted event: a worker killed with SIGKILL mid-load, and Redis emptied under queued and
 // delayed steps. Every accepted event must end with exactly one succeeded run.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { schema } from '@tributary/db';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { eq, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, test } from 'vitest';
 import { ingest } from '../ingest/index.js';
-import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
+import {
+  deployFlow,
+  startTestEngine,
+  startWorkerProcess,
+  TEST_REDIS_URL,
+  type TestEngine,
+  waitFor,
+} from '../testing/index.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
 let peer: HttpPeer | undefined;
@@ -60,26 +65,6 @@ async function allSucceeded(t: TestEngine, flowId: string, count: number) {
     },
     { timeoutMs: 120_000, intervalMs: 250, what: `${count} succeeded runs` },
   );
-}
-
-function startWorkerProcess(t: TestEngine): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('../testing/worker-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
-    env: {
-      ...process.env,
-      WORKER_DATABASE_URL: t.database.url,
-      WORKER_REDIS_URL: TEST_REDIS_URL,
-      WORKER_QUEUE_PREFIX: t.prefix,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
 }
 
 describe('durability', () => {

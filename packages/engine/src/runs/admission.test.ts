@@ -2,8 +2,6 @@
 // step times (each run's first attempt start to its last step's end): never more than N runs of a flow in
 // progress, no two runs of one key overlapping, runs of a key finishing in acceptance order — with one engine,
 // two engines sharing the database and queue, a retrying run, and a worker process killed mid-run.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { schema } from '@tributary/db';
 import { parseAllowList } from '@tributary/nodes';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
@@ -17,9 +15,9 @@ import { admitStranded } from '../recovery/index.js';
 import {
   deployFlow,
   startTestEngine,
+  startWorkerProcess,
   TEST_KEYRING,
   TEST_REDIS_URL,
-  type TestEngine,
   waitFor,
 } from '../testing/index.js';
 import { cancelRun } from './cancel.js';
@@ -398,26 +396,6 @@ describe('partition key', () => {
     expect(inFlight.max).toBeLessThanOrEqual(2);
   });
 });
-
-function startWorkerProcess(t: TestEngine): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('../testing/worker-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
-    env: {
-      ...process.env,
-      WORKER_DATABASE_URL: t.database.url,
-      WORKER_REDIS_URL: TEST_REDIS_URL,
-      WORKER_QUEUE_PREFIX: t.prefix,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
-}
 
 describe('faults', () => {
   test.skipIf(onPglite)(

@@ -193,9 +193,9 @@ async function writeRun(
     write({ insert, runId, edgeState, now: new Date().toISOString() }),
   );
   if (!result?.settled) return undefined;
-  const { flowId, version, admission } = result;
+  const { flowId, version, admission, parentStepId } = result;
   return {
-    run: { id: runId, flowId, version, admission },
+    run: { id: runId, flowId, version, admission, parentStepId },
     status: result.status === 'failed' ? 'failed' : 'succeeded',
   };
 }

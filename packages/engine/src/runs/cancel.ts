@@ -6,6 +6,7 @@ import type { EngineContext } from '../core/index.js';
 import { audit, enqueueSafely } from '../core/index.js';
 import { getRun } from '../history/index.js';
 import { admitWaiting } from './admission.js';
+import { wakeParentStep } from './parent-step.js';
 
 /** Cancels a run: every open step is canceled, so in-flight deliveries commit nothing. */
 export async function cancelRun(ctx: EngineContext, id: string, actor: string, reason?: string) {
@@ -34,7 +35,9 @@ export async function cancelRun(ctx: EngineContext, id: string, actor: string, r
       .where(and(eq(schema.waits.runId, id), eq(schema.waits.status, 'waiting')));
     await audit(tx, actor, 'run.cancel', 'run', id, reason ? { reason } : undefined);
     // the slot it held goes to the next run waiting for one (a canceled waiting run held none)
-    return run.admission === 'admitted' ? admitWaiting(tx, ctx, run.flowId, run.version) : [];
+    const next = run.admission === 'admitted' ? await admitWaiting(tx, ctx, run.flowId, run.version) : [];
+    // a sub-flow step waiting for this run goes on (and fails: its child was canceled)
+    return run.parentStepId ? [...next, ...(await wakeParentStep(tx, run.parentStepId))] : next;
   });
   ctx.metrics.runsFinished.inc({ status: 'canceled' });
   await enqueueSafely(ctx, admitted);

@@ -13,6 +13,7 @@ import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
 import type { AdmissionContext } from './admission.js';
 import { admitWaiting } from './admission.js';
+import { wakeParentStep } from './parent-step.js';
 
 const S = schema.steps;
 const R = schema.runs;
@@ -36,7 +37,8 @@ const settleStatement = statement<{ runId: string; now: string }>`
 /** The columns a settle returns besides the status: what runSettled needs to know of the run. */
 export function settledColumns(alias: string) {
   const a = sql.raw(alias);
-  return sql`${a}.${R.flowId} as "flowId", ${a}.${R.version} as version, ${a}.${R.admission} as admission`;
+  return sql`${a}.${R.flowId} as "flowId", ${a}.${R.version} as version, ${a}.${R.admission} as admission,
+    ${a}.${R.parentStepId} as "parentStepId"`;
 }
 
 /** A run that has just ended, as the statement that ended it returned it. */
@@ -46,6 +48,8 @@ export interface SettledRun {
   version: number;
   /** Whether it held a slot of its flow's concurrency limit or partition key (runs/admission.ts). */
   admission: string | null;
+  /** The sub-flow step that started it and may be waiting for it (runs/parent-step.ts). */
+  parentStepId: string | null;
 }
 
 /** What settling needs of the engine. */
@@ -67,7 +71,8 @@ export async function settleRun(tx: Transaction, ctx: SettleContext, runId: stri
 
 /**
  * What follows a run's end, however it was written: the count, the admission of the runs waiting for the
- * slot it held, and for a failed run the start of its flow's error flow (the steps to enqueue).
+ * slot it held, the step waiting for it when a sub-flow step started it, and for a failed run the start of
+ * its flow's error flow (the steps to enqueue).
  */
 export async function runSettled(
   tx: Transaction,
@@ -78,6 +83,7 @@ export async function runSettled(
   ctx.metrics.runsFinished.inc({ status });
   // first, while this transaction holds no other flow's admission lock (see admission.ts on lock order)
   const admitted = run.admission === 'admitted' ? await admitWaiting(tx, ctx, run.flowId, run.version) : [];
+  if (run.parentStepId) admitted.push(...(await wakeParentStep(tx, run.parentStepId)));
   if (status !== 'failed' || !ctx.startErrorFlow) return admitted;
   return [...admitted, ...(await ctx.startErrorFlow(tx, run.id))];
 }

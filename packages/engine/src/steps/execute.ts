@@ -3,6 +3,7 @@
 import type { FlowNode } from '@tributary/flow';
 import { FatalError, RetryableError } from '@tributary/flow';
 import type {
+  CallFlowRequest,
   NodeContext,
   NodeCredential,
   NodeOutput,
@@ -117,6 +118,12 @@ function nodeContext(
       }
       // the incoming side evaluates the node's own (unresolved) correlation expression per event
       return waitForEventIn(ctx, step.id, trait.correlation(node.config), request);
+    },
+    callFlow(request: CallFlowRequest) {
+      if (!ctx.callSubFlow) {
+        throw new FatalError('this engine cannot call flows', { code: 'sub_flows_unavailable' });
+      }
+      return ctx.callSubFlow({ runId: run.id, stepId: step.id }, request);
     },
     eventLog: eventLogReader(source.db ?? ctx.db),
     async credential<D>() {

@@ -1,8 +1,11 @@
 // Parking a step that asked to sleep or to wait for an event: the step waits in Postgres, its job is delayed.
+import { FINAL_RUN_STATUSES, isIn, schema } from '@tributary/db';
+import { eq } from 'drizzle-orm';
 import {
   findMatchingEvent,
   insertWait,
   type SleepSignal,
+  type SubFlowWaitSignal,
   settleWait,
   type WaitSignal,
   wakeSteps,
@@ -40,4 +43,21 @@ export async function parkForEvent(delivery: Delivery, signal: WaitSignal): Prom
     await wakeSteps(ctx, [{ stepId: step.id, runId: run.id }]);
   }
   return { kind: 'later', at: signal.wakeAt };
+}
+
+/**
+ * Parks a sub-flow step until its child run ends (which makes it due: runs/parent-step.ts) or its deadline.
+ * A child that ended before the park committed found no parked step to wake, so it is looked at once more.
+ */
+export async function parkForSubFlow(delivery: Delivery, signal: SubFlowWaitSignal): Promise<StepOutcome> {
+  const parked = await parkStep(delivery, new Date(signal.wakeAt));
+  if (parked.kind !== 'applied') return DONE;
+  const [child] = await delivery.ctx.db
+    .select({ status: schema.runs.status })
+    .from(schema.runs)
+    .where(eq(schema.runs.id, signal.childRunId));
+  if (child && !isIn(FINAL_RUN_STATUSES, child.status)) return { kind: 'later', at: signal.wakeAt };
+  // due now in Postgres too, or the next delivery's claim would find it parked until its deadline
+  await wakeSteps(delivery.ctx, [{ stepId: delivery.step.id, runId: delivery.run.id }]);
+  return { kind: 'later', at: Date.now() };
 }

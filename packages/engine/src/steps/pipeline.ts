@@ -7,14 +7,14 @@ import type { StepLogs } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 import { enqueueSafely, isUntranslatableText } from '../core/index.js';
-import { SleepSignal, WaitSignal } from '../waits/index.js';
+import { SleepSignal, SubFlowWaitSignal, WaitSignal } from '../waits/index.js';
 import type { Delivery, Lease, StepError } from './attempt.js';
 import { finishAttempt } from './attempt.js';
 import { claimStep, extendLease } from './claim.js';
 import { executeNode, timeLimitOf } from './execute.js';
 import { withInlineFallback } from './fusion.js';
 import type { StepOutcome } from './park.js';
-import { DONE, parkForEvent, parkForSleep } from './park.js';
+import { DONE, parkForEvent, parkForSleep, parkForSubFlow } from './park.js';
 import { classifyError, effectivePolicy, hasAttemptsLeft, retryDelayMs } from './retry-policy.js';
 import { completeStep, giveUpStep, scheduleRetry } from './transitions.js';
 
@@ -75,6 +75,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
       (performance.now() - started) / 1000,
     );
     if (err instanceof WaitSignal) return parkForEvent(delivery, err);
+    if (err instanceof SubFlowWaitSignal) return parkForSubFlow(delivery, err);
     if (err instanceof SleepSignal) return parkForSleep(delivery, err);
     return fail(delivery, err, logs);
   }

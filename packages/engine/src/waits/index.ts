@@ -2,7 +2,7 @@
 // once (received or timeout), the signals that park a step, and waking parked steps when events arrive.
 export { resumeWaitsFor, wakeSteps } from './resume.js';
 export type { WaitRequest } from './signals.js';
-export { SleepSignal, WaitSignal } from './signals.js';
+export { SleepSignal, SubFlowWaitSignal, WaitSignal } from './signals.js';
 export { waitForEventIn } from './wait-for-event.js';
 export type { NewWait } from './waits.js';
 export { correlationOf, findMatchingEvent, insertWait, settleWait } from './waits.js';

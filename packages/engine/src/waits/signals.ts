@@ -1,4 +1,5 @@
-// The signals a node's ctx throws to park its step: sleep until a time, or wait for an event.
+// The signals a node's ctx throws to park its step: sleep until a time, wait for an event, or wait for the
+// child run a sub-flow step started.
 import type { NewWait } from './waits.js';
 
 /** Thrown by ctx.sleep() to park the step until `wakeAt` (epoch ms). */
@@ -20,5 +21,14 @@ export class WaitSignal extends SleepSignal {
   constructor(wait: WaitRequest) {
     super(wait.expiresAt.getTime());
     this.wait = wait;
+  }
+}
+
+/** Thrown by ctx.callFlow() while the step's child run goes on: park until it ends or `wakeAt` (its deadline). */
+export class SubFlowWaitSignal extends SleepSignal {
+  readonly childRunId: string;
+  constructor(wakeAt: number, childRunId: string) {
+    super(wakeAt);
+    this.childRunId = childRunId;
   }
 }

@@ -24,6 +24,7 @@ export function testContext<C>(config: C, overrides: Partial<NodeContext<C>> = {
       throw new Error('this node must not sleep');
     },
     waitForEvent: () => Promise.reject(new Error('this node must not wait for events')),
+    callFlow: () => Promise.reject(new Error('this node must not call flows')),
     eventLog: { summarize: () => Promise.reject(new Error('this node must not read the event log')) },
     credential: () => Promise.reject(new Error('this node was given no credential')),
     redact: () => {},
