@@ -45,10 +45,9 @@ export function checkAuthConfig(
   ctx: z.RefinementCtx,
 ): void {
   if (Boolean(config.TRIBUTARY_OWNER_EMAIL) !== Boolean(config.TRIBUTARY_OWNER_PASSWORD)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: [config.TRIBUTARY_OWNER_EMAIL ? 'TRIBUTARY_OWNER_PASSWORD' : 'TRIBUTARY_OWNER_EMAIL'],
-      message: 'set TRIBUTARY_OWNER_EMAIL and TRIBUTARY_OWNER_PASSWORD together',
-    });
+    const [missing, set] = config.TRIBUTARY_OWNER_EMAIL
+      ? ['TRIBUTARY_OWNER_PASSWORD', 'TRIBUTARY_OWNER_EMAIL']
+      : ['TRIBUTARY_OWNER_EMAIL', 'TRIBUTARY_OWNER_PASSWORD'];
+    ctx.addIssue({ code: 'custom', path: [missing], message: `not set, but ${set} is: set both or neither` });
   }
 }
