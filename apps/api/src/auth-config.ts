@@ -1,4 +1,5 @@
 // Settings of users, sessions and invitations (part of the one configuration schema in config.ts).
+import { MAX_CLIENT_LOGIN_FAILURES } from '@tributary/engine';
 import { z } from 'zod';
 
 const hours = (max: number) => z.coerce.number().positive().max(max);
@@ -21,11 +22,21 @@ export const authConfigShape = {
   TRIBUTARY_SMTP_FROM: z.string().min(3).default('Tributary <tributary@localhost>'),
   /** The editor's public address, for links in invitations; default: the address the request came to. */
   TRIBUTARY_PUBLIC_URL: z.url().optional(),
-  /** Behind a reverse proxy: believe its X-Forwarded-Proto (HTTPS → the session cookie is Secure). */
+  /**
+   * Behind a reverse proxy: believe its X-Forwarded-Proto (HTTPS → the session cookie is Secure) and the last
+   * entry of its X-Forwarded-For (the client address sign-in throttling counts per).
+   */
   TRIBUTARY_TRUST_PROXY: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .transform((v) => v === 'true' || v === '1' || v === 'yes')
     .default(false),
+  /** Failed sign-ins from one client (IP address; IPv6 per /64) in 15 minutes before it is locked for 15 minutes. */
+  TRIBUTARY_LOGIN_FAILURES_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(MAX_CLIENT_LOGIN_FAILURES),
 };
 
 /** Settings that only make sense together. */
@@ -34,10 +45,9 @@ export function checkAuthConfig(
   ctx: z.RefinementCtx,
 ): void {
   if (Boolean(config.TRIBUTARY_OWNER_EMAIL) !== Boolean(config.TRIBUTARY_OWNER_PASSWORD)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: [config.TRIBUTARY_OWNER_EMAIL ? 'TRIBUTARY_OWNER_PASSWORD' : 'TRIBUTARY_OWNER_EMAIL'],
-      message: 'set TRIBUTARY_OWNER_EMAIL and TRIBUTARY_OWNER_PASSWORD together',
-    });
+    const [missing, set] = config.TRIBUTARY_OWNER_EMAIL
+      ? ['TRIBUTARY_OWNER_PASSWORD', 'TRIBUTARY_OWNER_EMAIL']
+      : ['TRIBUTARY_OWNER_EMAIL', 'TRIBUTARY_OWNER_PASSWORD'];
+    ctx.addIssue({ code: 'custom', path: [missing], message: `not set, but ${set} is: set both or neither` });
   }
 }

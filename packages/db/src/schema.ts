@@ -92,7 +92,9 @@ export const invitations = pgTable(
 
 /**
  * Failed sign-ins per e-mail address, whether or not a user has it (so a lockout tells nothing about which
- * addresses exist): counted in a window, locked for a while after too many.
+ * addresses exist), and per client IP address under the key `ip:<address>` (IPv6: its /64) in the same
+ * `email` column — no e-mail address lacks an `@`, so the two never meet: counted in a window, locked for a
+ * while after too many.
  */
 export const loginFailures = pgTable('login_failures', {
   email: text('email').primaryKey(),

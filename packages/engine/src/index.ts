@@ -2,7 +2,15 @@
 // is the engine's own; its stages live in folders named after the pipeline (see README.md).
 
 // access
-export type { ApiKeyView, Invitation, LoginResult, Principal, Scope, UserView } from './access/index.js';
+export type {
+  ApiKeyView,
+  Invitation,
+  LoginClient,
+  LoginResult,
+  Principal,
+  Scope,
+  UserView,
+} from './access/index.js';
 export {
   acceptInvitation,
   actorName,
@@ -20,6 +28,7 @@ export {
   listApiKeys,
   listUsers,
   login,
+  MAX_CLIENT_LOGIN_FAILURES,
   MAX_LOGIN_FAILURES,
   MIN_PASSWORD_LENGTH,
   needsOwner,

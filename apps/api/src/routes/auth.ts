@@ -15,6 +15,7 @@ import {
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { conflictResponse, errorResponses, json } from '../app-env.js';
+import { clientAddress } from '../client-address.js';
 import { problemResponse } from '../problem.js';
 import { requires } from '../route-scopes.js';
 import {
@@ -48,7 +49,10 @@ const whoSchema = z
   .openapi('Caller');
 
 const problem429 = {
-  429: { description: 'Too many failed sign-ins for this address; try again later (Retry-After)' },
+  429: {
+    description:
+      'Too many failed sign-ins for this e-mail address or from this client; try again later (Retry-After)',
+  },
 };
 
 /** The auth routes. */
@@ -57,21 +61,38 @@ export function authRoutes(deps: AppDeps) {
   const ttlMs = () => deps.config.TRIBUTARY_SESSION_TTL_HOURS * 3_600_000;
   const trustProxy = () => deps.config.TRIBUTARY_TRUST_PROXY;
 
-  /** Signs in and answers as the session endpoint would; every failure says the same thing. */
-  async function signIn<S extends 200 | 201>(c: Context<AppEnv>, email: string, password: string, status: S) {
-    const db = deps.engine.ctx.db;
-    const result = await login(db, { email, password }, ttlMs());
+  /**
+   * Signs in and answers as the session endpoint would; every failure says the same thing. `perClient`: count
+   * failures per client address too — for /auth/login, where passwords are guessed; setup and invitations sign
+   * in with the password the same request has just set.
+   */
+  async function signIn<S extends 200 | 201>(
+    c: Context<AppEnv>,
+    credentials: { email: string; password: string },
+    status: S,
+    perClient: boolean,
+  ) {
+    const client = perClient
+      ? { address: clientAddress(c, trustProxy()), maxFailures: deps.config.TRIBUTARY_LOGIN_FAILURES_PER_IP }
+      : undefined;
+    const result = await login(deps.engine.ctx.db, credentials, ttlMs(), client);
     if (!result.ok && result.reason === 'locked') {
+      deps.engine.ctx.metrics.loginFailures.inc({
+        reason: `${result.lockedBy === 'email' ? 'email' : 'ip'}_locked`,
+      });
+      // one answer for both locks: which one it is would say whether the address had been guessed at
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
       return problemResponse(
         429,
         'too_many_attempts',
-        `too many failed sign-ins for this address; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
+        `too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
         { headers: { 'retry-after': String(result.retryAfterSeconds) } },
       );
     }
-    if (!result.ok)
+    if (!result.ok) {
+      deps.engine.ctx.metrics.loginFailures.inc({ reason: 'invalid' });
       return problemResponse(401, 'invalid_login', 'the e-mail address or the password is not right');
+    }
     setSessionCookie(c, result.token, result.expiresAt, trustProxy());
     return c.json(
       {
@@ -128,7 +149,7 @@ export function authRoutes(deps: AppDeps) {
     async (c) => {
       const { email, password } = c.req.valid('json');
       const owner = await createOwner(deps.engine.ctx.db, email, password, 'setup');
-      return signIn(c, owner.email, password, 201);
+      return signIn(c, { email: owner.email, password }, 201, false);
     },
   );
 
@@ -140,13 +161,13 @@ export function authRoutes(deps: AppDeps) {
       ...requires('public'),
       summary: 'Sign in with e-mail and password: sets an httpOnly session cookie',
       description:
-        'Failures never say which part was wrong or whether the address exists. After 5 failures for one address in 15 minutes it is locked for 15 minutes (429).',
+        'Failures never say which part was wrong or whether the address exists. After 5 failures for one e-mail address, or 20 (TRIBUTARY_LOGIN_FAILURES_PER_IP) from one client IP address, in 15 minutes, it is locked for 15 minutes (429, the same answer for both).',
       request: { body: { required: true, content: { 'application/json': { schema: credentialsBody } } } },
       responses: { 200: json(whoSchema, 'Signed in'), ...errorResponses, ...problem429 },
     }),
     async (c) => {
       const { email, password } = c.req.valid('json');
-      return signIn(c, email, password, 200);
+      return signIn(c, { email, password }, 200, true);
     },
   );
 
@@ -202,7 +223,7 @@ export function authRoutes(deps: AppDeps) {
     async (c) => {
       const { token, password } = c.req.valid('json');
       const user = await acceptInvitation(deps.engine.ctx.db, token, password);
-      return signIn(c, user.email, password, 200);
+      return signIn(c, { email: user.email, password }, 200, false);
     },
   );
 

@@ -9,11 +9,11 @@ export {
   revokeApiKey,
   verifyApiKey,
 } from './api-keys.js';
-export { LOGIN_WINDOW_MS, MAX_LOGIN_FAILURES } from './login-failures.js';
+export { LOGIN_WINDOW_MS, MAX_CLIENT_LOGIN_FAILURES, MAX_LOGIN_FAILURES } from './login-failures.js';
 export type { Principal } from './principal.js';
 export { actorName } from './principal.js';
 export { isScope, ROLE_SCOPES, SCOPES, type Scope, scopesBeyond } from './scopes.js';
-export type { LoginResult } from './sessions.js';
+export type { LoginClient, LoginResult } from './sessions.js';
 export { csrfTokenOf, endSession, login, verifySession } from './sessions.js';
 export type { Invitation, UserView } from './users.js';
 export {

@@ -4,7 +4,13 @@ import type { Queryable, Role } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import { audit } from '../core/index.js';
-import { clearLoginFailures, lockedFor, recordLoginFailure } from './login-failures.js';
+import { clientThrottleKey } from './client-key.js';
+import {
+  clearLoginFailures,
+  MAX_LOGIN_FAILURES,
+  releaseLoginAttempt,
+  reserveLoginAttempt,
+} from './login-failures.js';
 import { spendPasswordCheck, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { ROLE_SCOPES } from './scopes.js';
@@ -26,21 +32,48 @@ export function csrfTokenOf(sessionToken: string): string {
 export type LoginResult =
   | { ok: true; token: string; expiresAt: Date; userId: string; email: string; role: Role }
   | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'locked'; retryAfterSeconds: number };
+  | { ok: false; reason: 'locked'; lockedBy: 'email' | 'client'; retryAfterSeconds: number };
+
+/** Who is signing in from where, for throttling per client: its address and how many failures it may have. */
+export interface LoginClient {
+  /** The client's IP address as the API worked it out (IPv6 counts per /64). */
+  address: string;
+  /** Failures in one window before the client is locked. */
+  maxFailures: number;
+}
 
 /**
  * Signs in. Every failure looks the same to the caller (`invalid`), whether the address is unknown, the
- * password wrong, the user disabled or not yet accepted, and takes as long; after too many failures for one
- * address — known or not — it is `locked` for a while.
+ * password wrong, the user disabled or not yet accepted, and takes as long. After too many failures for one
+ * e-mail address — known or not — it is `locked` for a while; so is a `client` after too many failures over any
+ * addresses. A good sign-in forgets the e-mail address's failures but not the client's (one account of their own
+ * must not let a client wipe its count of guesses at others).
  */
 export async function login(
   db: Queryable,
   input: { email: string; password: string },
   ttlMs: number,
+  client?: LoginClient,
 ): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
-  const wait = await lockedFor(db, email);
-  if (wait > 0) return { ok: false, reason: 'locked', retryAfterSeconds: wait };
+  const byClient = client && { key: clientThrottleKey(client.address), limit: client.maxFailures };
+  if (byClient) {
+    const fromClient = await reserveLoginAttempt(db, byClient.key, byClient.limit);
+    if (!fromClient.allowed) {
+      return {
+        ok: false,
+        reason: 'locked',
+        lockedBy: 'client',
+        retryAfterSeconds: fromClient.retryAfterSeconds,
+      };
+    }
+  }
+  const forEmail = await reserveLoginAttempt(db, email, MAX_LOGIN_FAILURES);
+  if (!forEmail.allowed) {
+    // no password was checked: not a guess the client should pay for
+    if (byClient) await releaseLoginAttempt(db, byClient.key, byClient.limit);
+    return { ok: false, reason: 'locked', lockedBy: 'email', retryAfterSeconds: forEmail.retryAfterSeconds };
+  }
   const [user] = await db
     .select()
     .from(schema.users)
@@ -48,11 +81,10 @@ export async function login(
   let good = false;
   if (user?.passwordHash) good = await verifyPassword(input.password, user.passwordHash);
   else await spendPasswordCheck(input.password);
-  if (!user || !good) {
-    await recordLoginFailure(db, email);
-    return { ok: false, reason: 'invalid' };
-  }
+  // both attempts stay counted as failures
+  if (!user || !good) return { ok: false, reason: 'invalid' };
   await clearLoginFailures(db, email);
+  if (byClient) await releaseLoginAttempt(db, byClient.key, byClient.limit);
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + ttlMs);
   await db

@@ -20,6 +20,7 @@ export interface EngineMetrics {
   runsWaitingTurn: Gauge;
   ready: Gauge;
   breakerTransitions: Counter<'host' | 'to'>;
+  loginFailures: Counter<'reason'>;
   breakerState: Gauge<'host' | 'state'>;
 }
 
@@ -111,6 +112,14 @@ export function createMetrics(
       name: 'tributary_circuit_breaker_transitions_total',
       help: 'Changes of state of the per-host circuit breakers of outbound HTTP, by host and new state.',
       labelNames: ['host', 'to'],
+      registers: [registry],
+    }),
+    loginFailures: new Counter({
+      name: 'tributary_login_failures_total',
+      help:
+        'Refused sign-ins, by reason: invalid (unknown address, wrong password or disabled user — not told apart), ' +
+        'email_locked (too many failures for the e-mail address), ip_locked (too many failures from one client IP address).',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     breakerState: new Gauge({
