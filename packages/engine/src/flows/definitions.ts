@@ -19,6 +19,7 @@ import {
   referenceProblems,
   takesCredentials,
 } from '../credentials/index.js';
+import { respondProblems } from './respond-nodes.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 import { errorFlowProblems, settingsProblems } from './settings.js';
 import { staticConfigProblems } from './trigger-config.js';
@@ -66,6 +67,7 @@ function view(row: FlowRow, known?: KnownCredentials): FlowView {
       ...credentials,
       ...settingsProblems(row.draft as FlowDefinition),
       ...staticConfigProblems(row.draft as FlowDefinition),
+      ...respondProblems(row.draft as FlowDefinition),
     ],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -99,6 +101,9 @@ async function runnable(db: Queryable, input: unknown): Promise<FlowDefinition> 
   const computed = staticConfigProblems(def);
   if (computed.length > 0)
     throw new ValidationError('the trigger’s config cannot hold expressions', computed);
+  const respond = respondProblems(def);
+  if (respond.length > 0)
+    throw new ValidationError('the flow’s webhook answer cannot work as configured', respond);
   const errorFlow = await errorFlowProblems(db, def);
   if (errorFlow.length > 0)
     throw new ValidationError('the flow names an error flow that does not exist', errorFlow);

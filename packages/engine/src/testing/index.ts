@@ -2,3 +2,4 @@
 
 export { openCredential } from '../credentials/index.js';
 export * from './engine-fixture.js';
+export * from './spawn-worker.js';
