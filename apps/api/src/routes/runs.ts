@@ -87,6 +87,24 @@ const runSummarySchema = z
   })
   .openapi('RunSummary');
 
+const webhookAnswerSchema = z
+  .union([
+    z.object({
+      sent: z.literal(true),
+      status: z.number().int(),
+      headers: z.record(z.string(), z.string()),
+      bodyBytes: z.number().int().openapi({ description: 'Size of the body sent, in bytes' }),
+    }),
+    z.object({
+      sent: z.literal(false),
+      answeredBy: z.string().uuid().openapi({ description: 'The step of the run that had answered first' }),
+    }),
+  ])
+  .openapi('WebhookAnswer', {
+    description:
+      'Only on Respond to webhook steps: what the step answered the webhook request that started the run, or, when another step of the run had answered first, which one.',
+  });
+
 const stepSchema = z
   .object({
     id: z.string().uuid(),
@@ -112,6 +130,7 @@ const stepSchema = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     durationMs: z.number().int().nullable(),
+    response: webhookAnswerSchema.optional(),
   })
   .openapi('Step');
 

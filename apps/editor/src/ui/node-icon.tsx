@@ -24,6 +24,7 @@ import {
   Rabbit,
   Radio,
   RadioTower,
+  Reply,
   Send,
   Siren,
   Split,
@@ -61,6 +62,7 @@ const ICONS: Record<string, LucideIcon> = {
   zap: Zap,
   'alarm-clock': AlarmClock,
   'flask-conical': FlaskConical,
+  reply: Reply,
 };
 
 export function NodeIcon({ name, size = 16 }: { name: string | undefined; size?: number }) {
