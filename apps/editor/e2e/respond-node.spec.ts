@@ -10,32 +10,30 @@ test('the palette offers it with its form, and its step shows the answer the cal
   signedIn: page,
 }) => {
   const slug = uniqueSlug('respond');
-  const flow = await createFlow(
-    {
-      name: `Respond ${slug}`,
-      slug,
-      description: '',
-      nodes: [
-        {
-          id: 'hook',
-          type: 'trigger.webhook',
-          name: 'Hook',
-          config: { path: slug, responseMode: 'respondNode' },
-          position: { x: 0, y: 0 },
-        },
-        {
-          id: 'answer',
-          type: 'logic.respond-to-webhook',
-          name: 'Answer',
-          config: { status: 201, body: { id: '{{ $json.body.id }}' } },
-          position: { x: 320, y: 0 },
-        },
-      ],
-      edges: [{ id: 'e1', source: 'hook', sourceHandle: 'main', target: 'answer', targetHandle: 'main' }],
-      settings: {},
-    },
-    true,
-  );
+  const definition = {
+    name: `Respond ${slug}`,
+    slug,
+    description: '',
+    nodes: [
+      {
+        id: 'hook',
+        type: 'trigger.webhook',
+        name: 'Hook',
+        config: { path: slug, responseMode: 'respondNode' },
+        position: { x: 0, y: 0 },
+      },
+      {
+        id: 'answer',
+        type: 'logic.respond-to-webhook',
+        name: 'Answer',
+        config: { status: 201, body: { id: '{{ $json.body.id }}' } },
+        position: { x: 320, y: 0 },
+      },
+    ],
+    edges: [{ id: 'e1', source: 'hook', sourceHandle: 'main', target: 'answer', targetHandle: 'main' }],
+    settings: {},
+  };
+  const flow = await createFlow(definition, true);
   const res = await fetch(`${baseUrl}/hooks/${slug}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
