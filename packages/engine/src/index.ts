@@ -42,7 +42,7 @@ export {
 } from './access/index.js';
 export type { DiscardResult, RedriveOptions } from './control/index.js';
 export { discardDeadLetters, redrive, redriveMany, replayRun, startTestRun } from './control/index.js';
-export type { EngineContext, EngineSettings, Logger } from './core/index.js';
+export type { EngineContext, EngineSettings, Logger, RunAnswer } from './core/index.js';
 export {
   createLogger,
   DEFAULT_SETTINGS,
@@ -53,6 +53,7 @@ export {
   keyIdOf,
   parseEncryptionKey,
   REDACT_PATHS,
+  webhookAnswerOf,
   withTimeout,
 } from './core/index.js';
 // credentials

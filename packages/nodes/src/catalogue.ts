@@ -18,6 +18,7 @@ import { eventSummary } from './logic/event-summary.js';
 import { filter } from './logic/filter.js';
 import { ifNode } from './logic/if.js';
 import { merge } from './logic/merge.js';
+import { respondToWebhook } from './logic/respond-to-webhook.js';
 import { set } from './logic/set.js';
 import { split } from './logic/split.js';
 import { stopAndError } from './logic/stop-and-error.js';
@@ -60,6 +61,7 @@ export const nodeTypes: readonly NodeType[] = [
   subFlow,
   code,
   stopAndError,
+  respondToWebhook,
   httpRequest,
   email,
   crm,

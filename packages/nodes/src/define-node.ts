@@ -84,6 +84,22 @@ export interface NodeContext<C> {
    * run history with the attempt. The last call of an attempt wins; secrets are redacted like the output's.
    */
   attachLogs(logs: StepLogs): void;
+  /**
+   * Answers the HTTP request that started the run (a webhook trigger in respondNode mode). The answer is kept
+   * with the step when it completes; the first step of a run to complete with one is the answer the caller
+   * gets, and later ones record that it was already sent. Only nodes with the `respondsToWebhook` trait may
+   * call it.
+   */
+  respondToWebhook(response: WebhookResponse): void;
+}
+
+/** An answer to the webhook request that started a run. */
+export interface WebhookResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  /** The body's text ('' for none). */
+  body: string;
 }
 
 /** One line the node's user code printed. */
@@ -196,12 +212,18 @@ export interface NodeTraitsInput<C> {
   trigger?: TriggerKind;
   /** A broker trigger (`trigger: 'broker'`): how its consumer connects and consumes (brokers/consumer.ts). */
   consumer?: ConsumerDefinition<C>;
+  /**
+   * Answers the webhook request that started the run (ctx.respondToWebhook): publish refuses it in a flow
+   * whose trigger does not wait for such an answer, and a trigger that waits for one in a flow without it.
+   */
+  respondsToWebhook?: boolean;
 }
 
 /** A node type's traits, with the defaults filled in. */
 export interface NodeTraits<C = unknown> extends NodeTraitsInput<C> {
   pure: boolean;
   join: boolean;
+  respondsToWebhook: boolean;
   /** The output ports depend on the config (`outputs` is a function of it, as on the switch). */
   dynamicOutputs: boolean;
 }
@@ -330,6 +352,7 @@ function traitsOf<S extends z.ZodType>(def: NodeDefinition<S>): NodeTraits {
     ...rest,
     pure: rest.pure ?? false,
     join: rest.join ?? false,
+    respondsToWebhook: rest.respondsToWebhook ?? false,
     dynamicOutputs: typeof def.outputs === 'function',
     // the engine passes configs that passed this node's schema
     ...(split ? { split: { limit: (config: unknown) => split.limit(config as z.infer<S>) } } : {}),

@@ -11,6 +11,7 @@ import type { AppDeps } from '../app-env.js';
 import { problemResponse } from '../problem.js';
 import { pairsToObject, parseBody } from './parse-body.js';
 import { nodeRequestOf, readBodyLimited } from './read-body.js';
+import { respondNodeAnswer } from './respond-answer.js';
 import { checkStorableText } from './storable.js';
 
 /** Headers never stored in run history: credentials and cookies. */
@@ -189,6 +190,9 @@ export function hookRoutes(deps: AppDeps) {
     const runId = result.runs[0]?.id;
     if (config.responseMode === 'lastNode' && runId) {
       return lastNodeAnswer(deps, runId, route.nodeId, config.responseTimeoutMs, accepted);
+    }
+    if (config.responseMode === 'respondNode' && runId) {
+      return respondNodeAnswer(deps, runId, config.responseTimeoutMs);
     }
     return c.json(accepted, 202);
   });

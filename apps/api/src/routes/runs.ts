@@ -39,13 +39,9 @@ const runSummarySchema = z
     status: runStatus,
     eventId: z.string().uuid(),
     replayOf: z.string().uuid().nullable(),
-    parentRunId: z
-      .string()
-      .uuid()
-      .nullable()
-      .openapi({
-        description: 'The run whose sub-flow step started this one; null for runs an event started',
-      }),
+    parentRunId: z.string().uuid().nullable().openapi({
+      description: 'The run whose sub-flow step started this one; null for runs an event started',
+    }),
     parentStepId: z.string().uuid().nullable().openapi({ description: 'That sub-flow step' }),
     partitionKey: z
       .string()
@@ -95,6 +91,24 @@ const runSummarySchema = z
   })
   .openapi('RunSummary');
 
+const webhookAnswerSchema = z
+  .union([
+    z.object({
+      sent: z.literal(true),
+      status: z.number().int(),
+      headers: z.record(z.string(), z.string()),
+      bodyBytes: z.number().int().openapi({ description: 'Size of the body sent, in bytes' }),
+    }),
+    z.object({
+      sent: z.literal(false),
+      answeredBy: z.string().uuid().openapi({ description: 'The step of the run that had answered first' }),
+    }),
+  ])
+  .openapi('WebhookAnswer', {
+    description:
+      'Only on Respond to webhook steps: what the step answered the webhook request that started the run, or, when another step of the run had answered first, which one.',
+  });
+
 const stepSchema = z
   .object({
     id: z.string().uuid(),
@@ -120,6 +134,7 @@ const stepSchema = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     durationMs: z.number().int().nullable(),
+    response: webhookAnswerSchema.optional(),
   })
   .openapi('Step');
 

@@ -32,6 +32,7 @@ function type(
       split: false,
       dynamicOutputs: false,
       waitsForEvent: false,
+      callsFlow: false,
       trigger: category === 'trigger' ? 'webhook' : null,
     },
   };

@@ -2,6 +2,7 @@
 import { Trash2 } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { useEvent } from '../api/runs';
+import type { Step } from '../api/types';
 import { useVariables } from '../api/variables';
 import type { FlowCanvasNode, NodeData } from '../canvas/node-data';
 import { stepsOfNode } from '../canvas/run-status';
@@ -18,6 +19,8 @@ import { StepData } from './step-data';
 import { WebhookUrl } from './webhook-url';
 
 type Tab = 'config' | 'options' | 'data';
+
+const NO_STEPS: Readonly<Record<string, Step>> = {};
 
 interface NodePanelProps {
   flowId: string;
@@ -169,7 +172,14 @@ export function NodePanel({ flowId, node, published, onFollowRun }: NodePanelPro
           />
         ) : null}
         {tab === 'options' ? <NodeConnections node={node} readOnly={readOnly} /> : null}
-        {tab === 'data' ? <StepData flowId={flowId} steps={steps} onRedriven={onFollowRun} /> : null}
+        {tab === 'data' ? (
+          <StepData
+            flowId={flowId}
+            steps={steps}
+            runSteps={overlaySteps ?? NO_STEPS}
+            onRedriven={onFollowRun}
+          />
+        ) : null}
       </div>
     </section>
   );

@@ -36,19 +36,54 @@ function StepConsole({ attempts }: { attempts: Step['attempts'] }) {
   );
 }
 
+/** What a Respond to webhook step answered the run's webhook request, or which step had answered first. */
+function StepAnswer({ step, runSteps }: { step: Step; runSteps: Readonly<Record<string, Step>> }) {
+  const answer = step.response;
+  if (!answer) return null;
+  if (!answer.sent) {
+    const first = runSteps[answer.answeredBy];
+    return (
+      <>
+        <h4>Webhook answer</h4>
+        <p className="muted" data-testid="step-answer">
+          Not sent: {first ? `“${first.name}”` : 'another step of this run'} had answered the webhook first.
+        </p>
+      </>
+    );
+  }
+  const size =
+    answer.bodyBytes === 0 ? 'no body' : `${answer.bodyBytes} byte${answer.bodyBytes === 1 ? '' : 's'}`;
+  return (
+    <>
+      <h4>Webhook answer</h4>
+      <p data-testid="step-answer">
+        Sent <code>{answer.status}</code> · {size}
+      </p>
+      {Object.keys(answer.headers).length > 0 ? (
+        <JsonView value={answer.headers} label="Webhook answer headers" />
+      ) : null}
+    </>
+  );
+}
+
 interface StepDataProps {
   flowId: string;
   steps: Step[];
+  /** Every step of the run shown, by id. */
+  runSteps: Readonly<Record<string, Step>>;
   onRedriven: (runId: string) => void;
 }
 
 function StepCard({
   flowId,
   step,
+  runSteps,
   onRedriven,
 }: {
   flowId: string;
   step: Step;
+  /** The steps of the run by id, to name the one that answered the webhook first. */
+  runSteps: Readonly<Record<string, Step>>;
   onRedriven: (runId: string) => void;
 }) {
   const error = errorText(step.error);
@@ -90,6 +125,7 @@ function StepCard({
         </table>
       ) : null}
       <StepConsole attempts={step.attempts} />
+      <StepAnswer step={step} runSteps={runSteps} />
       <h4>Input</h4>
       <JsonView value={step.input} label="Step input" />
       <h4>Output</h4>
@@ -109,7 +145,7 @@ function StepCard({
   );
 }
 
-export function StepData({ flowId, steps, onRedriven }: StepDataProps) {
+export function StepData({ flowId, steps, runSteps, onRedriven }: StepDataProps) {
   if (steps.length === 0) {
     return (
       <p className="muted">
@@ -121,7 +157,7 @@ export function StepData({ flowId, steps, onRedriven }: StepDataProps) {
   return (
     <div className="step-data">
       {steps.map((step) => (
-        <StepCard key={step.id} flowId={flowId} step={step} onRedriven={onRedriven} />
+        <StepCard key={step.id} flowId={flowId} step={step} runSteps={runSteps} onRedriven={onRedriven} />
       ))}
     </div>
   );

@@ -25,6 +25,7 @@ import {
   Rabbit,
   Radio,
   RadioTower,
+  Reply,
   Send,
   Siren,
   Split,
@@ -65,6 +66,7 @@ const ICONS: Record<string, LucideIcon> = {
   'flask-conical': FlaskConical,
   'corner-down-right': CornerDownRight,
   workflow: Workflow,
+  reply: Reply,
 };
 
 export function NodeIcon({ name, size = 16 }: { name: string | undefined; size?: number }) {

@@ -26,5 +26,7 @@ export { eventScope } from './rows.js';
 export type { StepJobData, StepRef } from './step-queue.js';
 export { STEP_QUEUE_NAME, StepQueue } from './step-queue.js';
 export { TimeoutError, withTimeout } from './timeouts.js';
+export type { RunAnswer, StoredWebhookResponse } from './webhook-responses.js';
+export { firstAnswerOf, responseSummary, webhookAnswerOf } from './webhook-responses.js';
 export type { WebhookRoute } from './webhook-routes.js';
 export { findWebhookRoute, normaliseHookPath } from './webhook-routes.js';

@@ -23,6 +23,7 @@ import {
   takesCredentials,
 } from '../credentials/index.js';
 import { variableNames } from '../variables/index.js';
+import { respondProblems } from './respond-nodes.js';
 import { inlineSecretProblems, maskedSecretProblems, maskSecrets, restoreSecrets } from './secrets.js';
 import { errorFlowProblems, settingsProblems } from './settings.js';
 import { subFlowProblems } from './sub-flow-calls.js';
@@ -93,6 +94,7 @@ function view(row: FlowRow, known: Known = {}): FlowView {
       ...variables,
       ...settingsProblems(row.draft as FlowDefinition),
       ...staticConfigProblems(row.draft as FlowDefinition),
+      ...respondProblems(row.draft as FlowDefinition),
     ],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -138,6 +140,9 @@ async function runnable(db: Queryable, input: unknown): Promise<FlowDefinition> 
     throw new ValidationError('the trigger’s config cannot hold expressions', computed);
   const calls = await subFlowProblems(db, def);
   if (calls.length > 0) throw new ValidationError('the flow calls flows it cannot call', calls);
+  const respond = respondProblems(def);
+  if (respond.length > 0)
+    throw new ValidationError('the flow’s webhook answer cannot work as configured', respond);
   const errorFlow = await errorFlowProblems(db, def);
   if (errorFlow.length > 0)
     throw new ValidationError('the flow names an error flow that does not exist', errorFlow);

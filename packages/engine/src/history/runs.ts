@@ -3,7 +3,8 @@ import type { Queryable, RunStatus } from '@tributary/db';
 import { schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
 import { asc, eq, or, sql } from 'drizzle-orm';
-import { resolvePayload } from '../core/index.js';
+import type { StoredWebhookResponse } from '../core/index.js';
+import { resolvePayload, responseSummary } from '../core/index.js';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
 
@@ -116,6 +117,7 @@ export async function getRun(db: Queryable, id: string) {
       startedAt: schema.steps.startedAt,
       finishedAt: schema.steps.finishedAt,
       durationMs: schema.steps.durationMs,
+      webhookResponse: sql<StoredWebhookResponse | null>`${schema.steps.state} -> 'webhookResponse'`,
     })
     .from(schema.steps)
     .where(eq(schema.steps.runId, id))
@@ -123,11 +125,16 @@ export async function getRun(db: Queryable, id: string) {
   const payload = rows.some((s) => s.inputRefs || s.outputRefs)
     ? await payloadOf(db, run.eventId)
     : undefined;
-  const steps = rows.map(({ inputRefs, outputRefs, ...step }) => ({
-    ...step,
-    input: resolvePayload(step.input, inputRefs, payload),
-    output: resolvePayload(step.output, outputRefs, payload),
-  }));
+  const steps = rows.map(({ inputRefs, outputRefs, webhookResponse, ...step }) => {
+    const response = responseSummary(webhookResponse);
+    return {
+      ...step,
+      input: resolvePayload(step.input, inputRefs, payload),
+      output: resolvePayload(step.output, outputRefs, payload),
+      // only on steps that answered (or tried to answer) the run's webhook request
+      ...(response ? { response } : {}),
+    };
+  });
   // the runs its sub-flow steps started, each under the step that called it
   const children = await db
     .select({

@@ -9,6 +9,7 @@ import type {
   NodeOutput,
   StepLogs,
   WaitForEventRequest,
+  WebhookResponse,
 } from '@tributary/nodes';
 import { getCredentialType, Redactor } from '@tributary/nodes';
 import { openCredentialForStep } from '../credentials/index.js';
@@ -22,14 +23,19 @@ export function timeLimitOf({ ctx, node }: Pick<StepAttempt, 'ctx' | 'node'>): n
   return node.timeoutMs ?? ctx.settings.stepTimeoutMs;
 }
 
+/** What a delivery keeps of a node's run besides its output, each redacted like the output. */
+export interface StepObserver {
+  /** What the node's user code printed (ctx.attachLogs), whether the node then succeeds or fails. */
+  onLogs?(logs: StepLogs): void;
+  /** The node's answer to the run's webhook request (ctx.respondToWebhook), kept if the step succeeds. */
+  onResponse?(response: WebhookResponse): void;
+}
+
 /**
- * Runs the node of a step once and returns its items per port; throws what the node threw. `onLogs` gets
- * what the node's user code printed (ctx.attachLogs), redacted, whether the node then succeeds or fails.
+ * Runs the node of a step once and returns its items per port; throws what the node threw. `observer` gets
+ * what the node hands over besides its output (see StepObserver).
  */
-export async function executeNode(
-  attempt: StepAttempt,
-  onLogs?: (logs: StepLogs) => void,
-): Promise<NodeOutput> {
+export async function executeNode(attempt: StepAttempt, observer: StepObserver = {}): Promise<NodeOutput> {
   const { node, type, flow } = attempt;
   if (!type.run)
     throw new FatalError(`node "${node.name}" (${type.type}) cannot run as a step`, { code: 'not_runnable' });
@@ -51,7 +57,7 @@ export async function executeNode(
       if (timeoutError && !controller.signal.aborted) controller.abort(timeoutError);
       return controller.signal;
     },
-    (logs) => onLogs?.(redactor.value(logs)),
+    observer,
   );
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -84,7 +90,7 @@ function nodeContext(
   config: unknown,
   redactor: Redactor,
   signal: () => AbortSignal,
-  attachLogs: (logs: StepLogs) => void,
+  observer: StepObserver,
 ): NodeContext<unknown> {
   const { ctx, run, node, type, step, source } = attempt;
   const wakeAt = typeof step.state?.wakeAt === 'string' ? Date.parse(step.state.wakeAt) : undefined;
@@ -138,7 +144,19 @@ function nodeContext(
       redactor.add(secret);
     },
     resolveAddress: (host: string) => ctx.resolveAddress(host),
-    attachLogs,
+    attachLogs(logs: StepLogs) {
+      observer.onLogs?.(redactor.value(logs));
+    },
+    respondToWebhook(response: WebhookResponse) {
+      if (!type.traits.respondsToWebhook || !observer.onResponse) {
+        throw new FatalError(`node "${node.name}" (${type.type}) cannot answer a webhook request`, {
+          code: 'not_a_response',
+        });
+      }
+      // what the node answers is built from items and steps that are stored redacted already; this step's
+      // own secrets (ctx.redact) are taken out as from its output
+      observer.onResponse(redactor.value(response));
+    },
     sleep(ms: number) {
       if (wakeAt !== undefined) {
         if (Date.now() >= wakeAt - 50) return;

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { FatalError, RetryableError } from '@tributary/flow';
-import type { StepLogs } from '@tributary/nodes';
+import type { StepLogs, WebhookResponse } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 import { enqueueSafely, isUntranslatableText } from '../core/index.js';
@@ -50,14 +50,20 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   if (timeoutMs > ctx.settings.stepTimeoutMs) await extendLease(ctx.db, step.id, token, timeoutMs + grace);
   const started = performance.now();
   let logs: StepLogs | undefined;
+  let response: WebhookResponse | undefined;
   try {
-    const output = await executeNode(delivery, (printed) => {
-      logs = printed;
+    const output = await executeNode(delivery, {
+      onLogs: (printed) => {
+        logs = printed;
+      },
+      onResponse: (answer) => {
+        response = answer;
+      },
     });
     const durationMs = Math.round(performance.now() - started);
     const attempts = finishAttempt(step.attempts, null, logs);
     const result = await withInlineFallback(ctx.settings.fuseBudgetMs, (inlineBudgetMs) =>
-      completeStep(delivery, { output, attempts, durationMs, inlineBudgetMs }),
+      completeStep(delivery, { output, attempts, durationMs, inlineBudgetMs, response }),
     ).catch((err: unknown) => {
       if (!isUntranslatableText(err)) throw err;
       // refused again without inline steps: the text is this node's own, and retrying would not change it

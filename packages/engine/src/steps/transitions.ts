@@ -2,10 +2,10 @@
 // on (status = running, lease token), so a re-delivered duplicate commits nothing.
 import type { AttemptRecord, Transaction } from '@tributary/db';
 import { jsonValues, newId, schema, selectRows } from '@tributary/db';
-import type { NodeOutput } from '@tributary/nodes';
+import type { NodeOutput, WebhookResponse } from '@tributary/nodes';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { RunRow, StepRef } from '../core/index.js';
-import { hasErrorEdge, referPayload } from '../core/index.js';
+import type { RunRow, StepRef, StoredWebhookResponse } from '../core/index.js';
+import { firstAnswerOf, hasErrorEdge, referPayload } from '../core/index.js';
 import type { PendingJoin, Scope } from '../plan/index.js';
 import { planAfterOutput } from '../plan/index.js';
 import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from '../runs/index.js';
@@ -96,27 +96,47 @@ export interface Success {
   durationMs: number;
   /** 0 leaves every successor to its own job. */
   inlineBudgetMs: number;
+  /** The node's answer to the run's webhook request (respond-to-webhook), if it gave one. */
+  response?: WebhookResponse | undefined;
 }
 
 /** The step succeeded: store its output and create what follows (running pure successors inline). */
 export function completeStep(lease: Lease, done: Success): Promise<TransitionResult> {
   const output = referPayload(done.output, lease.payload);
+  const patch = {
+    status: 'succeeded',
+    output: output.value,
+    outputRefs: output.refs,
+    error: null,
+    attempts: done.attempts,
+    finishedAt: new Date(),
+    durationMs: done.durationMs,
+  } as const;
+  const { response } = done;
   return inTransition(lease, async (tx) => {
+    if (response) {
+      // under the run lock (completions of a run are serialised), so exactly one step of the run answers
+      const run = await lockedRun(tx, lease.step.runId);
+      const state = { ...lease.step.state, ...(await answerOf(tx, lease.step.id, run.id, response)) };
+      await casStep(tx, lease, { ...patch, state });
+      return followOutput(tx, lease, run, done.output, done.inlineBudgetMs);
+    }
     // sent together (one round trip): the compare-and-set runs after the lock, in order
-    const [run] = await Promise.all([
-      lockedRun(tx, lease.step.runId),
-      casStep(tx, lease, {
-        status: 'succeeded',
-        output: output.value,
-        outputRefs: output.refs,
-        error: null,
-        attempts: done.attempts,
-        finishedAt: new Date(),
-        durationMs: done.durationMs,
-      }),
-    ]);
+    const [run] = await Promise.all([lockedRun(tx, lease.step.runId), casStep(tx, lease, patch)]);
     return followOutput(tx, lease, run, done.output, done.inlineBudgetMs);
   });
+}
+
+/** What a step that answers the run's webhook keeps in its state: the answer, or who answered first. */
+async function answerOf(
+  tx: Transaction,
+  stepId: string,
+  runId: string,
+  response: WebhookResponse,
+): Promise<{ webhookResponse: StoredWebhookResponse }> {
+  const first = await firstAnswerOf(tx, runId);
+  if (first && first !== stepId) return { webhookResponse: { sent: false, answeredBy: first } };
+  return { webhookResponse: { sent: true, ...response } };
 }
 
 /** How an attempt failed, with every attempt so far. */

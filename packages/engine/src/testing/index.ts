@@ -2,4 +2,4 @@
 
 export { openCredential } from '../credentials/index.js';
 export * from './engine-fixture.js';
-export { startWorkerProcess } from './worker-spawn.js';
+export * from './spawn-worker.js';

@@ -122,16 +122,22 @@ const webhookConfig = z.strictObject({
     .describe('HTTP method the trigger accepts; ANY accepts all of them'),
   auth: webhookAuth,
   responseMode: z
-    .enum(['async', 'lastNode'])
+    .enum(['async', 'lastNode', 'respondNode'])
     .default('async')
-    .describe('async: answer 202 at once; lastNode: answer with the output of the run’s last node'),
+    .describe(
+      'async: answer 202 at once; lastNode: answer with the output of the run’s last node; respondNode: ' +
+        'answer with what the flow’s first Respond to webhook step says (504 if none answers in time, 502 ' +
+        'if the run ends without answering)',
+    ),
   responseTimeoutMs: z
     .number()
     .int()
     .positive()
     .max(60_000)
     .default(10_000)
-    .describe('With responseMode lastNode: how long the caller waits for the run, in milliseconds'),
+    .describe(
+      'With responseMode lastNode or respondNode: how long the caller waits for the answer, in milliseconds',
+    ),
 });
 
 /** The webhook trigger's config, defaults filled in. */

@@ -1,10 +1,11 @@
-// Starting worker-process.ts as a child process for a test engine's database and queue, for tests that kill
-// a worker (SIGKILL) and start another: a real process restart, not a closed engine.
+// Test helper: a worker in a child process (worker-process.ts) on a test engine's database and queue prefix,
+// for tests whose steps must run in another process than the one that accepted their events.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TEST_REDIS_URL, type TestEngine } from './engine-fixture.js';
+import type { TestEngine } from './engine-fixture.js';
+import { TEST_REDIS_URL } from './engine-fixture.js';
 
-/** Starts a worker process on `t`'s database and queue; resolves once it takes jobs. */
+/** Starts the worker process; resolves once it takes jobs. Postgres only: PGlite cannot be shared. */
 export function startWorkerProcess(t: TestEngine): Promise<ChildProcess> {
   const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
@@ -23,4 +24,12 @@ export function startWorkerProcess(t: TestEngine): Promise<ChildProcess> {
     });
     child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
   });
+}
+
+/** Stops the worker process and waits for it to exit. */
+export async function stopWorkerProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
