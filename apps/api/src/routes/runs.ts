@@ -43,6 +43,7 @@ const runSummarySchema = z
       description: 'The run whose sub-flow step started this one; null for runs an event started',
     }),
     parentStepId: z.string().uuid().nullable().openapi({ description: 'That sub-flow step' }),
+    parentFlowId: z.string().uuid().nullable().openapi({ description: 'The flow of the parent run' }),
     partitionKey: z
       .string()
       .nullable()
@@ -142,7 +143,8 @@ const childRunSchema = z
   .object({
     id: z.string().uuid(),
     flowId: z.string().uuid(),
-    status: z.string(),
+    flowName: z.string(),
+    status: runStatus,
     parentStepId: z.string().uuid().nullable().openapi({ description: 'The sub-flow step that started it' }),
   })
   .openapi('ChildRun');

@@ -3,10 +3,10 @@ import { apiKey } from '../auth/session';
 import { API_BASE } from './client';
 import { getRun } from './runs';
 import { isFinalRun } from './statuses';
-import type { RunSummary, Step } from './types';
+import type { Step, StreamedRun } from './types';
 
 export interface RunStreamHandlers {
-  onRun: (run: RunSummary) => void;
+  onRun: (run: StreamedRun) => void;
   onStep: (step: Step) => void;
   onEnd: () => void;
   onError: (message: string) => void;
@@ -48,7 +48,7 @@ export function followRun(runId: string, handlers: RunStreamHandlers): () => voi
   };
 
   // the stream's JSON comes from the API's run and step schemas
-  source.addEventListener('run', (event) => handlers.onRun(parse(event) as RunSummary));
+  source.addEventListener('run', (event) => handlers.onRun(parse(event) as StreamedRun));
   source.addEventListener('step', (event) => handlers.onStep(parse(event) as Step));
   source.addEventListener('end', () => {
     source.close();

@@ -36,6 +36,8 @@ export type TestRunStarted = Answer<'/flows/{id}/test-runs', 'post', 202>;
 
 export type RunSummary = Schemas['RunSummary'];
 export type Run = Schemas['Run'];
+/** A run as its stream (and the poll standing in for it) sends it: everything but the steps, which come one by one. */
+export type StreamedRun = Omit<Run, 'steps'>;
 export type RunStatus = RunSummary['status'];
 export type RunPage = Answer<'/runs', 'get'>;
 export type ReplayStarted = Answer<'/runs/{id}/replay', 'post', 202>;

@@ -9,7 +9,7 @@ import {
 } from '@xyflow/react';
 import { create } from 'zustand';
 import type { NodeCatalogue } from '../api/node-types';
-import type { FlowDefinition, Problem, RunSummary, Step } from '../api/types';
+import type { FlowDefinition, Problem, Step, StreamedRun } from '../api/types';
 import { autoLayout } from './auto-layout';
 import { copySelection, pasteSnapshot } from './clipboard';
 import { type ConnectionCheck, checkConnection } from './connection-rules';
@@ -21,7 +21,7 @@ import { DEFAULT_PORT } from './ports';
 /** A run shown on the canvas: its summary and its steps by id. */
 export interface RunOverlay {
   runId: string;
-  run: RunSummary | null;
+  run: StreamedRun | null;
   steps: Record<string, Step>;
   live: boolean;
 }
@@ -85,7 +85,7 @@ interface CanvasActions {
   viewVersion: (version: number, def: FlowDefinition) => void;
   leaveVersion: () => void;
   openRun: (runId: string, live: boolean) => void;
-  setRun: (run: RunSummary) => void;
+  setRun: (run: StreamedRun) => void;
   upsertStep: (step: Step) => void;
   endRun: () => void;
   closeRun: () => void;

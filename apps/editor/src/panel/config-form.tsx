@@ -10,6 +10,7 @@ import { CredentialWidget } from './credential-widget';
 import { DurationWidget } from './duration-widget';
 import { EventNamesField } from './event-names-field';
 import { ExpressionTextWidget } from './expression-widget';
+import { FlowSlugWidget } from './flow-slug-widget';
 import { formButtons } from './form-buttons';
 import type { ConfigFormContext } from './form-context';
 import { formSchema } from './form-schema';
@@ -22,6 +23,7 @@ const widgets: RegistryWidgetsType = {
   EmailWidget: ExpressionTextWidget,
   CredentialWidget,
   DurationWidget,
+  FlowSlugWidget,
 };
 const fields: RegistryFieldsType = { AnyValueField, EventNamesField, SourcesField };
 const templates = { ButtonTemplates: formButtons };

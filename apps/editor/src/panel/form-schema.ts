@@ -61,6 +61,8 @@ function prepare(input: Schema, defs: Schema, title: string | undefined, ui: UiS
   if (schema.writeOnly === true && schema.type === 'string') ui['ui:widget'] = 'password';
   // a stored credential's id, chosen from the credentials of the types the node accepts
   if (Array.isArray(schema['x-credential-types'])) ui['ui:widget'] = 'CredentialWidget';
+  // the flow a sub-flow node calls, chosen among the flows that can be called
+  if (schema['x-flow-slug'] === true) ui['ui:widget'] = 'FlowSlugWidget';
   // a tracking trigger's sources, ticked by name
   if (schema['x-tracking-sources'] === true) ui['ui:field'] = 'SourcesField';
   // a tracking trigger's event names, with the names seen lately suggested

@@ -1,4 +1,5 @@
-// The run open on the canvas: summary, every step with its duration and attempts, replay and cancel.
+// The run open on the canvas: summary, every step with its duration and attempts, replay and cancel; for
+// sub-flows, the run that called this one and the run each calling step started.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { X } from 'lucide-react';
 import { errorMessage } from '../api/client';
@@ -7,6 +8,7 @@ import { cancelRun, replayRun } from '../api/runs';
 import { isFinalRun } from '../api/statuses';
 import { latestStepByNode, stepCountsDown, stepFacts, stepStatusLabel } from '../canvas/run-status';
 import { useCanvas } from '../canvas/store';
+import { Link } from '../router/link';
 import { StatusBadge } from '../ui/status-badge';
 import { between, duration, relativeTime } from '../ui/time';
 import { toast } from '../ui/toasts';
@@ -57,6 +59,11 @@ export function RunDetail({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
           <span className="muted">
             event <code>{run.eventId}</code>
           </span>
+          {run.parentRunId && run.parentFlowId ? (
+            <Link href={`/flows/${run.parentFlowId}?run=${run.parentRunId}`} data-testid="parent-run">
+              called by run {run.parentRunId.slice(-8)}
+            </Link>
+          ) : null}
         </div>
       ) : (
         <p className="muted">Loading the run…</p>
@@ -72,6 +79,18 @@ export function RunDetail({ flowId, onOpen }: { flowId: string; onOpen: (runId: 
                 {stepFacts(step, now).join(' · ')}
               </span>
             </button>
+            {(run?.children ?? [])
+              .filter((child) => child.parentStepId === step.id)
+              .map((child) => (
+                <Link
+                  key={child.id}
+                  className="child-run"
+                  href={`/flows/${child.flowId}?run=${child.id}`}
+                  data-testid="child-run"
+                >
+                  ↳ {child.flowName}: run {child.id.slice(-8)} ({child.status})
+                </Link>
+              ))}
           </li>
         ))}
       </ol>

@@ -43,6 +43,9 @@ const runSummary = {
   /** The run whose sub-flow step started it, and that step; null for runs their events started. */
   parentRunId: schema.runs.parentRunId,
   parentStepId: schema.runs.parentStepId,
+  /** The flow of the parent run (to open it). */
+  parentFlowId: sql<string | null>`(select p.${sql.identifier(schema.runs.flowId.name)} from ${schema.runs} p
+    where p.${sql.identifier(schema.runs.id.name)} = ${schema.runs.parentRunId})`,
   /** The partition key it ran under; null when its flow has none. */
   partitionKey: schema.runs.partitionKey,
   /** Why a key of it (partition, throttle, debounce) is the fallback '' (its expression failed or gave nothing). */
@@ -140,10 +143,12 @@ export async function getRun(db: Queryable, id: string) {
     .select({
       id: schema.runs.id,
       flowId: schema.runs.flowId,
+      flowName: schema.flows.name,
       status: schema.runs.status,
       parentStepId: schema.runs.parentStepId,
     })
     .from(schema.runs)
+    .innerJoin(schema.flows, eq(schema.flows.id, schema.runs.flowId))
     .where(eq(schema.runs.parentRunId, id))
     .orderBy(asc(schema.runs.id));
   return { ...run, steps, children };

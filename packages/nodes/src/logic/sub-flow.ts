@@ -12,6 +12,8 @@ const subFlowConfig = z.strictObject({
     .min(1)
     .max(200)
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'a flow slug: lower-case letters, digits and dashes')
+    // the editor offers the flows that can be called (x-flow-slug)
+    .meta({ 'x-flow-slug': true })
     .describe('The slug of the flow to call; it must start with “Called by a flow” and be published'),
   input: z.unknown().optional().describe('The child run’s input item; left out: this step’s input item'),
   wait: z
