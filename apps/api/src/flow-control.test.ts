@@ -75,13 +75,18 @@ describe('flow control settings', () => {
     expect(await flowCount()).toBe(before);
   });
 
-  test('a time zone is still refused: it is not acted on yet', async () => {
-    const res = await api.call('POST', '/api/v1/flows', hookFlow({ timezone: 'Europe/Paris' }));
+  test('a time zone that is no IANA zone is refused with a 422 naming it, and nothing is saved', async () => {
+    const before = await flowCount();
+    const res = await api.call('POST', '/api/v1/flows', hookFlow({ timezone: 'Europe/Atlantis' }));
     expect(res.status).toBe(422);
-    const body = (await res.json()) as { problems: Array<{ path: string; code: string }> };
+    const body = (await res.json()) as { problems: Array<{ path: string; message: string }> };
     expect(body.problems).toContainEqual(
-      expect.objectContaining({ path: 'settings.timezone', code: 'unsupported_setting' }),
+      expect.objectContaining({
+        path: 'settings.timezone',
+        message: expect.stringContaining('an IANA time zone such as Europe/Berlin'),
+      }),
     );
+    expect(await flowCount()).toBe(before);
   });
 
   test('each run records its key, and GET /api/v1/runs?key= finds the runs of one key', async () => {

@@ -1,5 +1,6 @@
 // The flow definition document: the JSON a flow version is, shaped like React Flow's graph.
 import { z } from 'zod';
+import { isTimeZone } from './zoned-dates.js';
 
 /** The port an edge uses when it names none. */
 export const DEFAULT_PORT = 'main';
@@ -80,7 +81,8 @@ export const flowSettingsSchema = z
     throttle: throttleSchema.optional(),
     debounce: debounceSchema.optional(),
     errorFlow: z.string().max(200).optional(),
-    timezone: z.string().max(100).optional(),
+    /** The flow's time zone: its schedule trigger's when that sets none, and `$now()`/`$fromMillis()`. */
+    timezone: z.string().max(100).refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
     /** Days this flow's finished runs are kept (overrides TRIBUTARY_RETENTION_DAYS; runs with pending dead letters stay). */
     retentionDays: z.number().int().min(1).max(3650).optional(),
     /**

@@ -11,6 +11,7 @@ import {
   runawayOf,
 } from './runaway-guards.js';
 import { mayBeTemplate, parseTemplate, TemplateSyntaxError } from './template.js';
+import { zonedDateFunctions } from './zoned-dates.js';
 
 /**
  * What expressions can see, keyed by binding name WITHOUT the `$`: `{ json, event, steps, run }` is read
@@ -25,6 +26,11 @@ export interface ExpressionOptions {
   timeoutMs?: number;
   /** Limit on nested evaluation steps (catches runaway non-tail recursion). Default 200. */
   maxDepth?: number;
+  /**
+   * The flow's time zone (settings.timezone, an IANA name): `$now()` and `$fromMillis()` write times in it.
+   * Absent: UTC, as JSONata does.
+   */
+  timezone?: string | undefined;
 }
 
 /** Time limit of one expression when the caller sets none. */
@@ -121,7 +127,7 @@ export async function evaluateTemplate(
 ): Promise<unknown> {
   const limits = resolveLimits(options);
   if (!mayBeTemplate(template)) return template;
-  return evaluateString(template, options.path ?? 'expression', bindingsOf(scope), limits);
+  return evaluateString(template, options.path ?? 'expression', bindingsFor(scope, options), limits);
 }
 
 /**
@@ -140,7 +146,7 @@ export async function resolveConfig(
   const visit = async (value: unknown, segments: PathSegment[]): Promise<unknown> => {
     if (typeof value === 'string') {
       if (!mayBeTemplate(value)) return value;
-      bindings ??= bindingsOf(scope);
+      bindings ??= bindingsFor(scope, options);
       return evaluateString(value, formatPath(segments), bindings, limits);
     }
     if (Array.isArray(value)) {
@@ -271,6 +277,12 @@ function resolveLimits(options: ExpressionOptions): Limits {
   if (!(maxDepth > 0 && Number.isFinite(maxDepth)))
     throw new RangeError(`maxDepth must be > 0, got ${maxDepth}`);
   return { timeoutMs, maxDepth };
+}
+
+/** The scope as bindings, with the date functions of the flow's time zone when it has one. */
+function bindingsFor(scope: ExpressionScope, options: ExpressionOptions): Record<string, unknown> {
+  const bindings = bindingsOf(scope);
+  return options.timezone ? Object.assign(bindings, zonedDateFunctions(options.timezone)) : bindings;
 }
 
 function bindingsOf(scope: ExpressionScope): Record<string, unknown> {

@@ -10,3 +10,4 @@ export * from './node-contract.js';
 export * from './person.js';
 export * from './validate.js';
 export * from './variables.js';
+export { isTimeZone, offsetAt } from './zoned-dates.js';

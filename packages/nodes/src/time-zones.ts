@@ -1,12 +1,6 @@
-// IANA time zones as Intl knows them (the zones Node's ICU data carries).
+// IANA time zones as Intl knows them (the zones Node's ICU data carries): the flow package's check, under the
+// name the nodes use.
+import { isTimeZone } from '@tributary/flow';
 
 /** Whether `tz` is a time zone Intl accepts, e.g. "Europe/Berlin" or "UTC". */
-export function validZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    // Intl refuses unknown zones: exactly what we ask
-    return false;
-  }
-}
+export const validZone = isTimeZone;

@@ -1,5 +1,6 @@
 // The flow's rules beside its nodes: an exit goal (runs end when the person does something), the error flow
-// started when a run fails, and how long runs are kept. Each edit changes the draft's `settings`.
+// started when a run fails, the flow's time zone, and how long runs are kept. Each edit changes the draft's
+// `settings`.
 import { useEffect, useMemo, useState } from 'react';
 import { useFlows } from '../api/flows';
 import { shownProblems, useCanvas } from '../canvas/store';
@@ -13,6 +14,9 @@ function eventsOf(text: string): string | string[] | undefined {
   if (names.length === 0) return undefined;
   return names.length === 1 ? names[0] : names;
 }
+
+/** The IANA zones this browser knows, offered while typing a time zone. */
+const ZONES: readonly string[] = Intl.supportedValuesOf?.('timeZone') ?? [];
 
 function eventsText(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -90,6 +94,28 @@ export function JourneySettings() {
             ))}
         </select>
         <FieldProblems messages={problemsAt('settings.errorFlow')} />
+      </div>
+      <div className="form-group">
+        <label htmlFor="flow-timezone">Time zone</label>
+        <input
+          id="flow-timezone"
+          list="flow-timezones"
+          readOnly={readOnly}
+          placeholder="UTC"
+          value={typeof settings.timezone === 'string' ? settings.timezone : ''}
+          aria-describedby="flow-timezone-help"
+          onChange={(e) => set('timezone', e.target.value.trim() || undefined)}
+        />
+        <datalist id="flow-timezones">
+          {ZONES.map((zone) => (
+            <option key={zone} value={zone} />
+          ))}
+        </datalist>
+        <p className="muted" id="flow-timezone-help">
+          The zone <code>$now()</code> and <code>$fromMillis()</code> write times in, and a schedule without
+          its own time zone runs in.
+        </p>
+        <FieldProblems messages={problemsAt('settings.timezone')} />
       </div>
       <div className="form-group">
         <label htmlFor="retention-days">Keep finished runs for (days)</label>

@@ -1,7 +1,8 @@
 // Broker triggers on the machine's RabbitMQ, Mosquitto and NATS JetStream, with real Postgres and Redis:
 // every message starts exactly one run with two engines competing, nothing is lost while Postgres hangs,
 // an oversized message goes to the dead-letter path once, deactivating stops consuming, a new version
-// consumes its new config, and a JetStream server restarted under load loses and doubles nothing.
+// consumes its new config, and a RabbitMQ node and a JetStream server restarted under load lose and double
+// nothing.
 import { randomBytes } from 'node:crypto';
 import { openDb } from '@tributary/db';
 import { testDbKind } from '@tributary/db/testing';
@@ -27,6 +28,7 @@ import {
   runsPerMessage,
   startHangingRelay,
   startJetStreamServer,
+  startRabbitMqServer,
   unique,
 } from '../testing/broker-triggers.js';
 import { startTestEngine, TEST_KEYRING, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
@@ -116,6 +118,41 @@ async function allOnce(engine: Engine, flowId: string, count: number, timeoutMs 
   return counts;
 }
 
+/**
+ * Publishes persistent messages `{ n }` with message ids, in batches that wait for the broker's confirms; a
+ * batch the broker did not confirm (it went away) is sent again once it is back — the same ids, so a message
+ * it had kept after all starts no second run.
+ */
+async function publishThroughRestarts(url: string, queue: string, total: number): Promise<void> {
+  const batch = 20;
+  for (let from = 0; from < total; from += batch) {
+    for (;;) {
+      const connection = await connectAmqp(url).catch(() => undefined);
+      if (!connection) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      connection.on('error', () => {});
+      try {
+        const channel = await connection.createConfirmChannel();
+        for (let n = from; n < Math.min(from + batch, total); n += 1) {
+          channel.sendToQueue(queue, Buffer.from(JSON.stringify({ n })), {
+            contentType: 'application/json',
+            persistent: true,
+            messageId: `r-${n}`,
+          });
+        }
+        await channel.waitForConfirms();
+        await connection.close();
+        break;
+      } catch {
+        await connection.close().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+}
+
 async function openAmqp() {
   const connection = await connectAmqp(AMQP_URL);
   const channel = await connection.createConfirmChannel();
@@ -160,6 +197,26 @@ describe('AMQP trigger', () => {
     expect((await channel.checkQueue(queue)).messageCount).toBe(0);
     await retire(t.engine, flow.flowId);
   }, 150_000);
+
+  test('a RabbitMQ node restarted under load: every message starts one run, none twice', async () => {
+    // a node of this test's own: restarting the machine's broker would cut off the other tests' connections
+    const server = await startRabbitMqServer();
+    closers.push(() => server.close());
+    const queue = unique('restart');
+    const flow = await brokerFlow(t.engine, 'trigger.amqp', { url: server.url }, { queue, prefetch: 10 });
+    consumersOf(t.engine);
+    await connected(flow.flowId, t.engine);
+    const total = 300;
+    const publishing = publishThroughRestarts(server.url, queue, total);
+    await waitFor(async () => (await runsPerMessage(t.engine, flow.flowId)).size >= 50, {
+      timeoutMs: 60_000,
+      what: 'the first runs',
+    });
+    await server.restart();
+    await publishing;
+    await allOnce(t.engine, flow.flowId, total, 150_000);
+    await retire(t.engine, flow.flowId);
+  }, 300_000);
 
   test('an oversized message is rejected to the dead-letter queue once; the next message still runs', async () => {
     const queue = unique('big');

@@ -136,15 +136,9 @@ describe('error flows', () => {
     expect(await problemsOf(flow('names-itself', mark, { errorFlow: 'names-itself' }))).toEqual([
       { path: 'settings.errorFlow', code: 'error_flow_is_itself' },
     ]);
-    // concurrency and a partition key are acted on (runs/admission.ts); a time zone is not yet
-    expect(
-      await problemsOf(
-        flow('limited', mark, { concurrency: 1, partitionKey: '{{ $json.id }}', timezone: 'UTC' }),
-      ),
-    ).toEqual([{ path: 'settings.timezone', code: 'unsupported_setting' }]);
-    // and a flow saved without allowInvalid is refused at once
+    // a time zone that is not one is refused where the flow is saved
     await expect(
-      createFlow(t.engine.ctx.db, flow('limited-now', mark, { timezone: 'UTC' }), 'test'),
+      createFlow(t.engine.ctx.db, flow('nowhere-time', mark, { timezone: 'Mars/Olympus' }), 'test'),
     ).rejects.toThrow(ValidationError);
   });
 });

@@ -1,29 +1,17 @@
-// Flow settings the engine acts on, checked where a flow is saved and published: a setting validation lets
-// through must work, so the ones the engine does not act on yet are refused with what to do instead.
+// Flow settings the engine acts on, checked where a flow is saved and published beyond what the flow schema
+// checks: key expressions that parse, an error flow that exists and is not the flow itself.
 import type { Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import type { FlowDefinition, Problem } from '@tributary/flow';
 import { checkExpressionSyntax } from '@tributary/flow';
 import { and, eq, isNull } from 'drizzle-orm';
 
-/** Settings the schema knows but the engine does not act on yet, with what to do meanwhile. */
-const NOT_YET: Record<string, string> = {
-  timezone:
-    'is not supported yet; remove it and set the time zone on the schedule trigger (its own `timezone`)',
-};
-
 /**
- * Problems with the flow's settings that need no database: settings not acted on, a partition key that is not
- * a valid expression, an error flow of itself. (The numbers' ranges are the flow schema's.)
+ * Problems with the flow's settings that need no database: a key expression that is not valid, an error flow
+ * of itself. (The numbers' ranges are the flow schema's.)
  */
 export function settingsProblems(def: Pick<FlowDefinition, 'settings' | 'slug'>): Problem[] {
   const problems: Problem[] = [];
-  const settings = def.settings as Record<string, unknown>;
-  for (const [key, why] of Object.entries(NOT_YET)) {
-    if (settings[key] !== undefined) {
-      problems.push({ path: `settings.${key}`, code: 'unsupported_setting', message: `${key} ${why}` });
-    }
-  }
   const keys: Array<[path: string, expression: string | undefined]> = [
     ['settings.partitionKey', def.settings.partitionKey],
     ['settings.throttle.key', def.settings.throttle?.key],

@@ -32,13 +32,14 @@ export async function runKeyOf(
   event: EventView,
   item: unknown,
   what = 'partition key',
+  timezone?: string,
 ): Promise<RunKey> {
   let value: unknown;
   try {
     value = await evaluateTemplate(
       expression,
       { event: eventScope(event), json: item },
-      { timeoutMs: ctx.settings.expressionTimeoutMs, path: what },
+      { timeoutMs: ctx.settings.expressionTimeoutMs, path: what, timezone },
     );
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -66,18 +67,28 @@ export interface RunKeys {
 /** Works out every key the flow's settings ask for, for one run. */
 export async function runKeysOf(
   ctx: Pick<EngineContext, 'settings'>,
-  { partitionKey, throttle, debounce }: Pick<FlowSettings, 'partitionKey' | 'throttle' | 'debounce'>,
+  {
+    partitionKey,
+    throttle,
+    debounce,
+    timezone,
+  }: Pick<FlowSettings, 'partitionKey' | 'throttle' | 'debounce' | 'timezone'>,
   event: EventView,
   item: unknown,
 ): Promise<RunKeys> {
-  const partition = partitionKey === undefined ? undefined : await runKeyOf(ctx, partitionKey, event, item);
+  const partition =
+    partitionKey === undefined
+      ? undefined
+      : await runKeyOf(ctx, partitionKey, event, item, 'partition key', timezone);
   // a throttle without a key counts every run of the flow against one budget: the key ''
   const throttled = !throttle
     ? undefined
     : throttle.key === undefined
       ? { key: FALLBACK_KEY, error: null }
-      : await runKeyOf(ctx, throttle.key, event, item, 'throttle key');
-  const debounced = debounce ? await runKeyOf(ctx, debounce.key, event, item, 'debounce key') : undefined;
+      : await runKeyOf(ctx, throttle.key, event, item, 'throttle key', timezone);
+  const debounced = debounce
+    ? await runKeyOf(ctx, debounce.key, event, item, 'debounce key', timezone)
+    : undefined;
   const errors = [partition, throttled, debounced].flatMap((k) => (k?.error ? [k.error] : []));
   return {
     partitionKey: partition?.key ?? null,

@@ -50,12 +50,12 @@ export async function syncSchedules(ctx: EngineContext, schedules: ScheduleQueue
     if (flow.triggerKind !== 'schedule' || flow.trigger.disabled) continue;
     // schedule trigger configs hold no expressions, so they parsed when the version was compiled
     const config = flow.configsAsWritten.get(flow.trigger.id) as ScheduleTriggerConfig | undefined;
-    if (config)
-      wanted.set(schedulerId(flow.flowId), {
-        flowId: flow.flowId,
-        cron: config.cron,
-        timezone: config.timezone,
-      });
+    // a trigger that names no time zone of its own reads its pattern in the flow's (settings.timezone)
+    const own = (flow.trigger.config as { timezone?: unknown }).timezone;
+    const timezone =
+      own === undefined ? (flow.definition.settings.timezone ?? config?.timezone) : config?.timezone;
+    if (config && timezone)
+      wanted.set(schedulerId(flow.flowId), { flowId: flow.flowId, cron: config.cron, timezone });
   }
   const existing = await schedules.queue.getJobSchedulers(0, -1);
   for (const scheduler of existing) {

@@ -1,7 +1,7 @@
 // Resolving a step's scope: load what its node's expressions read ($event, $steps, $profile, $vars) and resolve its
 // config against it.
 import { schema } from '@tributary/db';
-import { FatalError, isExpression, resolveConfig } from '@tributary/flow';
+import { type ExpressionOptions, FatalError, isExpression, resolveConfig } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import { and, eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
@@ -74,11 +74,16 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
  * (A config without expressions is parsed once per flow version: `CompiledFlow.constantConfigs`.)
  */
 export async function resolveConfigFor(attempt: StepAttempt): Promise<unknown> {
-  const { ctx, node, type } = attempt;
+  const { ctx, node, type, flow } = attempt;
   const scope = await loadScope(attempt);
+  // the flow's time zone is the one $now() and $fromMillis() write times in
+  const options = {
+    timeoutMs: ctx.settings.expressionTimeoutMs,
+    timezone: flow.definition.settings.timezone,
+  };
   let resolved: unknown;
   try {
-    resolved = await resolveConfig(node.config, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
+    resolved = await resolveConfig(node.config, scope, options);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new FatalError(`node "${node.name}": ${message}`, { code: 'expression_failed', cause: err });
@@ -92,7 +97,7 @@ export async function resolveConfigFor(attempt: StepAttempt): Promise<unknown> {
       code: 'invalid_config',
     });
   }
-  await resolveDefaultExpressions(ctx, resolved, parsed.data, scope);
+  await resolveDefaultExpressions(resolved, parsed.data, scope, options);
   return parsed.data;
 }
 
@@ -102,10 +107,10 @@ export async function resolveConfigFor(attempt: StepAttempt): Promise<unknown> {
  * node's own config did not set, so values that came from data are never evaluated as expressions.
  */
 async function resolveDefaultExpressions(
-  ctx: EngineContext,
   fromConfig: unknown,
   data: unknown,
   scope: Record<string, unknown>,
+  options: ExpressionOptions,
 ): Promise<void> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
   const set = typeof fromConfig === 'object' && fromConfig !== null ? fromConfig : {};
@@ -113,6 +118,6 @@ async function resolveDefaultExpressions(
   const target = data as Record<string, unknown>;
   for (const [key, value] of Object.entries(target)) {
     if (key in set || !isExpression(value)) continue;
-    target[key] = await resolveConfig(value, scope, { timeoutMs: ctx.settings.expressionTimeoutMs });
+    target[key] = await resolveConfig(value, scope, options);
   }
 }

@@ -1,8 +1,9 @@
 // What the broker trigger tests share: flows with a broker trigger, counting their runs per message, a
-// database connection that can be made to hang, and a JetStream server of the test's own to restart.
+// database connection that can be made to hang, and a JetStream server and a RabbitMQ node of the test's own
+// to restart (the machine's brokers serve the other tests meanwhile).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,8 +157,8 @@ export interface JetStreamServer {
   close(): Promise<void>;
 }
 
-async function listening(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
+async function listening(port: number, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the broker exited with ${child.exitCode}`);
     const up = await new Promise<boolean>((resolve) => {
@@ -209,6 +210,60 @@ export async function startJetStreamServer(): Promise<JetStreamServer> {
   return {
     port,
     async restart() {
+      await stopped(child);
+      child = await start();
+    },
+    async close() {
+      await stopped(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A RabbitMQ node of its own (name, port, data and config), restartable in place with its durable queues. */
+export interface RabbitMqServer {
+  url: string;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a RabbitMQ node beside the machine's (RABBITMQ_SERVER_BIN names the program; default Debian's
+ * /usr/lib/rabbitmq/bin/rabbitmq-server) with its own config file, so it listens on a free port only. It
+ * shares the machine's epmd and Erlang cookie; it takes some seconds to start.
+ */
+export async function startRabbitMqServer(): Promise<RabbitMqServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-rabbitmq-'));
+  const port = await freePort();
+  const node = `tributary-${port}@localhost`;
+  await writeFile(join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${port}\n`);
+  await writeFile(join(dir, 'rabbitmq-env.conf'), `NODENAME=${node}\n`);
+  await writeFile(join(dir, 'enabled_plugins'), '[].\n');
+  const env = {
+    ...process.env,
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(await freePort()),
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_PID_FILE: join(dir, 'node.pid'),
+  };
+  const start = async () => {
+    const child = spawn(process.env.RABBITMQ_SERVER_BIN ?? '/usr/lib/rabbitmq/bin/rabbitmq-server', [], {
+      env,
+      stdio: 'ignore',
+    });
+    await listening(port, child, 90_000);
+    return child;
+  };
+  let child = await start();
+  return {
+    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    async restart() {
+      // SIGTERM: RabbitMQ shuts down in order, keeping durable queues and persistent messages on disk
       await stopped(child);
       child = await start();
     },

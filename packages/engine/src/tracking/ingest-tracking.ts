@@ -85,7 +85,7 @@ async function triggerMatches(
     const value = await resolveConfig(
       config.condition,
       { event: eventScope(event), json: message.payload },
-      { timeoutMs: ctx.settings.expressionTimeoutMs },
+      { timeoutMs: ctx.settings.expressionTimeoutMs, timezone: flow.definition.settings.timezone },
     );
     return isTruthy(value);
   } catch (err) {
