@@ -9,25 +9,23 @@ test('the node picks a callable flow; parent and child runs link to each other',
   signedIn: page,
 }) => {
   const childSlug = uniqueSlug('price-order');
-  const child = await createFlow(
-    {
-      name: `Price order ${childSlug}`,
-      slug: childSlug,
-      nodes: [
-        { id: 'called', type: 'trigger.sub-flow', name: 'Called', config: {}, position: { x: 0, y: 0 } },
-        {
-          id: 'price',
-          type: 'logic.set',
-          name: 'Price',
-          config: { fields: { total: '{{ $json.qty * 10 }}' } },
-          position: { x: 320, y: 0 },
-        },
-      ],
-      edges: [{ id: 'e1', source: 'called', sourceHandle: 'main', target: 'price', targetHandle: 'main' }],
-      settings: {},
-    },
-    true,
-  );
+  const childDefinition = {
+    name: `Price order ${childSlug}`,
+    slug: childSlug,
+    nodes: [
+      { id: 'called', type: 'trigger.sub-flow', name: 'Called', config: {}, position: { x: 0, y: 0 } },
+      {
+        id: 'price',
+        type: 'logic.set',
+        name: 'Price',
+        config: { fields: { total: '{{ $json.qty * 10 }}' } },
+        position: { x: 320, y: 0 },
+      },
+    ],
+    edges: [{ id: 'e1', source: 'called', sourceHandle: 'main', target: 'price', targetHandle: 'main' }],
+    settings: {},
+  };
+  const child = await createFlow(childDefinition, true);
   const slug = uniqueSlug('checkout');
   const parent = await createFlow(
     webhookThen(slug, {
