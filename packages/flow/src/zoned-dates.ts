@@ -6,6 +6,11 @@ import jsonata from 'jsonata';
 /** JSONata's own $fromMillis, given the offset; compiled on first use. */
 let format: jsonata.Expression | undefined;
 
+function fromMillisExpression(): jsonata.Expression {
+  format ??= jsonata('$fromMillis($ms, $picture, $offset)');
+  return format;
+}
+
 /** Whether `zone` is an IANA time zone Intl knows, e.g. "Europe/Berlin" or "UTC". */
 export function isTimeZone(zone: string): boolean {
   try {
@@ -33,10 +38,7 @@ export function offsetAt(zone: string, ms: number): string {
  */
 export function zonedDateFunctions(zone: string, at = Date.now()) {
   const formatted = (ms: number, picture?: string, offset?: string) =>
-    (format ??= jsonata('$fromMillis($ms, $picture, $offset)')).evaluate(
-      {},
-      { ms, picture, offset: offset ?? offsetAt(zone, ms) },
-    );
+    fromMillisExpression().evaluate({}, { ms, picture, offset: offset ?? offsetAt(zone, ms) });
   return {
     now: (picture?: string, offset?: string) => formatted(at, picture, offset),
     fromMillis: (ms?: number, picture?: string, offset?: string) =>

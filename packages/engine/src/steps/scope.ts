@@ -4,7 +4,6 @@ import { schema } from '@tributary/db';
 import { type ExpressionOptions, FatalError, isExpression, resolveConfig } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import { and, eq } from 'drizzle-orm';
-import type { EngineContext } from '../core/index.js';
 import { eventScope, resolvePayload } from '../core/index.js';
 import { profileForUser } from '../profiles/index.js';
 import { variableValues } from '../variables/index.js';
