@@ -1,9 +1,10 @@
 // Deleting a credential: confirm; when flows use it (409), say which and offer to delete it anyway.
 import { useMutation } from '@tanstack/react-query';
-import { ApiError, errorMessage } from '../api/client';
+import { ApiError } from '../api/client';
 import { deleteCredential, useCredential } from '../api/credentials';
 import type { Credential } from '../api/types';
 import { Link } from '../router/link';
+import { DeleteActions } from '../ui/delete-actions';
 import { Dialog } from '../ui/dialog';
 
 interface DeleteCredentialDialogProps {
@@ -52,24 +53,13 @@ export function DeleteCredentialDialog({ credential, onClose, onDeleted }: Delet
       ) : (
         <p>Delete “{credential?.name}”? Its stored values are gone for good.</p>
       )}
-      {remove.error && !inUse ? (
-        <p className="text-danger" role="alert">
-          {errorMessage(remove.error)}
-        </p>
-      ) : null}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={close}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="button button-danger"
-          disabled={remove.isPending || credential === null}
-          onClick={() => credential && remove.mutate({ target: credential, force: inUse !== null })}
-        >
-          {inUse ? 'Delete anyway' : 'Delete'}
-        </button>
-      </div>
+      <DeleteActions
+        error={remove.error}
+        inUse={inUse !== null}
+        disabled={remove.isPending || credential === null}
+        onCancel={close}
+        onDelete={() => credential && remove.mutate({ target: credential, force: inUse !== null })}
+      />
     </Dialog>
   );
 }

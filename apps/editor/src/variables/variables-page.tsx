@@ -10,6 +10,7 @@ import { keys } from '../api/query-keys';
 import type { Variable } from '../api/types';
 import { deleteVariable, setVariable, useVariables } from '../api/variables';
 import { Link } from '../router/link';
+import { DeleteActions } from '../ui/delete-actions';
 import { Dialog } from '../ui/dialog';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { relativeTime } from '../ui/time';
@@ -134,24 +135,13 @@ function DeleteVariableDialog({ variable, onClose }: { variable: Variable | null
       ) : (
         <p>Delete {variable?.name}?</p>
       )}
-      {remove.error && !inUse ? (
-        <p className="text-danger" role="alert">
-          {errorMessage(remove.error)}
-        </p>
-      ) : null}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={close}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="button button-danger"
-          disabled={remove.isPending || variable === null}
-          onClick={() => variable && remove.mutate({ name: variable.name, force: inUse !== null })}
-        >
-          {inUse ? 'Delete anyway' : 'Delete'}
-        </button>
-      </div>
+      <DeleteActions
+        error={remove.error}
+        inUse={inUse !== null}
+        disabled={remove.isPending || variable === null}
+        onCancel={close}
+        onDelete={() => variable && remove.mutate({ name: variable.name, force: inUse !== null })}
+      />
     </Dialog>
   );
 }

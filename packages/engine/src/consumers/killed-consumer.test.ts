@@ -1,8 +1,7 @@
 // A worker process consuming a broker trigger is killed with SIGKILL in the middle of 500 messages: what it
 // had committed is acknowledged or delivered again to the survivor and deduplicated by its message id, what
 // it had not is delivered again — every message ends with exactly one run.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { testDbKind } from '@tributary/db/testing';
 import { connect as connectAmqp } from 'amqplib';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
@@ -14,7 +13,7 @@ import {
   runsPerMessage,
   unique,
 } from '../testing/broker-triggers.js';
-import { startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
+import { startTestEngine, startWorkerProcess, type TestEngine, waitFor } from '../testing/index.js';
 import { BrokerConsumers } from './broker-consumers.js';
 
 let t: TestEngine | undefined;
@@ -28,27 +27,6 @@ afterAll(async () => {
   child?.kill('SIGKILL');
   await t?.close();
 });
-
-function startConsumerProcess(engine: TestEngine): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('../testing/worker-process.ts', import.meta.url));
-  const started = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
-    env: {
-      ...process.env,
-      WORKER_DATABASE_URL: engine.database.url,
-      WORKER_REDIS_URL: TEST_REDIS_URL,
-      WORKER_QUEUE_PREFIX: engine.prefix,
-      WORKER_CONSUMERS: 'doomed',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    started.once('error', reject);
-    started.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(started);
-    });
-    started.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
-}
 
 test.skipIf(testDbKind() === 'pglite')(
   // PGlite is an in-process database: a second process cannot open it
@@ -67,7 +45,7 @@ test.skipIf(testDbKind() === 'pglite')(
         { url: AMQP_URL },
         { queue, prefetch: 50 },
       );
-      child = await startConsumerProcess(engine);
+      child = await startWorkerProcess(engine, { WORKER_CONSUMERS: 'doomed' });
       await waitFor(async () => (await channel.checkQueue(queue)).consumerCount === 1, {
         timeoutMs: 30_000,
         what: 'the worker process to consume',

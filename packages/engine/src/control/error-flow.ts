@@ -4,10 +4,10 @@
 // the failed run's id, so each failed run starts its error flow exactly once, whatever is redelivered.
 // A run of an error flow that fails starts no other; neither does a failed test run of a draft.
 import type { Transaction } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
+import { schema } from '@tributary/db';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
-import { startRun } from '../ingest/index.js';
+import { startKeyedRun } from './keyed-run.js';
 
 /** The source of error-flow events; their idempotency key is the failed run's id. */
 export const ERROR_FLOW_SOURCE = 'error-flow';
@@ -81,22 +81,11 @@ export async function startErrorFlow(ctx: EngineContext, tx: Transaction, runId:
     failedStep: step ? { id: step.id, nodeId: step.nodeId, name: step.name, type: step.type } : null,
     error: failed.error ?? step?.error ?? null,
   };
-  const event = {
-    id: newId(),
+  const version = target.activeVersion;
+  return startKeyedRun(tx, ctx, () => ctx.flows.get(tx, target.id, version), {
     source: ERROR_FLOW_SOURCE,
     type: 'run.failed',
     idempotencyKey: failed.id,
-    receivedAt: new Date(),
     payload: item,
-  };
-  const inserted = await tx
-    .insert(E)
-    .values(event)
-    .onConflictDoNothing({ target: [E.source, E.idempotencyKey] })
-    .returning({ id: E.id });
-  if (inserted.length === 0) return [];
-  const flow = await ctx.flows.get(tx, target.id, target.activeVersion);
-  const started = await startRun(tx, ctx, { flow, event, item });
-  ctx.metrics.runsStarted.inc();
-  return started.toEnqueue;
+  });
 }

@@ -3,14 +3,14 @@
 // step's id and runs.parent_step_id is unique — so a redelivered step finds its child instead of starting a
 // second. A waiting step parks (steps/park.ts) until the child ends: the statement that ends the child makes
 // the parent due (runs/parent-step.ts), and the parent's next delivery reads the child's outcome here.
-import { FINAL_RUN_STATUSES, isIn, newId, schema } from '@tributary/db';
+import { FINAL_RUN_STATUSES, isIn, schema } from '@tributary/db';
 import { FatalError } from '@tributary/flow';
 import type { CallFlowOutcome, CallFlowRequest } from '@tributary/nodes';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 import { enqueueSafely, resolvePayload } from '../core/index.js';
-import { startRun } from '../ingest/index.js';
 import { SubFlowWaitSignal } from '../waits/index.js';
+import { startKeyedRun } from './keyed-run.js';
 
 /** The source of the events that start child runs; their idempotency key is the calling step's id. */
 export const SUB_FLOW_SOURCE = 'sub-flow';
@@ -77,32 +77,21 @@ async function startChild(ctx: EngineContext, caller: Caller, request: CallFlowR
     );
   }
   const flow = await calledFlow(ctx, request.flow);
-  const E = schema.events;
-  const toEnqueue = await ctx.db.transaction(async (tx) => {
-    const event = {
-      id: newId(),
-      source: SUB_FLOW_SOURCE,
-      type: 'sub-flow.call',
-      idempotencyKey: caller.stepId,
-      receivedAt: new Date(),
-      payload: request.input ?? null,
-    };
-    const inserted = await tx
-      .insert(E)
-      .values(event)
-      .onConflictDoNothing({ target: [E.source, E.idempotencyKey] })
-      .returning({ id: E.id });
-    // another delivery of the step got there first: its child is the one
-    if (inserted.length === 0) return [];
-    const started = await startRun(tx, ctx, {
+  // a second delivery of the step that gets here finds the event in: its child is the first one's
+  const toEnqueue = await ctx.db.transaction((tx) =>
+    startKeyedRun(
+      tx,
+      ctx,
       flow,
-      event,
-      item: event.payload,
-      parent: { runId: caller.runId, stepId: caller.stepId, depth },
-    });
-    return started.toEnqueue;
-  });
-  if (toEnqueue.length > 0) ctx.metrics.runsStarted.inc();
+      {
+        source: SUB_FLOW_SOURCE,
+        type: 'sub-flow.call',
+        idempotencyKey: caller.stepId,
+        payload: request.input ?? null,
+      },
+      { parent: { runId: caller.runId, stepId: caller.stepId, depth } },
+    ),
+  );
   await enqueueSafely(ctx, toEnqueue);
   const child = await childOf(ctx, caller.stepId);
   if (!child)

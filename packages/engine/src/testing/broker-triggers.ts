@@ -193,6 +193,21 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** A broker process `start` starts, stopped (SIGTERM) and started again in place, its `dir` removed at close. */
+async function restartable(start: () => Promise<ChildProcess>, dir: string) {
+  let child = await start();
+  return {
+    async restart() {
+      await stopped(child);
+      child = await start();
+    },
+    async close() {
+      await stopped(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts nats-server -js on a free port (NATS_SERVER_BIN names the program; default: on PATH). */
 export async function startJetStreamServer(): Promise<JetStreamServer> {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-jetstream-'));
@@ -206,18 +221,7 @@ export async function startJetStreamServer(): Promise<JetStreamServer> {
     await listening(port, child);
     return child;
   };
-  let child = await start();
-  return {
-    port,
-    async restart() {
-      await stopped(child);
-      child = await start();
-    },
-    async close() {
-      await stopped(child);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return { port, ...(await restartable(start, dir)) };
 }
 
 /** A RabbitMQ node of its own (name, port, data and config), restartable in place with its durable queues. */
@@ -259,17 +263,6 @@ export async function startRabbitMqServer(): Promise<RabbitMqServer> {
     await listening(port, child, 90_000);
     return child;
   };
-  let child = await start();
-  return {
-    url: `amqp://guest:guest@127.0.0.1:${port}`,
-    async restart() {
-      // SIGTERM: RabbitMQ shuts down in order, keeping durable queues and persistent messages on disk
-      await stopped(child);
-      child = await start();
-    },
-    async close() {
-      await stopped(child);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  // SIGTERM on restart: RabbitMQ shuts down in order, keeping durable queues and persistent messages on disk
+  return { url: `amqp://guest:guest@127.0.0.1:${port}`, ...(await restartable(start, dir)) };
 }

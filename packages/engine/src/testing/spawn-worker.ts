@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { TestEngine } from './engine-fixture.js';
 import { TEST_REDIS_URL } from './engine-fixture.js';
 
-/** Starts the worker process; resolves once it takes jobs. Postgres only: PGlite cannot be shared. */
-export function startWorkerProcess(t: TestEngine): Promise<ChildProcess> {
+/**
+ * Starts the worker process; resolves once it takes jobs. Postgres only: PGlite cannot be shared. `env` adds
+ * to its environment (WORKER_CONSUMERS names it among the broker triggers' consumers).
+ */
+export function startWorkerProcess(t: TestEngine, env: Record<string, string> = {}): Promise<ChildProcess> {
   const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
     env: {
@@ -14,6 +17,7 @@ export function startWorkerProcess(t: TestEngine): Promise<ChildProcess> {
       WORKER_DATABASE_URL: t.database.url,
       WORKER_REDIS_URL: TEST_REDIS_URL,
       WORKER_QUEUE_PREFIX: t.prefix,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
