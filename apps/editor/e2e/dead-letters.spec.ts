@@ -57,6 +57,10 @@ test('groups dead letters by error, retries one from the run view and redrives t
   service.status = 200;
   await nodeByName(page, 'Call').locator('.flow-node-header').click();
   await page.getByRole('tab', { name: /^Data/ }).click();
+  // the step shows the request it sent, attempt by attempt
+  const sent = page.getByTestId('step-request').first();
+  await expect(sent).toContainText(`POST ${service.url}/contacts`);
+  await expect(sent).toContainText('one@example.com');
   await page.getByRole('button', { name: 'Retry this step' }).click();
   await expect(page.getByTestId('run-banner')).toContainText('succeeded');
   await expect(call).toHaveAttribute('data-step-status', 'succeeded');

@@ -390,6 +390,19 @@ export interface AttemptRecord {
   error: { code: string; message: string; retryable: boolean } | null;
   /** What the node's user code printed during the attempt (the code node's console), capped; absent: nothing. */
   logs?: { lines: { level: string; text: string }[]; dropped: number };
+  /** The HTTP request the attempt sent, as sent (secrets masked, the body capped); absent: none. */
+  request?: SentRequest;
+}
+
+/** An outbound HTTP request as run history keeps it. */
+export interface SentRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The body as text, cut at a limit (`truncated`); absent for a request without one. */
+  body?: string;
+  bodyBytes: number;
+  truncated?: boolean;
 }
 
 export const steps = pgTable(

@@ -85,6 +85,11 @@ export interface NodeContext<C> {
    */
   attachLogs(logs: StepLogs): void;
   /**
+   * Keeps the HTTP request this attempt sends on the attempt, shown in run history ("the request it sent").
+   * Give it before sending, so a request that fails is shown too; secrets are redacted like the output's.
+   */
+  attachRequest(request: SentRequest): void;
+  /**
    * Answers the HTTP request that started the run (a webhook trigger in respondNode mode). The answer is kept
    * with the step when it completes; the first step of a run to complete with one is the answer the caller
    * gets, and later ones record that it was already sent. Only nodes with the `respondsToWebhook` trait may
@@ -100,6 +105,17 @@ export interface WebhookResponse {
   headers: Record<string, string>;
   /** The body's text ('' for none). */
   body: string;
+}
+
+/** An outbound HTTP request as the attempt sent it (headers and body as given to the client). */
+export interface SentRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The body as text, cut at a limit (`truncated`); absent for a request without one. */
+  body?: string;
+  bodyBytes: number;
+  truncated?: boolean;
 }
 
 /** One line the node's user code printed. */

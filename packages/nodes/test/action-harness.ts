@@ -26,6 +26,8 @@ export interface ActionRunOptions {
   signal?: AbortSignal;
   redact?: (secret: string) => void;
   resolveAddress?: (host: string) => Promise<string>;
+  /** Gets what the node keeps on its attempt as the request it sent (ctx.attachRequest). */
+  attachRequest?: NodeContext<unknown>['attachRequest'];
 }
 
 /** Runs a node as the engine would (its config through the schema) with the context a test sets. */
@@ -40,6 +42,7 @@ export function runAction<S extends z.ZodType>(
   if (options.redact) overrides.redact = options.redact;
   if (options.resolveAddress) overrides.resolveAddress = options.resolveAddress;
   if (options.signal) overrides.signal = options.signal;
+  if (options.attachRequest) overrides.attachRequest = options.attachRequest;
   if (options.idempotencyKey !== undefined) overrides.idempotencyKey = options.idempotencyKey;
   // the test hands the node the data the stored credential holds, whatever type the node reads it as
   if (credential) overrides.credential = async <D>() => credential as NodeCredential<D>;

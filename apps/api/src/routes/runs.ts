@@ -28,6 +28,20 @@ export const attemptSchema = z
           "What the node's user code printed during the attempt (the code node's console), capped; absent " +
           'when it printed nothing.',
       }),
+    request: z
+      .object({
+        method: z.string(),
+        url: z.string(),
+        headers: z.record(z.string(), z.string()),
+        body: z.string().optional().openapi({ description: 'As text, cut at 8 KB (then `truncated`)' }),
+        bodyBytes: z.number().int(),
+        truncated: z.boolean().optional(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'The HTTP request the attempt sent (an HTTP node), secrets masked; absent when it sent none.',
+      }),
   })
   .openapi('Attempt');
 

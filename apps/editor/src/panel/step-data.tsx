@@ -36,6 +36,38 @@ function StepConsole({ attempts }: { attempts: Step['attempts'] }) {
   );
 }
 
+/** The HTTP request each attempt sent (an HTTP node's), secrets masked as the API keeps them. */
+function StepRequests({ attempts }: { attempts: Step['attempts'] }) {
+  const sent = attempts.filter((attempt) => attempt.request);
+  if (sent.length === 0) return null;
+  return (
+    <>
+      <h4>Request sent</h4>
+      {sent.map(({ n, request }) =>
+        request ? (
+          <div key={n} className="step-request" data-testid="step-request">
+            {attempts.length > 1 ? <div className="muted">attempt {n}</div> : null}
+            <p>
+              <code>
+                {request.method} {request.url}
+              </code>
+            </p>
+            <JsonView value={request.headers} label={`Request headers of attempt ${n}`} />
+            {request.body !== undefined ? (
+              <>
+                <pre className="request-body">{request.body}</pre>
+                {request.truncated ? (
+                  <p className="muted">first 8 KB of {request.bodyBytes} bytes shown</p>
+                ) : null}
+              </>
+            ) : null}
+          </div>
+        ) : null,
+      )}
+    </>
+  );
+}
+
 /** What a Respond to webhook step answered the run's webhook request, or which step had answered first. */
 function StepAnswer({ step, runSteps }: { step: Step; runSteps: Readonly<Record<string, Step>> }) {
   const answer = step.response;
@@ -125,6 +157,7 @@ function StepCard({
         </table>
       ) : null}
       <StepConsole attempts={step.attempts} />
+      <StepRequests attempts={step.attempts} />
       <StepAnswer step={step} runSteps={runSteps} />
       <h4>Input</h4>
       <JsonView value={step.input} label="Step input" />

@@ -2,7 +2,7 @@
 // positional lists: what runs (flow, node, type), for which run and step, and where its scope comes from.
 import type { AttemptRecord, Queryable } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
-import type { NodeOutput, NodeType, StepLogs } from '@tributary/nodes';
+import type { NodeOutput, NodeType, SentRequest, StepLogs } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext, EventView, PayloadIndex, RunRow, StepRow } from '../core/index.js';
 
 /** What a step sees of its run. */
@@ -68,14 +68,20 @@ export interface StepError {
   retryable: boolean;
 }
 
+/** What an attempt keeps besides its outcome: its user code's lines, the HTTP request it sent. */
+export interface AttemptExtras {
+  logs?: StepLogs | undefined;
+  request?: SentRequest | undefined;
+}
+
 /**
- * The step's attempts with the last one finished now, with `error` (null when it succeeded) and the lines
- * the node's user code printed, when it printed any.
+ * The step's attempts with the last one finished now, with `error` (null when it succeeded), the lines the
+ * node's user code printed and the HTTP request it sent, when it did.
  */
 export function finishAttempt(
   attempts: readonly AttemptRecord[],
   error: StepError | null,
-  logs?: StepLogs,
+  { logs, request }: AttemptExtras = {},
 ): AttemptRecord[] {
   const copy = attempts.map((a) => ({ ...a }));
   const last = copy[copy.length - 1];
@@ -83,6 +89,7 @@ export function finishAttempt(
     last.finishedAt = new Date().toISOString();
     last.error = error ? { code: error.code, message: error.message, retryable: error.retryable } : null;
     if (logs) last.logs = logs;
+    if (request) last.request = request;
   }
   return copy;
 }

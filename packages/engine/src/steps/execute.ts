@@ -7,6 +7,7 @@ import type {
   NodeContext,
   NodeCredential,
   NodeOutput,
+  SentRequest,
   StepLogs,
   WaitForEventRequest,
   WebhookResponse,
@@ -27,6 +28,8 @@ export function timeLimitOf({ ctx, node }: Pick<StepAttempt, 'ctx' | 'node'>): n
 export interface StepObserver {
   /** What the node's user code printed (ctx.attachLogs), whether the node then succeeds or fails. */
   onLogs?(logs: StepLogs): void;
+  /** The HTTP request the node sent (ctx.attachRequest), whether it then succeeds or fails. */
+  onRequest?(request: SentRequest): void;
   /** The node's answer to the run's webhook request (ctx.respondToWebhook), kept if the step succeeds. */
   onResponse?(response: WebhookResponse): void;
 }
@@ -144,6 +147,9 @@ function nodeContext(
       redactor.add(secret);
     },
     resolveAddress: (host: string) => ctx.resolveAddress(host),
+    attachRequest(request: SentRequest) {
+      observer.onRequest?.(redactor.value(request));
+    },
     attachLogs(logs: StepLogs) {
       observer.onLogs?.(redactor.value(logs));
     },

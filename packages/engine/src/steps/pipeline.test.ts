@@ -82,6 +82,15 @@ describe('a flow of set → if → http', () => {
       main: [{ status: 200, body: { received: { user: 'ada', tier: 'gold' } } }],
     });
     expect(peer.requests.at(-1)?.url).toBe('/notify');
+    // run history keeps the request the step sent, on its attempt
+    const sent = byNode.http?.attempts[0]?.request;
+    expect(sent).toMatchObject({
+      method: 'POST',
+      url: `${peer.url}/notify`,
+      headers: { 'content-type': 'application/json' },
+      bodyBytes: peer.requests.at(-1)?.body.length,
+    });
+    expect(JSON.parse(sent?.body ?? '')).toEqual({ user: 'ada', tier: 'gold' });
   });
 
   test('an untaken branch is recorded as skipped and the run still succeeds', async () => {

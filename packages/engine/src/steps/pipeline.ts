@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { FatalError, RetryableError } from '@tributary/flow';
-import type { StepLogs, WebhookResponse } from '@tributary/nodes';
+import type { WebhookResponse } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 import { enqueueSafely, isUntranslatableText } from '../core/index.js';
 import { SleepSignal, SubFlowWaitSignal, WaitSignal } from '../waits/index.js';
-import type { Delivery, Lease, StepError } from './attempt.js';
+import type { AttemptExtras, Delivery, Lease, StepError } from './attempt.js';
 import { finishAttempt } from './attempt.js';
 import { claimStep, extendLease } from './claim.js';
 import { executeNode, timeLimitOf } from './execute.js';
@@ -49,19 +49,22 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   const timeoutMs = timeLimitOf(delivery);
   if (timeoutMs > ctx.settings.stepTimeoutMs) await extendLease(ctx.db, step.id, token, timeoutMs + grace);
   const started = performance.now();
-  let logs: StepLogs | undefined;
+  const extras: AttemptExtras = {};
   let response: WebhookResponse | undefined;
   try {
     const output = await executeNode(delivery, {
       onLogs: (printed) => {
-        logs = printed;
+        extras.logs = printed;
+      },
+      onRequest: (sent) => {
+        extras.request = sent;
       },
       onResponse: (answer) => {
         response = answer;
       },
     });
     const durationMs = Math.round(performance.now() - started);
-    const attempts = finishAttempt(step.attempts, null, logs);
+    const attempts = finishAttempt(step.attempts, null, extras);
     const result = await withInlineFallback(ctx.settings.fuseBudgetMs, (inlineBudgetMs) =>
       completeStep(delivery, { output, attempts, durationMs, inlineBudgetMs, response }),
     ).catch((err: unknown) => {
@@ -83,7 +86,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     if (err instanceof WaitSignal) return parkForEvent(delivery, err);
     if (err instanceof SubFlowWaitSignal) return parkForSubFlow(delivery, err);
     if (err instanceof SleepSignal) return parkForSleep(delivery, err);
-    return fail(delivery, err, logs);
+    return fail(delivery, err, extras);
   }
 }
 
@@ -104,10 +107,10 @@ function stallError(attempts: readonly { error?: { code: string } | null }[]): E
   );
 }
 
-async function fail(delivery: Delivery, err: unknown, logs?: StepLogs): Promise<StepOutcome> {
+async function fail(delivery: Delivery, err: unknown, extras?: AttemptExtras): Promise<StepOutcome> {
   const { ctx, node, type, step } = delivery;
   const { retryAfterMs, ...error } = classifyError(err);
-  const failed = { error: error satisfies StepError, attempts: finishAttempt(step.attempts, error, logs) };
+  const failed = { error: error satisfies StepError, attempts: finishAttempt(step.attempts, error, extras) };
   const policy = effectivePolicy(type, node);
   const log = ctx.logger.child({ runId: step.runId, stepId: step.id, nodeId: step.nodeId });
   const attempt = failed.attempts.length;

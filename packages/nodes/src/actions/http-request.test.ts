@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { actionHarness, answer, errorOf, lastRequest, storedCredential } from '../../test/action-harness.js';
 import { type HttpPeer, startHttpPeer } from '../../test/peers/http-peer.js';
-import type { NodeOutput } from '../define-node.js';
+import type { NodeOutput, SentRequest } from '../define-node.js';
 import { onlyObject } from '../logic/test-context.js';
 import { httpRequest } from './http-request.js';
 
@@ -239,6 +239,51 @@ describe('action.http with a credential', () => {
     const err = await errorOf(withCredential('http.bearer', { token: 'tok-abcdef' }, ['api.example.com']));
     expect(err).toMatchObject({ code: 'host_not_allowed' });
     expect(peer.connections).toBe(before);
+  });
+
+  it('the request it sent is kept for run history, secrets masked and the credential named, even when it fails', async () => {
+    peer.handle(answer(500, { oops: true }));
+    const sent: SentRequest[] = [];
+    const err = await errorOf(
+      harness.run(
+        httpRequest,
+        {
+          method: 'POST',
+          url: `${peer.url}/contacts?list=7`,
+          credential: credentialId,
+          headers: { 'X-Trace': 't-1', Cookie: 'session=abc', 'X-Auth-Token': 'tok-9' },
+          body: { email: 'ada@example.com', note: 'x'.repeat(9000) },
+        },
+        {
+          credential: storedCredential({
+            id: credentialId,
+            name: 'crm',
+            type: 'http.bearer',
+            data: { token: 'tok-abcdef' },
+          }),
+          attachRequest: (request) => sent.push(request),
+        },
+      ),
+    );
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(sent).toHaveLength(1);
+    const [request] = sent;
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: `${peer.url}/contacts?list=7`,
+      headers: {
+        'X-Trace': 't-1',
+        Cookie: '********',
+        'X-Auth-Token': '********',
+        'content-type': 'application/json',
+        authorization: '******** (credential “crm”)',
+      },
+      truncated: true,
+    });
+    expect(request?.body).toHaveLength(8 * 1024);
+    expect(request?.bodyBytes).toBe(Buffer.byteLength(lastRequest(peer).body));
+    expect(JSON.stringify(request)).not.toContain('tok-abcdef');
+    expect(JSON.stringify(request)).not.toContain('tok-9');
   });
 
   it('a credential of a type that cannot authorize HTTP is refused', async () => {

@@ -1,7 +1,9 @@
 // The HTTP request node: one outbound call through the SSRF-guarded client, the answer as the item.
 import { z } from 'zod';
 import { credentialField } from '../credentials/define-credential.js';
-import { HTTP_AUTH_TYPES, requestWithCredential } from '../credentials/http-auth.js';
+import { HTTP_AUTH_TYPES, type NodeCredential, requestWithCredential } from '../credentials/http-auth.js';
+import { REDACTED as MASK } from '../credentials/redactor.js';
+import type { SentRequest } from '../define-node.js';
 import { defineNode } from '../define-node.js';
 import { headerName, headerValue } from '../http/header-syntax.js';
 import { decodeBody } from '../http/response-body.js';
@@ -92,6 +94,39 @@ function requestBody(config: HttpRequestConfig, headers: Record<string, string>)
   return JSON.stringify(body);
 }
 
+/** How much of a request body run history keeps. */
+const SHOWN_BODY_CHARS = 8 * 1024;
+
+/** Header names whose values run history never shows, whatever the flow put there. */
+const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|api-?key|signature/i;
+
+/**
+ * The request as run history shows it: headers whose names say they carry a secret masked, and the header a
+ * credential adds (its value is the credential's: masked); the body as text, cut at SHOWN_BODY_CHARS.
+ */
+function sentRequest(
+  req: { method: string; url: string; headers: Record<string, string>; body: string | undefined },
+  credential: NodeCredential | undefined,
+): SentRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name] = SENSITIVE_HEADER.test(name) ? MASK : value;
+  }
+  if (credential) {
+    const name =
+      credential.type === 'http.header' && typeof credential.data.name === 'string'
+        ? credential.data.name.toLowerCase()
+        : 'authorization';
+    headers[name] = `${MASK} (credential “${credential.name}”)`;
+  }
+  const shown: SentRequest = { method: req.method, url: req.url, headers, bodyBytes: 0 };
+  if (req.body === undefined) return shown;
+  shown.bodyBytes = Buffer.byteLength(req.body);
+  shown.body = req.body.length > SHOWN_BODY_CHARS ? req.body.slice(0, SHOWN_BODY_CHARS) : req.body;
+  if (req.body.length > SHOWN_BODY_CHARS) shown.truncated = true;
+  return shown;
+}
+
 /** Calls an HTTP endpoint and emits its answer. */
 export const httpRequest = defineNode({
   type: 'action.http',
@@ -124,9 +159,10 @@ export const httpRequest = defineNode({
       signal: ctx.signal,
       ...(config.followRedirects ? {} : { maxRedirects: 0 }),
     };
-    const res = config.credential
-      ? await requestWithCredential(ctx, await ctx.credential(), req)
-      : await ctx.http.request(req);
+    const credential = config.credential ? await ctx.credential() : undefined;
+    // before sending: a request that fails is shown too
+    ctx.attachRequest(sentRequest(req, credential));
+    const res = credential ? await requestWithCredential(ctx, credential, req) : await ctx.http.request(req);
     // origin only: paths and queries may carry tokens, and headers are never logged
     ctx.logger.debug(
       { method: config.method, origin: new URL(res.url).origin, status: res.status },

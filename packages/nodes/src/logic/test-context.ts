@@ -30,6 +30,7 @@ export function testContext<C>(config: C, overrides: Partial<NodeContext<C>> = {
     redact: () => {},
     resolveAddress: () => Promise.reject(new Error('this node must not open connections')),
     attachLogs: () => {},
+    attachRequest: () => {},
     respondToWebhook: () => {
       throw new Error('this node must not answer webhooks');
     },
