@@ -170,12 +170,13 @@ describe('deploy', () => {
 
   test('a flow the API refuses on save fails with exit 1, naming the file, the path and the reason', async () => {
     const doc = simple('simple-refused');
-    doc.settings = { timezone: 'Europe/Paris' };
+    // a partition key of blanks passes the flow schema (what the CLI checks) but not the API's save check
+    doc.settings = { partitionKey: '   ' };
     const dir = writeFlows({ 'refused.json': doc });
     const answer = await cli(['deploy', dir], { server });
     expect(answer.code).toBe(1);
     expect(answer.stderr).toMatch(/error: .*refused\.json: creating "simple-refused" was refused \(422\): /);
-    expect(answer.stderr).toMatch(/refused\.json: settings\.timezone: timezone is not supported yet/);
+    expect(answer.stderr).toMatch(/refused\.json: settings\.partitionKey: the key is empty/);
     expect(await flow('simple-refused')).toBeUndefined();
   });
 
