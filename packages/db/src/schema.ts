@@ -118,6 +118,18 @@ export const variables = pgTable('variables', {
 });
 
 /**
+ * Which process consumes an exclusive broker trigger (MQTT): a lease the holder renews at every sync of its
+ * consumers and that another process may take once it has expired (the holder died or lost the database).
+ */
+export const consumerLeases = pgTable('consumer_leases', {
+  /** The trigger: its flow id. */
+  flowId: uuid('flow_id').primaryKey(),
+  /** The consuming process (its instance name and a random part). */
+  holder: text('holder').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});
+
+/**
  * Secrets nodes use (tokens, passwords, keys): the data is AES-256-GCM ciphertext under the key named by
  * `keyId`, bound to the row's id and type; `fields` names the data fields that are set, never their values.
  */

@@ -376,6 +376,7 @@ function traitsOf<S extends z.ZodType>(def: NodeDefinition<S>): NodeTraits {
       ? {
           consumer: {
             credentialType: consumer.credentialType,
+            ...(consumer.exclusive ? { exclusive: true } : {}),
             // the engine passes configs that passed this node's schema
             open: (config: unknown, ...rest) => consumer.open(config as z.infer<S>, ...rest),
           },

@@ -4,8 +4,11 @@
 //
 // Consumers run where workers run (TRIBUTARY_MODE all or worker), not in api-only processes: scaling
 // workers then scales consumption, and each broker's competing-consumer setup (AMQP queue consumers, one
-// JetStream durable consumer, an MQTT shared subscription) makes sure each message starts one run however
-// many worker processes consume. A publish in another process is seen at the next sync (every syncMs).
+// JetStream durable consumer) makes sure each message starts one run however many worker processes consume.
+// An exclusive trigger (MQTT) is consumed by one process at a time instead: the one holding its lease
+// (leases.ts), taken or renewed at every sync. A publish in another process is seen at the next sync (every
+// syncMs).
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { checkAllowedHost, type RunningConsumer, runConsumer } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext, Logger } from '../core/index.js';
@@ -13,6 +16,7 @@ import { openCredential } from '../credentials/index.js';
 import { consumerMetrics } from './consumer-metrics.js';
 import type { ConsumerTarget } from './deliver.js';
 import { deliverMessage } from './deliver.js';
+import { holdLease, releaseLeases } from './leases.js';
 
 /** Settings of a process's consumers. */
 export interface ConsumerOptions {
@@ -59,6 +63,8 @@ export class BrokerConsumers {
   readonly #running = new Map<string, Running>();
   readonly #metrics;
   readonly #logger: Logger;
+  /** This engine's name on the leases of exclusive triggers. */
+  readonly #holder: string;
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #again = false;
@@ -69,6 +75,12 @@ export class BrokerConsumers {
     this.#options = options;
     this.#metrics = consumerMetrics(ctx.metrics.registry);
     this.#logger = ctx.logger.child({ component: 'broker-consumers' });
+    this.#holder = `${options.instance}:${randomBytes(4).toString('hex')}`;
+  }
+
+  /** How long a lease lasts unrenewed: three syncs (at least 3 s), so one slow sync does not lose it. */
+  get #leaseMs(): number {
+    return Math.max(3 * this.#options.syncMs, 3_000);
   }
 
   /** Starts consuming for the live flows and keeps in step with them every syncMs. */
@@ -120,10 +132,22 @@ export class BrokerConsumers {
       if (trigger) wanted.set(flow.flowId, { flow, trigger });
     }
     for (const [flowId, running] of this.#running) {
-      if (!wanted.has(flowId)) await this.#stop(flowId, running, 'the flow is no longer live');
+      if (!wanted.has(flowId)) {
+        await this.#stop(flowId, running, 'the flow is no longer live');
+        await releaseLeases(this.#ctx.db, this.#holder, [flowId]);
+      }
     }
     for (const [flowId, { flow, trigger }] of wanted) {
       if (this.#closed) return;
+      if (
+        trigger.consumer.exclusive &&
+        !(await holdLease(this.#ctx.db, flowId, this.#holder, this.#leaseMs))
+      ) {
+        // another process consumes it; its session stays for whoever holds the lease next
+        const lost = this.#running.get(flowId);
+        if (lost) await this.#stop(flowId, lost, 'another process holds the trigger’s lease', false);
+        continue;
+      }
       const credential = await openCredential(this.#ctx.db, this.#ctx.keyring, trigger.credentialId).catch(
         (err: unknown) => {
           this.#logger.warn(
@@ -167,9 +191,9 @@ export class BrokerConsumers {
     }
   }
 
-  async #stop(flowId: string, running: Running, why: string): Promise<void> {
+  async #stop(flowId: string, running: Running, why: string, retire = true): Promise<void> {
     this.#running.delete(flowId);
-    await running.consumer.stop(true);
+    await running.consumer.stop(retire);
     this.#metrics.connected.remove({ flow: flowId, trigger: running.kind });
     this.#metrics.lag.remove({ flow: flowId, trigger: running.kind });
     this.#logger.info({ flowId, why }, 'broker trigger stopped');
@@ -185,5 +209,9 @@ export class BrokerConsumers {
     this.#running.clear();
     // the triggers live on: a persistent MQTT session keeps its subscription for this process's return
     await Promise.all(running.map((r) => r.consumer.stop(false)));
+    // and another process takes over the exclusive ones at its next sync
+    await releaseLeases(this.#ctx.db, this.#holder).catch((err: unknown) => {
+      this.#logger.warn({ err }, 'could not give back the broker trigger leases; they run out by themselves');
+    });
   }
 }

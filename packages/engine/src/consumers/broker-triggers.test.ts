@@ -1,8 +1,9 @@
 // Broker triggers on the machine's RabbitMQ, Mosquitto and NATS JetStream, with real Postgres and Redis:
 // every message starts exactly one run with two engines competing, nothing is lost while Postgres hangs,
 // an oversized message goes to the dead-letter path once, deactivating stops consuming, a new version
-// consumes its new config, and a RabbitMQ node and a JetStream server restarted under load lose and double
-// nothing.
+// consumes its new config, a RabbitMQ node and a JetStream server restarted under load lose and double
+// nothing, and an MQTT trigger's one consumer hands over to another engine and keeps what a restarted
+// Mosquitto received while no consumer was connected.
 import { randomBytes } from 'node:crypto';
 import { openDb } from '@tributary/db';
 import { testDbKind } from '@tributary/db/testing';
@@ -28,6 +29,7 @@ import {
   runsPerMessage,
   startHangingRelay,
   startJetStreamServer,
+  startMosquittoServer,
   startRabbitMqServer,
   unique,
 } from '../testing/broker-triggers.js';
@@ -400,7 +402,7 @@ describe('publishing a broker trigger', () => {
 });
 
 describe('MQTT trigger', () => {
-  test('500 QoS 1 messages on a wildcard filter, two engines sharing the subscription: one run each', async () => {
+  test('500 QoS 1 messages on a wildcard filter, two engines: one consumes (it holds the lease), the other takes over when it stops; one run each', async () => {
     const root = unique('sensors');
     const flow = await brokerFlow(
       t.engine,
@@ -408,23 +410,51 @@ describe('MQTT trigger', () => {
       { url: MQTT_URL },
       { topic: `${root}/+/t`, qos: 1 },
     );
-    consumersOf(t.engine);
-    consumersOf(other);
-    await connected(flow.flowId, t.engine, other);
+    const byEngine = new Map([
+      [t.engine, consumersOf(t.engine)],
+      [other, consumersOf(other)],
+    ]);
+    // exactly one of them consumes
+    const consuming = await waitFor(
+      async () => {
+        const up = [];
+        for (const engine of byEngine.keys())
+          if (await consumerConnected(engine, flow.flowId)) up.push(engine);
+        return up.length === 1 && up[0];
+      },
+      { timeoutMs: 20_000, what: 'one engine to consume' },
+    );
+    const idle = consuming === t.engine ? other : t.engine;
+    expect(await consumerConnected(idle, flow.flowId)).toBe(false);
     const publisher = await connectMqtt(MQTT_URL, { protocolVersion: 5 });
     closers.push(() => publisher.endAsync());
-    for (let n = 0; n < COUNT; n += 1) {
-      await publisher.publishAsync(`${root}/s${n % 7}/t`, JSON.stringify({ n }), {
-        qos: 1,
-        properties: {
-          contentType: 'application/json',
-          userProperties: n % 2 === 0 ? { 'message-id': `q-${n}`, site: 'a' } : { site: 'a' },
-        },
-      });
-    }
+    const publish = async (from: number, to: number) => {
+      for (let n = from; n < to; n += 1) {
+        await publisher.publishAsync(`${root}/s${n % 7}/t`, JSON.stringify({ n }), {
+          qos: 1,
+          properties: {
+            contentType: 'application/json',
+            userProperties: n % 2 === 0 ? { 'message-id': `q-${n}`, site: 'a' } : { site: 'a' },
+          },
+        });
+      }
+    };
+    await publish(0, COUNT / 2);
+    await waitFor(async () => (await runsPerMessage(t.engine, flow.flowId)).size >= 50, {
+      timeoutMs: 60_000,
+      what: 'the first runs',
+    });
+    // the consuming engine stops (a deploy): it gives its lease back, keeps the trigger's session, and the
+    // other engine takes over that session at its next sync, with what arrived meanwhile
+    await byEngine.get(consuming)?.close();
+    await publish(COUNT / 2, COUNT);
+    await waitFor(async () => consumerConnected(idle, flow.flowId), {
+      timeoutMs: 20_000,
+      what: 'the takeover',
+    });
     await allOnce(t.engine, flow.flowId, COUNT);
-    expect(await counted(t.engine.ctx.metrics.registry, 'acked', flow.flowId)).toBeGreaterThan(0);
-    expect(await counted(other.ctx.metrics.registry, 'acked', flow.flowId)).toBeGreaterThan(0);
+    expect(await counted(consuming.ctx.metrics.registry, 'acked', flow.flowId)).toBeGreaterThan(0);
+    expect(await counted(idle.ctx.metrics.registry, 'acked', flow.flowId)).toBeGreaterThan(0);
     const first = (await eventsAndRuns(t.engine, flow.flowId)).find(
       (e) => (e.item.body as { n: number }).n === 0,
     );
@@ -437,6 +467,36 @@ describe('MQTT trigger', () => {
     });
     await retire(t.engine, flow.flowId);
   }, 150_000);
+
+  test('a Mosquitto restarted while no consumer is connected keeps what is published meanwhile: one run each', async () => {
+    // a broker of this test's own: restarting the machine's would cut off the other tests' connections
+    const server = await startMosquittoServer();
+    closers.push(() => server.close());
+    const topic = unique('meters');
+    const flow = await brokerFlow(t.engine, 'trigger.mqtt', { url: server.url }, { topic, qos: 1 });
+    const first = consumersOf(t.engine);
+    await connected(flow.flowId, t.engine);
+    const publisher = await connectMqtt(server.url, { protocolVersion: 5, reconnectPeriod: 200 });
+    closers.push(() => publisher.endAsync());
+    const publish = async (from: number, to: number) => {
+      for (let n = from; n < to; n += 1) {
+        await publisher.publishAsync(topic, JSON.stringify({ n }), {
+          qos: 1,
+          properties: { contentType: 'application/json', userProperties: { 'message-id': `m-${n}` } },
+        });
+      }
+    };
+    await publish(0, 100);
+    // every worker goes away (its session stays in the broker), then the broker restarts
+    await first.close();
+    await server.restart();
+    await waitFor(() => publisher.connected, { what: 'the publisher to reconnect' });
+    // published while the broker is back and no consumer is: kept in the trigger's session
+    await publish(100, 200);
+    consumersOf(t.engine);
+    await allOnce(t.engine, flow.flowId, 200, 60_000);
+    await retire(t.engine, flow.flowId);
+  }, 120_000);
 
   test('an oversized message is acknowledged and logged, not delivered again', async () => {
     const topic = unique('big');

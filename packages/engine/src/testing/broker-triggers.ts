@@ -1,9 +1,9 @@
 // What the broker trigger tests share: flows with a broker trigger, counting their runs per message, a
-// database connection that can be made to hang, and a JetStream server and a RabbitMQ node of the test's own
-// to restart (the machine's brokers serve the other tests meanwhile).
+// database connection that can be made to hang, and a JetStream server, a RabbitMQ node and a Mosquitto of
+// the test's own to restart (the machine's brokers serve the other tests meanwhile).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,4 +265,38 @@ export async function startRabbitMqServer(): Promise<RabbitMqServer> {
   };
   // SIGTERM on restart: RabbitMQ shuts down in order, keeping durable queues and persistent messages on disk
   return { url: `amqp://guest:guest@127.0.0.1:${port}`, ...(await restartable(start, dir)) };
+}
+
+/** A Mosquitto of its own (port, persistence file), restartable in place with its persistent sessions. */
+export interface MosquittoServer {
+  url: string;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts mosquitto (MOSQUITTO_BIN names the program; default: on PATH) on a free port, persisting sessions. */
+export async function startMosquittoServer(): Promise<MosquittoServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-mosquitto-'));
+  // started as root, Mosquitto drops to its own user, which must be able to write the persistence file
+  await chmod(dir, 0o777);
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'log_dest none',
+      '',
+    ].join('\n'),
+  );
+  const start = async () => {
+    const child = spawn(process.env.MOSQUITTO_BIN ?? 'mosquitto', ['-c', conf], { stdio: 'ignore' });
+    await listening(port, child);
+    return child;
+  };
+  // SIGTERM on restart: Mosquitto writes its sessions and queued messages to the persistence file first
+  return { url: `mqtt://127.0.0.1:${port}`, ...(await restartable(start, dir)) };
 }

@@ -74,6 +74,13 @@ export interface ConsumerDefinition<C> {
   /** The credential type its `credential` field names. */
   credentialType: string;
   open: OpenSession<C>;
+  /**
+   * One consumer per trigger across all processes, elected by the engine (a lease in Postgres), instead of
+   * every process competing: for a broker whose competing consumers cannot keep messages across its own
+   * restart (MQTT shared subscriptions). The session is then the trigger's, found again by whichever
+   * process holds the lease next.
+   */
+  exclusive?: boolean;
 }
 
 /** Backoff between attempts to reopen a session: doubles from the first to the last, with jitter. */

@@ -1,15 +1,14 @@
-// A session of the MQTT trigger. Every process subscribes through one MQTT 5 shared subscription,
-// `$share/tributary-<flowId>/<topic>`, so the broker hands each message to one of them (a plain subscription
-// would give every process a copy, and a run per copy). Chosen over electing one consumer per trigger: no
-// lock to hold and lose, and the load spreads over the workers. Each process keeps a persistent session
-// (clean start off, a session expiry), so QoS 1 messages arriving while it reconnects wait in the broker,
-// and one it had not acknowledged is delivered again. A QoS 1 message is acknowledged (PUBACK) only once
+// A session of the MQTT trigger: one per trigger, not per process. The engine elects the process that
+// consumes (the trigger's consumer is `exclusive`: a lease in Postgres), and that process connects with the
+// trigger's own client id, `tributary-<flowId>`, a persistent session (clean start off, a session expiry)
+// and a plain subscription to the topic filter. Whichever process holds the lease next finds the same
+// session again, with the QoS 1 messages that arrived meanwhile. Chosen over an MQTT 5 shared subscription
+// (every process competing): Mosquitto 2.0 restores persistent sessions after its own restart but not
+// their shared subscriptions (checked with 2.0.11), so messages published between a broker restart and the
+// consumers' return were dropped; a plain subscription of a persistent session is restored and keeps them.
+// The cost: one process consumes a trigger at a time. A QoS 1 message is acknowledged (PUBACK) only once
 // its event is committed; MQTT has no negative acknowledgement, so one that cannot be stored now is retried
 // here until it is, and one that never can be is acknowledged and logged (MQTT has no dead-letter path).
-// The subscription is made again on every connection: Mosquitto 2.0 restores a persistent session from its
-// persistence file after a restart, but not the session's shared subscriptions (checked with 2.0.11), so
-// messages published between a broker restart and the consumer's return are dropped by that broker; a
-// worker's restart or a dropped connection loses nothing.
 import { FatalError } from '@tributary/flow';
 import type { IPublishPacket } from 'mqtt';
 import { isNetworkFailure, reasonOf } from '../brokers/broker-errors.js';
@@ -32,11 +31,6 @@ export interface MqttConsumeConfig {
  * good does not leave a session behind for days.
  */
 export const MQTT_SESSION_EXPIRY_SECONDS = 3_600;
-
-/** The shared subscription every process of a trigger subscribes with. */
-export function sharedTopic(group: string, topic: string): string {
-  return `$share/tributary-${group}/${topic}`;
-}
 
 function userProperty(value: unknown): string | undefined {
   return messageIdOf(Array.isArray(value) ? value[0] : value);
@@ -69,7 +63,7 @@ export function mqttMessage(packet: IPublishPacket): ConsumedMessage {
   };
 }
 
-/** Connects with a persistent session and subscribes to the trigger's shared subscription. */
+/** Connects with the trigger's persistent session and subscribes to its topic filter. */
 export async function openMqttSession(
   config: MqttConsumeConfig,
   credentialData: Readonly<Record<string, unknown>>,
@@ -104,11 +98,14 @@ export async function openMqttSession(
     server,
     dial,
     {
-      // one session per trigger and process: the same id on every reconnect finds the session again
-      clientIdSuffix: `${ctx.group}-${ctx.instance}`,
+      // the trigger's session: the same id on every reconnect, from whichever process, finds it again
+      clientIdSuffix: ctx.group,
       clean: false,
       sessionExpirySeconds: MQTT_SESSION_EXPIRY_SECONDS,
       handleMessage(packet, done) {
+        // closing: not handled and not acknowledged, so the session delivers it again to the next holder
+        // (handling it now could commit it after the close, and a second run would follow)
+        if (stopping.signal.aborted) return;
         handling = handle(packet).then(
           (ack) => {
             // not acknowledged while stopping: the session keeps it for the next connection
@@ -122,7 +119,7 @@ export async function openMqttSession(
   );
   const closed = new Promise<void>((resolve) => opened.once('close', () => resolve()));
   try {
-    const granted = await opened.subscribeAsync(sharedTopic(ctx.group, config.topic), { qos: config.qos });
+    const granted = await opened.subscribeAsync(config.topic, { qos: config.qos });
     const refused = granted.find((g) => g.qos > 2);
     if (refused) {
       throw new FatalError(
@@ -149,7 +146,7 @@ export async function openMqttSession(
         await handling?.catch(() => undefined);
         // a changed or deactivated trigger: the session must not keep collecting for the old filter
         if (retire && opened.connected) {
-          await opened.unsubscribeAsync(sharedTopic(ctx.group, config.topic)).catch(() => undefined);
+          await opened.unsubscribeAsync(config.topic).catch(() => undefined);
         }
         await Promise.race([
           opened.endAsync(false).catch(() => undefined),

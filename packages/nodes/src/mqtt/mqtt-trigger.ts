@@ -1,5 +1,6 @@
-// The MQTT trigger: a run per message on a topic filter (wildcards allowed), received through an MQTT 5
-// shared subscription so that, with several worker processes, each message starts one run (mqtt-consumer.ts).
+// The MQTT trigger: a run per message on a topic filter (wildcards allowed), received by one consumer per
+// trigger that the engine elects among the worker processes, in a persistent session of the trigger's own
+// (mqtt-consumer.ts), so each message starts one run and none is lost across restarts.
 import { z } from 'zod';
 import { brokerName } from '../brokers/broker-names.js';
 import { credentialField } from '../credentials/define-credential.js';
@@ -39,10 +40,13 @@ export const mqttTrigger = defineNode({
   type: 'trigger.mqtt',
   version: 1,
   category: 'trigger',
-  traits: { trigger: 'broker', consumer: { credentialType: 'mqtt', open: openMqttSession } },
+  traits: {
+    trigger: 'broker',
+    consumer: { credentialType: 'mqtt', open: openMqttSession, exclusive: true },
+  },
   title: 'MQTT message',
   description:
-    'Starts the flow for each message on an MQTT topic filter (MQTT 5; wildcards allowed). The workers share one subscription, so each message starts one run; with QoS 1 a message is acknowledged only once its run is stored, and messages sent while the workers are away wait in the broker. One over the size limit is acknowledged and logged, not retried. Messages with a `message-id` user property start one run even when delivered twice.',
+    'Starts the flow for each message on an MQTT topic filter (MQTT 5; wildcards allowed). One worker at a time consumes it (the engine elects one; another takes over if it stops), in a persistent session of the trigger’s own, so each message starts one run; with QoS 1 a message is acknowledged only once its run is stored, and messages sent while the workers are away wait in the broker. One over the size limit is acknowledged and logged, not retried. Messages with a `message-id` user property start one run even when delivered twice.',
   icon: 'radio-tower',
   config: mqttTriggerConfig,
   credential: { types: ['mqtt'] },
