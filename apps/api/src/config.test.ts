@@ -17,6 +17,18 @@ describe('memory and commit settings', () => {
     );
   });
 
+  test('TRIBUTARY_INGEST_MAX_PENDING_BYTES takes a size with units, 64 MiB by default, 1 MB to 4 GB', () => {
+    expect(loadConfig({}).TRIBUTARY_INGEST_MAX_PENDING_BYTES).toBe(64 * 1024 * 1024);
+    expect(
+      loadConfig({ TRIBUTARY_INGEST_MAX_PENDING_BYTES: '256mb' }).TRIBUTARY_INGEST_MAX_PENDING_BYTES,
+    ).toBe(256 * 1024 * 1024);
+    for (const bad of ['512kb', '5gb', 'plenty']) {
+      expect(() => loadConfig({ TRIBUTARY_INGEST_MAX_PENDING_BYTES: bad })).toThrow(
+        /TRIBUTARY_INGEST_MAX_PENDING_BYTES/,
+      );
+    }
+  });
+
   test('TRIBUTARY_HEAP_GROWING_PERCENT is 30 by default, 0 leaves V8 its own choice, at most 400', () => {
     expect(loadConfig({}).TRIBUTARY_HEAP_GROWING_PERCENT).toBe(30);
     expect(loadConfig({ TRIBUTARY_HEAP_GROWING_PERCENT: '0' }).TRIBUTARY_HEAP_GROWING_PERCENT).toBe(0);

@@ -76,6 +76,11 @@ export const configSchema = z
         message: 'between 64kb and 256mb',
       })
       .default(4 * 1024 * 1024),
+    TRIBUTARY_INGEST_MAX_PENDING_BYTES: bytes
+      .refine((n) => n >= 1024 * 1024 && n <= 4 * 1024 * 1024 * 1024, {
+        message: 'between 1mb and 4gb',
+      })
+      .default(64 * 1024 * 1024),
     TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),

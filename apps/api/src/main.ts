@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       fuseMaxSteps: config.TRIBUTARY_FUSE_MAX_STEPS,
       ingestFuseBudgetMs: config.TRIBUTARY_INGEST_FUSE_BUDGET_MS,
       ingestBatchBytes: config.TRIBUTARY_INGEST_BATCH_BYTES,
+      ingestBacklogBytes: config.TRIBUTARY_INGEST_MAX_PENDING_BYTES,
       subFlowMaxDepth: config.TRIBUTARY_SUB_FLOW_MAX_DEPTH,
     },
   });

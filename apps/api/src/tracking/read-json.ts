@@ -27,12 +27,15 @@ function checkContentType(contentType: string | undefined): void {
   }
 }
 
-/** The body as a JSON object; BadRequestError (400) when larger than `limit`, not UTF-8, not JSON or not an object. */
+/**
+ * The body as a JSON object, with its size in bytes; BadRequestError (400) when larger than `limit`, not
+ * UTF-8, not JSON or not an object.
+ */
 export async function readJsonObject(
   c: Context,
   limit: number,
   what: { code: string; label: string },
-): Promise<Record<string, unknown>> {
+): Promise<{ body: Record<string, unknown>; bytes: number }> {
   checkContentType(c.req.header('content-type'));
   let bytes: Uint8Array;
   try {
@@ -66,5 +69,5 @@ export async function readJsonObject(
     throw new BadRequestError('the body must be a JSON object', { code: 'invalid_body' });
   }
   // checked just above: a non-null, non-array object
-  return parsed as Record<string, unknown>;
+  return { body: parsed as Record<string, unknown>, bytes: bytes.byteLength };
 }

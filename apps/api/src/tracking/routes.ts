@@ -57,16 +57,19 @@ export function trackingRoutes(deps: AppDeps) {
   }
 
   /** Authenticates from the header first (before reading the body), else from the body's writeKey. */
-  async function sourceFor(c: Context, read: () => Promise<Record<string, unknown>>) {
+  async function sourceFor(
+    c: Context,
+    read: () => Promise<{ body: Record<string, unknown>; bytes: number }>,
+  ) {
     const fromHeader = writeKeyFromHeader(c.req.header('authorization'));
     if (fromHeader.kind !== 'none') {
       const source = await authenticate(fromHeader);
       if (source instanceof Response) return { answer: source };
-      return { source, body: await read() };
+      return { source, ...(await read()) };
     }
-    const body = await read();
+    const { body, bytes } = await read();
     const source = await authenticate(writeKeyFromBody(body));
-    return source instanceof Response ? { answer: source } : { source, body };
+    return source instanceof Response ? { answer: source } : { source, body, bytes };
   }
 
   async function single(c: Context, type: TrackingType): Promise<Response> {
@@ -90,7 +93,7 @@ export function trackingRoutes(deps: AppDeps) {
         },
       );
     }
-    const [result] = await ingestTracking(ctx, got.source.id, [checked.message]);
+    const [result] = await ingestTracking(ctx, got.source.id, [checked.message], got.bytes);
     return c.json({
       success: true,
       messageId: checked.message.messageId,
@@ -116,7 +119,9 @@ export function trackingRoutes(deps: AppDeps) {
       );
     }
     const results =
-      checked.messages.length > 0 ? await ingestTracking(ctx, got.source.id, checked.messages) : [];
+      checked.messages.length > 0
+        ? await ingestTracking(ctx, got.source.id, checked.messages, got.bytes)
+        : [];
     return c.json({
       success: true,
       accepted: results.length,

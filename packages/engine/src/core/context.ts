@@ -25,6 +25,11 @@ export interface EngineSettings {
    * burst of large events is several commits that each finish within the time limit.
    */
   ingestBatchBytes: number;
+  /**
+   * Most payload bytes waiting for an ingest commit in this process (each event or tracking request counted
+   * at least 1 KiB); past it ingest answers 503 at once instead of gathering load in memory.
+   */
+  ingestBacklogBytes: number;
   /** Most pure steps run inline after one step (step fusion); 0 gives every step a job of its own. */
   fuseMaxSteps: number;
   /** Time after which no further pure step starts inline in the same transaction. */
@@ -45,6 +50,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   enqueueTimeoutMs: 1_000,
   ingestTimeoutMs: 2_000,
   ingestBatchBytes: 4 * 1024 * 1024,
+  ingestBacklogBytes: 64 * 1024 * 1024,
   fuseMaxSteps: 100,
   fuseBudgetMs: 50,
   ingestFuseBudgetMs: 5,

@@ -12,6 +12,7 @@ export interface EngineMetrics {
   stepsFused: Counter;
   ingestBatchSize: Histogram;
   ingestPhase: Histogram<'phase'>;
+  ingestShed: Counter<'reason'>;
   retentionDeleted: Counter<'kind'>;
   sweeperReenqueued: Counter;
   deadLetters: Counter<'type'>;
@@ -84,6 +85,15 @@ export function createMetrics(
         '(adding its steps to Redis). Per commit, except wait (per event or tracking request).',
       labelNames: ['phase'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers: [registry],
+    }),
+    ingestShed: new Counter({
+      name: 'tributary_ingest_shed_total',
+      help:
+        'Webhook events and tracking requests answered 503 unwritten because ingest could not keep up: ' +
+        'backlog (the bytes waiting for a commit were at TRIBUTARY_INGEST_MAX_PENDING_BYTES) or waited (no ' +
+        'commit took them within the ingest time limit).',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     retentionDeleted: new Counter({

@@ -25,6 +25,20 @@ function asUnavailable(err: unknown): unknown {
   return err;
 }
 
+/**
+ * The 503 for an event or tracking request that ingest could not take in time — its group commit's backlog
+ * was full, or no commit took it within the time limit — counted by reason; nothing of it was written.
+ */
+export function busyRefusal(ctx: EngineContext, reason: 'waited' | 'backlog'): UnavailableError {
+  ctx.metrics.ingestShed.inc({ reason });
+  return new UnavailableError(
+    'the server is too busy to accept events now; nothing was accepted, try again',
+    {
+      retryAfterSeconds: 1,
+    },
+  );
+}
+
 /** Thrown inside an abandoned transaction so it rolls back instead of committing. */
 class AbandonedTransaction extends Error {}
 

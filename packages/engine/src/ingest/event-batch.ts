@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
 import { isUntranslatableText } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
-import { acceptTransaction, enqueueAccepted } from './accept.js';
+import { acceptTransaction, busyRefusal, enqueueAccepted } from './accept.js';
 import { GroupCommit } from './group-commit.js';
 import type { PreparedRun } from './run-start.js';
 import { admitPrepared } from './run-start.js';
@@ -60,10 +60,8 @@ export function submitEvent(ctx: EngineContext, prepared: PreparedEvent): Promis
       onTaken: (waitedMs) => ctx.metrics.ingestPhase.observe({ phase: 'wait' }, waitedMs / 1000),
       minBatchWhenBusy: MIN_BATCH_WHEN_BUSY,
       maxWaitMs: ctx.settings.ingestTimeoutMs,
-      expired: () =>
-        new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
-          retryAfterSeconds: 1,
-        }),
+      maxBacklogBytes: ctx.settings.ingestBacklogBytes,
+      expired: (reason) => busyRefusal(ctx, reason),
       // a batch that failed as a whole for one item's sake (say, a payload Postgres refuses) is written again
       // in halves down to that item; when the database itself is unavailable every item gets that answer
       retryAlone: (err) => !(err instanceof UnavailableError),

@@ -9,7 +9,7 @@ const defaults: GroupCommitOptions = {
   maxBatch: 10,
   maxInFlight: 1,
   maxWaitMs: 10_000,
-  expired: () => new Error('expired'),
+  expired: (reason) => new Error(reason === 'waited' ? 'expired' : 'backlog full'),
   retryAlone: (err) => !(err instanceof Refused),
 };
 
@@ -120,5 +120,39 @@ describe('GroupCommit', () => {
       'expired',
     ]);
     expect(r.batches).toEqual([[0]]);
+  });
+
+  test('with maxBacklogBytes, a submission that would overfill the waiting bytes is refused at once and never committed', async () => {
+    const r = recorder(30);
+    // item n is n × 1 KiB waiting (at least 1 KiB each); 3 KiB may wait while a commit runs
+    const group = new GroupCommit(r.commit, {
+      ...defaults,
+      maxBacklogBytes: 3 * 1024,
+      bytes: (n) => (n as number) * 1024,
+    });
+    const first = group.submit(5); // taken at once: nothing waits, so it is not counted against the backlog
+    const waiting = [group.submit(1), group.submit(2)]; // 3 KiB wait while 5 commits
+    expect(group.backlogSize).toBe(3 * 1024);
+    const refused = await Promise.allSettled([group.submit(1), group.submit(0)]);
+    expect(refused.map((o) => o.status === 'rejected' && (o.reason as Error).message)).toEqual([
+      'backlog full',
+      'backlog full',
+    ]);
+    expect(await Promise.all([first, ...waiting])).toEqual([50, 10, 20]);
+    expect(r.batches).toEqual([[5], [1, 2]]);
+    expect(group.backlogSize).toBe(0);
+    // once the backlog drained, submissions are taken again
+    expect(await group.submit(3)).toBe(30);
+  });
+
+  test('the first waiting item gets in whatever its size: one large payload is never refused for the backlog', async () => {
+    const r = recorder(20);
+    const group = new GroupCommit(r.commit, {
+      ...defaults,
+      maxBacklogBytes: 2 * 1024,
+      bytes: (n) => (n as number) * 1024,
+    });
+    const results = await Promise.all([group.submit(1), group.submit(9)]);
+    expect(results).toEqual([10, 90]);
   });
 });

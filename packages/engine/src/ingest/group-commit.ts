@@ -12,24 +12,36 @@ export interface GroupCommitOptions {
    * payloads is written as several commits that each finish in time, not one that holds them all.
    */
   maxBytes?: number;
-  /** The bytes an item writes (its payload's size); required with `maxBytes`. */
+  /** The bytes an item writes (its payload's size); required with `maxBytes` and `maxBacklogBytes`. */
   bytes?: (item: unknown) => number;
+  /**
+   * Most bytes waiting for a commit, as `bytes` counts them with each item at least BACKLOG_ITEM_BYTES (its
+   * bookkeeping): a submission that would go past it is refused at once with `expired('backlog')`, so a slow database
+   * sheds load instead of gathering it in memory. The first waiting item always gets in, however large.
+   */
+  maxBacklogBytes?: number;
   /** Most commits under way at once. */
   maxInFlight: number;
   /** While a commit is under way, another starts only once this many items wait (no tiny batches). */
   minBatchWhenBusy?: number;
-  /** An item that waited this long for its turn is answered with `expired()` instead (nothing written). */
+  /** An item that waited this long for its turn is answered with `expired('waited')` instead (nothing written). */
   maxWaitMs: number;
-  expired: () => Error;
+  /** The error for an item refused unwritten: it waited past `maxWaitMs`, or the backlog was full. */
+  expired: (reason: 'waited' | 'backlog') => Error;
   /** Told, for each item a commit takes, how long it waited for it (ms). */
   onTaken?: (waitedMs: number) => void;
   /** Whether a failed batch should be tried again in halves down to single items (a bad item must not fail the rest). */
   retryAlone: (err: unknown) => boolean;
 }
 
+/** What a waiting item costs the backlog at least, whatever its payload: its promise, closure and entry. */
+export const BACKLOG_ITEM_BYTES = 1024;
+
 interface Waiting<T, R> {
   item: T;
   since: number;
+  /** What it counts against `maxBacklogBytes`. */
+  cost: number;
   resolve: (result: R) => void;
   reject: (err: unknown) => void;
 }
@@ -40,6 +52,7 @@ export class GroupCommit<T, R> {
   private readonly options: GroupCommitOptions;
   private waiting: Array<Waiting<T, R>> = [];
   private inFlight = 0;
+  private backlogBytes = 0;
 
   constructor(commit: (items: T[]) => Promise<R[]>, options: GroupCommitOptions) {
     this.commit = commit;
@@ -48,8 +61,18 @@ export class GroupCommit<T, R> {
 
   /** Resolves with the item's own result once the commit that carried it is done. */
   submit(item: T): Promise<R> {
+    const { maxBacklogBytes, bytes } = this.options;
+    const cost = bytes ? Math.max(bytes(item), BACKLOG_ITEM_BYTES) : BACKLOG_ITEM_BYTES;
+    if (
+      maxBacklogBytes !== undefined &&
+      this.waiting.length > 0 &&
+      this.backlogBytes + cost > maxBacklogBytes
+    ) {
+      return Promise.reject(this.options.expired('backlog'));
+    }
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ item, since: performance.now(), resolve, reject });
+      this.waiting.push({ item, since: performance.now(), cost, resolve, reject });
+      this.backlogBytes += cost;
       this.pump();
     });
   }
@@ -57,6 +80,11 @@ export class GroupCommit<T, R> {
   /** Items waiting for a commit (for tests and metrics). */
   get backlog(): number {
     return this.waiting.length;
+  }
+
+  /** What the waiting items count against `maxBacklogBytes`. */
+  get backlogSize(): number {
+    return this.backlogBytes;
   }
 
   private pump(): void {
@@ -69,7 +97,8 @@ export class GroupCommit<T, R> {
       const now = performance.now();
       const batch: Array<Waiting<T, R>> = [];
       for (const w of taken) {
-        if (now - w.since > this.options.maxWaitMs) w.reject(this.options.expired());
+        this.backlogBytes -= w.cost;
+        if (now - w.since > this.options.maxWaitMs) w.reject(this.options.expired('waited'));
         else {
           this.options.onTaken?.(now - w.since);
           batch.push(w);

@@ -1,6 +1,6 @@
 // ingest/: where an event becomes runs — webhook routing, accepting within the time limit, the group commit
 // that writes concurrent events together, and starting runs (with their pure first steps run inline).
-export { acceptTransaction, enqueueAccepted, withDatabase } from './accept.js';
+export { acceptTransaction, busyRefusal, enqueueAccepted, withDatabase } from './accept.js';
 export type { IngestResult } from './event-batch.js';
 export type { GroupCommitOptions } from './group-commit.js';
 export { GroupCommit } from './group-commit.js';

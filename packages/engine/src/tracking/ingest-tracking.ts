@@ -13,6 +13,7 @@ import { firstAccepted } from '../history/index.js';
 import type { PreparedRun } from '../ingest/index.js';
 import {
   acceptTransaction,
+  busyRefusal,
   enqueueAccepted,
   GroupCommit,
   insertRuns,
@@ -177,6 +178,8 @@ function forgetPairsOf(linked: Set<string>, message: TrackingMessage): void {
 interface Submission {
   sourceId: string;
   messages: readonly TrackingMessage[];
+  /** The request body's size (what the submission holds in memory while it waits for a commit). */
+  bytes: number;
 }
 
 /** One call of a group commit, with the source it came from. */
@@ -198,7 +201,8 @@ const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResu
  * Accepts a batch of tracking calls from one source, sharing the transaction with the calls of other
  * requests that arrive meanwhile (group commit, as webhook events do); resolves once its own rows are
  * committed. A repeated messageId is a duplicate: accepted, but it stores and starts nothing. Postgres
- * unreachable or too busy → UnavailableError (503).
+ * unreachable or too busy → UnavailableError (503). `bytes` is the request body's size: what the calls count
+ * against the engine's ingest backlog while they wait (ingestBacklogBytes).
  *
  * A commit writes its events with one statement and its runs with two (not a round trip per call): the
  * runs of everything but identify calls are worked out before the transaction opens, pure steps inline as
@@ -209,6 +213,7 @@ export function ingestTracking(
   ctx: EngineContext,
   sourceId: string,
   messages: readonly TrackingMessage[],
+  bytes = 0,
 ): Promise<TrackingResult[]> {
   if (messages.length === 0) return Promise.resolve([]);
   let batcher = batchers.get(ctx);
@@ -218,17 +223,16 @@ export function ingestTracking(
       weight: (item) => (item as Submission).messages.length,
       maxInFlight: MAX_IN_FLIGHT,
       onTaken: (waitedMs) => ctx.metrics.ingestPhase.observe({ phase: 'wait' }, waitedMs / 1000),
+      bytes: (item) => (item as Submission).bytes,
       maxWaitMs: ctx.settings.ingestTimeoutMs,
-      expired: () =>
-        new UnavailableError('the server is too busy to accept events now; nothing was accepted, try again', {
-          retryAfterSeconds: 1,
-        }),
+      maxBacklogBytes: ctx.settings.ingestBacklogBytes,
+      expired: (reason) => busyRefusal(ctx, reason),
       // a commit that failed for one call's sake is written again in halves; an unavailable database fails all
       retryAlone: (err) => !(err instanceof UnavailableError),
     });
     batchers.set(ctx, batcher);
   }
-  return batcher.submit({ sourceId, messages });
+  return batcher.submit({ sourceId, messages, bytes });
 }
 
 async function commitTracking(ctx: EngineContext, submissions: Submission[]): Promise<TrackingResult[][]> {
