@@ -63,7 +63,7 @@ export function managementApi(deps: AppDeps) {
     return next();
   });
   api.route('/', scoped(authRoutes(deps), { read: 'public', write: 'public' }));
-  api.route('/', scoped(nodeTypeRoutes(), { read: 'flows:read', write: 'flows:read' }));
+  api.route('/', scoped(nodeTypeRoutes(deps), { read: 'flows:read', write: 'flows:read' }));
   api.route('/', scoped(flowRoutes(deps), { read: 'flows:read', write: 'flows:write' }));
   api.route('/', scoped(runRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
   api.route('/', scoped(deadLetterRoutes(deps), { read: 'runs:read', write: 'runs:write' }));

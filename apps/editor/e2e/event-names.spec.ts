@@ -54,3 +54,46 @@ test('suggests recent event names and saves the ones added', async ({ signedIn: 
   await settled(page);
   await expect.poll(events).toEqual([seen]);
 });
+
+/** A flow whose tracking trigger listens to track calls named `events`. */
+function tracked(slug: string, events: string[]) {
+  return {
+    name: `Carts ${slug}`,
+    slug,
+    nodes: [
+      {
+        id: 'start',
+        type: 'trigger.tracking',
+        name: 'Cart viewed',
+        config: { type: 'track', events },
+        position: { x: 0, y: 0 },
+      },
+    ],
+    edges: [],
+  };
+}
+
+test("a tracking flow's test input is the newest logged event its trigger lets through", async ({
+  signedIn: page,
+}) => {
+  const slug = uniqueSlug('sampled');
+  const source = await createTrackingSource(`Samples ${slug}`);
+  const name = `Cart Viewed ${slug}`;
+  expect(
+    await source.send('track', { userId: `shopper-${slug}`, event: name, properties: { items: 3 } }),
+  ).toBe(200);
+  const flow = await createFlow(tracked(slug, [name]));
+  await page.goto(`/flows/${flow.id}`);
+  await page.getByRole('tab', { name: 'Test' }).click();
+  await expect(page.getByTestId('sample-origin')).toContainText(
+    `newest logged event the trigger lets through: ${name}`,
+  );
+  await expect(page.getByLabel('Test input (JSON)')).toHaveValue(new RegExp(`shopper-${slug}`));
+
+  // a name nothing was logged under: the made-up example, and it says so
+  await api('PUT', `/flows/${flow.id}?allowInvalid=true`, tracked(slug, [`Never Sent ${slug}`]));
+  await page.reload();
+  await page.getByRole('tab', { name: 'Test' }).click();
+  await expect(page.getByTestId('sample-origin')).toContainText('no logged event matches them yet');
+  await expect(page.getByLabel('Test input (JSON)')).toHaveValue(/"userId": "user-1"/);
+});

@@ -126,6 +126,7 @@ export type { RetentionOptions, RetentionPass } from './retention/index.js';
 export { applyRetention } from './retention/index.js';
 export { cancelRun } from './runs/index.js';
 export type {
+  SampleEvent,
   SourceView,
   SourceWithKey,
   TrackingMessage,
@@ -140,6 +141,7 @@ export {
   listSources,
   resolveWriteKey,
   rotateWriteKey,
+  sampleTrackingEvent,
   setSourceStatus,
 } from './tracking/index.js';
 // the instance's variables ($vars)

@@ -2,6 +2,7 @@
 import { createApiKey } from '@tributary/engine';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startTestApp, type TestApp } from '../test-app.js';
+import { basicAuth, createTestSource, post } from '../tracking/test-tracking.js';
 
 let api: TestApp;
 
@@ -104,6 +105,7 @@ describe('POST /node-types/{type}/sample', () => {
         method: 'PUT',
         path: 'orders/created',
       },
+      from: null,
     });
   });
 
@@ -115,7 +117,7 @@ describe('POST /node-types/{type}/sample', () => {
 
   test("a manual trigger's item is its config's sample, and a partial config still gets an item", async () => {
     const given = await sample('trigger.manual', { config: { sample: { orderId: 7 } } });
-    expect(await given.json()).toEqual({ item: { orderId: 7 } });
+    expect(await given.json()).toEqual({ item: { orderId: 7 }, from: null });
     const schedule = await sample('trigger.schedule', {});
     expect(schedule.status).toBe(200);
     expect((await schedule.json()).item).toMatchObject({ cron: '', timezone: 'UTC' });
@@ -124,7 +126,7 @@ describe('POST /node-types/{type}/sample', () => {
   test('a node type that declares no example answers an empty item', async () => {
     const res = await sample('logic.set', { config: {} });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ item: {} });
+    expect(await res.json()).toEqual({ item: {}, from: null });
   });
 
   test('an unknown node type is a 404', async () => {
@@ -160,7 +162,7 @@ describe('POST /node-types/{type}/sample', () => {
     const headers = { authorization: `Bearer ${viewer.key}` };
     const res = await sample('trigger.manual', { config: { sample: { orderId: 7 } } }, headers);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ item: { orderId: 7 } });
+    expect(await res.json()).toEqual({ item: { orderId: 7 }, from: null });
     await expectProblem(await api.call('POST', '/api/v1/flows', {}, headers), 403, 'forbidden');
   });
 
@@ -172,5 +174,88 @@ describe('POST /node-types/{type}/sample', () => {
       properties: { config: { type: 'object' } },
     });
     expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '404']));
+  });
+});
+
+describe("a tracking trigger's sample from the event log", () => {
+  test('is the newest logged event its type, names, sources and condition let through, with where it came from', async () => {
+    const site = await createTestSource(api, 'Site for samples');
+    const app = await createTestSource(api, 'App for samples');
+    const track = (key: string, event: string, userId: string, total: number) =>
+      post(api, '/v1/track', { event, userId, properties: { total } }, basicAuth(key));
+    for (const sent of [
+      await track(site.writeKey, 'Sample Checkout', 'cheap-buyer', 50),
+      await track(site.writeKey, 'Sample Checkout', 'big-buyer', 500),
+      await track(site.writeKey, 'Sample Other', 'someone', 1),
+    ]) {
+      expect(sent.status).toBe(200);
+    }
+
+    const newest = await sample('trigger.tracking', { config: { events: ['Sample Checkout'] } });
+    expect(newest.status).toBe(200);
+    const answer = await newest.json();
+    expect(answer.item).toMatchObject({
+      type: 'track',
+      event: 'Sample Checkout',
+      userId: 'big-buyer',
+      properties: { total: 500 },
+    });
+    expect(answer.from).toEqual({
+      eventId: expect.any(String),
+      type: 'track',
+      name: 'Sample Checkout',
+      source: `tracking:${site.id}`,
+      receivedAt: expect.any(String),
+    });
+    const stored = await api.call('GET', `/api/v1/events/${answer.from.eventId}`);
+    expect((await stored.json()).payload).toMatchObject({ userId: 'big-buyer' });
+
+    // the condition is tried too
+    const cheap = await sample('trigger.tracking', {
+      config: { events: ['Sample Checkout'], condition: '{{ $json.properties.total < 100 }}' },
+    });
+    expect((await cheap.json()).item).toMatchObject({ userId: 'cheap-buyer' });
+
+    // nothing from the other source, or of another type: the made-up example, named after the filter
+    for (const config of [
+      { events: ['Sample Checkout'], sources: [app.id] },
+      { type: 'page', events: ['Sample Checkout'] },
+    ]) {
+      const made = await (await sample('trigger.tracking', { config })).json();
+      expect(made.from).toBeNull();
+      expect(made.item).toMatchObject({ userId: 'user-1', messageId: 'sample-message-1' });
+    }
+    // a config the trigger refuses cannot say what it lets through: the example
+    const invalid = await (await sample('trigger.tracking', { config: { type: 'nope' } })).json();
+    expect(invalid.from).toBeNull();
+  });
+
+  test('a key that may not read runs gets the made-up example, never a logged event', async () => {
+    const site = await createTestSource(api, 'Site for scoped samples');
+    expect(
+      (
+        await post(
+          api,
+          '/v1/track',
+          { event: 'Scoped Sample', userId: 'private-person' },
+          basicAuth(site.writeKey),
+        )
+      ).status,
+    ).toBe(200);
+    const made = await api.call('POST', '/api/v1/api-keys', { name: 'flows only', scopes: ['flows:read'] });
+    expect(made.status).toBe(201);
+    const { key } = await made.json();
+    const res = await sample(
+      'trigger.tracking',
+      { config: { events: ['Scoped Sample'] } },
+      { authorization: `Bearer ${key}` },
+    );
+    expect(res.status).toBe(200);
+    const answer = await res.json();
+    expect(answer.from).toBeNull();
+    expect(answer.item).toMatchObject({ event: 'Scoped Sample', userId: 'user-1' });
+    // the owner's key may read runs: it gets the logged one
+    const owner = await (await sample('trigger.tracking', { config: { events: ['Scoped Sample'] } })).json();
+    expect(owner.item).toMatchObject({ userId: 'private-person' });
   });
 });

@@ -1,10 +1,11 @@
 // /api/v1/node-types: the node catalogue with ports, traits and config JSON Schema, and example items.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { sampleTrackingEvent } from '@tributary/engine';
 import { BadRequestError, ERROR_PORT, NotFoundError } from '@tributary/flow';
-import type { NodeType } from '@tributary/nodes';
+import type { NodeType, TrackingTriggerConfig } from '@tributary/nodes';
 import { getNodeType, nodeTypes, TRIGGER_KINDS } from '@tributary/nodes';
 import { z as zod } from 'zod';
-import type { AppEnv } from '../app-env.js';
+import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, errorResponses, json } from '../app-env.js';
 
 const traitsSchema = z
@@ -120,8 +121,25 @@ function describeAll() {
   });
 }
 
+const sampleAnswer = z.object({
+  item: z.unknown().nonoptional(),
+  from: z
+    .object({
+      eventId: z.string(),
+      type: z.string(),
+      name: z.string().nullable(),
+      source: z.string(),
+      receivedAt: z.string().openapi({ format: 'date-time' }),
+    })
+    .nullable()
+    .openapi({
+      description:
+        'The stored event the item was taken from: for a tracking trigger, the newest of the last 10,000 tracking events its type, event names, sources and condition let through (only for callers that may read runs, runs:read); null when the item is the node type’s made-up example.',
+    }),
+});
+
 /** The node-types routes. */
-export function nodeTypeRoutes() {
+export function nodeTypeRoutes(deps: Pick<AppDeps, 'engine'>) {
   const app = new OpenAPIHono<AppEnv>();
   let cached: ReturnType<typeof describeAll> | undefined;
   app.openapi(
@@ -147,7 +165,7 @@ export function nodeTypeRoutes() {
       security: bearerSecurity,
       summary: 'An example of the item a node type emits for a config: a trigger’s default test input',
       description:
-        'Built from the config as given, which may be partial or invalid. Node types that declare no example answer `{}`. A body that is not an object, or a `config` that is not one, is a 400.',
+        'A tracking trigger whose config is valid answers the newest logged event its filter lets through, when there is one and the caller may read runs (`from` names it). Otherwise the item is built from the config as given, which may be partial or invalid; node types that declare no example answer `{}`. A body that is not an object, or a `config` that is not one, is a 400.',
       request: {
         params: z.object({
           type: z
@@ -159,16 +177,27 @@ export function nodeTypeRoutes() {
         body: { required: true, content: { 'application/json': { schema: sampleBody } } },
       },
       responses: {
-        200: json(z.object({ item: z.unknown().nonoptional() }), 'The example item'),
+        200: json(sampleAnswer, 'The example item'),
         ...errorResponses,
       },
     }),
-    (c) => {
+    async (c) => {
       const { type } = c.req.valid('param');
       const nodeType = getNodeType(type);
       if (!nodeType) throw new NotFoundError(`there is no node type "${type}"`);
       const { config } = c.req.valid('json');
-      return c.json({ item: nodeType.sample?.(config) ?? {} }, 200);
+      if (nodeType.traits.trigger === 'tracking' && c.get('principal').scopes.includes('runs:read')) {
+        const parsed = nodeType.config.safeParse(config);
+        const logged = parsed.success
+          ? await sampleTrackingEvent(deps.engine.ctx, parsed.data as TrackingTriggerConfig)
+          : undefined;
+        if (logged) {
+          const { id, type: eventType, name, source, receivedAt } = logged.event;
+          const from = { eventId: id, type: eventType, name, source, receivedAt: receivedAt.toISOString() };
+          return c.json({ item: logged.item, from }, 200);
+        }
+      }
+      return c.json({ item: nodeType.sample?.(config) ?? {}, from: null }, 200);
     },
     (result): undefined => {
       if (result.success) return undefined;

@@ -1,6 +1,7 @@
 // The test input of each flow (editable JSON), remembered in localStorage between visits.
 import { useCallback, useSyncExternalStore } from 'react';
 import { useNodeSample } from '../api/node-types';
+import type { NodeSample } from '../api/types';
 import type { FlowCanvasNode } from '../canvas/node-data';
 
 const PREFIX = 'tributary.testInput.';
@@ -13,6 +14,8 @@ const NO_ITEM = {};
 /** The flow's default test input, as the trigger's type builds it from the trigger's config. */
 export interface DefaultSample {
   item: unknown;
+  /** The logged event the item was taken from (a tracking trigger's newest match), or null for an example. */
+  from: NodeSample['from'];
   /** False until the item for the current config has arrived (an earlier config's may stand in). */
   ready: boolean;
 }
@@ -22,6 +25,7 @@ export function useDefaultSample(trigger: FlowCanvasNode | undefined): DefaultSa
   const sample = useNodeSample(trigger?.data.type, trigger?.data.config ?? NO_CONFIG);
   return {
     item: sample.data?.item ?? NO_ITEM,
+    from: sample.data?.from ?? null,
     ready: !trigger || !(sample.isPending || sample.isPlaceholderData),
   };
 }

@@ -5,8 +5,14 @@ import { useEvents } from '../api/runs';
 import { isDoneStep } from '../api/statuses';
 import { useCanvas } from '../canvas/store';
 import { StatusBadge } from '../ui/status-badge';
+import { relativeTime } from '../ui/time';
 import { eventLabel } from './event-label';
-import { saveSampleText, useDefaultSample, useSampleText } from './sample-input';
+import { type DefaultSample, saveSampleText, useDefaultSample, useSampleText } from './sample-input';
+
+/** "Checkout Started, 2 min ago" for the logged event an example was taken from. */
+function sampleLabel(from: NonNullable<DefaultSample['from']>): string {
+  return `${from.name ?? from.type}, ${relativeTime(from.receivedAt)}`;
+}
 
 interface TestRunPanelProps {
   flowId: string;
@@ -92,6 +98,13 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
             Reset to the example
           </button>
         </div>
+        <p className="muted" data-testid="sample-origin">
+          {defaultSample.from
+            ? `The example is the newest logged event the trigger lets through: ${sampleLabel(defaultSample.from)}.`
+            : triggerInfo?.traits.trigger === 'tracking'
+              ? 'The example is made up from the trigger’s settings: no logged event matches them yet.'
+              : 'The example is made up from the trigger’s settings.'}
+        </p>
         <textarea
           id="test-input"
           className="json-input"
