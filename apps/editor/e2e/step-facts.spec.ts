@@ -2,6 +2,7 @@
 // counts down to its next try.
 import type { Page } from '@playwright/test';
 import { api, fireWebhook, uniqueSlug } from './api';
+import { nodeByName } from './canvas';
 import { expect, test } from './fixtures';
 import { createFlow, webhookThen } from './flows';
 import { type Peer, startPeer } from './peers';
@@ -69,4 +70,28 @@ test('a step between retries counts down to its next try', async ({ signedIn: pa
   }).toPass({ timeout: 10_000 });
   await detail.getByRole('button', { name: 'Cancel run' }).click();
   await expect(detail).toContainText('canceled');
+});
+
+test('a step names the expressions that gave nothing', async ({ signedIn: page }) => {
+  const slug = uniqueSlug('empty');
+  const definition = webhookThen(slug, {
+    id: 'copy',
+    type: 'logic.set',
+    name: 'Copy total',
+    config: { fields: { total: '{{ $json.body.cart.total }}', email: '{{ $json.body.email }}' } },
+  });
+  const flow = await createFlow(definition, true);
+  const fired = await fireWebhook(slug, { email: `someone-${slug}@example.com` });
+  const runId = fired.runs[0]?.id ?? '';
+  await waitUntil('the run to finish', 20_000, async () => {
+    const run = await api<{ status: string }>('GET', `/runs/${runId}`);
+    return run.status === 'succeeded';
+  });
+  await page.goto(`/flows/${flow.id}?run=${runId}`);
+  await expect(page.getByTestId('run-banner')).toContainText('succeeded');
+  await nodeByName(page, 'Copy total').locator('.flow-node-header').click();
+  await page.getByRole('tab', { name: /^Data/ }).click();
+  const warning = page.getByTestId('step-empty-expressions');
+  await expect(warning).toContainText('fields.total: {{ $json.body.cart.total }} gave nothing');
+  await expect(warning).not.toContainText('email');
 });

@@ -404,6 +404,16 @@ export interface AttemptRecord {
   logs?: { lines: { level: string; text: string }[]; dropped: number };
   /** The HTTP request the attempt sent, as sent (secrets masked, the body capped); absent: none. */
   request?: SentRequest;
+  /** The config's `{{ }}` expressions that gave nothing (the field got null, or '' in text); absent: none. */
+  emptyExpressions?: EmptyExpression[];
+}
+
+/** A config expression that resolved to nothing: the field it fills and its text (not its value). */
+export interface EmptyExpression {
+  /** The field, e.g. `config.body.total`. */
+  path: string;
+  /** The expression inside `{{ }}`, cut at 200 characters. */
+  expression: string;
 }
 
 /** An outbound HTTP request as run history keeps it. */

@@ -72,6 +72,32 @@ describe('evaluateTemplate', () => {
 });
 
 describe('resolveConfig', () => {
+  test('tells of each expression that gave nothing, with the field it fills, and of no other', async () => {
+    const empty: Array<[string, string]> = [];
+    const resolved = await resolveConfig(
+      {
+        url: 'https://api.test/users/{{ $json.nobody }}',
+        body: { total: '{{ $json.cart.total }}', name: '{{ name }}', nothing: '{{ missing }}', zero: '{{ 0 }}' },
+        tags: ['{{ $json.tags[0] }}', '{{ $json.tags[5] }}'],
+        plain: 'no expression here',
+      },
+      scope,
+      { onEmpty: (path, expression) => empty.push([path, expression]) },
+    );
+    expect(resolved).toEqual({
+      url: 'https://api.test/users/',
+      body: { total: null, name: 'Ada', nothing: null, zero: 0 },
+      tags: ['a', null],
+      plain: 'no expression here',
+    });
+    expect(empty).toEqual([
+      ['config.url', '$json.nobody'],
+      ['config.body.total', '$json.cart.total'],
+      ['config.body.nothing', 'missing'],
+      ['config.tags[1]', '$json.tags[5]'],
+    ]);
+  });
+
   test('resolves every string deeply and leaves keys and other values alone', async () => {
     const config = {
       url: 'https://api.test/users/{{ $steps.`Fetch user`.json.id }}',

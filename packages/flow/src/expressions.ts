@@ -31,6 +31,11 @@ export interface ExpressionOptions {
    * Absent: UTC, as JSONata does.
    */
   timezone?: string | undefined;
+  /**
+   * Told of each `{{ }}` expression that gave nothing (undefined or null), with the field it fills (e.g.
+   * `config.body.total`): the field became null, or '' in text, which is rarely what was meant.
+   */
+  onEmpty?: ((path: string, expression: string) => void) | undefined;
 }
 
 /** Time limit of one expression when the caller sets none. */
@@ -76,6 +81,8 @@ interface CompiledTemplate {
 interface Limits {
   timeoutMs: number;
   maxDepth: number;
+  /** Not a limit: who hears of expressions that gave nothing (kept here as it travels the same way). */
+  onEmpty?: ExpressionOptions['onEmpty'];
 }
 
 const CACHE_SIZE = 1000;
@@ -180,10 +187,20 @@ async function evaluateString(
     throw err;
   }
   const lone = compiled.whole ? compiled.parts.find((p) => p.kind === 'expression') : undefined;
-  if (lone?.kind === 'expression') return toData(await run(lone, value, path, bindings, limits)) ?? null;
+  if (lone?.kind === 'expression') {
+    const result = toData(await run(lone, value, path, bindings, limits)) ?? null;
+    if (result === null) limits.onEmpty?.(path, lone.source);
+    return result;
+  }
   let out = '';
   for (const part of compiled.parts) {
-    out += part.kind === 'text' ? part.text : toText(await run(part, value, path, bindings, limits));
+    if (part.kind === 'text') {
+      out += part.text;
+      continue;
+    }
+    const result = await run(part, value, path, bindings, limits);
+    if (result === undefined || result === null) limits.onEmpty?.(path, part.source);
+    out += toText(result);
   }
   return out;
 }
@@ -276,7 +293,7 @@ function resolveLimits(options: ExpressionOptions): Limits {
     throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
   if (!(maxDepth > 0 && Number.isFinite(maxDepth)))
     throw new RangeError(`maxDepth must be > 0, got ${maxDepth}`);
-  return { timeoutMs, maxDepth };
+  return { timeoutMs, maxDepth, onEmpty: options.onEmpty };
 }
 
 /** The scope as bindings, with the date functions of the flow's time zone when it has one. */

@@ -42,6 +42,14 @@ export const attemptSchema = z
         description:
           'The HTTP request the attempt sent (an HTTP node), secrets masked; absent when it sent none.',
       }),
+    emptyExpressions: z
+      .array(z.object({ path: z.string(), expression: z.string() }))
+      .optional()
+      .openapi({
+        description:
+          "The node config's `{{ }}` expressions that gave nothing on this attempt (the field got null, or '' " +
+          'inside text): the field, e.g. `config.body.total`, and the expression (at most 20); absent when none did.',
+      }),
   })
   .openapi('Attempt');
 

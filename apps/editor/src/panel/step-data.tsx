@@ -36,6 +36,28 @@ function StepConsole({ attempts }: { attempts: Step['attempts'] }) {
   );
 }
 
+/**
+ * The config expressions that gave nothing on the last attempt that evaluated any: the field went out as null
+ * (or '' inside text), which is rarely what was meant — a misspelt path, data the sample lacks.
+ */
+function StepEmptyExpressions({ attempts }: { attempts: Step['attempts'] }) {
+  const last = [...attempts].reverse().find((attempt) => attempt.emptyExpressions?.length);
+  if (!last?.emptyExpressions) return null;
+  return (
+    <div className="step-warning" role="note" data-testid="step-empty-expressions">
+      <h4>Expressions that gave nothing</h4>
+      <ul>
+        {last.emptyExpressions.map(({ path, expression }) => (
+          <li key={`${path} ${expression}`}>
+            <code>{path.replace(/^config\.?/, '') || 'config'}</code>: <code>{`{{ ${expression} }}`}</code>{' '}
+            gave nothing, so it was sent as empty
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** The HTTP request each attempt sent (an HTTP node's), secrets masked as the API keeps them. */
 function StepRequests({ attempts }: { attempts: Step['attempts'] }) {
   const sent = attempts.filter((attempt) => attempt.request);
@@ -157,6 +179,7 @@ function StepCard({
         </table>
       ) : null}
       <StepConsole attempts={step.attempts} />
+      <StepEmptyExpressions attempts={step.attempts} />
       <StepRequests attempts={step.attempts} />
       <StepAnswer step={step} runSteps={runSteps} />
       <h4>Input</h4>

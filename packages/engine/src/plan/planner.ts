@@ -1,6 +1,7 @@
 // Scheduling decisions (pure): which steps a node's output creates, joins, and "skipped" propagation.
 // Items fanned out by a split carry a scope (split step, index, total); edge state and joins are tracked
 // per scope, so a merge after a split waits for every item's branch and collects them in order.
+import type { EmptyExpression } from '@tributary/db';
 import type { FlowEdge } from '@tributary/flow';
 import { sourcePort } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
@@ -52,7 +53,13 @@ export interface PlannedStep {
   /** Kept in the step's state: the scope (for items of a split) or the join's progress. */
   state?: { scope?: Scope } | JoinState;
   /** Set when the step already ran inline (step fusion): when, and for how long. */
-  ran?: { startedAt: Date; finishedAt: Date; durationMs: number };
+  ran?: {
+    startedAt: Date;
+    finishedAt: Date;
+    durationMs: number;
+    /** The config's expressions that gave nothing, when some did. */
+    emptyExpressions?: EmptyExpression[] | undefined;
+  };
 }
 
 /** A change to a join step that existed before this plan. */

@@ -51,6 +51,7 @@ export function planStepRows(
               startedAt: ran.startedAt.toISOString(),
               finishedAt: ran.finishedAt.toISOString(),
               error: null,
+              ...(ran.emptyExpressions ? { emptyExpressions: ran.emptyExpressions } : {}),
             },
           ]
         : [],

@@ -1,6 +1,6 @@
 // The one object a step's pipeline passes along — claim → resolve scope → execute → transition — instead of
 // positional lists: what runs (flow, node, type), for which run and step, and where its scope comes from.
-import type { AttemptRecord, Queryable } from '@tributary/db';
+import type { AttemptRecord, EmptyExpression, Queryable } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
 import type { NodeOutput, NodeType, SentRequest, StepLogs } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext, EventView, PayloadIndex, RunRow, StepRow } from '../core/index.js';
@@ -72,6 +72,7 @@ export interface StepError {
 export interface AttemptExtras {
   logs?: StepLogs | undefined;
   request?: SentRequest | undefined;
+  emptyExpressions?: EmptyExpression[] | undefined;
 }
 
 /**
@@ -81,7 +82,7 @@ export interface AttemptExtras {
 export function finishAttempt(
   attempts: readonly AttemptRecord[],
   error: StepError | null,
-  { logs, request }: AttemptExtras = {},
+  { logs, request, emptyExpressions }: AttemptExtras = {},
 ): AttemptRecord[] {
   const copy = attempts.map((a) => ({ ...a }));
   const last = copy[copy.length - 1];
@@ -90,6 +91,7 @@ export function finishAttempt(
     last.error = error ? { code: error.code, message: error.message, retryable: error.retryable } : null;
     if (logs) last.logs = logs;
     if (request) last.request = request;
+    if (emptyExpressions) last.emptyExpressions = emptyExpressions;
   }
   return copy;
 }

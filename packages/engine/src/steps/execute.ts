@@ -1,5 +1,6 @@
 // Running a step's node once: resolve its config, give it its ctx, run it under its time limit and check
 // what it returned. The same for a claimed step and for a pure step run inline (fusion.ts).
+import type { EmptyExpression } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
 import { FatalError, RetryableError } from '@tributary/flow';
 import type {
@@ -19,6 +20,16 @@ import { SleepSignal, waitForEventIn } from '../waits/index.js';
 import type { StepAttempt } from './attempt.js';
 import { resolveConfigFor } from './scope.js';
 
+/** Expressions that gave nothing kept per attempt at most, and characters of each expression kept. */
+const MAX_EMPTY_EXPRESSIONS = 20;
+const MAX_EXPRESSION_CHARS = 200;
+
+function clip(expression: string): string {
+  return expression.length > MAX_EXPRESSION_CHARS
+    ? `${expression.slice(0, MAX_EXPRESSION_CHARS - 1)}…`
+    : expression;
+}
+
 /** The attempt's time limit: the node's own, else the engine's default. */
 export function timeLimitOf({ ctx, node }: Pick<StepAttempt, 'ctx' | 'node'>): number {
   return node.timeoutMs ?? ctx.settings.stepTimeoutMs;
@@ -30,6 +41,8 @@ export interface StepObserver {
   onLogs?(logs: StepLogs): void;
   /** The HTTP request the node sent (ctx.attachRequest), whether it then succeeds or fails. */
   onRequest?(request: SentRequest): void;
+  /** The config's expressions that gave nothing (undefined or null), with the field each fills. */
+  onEmptyExpressions?(found: EmptyExpression[]): void;
   /** The node's answer to the run's webhook request (ctx.respondToWebhook), kept if the step succeeds. */
   onResponse?(response: WebhookResponse): void;
 }
@@ -43,9 +56,13 @@ export async function executeNode(attempt: StepAttempt, observer: StepObserver =
   if (!type.run)
     throw new FatalError(`node "${node.name}" (${type.type}) cannot run as a step`, { code: 'not_runnable' });
   // a config without expressions was parsed once per flow version: no scope to load, nothing to await
+  const empty: EmptyExpression[] = [];
   const config = flow.constantConfigs.has(node.id)
     ? flow.constantConfigs.get(node.id)
-    : await resolveConfigFor(attempt);
+    : await resolveConfigFor(attempt, (path, expression) => {
+        if (empty.length < MAX_EMPTY_EXPRESSIONS) empty.push({ path, expression: clip(expression) });
+      });
+  if (empty.length > 0) observer.onEmptyExpressions?.(empty);
   const timeoutMs = timeLimitOf(attempt);
   // made on first use of `signal`: most nodes never look at it
   let controller: AbortController | undefined;

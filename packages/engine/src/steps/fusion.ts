@@ -5,6 +5,7 @@
 // the planner's decision (plan/inline.ts); steps with side effects or waits, and items of a split, keep
 // their own job and retry boundary. Measured reason (issue 6): a job, a claim and a transaction per pure step
 // cost several times the step itself.
+import type { EmptyExpression } from '@tributary/db';
 import { newId } from '@tributary/db';
 import { TributaryError } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
@@ -96,27 +97,35 @@ async function runOne(
   const startedAt = new Date();
   const started = performance.now();
   const attempt = { n: 1, startedAt: startedAt.toISOString(), finishedAt: null, error: null };
+  let emptyExpressions: EmptyExpression[] | undefined;
   try {
-    const output = await executeNode({
-      ctx,
-      flow,
-      run,
-      node,
-      type,
-      step: {
-        id: step.id,
-        runId: run.id,
-        nodeId: step.nodeId,
-        input: step.input,
-        state: null,
-        attempts: [attempt],
+    const output = await executeNode(
+      {
+        ctx,
+        flow,
+        run,
+        node,
+        type,
+        step: {
+          id: step.id,
+          runId: run.id,
+          nodeId: step.nodeId,
+          input: step.input,
+          state: null,
+          attempts: [attempt],
+        },
+        source,
       },
-      source,
-    });
+      {
+        onEmptyExpressions: (found) => {
+          emptyExpressions = found;
+        },
+      },
+    );
     const durationMs = performance.now() - started;
     step.status = 'succeeded';
     step.output = output;
-    step.ran = { startedAt, finishedAt: new Date(), durationMs: Math.round(durationMs) };
+    step.ran = { startedAt, finishedAt: new Date(), durationMs: Math.round(durationMs), emptyExpressions };
     source.unsaved.set(node.name, { input: step.input, output });
     ctx.metrics.stepDuration.observe({ type: type.type, status: 'succeeded' }, durationMs / 1000);
     return output;

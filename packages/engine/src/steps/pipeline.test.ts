@@ -1,5 +1,7 @@
 // Steps end to end on real Postgres and Redis: a flow of set → if → http, retries, joins and splits.
+import { schema } from '@tributary/db';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   deployFlow,
@@ -91,6 +93,60 @@ describe('a flow of set → if → http', () => {
       bodyBytes: peer.requests.at(-1)?.body.length,
     });
     expect(JSON.parse(sent?.body ?? '')).toEqual({ user: 'ada', tier: 'gold' });
+  });
+
+  test('an expression that gives nothing is marked on the attempt, for a fused step and a queued one alike', async () => {
+    peer.handle((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+    const deployed = await deployFlow(
+      t.engine,
+      flow(
+        [
+          // pure: runs inline (fused) while the event is accepted
+          {
+            id: 'set',
+            type: 'logic.set',
+            name: 'Copy',
+            config: { fields: { total: '{{ $json.cart.total }}', who: '{{ $json.user }}' } },
+          },
+          {
+            id: 'http',
+            type: 'action.http',
+            name: 'Send',
+            config: {
+              method: 'POST',
+              url: `${peer.url}/empty?user={{ $json.user }}&coupon={{ $json.coupon }}`,
+              body: { total: '{{ $json.total }}' },
+            },
+          },
+        ],
+        [
+          { id: 'e1', source: 'trigger', target: 'set' },
+          { id: 'e2', source: 'set', target: 'http' },
+        ],
+      ),
+    );
+    const id = runId(await fire(deployed, { user: 'ada' }));
+    // the set step ran inline while the event was accepted: it is stored finished with the run's first rows
+    const [copied] = await t.engine.ctx.db
+      .select({ status: schema.steps.status })
+      .from(schema.steps)
+      .where(and(eq(schema.steps.runId, id), eq(schema.steps.nodeId, 'set')));
+    expect(copied?.status).toBe('succeeded');
+    const run = await finished(id);
+    expect(run.status).toBe('succeeded');
+    const byNode = Object.fromEntries(run.steps.map((s) => [s.nodeId, s]));
+    expect(byNode.set?.attempts[0]?.emptyExpressions).toEqual([
+      { path: 'config.fields.total', expression: '$json.cart.total' },
+    ]);
+    expect(byNode.http?.attempts[0]?.emptyExpressions).toEqual([
+      { path: 'config.url', expression: '$json.coupon' },
+      { path: 'config.body.total', expression: '$json.total' },
+    ]);
+    // a step whose expressions all gave something has no such mark
+    expect(byNode.trigger?.attempts[0]?.emptyExpressions).toBeUndefined();
   });
 
   test('an untaken branch is recorded as skipped and the run still succeeds', async () => {

@@ -59,6 +59,9 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
       onRequest: (sent) => {
         extras.request = sent;
       },
+      onEmptyExpressions: (found) => {
+        extras.emptyExpressions = found;
+      },
       onResponse: (answer) => {
         response = answer;
       },

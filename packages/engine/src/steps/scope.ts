@@ -69,16 +69,21 @@ async function loadScope({ run, flow, step, source }: StepAttempt) {
 }
 
 /**
- * The node's config for this attempt, its expressions resolved against the step's scope and then parsed.
- * (A config without expressions is parsed once per flow version: `CompiledFlow.constantConfigs`.)
+ * The node's config for this attempt, its expressions resolved against the step's scope and then parsed;
+ * `onEmpty` hears of each expression that gave nothing. (A config without expressions is parsed once per
+ * flow version: `CompiledFlow.constantConfigs`.)
  */
-export async function resolveConfigFor(attempt: StepAttempt): Promise<unknown> {
+export async function resolveConfigFor(
+  attempt: StepAttempt,
+  onEmpty?: ExpressionOptions['onEmpty'],
+): Promise<unknown> {
   const { ctx, node, type, flow } = attempt;
   const scope = await loadScope(attempt);
   // the flow's time zone is the one $now() and $fromMillis() write times in
   const options = {
     timeoutMs: ctx.settings.expressionTimeoutMs,
     timezone: flow.definition.settings.timezone,
+    onEmpty,
   };
   let resolved: unknown;
   try {
