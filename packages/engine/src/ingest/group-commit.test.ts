@@ -92,6 +92,25 @@ describe('GroupCommit', () => {
     expect(r.mostRunning()).toBe(2);
   });
 
+  test('with a weight, minBatchWhenBusy counts weight: one heavy item starts the second commit, light ones gather', async () => {
+    const r = recorder(20);
+    const group = new GroupCommit(r.commit, {
+      ...defaults,
+      maxBatch: 100,
+      maxInFlight: 2,
+      minBatchWhenBusy: 5,
+      weight: (n) => n as number,
+    });
+    const first = group.submit(1);
+    // weights 1 + 2 wait: 3 is too little for the second slot
+    const light = [1, 2].map((n) => group.submit(n));
+    expect(r.batches).toEqual([[1]]);
+    // a batch of weight 6 alone is enough: the second slot takes all three
+    const heavy = group.submit(6);
+    expect(r.batches).toEqual([[1], [1, 2, 6]]);
+    expect(await Promise.all([first, ...light, heavy])).toEqual([10, 10, 20, 60]);
+  });
+
   test('a batch that fails for one item is tried again in halves: only that item gets the error', async () => {
     const r = recorder(1, (items) => (items.includes(7) ? new Error('item 7 is bad') : undefined));
     const group = new GroupCommit(r.commit, defaults);

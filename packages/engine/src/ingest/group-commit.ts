@@ -22,7 +22,10 @@ export interface GroupCommitOptions {
   maxBacklogBytes?: number;
   /** Most commits under way at once. */
   maxInFlight: number;
-  /** While a commit is under way, another starts only once this many items wait (no tiny batches). */
+  /**
+   * While a commit is under way, another starts only once this much waits (no tiny batches): items, or their
+   * `weight` when one is given (a tracking batch of 100 calls counts 100).
+   */
   minBatchWhenBusy?: number;
   /** An item that waited this long for its turn is answered with `expired('waited')` instead (nothing written). */
   maxWaitMs: number;
@@ -42,6 +45,8 @@ interface Waiting<T, R> {
   since: number;
   /** What it counts against `maxBacklogBytes`. */
   cost: number;
+  /** What it counts against `maxBatch` and `minBatchWhenBusy` (1 without a `weight`). */
+  weight: number;
   resolve: (result: R) => void;
   reject: (err: unknown) => void;
 }
@@ -53,6 +58,7 @@ export class GroupCommit<T, R> {
   private waiting: Array<Waiting<T, R>> = [];
   private inFlight = 0;
   private backlogBytes = 0;
+  private waitingWeight = 0;
 
   constructor(commit: (items: T[]) => Promise<R[]>, options: GroupCommitOptions) {
     this.commit = commit;
@@ -61,7 +67,7 @@ export class GroupCommit<T, R> {
 
   /** Resolves with the item's own result once the commit that carried it is done. */
   submit(item: T): Promise<R> {
-    const { maxBacklogBytes, bytes } = this.options;
+    const { maxBacklogBytes, bytes, weight } = this.options;
     const cost = bytes ? Math.max(bytes(item), BACKLOG_ITEM_BYTES) : BACKLOG_ITEM_BYTES;
     if (
       maxBacklogBytes !== undefined &&
@@ -71,8 +77,10 @@ export class GroupCommit<T, R> {
       return Promise.reject(this.options.expired('backlog'));
     }
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ item, since: performance.now(), cost, resolve, reject });
+      const w = { item, since: performance.now(), cost, weight: weight ? weight(item) : 1, resolve, reject };
+      this.waiting.push(w);
       this.backlogBytes += cost;
+      this.waitingWeight += w.weight;
       this.pump();
     });
   }
@@ -91,13 +99,15 @@ export class GroupCommit<T, R> {
     const busyMinimum = this.options.minBatchWhenBusy ?? 1;
     while (
       this.inFlight < this.options.maxInFlight &&
-      this.waiting.length >= (this.inFlight > 0 ? busyMinimum : 1)
+      this.waiting.length > 0 &&
+      (this.inFlight === 0 || this.waitingWeight >= busyMinimum)
     ) {
       const taken = this.waiting.splice(0, this.takeCount());
       const now = performance.now();
       const batch: Array<Waiting<T, R>> = [];
       for (const w of taken) {
         this.backlogBytes -= w.cost;
+        this.waitingWeight -= w.weight;
         if (now - w.since > this.options.maxWaitMs) w.reject(this.options.expired('waited'));
         else {
           this.options.onTaken?.(now - w.since);
@@ -124,7 +134,7 @@ export class GroupCommit<T, R> {
     let size = 0;
     let count = 0;
     for (const w of this.waiting) {
-      total += weight ? weight(w.item) : 1;
+      total += w.weight;
       size += bytes ? bytes(w.item) : 0;
       if (count > 0 && (total > maxBatch || (maxBytes !== undefined && size > maxBytes))) break;
       count++;

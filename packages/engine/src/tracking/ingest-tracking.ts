@@ -194,6 +194,8 @@ interface Entry {
  */
 const MAX_CALLS = 500;
 const MAX_IN_FLIGHT = 2;
+/** Calls that must wait before a second commit starts beside a running one, as for webhook events. */
+const MIN_CALLS_WHEN_BUSY = 25;
 
 const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResult[]>>();
 
@@ -222,6 +224,7 @@ export function ingestTracking(
       maxBatch: MAX_CALLS,
       weight: (item) => (item as Submission).messages.length,
       maxInFlight: MAX_IN_FLIGHT,
+      minBatchWhenBusy: MIN_CALLS_WHEN_BUSY,
       onTaken: (waitedMs) => ctx.metrics.ingestPhase.observe({ phase: 'wait' }, waitedMs / 1000),
       bytes: (item) => (item as Submission).bytes,
       maxWaitMs: ctx.settings.ingestTimeoutMs,
