@@ -389,6 +389,50 @@ export const runs = pgTable(
 );
 
 /**
+ * Re-entry per person (a flow's settings.reentry): the last run each person entered the flow with, and when.
+ * Written only for flows with a rule other than "always", in the transaction that starts the run; its key is
+ * what decides two events of one person racing (in one commit or in two processes). Kept as long as the flow:
+ * "once" means ever.
+ */
+export const journeyEntries = pgTable(
+  'journey_entries',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    /** The person: `userId:<id>`, else `anonymousId:<id>`, of the event that entered. */
+    person: text('person').notNull(),
+    /** The run the person last entered with (no foreign key: retention deletes finished runs). */
+    runId: uuid('run_id').notNull(),
+    /** When the person last entered: the entering event's receivedAt. */
+    enteredAt: ts('entered_at').notNull(),
+    /** How many times the person has entered while a rule was set. */
+    entries: integer('entries').notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.person] })],
+);
+
+/** An event that matched a flow's trigger but whose person the flow's re-entry rule kept out. */
+export const entryRefusals = pgTable(
+  'entry_refusals',
+  {
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    person: text('person').notNull(),
+    /** The rule that refused: `once`, `one-at-a-time` or `min-interval`. */
+    rule: text('rule').$type<'once' | 'one-at-a-time' | 'min-interval'>().notNull(),
+    /** The run that held the person (their entry, or the run still in progress); null when none is known. */
+    heldBy: uuid('held_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.flowId] }), index('entry_refusals_flow_idx').on(t.flowId)],
+);
+
+/**
  * Where a step's stored input or output holds a part of its event's payload instead of a copy: [the path in
  * the value, where a null stands; the path in the event's payload]. See the engine's core/payload-refs.ts.
  */

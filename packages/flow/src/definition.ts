@@ -74,6 +74,32 @@ export const debounceSchema = z
   })
   .strict();
 
+/**
+ * settings.reentry: how often one person (a tracking event's userId, else its anonymousId) may enter the flow —
+ * `always` (every matching event starts a run), `once` (ever), `one-at-a-time` (not while a run of theirs is
+ * in progress), or at most once per `minIntervalMs`. An event refused entry is recorded on the event.
+ */
+export const reentrySchema = z.union(
+  [
+    z.enum(['always', 'once', 'one-at-a-time']),
+    z
+      .object({
+        minIntervalMs: z
+          .number({ error: 'give the minimum time between two entries in milliseconds, a whole number' })
+          .int('give the minimum time between two entries in whole milliseconds')
+          .min(1, 'the minimum time between two entries must be at least 1 ms')
+          .max(315_360_000_000, 'the minimum time between two entries can be at most 10 years'),
+      })
+      .strict(),
+  ],
+  {
+    error:
+      'use "always", "once", "one-at-a-time" or { "minIntervalMs": the least time between two entries of one ' +
+      'person, in whole milliseconds }',
+  },
+);
+export type ReentryRule = z.infer<typeof reentrySchema>;
+
 export const flowSettingsSchema = z
   .object({
     concurrency: z.number().int().min(1).max(10_000).optional(),
@@ -85,6 +111,8 @@ export const flowSettingsSchema = z
     timezone: z.string().max(100).refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
     /** Days this flow's finished runs are kept (overrides TRIBUTARY_RETENTION_DAYS; runs with pending dead letters stay). */
     retentionDays: z.number().int().min(1).max(3650).optional(),
+    /** Re-entry per person (tracking-triggered flows); absent is "always". */
+    reentry: reentrySchema.optional(),
     /**
      * Exit goal: when an event named `event` arrives whose correlation value equals a run's, that run (if it
      * is still waiting or delayed) ends as canceled — e.g. a welcome series stops once the user activates.

@@ -197,6 +197,27 @@ const eventSchema = z
       .nullable()
       .openapi({ description: 'Tracking: when it happened (clock-skew corrected)' }),
     runs: z.array(z.object({ id: z.string(), flowId: z.string(), status: runStatus })),
+    refusals: z
+      .array(
+        z
+          .object({
+            flowId: z.string(),
+            flowName: z.string(),
+            rule: z.enum(['once', 'one-at-a-time', 'min-interval']).openapi({
+              description: "The flow's re-entry rule (settings.reentry) that kept the person out",
+            }),
+            heldBy: z.string().nullable().openapi({
+              description:
+                'The run that held the person: their earlier entry, or their run still in progress; null when unknown',
+            }),
+            at: z.string(),
+          })
+          .openapi('EntryRefusal'),
+      )
+      .openapi({
+        description:
+          "Flows whose trigger matched but whose re-entry rule kept the event's person out: no run was started",
+      }),
   })
   .openapi('Event');
 
@@ -338,11 +359,9 @@ export function runRoutes(deps: AppDeps) {
       summary: 'List events, newest first',
       request: {
         query: z.object({
-          flowId: z
-            .string()
-            .uuid()
-            .optional()
-            .openapi({ description: 'Only events that started a run of this flow' }),
+          flowId: z.string().uuid().optional().openapi({
+            description: 'Only events that started a run of this flow, or that its re-entry rule refused',
+          }),
           source: z.string().max(300).optional(),
           type: z.string().max(300).optional(),
           userId: z

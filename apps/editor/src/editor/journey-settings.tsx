@@ -1,9 +1,26 @@
-// The flow's rules beside its nodes: an exit goal (runs end when the person does something), the error flow
-// started when a run fails, the flow's time zone, and how long runs are kept. Each edit changes the draft's
-// `settings`.
+// The flow's rules beside its nodes: an exit goal (runs end when the person does something), how often one
+// person may enter, the error flow started when a run fails, the flow's time zone, and how long runs are kept.
+// Each edit changes the draft's `settings`.
 import { useEffect, useMemo, useState } from 'react';
 import { useFlows } from '../api/flows';
 import { shownProblems, useCanvas } from '../canvas/store';
+import { DurationInput } from '../ui/duration-input';
+
+/** The re-entry choices, as the select offers them; `interval` is `{ minIntervalMs }`. */
+type ReentryChoice = 'always' | 'once' | 'one-at-a-time' | 'interval';
+
+/** What a minimum interval starts at when it is chosen: one day. */
+const DEFAULT_INTERVAL_MS = 86_400_000;
+
+function reentryChoice(value: unknown): ReentryChoice {
+  if (value === 'once' || value === 'one-at-a-time') return value;
+  if (value !== null && typeof value === 'object') return 'interval';
+  return 'always';
+}
+
+function intervalOf(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? Reflect.get(value, 'minIntervalMs') : undefined;
+}
 
 /** "Order Completed, Subscribed" → ["Order Completed", "Subscribed"]; one name stays a string. */
 function eventsOf(text: string): string | string[] | undefined {
@@ -75,6 +92,48 @@ export function JourneySettings() {
           Separate several names with commas.
         </p>
         <FieldProblems messages={problemsAt('settings.exitOn')} />
+      </div>
+      <div className="form-group">
+        <label htmlFor="reentry">Re-entry per person</label>
+        <select
+          id="reentry"
+          disabled={readOnly}
+          value={reentryChoice(settings.reentry)}
+          aria-describedby="reentry-help"
+          onChange={(e) => {
+            const choice = e.target.value as ReentryChoice; // the select's own option values
+            if (choice === 'always') set('reentry', undefined);
+            else if (choice === 'interval') {
+              const kept = intervalOf(settings.reentry);
+              set('reentry', { minIntervalMs: typeof kept === 'number' ? kept : DEFAULT_INTERVAL_MS });
+            } else set('reentry', choice);
+          }}
+        >
+          <option value="always">always: every matching event starts a run</option>
+          <option value="once">once: a person enters only once, ever</option>
+          <option value="one-at-a-time">one at a time: not while their run is in progress</option>
+          <option value="interval">at most once per minimum interval</option>
+        </select>
+        {reentryChoice(settings.reentry) === 'interval' ? (
+          <>
+            <label htmlFor="reentry-interval" className="follow-up-label">
+              Minimum interval
+            </label>
+            <DurationInput
+              id="reentry-interval"
+              readOnly={readOnly}
+              value={intervalOf(settings.reentry)}
+              onChange={(ms) => {
+                if (typeof ms === 'number') set('reentry', { minIntervalMs: ms });
+              }}
+            />
+          </>
+        ) : null}
+        <p className="muted" id="reentry-help">
+          For tracking event triggers: the person is the event&apos;s userId, else its anonymousId. An event
+          kept out starts no run; the event log shows which rule refused it.
+        </p>
+        <FieldProblems messages={problemsAt('settings.reentry')} />
       </div>
       <div className="form-group">
         <label htmlFor="error-flow">When a run fails, start</label>

@@ -1,5 +1,5 @@
 // The event log: every event received, newest first — filter by event name, person and source, and open one
-// to read it as it arrived and see the runs it started.
+// to read it as it arrived, see the runs it started and the flows whose re-entry rule kept its person out.
 import { useEffect, useState } from 'react';
 import { type EventLogFilter, useEventLog, useEventRecord } from '../api/event-log';
 import { useFlows } from '../api/flows';
@@ -10,6 +10,13 @@ import { JsonView } from '../ui/json-view';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { StatusBadge } from '../ui/status-badge';
 import { relativeTime } from '../ui/time';
+
+/** A re-entry rule in the words the flow settings panel uses. */
+const RULE_WORDS: Record<EventRecord['refusals'][number]['rule'], string> = {
+  once: 'once',
+  'one-at-a-time': 'one at a time',
+  'min-interval': 'minimum interval',
+};
 
 /** Text filters apply once typing pauses, so each keystroke does not send a request. */
 function useSettled(value: string, ms = 300): string {
@@ -131,6 +138,11 @@ function EventRow({
             {event.name ?? event.type}
           </button>
           {event.name ? <span className="muted"> · {event.type}</span> : null}
+          {event.refusals.length > 0 ? (
+            <span className="tag" title="A flow's re-entry rule kept this person out">
+              not entered: {event.refusals.map((r) => r.flowName).join(', ')}
+            </span>
+          ) : null}
         </td>
         <td>
           {(event.userId ?? event.anonymousId) ? (
@@ -175,6 +187,27 @@ function EventDetail({ id }: { id: string }) {
       ) : (
         <p className="muted">This event started no run.</p>
       )}
+      {event.data.refusals.length > 0 ? (
+        <ul className="entry-refusals" aria-label="Entries refused">
+          {event.data.refusals.map((refusal) => (
+            <li key={refusal.flowId}>
+              <Link href={`/flows/${refusal.flowId}`}>{refusal.flowName}</Link> did not start a run: its
+              re-entry rule “{RULE_WORDS[refusal.rule]}” kept this person out
+              {refusal.heldBy ? (
+                <>
+                  {' '}
+                  (
+                  <Link href={`/flows/${refusal.flowId}?run=${refusal.heldBy}`}>
+                    {refusal.rule === 'one-at-a-time' ? 'their run in progress' : 'their earlier run'}
+                  </Link>
+                  )
+                </>
+              ) : null}
+              .
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <JsonView value={event.data.payload} label="The event as received" />
     </div>
   );

@@ -17,6 +17,7 @@ function event(patch: Partial<EventRecord>): EventRecord {
     anonymousId: null,
     occurredAt: null,
     runs: [],
+    refusals: [],
     ...patch,
   };
 }

@@ -22,6 +22,7 @@ export interface EngineMetrics {
   ready: Gauge;
   breakerTransitions: Counter<'host' | 'to'>;
   loginFailures: Counter<'reason'>;
+  reentryRefused: Counter<'flow' | 'rule'>;
   breakerState: Gauge<'host' | 'state'>;
 }
 
@@ -130,6 +131,14 @@ export function createMetrics(
         'Refused sign-ins, by reason: invalid (unknown address, wrong password or disabled user — not told apart), ' +
         'email_locked (too many failures for the e-mail address), ip_locked (too many failures from one client IP address).',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    reentryRefused: new Counter({
+      name: 'tributary_reentry_refused_total',
+      help:
+        'Tracking events that matched a flow but whose person its re-entry rule (settings.reentry) kept out, ' +
+        'by flow slug and rule (once, one-at-a-time, min-interval). Recorded on the event; not an error.',
+      labelNames: ['flow', 'rule'],
       registers: [registry],
     }),
     breakerState: new Gauge({

@@ -1,16 +1,18 @@
 // Flow settings the engine acts on, checked where a flow is saved and published beyond what the flow schema
-// checks: key expressions that parse, an error flow that exists and is not the flow itself.
+// checks: key expressions that parse, an error flow that exists and is not the flow itself, a re-entry rule
+// only on flows whose runs have a person.
 import type { Queryable } from '@tributary/db';
 import { schema } from '@tributary/db';
 import type { FlowDefinition, Problem } from '@tributary/flow';
 import { checkExpressionSyntax } from '@tributary/flow';
+import { getNodeType } from '@tributary/nodes';
 import { and, eq, isNull } from 'drizzle-orm';
 
 /**
  * Problems with the flow's settings that need no database: a key expression that is not valid, an error flow
  * of itself. (The numbers' ranges are the flow schema's.)
  */
-export function settingsProblems(def: Pick<FlowDefinition, 'settings' | 'slug'>): Problem[] {
+export function settingsProblems(def: Pick<FlowDefinition, 'settings' | 'slug' | 'nodes'>): Problem[] {
   const problems: Problem[] = [];
   const keys: Array<[path: string, expression: string | undefined]> = [
     ['settings.partitionKey', def.settings.partitionKey],
@@ -37,7 +39,22 @@ export function settingsProblems(def: Pick<FlowDefinition, 'settings' | 'slug'>)
       message: 'a flow cannot be its own error flow: name another flow (one that alerts someone)',
     });
   }
+  const reentry = def.settings.reentry;
+  if (reentry !== undefined && reentry !== 'always' && !hasPersonTrigger(def)) {
+    problems.push({
+      path: 'settings.reentry',
+      code: 'reentry_without_person',
+      message:
+        'a re-entry rule counts entries per person, and only a tracking event trigger gives a run a person ' +
+        '(its userId or anonymousId): use a tracking event trigger, or set re-entry to "always"',
+    });
+  }
   return problems;
+}
+
+/** Whether the flow's trigger is a tracking event trigger: the only kind whose runs have a person. */
+function hasPersonTrigger(def: Pick<FlowDefinition, 'nodes'>): boolean {
+  return def.nodes.some((node) => getNodeType(node.type)?.traits.trigger === 'tracking');
 }
 
 /** The error flow must be a flow of this instance (it may be published later; a failure meanwhile is logged). */

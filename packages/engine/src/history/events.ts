@@ -6,7 +6,43 @@ import { and, desc, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
 
-/** One event with the runs it started. */
+/** A flow's re-entry rule that kept an event's person out (settings.reentry): no run was started. */
+export interface EntryRefusalView {
+  flowId: string;
+  flowName: string;
+  rule: 'once' | 'one-at-a-time' | 'min-interval';
+  /** The run that held the person (their entry, or their run still in progress); null when none is known. */
+  heldBy: string | null;
+  at: Date;
+}
+
+const X = schema.entryRefusals;
+
+/** The refusals recorded on each of `eventIds` (one query; none asked for when the list is empty). */
+async function refusalsOf(
+  db: Queryable,
+  eventIds: readonly string[],
+): Promise<Map<string, EntryRefusalView[]>> {
+  const out = new Map<string, EntryRefusalView[]>(eventIds.map((id) => [id, []]));
+  if (eventIds.length === 0) return out;
+  const rows = await db
+    .select({
+      eventId: X.eventId,
+      flowId: X.flowId,
+      flowName: schema.flows.name,
+      rule: X.rule,
+      heldBy: X.heldBy,
+      at: X.createdAt,
+    })
+    .from(X)
+    .innerJoin(schema.flows, eq(schema.flows.id, X.flowId))
+    .where(inArray(X.eventId, [...eventIds]))
+    .orderBy(X.flowId);
+  for (const { eventId, ...refusal } of rows) out.get(eventId)?.push(refusal);
+  return out;
+}
+
+/** One event with the runs it started and the flows whose re-entry rule refused it. */
 export async function getEvent(db: Queryable, id: string) {
   const [event] = await db.select().from(schema.events).where(eq(schema.events.id, id));
   if (!event) throw new NotFoundError(`event ${id} does not exist`);
@@ -14,7 +50,8 @@ export async function getEvent(db: Queryable, id: string) {
     .select({ id: schema.runs.id, flowId: schema.runs.flowId, status: schema.runs.status })
     .from(schema.runs)
     .where(eq(schema.runs.eventId, id));
-  return { ...event, runs };
+  const refusals = (await refusalsOf(db, [id])).get(id) ?? [];
+  return { ...event, runs, refusals };
 }
 
 /**
@@ -39,7 +76,7 @@ export async function firstAccepted(
 }
 
 export interface EventListQuery extends PageQuery {
-  /** Only events that started a run of this flow. */
+  /** Only events that started a run of this flow, or that its re-entry rule refused. */
   flowId?: string | undefined;
   source?: string | undefined;
   type?: string | undefined;
@@ -55,10 +92,12 @@ export interface EventListQuery extends PageQuery {
 
 /** Events newest first, with keyset pagination. */
 export async function listEvents(db: Queryable, query: EventListQuery) {
-  const started = (flowId: string) =>
-    db.select({ id: schema.runs.eventId }).from(schema.runs).where(eq(schema.runs.flowId, flowId));
+  // one list of ids (a semi-join for the planner), not two IN tests joined by OR
+  const ofFlow = (flowId: string) =>
+    sql`${schema.events.id} in (select ${schema.runs.eventId} from ${schema.runs} where ${schema.runs.flowId} = ${flowId}
+      union all select ${X.eventId} from ${X} where ${X.flowId} = ${flowId})`;
   const conditions = [
-    query.flowId ? inArray(schema.events.id, started(query.flowId)) : undefined,
+    query.flowId ? ofFlow(query.flowId) : undefined,
     query.source ? eq(schema.events.source, query.source) : undefined,
     query.type ? eq(schema.events.type, query.type) : undefined,
     query.userId ? eq(schema.events.userId, query.userId) : undefined,
@@ -68,9 +107,14 @@ export async function listEvents(db: Queryable, query: EventListQuery) {
     query.name ? eq(schema.events.name, query.name) : undefined,
     query.since ? gte(schema.events.receivedAt, query.since) : undefined,
   ];
-  return keysetPage(query, schema.events.id, conditions, (where, orderBy, limit) =>
+  const page = await keysetPage(query, schema.events.id, conditions, (where, orderBy, limit) =>
     db.select().from(schema.events).where(where).orderBy(orderBy).limit(limit),
   );
+  const refusals = await refusalsOf(
+    db,
+    page.items.map((e) => e.id),
+  );
+  return { ...page, items: page.items.map((e) => ({ ...e, refusals: refusals.get(e.id) ?? [] })) };
 }
 
 /** How many of the newest events `recentEventNames` reads: a bounded scan, whatever the log's size. */

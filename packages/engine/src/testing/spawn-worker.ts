@@ -7,7 +7,8 @@ import { TEST_REDIS_URL } from './engine-fixture.js';
 
 /**
  * Starts the worker process; resolves once it takes jobs. Postgres only: PGlite cannot be shared. `env` adds
- * to its environment (WORKER_CONSUMERS names it among the broker triggers' consumers).
+ * to its environment (WORKER_CONSUMERS names it among the broker triggers' consumers; WORKER_TRACK_SOURCE has it
+ * take tracking calls of that source from its standard input).
  */
 export function startWorkerProcess(t: TestEngine, env: Record<string, string> = {}): Promise<ChildProcess> {
   const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
@@ -19,7 +20,8 @@ export function startWorkerProcess(t: TestEngine, env: Record<string, string> = 
       WORKER_QUEUE_PREFIX: t.prefix,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // standard input takes tracking calls when WORKER_TRACK_SOURCE is set (worker-process.ts)
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);

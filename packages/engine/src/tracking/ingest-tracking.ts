@@ -30,6 +30,8 @@ import {
 import { withInlineFallback } from '../steps/index.js';
 import { resumeWaitsFor } from '../waits/index.js';
 import { applyExitGoals } from './exit-goals.js';
+import type { Refusal } from './reentry.js';
+import { decideEntries } from './reentry.js';
 import { markSourcesSeen } from './sources.js';
 
 /** One validated tracking call, as the tracking API hands it over. */
@@ -243,7 +245,7 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   const entries = submissions.flatMap(({ sourceId, messages }) =>
     messages.map((message) => ({ sourceId, message })),
   );
-  const { results, fresh, toEnqueue, finished } = await withInlineFallback(
+  const { results, fresh, toEnqueue, finished, refused } = await withInlineFallback(
     ctx.settings.ingestFuseBudgetMs,
     (budgetMs) => acceptBatch(ctx, flows, entries, budgetMs),
   );
@@ -252,6 +254,7 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   if (started > 0) ctx.metrics.runsStarted.inc(started);
   // runs whose steps were all pure finished while being accepted
   if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
+  countRefusals(ctx, flows, refused);
   await enqueueAccepted(ctx, toEnqueue);
   try {
     await resumeWaitsFor(ctx, fresh);
@@ -273,13 +276,43 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   });
 }
 
+function withoutRefused(runs: readonly PreparedRun[], refused: readonly Refusal[]): PreparedRun[] {
+  const out = new Set(refused.map((r) => `${r.eventId}\u0000${r.flowId}`));
+  return runs.filter((r) => !out.has(`${r.run.eventId}\u0000${r.run.flowId}`));
+}
+
+/** A call's answer without the runs a re-entry rule refused (their ids were never stored). */
+function withoutRefusedRuns(result: TrackingResult, refused: readonly Refusal[]): TrackingResult {
+  const out = new Set(refused.filter((r) => r.eventId === result.eventId).map((r) => r.flowId));
+  return out.size === 0 ? result : { ...result, runs: result.runs.filter((r) => !out.has(r.flowId)) };
+}
+
+/** tributary_reentry_refused_total, by flow slug and rule, once the refusals are committed. */
+function countRefusals(
+  ctx: EngineContext,
+  flows: readonly CompiledFlow[],
+  refused: readonly Refusal[],
+): void {
+  for (const r of refused) {
+    const flow = flows.find((f) => f.flowId === r.flowId);
+    ctx.metrics.reentryRefused.inc({ flow: flow?.definition.slug ?? r.flowId, rule: r.rule });
+  }
+}
+
 async function acceptBatch(
   ctx: EngineContext,
   flows: readonly CompiledFlow[],
   entries: readonly Entry[],
   inlineBudgetMs: number,
-): Promise<{ results: TrackingResult[]; fresh: EventRow[]; toEnqueue: StepRef[]; finished: number }> {
+): Promise<{
+  results: TrackingResult[];
+  fresh: EventRow[];
+  toEnqueue: StepRef[];
+  finished: number;
+  refused: Refusal[];
+}> {
   const messages = entries.map((e) => e.message);
+  const flowsById = new Map(flows.map((f) => [f.flowId, f]));
   const rows = entries.map(({ sourceId, message }) => eventRowOf(sourceId, message));
   // a messageId repeated within the batch (from the same source) answers like its first occurrence
   const firstOf = new Map<string, number>();
@@ -370,13 +403,18 @@ async function acceptBatch(
         runs: own.map((r) => ({ id: r.run.id, flowId: r.run.flowId })),
       });
     }
+    // re-entry rules (settings.reentry) keep some of these runs out; a flow without one asks nothing here
+    const refused = await decideEntries(tx, runs, flowsById, fresh);
+    const kept = refused.length === 0 ? runs : withoutRefused(runs, refused);
+    const answers = refused.length === 0 ? results : results.map((r) => withoutRefusedRuns(r, refused));
     // this transaction holds no flow's admission lock (only people's), so it may wait for them
-    const admitted = await insertRuns(tx, ctx, runs, 'wait');
+    const admitted = await insertRuns(tx, ctx, kept, 'wait');
     return {
-      results,
+      results: answers,
       fresh,
-      toEnqueue: [...runs.flatMap((r) => r.toEnqueue), ...admitted],
-      finished: runs.filter((r) => r.run.status === 'succeeded').length,
+      toEnqueue: [...kept.flatMap((r) => r.toEnqueue), ...admitted],
+      finished: kept.filter((r) => r.run.status === 'succeeded').length,
+      refused,
     };
   });
 }
