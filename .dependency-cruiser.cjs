@@ -63,6 +63,7 @@ const engineStages = [
   ['steps'],
   ['ingest'],
   ['tracking', 'control', 'schedules', 'consumers', 'recovery', 'access', 'retention'],
+  ['backfill'], // replays stored events the way live ingest and tracking accept them
 ];
 const engineRootFiles = ['engine.ts', 'index.ts'];
 

@@ -96,6 +96,8 @@ export const configSchema = z
     TRIBUTARY_SHUTDOWN_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
     TRIBUTARY_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
     TRIBUTARY_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(600_000),
+    /** How often worker processes start the next batch of each running backfill. */
+    TRIBUTARY_BACKFILL_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(1_000),
     TRIBUTARY_DB_POOL: z.coerce.number().int().min(1).max(500).default(20),
     TRIBUTARY_DB_INGEST_POOL: z.coerce.number().int().min(1).max(100).default(4),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

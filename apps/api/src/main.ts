@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     });
     engine.startSweeper(config.TRIBUTARY_SWEEP_INTERVAL_MS);
     engine.startRetention(config.TRIBUTARY_RETENTION_INTERVAL_MS, { days: config.TRIBUTARY_RETENTION_DAYS });
+    // any number of processes may run it: each batch is committed by one of them (engine backfill/)
+    engine.startBackfills(config.TRIBUTARY_BACKFILL_INTERVAL_MS);
     // broker triggers consume where workers run: more workers, more consumers (engine consumers/)
     engine.startConsumers({
       maxMessageBytes: config.TRIBUTARY_MAX_BODY,

@@ -7,6 +7,7 @@ import { checkScope, declaredAccess, type RouteAccess, routeAccess, scoped } fro
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { backfillRoutes } from './routes/backfills.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
@@ -66,6 +67,7 @@ export function managementApi(deps: AppDeps) {
   api.route('/', scoped(nodeTypeRoutes(deps), { read: 'flows:read', write: 'flows:read' }));
   api.route('/', scoped(flowRoutes(deps), { read: 'flows:read', write: 'flows:write' }));
   api.route('/', scoped(runRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
+  api.route('/', scoped(backfillRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
   api.route('/', scoped(deadLetterRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
   api.route('/', scoped(auditRoutes(deps), { read: 'admin', write: 'admin' }));
   api.route('/', scoped(sourceRoutes(deps), { read: 'flows:read', write: 'flows:write' }));

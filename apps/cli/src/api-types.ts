@@ -97,3 +97,23 @@ export interface ApiPage<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/** A backfill and its progress (GET /backfills/{id}). */
+export interface ApiBackfill {
+  id: string;
+  flowId: string;
+  version: number;
+  from: string;
+  to: string;
+  status: 'running' | 'done' | 'canceled' | 'failed';
+  total: number;
+  scanned: number;
+  started: number;
+  skipped: number;
+  filterErrors: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  open: number;
+  error: string | null;
+}

@@ -2,6 +2,7 @@
 // of src/commands/.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { backfill } from './commands/backfill.js';
 import { listCredentials } from './commands/credentials.js';
 import { deploy } from './commands/deploy.js';
 import { listDeadLetters, redrive, showDeadLetter } from './commands/dlq.js';
@@ -28,6 +29,12 @@ function limit(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 500)
     throw new InvalidArgumentError('a whole number from 1 to 500');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number from 1');
   return n;
 }
 
@@ -104,6 +111,22 @@ export function buildProgram(env: CliEnv, holder: RunHolder = {}): Command {
     .argument('<run-id>')
     .option('--current-version', "on the flow's live version instead of the run's own")
     .action((id: string, options, command: Command) => replayRun(ctx(command), id, options));
+
+  program
+    .command('backfill')
+    .description('replay the stored events of a time range into a published version of the flow, as new runs')
+    .argument('<slug>', 'the flow')
+    .requiredOption('--from <time>', 'events received at or after this time (e.g. 2026-12-01T00:00:00Z)')
+    .option('--to <time>', 'and before this time (default: now)')
+    .option('--flow-version <n>', "a published version (default: the flow's live one)", positive)
+    .option(
+      '--filter <expression>',
+      'only events for which this {{ }} expression is truthy ($json: the trigger item)',
+    )
+    .option('--name <event>', 'tracking flows: only events of this name (repeat for more)', collect)
+    .option('--max-in-flight <n>', 'at most this many of its runs open at once (default 50)', positive)
+    .option('--wait', 'follow its progress until it ends (exit code 1 unless it is done)')
+    .action((slug: string, options, command: Command) => backfill(ctx(command), slug, options));
 
   const dlq = program.command('dlq').description('dead letters: steps that could not succeed');
   dlq

@@ -11,7 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { DeadLetterStatus, RunStatus, StepStatus } from './statuses.js';
+import type { BackfillStatus, DeadLetterStatus, RunStatus, StepStatus } from './statuses.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -362,6 +362,8 @@ export const runs = pgTable(
     parentStepId: uuid('parent_step_id'),
     /** How many sub-flow calls deep the run is: 0 for a run its event started. */
     depth: integer('depth').notNull().default(0),
+    /** The backfill that started this run from its stored event; null for other runs. */
+    backfillId: uuid('backfill_id').references(() => backfills.id),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
@@ -385,6 +387,59 @@ export const runs = pgTable(
     index('runs_debounce_idx')
       .on(t.flowId, t.debounceKey, t.id)
       .where(sql`${t.debounceKey} is not null and ${t.status} = 'queued'`),
+    // one run per event of a backfill, however often a batch is tried again; and what its progress counts
+    uniqueIndex('runs_backfill_event_idx')
+      .on(t.backfillId, t.eventId)
+      .where(sql`${t.backfillId} is not null`),
+  ],
+);
+
+/**
+ * A backfill: the stored events of a time range replayed into a published flow version as new runs, a batch at
+ * a time from its cursor (the last event looked at, in `received_at`, id order) by whichever process commits
+ * the batch first (engine backfill/).
+ */
+export const backfills = pgTable(
+  'backfills',
+  {
+    id: uuid('id').primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    version: integer('version').notNull(),
+    /** The range of the events' `received_at`: from inclusive, to exclusive. */
+    rangeFrom: ts('range_from').notNull(),
+    rangeTo: ts('range_to').notNull(),
+    /** `{ names?, condition? }` (engine backfill/filter.ts); null: every event the trigger accepts. */
+    filter: jsonb('filter'),
+    status: text('status').$type<BackfillStatus>().notNull(),
+    /** At most this many of its runs open at once. */
+    maxInFlight: integer('max_in_flight').notNull(),
+    /** The events of the range from the trigger's sources, counted when it started (set to `scanned` at the end). */
+    total: integer('total').notNull(),
+    /** Events looked at so far. */
+    scanned: integer('scanned').notNull().default(0),
+    /** Runs started. */
+    started: integer('started').notNull().default(0),
+    /** Events looked at that the trigger's own condition or the filter let pass by. */
+    skipped: integer('skipped').notNull().default(0),
+    /** Of those, events whose filter condition failed to evaluate (an error, a time limit). */
+    filterErrors: integer('filter_errors').notNull().default(0),
+    /** Where the scan is: the `received_at` and id of the last event looked at (events go in that order). */
+    cursorAt: ts('cursor_at'),
+    cursor: uuid('cursor'),
+    /** When every event of the range had been looked at; null while some are left. */
+    scanEndedAt: ts('scan_ended_at'),
+    /** Why it failed. */
+    error: text('error'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    index('backfills_flow_idx').on(t.flowId, t.id),
+    index('backfills_running_idx').on(t.id).where(sql`${t.status} = 'running'`),
   ],
 );
 

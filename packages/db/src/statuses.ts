@@ -10,6 +10,14 @@ export const OPEN_RUN_STATUSES = ['queued', 'running', 'waiting'] as const satis
 /** A run in one of these is over. */
 export const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'canceled'] as const satisfies readonly RunStatus[];
 
+/**
+ * Statuses of a backfill: `running` while it still starts runs or runs it started are open; `done` once every
+ * event of its range was looked at and its runs ended; `canceled` by someone (runs already started go on);
+ * `failed` when it cannot go on (its flow was deleted).
+ */
+export const BACKFILL_STATUSES = ['running', 'done', 'canceled', 'failed'] as const;
+export type BackfillStatus = (typeof BACKFILL_STATUSES)[number];
+
 /** Statuses of a step. */
 export const STEP_STATUSES = [
   /** A join waiting for branches. */

@@ -13,6 +13,8 @@ import {
 import type { Worker } from 'bullmq';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
+import type { BackfillPassOptions } from './backfill/index.js';
+import { DEFAULT_BACKFILL_PASS_OPTIONS, startBackfillJob } from './backfill/index.js';
 import type { ConsumerOptions } from './consumers/index.js';
 import { BrokerConsumers, consumerMetrics, DEFAULT_CONSUMER_OPTIONS } from './consumers/index.js';
 import { callSubFlow, startErrorFlow } from './control/index.js';
@@ -67,6 +69,8 @@ export interface Engine {
   startSweeper(intervalMs: number, options?: Partial<SweepOptions>): void;
   /** Deletes expired history every `intervalMs` (retention/). */
   startRetention(intervalMs: number, options?: Partial<RetentionOptions>): void;
+  /** Advances running backfills every `intervalMs` (backfill/); safe in any number of processes. */
+  startBackfills(intervalMs: number, options?: Partial<BackfillPassOptions>): void;
   /** Whether Redis answers PING within a second. */
   redisReady(): Promise<boolean>;
   /** Whether Postgres answers a query within two seconds. */
@@ -197,6 +201,9 @@ export function createEngine(options: EngineOptions): Engine {
     },
     startRetention(intervalMs, retentionOptions) {
       stoppers.push(startRetention(ctx, intervalMs, { ...DEFAULT_RETENTION_OPTIONS, ...retentionOptions }));
+    },
+    startBackfills(intervalMs, passOptions) {
+      stoppers.push(startBackfillJob(ctx, intervalMs, { ...DEFAULT_BACKFILL_PASS_OPTIONS, ...passOptions }));
     },
     startSweeper(intervalMs, sweepOptions) {
       stoppers.push(

@@ -40,6 +40,18 @@ export {
   verifyApiKey,
   verifySession,
 } from './access/index.js';
+// backfill
+export type { BackfillFilter, BackfillPassOptions, BackfillRequest, BackfillView } from './backfill/index.js';
+export {
+  advanceBackfills,
+  BACKFILL_TRIGGER_KINDS,
+  cancelBackfill,
+  DEFAULT_BACKFILL_MAX_IN_FLIGHT,
+  getBackfill,
+  listBackfills,
+  MAX_BACKFILL_MAX_IN_FLIGHT,
+  startBackfill,
+} from './backfill/index.js';
 export type { DiscardResult, RedriveOptions } from './control/index.js';
 export { discardDeadLetters, redrive, redriveMany, replayRun, startTestRun } from './control/index.js';
 export type { EngineContext, EngineSettings, Logger, RunAnswer } from './core/index.js';

@@ -61,6 +61,9 @@ const runSummarySchema = z
     status: runStatus,
     eventId: z.string().uuid(),
     replayOf: z.string().uuid().nullable(),
+    backfillId: z.string().uuid().nullable().openapi({
+      description: 'The backfill that started this run from its stored event (eventId); null for other runs',
+    }),
     parentRunId: z.string().uuid().nullable().openapi({
       description: 'The run whose sub-flow step started this one; null for runs an event started',
     }),
@@ -255,6 +258,7 @@ export function runRoutes(deps: AppDeps) {
                 "The runs of one partition key (the flow's settings.partitionKey, e.g. a customer id); an " +
                 "empty value finds the runs whose key expression failed (they ran under the fallback key '')",
             }),
+          backfill: z.string().uuid().optional().openapi({ description: 'The runs a backfill started' }),
           ...pageQuery.shape,
         }),
       },

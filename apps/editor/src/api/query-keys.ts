@@ -5,6 +5,7 @@ export const keys = {
   flows: ['flows'] as const,
   flow: (id: string) => ['flows', id] as const,
   versions: (flowId: string) => ['flows', flowId, 'versions'] as const,
+  backfills: (flowId: string) => ['flows', flowId, 'backfills'] as const,
   runs: (filter: { flowId?: string; status?: string; eventId?: string; person?: string; key?: string }) =>
     ['runs', filter] as const,
   allRuns: ['runs'] as const,

@@ -1,4 +1,4 @@
-// Published versions: who published each and when, view one read-only, roll back to it.
+// Published versions: who published each and when, view one read-only, roll back to it, backfill into one.
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useReactFlow } from '@xyflow/react';
@@ -11,6 +11,7 @@ import { useCanvas } from '../canvas/store';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { relativeTime } from '../ui/time';
 import { toast } from '../ui/toasts';
+import { BackfillSection } from './backfill-section';
 
 export function VersionsPanel({ flow, beforeView }: { flow: FlowView; beforeView: () => Promise<boolean> }) {
   const versions = useVersions(flow.id);
@@ -120,6 +121,11 @@ export function VersionsPanel({ flow, beforeView }: { flow: FlowView; beforeView
           );
         })}
       </ul>
+      <BackfillSection
+        flowId={flow.id}
+        versions={items.map((v) => v.version)}
+        liveVersion={flow.status === 'published' ? flow.activeVersion : null}
+      />
     </section>
   );
 }

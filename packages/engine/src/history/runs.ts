@@ -16,6 +16,8 @@ export interface RunListQuery extends PageQuery {
   person?: string | undefined;
   /** The partition key the run ran under (settings.partitionKey), e.g. a customer id. */
   key?: string | undefined;
+  /** The runs a backfill started. */
+  backfill?: string | undefined;
 }
 
 const E = schema.events;
@@ -40,6 +42,8 @@ const runSummary = {
   status: schema.runs.status,
   eventId: schema.runs.eventId,
   replayOf: schema.runs.replayOf,
+  /** The backfill that started it from its stored event; null for other runs. */
+  backfillId: schema.runs.backfillId,
   /** The run whose sub-flow step started it, and that step; null for runs their events started. */
   parentRunId: schema.runs.parentRunId,
   parentStepId: schema.runs.parentStepId,
@@ -79,6 +83,7 @@ export async function listRuns(db: Queryable, query: RunListQuery) {
     query.status ? eq(schema.runs.status, query.status) : undefined,
     query.person ? or(eq(E.userId, query.person), eq(E.anonymousId, query.person)) : undefined,
     query.key !== undefined ? eq(schema.runs.partitionKey, query.key) : undefined,
+    query.backfill ? eq(schema.runs.backfillId, query.backfill) : undefined,
   ];
   const page = await keysetPage(query, schema.runs.id, conditions, (where, orderBy, limit) =>
     db

@@ -19,6 +19,8 @@ export interface StartRunInput {
   /** The trigger's output item. */
   item: unknown;
   replayOf?: string;
+  /** The backfill that starts this run from its stored event (backfill/). */
+  backfillId?: string;
   /** The sub-flow step that calls this run (control/sub-flows.ts), and how deep the call is. */
   parent?: { runId: string; stepId: string; depth: number };
   /**
@@ -93,6 +95,7 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
       exitKey: exitKey ?? null,
       edgeState: plan.edgeState,
       replayOf: input.replayOf ?? null,
+      ...(input.backfillId ? { backfillId: input.backfillId } : {}),
       ...(input.parent
         ? { parentRunId: input.parent.runId, parentStepId: input.parent.stepId, depth: input.parent.depth }
         : {}),

@@ -1,6 +1,6 @@
 // Retention: finished runs older than their flow's retention are deleted with their steps, waits and closed
-// dead letters, then events that no run refers to any more once they are older than the instance's
-// retention — in small batches, each its own short transaction, so nothing is locked for long and a busy
+// dead letters, then events that no run refers to any more (nor a running backfill's range) once they are older
+// than the instance's retention — in small batches, each its own short transaction, so nothing is locked for long and a busy
 // instance keeps ingesting meanwhile. A run with a pending dead letter is kept: someone may redrive it.
 import { schema, selectRows } from '@tributary/db';
 import { inArray, sql } from 'drizzle-orm';
@@ -29,6 +29,7 @@ const R = schema.runs;
 const V = schema.flowVersions;
 const D = schema.deadLetters;
 const E = schema.events;
+const B = schema.backfills;
 
 /** Deletes one batch of expired runs and what hangs off them; gives the counts. */
 async function deleteRunBatch(
@@ -65,7 +66,10 @@ async function deleteRunBatch(
   });
 }
 
-/** Deletes one batch of events older than the instance's retention that no run refers to. */
+/**
+ * Deletes one batch of events older than the instance's retention that no run refers to and no running
+ * backfill's range holds (it may yet replay them).
+ */
 async function deleteEventBatch(ctx: EngineContext, options: RetentionOptions): Promise<number> {
   const deleted = await selectRows<{ id: string }>(
     ctx.db,
@@ -73,6 +77,9 @@ async function deleteEventBatch(ctx: EngineContext, options: RetentionOptions): 
         select e.${sql.identifier(E.id.name)} from ${E} e
         where e.${sql.identifier(E.receivedAt.name)} < now() - make_interval(days => ${options.days})
           and not exists (select 1 from ${R} r where r.${sql.identifier(R.eventId.name)} = e.${sql.identifier(E.id.name)})
+          and not exists (select 1 from ${B} b where b.${sql.identifier(B.status.name)} = 'running'
+            and e.${sql.identifier(E.receivedAt.name)} >= b.${sql.identifier(B.rangeFrom.name)}
+            and e.${sql.identifier(E.receivedAt.name)} < b.${sql.identifier(B.rangeTo.name)})
         order by e.${sql.identifier(E.receivedAt.name)}
         limit ${options.batchSize}
         for update of e skip locked)

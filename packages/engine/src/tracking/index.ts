@@ -1,7 +1,13 @@
 // tracking/: Segment-compatible tracking — sources and their write keys, a batch of calls accepted in one
 // transaction (profiles, runs of matching tracking triggers), then waits resumed and exit goals applied.
 export type { TrackingMessage, TrackingResult } from './ingest-tracking.js';
-export { changedTraits, eventNameOf, ingestTracking } from './ingest-tracking.js';
+export {
+  changedTraits,
+  eventNameOf,
+  ingestTracking,
+  TRACKING_SOURCE_PREFIX,
+  trackingTriggerMatches,
+} from './ingest-tracking.js';
 export type { SampleEvent } from './sample-event.js';
 export { sampleTrackingEvent } from './sample-event.js';
 export type { SourceView, SourceWithKey, WriteKeyResolution } from './sources.js';

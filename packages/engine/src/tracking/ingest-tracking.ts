@@ -69,33 +69,64 @@ export function eventNameOf(message: Pick<TrackingMessage, 'type' | 'event' | 'n
   return null;
 }
 
-async function triggerMatches(
+/** The tracking source prefix of event sources: `tracking:<source id>`. */
+export const TRACKING_SOURCE_PREFIX = 'tracking:';
+
+/**
+ * Whether a tracking event starts `flow`: its trigger's message type, event names, sources and condition. Live
+ * ingest asks it of every call, and a backfill of every stored event it replays, so both accept the same.
+ */
+export async function trackingTriggerMatches(
   ctx: EngineContext,
   flow: CompiledFlow,
-  sourceId: string,
-  message: TrackingMessage,
-  event: EventRow,
+  event: TrackingEventView,
 ): Promise<boolean> {
   if (flow.triggerKind !== 'tracking' || flow.trigger.disabled) return false;
   // tracking trigger configs parse without expressions (the condition is kept raw and evaluated here)
   const config = flow.configsAsWritten.get(flow.trigger.id) as TrackingTriggerConfig | undefined;
-  if (!config || config.type !== message.type) return false;
-  const name = eventNameOf(message);
+  if (!config) return false;
+  return trackingConfigMatches(ctx, config, event, {
+    timezone: flow.definition.settings.timezone,
+    flowId: flow.flowId,
+  });
+}
+
+/** A stored tracking event as the trigger's filter reads it. */
+export type TrackingEventView = Pick<EventRow, 'id' | 'source' | 'type' | 'name' | 'receivedAt' | 'payload'>;
+
+/**
+ * Whether a tracking trigger's config lets `event` through (type, event names, sources, condition) — for a
+ * published flow's trigger, and for a draft's when its test input is picked from the event log. A condition
+ * that fails to evaluate lets nothing through (logged with the flow, when one is named).
+ */
+export async function trackingConfigMatches(
+  ctx: EngineContext,
+  config: TrackingTriggerConfig,
+  event: TrackingEventView,
+  options: { timezone?: string | undefined; flowId?: string | undefined } = {},
+): Promise<boolean> {
+  if (!event.source.startsWith(TRACKING_SOURCE_PREFIX)) return false;
+  if (config.type !== event.type) return false;
+  // the stored name is the message's event name (eventNameOf)
+  const name = event.name;
   if (config.events?.length && (name === null || !config.events.includes(name))) return false;
+  const sourceId = event.source.slice(TRACKING_SOURCE_PREFIX.length);
   if (config.sources?.length && !config.sources.includes(sourceId)) return false;
   if (config.condition === undefined) return true;
   try {
     const value = await resolveConfig(
       config.condition,
-      { event: eventScope(event), json: message.payload },
-      { timeoutMs: ctx.settings.expressionTimeoutMs, timezone: flow.definition.settings.timezone },
+      { event: eventScope(event), json: event.payload },
+      { timeoutMs: ctx.settings.expressionTimeoutMs, timezone: options.timezone },
     );
     return isTruthy(value);
   } catch (err) {
-    ctx.logger.warn(
-      { err: String(err), flowId: flow.flowId },
-      'tracking trigger condition failed; not starting',
-    );
+    if (options.flowId !== undefined) {
+      ctx.logger.warn(
+        { err: String(err), flowId: options.flowId },
+        'tracking trigger condition failed; not starting',
+      );
+    }
     return false;
   }
 }
@@ -121,7 +152,7 @@ export function changedTraits(
 function eventRowOf(sourceId: string, message: TrackingMessage): EventRow {
   return {
     id: newId(),
-    source: `tracking:${sourceId}`,
+    source: `${TRACKING_SOURCE_PREFIX}${sourceId}`,
     type: message.type,
     idempotencyKey: message.messageId,
     payload: message.payload,
@@ -137,15 +168,13 @@ function eventRowOf(sourceId: string, message: TrackingMessage): EventRow {
 async function prepareRuns(
   ctx: EngineContext,
   flows: readonly CompiledFlow[],
-  sourceId: string,
-  message: TrackingMessage,
   event: EventRow,
   item: unknown,
   inlineBudgetMs: number,
 ): Promise<PreparedRun[]> {
   const runs: PreparedRun[] = [];
   for (const flow of flows) {
-    if (await triggerMatches(ctx, flow, sourceId, message, event)) {
+    if (await trackingTriggerMatches(ctx, flow, event)) {
       runs.push(await prepareRun(ctx, { flow, event, item, inlineBudgetMs }));
     }
   }
@@ -324,19 +353,11 @@ async function acceptBatch(
   });
   // one after the other: each run's inline budget is its own time, not a share of a hundred interleaved ones
   const early: Array<PreparedRun[] | undefined> = [];
-  for (const [i, { sourceId, message }] of entries.entries()) {
+  for (const [i, { message }] of entries.entries()) {
     early.push(
       message.type === 'identify' || sameAs[i] !== undefined
         ? undefined
-        : await prepareRuns(
-            ctx,
-            flows,
-            sourceId,
-            message,
-            rows[i] as EventRow,
-            message.payload,
-            inlineBudgetMs,
-          ),
+        : await prepareRuns(ctx, flows, rows[i] as EventRow, message.payload, inlineBudgetMs),
     );
   }
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
@@ -353,7 +374,7 @@ async function acceptBatch(
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
     const fresh: EventRow[] = [];
-    for (const [i, { sourceId, message }] of entries.entries()) {
+    for (const [i, { message }] of entries.entries()) {
       const event = rows[i] as EventRow;
       const first = sameAs[i];
       if (first !== undefined) {
@@ -389,8 +410,6 @@ async function acceptBatch(
         (await prepareRuns(
           ctx,
           flows,
-          sourceId,
-          message,
           event,
           { ...message.payload, changedTraits: changedTraits(before, message.traits) },
           inlineBudgetMs,

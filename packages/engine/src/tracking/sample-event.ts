@@ -1,12 +1,10 @@
 // A tracking trigger's test input from the event log: the newest stored event its filter lets through, so a
 // test run starts from what the site really sends instead of a made-up example.
 import { schema } from '@tributary/db';
-import { resolveConfig } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
-import { isTruthy } from '@tributary/nodes';
 import { and, desc, eq, inArray, like } from 'drizzle-orm';
 import type { EngineContext, EventRow } from '../core/index.js';
-import { eventScope } from '../core/index.js';
+import { TRACKING_SOURCE_PREFIX, trackingConfigMatches } from './ingest-tracking.js';
 
 /** How many of the newest tracking events are searched: a bounded scan, whatever the log's size. */
 const SCAN = 10_000;
@@ -33,7 +31,7 @@ export async function sampleTrackingEvent(
   const newest = ctx.db
     .select()
     .from(E)
-    .where(like(E.source, 'tracking:%'))
+    .where(like(E.source, `${TRACKING_SOURCE_PREFIX}%`))
     .orderBy(desc(E.id))
     .limit(SCAN)
     .as('newest');
@@ -47,7 +45,7 @@ export async function sampleTrackingEvent(
         config.sources?.length
           ? inArray(
               newest.source,
-              config.sources.map((id) => `tracking:${id}`),
+              config.sources.map((id) => `${TRACKING_SOURCE_PREFIX}${id}`),
             )
           : undefined,
       ),
@@ -55,8 +53,8 @@ export async function sampleTrackingEvent(
     .orderBy(desc(newest.id))
     .limit(config.condition === undefined ? 1 : CONDITION_TRIES);
   for (const event of candidates) {
+    if (!(await trackingConfigMatches(ctx, config, event))) continue;
     const payload = (event.payload ?? {}) as Record<string, unknown>;
-    if (config.condition !== undefined && !(await passes(ctx, config.condition, event, payload))) continue;
     const traits = payload.traits;
     const item =
       event.type === 'identify'
@@ -69,23 +67,4 @@ export async function sampleTrackingEvent(
     return { event: { id, source, type, name, receivedAt }, item };
   }
   return undefined;
-}
-
-/** Whether the trigger's condition holds for a logged event; a condition that fails to evaluate does not. */
-async function passes(
-  ctx: EngineContext,
-  condition: unknown,
-  event: EventRow,
-  payload: Record<string, unknown>,
-): Promise<boolean> {
-  try {
-    const value = await resolveConfig(
-      condition,
-      { event: eventScope(event), json: payload },
-      { timeoutMs: ctx.settings.expressionTimeoutMs },
-    );
-    return isTruthy(value);
-  } catch {
-    return false;
-  }
 }
