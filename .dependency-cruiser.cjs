@@ -54,7 +54,7 @@ const layers = [
  */
 const engineStages = [
   ['core'], // shared leaves: context, settings, errors, logger, metrics, compiled flow, keyring
-  ['credentials', 'variables'],
+  ['credentials', 'variables', 'sending'],
   ['flows'],
   ['history', 'profiles'],
   ['plan'],

@@ -11,6 +11,7 @@ import { backfillRoutes } from './routes/backfills.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { flowRoutes } from './routes/flows.js';
+import { frequencyCapRoutes } from './routes/frequency-caps.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
 import { profileRoutes } from './routes/profiles.js';
 import { runRoutes } from './routes/runs.js';
@@ -75,6 +76,7 @@ export function managementApi(deps: AppDeps) {
   api.route('/', scoped(credentialRoutes(deps), { read: 'credentials:read', write: 'credentials:write' }));
   api.route('/', scoped(userRoutes(deps), { read: 'admin', write: 'admin' }));
   api.route('/', scoped(variableRoutes(deps), { read: 'flows:read', write: 'admin' }));
+  api.route('/', scoped(frequencyCapRoutes(deps), { read: 'flows:read', write: 'admin' }));
   api.route('/', scoped(apiKeyRoutes(deps), { read: 'signed-in', write: 'signed-in' }));
   access = declaredAccess(api, UNDOCUMENTED_ACCESS);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });

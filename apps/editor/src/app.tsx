@@ -13,6 +13,7 @@ import { DeadLettersPage } from './dead-letters/dead-letters-page';
 import { FlowEditorPage } from './editor/flow-editor-page';
 import { EventLogPage } from './events/event-log-page';
 import { FlowListPage } from './flows/flow-list-page';
+import { FrequencyCapsPage } from './frequency-caps/frequency-caps-page';
 import { PeoplePage } from './people/people-page';
 import { Link } from './router/link';
 import { useRoute } from './router/route';
@@ -50,6 +51,9 @@ function Nav({ current, viaSession, identity }: { current: string; viaSession: b
       </Link>
       <Link href="/variables" aria-current={current === 'variables' ? 'page' : undefined}>
         Variables
+      </Link>
+      <Link href="/frequency-caps" aria-current={current === 'frequency-caps' ? 'page' : undefined}>
+        Frequency caps
       </Link>
       <Link href="/sources" aria-current={current === 'sources' ? 'page' : undefined}>
         Sources
@@ -124,6 +128,7 @@ export function App() {
       {route.name === 'dead-letters' ? <DeadLettersPage /> : null}
       {route.name === 'credentials' ? <CredentialsPage /> : null}
       {route.name === 'variables' ? <VariablesPage /> : null}
+      {route.name === 'frequency-caps' ? <FrequencyCapsPage /> : null}
       {route.name === 'sources' ? <SourcesPage /> : null}
       {route.name === 'audit' ? <AuditPage /> : null}
       {route.name === 'people' ? <PeoplePage personId={route.personId} /> : null}

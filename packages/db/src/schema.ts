@@ -1,6 +1,7 @@
 // The database schema: the one source of truth for tables; migrations are generated from it.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   index,
   integer,
   jsonb,
@@ -116,6 +117,45 @@ export const variables = pgTable('variables', {
   /** The actor of the last change, as the audit log names it. */
   updatedBy: text('updated_by').notNull(),
 });
+
+/**
+ * Frequency caps of the instance: at most `limit` sends per person on `channel` within any `periodMs`, counted
+ * across every flow (the channel tag of sending nodes). Several caps of one channel (a day's and a week's) all
+ * hold.
+ */
+export const frequencyCaps = pgTable(
+  'frequency_caps',
+  {
+    id: uuid('id').primaryKey(),
+    channel: text('channel').notNull(),
+    limit: integer('limit').notNull(),
+    periodMs: bigint('period_ms', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** The actor of the last change, as the audit log names it. */
+    updatedBy: text('updated_by').notNull(),
+  },
+  (t) => [uniqueIndex('frequency_caps_channel_period_key').on(t.channel, t.periodMs)],
+);
+
+/**
+ * The sends frequency caps count: one row per sending step with a channel tag and a person, taken (under a
+ * lock per person and channel) before the node sends, so retries of the step count once; given back when the
+ * step fails for good.
+ */
+export const frequencyCapSends = pgTable(
+  'frequency_cap_sends',
+  {
+    stepId: uuid('step_id').primaryKey(),
+    runId: uuid('run_id').notNull(),
+    flowId: uuid('flow_id').notNull(),
+    /** `userId:<id>`, else `anonymousId:<id>` of the run's event. */
+    person: text('person').notNull(),
+    channel: text('channel').notNull(),
+    sentAt: ts('sent_at').notNull(),
+  },
+  (t) => [index('frequency_cap_sends_person_idx').on(t.person, t.channel, t.sentAt)],
+);
 
 /**
  * Which process consumes an exclusive broker trigger (MQTT): a lease the holder renews at every sync of its

@@ -137,6 +137,18 @@ export { getProfile, PROFILE_SEARCH_LIMIT, searchProfiles } from './profiles/ind
 export type { RetentionOptions, RetentionPass } from './retention/index.js';
 export { applyRetention } from './retention/index.js';
 export { cancelRun } from './runs/index.js';
+// sending rules across flows: the instance's frequency caps
+export type { FrequencyCapInput, FrequencyCapView } from './sending/index.js';
+export {
+  createFrequencyCap,
+  deleteFrequencyCap,
+  getFrequencyCap,
+  listFrequencyCaps,
+  MAX_CAP_LIMIT,
+  MAX_CAP_PERIOD_MS,
+  MIN_CAP_PERIOD_MS,
+  updateFrequencyCap,
+} from './sending/index.js';
 export type {
   SampleEvent,
   SourceView,

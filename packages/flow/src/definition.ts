@@ -6,6 +6,21 @@ import { isTimeZone } from './zoned-dates.js';
 export const DEFAULT_PORT = 'main';
 /** The output port a node's failure follows when it is connected. */
 export const ERROR_PORT = 'error';
+/** The output port a sending step takes instead of sending when its person is at a frequency cap (onCap "port"). */
+export const CAPPED_PORT = 'capped';
+
+/** What a channel tag may be: lower-case letters, digits, "_" and "-", at most 32. */
+export const CHANNEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+/** The channel pattern in words, for problems. */
+export const CHANNEL_HINT = 'use at most 32 lower-case letters, digits, "_" and "-", e.g. email';
+
+/** A channel tag of a sending node (email, sms, push, slack, …): what frequency caps and quiet hours act on. */
+export const channelSchema = z.string().regex(CHANNEL_PATTERN, CHANNEL_HINT);
+
+/** A time of day on a 24-hour clock, HH:MM. */
+export const timeOfDaySchema = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM on a 24-hour clock, e.g. 21:00');
 
 const identifier = z
   .string()
@@ -38,6 +53,10 @@ export const flowNodeSchema = z
     retry: retryPolicySchema.optional(),
     timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
     disabled: z.boolean().optional(),
+    /** Channel tag of a sending (action) node: frequency caps count its sends, quiet hours delay them. */
+    channel: channelSchema.optional(),
+    /** With `channel`: at a frequency cap, take the `capped` port without sending ("port", the default) or wait. */
+    onCap: z.enum(['port', 'wait']).optional(),
     position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
     notes: z.string().max(10_000).optional(),
   })
@@ -100,6 +119,27 @@ export const reentrySchema = z.union(
 );
 export type ReentryRule = z.infer<typeof reentrySchema>;
 
+/**
+ * settings.quietHours: steps with a channel tag that would run between `start` and `end` (the person's time of
+ * day) wait until `end`. The person's zone is their profile's `timezoneTrait` trait, else settings.timezone,
+ * else UTC. A `start` later than `end` spans midnight.
+ */
+export const quietHoursSchema = z
+  .object({
+    start: timeOfDaySchema,
+    end: timeOfDaySchema,
+    /** The profile trait holding the person's IANA time zone. */
+    timezoneTrait: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'a trait name: letters, digits, "_", "-" and "."')
+      .default('timezone'),
+  })
+  .strict()
+  .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'] });
+export type QuietHours = z.infer<typeof quietHoursSchema>;
+
 export const flowSettingsSchema = z
   .object({
     concurrency: z.number().int().min(1).max(10_000).optional(),
@@ -113,6 +153,8 @@ export const flowSettingsSchema = z
     retentionDays: z.number().int().min(1).max(3650).optional(),
     /** Re-entry per person (tracking-triggered flows); absent is "always". */
     reentry: reentrySchema.optional(),
+    /** Hours in the person's time zone when steps with a channel tag do not send but wait (see quietHoursSchema). */
+    quietHours: quietHoursSchema.optional(),
     /**
      * Exit goal: when an event named `event` arrives whose correlation value equals a run's, that run (if it
      * is still waiting or delayed) ends as canceled — e.g. a welcome series stops once the user activates.

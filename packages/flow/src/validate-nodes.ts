@@ -1,6 +1,6 @@
 // Node checks of flow validation: ids, names, the one trigger, known types, configs and expression syntax.
 import type { FlowNode } from './definition.js';
-import { ERROR_PORT } from './definition.js';
+import { CAPPED_PORT, ERROR_PORT } from './definition.js';
 import type { Problem } from './errors.js';
 import { flowErrorMap, problemSentence } from './explain.js';
 import { checkExpressionSyntax, findExpressions, isExpression } from './expressions.js';
@@ -90,8 +90,35 @@ function checkConfig(
       message: problemSentence(node.name, issue.path, issue.message),
     });
   }
+  checkChannel(node, index, contract, problems);
   const ports = outputPorts(contract, result.success ? result.data : node.config);
-  return ports && contract.canFail ? [...ports, ERROR_PORT] : ports;
+  const withError = ports && contract.canFail ? [...ports, ERROR_PORT] : ports;
+  return withError && takesCappedPort(node) ? [...withError, CAPPED_PORT] : withError;
+}
+
+/** Whether the node has a `capped` output port: it has a channel tag and takes that port at a frequency cap. */
+export function takesCappedPort(node: Pick<FlowNode, 'channel' | 'onCap'>): boolean {
+  return node.channel !== undefined && (node.onCap ?? 'port') === 'port';
+}
+
+/** A channel tag belongs on nodes that send (actions); `onCap` means nothing without one. */
+function checkChannel(node: FlowNode, index: number, contract: NodeTypeContract, problems: Problem[]): void {
+  if (node.channel !== undefined && contract.category !== 'action') {
+    problems.push({
+      path: formatPath(['nodes', index, 'channel']),
+      nodeId: node.id,
+      code: 'channel_not_allowed',
+      message: `${node.name}: only action nodes (those that send) take a channel tag; this is a ${contract.category} node`,
+    });
+  }
+  if (node.onCap !== undefined && node.channel === undefined) {
+    problems.push({
+      path: formatPath(['nodes', index, 'onCap']),
+      nodeId: node.id,
+      code: 'on_cap_without_channel',
+      message: `${node.name}: onCap says what to do at a frequency cap, which counts by channel; set a channel tag too`,
+    });
+  }
 }
 
 function outputPorts(contract: NodeTypeContract, config: unknown): readonly string[] | undefined {

@@ -135,6 +135,26 @@ const webhookAnswerSchema = z
       'Only on Respond to webhook steps: what the step answered the webhook request that started the run, or, when another step of the run had answered first, which one.',
   });
 
+const heldSchema = z
+  .object({
+    rule: z.enum(['quietHours', 'frequencyCap']),
+    outcome: z.enum(['delayed', 'capped']).openapi({
+      description:
+        '`delayed`: the step waited until `until`; `capped`: it took the capped port without sending',
+    }),
+    channel: z.string(),
+    until: z.string().openapi({ description: 'When the quiet hours end, or a slot of the cap frees up' }),
+    start: z.string().optional().openapi({ description: 'Quiet hours: their start (HH:MM)' }),
+    end: z.string().optional().openapi({ description: 'Quiet hours: their end (HH:MM)' }),
+    zone: z.string().optional().openapi({ description: 'Quiet hours: the time zone they were read in' }),
+    limit: z.number().int().optional().openapi({ description: 'Frequency cap: its limit' }),
+    periodMs: z.number().int().optional().openapi({ description: 'Frequency cap: its period' }),
+  })
+  .openapi('StepHeld', {
+    description:
+      'Only on steps with a channel tag that a sending rule held back: quiet hours delayed it, or a frequency cap delayed it or made it take the capped port.',
+  });
+
 const stepSchema = z
   .object({
     id: z.string().uuid(),
@@ -161,6 +181,7 @@ const stepSchema = z
     finishedAt: z.string().nullable(),
     durationMs: z.number().int().nullable(),
     response: webhookAnswerSchema.optional(),
+    held: heldSchema.optional(),
   })
   .openapi('Step');
 

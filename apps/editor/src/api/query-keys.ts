@@ -21,6 +21,7 @@ export const keys = {
   credentials: ['credentials'] as const,
   sources: ['sources'] as const,
   variables: ['variables'] as const,
+  frequencyCaps: ['frequency-caps'] as const,
   credential: (id: string) => ['credentials', id] as const,
   credentialTypes: ['credential-types'] as const,
 };

@@ -97,4 +97,15 @@ describe('checkConnection', () => {
   test('accepts the error port of a node that can fail', () => {
     expect(checkConnection(link('a', 'error', 'b'), nodes, edges, catalogue)).toEqual({ ok: true });
   });
+
+  test('a node with a channel tag has a capped port, unless it waits at the cap', () => {
+    const tagged = (onCap?: 'port' | 'wait'): FlowCanvasNode[] =>
+      nodes.map((n) => (n.id === 'a' ? { ...n, data: { ...n.data, channel: 'email', onCap } } : n));
+    expect(checkConnection(link('a', 'capped', 'b'), tagged(), edges, catalogue)).toEqual({ ok: true });
+    expect(checkConnection(link('a', 'capped', 'b'), tagged('wait'), edges, catalogue)).toEqual({
+      ok: false,
+      reason: '“a” has no output port “capped”.',
+    });
+    expect(checkConnection(link('a', 'capped', 'b'), nodes, edges, catalogue).ok).toBe(false);
+  });
 });

@@ -32,13 +32,13 @@ export function checkConnection(
   const target = nodes.find((n) => n.id === connection.target);
   if (!source || !target) return { ok: false, reason: 'Both ends must be nodes on the canvas.' };
   if (source.id === target.id) return { ok: false, reason: 'A node cannot connect to itself.' };
-  const targetPorts = portsOf(catalogue.get(target.data.type), target.data.config);
+  const targetPorts = portsOf(catalogue.get(target.data.type), target.data);
   if (targetPorts.inputs.length === 0) {
     return { ok: false, reason: `“${target.data.name}” is a trigger: nothing can connect into it.` };
   }
   const sourceHandle = connection.sourceHandle ?? DEFAULT_PORT;
   const targetHandle = connection.targetHandle ?? DEFAULT_PORT;
-  const sourcePorts = portsOf(catalogue.get(source.data.type), source.data.config);
+  const sourcePorts = portsOf(catalogue.get(source.data.type), source.data);
   if (!sourcePorts.outputs.includes(sourceHandle)) {
     return { ok: false, reason: `“${source.data.name}” has no output port “${sourceHandle}”.` };
   }

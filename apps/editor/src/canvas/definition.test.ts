@@ -18,6 +18,8 @@ const definition: FlowDefinition = {
       timeoutMs: 500,
       disabled: true,
       notes: 'n',
+      channel: 'email',
+      onCap: 'wait',
       position: { x: 300, y: 10 },
     },
   ],

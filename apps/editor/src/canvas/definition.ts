@@ -16,6 +16,8 @@ function dataOf(node: FlowNodeDef): NodeData {
   if (node.timeoutMs !== undefined) data.timeoutMs = node.timeoutMs;
   if (node.disabled !== undefined) data.disabled = node.disabled;
   if (node.notes !== undefined) data.notes = node.notes;
+  if (node.channel !== undefined) data.channel = node.channel;
+  if (node.onCap !== undefined) data.onCap = node.onCap;
   return data;
 }
 
@@ -50,7 +52,7 @@ export function fromDefinition(
 }
 
 function nodeOf(node: FlowCanvasNode): FlowNodeDef {
-  const { type, typeVersion, name, config, retry, timeoutMs, disabled, notes } = node.data;
+  const { type, typeVersion, name, config, retry, timeoutMs, disabled, notes, channel, onCap } = node.data;
   const out: FlowNodeDef = {
     id: node.id,
     type,
@@ -63,6 +65,8 @@ function nodeOf(node: FlowCanvasNode): FlowNodeDef {
   if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
   if (disabled) out.disabled = true;
   if (notes) out.notes = notes;
+  if (channel) out.channel = channel;
+  if (channel && onCap) out.onCap = onCap;
   return out;
 }
 

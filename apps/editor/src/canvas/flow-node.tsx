@@ -18,7 +18,10 @@ const FlowNodeCard = memo(function FlowNodeCard({ id, data, selected, type }: No
   const allProblems = useCanvas((s) => s.problems);
   const pristine = useCanvas((s) => s.pristine);
   const steps = useCanvas((s) => s.overlay?.steps);
-  const ports = useMemo(() => portsOf(info, data.config), [info, data.config]);
+  const ports = useMemo(
+    () => portsOf(info, { config: data.config, channel: data.channel, onCap: data.onCap }),
+    [info, data.config, data.channel, data.onCap],
+  );
   const problems = useMemo(
     () => shownProblems({ problems: allProblems, pristine }).filter((p) => p.nodeId === id),
     [allProblems, pristine, id],
@@ -70,7 +73,14 @@ const FlowNodeCard = memo(function FlowNodeCard({ id, data, selected, type }: No
         <span className="flow-node-name">{data.name}</span>
         {data.disabled ? <Ban size={14} aria-label="disabled" /> : null}
       </div>
-      <div className="flow-node-type">{info?.title ?? `unknown type ${data.type}`}</div>
+      <div className="flow-node-type">
+        {info?.title ?? `unknown type ${data.type}`}
+        {data.channel ? (
+          <span className="flow-node-channel" title="Channel tag: frequency caps and quiet hours apply">
+            {data.channel}
+          </span>
+        ) : null}
+      </div>
       {step ? (
         <div className="flow-node-step" data-testid="node-step">
           <span className={`dot dot-${step.status}`} aria-hidden="true" />

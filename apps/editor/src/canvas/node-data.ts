@@ -12,6 +12,10 @@ export interface NodeData extends Record<string, unknown> {
   timeoutMs?: number;
   disabled?: boolean;
   notes?: string;
+  /** Channel tag of a sending node: frequency caps count its sends, quiet hours delay them. */
+  channel?: string;
+  /** At a frequency cap: take the `capped` port (the default) or wait. */
+  onCap?: 'port' | 'wait';
 }
 
 /** The kinds of node components, one per catalogue category. */

@@ -3,6 +3,8 @@ import type { NodeTypeInfo } from '../api/types';
 
 export const DEFAULT_PORT = 'main';
 export const ERROR_PORT = 'error';
+/** The port a sending node takes instead of sending when its person is at a frequency cap. */
+export const CAPPED_PORT = 'capped';
 
 export interface Ports {
   inputs: string[];
@@ -20,10 +22,18 @@ function rulePorts(config: Record<string, unknown>): string[] {
   return ports;
 }
 
+/** What of a node decides its ports: its config, and its channel tag and onCap (the capped port). */
+export interface PortSource {
+  config: Record<string, unknown>;
+  channel?: string | undefined;
+  onCap?: 'port' | 'wait' | undefined;
+}
+
 /** The ports a node shows; unknown types get one input and one output so their edges stay visible. */
-export function portsOf(type: NodeTypeInfo | undefined, config: Record<string, unknown>): Ports {
+export function portsOf(type: NodeTypeInfo | undefined, { config, channel, onCap }: PortSource): Ports {
   if (!type) return { inputs: [DEFAULT_PORT], outputs: [DEFAULT_PORT] };
   const outputs = type.dynamicOutputs ? [...rulePorts(config), 'default'] : [...type.outputs];
   if (type.errorPort && !outputs.includes(ERROR_PORT)) outputs.push(ERROR_PORT);
+  if (channel && (onCap ?? 'port') === 'port' && !outputs.includes(CAPPED_PORT)) outputs.push(CAPPED_PORT);
   return { inputs: [...type.inputs], outputs };
 }

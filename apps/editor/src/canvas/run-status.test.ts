@@ -81,4 +81,35 @@ describe('what a step did, in words', () => {
     expect(stepFacts(waiting, T0)).toEqual(['gives up in 90 s']);
     expect(stepCountsDown(step({}))).toBe(false);
   });
+
+  test('a step held back by a sending rule says so, and a parked one counts down to its send', () => {
+    const until = at(90_000);
+    const capped = step({
+      output: { capped: [{}] },
+      held: {
+        rule: 'frequencyCap',
+        outcome: 'capped',
+        channel: 'email',
+        until,
+        limit: 1,
+        periodMs: 86_400_000,
+      },
+    });
+    expect(stepFacts(capped, T0)).toEqual(['→ capped', 'email cap reached', '12 ms']);
+    const quiet = step({
+      status: 'waiting',
+      dueAt: until,
+      output: null,
+      held: {
+        rule: 'quietHours',
+        outcome: 'delayed',
+        channel: 'sms',
+        until,
+        start: '21:00',
+        end: '08:00',
+        zone: 'UTC',
+      },
+    });
+    expect(stepFacts(quiet, T0)).toEqual(['quiet hours', 'sends in 90 s']);
+  });
 });

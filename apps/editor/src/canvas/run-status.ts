@@ -1,6 +1,7 @@
 // Which step stands for a node in a run overlay: the newest one (a redrive or retry adds newer steps).
 import type { Step, StepStatus } from '../api/types';
 import { duration } from '../ui/time';
+import { heldFact } from './held-words';
 
 /** The newest step of every node. */
 export function latestStepByNode(steps: Readonly<Record<string, Step>> | undefined): Map<string, Step> {
@@ -80,11 +81,13 @@ export function stepFacts(step: Step, now: number): string[] {
   const facts: string[] = [];
   const ports = portsTaken(step.output);
   if (ports.length > 0) facts.push(`→ ${ports.join(', ')}`);
+  if (step.held) facts.push(heldFact(step.held));
   const due = step.dueAt ? Date.parse(step.dueAt) - now : null;
   if (step.status === 'queued' && step.attempts.length > 0 && due !== null && due > 0) {
     facts.push(`next try in ${countdown(due)}`);
   } else if (step.status === 'waiting' && due !== null && due > 0) {
-    facts.push(`gives up in ${countdown(due)}`);
+    // a step a sending rule parked runs (sends) when its wait is over; other waits give up then
+    facts.push(step.held ? `sends in ${countdown(due)}` : `gives up in ${countdown(due)}`);
   } else if (step.durationMs !== null) {
     const elapsed =
       step.startedAt && step.finishedAt ? Date.parse(step.finishedAt) - Date.parse(step.startedAt) : null;

@@ -2,6 +2,7 @@
 // to do.
 import { useCanvas } from '../canvas/store';
 import { JourneySettings } from './journey-settings';
+import { QuietHoursSettings } from './quiet-hours-settings';
 
 export function FlowSettings({ selectedCount }: { selectedCount: number }) {
   const meta = useCanvas((s) => s.meta);
@@ -40,6 +41,7 @@ export function FlowSettings({ selectedCount }: { selectedCount: number }) {
         />
       </div>
       <JourneySettings />
+      <QuietHoursSettings />
     </section>
   );
 }

@@ -11,7 +11,7 @@ export function NodeConnections({ node, readOnly }: { node: FlowCanvasNode; read
   const edges = useCanvas((s) => s.edges);
   const connect = useCanvas((s) => s.connect);
   const deleteEdge = useCanvas((s) => s.deleteEdge);
-  const ports = portsOf(info, node.data.config);
+  const ports = portsOf(info, node.data);
   const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.name ?? id;
   const incoming = edges.filter((e) => e.target === node.id);
   const candidates = nodes.filter((n) => n.id !== node.id && n.type !== 'trigger');

@@ -1,4 +1,4 @@
-// A node's own settings: name, disabled, retry policy, timeout and notes.
+// A node's own settings: name, disabled, channel tag (sending nodes), retry policy, timeout and notes.
 import type { NodeTypeInfo, RetryPolicyInput } from '../api/types';
 import type { NodeData } from '../canvas/node-data';
 import { DurationInput } from '../ui/duration-input';
@@ -12,6 +12,9 @@ interface NodeOptionsProps {
   readOnly: boolean;
   onChange: (patch: Partial<NodeData>) => void;
 }
+
+/** Channel tags offered while typing one (any short tag is allowed). */
+const CHANNELS = ['email', 'sms', 'push', 'slack', 'webhook'];
 
 function numberOrUndefined(text: string): number | undefined {
   if (text.trim() === '') return undefined;
@@ -59,6 +62,7 @@ export function NodeOptions({
     ...(fieldProblems.name ?? []),
   ];
   const canRetry = info?.category !== 'trigger';
+  const sends = info?.category === 'action';
 
   return (
     <div className="node-options">
@@ -85,6 +89,52 @@ export function NodeOptions({
           Disabled (skipped when the flow runs)
         </label>
       </div>
+      {sends ? (
+        <fieldset className="sending-options">
+          <legend>Channel</legend>
+          <div className="form-group">
+            <label htmlFor={id('channel')}>Channel tag</label>
+            <input
+              id={id('channel')}
+              list={id('channels')}
+              readOnly={readOnly}
+              placeholder="none: not counted, not delayed"
+              value={data.channel ?? ''}
+              aria-invalid={(fieldProblems.channel?.length ?? 0) > 0 || undefined}
+              aria-describedby={id('channel-help')}
+              onChange={(e) => {
+                const channel = e.target.value.trim() || undefined;
+                onChange({ channel, ...(channel ? {} : { onCap: undefined }) });
+              }}
+            />
+            <datalist id={id('channels')}>
+              {CHANNELS.map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
+            <p className="muted" id={id('channel-help')}>
+              Frequency caps count this node's sends on the channel across all flows; the flow's quiet hours
+              delay them.
+            </p>
+            <Problems id={id('channel-error')} messages={fieldProblems.channel} />
+          </div>
+          {data.channel ? (
+            <div className="form-group">
+              <label htmlFor={id('on-cap')}>At the frequency cap</label>
+              <select
+                id={id('on-cap')}
+                disabled={readOnly}
+                value={data.onCap ?? 'port'}
+                onChange={(e) => onChange({ onCap: e.target.value === 'wait' ? 'wait' : undefined })}
+              >
+                <option value="port">do not send; take the “capped” port</option>
+                <option value="wait">wait until the cap allows it</option>
+              </select>
+              <Problems id={id('on-cap-error')} messages={fieldProblems.onCap} />
+            </div>
+          ) : null}
+        </fieldset>
+      ) : null}
       {canRetry ? (
         <fieldset className="retry-policy">
           <legend>Retry policy</legend>

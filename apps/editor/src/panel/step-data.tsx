@@ -1,5 +1,6 @@
 // What a node did in the run on the canvas: status, attempts, console lines, input, output per port, error.
 import type { Step } from '../api/types';
+import { heldWords } from '../canvas/held-words';
 import { errorText, stepStatusLabel } from '../canvas/run-status';
 import { JsonView } from '../ui/json-view';
 import { StatusBadge } from '../ui/status-badge';
@@ -149,6 +150,11 @@ function StepCard({
           {duration(step.durationMs)} · {step.attempts.length} attempt{step.attempts.length === 1 ? '' : 's'}
         </span>
       </header>
+      {step.held ? (
+        <p className="notice" data-testid="step-held">
+          {heldWords(step.held)}
+        </p>
+      ) : null}
       {error ? (
         <div className="step-error" role="alert">
           {error}

@@ -1,5 +1,5 @@
 // Client-side routes on the History API: the flow list, one flow's editor, the dead-letter view, credentials,
-// variables, tracking sources, people, the event log, the audit log, users, API keys, accepting an invitation.
+// variables, frequency caps, tracking sources, people, the event log, the audit log, users, API keys, accepting an invitation.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -9,6 +9,7 @@ export type Route =
   | { name: 'credentials' }
   | { name: 'sources' }
   | { name: 'variables' }
+  | { name: 'frequency-caps' }
   | { name: 'audit' }
   | { name: 'people'; personId: string | null }
   | { name: 'events' }
@@ -28,6 +29,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (path === '/credentials') return { name: 'credentials' };
   if (path === '/sources') return { name: 'sources' };
   if (path === '/variables') return { name: 'variables' };
+  if (path === '/frequency-caps') return { name: 'frequency-caps' };
   if (path === '/audit') return { name: 'audit' };
   if (path === '/events') return { name: 'events' };
   if (path === '/people') return { name: 'people', personId: new URLSearchParams(search).get('id') };

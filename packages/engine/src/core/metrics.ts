@@ -9,6 +9,7 @@ export interface EngineMetrics {
   runsStarted: Counter;
   stepDuration: Histogram<'type' | 'status'>;
   stepRetries: Counter<'type'>;
+  stepsHeld: Counter<'rule' | 'outcome' | 'channel'>;
   stepsFused: Counter;
   ingestBatchSize: Histogram;
   ingestPhase: Histogram<'phase'>;
@@ -70,6 +71,12 @@ export function createMetrics(
       name: 'tributary_step_retries_total',
       help: 'Step attempts that failed and were scheduled again, by node type.',
       labelNames: ['type'],
+      registers: [registry],
+    }),
+    stepsHeld: new Counter({
+      name: 'tributary_steps_held_total',
+      help: 'Deliveries of steps with a channel tag that a sending rule held back: quiet hours or a frequency cap, delayed or capped.',
+      labelNames: ['rule', 'outcome', 'channel'],
       registers: [registry],
     }),
     ingestBatchSize: new Histogram({

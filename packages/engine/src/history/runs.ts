@@ -5,6 +5,7 @@ import { NotFoundError } from '@tributary/flow';
 import { asc, eq, or, sql } from 'drizzle-orm';
 import type { StoredWebhookResponse } from '../core/index.js';
 import { resolvePayload, responseSummary } from '../core/index.js';
+import type { HeldState } from '../sending/index.js';
 import type { PageQuery } from './page.js';
 import { keysetPage } from './page.js';
 
@@ -126,6 +127,7 @@ export async function getRun(db: Queryable, id: string) {
       finishedAt: schema.steps.finishedAt,
       durationMs: schema.steps.durationMs,
       webhookResponse: sql<StoredWebhookResponse | null>`${schema.steps.state} -> 'webhookResponse'`,
+      held: sql<HeldState | null>`${schema.steps.state} -> 'held'`,
     })
     .from(schema.steps)
     .where(eq(schema.steps.runId, id))
@@ -133,10 +135,12 @@ export async function getRun(db: Queryable, id: string) {
   const payload = rows.some((s) => s.inputRefs || s.outputRefs)
     ? await payloadOf(db, run.eventId)
     : undefined;
-  const steps = rows.map(({ inputRefs, outputRefs, webhookResponse, ...step }) => {
+  const steps = rows.map(({ inputRefs, outputRefs, webhookResponse, held, ...step }) => {
     const response = responseSummary(webhookResponse);
     return {
       ...step,
+      // only on steps a sending rule held back (quiet hours, a frequency cap): steps/sending-rules.ts
+      ...(held ? { held } : {}),
       input: resolvePayload(step.input, inputRefs, payload),
       output: resolvePayload(step.output, outputRefs, payload),
       // only on steps that answered (or tried to answer) the run's webhook request

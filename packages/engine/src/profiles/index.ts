@@ -7,5 +7,6 @@ export {
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
   profileForUser,
+  traitsByIdentity,
 } from './profiles.js';
 export { PROFILE_SEARCH_LIMIT, searchProfiles } from './search.js';

@@ -414,6 +414,15 @@ export async function profileForUser(db: Queryable, userId: string): Promise<Pro
   return row ? viewOf(db, row) : undefined;
 }
 
+/** The traits of the profile an id (userId or anonymousId) belongs to; undefined when it has none. */
+export async function traitsByIdentity(
+  db: Queryable,
+  kind: IdentityKind,
+  value: string,
+): Promise<Record<string, unknown> | undefined> {
+  return (await profileRowByIdentity(db, kind, value))?.traits;
+}
+
 /**
  * A profile with its latest events, found by profile id, else by userId, else by anonymousId.
  * Throws NotFoundError when none matches.

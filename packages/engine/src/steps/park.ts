@@ -1,6 +1,7 @@
 // Parking a step that asked to sleep or to wait for an event: the step waits in Postgres, its job is delayed.
 import { FINAL_RUN_STATUSES, isIn, schema } from '@tributary/db';
 import { eq } from 'drizzle-orm';
+import type { HeldState } from '../sending/index.js';
 import {
   findMatchingEvent,
   insertWait,
@@ -22,6 +23,16 @@ export const DONE: StepOutcome = { kind: 'done' };
 export async function parkForSleep(delivery: Delivery, signal: SleepSignal): Promise<StepOutcome> {
   const parked = await parkStep(delivery, new Date(signal.wakeAt));
   return parked.kind === 'applied' ? { kind: 'later', at: signal.wakeAt } : DONE;
+}
+
+/** A sending rule (quiet hours, a frequency cap in wait mode) delays the step: park it until `until`. */
+export async function parkForSendingRule(
+  delivery: Delivery,
+  until: Date,
+  held: HeldState,
+): Promise<StepOutcome> {
+  const parked = await parkStep(delivery, until, undefined, { held });
+  return parked.kind === 'applied' ? { kind: 'later', at: until.getTime() } : DONE;
 }
 
 /**

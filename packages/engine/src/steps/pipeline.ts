@@ -2,7 +2,7 @@
 // (success, retry, park or give up) is committed as one transition guarded by the step's lease.
 import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
-import { FatalError, RetryableError } from '@tributary/flow';
+import { CAPPED_PORT, FatalError, RetryableError } from '@tributary/flow';
 import type { WebhookResponse } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
@@ -14,8 +14,9 @@ import { claimStep, extendLease } from './claim.js';
 import { executeNode, timeLimitOf } from './execute.js';
 import { withInlineFallback } from './fusion.js';
 import type { StepOutcome } from './park.js';
-import { DONE, parkForEvent, parkForSleep, parkForSubFlow } from './park.js';
+import { DONE, parkForEvent, parkForSendingRule, parkForSleep, parkForSubFlow } from './park.js';
 import { classifyError, effectivePolicy, hasAttemptsLeft, retryDelayMs } from './retry-policy.js';
+import { decideSending, type HeldState } from './sending-rules.js';
 import { completeStep, giveUpStep, scheduleRetry } from './transitions.js';
 
 /** Runs one delivery of the step's job. */
@@ -46,6 +47,15 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   }
   const delivery: Delivery = { ...lease, run, node, type, source: { db: ctx.db } };
   if (claim.kind === 'stalled') return fail(delivery, stallError(step.attempts));
+  if (node.channel !== undefined) {
+    const decision = await decideSending(delivery);
+    if (decision.kind !== 'send') {
+      const { rule, outcome, channel } = decision.held;
+      ctx.metrics.stepsHeld.inc({ rule, outcome, channel });
+    }
+    if (decision.kind === 'delay') return parkForSendingRule(delivery, decision.until, decision.held);
+    if (decision.kind === 'capped') return takeCappedPort(delivery, decision.held);
+  }
   const timeoutMs = timeLimitOf(delivery);
   if (timeoutMs > ctx.settings.stepTimeoutMs) await extendLease(ctx.db, step.id, token, timeoutMs + grace);
   const started = performance.now();
@@ -93,7 +103,20 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
   }
 }
 
-/** The attempt failed: retry it after the policy's delay while attempts are left, else give the step up. */
+/** A frequency cap holds the step back: it succeeds without sending, its item on the `capped` port. */
+async function takeCappedPort(delivery: Delivery, held: HeldState): Promise<StepOutcome> {
+  const { ctx, step } = delivery;
+  const result = await completeStep(delivery, {
+    output: { [CAPPED_PORT]: [step.input] },
+    attempts: finishAttempt(step.attempts, null),
+    durationMs: 0,
+    inlineBudgetMs: ctx.settings.fuseBudgetMs,
+    state: { held },
+  });
+  if (result.kind === 'applied') await enqueueSafely(ctx, result.toEnqueue);
+  return DONE;
+}
+
 /**
  * The error of an attempt whose worker stopped before finishing it (the claim recorded its start in Postgres
  * before it ran). The first stall is retried as the node's policy allows — a deploy or a killed machine is
@@ -110,6 +133,7 @@ function stallError(attempts: readonly { error?: { code: string } | null }[]): E
   );
 }
 
+/** The attempt failed: retry it after the policy's delay while attempts are left, else give the step up. */
 async function fail(delivery: Delivery, err: unknown, extras?: AttemptExtras): Promise<StepOutcome> {
   const { ctx, node, type, step } = delivery;
   const { retryAfterMs, ...error } = classifyError(err);

@@ -9,6 +9,7 @@ import { firstAnswerOf, hasErrorEdge, referPayload } from '../core/index.js';
 import type { PendingJoin, Scope } from '../plan/index.js';
 import { planAfterOutput } from '../plan/index.js';
 import { applyPlan, lockRun, pendingJoins, releaseHeldSibling, settleRun } from '../runs/index.js';
+import { releaseSend } from '../sending/index.js';
 import type { Lease, StepError } from './attempt.js';
 import { runInline } from './fusion.js';
 
@@ -98,6 +99,8 @@ export interface Success {
   inlineBudgetMs: number;
   /** The node's answer to the run's webhook request (respond-to-webhook), if it gave one. */
   response?: WebhookResponse | undefined;
+  /** What the step keeps in its state besides what it had (why it was held back: sending-rules.ts). */
+  state?: Record<string, unknown> | undefined;
 }
 
 /** The step succeeded: store its output and create what follows (running pure successors inline). */
@@ -111,13 +114,18 @@ export function completeStep(lease: Lease, done: Success): Promise<TransitionRes
     attempts: done.attempts,
     finishedAt: new Date(),
     durationMs: done.durationMs,
+    ...(done.state ? { state: { ...lease.step.state, ...done.state } } : {}),
   } as const;
   const { response } = done;
   return inTransition(lease, async (tx) => {
     if (response) {
       // under the run lock (completions of a run are serialised), so exactly one step of the run answers
       const run = await lockedRun(tx, lease.step.runId);
-      const state = { ...lease.step.state, ...(await answerOf(tx, lease.step.id, run.id, response)) };
+      const state = {
+        ...lease.step.state,
+        ...done.state,
+        ...(await answerOf(tx, lease.step.id, run.id, response)),
+      };
       await casStep(tx, lease, { ...patch, state });
       return followOutput(tx, lease, run, done.output, done.inlineBudgetMs);
     }
@@ -155,12 +163,14 @@ export function scheduleRetry(lease: Lease, failed: Failure, dueAt: Date): Promi
 
 /**
  * The node asked to sleep or to wait for an event: park the step until `wakeAt` (the attempt does not
- * count); `alongside` writes what the park needs in the same transaction (the wait row).
+ * count); `alongside` writes what the park needs in the same transaction (the wait row); `state` is kept in
+ * the step's state besides its wake-up time (why a sending rule held it back).
  */
 export function parkStep(
   lease: Lease,
   wakeAt: Date,
   alongside?: (tx: Transaction) => Promise<unknown>,
+  state?: Record<string, unknown>,
 ): Promise<TransitionResult> {
   const { step } = lease;
   return inTransition(lease, async (tx) => {
@@ -170,7 +180,7 @@ export function parkStep(
       status: 'waiting',
       attempts: step.attempts.slice(0, -1),
       dueAt: wakeAt,
-      state: { ...step.state, wakeAt: wakeAt.toISOString() },
+      state: { ...step.state, ...state, wakeAt: wakeAt.toISOString() },
     });
     // the run waits when nothing else of it can move now
     const [busy] = await tx
@@ -207,6 +217,8 @@ export function giveUpStep(lease: Lease, failed: Failure): Promise<TransitionRes
       finishedAt,
       durationMs,
     });
+    // nothing reached the person: the send the step took against frequency caps is given back
+    if (flow.nodes.get(step.nodeId)?.channel !== undefined) await releaseSend(tx, step.id);
     if (handled) {
       const node = flow.nodes.get(step.nodeId);
       const item = { error: { ...error, nodeId: step.nodeId, nodeName: node?.name }, input: step.input };
