@@ -2,10 +2,14 @@
 import { defineConfig } from 'vitest/config';
 
 const conditions = ['source', 'module', 'node', 'import', 'default'];
+const serverConditions = conditions.filter((c) => c !== 'module');
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  // without `module` on the server side, whose conditions vitest also hands to Node for what Node loads itself:
+  // under it OpenTelemetry's API (which vitest and prom-client load once it is installed) names an ESM build
+  // whose extensionless imports Node cannot resolve
+  ssr: { resolve: { conditions: serverConditions, externalConditions: serverConditions } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',

@@ -25,6 +25,13 @@ const bytes = z
     return Math.floor(n * factor);
   });
 
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error:
+    "http/protobuf or http/json (gRPC is not supported: point it at the collector's OTLP/HTTP port, 4318)",
+});
+
+const url = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+
 function encryptionKey(setting: string) {
   return z.string().transform((text, ctx) => {
     try {
@@ -118,6 +125,20 @@ export const configSchema = z
         }
       })
       .default([]),
+    /**
+     * OpenTelemetry tracing (telemetry.ts): the standard OTEL_* variables; off unless an exporter or an OTLP
+     * endpoint is set. What the SDK reads itself (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS,
+     * OTEL_TRACES_SAMPLER, OTEL_BSP_*, …) it reads from the environment as usual.
+     */
+    OTEL_SDK_DISABLED: bool.default(false),
+    OTEL_TRACES_EXPORTER: z
+      .enum(['otlp', 'console', 'none'], { error: 'otlp, console or none (one of them)' })
+      .optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).max(255).default('tributary'),
     ...authConfigShape,
   })
   .superRefine((config, ctx) => {

@@ -20,6 +20,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadKeyring } from './encryption-key.js';
 import { opsRoutes } from './ops.js';
 import { launchRedis, redisAnswers } from './redis-launcher.js';
+import { startTelemetry, tracingSettings } from './telemetry/index.js';
 
 const MODES = new Set(['all', 'api', 'worker']);
 
@@ -58,6 +59,13 @@ async function main(): Promise<void> {
   survivesDriverFaults(logger);
   const mode = config.TRIBUTARY_MODE;
   const cleanups: Array<() => Promise<void> | void> = [];
+  // OpenTelemetry, when the OTEL_* variables ask for it (telemetry/); else no SDK is even loaded
+  const telemetry = await startTelemetry(config);
+  if (telemetry) {
+    logger.info({ exporter: tracingSettings(config)?.exporter }, 'OpenTelemetry tracing on');
+    // last: after the engine has closed, so the spans of the steps it finished go out too
+    cleanups.push(() => telemetry.shutdown());
+  }
 
   const db = await openDb({
     url: config.DATABASE_URL,
@@ -102,6 +110,7 @@ async function main(): Promise<void> {
       threshold: config.TRIBUTARY_BREAKER_THRESHOLD,
       cooldownMs: config.TRIBUTARY_BREAKER_COOLDOWN_MS,
     },
+    tracing: telemetry?.tracing,
     settings: {
       stepTimeoutMs: config.TRIBUTARY_STEP_TIMEOUT_MS,
       fuseMaxSteps: config.TRIBUTARY_FUSE_MAX_STEPS,

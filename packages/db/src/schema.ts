@@ -362,6 +362,14 @@ export const waits = pgTable(
   ],
 );
 
+/** A run span's W3C trace context (hex ids, trace flags) and the span it is a child of, if any. */
+export interface RunTrace {
+  traceId: string;
+  spanId: string;
+  flags: number;
+  parentSpanId?: string;
+}
+
 export const runs = pgTable(
   'runs',
   {
@@ -404,6 +412,12 @@ export const runs = pgTable(
     depth: integer('depth').notNull().default(0),
     /** The backfill that started this run from its stored event; null for other runs. */
     backfillId: uuid('backfill_id').references(() => backfills.id),
+    /**
+     * Where the run's OpenTelemetry spans hang (engine core/tracing.ts): the run span's ids, chosen when the run
+     * started, so a worker of any process parents its step spans on it and whichever ends the run emits it;
+     * null when tracing was off (or the trace not sampled) as the run started.
+     */
+    trace: jsonb('trace').$type<RunTrace>(),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),

@@ -18,7 +18,7 @@ import { DEFAULT_BACKFILL_PASS_OPTIONS, startBackfillJob } from './backfill/inde
 import type { ConsumerOptions } from './consumers/index.js';
 import { BrokerConsumers, consumerMetrics, DEFAULT_CONSUMER_OPTIONS } from './consumers/index.js';
 import { callSubFlow, startErrorFlow } from './control/index.js';
-import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData } from './core/index.js';
+import type { EngineContext, EngineSettings, Keyring, Logger, StepJobData, Tracing } from './core/index.js';
 import {
   createMetrics,
   DEFAULT_SETTINGS,
@@ -51,6 +51,8 @@ export interface EngineOptions {
   settings?: Partial<EngineSettings>;
   /** Collect Node's default process metrics too (off in tests that run many engines). */
   defaultMetrics?: boolean;
+  /** A started OpenTelemetry SDK to emit spans to (core/tracing.ts); none: tracing off. */
+  tracing?: Tracing | undefined;
 }
 
 /** A running engine; close() releases everything it opened (not the database handle). */
@@ -153,6 +155,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     keyring: options.keyring,
     settings,
+    tracing: options.tracing,
   };
   ctx.startErrorFlow = (tx, runId) => startErrorFlow(ctx, tx, runId);
   ctx.callSubFlow = (caller, request) => callSubFlow(ctx, caller, request);

@@ -54,10 +54,11 @@ export {
 } from './backfill/index.js';
 export type { DiscardResult, RedriveOptions } from './control/index.js';
 export { discardDeadLetters, redrive, redriveMany, replayRun, startTestRun } from './control/index.js';
-export type { EngineContext, EngineSettings, Logger, RunAnswer } from './core/index.js';
+export type { EngineContext, EngineSettings, IngestSpan, Logger, RunAnswer, Tracing } from './core/index.js';
 export {
   createLogger,
   DEFAULT_SETTINGS,
+  endIngestSpan,
   generateEncryptionKey,
   isConnectionError,
   Keyring,
@@ -65,6 +66,8 @@ export {
   keyIdOf,
   parseEncryptionKey,
   REDACT_PATHS,
+  SPAN_ATTRIBUTES,
+  startIngestSpan,
   webhookAnswerOf,
   withTimeout,
 } from './core/index.js';

@@ -1,7 +1,16 @@
 // Webhook ingress: /hooks/:path — route, authenticate, size-limit, parse strictly, ingest, answer 202.
+
+import type { Span } from '@opentelemetry/api';
 import { FINAL_RUN_STATUSES, isIn } from '@tributary/db';
 import type { WebhookTarget } from '@tributary/engine';
-import { getRun, ingest, routeWebhook, webhookCredential, withDatabase } from '@tributary/engine';
+import {
+  getRun,
+  ingest,
+  routeWebhook,
+  SPAN_ATTRIBUTES,
+  webhookCredential,
+  withDatabase,
+} from '@tributary/engine';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '@tributary/flow';
 import type { WebhookTriggerConfig } from '@tributary/nodes';
 import { verifyWebhookAuth, webhookTrigger } from '@tributary/nodes';
@@ -13,6 +22,7 @@ import { pairsToObject, parseBody } from './parse-body.js';
 import { nodeRequestOf, readBodyLimited } from './read-body.js';
 import { respondNodeAnswer } from './respond-answer.js';
 import { checkStorableText } from './storable.js';
+import { tracedIngest } from './traced-ingest.js';
 
 /** Headers never stored in run history: credentials and cookies. */
 const ALWAYS_DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -138,63 +148,78 @@ async function authCredential(
 /** The ingress routes. */
 export function hookRoutes(deps: AppDeps) {
   const app = new Hono();
-  app.all('/hooks/*', async (c) => {
-    const url = new URL(c.req.url);
-    const path = decodeURIComponent(url.pathname.slice('/hooks/'.length));
-    const { ctx } = deps.engine;
-    const route = path ? await routeWebhook(ctx, path) : undefined;
-    if (!route) throw new NotFoundError(`no published flow listens on /hooks/${path}`);
-    const method = c.req.method.toUpperCase();
-    if (route.method !== 'ANY' && route.method !== method) {
-      return problemResponse(405, 'method_not_allowed', `this webhook accepts ${route.method}`, {
-        headers: { allow: route.method },
-      });
-    }
-    const { config } = route;
-
-    const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
-    const headers = allHeaders(c);
-    const credentialData = await authCredential(ctx, route);
-    const auth = verifyWebhookAuth(config.auth, credentialData, headers, raw, Date.now());
-    if (!auth.ok) {
-      ctx.logger.info({ path, reason: auth.reason }, 'webhook request refused');
-      throw new UnauthorizedError("the request did not pass this webhook's authentication");
-    }
-    const idempotencyKey = c.req.header('idempotency-key');
-    if (
-      idempotencyKey !== undefined &&
-      (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)
-    ) {
-      throw new BadRequestError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, {
-        code: 'invalid_idempotency_key',
-      });
-    }
-    // %00 decodes to a NUL character, which Postgres cannot store
-    checkStorableText([...url.searchParams].flat().join('&'), 'the query string');
-    const item = {
-      body: parseBody(c.req.header('content-type') ?? null, raw),
-      headers: storedHeaders(headers, config.auth, credentialData),
-      query: pairsToObject(url.searchParams),
-      method,
-      path,
-    };
-    const result = await ingest(ctx, {
-      source: `webhook:${path}`,
-      type: 'webhook',
-      idempotencyKey,
-      payload: item,
-      payloadBytes: raw.byteLength,
-      targets: [{ flowId: route.flowId, version: route.version, item }],
-    });
-    const accepted = { eventId: result.eventId, duplicate: result.duplicate, runs: result.runs };
-    const runId = result.runs[0]?.id;
-    if (config.responseMode === 'lastNode' && runId) {
-      return lastNodeAnswer(deps, runId, route.nodeId, config.responseTimeoutMs, accepted);
-    }
-    if (config.responseMode === 'respondNode' && runId) {
-      return respondNodeAnswer(deps, runId, config.responseTimeoutMs);
-    }
-    return c.json(accepted, 202);
-  });
+  app.all('/hooks/*', (c) =>
+    deps.engine.ctx.tracing
+      ? tracedIngest(c, deps.engine.ctx, 'ingest webhook', '/hooks/*', (span) => acceptHook(c, deps, span))
+      : acceptHook(c, deps, undefined),
+  );
   return app;
+}
+
+/** One webhook request: route, authenticate, size-limit, parse strictly, ingest, answer. */
+async function acceptHook(c: Context, deps: AppDeps, span: Span | undefined): Promise<Response> {
+  const url = new URL(c.req.url);
+  const path = decodeURIComponent(url.pathname.slice('/hooks/'.length));
+  const { ctx } = deps.engine;
+  const route = path ? await routeWebhook(ctx, path) : undefined;
+  if (!route) throw new NotFoundError(`no published flow listens on /hooks/${path}`);
+  span?.setAttributes({
+    [SPAN_ATTRIBUTES.flowId]: route.flowId,
+    [SPAN_ATTRIBUTES.flowVersion]: route.version,
+  });
+  const method = c.req.method.toUpperCase();
+  if (route.method !== 'ANY' && route.method !== method) {
+    return problemResponse(405, 'method_not_allowed', `this webhook accepts ${route.method}`, {
+      headers: { allow: route.method },
+    });
+  }
+  const { config } = route;
+
+  const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
+  const headers = allHeaders(c);
+  const credentialData = await authCredential(ctx, route);
+  const auth = verifyWebhookAuth(config.auth, credentialData, headers, raw, Date.now());
+  if (!auth.ok) {
+    ctx.logger.info({ path, reason: auth.reason }, 'webhook request refused');
+    throw new UnauthorizedError("the request did not pass this webhook's authentication");
+  }
+  const idempotencyKey = c.req.header('idempotency-key');
+  if (
+    idempotencyKey !== undefined &&
+    (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)
+  ) {
+    throw new BadRequestError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, {
+      code: 'invalid_idempotency_key',
+    });
+  }
+  // %00 decodes to a NUL character, which Postgres cannot store
+  checkStorableText([...url.searchParams].flat().join('&'), 'the query string');
+  const item = {
+    body: parseBody(c.req.header('content-type') ?? null, raw),
+    headers: storedHeaders(headers, config.auth, credentialData),
+    query: pairsToObject(url.searchParams),
+    method,
+    path,
+  };
+  const result = await ingest(ctx, {
+    source: `webhook:${path}`,
+    type: 'webhook',
+    idempotencyKey,
+    payload: item,
+    payloadBytes: raw.byteLength,
+    targets: [{ flowId: route.flowId, version: route.version, item }],
+  });
+  const accepted = { eventId: result.eventId, duplicate: result.duplicate, runs: result.runs };
+  span?.setAttributes({
+    [SPAN_ATTRIBUTES.eventId]: result.eventId,
+    'tributary.event.duplicate': result.duplicate,
+  });
+  const runId = result.runs[0]?.id;
+  if (config.responseMode === 'lastNode' && runId) {
+    return lastNodeAnswer(deps, runId, route.nodeId, config.responseTimeoutMs, accepted);
+  }
+  if (config.responseMode === 'respondNode' && runId) {
+    return respondNodeAnswer(deps, runId, config.responseTimeoutMs);
+  }
+  return c.json(accepted, 202);
 }

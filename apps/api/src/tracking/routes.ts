@@ -4,6 +4,7 @@ import { ingestTracking, resolveWriteKey, withDatabase } from '@tributary/engine
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppDeps } from '../app-env.js';
+import { tracedIngest } from '../ingress/traced-ingest.js';
 import { problemResponse } from '../problem.js';
 import { validateBatch } from './batch.js';
 import { TRACKING_LIMITS } from './limits.js';
@@ -131,11 +132,16 @@ export function trackingRoutes(deps: AppDeps) {
   }
 
   for (const type of TRACKING_TYPES) {
-    const handler = (c: Context) => single(c, type);
+    const handler = (c: Context) =>
+      ctx.tracing
+        ? tracedIngest(c, ctx, 'ingest tracking', `/v1/${type}`, () => single(c, type))
+        : single(c, type);
     app.post(`/v1/${type}`, handler);
     app.post(`/v1/${type.charAt(0)}`, handler);
   }
-  app.post('/v1/batch', batch);
-  app.post('/v1/b', batch);
+  const batchHandler = (c: Context) =>
+    ctx.tracing ? tracedIngest(c, ctx, 'ingest tracking', '/v1/batch', () => batch(c)) : batch(c);
+  app.post('/v1/batch', batchHandler);
+  app.post('/v1/b', batchHandler);
   return app;
 }

@@ -8,6 +8,7 @@ import type { LiveFlows } from './live-flows.js';
 import type { Logger } from './logger.js';
 import type { EngineMetrics } from './metrics.js';
 import type { StepQueue, StepRef } from './step-queue.js';
+import type { Tracing } from './tracing.js';
 
 export interface EngineSettings {
   /** Time limit of a step attempt when the node sets none. */
@@ -73,6 +74,8 @@ export interface EngineContext {
   /** Seals and opens credentials. */
   keyring: Keyring;
   settings: EngineSettings;
+  /** OpenTelemetry spans (core/tracing.ts); undefined when tracing is off, which costs nothing then. */
+  tracing?: Tracing | undefined;
   /**
    * Starts the flow a failed run's flow names in `settings.errorFlow`, in the transaction that failed the run
    * (so exactly once); gives the steps to enqueue after commit. Set by the engine (control/error-flow.ts):

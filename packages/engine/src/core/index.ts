@@ -26,6 +26,19 @@ export { eventScope } from './rows.js';
 export type { StepJobData, StepRef } from './step-queue.js';
 export { STEP_QUEUE_NAME, StepQueue } from './step-queue.js';
 export { TimeoutError, withTimeout } from './timeouts.js';
+export type { IngestSpan, TracedRun, TracedStep, Tracing } from './tracing.js';
+export {
+  endIngestSpan,
+  endRunSpan,
+  endStepSpan,
+  SPAN_ATTRIBUTES,
+  startIngestSpan,
+  startRunTrace,
+  startStepSpan,
+  toTraced,
+  withContext,
+  withSpan,
+} from './tracing.js';
 export type { RunAnswer, StoredWebhookResponse } from './webhook-responses.js';
 export { firstAnswerOf, responseSummary, webhookAnswerOf } from './webhook-responses.js';
 export type { WebhookRoute } from './webhook-routes.js';

@@ -7,7 +7,7 @@ import { BadRequestError, UnavailableError } from '@tributary/flow';
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
-import { isUntranslatableText } from '../core/index.js';
+import { endRunSpan, isUntranslatableText, toTraced } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
 import { acceptTransaction, busyRefusal, enqueueAccepted } from './accept.js';
 import { GroupCommit } from './group-commit.js';
@@ -89,8 +89,9 @@ async function commitBatch(ctx: EngineContext, items: PreparedEvent[]): Promise<
     ctx.metrics.eventsIngested.inc({ source: source.split(':')[0] ?? source });
     ctx.metrics.runsStarted.inc(result.runs.length);
     // runs whose steps were all pure finished while being accepted
-    const finished = items[i]?.runs.filter((r) => r.run.status === 'succeeded').length ?? 0;
-    if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
+    const finished = items[i]?.runs.filter((r) => r.run.status === 'succeeded') ?? [];
+    if (finished.length > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished.length);
+    if (ctx.tracing) for (const { run } of finished) endRunSpan(ctx.tracing, toTraced(run), 'succeeded');
     toEnqueue.push(...result.toEnqueue);
   }
   toEnqueue.push(...admitted);

@@ -6,7 +6,7 @@ export type { GroupCommitOptions } from './group-commit.js';
 export { GroupCommit } from './group-commit.js';
 export type { IngestInput, IngestTarget } from './ingest.js';
 export { ingest } from './ingest.js';
-export type { PreparedRun, StartedRun, StartRunInput } from './run-start.js';
+export type { PreparedRun, RunInsert, StartedRun, StartRunInput } from './run-start.js';
 export { insertRuns, prepareRun, startRun } from './run-start.js';
 export type { WebhookTarget } from './webhook.js';
 export { routeWebhook } from './webhook.js';

@@ -4,7 +4,7 @@ import type { Transaction } from '@tributary/db';
 import { isIn, jsonRows, newId, OPEN_STEP_STATUSES, schema } from '@tributary/db';
 import { sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, EventView, StepInsert, StepRef } from '../core/index.js';
-import { PayloadIndex } from '../core/index.js';
+import { PayloadIndex, startRunTrace } from '../core/index.js';
 import { planAfterOutput } from '../plan/index.js';
 import type { AdmissionContext, LockMode } from '../runs/index.js';
 import { admitWaiting, insertSteps, isGated, planStepRows } from '../runs/index.js';
@@ -55,6 +55,8 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
   const gated = flow.version >= 0 && isGated(flow.definition.settings);
   const keys = gated ? await runKeysOf(ctx, flow.definition.settings, event, item) : undefined;
   const runId = newId();
+  // a child of the active span (the ingest request's, a calling step's); undefined when tracing is off
+  const trace = startRunTrace(ctx.tracing);
   // the trigger step's id is taken before the plan's, so steps sort in the order they happened
   const triggerStepId = newId();
   const triggerOutput = { main: [item] };
@@ -63,7 +65,7 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
   const plan = await runInline(planned, {
     ctx,
     flow,
-    run: { id: runId, flowId: flow.flowId, version: flow.version, eventId: event.id },
+    run: { id: runId, flowId: flow.flowId, version: flow.version, eventId: event.id, trace: trace ?? null },
     joins: new Map(),
     source: { event, unsaved: new Map([[flow.trigger.name, { input: null, output: triggerOutput }]]) },
     budgetMs: gated ? 0 : (input.inlineBudgetMs ?? 0),
@@ -93,6 +95,8 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
       eventId: event.id,
       status: finished ? 'succeeded' : 'queued',
       exitKey: exitKey ?? null,
+      // only runs started while tracing is on carry it: the rows of the others stay as they were
+      ...(trace ? { trace } : {}),
       edgeState: plan.edgeState,
       replayOf: input.replayOf ?? null,
       ...(input.backfillId ? { backfillId: input.backfillId } : {}),

@@ -27,7 +27,7 @@ const R = schema.runs;
 const S = schema.steps;
 
 /** What admission needs of the engine: the compiled flow versions (for the limits in force), the metrics. */
-export type AdmissionContext = Pick<EngineContext, 'flows' | 'metrics'>;
+export type AdmissionContext = Pick<EngineContext, 'flows' | 'metrics' | 'tracing'>;
 
 /** Whether runs of a flow with these settings wait for their turn (admission) before their first steps. */
 export function isGated(

@@ -194,9 +194,9 @@ async function writeRun(
     write({ insert, runId, edgeState, now: new Date().toISOString() }),
   );
   if (!result?.settled) return undefined;
-  const { flowId, version, admission, parentStepId } = result;
+  const { flowId, version, admission, parentStepId, trace, createdAt } = result;
   return {
-    run: { id: runId, flowId, version, admission, parentStepId },
+    run: { id: runId, flowId, version, admission, parentStepId, trace, createdAt },
     status: result.status === 'failed' ? 'failed' : 'succeeded',
   };
 }

@@ -3,7 +3,7 @@ import { CANCELABLE_STEP_STATUSES, FINAL_RUN_STATUSES, isIn, schema } from '@tri
 import { ConflictError, NotFoundError } from '@tributary/flow';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
-import { audit, enqueueSafely } from '../core/index.js';
+import { audit, endRunSpan, enqueueSafely } from '../core/index.js';
 import { getRun } from '../history/index.js';
 import { admitWaiting } from './admission.js';
 import { wakeParentStep } from './parent-step.js';
@@ -17,6 +17,7 @@ export async function cancelRun(ctx: EngineContext, id: string, actor: string, r
       throw new ConflictError(`run ${id} is already ${run.status}`, { code: 'run_finished' });
     }
     const now = new Date();
+    endRunSpan(ctx.tracing, run, 'canceled', now);
     await tx
       .update(schema.steps)
       .set({ status: 'canceled', finishedAt: now, leaseToken: null, leaseUntil: null })

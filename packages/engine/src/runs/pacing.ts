@@ -10,6 +10,7 @@ import type { FlowSettings } from '@tributary/flow';
 import { sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { EngineContext } from '../core/index.js';
+import { endRunSpan } from '../core/index.js';
 
 const R = schema.runs;
 const S = schema.steps;
@@ -56,7 +57,7 @@ export async function startTime(
  */
 export async function supersedeDebounced(
   tx: Transaction,
-  ctx: Pick<EngineContext, 'metrics'>,
+  ctx: Pick<EngineContext, 'metrics' | 'tracing'>,
   flowId: string,
   debounce: NonNullable<FlowSettings['debounce']>,
 ): Promise<number> {
@@ -82,7 +83,7 @@ export async function supersedeDebounced(
   if (superseded.length === 0) return 0;
   const now = new Date();
   for (const run of superseded) {
-    await tx
+    const [ended] = await tx
       .update(R)
       .set({
         status: 'canceled',
@@ -94,7 +95,9 @@ export async function supersedeDebounced(
           supersededBy: run.by,
         },
       })
-      .where(sql`${R.id} = ${run.id} and ${R.status} = 'queued'`);
+      .where(sql`${R.id} = ${run.id} and ${R.status} = 'queued'`)
+      .returning({ trace: R.trace, createdAt: R.createdAt, version: R.version });
+    if (ended) endRunSpan(ctx.tracing, { id: run.id, flowId, ...ended }, 'canceled', now);
   }
   ctx.metrics.runsFinished.inc({ status: 'canceled' }, superseded.length);
   return superseded.length;

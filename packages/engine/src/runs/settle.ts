@@ -1,6 +1,6 @@
 // Settling a run: once no step of it is open, it ends `failed` if a step is dead, else `succeeded`; the slot
 // it held under its flow's concurrency limit or partition key goes to the next waiting run.
-import type { Transaction } from '@tributary/db';
+import type { RunTrace, Transaction } from '@tributary/db';
 import {
   literalList,
   OPEN_RUN_STATUSES,
@@ -11,6 +11,7 @@ import {
 } from '@tributary/db';
 import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
+import { endRunSpan } from '../core/index.js';
 import type { AdmissionContext } from './admission.js';
 import { admitWaiting } from './admission.js';
 import { wakeParentStep } from './parent-step.js';
@@ -38,7 +39,8 @@ const settleStatement = statement<{ runId: string; now: string }>`
 export function settledColumns(alias: string) {
   const a = sql.raw(alias);
   return sql`${a}.${R.flowId} as "flowId", ${a}.${R.version} as version, ${a}.${R.admission} as admission,
-    ${a}.${R.parentStepId} as "parentStepId"`;
+    ${a}.${R.parentStepId} as "parentStepId", ${a}.${R.trace} as trace,
+    to_json(${a}.${R.createdAt}) #>> '{}' as "createdAt"`;
 }
 
 /** A run that has just ended, as the statement that ended it returned it. */
@@ -50,10 +52,16 @@ export interface SettledRun {
   admission: string | null;
   /** The sub-flow step that started it and may be waiting for it (runs/parent-step.ts). */
   parentStepId: string | null;
+  /**
+   * Where its span hangs (core/tracing.ts; as the driver gives jsonb: parsed or as text), and when it began
+   * (ISO 8601): the run span is emitted as it ends.
+   */
+  trace: RunTrace | string | null;
+  createdAt: string;
 }
 
 /** What settling needs of the engine. */
-export type SettleContext = Pick<EngineContext, 'metrics' | 'startErrorFlow'> & AdmissionContext;
+export type SettleContext = Pick<EngineContext, 'metrics' | 'startErrorFlow' | 'tracing'> & AdmissionContext;
 
 /**
  * Finishes the run when no step is open any more: `failed` if a step is dead, else `succeeded`. One
@@ -81,6 +89,7 @@ export async function runSettled(
   status: 'succeeded' | 'failed',
 ): Promise<StepRef[]> {
   ctx.metrics.runsFinished.inc({ status });
+  endRunSpan(ctx.tracing, run, status);
   // first, while this transaction holds no other flow's admission lock (see admission.ts on lock order)
   const admitted = run.admission === 'admitted' ? await admitWaiting(tx, ctx, run.flowId, run.version) : [];
   if (run.parentStepId) admitted.push(...(await wakeParentStep(tx, run.parentStepId)));

@@ -5,8 +5,8 @@ import type { FlowNode } from '@tributary/flow';
 import type { NodeOutput, NodeType, SentRequest, StepLogs } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext, EventView, PayloadIndex, RunRow, StepRow } from '../core/index.js';
 
-/** What a step sees of its run. */
-export type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'>;
+/** What a step sees of its run (`trace`: where its step spans hang, when tracing is on). */
+export type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'> & Partial<Pick<RunRow, 'trace'>>;
 
 /** What running a node needs of its step. */
 export interface ExecutableStep {

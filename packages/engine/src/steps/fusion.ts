@@ -10,11 +10,18 @@ import { newId } from '@tributary/db';
 import { TributaryError } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext } from '../core/index.js';
-import { isDatabaseError, isUntranslatableText } from '../core/index.js';
+import {
+  endStepSpan,
+  isDatabaseError,
+  isUntranslatableText,
+  startStepSpan,
+  withSpan,
+} from '../core/index.js';
 import type { PendingJoin, Plan, PlannedStep } from '../plan/index.js';
 import { foldPlan, inlineable, planAfterOutput, trackJoins } from '../plan/index.js';
 import type { RunView, ScopeSource, StepResult } from './attempt.js';
 import { executeNode } from './execute.js';
+import { classifyError } from './retry-policy.js';
 
 /** What running a plan's pure steps inline needs. */
 export interface InlineRun {
@@ -97,31 +104,30 @@ async function runOne(
   const startedAt = new Date();
   const started = performance.now();
   const attempt = { n: 1, startedAt: startedAt.toISOString(), finishedAt: null, error: null };
+  const executable = {
+    id: step.id,
+    runId: run.id,
+    nodeId: step.nodeId,
+    input: step.input,
+    state: null,
+    attempts: [attempt],
+  };
+  // a fused step is a step all the same: it gets a span of its own (when tracing is on)
+  const span = ctx.tracing
+    ? startStepSpan(ctx.tracing, { flow, run, node, type, step: executable }, true, startedAt)
+    : undefined;
   let emptyExpressions: EmptyExpression[] | undefined;
+  const observer = {
+    onEmptyExpressions: (found: EmptyExpression[]) => {
+      emptyExpressions = found;
+    },
+  };
   try {
-    const output = await executeNode(
-      {
-        ctx,
-        flow,
-        run,
-        node,
-        type,
-        step: {
-          id: step.id,
-          runId: run.id,
-          nodeId: step.nodeId,
-          input: step.input,
-          state: null,
-          attempts: [attempt],
-        },
-        source,
-      },
-      {
-        onEmptyExpressions: (found) => {
-          emptyExpressions = found;
-        },
-      },
-    );
+    const delivery = { ctx, flow, run, node, type, step: executable, source };
+    const output = await (span
+      ? withSpan(span, () => executeNode(delivery, observer))
+      : executeNode(delivery, observer));
+    if (span) endStepSpan(span, 'succeeded');
     const durationMs = performance.now() - started;
     step.status = 'succeeded';
     step.output = output;
@@ -130,6 +136,10 @@ async function runOne(
     ctx.metrics.stepDuration.observe({ type: type.type, status: 'succeeded' }, durationMs / 1000);
     return output;
   } catch (err) {
+    if (span) {
+      const { code, message } = classifyError(err);
+      endStepSpan(span, 'left for its job', { code, message });
+    }
     // the transaction itself is in trouble: let the whole completion fail and be delivered again
     if (!(err instanceof TributaryError) && isDatabaseError(err)) throw err;
     ctx.logger.debug(

@@ -6,7 +6,7 @@ import { CAPPED_PORT, FatalError, RetryableError } from '@tributary/flow';
 import type { WebhookResponse } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
-import { enqueueSafely, isUntranslatableText } from '../core/index.js';
+import { endStepSpan, enqueueSafely, isUntranslatableText, startStepSpan, withSpan } from '../core/index.js';
 import { SleepSignal, SubFlowWaitSignal, WaitSignal } from '../waits/index.js';
 import type { AttemptExtras, Delivery, Lease, StepError } from './attempt.js';
 import { finishAttempt } from './attempt.js';
@@ -46,14 +46,56 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     return DONE;
   }
   const delivery: Delivery = { ...lease, run, node, type, source: { db: ctx.db } };
-  if (claim.kind === 'stalled') return fail(delivery, stallError(step.attempts));
+  const span = startStepSpan(ctx.tracing, delivery, false);
+  if (!span) return attemptStep(delivery, claim.kind === 'stalled');
+  // the whole attempt under the step span: what the node calls out to, and a sub-flow or error flow it starts
+  let outcome: SpanOutcome = { outcome: 'succeeded' };
+  try {
+    return await withSpan(span, () =>
+      attemptStep(delivery, claim.kind === 'stalled', (reported) => {
+        outcome = reported;
+      }),
+    );
+  } catch (err) {
+    // a database or queue failure: its text is not the step's, and may quote stored values
+    outcome = {
+      outcome: 'interrupted',
+      error: {
+        code: 'interrupted',
+        message: 'the attempt ended without committing its outcome',
+        retryable: true,
+      },
+    };
+    throw err;
+  } finally {
+    endStepSpan(span, outcome.outcome, outcome.error);
+  }
+}
+
+/** How an attempt ended, for its span. */
+interface SpanOutcome {
+  outcome: 'succeeded' | 'parked' | 'retrying' | 'failed' | 'interrupted';
+  error?: StepError | undefined;
+}
+
+/** Tells the step span how the attempt ended (absent when tracing is off). */
+type Report = (outcome: SpanOutcome) => void;
+
+/** Runs a claimed step's node and commits the outcome (a stalled one's lost attempt is failed at once). */
+async function attemptStep(delivery: Delivery, stalled: boolean, report?: Report): Promise<StepOutcome> {
+  const { ctx, step, token, node, type } = delivery;
+  const grace = ctx.settings.leaseGraceMs;
+  if (stalled) return fail(delivery, stallError(step.attempts), undefined, report);
   if (node.channel !== undefined) {
     const decision = await decideSending(delivery);
     if (decision.kind !== 'send') {
       const { rule, outcome, channel } = decision.held;
       ctx.metrics.stepsHeld.inc({ rule, outcome, channel });
     }
-    if (decision.kind === 'delay') return parkForSendingRule(delivery, decision.until, decision.held);
+    if (decision.kind === 'delay') {
+      report?.({ outcome: 'parked' });
+      return parkForSendingRule(delivery, decision.until, decision.held);
+    }
     if (decision.kind === 'capped') return takeCappedPort(delivery, decision.held);
   }
   const timeoutMs = timeLimitOf(delivery);
@@ -96,10 +138,13 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
       { type: type.type, status: 'failed' },
       (performance.now() - started) / 1000,
     );
-    if (err instanceof WaitSignal) return parkForEvent(delivery, err);
-    if (err instanceof SubFlowWaitSignal) return parkForSubFlow(delivery, err);
-    if (err instanceof SleepSignal) return parkForSleep(delivery, err);
-    return fail(delivery, err, extras);
+    if (err instanceof WaitSignal || err instanceof SubFlowWaitSignal || err instanceof SleepSignal) {
+      report?.({ outcome: 'parked' });
+      if (err instanceof WaitSignal) return parkForEvent(delivery, err);
+      if (err instanceof SubFlowWaitSignal) return parkForSubFlow(delivery, err);
+      return parkForSleep(delivery, err);
+    }
+    return fail(delivery, err, extras, report);
   }
 }
 
@@ -134,7 +179,12 @@ function stallError(attempts: readonly { error?: { code: string } | null }[]): E
 }
 
 /** The attempt failed: retry it after the policy's delay while attempts are left, else give the step up. */
-async function fail(delivery: Delivery, err: unknown, extras?: AttemptExtras): Promise<StepOutcome> {
+async function fail(
+  delivery: Delivery,
+  err: unknown,
+  extras?: AttemptExtras,
+  report?: Report,
+): Promise<StepOutcome> {
   const { ctx, node, type, step } = delivery;
   const { retryAfterMs, ...error } = classifyError(err);
   const failed = { error: error satisfies StepError, attempts: finishAttempt(step.attempts, error, extras) };
@@ -143,6 +193,7 @@ async function fail(delivery: Delivery, err: unknown, extras?: AttemptExtras): P
   const attempt = failed.attempts.length;
   if (error.retryable && hasAttemptsLeft(policy, attempt)) {
     const dueAt = Date.now() + retryDelayMs(policy, attempt, retryAfterMs);
+    report?.({ outcome: 'retrying', error });
     const result = await scheduleRetry(delivery, failed, new Date(dueAt));
     if (result.kind === 'stale') return DONE;
     ctx.metrics.stepRetries.inc({ type: type.type });
@@ -150,6 +201,7 @@ async function fail(delivery: Delivery, err: unknown, extras?: AttemptExtras): P
     return { kind: 'later', at: dueAt };
   }
   log.warn({ attempt, code: error.code, err: error.message }, 'step failed');
+  report?.({ outcome: 'failed', error });
   const result = await giveUpStep(delivery, failed);
   if (result.kind === 'applied') await enqueueSafely(ctx, result.toEnqueue);
   return DONE;

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { parseAllowList } from '@tributary/nodes';
-import type { EngineSettings, Logger } from '../core/index.js';
+import type { EngineSettings, Logger, Tracing } from '../core/index.js';
 import { createLogger, Keyring } from '../core/index.js';
 import type { Engine } from '../engine.js';
 import { createEngine } from '../engine.js';
@@ -35,6 +35,8 @@ export interface TestEngineOptions {
   redisUrl?: string;
   /** Node's process metrics in /metrics too (off by default: several engines share a test process). */
   defaultMetrics?: boolean;
+  /** A started OpenTelemetry SDK (tracing on); none: off. */
+  tracing?: Tracing;
 }
 
 export interface TestEngine {
@@ -65,6 +67,7 @@ export async function startTestEngine(
     settings: options.settings,
     keyring: TEST_KEYRING,
     defaultMetrics: options.defaultMetrics ?? false,
+    tracing: options.tracing,
   });
   if (options.worker ?? true) {
     engine.startWorker({

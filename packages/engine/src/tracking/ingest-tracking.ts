@@ -1,6 +1,8 @@
 // Ingest of tracking calls (Segment-style): one transaction for a whole batch — events, profiles, runs of
 // matching tracking triggers, each kind written with one statement — then, once committed, resume the waits
 // and apply the exit goals they match.
+import type { Context } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { Transaction } from '@tributary/db';
 import { jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { resolveConfig, UnavailableError } from '@tributary/flow';
@@ -8,9 +10,9 @@ import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
 import { sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, EventRow, StepRef } from '../core/index.js';
-import { eventScope } from '../core/index.js';
+import { endRunSpan, eventScope, toTraced, withContext } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
-import type { PreparedRun } from '../ingest/index.js';
+import type { PreparedRun, RunInsert } from '../ingest/index.js';
 import {
   acceptTransaction,
   busyRefusal,
@@ -211,12 +213,15 @@ interface Submission {
   messages: readonly TrackingMessage[];
   /** The request body's size (what the submission holds in memory while it waits for a commit). */
   bytes: number;
+  /** The caller's trace context (its ingest span), when tracing is on: its runs are children of it. */
+  trace?: Context;
 }
 
 /** One call of a group commit, with the source it came from. */
 interface Entry {
   sourceId: string;
   message: TrackingMessage;
+  trace?: Context | undefined;
 }
 
 /**
@@ -266,13 +271,16 @@ export function ingestTracking(
     });
     batchers.set(ctx, batcher);
   }
-  return batcher.submit({ sourceId, messages, bytes });
+  // the commit runs in whichever caller's context began it: each call's own context goes with it
+  return batcher.submit(
+    ctx.tracing ? { sourceId, messages, bytes, trace: context.active() } : { sourceId, messages, bytes },
+  );
 }
 
 async function commitTracking(ctx: EngineContext, submissions: Submission[]): Promise<TrackingResult[][]> {
   const flows = await withDatabase(ctx, () => ctx.live.list(ctx.db, ctx.flows), 'loading live flows');
-  const entries = submissions.flatMap(({ sourceId, messages }) =>
-    messages.map((message) => ({ sourceId, message })),
+  const entries = submissions.flatMap(({ sourceId, messages, trace }) =>
+    messages.map((message) => ({ sourceId, message, trace })),
   );
   const { results, fresh, toEnqueue, finished, refused } = await withInlineFallback(
     ctx.settings.ingestFuseBudgetMs,
@@ -282,7 +290,8 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   if (fresh.length > 0) ctx.metrics.eventsIngested.inc({ source: 'tracking' }, fresh.length);
   if (started > 0) ctx.metrics.runsStarted.inc(started);
   // runs whose steps were all pure finished while being accepted
-  if (finished > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished);
+  if (finished.length > 0) ctx.metrics.runsFinished.inc({ status: 'succeeded' }, finished.length);
+  if (ctx.tracing) for (const run of finished) endRunSpan(ctx.tracing, toTraced(run), 'succeeded');
   countRefusals(ctx, flows, refused);
   await enqueueAccepted(ctx, toEnqueue);
   try {
@@ -337,7 +346,7 @@ async function acceptBatch(
   results: TrackingResult[];
   fresh: EventRow[];
   toEnqueue: StepRef[];
-  finished: number;
+  finished: RunInsert[];
   refused: Refusal[];
 }> {
   const messages = entries.map((e) => e.message);
@@ -353,11 +362,13 @@ async function acceptBatch(
   });
   // one after the other: each run's inline budget is its own time, not a share of a hundred interleaved ones
   const early: Array<PreparedRun[] | undefined> = [];
-  for (const [i, { message }] of entries.entries()) {
+  for (const [i, { message, trace }] of entries.entries()) {
     early.push(
       message.type === 'identify' || sameAs[i] !== undefined
         ? undefined
-        : await prepareRuns(ctx, flows, rows[i] as EventRow, message.payload, inlineBudgetMs),
+        : await withContext(trace, () =>
+            prepareRuns(ctx, flows, rows[i] as EventRow, message.payload, inlineBudgetMs),
+          ),
     );
   }
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
@@ -374,7 +385,7 @@ async function acceptBatch(
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
     const fresh: EventRow[] = [];
-    for (const [i, { message }] of entries.entries()) {
+    for (const [i, { message, trace }] of entries.entries()) {
       const event = rows[i] as EventRow;
       const first = sameAs[i];
       if (first !== undefined) {
@@ -407,12 +418,14 @@ async function acceptBatch(
       // identify items say which traits are new or changed, so a flow can react to e.g. a new email
       const own =
         early[i] ??
-        (await prepareRuns(
-          ctx,
-          flows,
-          event,
-          { ...message.payload, changedTraits: changedTraits(before, message.traits) },
-          inlineBudgetMs,
+        (await withContext(trace, () =>
+          prepareRuns(
+            ctx,
+            flows,
+            event,
+            { ...message.payload, changedTraits: changedTraits(before, message.traits) },
+            inlineBudgetMs,
+          ),
         ));
       runs.push(...own);
       results.push({
@@ -432,7 +445,7 @@ async function acceptBatch(
       results: answers,
       fresh,
       toEnqueue: [...kept.flatMap((r) => r.toEnqueue), ...admitted],
-      finished: kept.filter((r) => r.run.status === 'succeeded').length,
+      finished: kept.filter((r) => r.run.status === 'succeeded').map((r) => r.run),
       refused,
     };
   });

@@ -9,6 +9,7 @@ import { amqp } from '../credentials/broker-types.js';
 import { credentialField } from '../credentials/define-credential.js';
 import { credentialOfType } from '../credentials/step-credential.js';
 import { defineNode } from '../define-node.js';
+import { outboundSpan } from '../outbound-span.js';
 import { dialAmqp, openAmqpConnection } from './amqp-connection.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { parseAmqpUrl } from './amqp-url.js';
@@ -91,17 +92,32 @@ export const amqpPublish = defineNode({
       async () => new AmqpPublisher(await openAmqpConnection(server, dial, ctx.signal), dial),
       async (publisher) => {
         try {
-          return await publisher.publish(
-            {
-              exchange: config.exchange,
-              routingKey: config.routingKey,
-              content: bytes,
-              contentType,
-              messageId,
-              headers: config.headers ?? {},
-              persistent: config.persistent,
-            },
-            ctx.signal,
+          // the step's trace context goes in the message's headers (outbound-span.ts)
+          return await outboundSpan(
+            () => ({
+              name: `publish ${config.exchange || config.routingKey}`,
+              kind: 'producer',
+              attributes: {
+                'messaging.system': 'rabbitmq',
+                'messaging.operation.type': 'send',
+                'messaging.destination.name': config.exchange,
+                'messaging.rabbitmq.destination.routing_key': config.routingKey,
+                'messaging.message.id': messageId,
+              },
+            }),
+            (traceHeaders) =>
+              publisher.publish(
+                {
+                  exchange: config.exchange,
+                  routingKey: config.routingKey,
+                  content: bytes,
+                  contentType,
+                  messageId,
+                  headers: { ...config.headers, ...traceHeaders },
+                  persistent: config.persistent,
+                },
+                ctx.signal,
+              ),
           );
         } catch (err) {
           // a connection that let a confirm time out is suspect: the next attempt gets a fresh one

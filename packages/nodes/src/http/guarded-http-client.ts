@@ -1,6 +1,8 @@
 // The SSRF-guarded HttpClient: undici with a checking connector, manual redirects, one deadline, a body cap.
+import type { Attributes } from '@opentelemetry/api';
 import { FatalError, RetryableError, TributaryError } from '@tributary/flow';
 import { Agent, type Dispatcher, request } from 'undici';
+import { outboundSpan } from '../outbound-span.js';
 import { type AllowList, EMPTY_ALLOW_LIST, normalizeHost } from './address-policy.js';
 import { createGuardedConnector, type HostResolver, systemResolver } from './guarded-connector.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
@@ -95,6 +97,20 @@ function checkAllowedHost(url: URL, allowed: readonly string[]): void {
   );
 }
 
+/**
+ * A hop's span attributes (OpenTelemetry's HTTP client conventions) — its origin only: paths and queries may
+ * carry secrets, and headers and bodies never go into spans.
+ */
+function hopAttributes(hop: Hop): Attributes {
+  const scheme = hop.url.protocol.slice(0, -1);
+  return {
+    'http.request.method': hop.method,
+    'server.address': hop.url.hostname,
+    'server.port': hop.url.port ? Number(hop.url.port) : scheme === 'https' ? 443 : 80,
+    'url.scheme': scheme,
+  };
+}
+
 /** Creates the outbound HTTP client nodes get as `ctx.http`: private, loopback and metadata addresses refused. */
 export function createGuardedHttpClient(options: GuardedHttpClientOptions = {}): GuardedHttpClient {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -106,14 +122,24 @@ export function createGuardedHttpClient(options: GuardedHttpClientOptions = {}):
     }),
   });
 
+  /** One hop, under a client span of its own when the step is traced (outbound-span.ts). */
   async function send(hop: Hop, signal: AbortSignal): Promise<ResponseData> {
-    return request(hop.url, {
-      dispatcher: agent,
-      method: hop.method,
-      headers: hop.headers,
-      body: hop.body,
-      signal,
-    });
+    return outboundSpan(
+      () => ({ name: hop.method, kind: 'client', attributes: hopAttributes(hop) }),
+      (traceHeaders) =>
+        request(hop.url, {
+          dispatcher: agent,
+          method: hop.method,
+          // the step's trace context replaces one the node's own headers may carry
+          headers: traceHeaders ? { ...hop.headers, ...traceHeaders } : hop.headers,
+          body: hop.body,
+          signal,
+        }),
+      (res) => ({
+        attributes: { 'http.response.status_code': res.statusCode },
+        ...(res.statusCode >= 500 ? { error: `HTTP ${res.statusCode}` } : {}),
+      }),
+    );
   }
 
   /** Sends the request and follows redirects; `at` tracks the current origin for error messages. */

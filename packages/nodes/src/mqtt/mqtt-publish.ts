@@ -9,6 +9,7 @@ import { mqtt } from '../credentials/broker-types.js';
 import { credentialField } from '../credentials/define-credential.js';
 import { credentialOfType } from '../credentials/step-credential.js';
 import { defineNode } from '../define-node.js';
+import { outboundSpan } from '../outbound-span.js';
 import { dialMqtt, openMqttConnection, parseMqttUrl } from './mqtt-connection.js';
 import { MqttPublisher } from './mqtt-publisher.js';
 
@@ -84,16 +85,31 @@ export const mqttPublish = defineNode({
       async () => new MqttPublisher(await openMqttConnection(server, dial, {}, ctx.signal), dial),
       async (publisher) => {
         try {
-          await publisher.publish(
-            {
-              topic: config.topic,
-              payload: bytes,
-              contentType,
-              qos: config.qos,
-              retain: config.retain,
-              messageId,
-            },
-            ctx.signal,
+          // the step's trace context goes in the message's user properties (MQTT 5; outbound-span.ts)
+          await outboundSpan(
+            () => ({
+              name: `publish ${config.topic}`,
+              kind: 'producer',
+              attributes: {
+                'messaging.system': 'mqtt',
+                'messaging.operation.type': 'send',
+                'messaging.destination.name': config.topic,
+                'messaging.message.id': messageId,
+              },
+            }),
+            (traceHeaders) =>
+              publisher.publish(
+                {
+                  topic: config.topic,
+                  payload: bytes,
+                  contentType,
+                  qos: config.qos,
+                  retain: config.retain,
+                  messageId,
+                  ...(traceHeaders ? { traceHeaders } : {}),
+                },
+                ctx.signal,
+              ),
           );
         } catch (err) {
           // a connection that let an acknowledgement time out is suspect: the next attempt gets a fresh one

@@ -16,6 +16,8 @@ export interface MqttMessage {
   retain: boolean;
   /** Sent as the MQTT 5 user property `message-id`, which consumers deduplicate with. */
   messageId: string;
+  /** The step's W3C trace context (`traceparent`, `tracestate`), sent as user properties too. */
+  traceHeaders?: Record<string, string>;
 }
 
 /** A connection as the publish pool keeps it. */
@@ -45,7 +47,7 @@ export class MqttPublisher implements PooledConnection {
             contentType: message.contentType,
             // both kinds of payload the nodes send are UTF-8 text
             payloadFormatIndicator: true,
-            userProperties: { 'message-id': message.messageId },
+            userProperties: { ...message.traceHeaders, 'message-id': message.messageId },
           },
         },
         (err) => {

@@ -10,6 +10,7 @@ import { credentialField } from '../credentials/define-credential.js';
 import { credentialOfType } from '../credentials/step-credential.js';
 import { defineNode } from '../define-node.js';
 import { headerName, headerValue } from '../http/header-syntax.js';
+import { outboundSpan } from '../outbound-span.js';
 import { dialNats, natsTarget, openNatsConnection, parseNatsServers } from './nats-connection.js';
 import { NatsPublisher } from './nats-publisher.js';
 
@@ -88,15 +89,29 @@ export const natsPublish = defineNode({
       async () => new NatsPublisher(await openNatsConnection(data, dials, ctx.signal), target),
       async (publisher) => {
         try {
-          return await publisher.publish(
-            {
-              subject: config.subject,
-              payload: bytes,
-              contentType,
-              headers: config.headers ?? {},
-              messageId,
-            },
-            ctx.signal,
+          // the step's trace context goes in the message's headers (outbound-span.ts)
+          return await outboundSpan(
+            () => ({
+              name: `publish ${config.subject}`,
+              kind: 'producer',
+              attributes: {
+                'messaging.system': 'nats',
+                'messaging.operation.type': 'send',
+                'messaging.destination.name': config.subject,
+                'messaging.message.id': messageId,
+              },
+            }),
+            (traceHeaders) =>
+              publisher.publish(
+                {
+                  subject: config.subject,
+                  payload: bytes,
+                  contentType,
+                  headers: { ...config.headers, ...traceHeaders },
+                  messageId,
+                },
+                ctx.signal,
+              ),
           );
         } catch (err) {
           // a connection that let an ack time out is suspect: the next attempt gets a fresh one
