@@ -77,7 +77,12 @@ describe('resolveConfig', () => {
     const resolved = await resolveConfig(
       {
         url: 'https://api.test/users/{{ $json.nobody }}',
-        body: { total: '{{ $json.cart.total }}', name: '{{ name }}', nothing: '{{ missing }}', zero: '{{ 0 }}' },
+        body: {
+          total: '{{ $json.cart.total }}',
+          name: '{{ name }}',
+          nothing: '{{ missing }}',
+          zero: '{{ 0 }}',
+        },
         tags: ['{{ $json.tags[0] }}', '{{ $json.tags[5] }}'],
         plain: 'no expression here',
       },
