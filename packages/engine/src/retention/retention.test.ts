@@ -123,4 +123,61 @@ describe('retention', () => {
     expect(pass).toEqual({ runs: 0, steps: 0, events: 0 });
     expect(await existing(schema.runs, [run.runId])).toEqual([run.runId]);
   });
+
+  test('while events keep arriving, passes delete only the expired runs and events, never a new one', {
+    timeout: 120_000,
+  }, async () => {
+    const flow = await deployFlow(t.engine, manualFlow([mark], edges));
+    const expired = [];
+    for (let i = 0; i < 20; i++) expired.push(await finished(flow));
+    for (const ids of expired) await age(ids, 10);
+
+    // 200 events arrive, 8 at a time, while retention passes run one batch of 3 after another
+    let arriving = true;
+    const fresh: Array<{ runId: string; eventId: string }> = [];
+    const passes: Array<{ runs: number; steps: number; events: number }> = [];
+    const sweeping = (async () => {
+      while (arriving) {
+        passes.push(await applyRetention(t.engine.ctx, { days: 5, batchSize: 3, maxBatches: 2 }));
+      }
+    })();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 200) {
+          next++;
+          const fired = await fireEvent(t.engine, flow, { n: next });
+          fresh.push({ runId: runIdOf(fired), eventId: fired.eventId });
+        }
+      }),
+    );
+    arriving = false;
+    await sweeping;
+    // what the passes left of the expired ones goes now
+    await applyRetention(t.engine.ctx, { days: 5, batchSize: 100, maxBatches: 10 });
+
+    const freshRuns = fresh.map((f) => f.runId);
+    expect(await existing(schema.runs, freshRuns)).toEqual([...freshRuns].sort());
+    const freshEvents = fresh.map((f) => f.eventId);
+    expect(await existing(schema.events, freshEvents)).toEqual([...freshEvents].sort());
+    expect(
+      await existing(
+        schema.runs,
+        expired.map((e) => e.runId),
+      ),
+    ).toEqual([]);
+    expect(
+      await existing(
+        schema.events,
+        expired.map((e) => e.eventId),
+      ),
+    ).toEqual([]);
+    // the passes ran beside the load, and some of them deleted expired runs
+    expect(passes.length).toBeGreaterThan(1);
+    expect(passes.reduce((n, p) => n + p.runs, 0)).toBeGreaterThan(0);
+    // every new run still finishes with its steps (none of their rows went from under them)
+    for (const runId of freshRuns.slice(0, 20)) {
+      expect((await finishedRun(t.engine, runId)).status).toBe('succeeded');
+    }
+  });
 });
