@@ -106,7 +106,7 @@ export function createMetrics(
     }),
     retentionDeleted: new Counter({
       name: 'tributary_retention_deleted_total',
-      help: 'Rows the retention job deleted, by kind (runs, steps, events).',
+      help: 'Rows the retention job deleted, by kind (runs, steps, events, sends: frequency-cap sends no cap counts).',
       labelNames: ['kind'],
       registers: [registry],
     }),

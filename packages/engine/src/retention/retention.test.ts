@@ -97,7 +97,7 @@ describe('retention', () => {
     expect(await existing(schema.events, [...events, orphan])).toEqual(
       [recent.eventId, shortOld.eventId, longOld.eventId, dead.eventId].sort(),
     );
-    expect(pass).toEqual({ runs: 2, steps: 4, events: 2 });
+    expect(pass).toEqual({ runs: 2, steps: 4, events: 2, sends: 0 });
 
     // once its dead letter is discarded, the failed run goes at the next pass, dead letter and all
     const [letter] = await t.engine.ctx.db
@@ -120,7 +120,7 @@ describe('retention', () => {
     const run = await finished(plain);
     await age(run, 400);
     const pass = await applyRetention(t.engine.ctx, { days: 0, batchSize: 100, maxBatches: 5 });
-    expect(pass).toEqual({ runs: 0, steps: 0, events: 0 });
+    expect(pass).toEqual({ runs: 0, steps: 0, events: 0, sends: 0 });
     expect(await existing(schema.runs, [run.runId])).toEqual([run.runId]);
   });
 
@@ -179,5 +179,29 @@ describe('retention', () => {
     for (const runId of freshRuns.slice(0, 20)) {
       expect((await finishedRun(t.engine, runId)).status).toBe('succeeded');
     }
+  });
+
+  test('frequency-cap sends no cap can count any more go too; the ones a cap still counts stay', async () => {
+    const S = schema.frequencyCapSends;
+    const DAY = 86_400_000;
+    const send = (person: string, daysAgo: number) => ({
+      stepId: newId(),
+      runId: newId(),
+      flowId: newId(),
+      person,
+      channel: 'retention-email',
+      sentAt: new Date(Date.now() - daysAgo * DAY),
+    });
+    // no cap longer than a year: sends are kept a year and a day
+    const old = send('userId:gone-quiet', 400);
+    const recent = send('userId:gone-quiet', 30);
+    await t.engine.ctx.db.insert(S).values([old, recent]);
+    const pass = await applyRetention(t.engine.ctx, { days: 5, batchSize: 100, maxBatches: 5 });
+    expect(pass.sends).toBe(1);
+    const left = await t.engine.ctx.db
+      .select({ stepId: S.stepId })
+      .from(S)
+      .where(inArray(S.stepId, [old.stepId, recent.stepId]));
+    expect(left.map((r) => r.stepId)).toEqual([recent.stepId]);
   });
 });

@@ -6,6 +6,7 @@ import { schema, selectRows } from '@tributary/db';
 import { inArray, sql } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
 import { runEvery } from '../core/index.js';
+import { forgetExpiredSends } from '../sending/index.js';
 
 export interface RetentionOptions {
   /** Days a finished run (and an event no run needs) is kept; 0 keeps everything. */
@@ -23,6 +24,8 @@ export interface RetentionPass {
   runs: number;
   steps: number;
   events: number;
+  /** Frequency-cap sends no cap can count any more. */
+  sends: number;
 }
 
 const R = schema.runs;
@@ -93,7 +96,7 @@ export async function applyRetention(
   ctx: EngineContext,
   options: RetentionOptions = DEFAULT_RETENTION_OPTIONS,
 ): Promise<RetentionPass> {
-  const pass: RetentionPass = { runs: 0, steps: 0, events: 0 };
+  const pass: RetentionPass = { runs: 0, steps: 0, events: 0, sends: 0 };
   for (let batch = 0; batch < options.maxBatches; batch++) {
     const done = await deleteRunBatch(ctx, options);
     pass.runs += done.runs;
@@ -107,8 +110,13 @@ export async function applyRetention(
       if (events < options.batchSize) break;
     }
   }
+  for (let batch = 0; batch < options.maxBatches; batch++) {
+    const sends = await forgetExpiredSends(ctx.db, options.batchSize);
+    pass.sends += sends;
+    if (sends < options.batchSize) break;
+  }
   for (const [kind, n] of Object.entries(pass)) if (n > 0) ctx.metrics.retentionDeleted.inc({ kind }, n);
-  if (pass.runs + pass.events > 0) ctx.logger.info(pass, 'retention deleted expired history');
+  if (pass.runs + pass.events + pass.sends > 0) ctx.logger.info(pass, 'retention deleted expired history');
   return pass;
 }
 

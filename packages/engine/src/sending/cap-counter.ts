@@ -93,13 +93,35 @@ async function slotFreesAt(
  * longest period), so the table holds what caps need and not every send ever made.
  */
 async function forgetOldSends(tx: Transaction, person: string, channel: string, now: Date): Promise<void> {
-  const [longest] = await tx.select({ ms: max(schema.frequencyCaps.periodMs) }).from(schema.frequencyCaps);
+  const keepMs = await sendsKeptMs(tx);
   const S = schema.frequencyCapSends;
-  // with no caps at all the sends are still kept for a year and a day: a cap made later counts them
-  const keepMs = Math.max(Number(longest?.ms ?? 0), 366 * 24 * 60 * 60 * 1000);
   await tx
     .delete(S)
     .where(and(eq(S.person, person), eq(S.channel, channel), lt(S.sentAt, new Date(now.getTime() - keepMs))));
+}
+
+/** How long a send is kept: the longest cap's period, and at least a year and a day (a cap made later counts them). */
+async function sendsKeptMs(db: Queryable): Promise<number> {
+  const [longest] = await db.select({ ms: max(schema.frequencyCaps.periodMs) }).from(schema.frequencyCaps);
+  return Math.max(Number(longest?.ms ?? 0), 366 * 24 * 60 * 60 * 1000);
+}
+
+/**
+ * Deletes up to `limit` sends of anyone that no cap can count any more (the retention job's share: people who
+ * never send again are not cleaned by forgetOldSends); answers how many went.
+ */
+export async function forgetExpiredSends(db: Queryable, limit: number): Promise<number> {
+  const S = schema.frequencyCapSends;
+  const keepMs = await sendsKeptMs(db);
+  const deleted = await selectRows<{ id: string }>(
+    db,
+    sql`delete from ${S} where ${S.stepId} in (
+        select ${S.stepId} from ${S} where ${S.sentAt} < now() - make_interval(secs => ${keepMs / 1000})
+        limit ${limit}
+        for update skip locked)
+      returning ${S.stepId} as id`,
+  );
+  return deleted.length;
 }
 
 /** Gives a step's send back (the step failed for good: nothing reached the person). */

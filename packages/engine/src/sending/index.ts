@@ -1,6 +1,6 @@
 // Sending rules across flows: frequency caps (the instance's, counted per person and channel) and quiet hours.
 export type { CapReached, SendCheck, SendRequest } from './cap-counter.js';
-export { countedSends, releaseSend, takeSend } from './cap-counter.js';
+export { countedSends, forgetExpiredSends, releaseSend, takeSend } from './cap-counter.js';
 export type { FrequencyCapInput, FrequencyCapView } from './frequency-caps.js';
 export {
   createFrequencyCap,
