@@ -14,6 +14,7 @@ import { testDbKind } from '@tributary/db/testing';
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  allRunsSucceeded,
   freePort,
   type OwnPostgres,
   type OwnRedis,
@@ -173,17 +174,11 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
    */
   async function settle(answers: Answer[]) {
     const accepted = answers.filter((a) => a.status === 202);
-    await waitFor(
-      async () => {
-        for (const a of accepted) {
-          const run = (await (
-            await fetch(`${base}/api/v1/runs/${a.runId}`, { headers: { authorization: `Bearer ${key}` } })
-          ).json()) as { status: string };
-          if (run.status !== 'succeeded') return false;
-        }
-        return true;
-      },
-      { timeoutMs: 90_000, intervalMs: 500, what: 'every accepted run to succeed' },
+    await allRunsSucceeded(
+      base,
+      key,
+      accepted.map((a) => a.runId),
+      90_000,
     );
     return {
       accepted: accepted.length,

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase, testDbKind } from '@tributary/db/testing';
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { freePort } from './test-services.js';
+import { allRunsSucceeded, freePort } from './test-services.js';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -190,17 +190,11 @@ describe.skipIf(testDbKind() === 'pglite')('rolling restart of workers under loa
     await load;
 
     const accepted = answers.filter((a) => a.status === 202);
-    await waitFor(
-      async () => {
-        for (const a of accepted) {
-          const run = (await (
-            await fetch(`${base}/api/v1/runs/${a.runId}`, { headers: { authorization: `Bearer ${key}` } })
-          ).json()) as { status: string };
-          if (run.status !== 'succeeded') return false;
-        }
-        return true;
-      },
-      { timeoutMs: 120_000, intervalMs: 1_000, what: 'every accepted run to succeed' },
+    await allRunsSucceeded(
+      base,
+      key,
+      accepted.map((a) => a.runId),
+      120_000,
     );
     const steps = ['first', 'second'];
     const counts = {

@@ -119,3 +119,24 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   await start();
   return { url, kill, start, dispose: kill };
 }
+
+/** Waits (bounded) until every run of `runIds` has succeeded, asking a running server's API with `key`. */
+export async function allRunsSucceeded(
+  base: string,
+  key: string,
+  runIds: readonly (string | undefined)[],
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const id of runIds) {
+        const run = (await (
+          await fetch(`${base}/api/v1/runs/${id}`, { headers: { authorization: `Bearer ${key}` } })
+        ).json()) as { status: string };
+        if (run.status !== 'succeeded') return false;
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 500, what: 'every accepted run to succeed' },
+  );
+}
