@@ -16,6 +16,7 @@ import { nodeTypeRoutes } from './routes/node-types.js';
 import { profileRoutes } from './routes/profiles.js';
 import { runRoutes } from './routes/runs.js';
 import { sourceRoutes } from './routes/sources.js';
+import { trackingPlanRoutes } from './routes/tracking-plan.js';
 import { userRoutes } from './routes/users.js';
 import { variableRoutes } from './routes/variables.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './session-cookie.js';
@@ -72,6 +73,7 @@ export function managementApi(deps: AppDeps) {
   api.route('/', scoped(deadLetterRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
   api.route('/', scoped(auditRoutes(deps), { read: 'admin', write: 'admin' }));
   api.route('/', scoped(sourceRoutes(deps), { read: 'flows:read', write: 'flows:write' }));
+  api.route('/', scoped(trackingPlanRoutes(deps), { read: 'flows:read', write: 'flows:write' }));
   api.route('/', scoped(profileRoutes(deps), { read: 'runs:read', write: 'runs:write' }));
   api.route('/', scoped(credentialRoutes(deps), { read: 'credentials:read', write: 'credentials:write' }));
   api.route('/', scoped(userRoutes(deps), { read: 'admin', write: 'admin' }));

@@ -22,6 +22,8 @@ export interface ProblemDocument {
   code: string;
   instance?: string;
   problems?: Problem[];
+  /** Extension members of a particular problem (RFC 9457 §3.2), e.g. the tracking plan's `violations`. */
+  [extension: string]: unknown;
 }
 
 const TITLES: Record<number, string> = {
@@ -45,9 +47,15 @@ export function problemResponse(
   status: number,
   code: string,
   detail: string,
-  extra: { problems?: Problem[]; headers?: Record<string, string>; instance?: string } = {},
+  extra: {
+    problems?: Problem[];
+    headers?: Record<string, string>;
+    instance?: string;
+    extensions?: Record<string, unknown>;
+  } = {},
 ): Response {
   const body: ProblemDocument = {
+    ...extra.extensions,
     type: `urn:tributary:problem:${code}`,
     title: TITLES[status] ?? 'Error',
     status,

@@ -273,6 +273,11 @@ export const events = pgTable(
     anonymousId: text('anonymous_id'),
     /** Tracking events: when it happened, corrected for client clock skew. */
     occurredAt: ts('occurred_at'),
+    /**
+     * Tracking events of a source whose plan mode is `flag`: how the event breaks the source's tracking plan
+     * (null when it keeps to it, or no plan applies).
+     */
+    planViolations: jsonb('plan_violations').$type<PlanViolation[]>(),
   },
   (t) => [
     uniqueIndex('events_source_idempotency_key').on(t.source, t.idempotencyKey),
@@ -284,6 +289,21 @@ export const events = pgTable(
 );
 
 export type SourceStatus = 'active' | 'disabled';
+
+/** What a source does with a tracking call that breaks its tracking plan: nothing, store it flagged, refuse it. */
+export type PlanMode = 'off' | 'flag' | 'reject';
+
+/** Whether a track event whose name has no schema in the plan is fine (`allow`) or a violation. */
+export type UnplannedEvents = 'allow' | 'violation';
+
+/** One way an event breaks its source's tracking plan. */
+export interface PlanViolation {
+  /** JSON pointer into the event's properties ('' for the event as a whole). */
+  path: string;
+  message: string;
+  /** The version of the event's schema it was checked against; null for an event not in the plan. */
+  schemaVersion: number | null;
+}
 
 /** Tracking sources: each has a write key that Segment-style SDKs send. */
 export const sources = pgTable(
@@ -299,8 +319,32 @@ export const sources = pgTable(
     rotatedAt: ts('rotated_at'),
     /** When an event last came in through it (kept up to date within a few seconds). */
     lastEventAt: ts('last_event_at'),
+    planMode: text('plan_mode').$type<PlanMode>().notNull().default('off'),
+    unplannedEvents: text('unplanned_events').$type<UnplannedEvents>().notNull().default('allow'),
+    /** Raised by every change of the source's event schemas: what tells a process its compiled plan is old. */
+    planRevision: integer('plan_revision').notNull().default(0),
   },
   (t) => [uniqueIndex('sources_write_key_hash_key').on(t.writeKeyHash)],
+);
+
+/**
+ * A source's tracking plan: a JSON Schema per track event name, versioned. The newest version of a name is
+ * the one in force; a version whose schema is null took the name out of the plan (older ones stay).
+ */
+export const eventSchemas = pgTable(
+  'event_schemas',
+  {
+    id: uuid('id').primaryKey(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    version: integer('version').notNull(),
+    schema: jsonb('schema').$type<Record<string, unknown>>(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('event_schemas_source_event_version').on(t.sourceId, t.event, t.version)],
 );
 
 /** What is known about a person: traits merged from identify calls. */

@@ -153,6 +153,10 @@ export {
   updateFrequencyCap,
 } from './sending/index.js';
 export type {
+  EventSchemaVersion,
+  EventSchemaView,
+  PlanBreach,
+  PlanCheck,
   SampleEvent,
   SourceView,
   SourceWithKey,
@@ -161,14 +165,20 @@ export type {
   WriteKeyResolution,
 } from './tracking/index.js';
 export {
+  checkTrackingPlan,
   createSource,
+  deleteEventSchema,
   eventNameOf,
+  eventSchemaVersions,
   getSource,
   ingestTracking,
+  listEventSchemas,
   listSources,
+  putEventSchema,
   resolveWriteKey,
   rotateWriteKey,
   sampleTrackingEvent,
+  setSourcePlan,
   setSourceStatus,
 } from './tracking/index.js';
 // the instance's variables ($vars)

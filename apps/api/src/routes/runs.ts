@@ -220,6 +220,23 @@ const eventSchema = z
       .string()
       .nullable()
       .openapi({ description: 'Tracking: when it happened (clock-skew corrected)' }),
+    planViolations: z
+      .array(
+        z.object({
+          path: z
+            .string()
+            .openapi({ description: "JSON pointer into the event's properties ('' for the whole event)" }),
+          message: z.string(),
+          schemaVersion: z.number().int().nullable().openapi({
+            description: 'The schema version checked against; null for an event not in the plan',
+          }),
+        }),
+      )
+      .nullable()
+      .openapi({
+        description:
+          "Tracking: how the event breaks its source's tracking plan (sources in flag mode); null when it keeps to it",
+      }),
     runs: z.array(z.object({ id: z.string(), flowId: z.string(), status: runStatus })),
     refusals: z
       .array(
@@ -408,6 +425,9 @@ export function runRoutes(deps: AppDeps) {
             .datetime({ offset: true })
             .optional()
             .openapi({ description: 'Only events received at or after' }),
+          violations: z.enum(['only']).optional().openapi({
+            description: "`only`: just the events flagged for breaking their source's tracking plan",
+          }),
           ...pageQuery.shape,
         }),
       },
@@ -417,9 +437,13 @@ export function runRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { since, ...query } = c.req.valid('query');
+      const { since, violations, ...query } = c.req.valid('query');
       return c.json(
-        await listEvents(deps.engine.ctx.db, { ...query, since: since ? new Date(since) : undefined }),
+        await listEvents(deps.engine.ctx.db, {
+          ...query,
+          since: since ? new Date(since) : undefined,
+          violationsOnly: violations === 'only',
+        }),
         200,
       );
     },

@@ -31,6 +31,9 @@ describe('sources', () => {
       createdAt: expect.any(String),
       rotatedAt: null,
       lastEventAt: null,
+      planMode: 'off',
+      unplannedEvents: 'allow',
+      planRevision: 0,
     });
   });
 
@@ -48,6 +51,9 @@ describe('sources', () => {
       createdAt: source.createdAt,
       rotatedAt: null,
       lastEventAt: null,
+      planMode: 'off',
+      unplannedEvents: 'allow',
+      planRevision: 0,
     });
     const one = await api.call('GET', `/api/v1/sources/${source.id}`);
     expect(await one.json()).not.toHaveProperty('writeKey');

@@ -5,7 +5,8 @@ import type { AppDeps, AppEnv } from '../app-env.js';
 import { bearerSecurity, errorResponses, json, uuidParam } from '../app-env.js';
 import { actorOf } from '../auth.js';
 
-const sourceSchema = z
+/** A source as the API answers it (never its write key). */
+export const sourceSchema = z
   .object({
     id: z.string().uuid(),
     name: z.string(),
@@ -19,6 +20,17 @@ const sourceSchema = z
       .string()
       .nullable()
       .openapi({ description: 'When an event last came in through this source (up to a few seconds late)' }),
+    planMode: z.enum(['off', 'flag', 'reject']).openapi({
+      description:
+        'What happens to a tracking call that breaks the tracking plan: nothing, stored flagged, or refused',
+    }),
+    unplannedEvents: z.enum(['allow', 'violation']).openapi({
+      description: 'Whether a track event whose name has no schema in the plan breaks the plan',
+    }),
+    planRevision: z
+      .number()
+      .int()
+      .openapi({ description: "Raised by every change of the plan's event schemas" }),
   })
   .openapi('Source');
 

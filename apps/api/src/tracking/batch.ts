@@ -16,7 +16,13 @@ export interface RejectedMessage {
 
 /** The batch's valid messages and its rejected ones, or why the whole batch is refused. */
 export type ValidatedBatch =
-  | { ok: true; messages: TrackingMessage[]; rejected: RejectedMessage[] }
+  | {
+      ok: true;
+      messages: TrackingMessage[];
+      /** Each valid message's index in the batch. */
+      positions: number[];
+      rejected: RejectedMessage[];
+    }
   | { ok: false; problems: Problem[] };
 
 const { batchMessages, messageBytes } = TRACKING_LIMITS;
@@ -68,6 +74,7 @@ export function validateBatch(body: Record<string, unknown>, receivedAt: Date): 
     integrations: integrations ?? undefined,
   };
   const messages: TrackingMessage[] = [];
+  const positions: number[] = [];
   const rejected: RejectedMessage[] = [];
   batch.forEach((raw, index) => {
     const size = byteLength(raw);
@@ -84,6 +91,7 @@ export function validateBatch(body: Record<string, unknown>, receivedAt: Date): 
     const checked = validateMessage(raw, { receivedAt, defaults });
     if (checked.ok) {
       messages.push(checked.message);
+      positions.push(index);
       return;
     }
     rejected.push({
@@ -93,5 +101,5 @@ export function validateBatch(body: Record<string, unknown>, receivedAt: Date): 
       error: describeProblems(checked.problems),
     });
   });
-  return { ok: true, messages, rejected };
+  return { ok: true, messages, positions, rejected };
 }

@@ -1,6 +1,6 @@
 // The Segment-compatible tracking API: /v1/track, identify, page, screen, group, alias, batch (and /v1/t, i, p, s, g, a, b).
-import type { SourceView } from '@tributary/engine';
-import { ingestTracking, resolveWriteKey, withDatabase } from '@tributary/engine';
+import type { SourceView, TrackingMessage } from '@tributary/engine';
+import { checkTrackingPlan, ingestTracking, resolveWriteKey, withDatabase } from '@tributary/engine';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppDeps } from '../app-env.js';
@@ -11,6 +11,9 @@ import { TRACKING_LIMITS } from './limits.js';
 import { readJsonObject } from './read-json.js';
 import { describeProblems, TRACKING_TYPES, type TrackingType, validateMessage } from './validate-message.js';
 import { type PresentedKey, writeKeyFromBody, writeKeyFromHeader } from './write-key.js';
+
+/** Calls of a refused request whose violations the answer lists at most (its detail names the first five). */
+const MAX_LISTED_BREACHES = 100;
 
 /** The tracking routes, mounted at the root (not under /api/v1) so Segment SDKs find them. */
 export function trackingRoutes(deps: AppDeps) {
@@ -73,6 +76,64 @@ export function trackingRoutes(deps: AppDeps) {
     return source instanceof Response ? { answer: source } : { source, body, bytes };
   }
 
+  /**
+   * The calls as they go on, checked against the source's tracking plan: in `flag` mode those that break it
+   * carry their violations (stored on their events); in `reject` mode any breach refuses the whole request
+   * with 400 before anything is stored. With the plan `off` nothing is looked at.
+   */
+  async function keepToPlan(
+    source: SourceView,
+    messages: TrackingMessage[],
+    /** Each message's index in the batch; none for a single call. */
+    positions?: readonly number[],
+  ): Promise<TrackingMessage[] | Response> {
+    if (source.planMode === 'off' || messages.length === 0) return messages;
+    const { mode, breaches } = await checkTrackingPlan(ctx, source, messages);
+    if (breaches.length === 0) return messages;
+    if (mode === 'flag') {
+      const flagged = new Map(breaches.map((b) => [b.index, b.violations]));
+      return messages.map((message, i) => {
+        const violations = flagged.get(i);
+        return violations ? { ...message, planViolations: violations } : message;
+      });
+    }
+    const at = (i: number) => positions?.[i] ?? i;
+    const where = (i: number) => (positions ? `batch.${at(i)}.properties` : 'properties');
+    // a batch of thousands of bad calls would make an answer of megabytes: the first ones tell the sender enough
+    const listed = breaches.slice(0, MAX_LISTED_BREACHES);
+    const detail = listed
+      .slice(0, 5)
+      .map(
+        (b) =>
+          `${positions ? `message ${at(b.index)} ` : ''}"${b.event}": ${b.violations.map((v) => v.message).join('; ')}`,
+      )
+      .join(' | ');
+    const count = breaches.length === 1 ? 'a call breaks' : `${breaches.length} calls break`;
+    const more = breaches.length > 5 ? ` (and ${breaches.length - 5} more)` : '';
+    return problemResponse(
+      400,
+      'tracking_plan_violation',
+      `${count} the source's tracking plan; nothing was accepted: ${detail}${more}`,
+      {
+        problems: listed.flatMap((b) =>
+          b.violations.map((v) => ({
+            path: `${where(b.index)}${v.path.replaceAll('/', '.')}`,
+            message: v.message,
+            code: 'tracking_plan_violation',
+          })),
+        ),
+        extensions: {
+          violations: listed.map((b) => ({
+            index: at(b.index),
+            messageId: b.messageId,
+            event: b.event,
+            errors: b.violations,
+          })),
+        },
+      },
+    );
+  }
+
   async function single(c: Context, type: TrackingType): Promise<Response> {
     const receivedAt = new Date();
     const got = await sourceFor(c, () =>
@@ -94,7 +155,9 @@ export function trackingRoutes(deps: AppDeps) {
         },
       );
     }
-    const [result] = await ingestTracking(ctx, got.source.id, [checked.message], got.bytes);
+    const planned = await keepToPlan(got.source, [checked.message]);
+    if (planned instanceof Response) return planned;
+    const [result] = await ingestTracking(ctx, got.source.id, planned, got.bytes);
     return c.json({
       success: true,
       messageId: checked.message.messageId,
@@ -119,10 +182,9 @@ export function trackingRoutes(deps: AppDeps) {
         },
       );
     }
-    const results =
-      checked.messages.length > 0
-        ? await ingestTracking(ctx, got.source.id, checked.messages, got.bytes)
-        : [];
+    const planned = await keepToPlan(got.source, checked.messages, checked.positions);
+    if (planned instanceof Response) return planned;
+    const results = planned.length > 0 ? await ingestTracking(ctx, got.source.id, planned, got.bytes) : [];
     return c.json({
       success: true,
       accepted: results.length,

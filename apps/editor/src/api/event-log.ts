@@ -1,4 +1,5 @@
-// The event log over HTTP: every event received, newest first, filtered by name, person, source or type.
+// The event log over HTTP: every event received, newest first, filtered by name, person, source, type or
+// whether it breaks its source's tracking plan.
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { request } from './client';
 import type { EventPage, EventRecord } from './types';
@@ -8,6 +9,8 @@ export interface EventLogFilter {
   person?: string;
   source?: string;
   type?: string;
+  /** `only`: just the events flagged for breaking their source's tracking plan. */
+  violations?: 'only' | '';
 }
 
 export function listEventLog(filter: EventLogFilter, cursor?: string): Promise<EventPage> {

@@ -20,6 +20,7 @@ export const keys = {
   allDeadLetterGroups: ['dead-letter-groups'] as const,
   credentials: ['credentials'] as const,
   sources: ['sources'] as const,
+  eventSchemas: (sourceId: string) => ['sources', sourceId, 'schemas'] as const,
   variables: ['variables'] as const,
   frequencyCaps: ['frequency-caps'] as const,
   credential: (id: string) => ['credentials', id] as const,

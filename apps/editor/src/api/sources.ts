@@ -1,9 +1,17 @@
-// Tracking sources over HTTP: list, create and rotate (which answer the write key, once), disable, enable.
+// Tracking sources over HTTP: list, create and rotate (which answer the write key, once), disable, enable;
+// each source's tracking plan (its mode and event schemas).
 // A write key goes straight from the answer to the page's state, never into the query cache.
 import { useQuery } from '@tanstack/react-query';
 import { request } from './client';
 import { keys } from './query-keys';
-import type { Source, SourceWithWriteKey } from './types';
+import type {
+  EventSchema,
+  EventSchemaVersion,
+  PlanMode,
+  Source,
+  SourceWithWriteKey,
+  UnplannedEvents,
+} from './types';
 
 export function listSources(): Promise<{ items: Source[] }> {
   return request('/sources');
@@ -23,4 +31,33 @@ export function setSourceEnabled(id: string, enabled: boolean): Promise<Source> 
 
 export function useSources() {
   return useQuery({ queryKey: keys.sources, queryFn: listSources, refetchInterval: 10_000 });
+}
+
+export function setSourcePlan(
+  id: string,
+  plan: { planMode: PlanMode; unplannedEvents: UnplannedEvents },
+): Promise<Source> {
+  return request(`/sources/${id}/plan`, { method: 'PUT', body: plan });
+}
+
+const schemaPath = (id: string, event: string) => `/sources/${id}/schemas/${encodeURIComponent(event)}`;
+
+export function listEventSchemas(id: string): Promise<{ items: EventSchema[] }> {
+  return request(`/sources/${id}/schemas`);
+}
+
+export function putEventSchema(
+  id: string,
+  event: string,
+  schema: Record<string, unknown>,
+): Promise<EventSchemaVersion> {
+  return request(schemaPath(id, event), { method: 'PUT', body: { schema } });
+}
+
+export function deleteEventSchema(id: string, event: string): Promise<void> {
+  return request(schemaPath(id, event), { method: 'DELETE' });
+}
+
+export function useEventSchemas(id: string) {
+  return useQuery({ queryKey: keys.eventSchemas(id), queryFn: () => listEventSchemas(id) });
 }

@@ -1,5 +1,6 @@
-// The event log: every event received, newest first — filter by event name, person and source, and open one
-// to read it as it arrived, see the runs it started and the flows whose re-entry rule kept its person out.
+// The event log: every event received, newest first — filter by event name, person, source and whether it
+// breaks its source's tracking plan, and open one to read it as it arrived, see the runs it started and the
+// flows whose re-entry rule kept its person out.
 import { useEffect, useState } from 'react';
 import { type EventLogFilter, useEventLog, useEventRecord } from '../api/event-log';
 import { useFlows } from '../api/flows';
@@ -7,6 +8,7 @@ import { useSources } from '../api/sources';
 import type { EventRecord } from '../api/types';
 import { Link } from '../router/link';
 import { JsonView } from '../ui/json-view';
+import { PlanViolationBadge, PlanViolationList } from '../ui/plan-violations';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { StatusBadge } from '../ui/status-badge';
 import { relativeTime } from '../ui/time';
@@ -32,9 +34,15 @@ export function EventLogPage() {
   const [name, setName] = useState('');
   const [person, setPerson] = useState('');
   const [source, setSource] = useState('');
+  const [flaggedOnly, setFlaggedOnly] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
   const sources = useSources();
-  const filter: EventLogFilter = { name: useSettled(name), person: useSettled(person), source };
+  const filter: EventLogFilter = {
+    name: useSettled(name),
+    person: useSettled(person),
+    source,
+    violations: flaggedOnly ? 'only' : '',
+  };
   const log = useEventLog(filter);
   const items = log.data?.pages.flatMap((p) => p.items) ?? [];
   const sourceName = (id: string) => {
@@ -74,6 +82,10 @@ export function EventLogPage() {
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={flaggedOnly} onChange={(e) => setFlaggedOnly(e.target.checked)} />{' '}
+          Only events that break a tracking plan
         </label>
       </div>
       {log.isPending ? <Loading label="Loading events…" /> : null}
@@ -142,7 +154,8 @@ function EventRow({
             <span className="tag" title="A flow's re-entry rule kept this person out">
               not entered: {event.refusals.map((r) => r.flowName).join(', ')}
             </span>
-          ) : null}
+          ) : null}{' '}
+          <PlanViolationBadge violations={event.planViolations} />
         </td>
         <td>
           {(event.userId ?? event.anonymousId) ? (
@@ -187,6 +200,7 @@ function EventDetail({ id }: { id: string }) {
       ) : (
         <p className="muted">This event started no run.</p>
       )}
+      <PlanViolationList violations={event.data.planViolations} />
       {event.data.refusals.length > 0 ? (
         <ul className="entry-refusals" aria-label="Entries refused">
           {event.data.refusals.map((refusal) => (

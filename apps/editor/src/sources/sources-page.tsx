@@ -1,8 +1,8 @@
 // The sources page, for the people who send tracking events: each source with its status, key prefix and
 // last event; create one (its write key shown once, with a snippet for Segment's SDKs), rotate a key (the
-// new one shown once; the old one stops at once), disable and enable.
+// new one shown once; the old one stops at once), disable and enable; open a source's tracking plan.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Plus, RotateCw } from 'lucide-react';
+import { ListChecks, Plus, RotateCw } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../api/client';
 import { keys } from '../api/query-keys';
@@ -12,6 +12,7 @@ import { CopyButton } from '../ui/copy-button';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { relativeTime } from '../ui/time';
 import { toast } from '../ui/toasts';
+import { TrackingPlan } from './tracking-plan';
 
 /** The write key a create or rotate just answered: shown until dismissed, never fetched again. */
 function NewKey({ source, onDone }: { source: SourceWithWriteKey; onDone: () => void }) {
@@ -51,6 +52,7 @@ export function SourcesPage() {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [shown, setShown] = useState<SourceWithWriteKey | null>(null);
+  const [planOf, setPlanOf] = useState<string | null>(null);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.sources });
 
   const create = useMutation({
@@ -81,6 +83,7 @@ export function SourcesPage() {
   });
 
   const items = sources.data?.items ?? [];
+  const planned = items.find((s) => s.id === planOf);
   return (
     <div className="page sources-page">
       <div className="page-header">
@@ -143,6 +146,7 @@ export function SourcesPage() {
                   <span className={`badge badge-${source.status === 'active' ? 'published' : 'draft'}`}>
                     {source.status}
                   </span>
+                  {source.planMode !== 'off' ? <div className="muted">plan: {source.planMode}</div> : null}
                 </td>
                 <td>
                   <code>{source.writeKeyPrefix}…</code>
@@ -160,6 +164,14 @@ export function SourcesPage() {
                   )}
                 </td>
                 <td className="row-actions">
+                  <button
+                    type="button"
+                    className="button button-quiet"
+                    aria-expanded={planOf === source.id}
+                    onClick={() => setPlanOf(planOf === source.id ? null : source.id)}
+                  >
+                    <ListChecks size={14} /> Tracking plan of {source.name}
+                  </button>
                   <button
                     type="button"
                     className="button button-quiet"
@@ -186,6 +198,7 @@ export function SourcesPage() {
           </tbody>
         </table>
       ) : null}
+      {planned ? <TrackingPlan key={planned.id} source={planned} /> : null}
     </div>
   );
 }

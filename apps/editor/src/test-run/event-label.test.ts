@@ -16,6 +16,7 @@ function event(patch: Partial<EventRecord>): EventRecord {
     userId: null,
     anonymousId: null,
     occurredAt: null,
+    planViolations: null,
     runs: [],
     refusals: [],
     ...patch,

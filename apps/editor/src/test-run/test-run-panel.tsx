@@ -3,7 +3,9 @@ import { Play } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { useEvents } from '../api/runs';
 import { isDoneStep } from '../api/statuses';
+import type { PlanViolation } from '../api/types';
 import { useCanvas } from '../canvas/store';
+import { PlanViolationList } from '../ui/plan-violations';
 import { StatusBadge } from '../ui/status-badge';
 import { relativeTime } from '../ui/time';
 import { eventLabel } from './event-label';
@@ -32,11 +34,14 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
   // until the trigger's example has arrived, running would start the flow with a stand-in
   const waiting = stored === null && !defaultSample.ready;
   const [error, setError] = useState<string | null>(null);
+  // how the pinned past event broke its source's tracking plan, shown until the input is changed
+  const [pinnedViolations, setPinnedViolations] = useState<PlanViolation[] | null>(null);
   const events = useEvents(flowId);
 
   const setText = (next: string) => {
     saveSampleText(flowId, next);
     setError(null);
+    setPinnedViolations(null);
   };
 
   const run = () => {
@@ -52,7 +57,9 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
 
   const pin = (eventId: string) => {
     const event = events.data?.items.find((e) => e.id === eventId);
-    if (event) setText(JSON.stringify(event.payload, null, 2));
+    if (!event) return;
+    setText(JSON.stringify(event.payload, null, 2));
+    setPinnedViolations(event.planViolations);
   };
 
   const steps = overlay ? Object.values(overlay.steps) : [];
@@ -87,6 +94,7 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
           {events.data?.items.map((event) => (
             <option key={event.id} value={event.id}>
               {eventLabel(event)}
+              {event.planViolations?.length ? ' · breaks the tracking plan' : ''}
             </option>
           ))}
         </select>
@@ -115,6 +123,7 @@ export function TestRunPanel({ flowId, running, onRun }: TestRunPanelProps) {
           aria-describedby="test-input-error"
           onChange={(e) => setText(e.target.value)}
         />
+        <PlanViolationList violations={pinnedViolations} />
         {error ? (
           <p className="text-danger" id="test-input-error" role="alert">
             {error}

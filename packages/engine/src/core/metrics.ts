@@ -5,6 +5,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 export interface EngineMetrics {
   registry: Registry;
   eventsIngested: Counter<'source'>;
+  planViolations: Counter<'source' | 'mode'>;
   runsFinished: Counter<'status'>;
   runsStarted: Counter;
   stepDuration: Histogram<'type' | 'status'>;
@@ -47,6 +48,12 @@ export function createMetrics(
       name: 'tributary_events_ingested_total',
       help: 'Events accepted and committed, by source kind.',
       labelNames: ['source'],
+      registers: [registry],
+    }),
+    planViolations: new Counter({
+      name: 'tributary_tracking_plan_violations_total',
+      help: "Tracking events that broke their source's tracking plan, by source id and plan mode (flag: stored flagged; reject: refused).",
+      labelNames: ['source', 'mode'],
       registers: [registry],
     }),
     runsStarted: new Counter({

@@ -88,6 +88,8 @@ export interface EventListQuery extends PageQuery {
   name?: string | undefined;
   /** Only events received at or after this time. */
   since?: Date | undefined;
+  /** Only events flagged for breaking their source's tracking plan. */
+  violationsOnly?: boolean | undefined;
 }
 
 /** Events newest first, with keyset pagination. */
@@ -106,6 +108,7 @@ export async function listEvents(db: Queryable, query: EventListQuery) {
       : undefined,
     query.name ? eq(schema.events.name, query.name) : undefined,
     query.since ? gte(schema.events.receivedAt, query.since) : undefined,
+    query.violationsOnly ? isNotNull(schema.events.planViolations) : undefined,
   ];
   const page = await keysetPage(query, schema.events.id, conditions, (where, orderBy, limit) =>
     db.select().from(schema.events).where(where).orderBy(orderBy).limit(limit),

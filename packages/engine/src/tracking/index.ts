@@ -8,6 +8,8 @@ export {
   TRACKING_SOURCE_PREFIX,
   trackingTriggerMatches,
 } from './ingest-tracking.js';
+export type { PlanBreach, PlanCheck } from './plan-check.js';
+export { checkTrackingPlan } from './plan-check.js';
 export type { SampleEvent } from './sample-event.js';
 export { sampleTrackingEvent } from './sample-event.js';
 export type { SourceView, SourceWithKey, WriteKeyResolution } from './sources.js';
@@ -20,3 +22,11 @@ export {
   rotateWriteKey,
   setSourceStatus,
 } from './sources.js';
+export type { EventSchemaVersion, EventSchemaView } from './tracking-plan.js';
+export {
+  deleteEventSchema,
+  eventSchemaVersions,
+  listEventSchemas,
+  putEventSchema,
+  setSourcePlan,
+} from './tracking-plan.js';

@@ -3,7 +3,7 @@
 // and apply the exit goals they match.
 import type { Context } from '@opentelemetry/api';
 import { context } from '@opentelemetry/api';
-import type { Transaction } from '@tributary/db';
+import type { PlanViolation, Transaction } from '@tributary/db';
 import { jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { resolveConfig, UnavailableError } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
@@ -55,6 +55,8 @@ export interface TrackingMessage {
   receivedAt: string;
   /** The whole message as received, plus receivedAt and the corrected timestamp. */
   payload: Record<string, unknown>;
+  /** How the call breaks its source's tracking plan, when the source flags such calls (stored on the event). */
+  planViolations?: PlanViolation[];
 }
 
 export interface TrackingResult {
@@ -152,7 +154,7 @@ export function changedTraits(
 
 /** A message's event row, its id taken before anything is written. */
 function eventRowOf(sourceId: string, message: TrackingMessage): EventRow {
-  return {
+  const row = {
     id: newId(),
     source: `${TRACKING_SOURCE_PREFIX}${sourceId}`,
     type: message.type,
@@ -164,6 +166,10 @@ function eventRowOf(sourceId: string, message: TrackingMessage): EventRow {
     anonymousId: message.anonymousId ?? null,
     occurredAt: new Date(message.timestamp),
   };
+  if (message.planViolations?.length) return { ...row, planViolations: message.planViolations };
+  // left out rather than null: jsonRows writes only the columns some row of a batch sets, so a batch that
+  // keeps to its plans (or has none) is inserted exactly as before plans existed; the column reads null
+  return row as EventRow;
 }
 
 /** Works out the runs an event starts (in memory, the pure steps after the trigger inline within the budget). */

@@ -1,6 +1,6 @@
 // Tracking sources: each has a random write key, stored only as a SHA-256 hash, that Segment-style SDKs send.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database, Queryable, SourceStatus } from '@tributary/db';
+import type { Database, PlanMode, Queryable, SourceStatus, UnplannedEvents } from '@tributary/db';
 import { newId, schema } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
 import { desc, eq, inArray, sql } from 'drizzle-orm';
@@ -18,6 +18,12 @@ export interface SourceView {
   rotatedAt: Date | null;
   /** When an event last came in through it (up to SEEN_WRITE_MS late). */
   lastEventAt: Date | null;
+  /** What happens to a tracking call that breaks the source's tracking plan. */
+  planMode: PlanMode;
+  /** Whether a track event whose name the plan has no schema for breaks the plan. */
+  unplannedEvents: UnplannedEvents;
+  /** Raised by every change of the plan's schemas (what tells a process its compiled plan is old). */
+  planRevision: number;
 }
 
 /** A source with its write key in plain text: only answered by create and rotate. */
@@ -51,6 +57,9 @@ function view(row: SourceRow): SourceView {
     createdAt: row.createdAt,
     rotatedAt: row.rotatedAt,
     lastEventAt: row.lastEventAt,
+    planMode: row.planMode,
+    unplannedEvents: row.unplannedEvents,
+    planRevision: row.planRevision,
   };
 }
 
@@ -177,7 +186,8 @@ const resolved = new Map<
 >();
 type DisabledKey = { ok: false; reason: 'disabled'; sourceId: string };
 
-function forgetSource(id: string): void {
+/** Forgets the looked-up keys of a source in this process: its next call reads the source again. */
+export function forgetSource(id: string): void {
   for (const [hash, entry] of resolved) {
     const sourceId = entry.resolution.ok ? entry.resolution.source.id : entry.resolution.sourceId;
     if (sourceId === id) resolved.delete(hash);
