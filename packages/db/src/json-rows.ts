@@ -17,13 +17,11 @@ export interface JsonRows {
 
 /** A column list's SQL text, built once per table and set of columns. */
 interface ColumnText {
-  keys: string[];
-  names: string[];
   /** `("id", "run_id", …)` */
   list: SQL;
-  /** `"id", "run_id", …` */
+  /** `"id", "runId" as "run_id", …`: the record's fields under the columns' names */
   select: SQL;
-  /** `"id" uuid, "run_id" uuid, …` */
+  /** `"id" uuid, "runId" uuid, …`: the record's fields (the TypeScript names) with the columns' types */
   typed: SQL;
 }
 
@@ -46,42 +44,37 @@ function columnText(table: PgTable, present: ReadonlySet<string>): ColumnText {
   const cached = perTable.get(signature);
   if (cached) return cached;
   const names = keys.map((key) => all[key]?.name ?? key);
-  const quoted = names.map(quoteIdentifier).join(', ');
-  const typed = keys
-    .map((key, i) => `${quoteIdentifier(names[i] ?? key)} ${all[key]?.getSQLType() ?? 'text'}`)
+  const selected = keys
+    .map((key, i) => {
+      const name = names[i] ?? key;
+      return name === key ? quoteIdentifier(key) : `${quoteIdentifier(key)} as ${quoteIdentifier(name)}`;
+    })
     .join(', ');
+  const typed = keys.map((key) => `${quoteIdentifier(key)} ${all[key]?.getSQLType() ?? 'text'}`).join(', ');
   const text: ColumnText = {
-    keys,
-    names,
-    list: sql.raw(`(${quoted})`),
-    select: sql.raw(quoted),
+    list: sql.raw(`(${names.map(quoteIdentifier).join(', ')})`),
+    select: sql.raw(selected),
     typed: sql.raw(typed),
   };
   perTable.set(signature, text);
   return text;
 }
 
-/** Builds the column list and SELECT for inserting `rows` (in the table's TypeScript names) into `table`. */
+/**
+ * Builds the column list and SELECT for inserting `rows` (in the table's TypeScript names) into `table`. The
+ * rows go out as they are (JSON.stringify writes a Date as its ISO text and leaves undefined out, which the
+ * recordset reads as null): no per-row copy under the columns' names, which was a fifth of a batch's garbage.
+ */
 export function jsonRows<T extends PgTable>(table: T, rows: ReadonlyArray<T['$inferInsert']>): JsonRows {
   // the columns some row sets, in the table's order
   const present = new Set<string>();
-  for (const row of rows) {
-    for (const [key, value] of Object.entries(row as Record<string, unknown>)) {
-      if (value !== undefined) present.add(key);
-    }
+  for (const row of rows as ReadonlyArray<Record<string, unknown>>) {
+    for (const key in row) if (row[key] !== undefined) present.add(key);
   }
-  const { keys, names, list, select, typed } = columnText(table, present);
-  const records = rows.map((row) => {
-    const record: Record<string, unknown> = {};
-    for (let i = 0; i < keys.length; i++) {
-      const value = (row as Record<string, unknown>)[keys[i] as string] ?? null;
-      record[names[i] as string] = value instanceof Date ? value.toISOString() : value;
-    }
-    return record;
-  });
+  const { list, select, typed } = columnText(table, present);
   return {
     columns: list,
-    select: sql`select ${select} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(${typed})`,
+    select: sql`select ${select} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${typed})`,
   };
 }
 

@@ -150,27 +150,52 @@ export async function resolveConfig(
   const limits = resolveLimits(options);
   // the scope is copied once per call, and only when some field really is a template
   let bindings: Record<string, unknown> | undefined;
-  const visit = async (value: unknown, segments: PathSegment[]): Promise<unknown> => {
+  // the path of the value being visited: one array, pushed and popped, formatted only for a template
+  const path: PathSegment[] = ['config'];
+  // values holding no template are copied without a promise of their own
+  const needsVisit = (value: unknown): boolean =>
+    typeof value === 'string' ? mayBeTemplate(value) : typeof value === 'object' && value !== null;
+  const visit = async (value: unknown): Promise<unknown> => {
     if (typeof value === 'string') {
       if (!mayBeTemplate(value)) return value;
       bindings ??= bindingsFor(scope, options);
-      return evaluateString(value, formatPath(segments), bindings, limits);
+      return evaluateString(value, formatPath(path), bindings, limits);
     }
     if (Array.isArray(value)) {
       const out: unknown[] = [];
-      for (const [i, item] of value.entries()) out.push(await visit(item, [...segments, i]));
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (!needsVisit(item)) {
+          out.push(item);
+          continue;
+        }
+        path.push(i);
+        out.push(await visit(item));
+        path.pop();
+      }
       return out;
     }
     if (isPlainObject(value)) {
-      const entries: Array<[string, unknown]> = [];
-      for (const [k, v] of Object.entries(value)) entries.push([k, await visit(v, [...segments, k])]);
-      // fromEntries defines own properties, so a `__proto__` key stays data instead of setting a prototype
-      return Object.fromEntries(entries);
+      const out: Record<string, unknown> = {};
+      for (const key in value) {
+        let item = value[key];
+        if (needsVisit(item)) {
+          path.push(key);
+          item = await visit(item);
+          path.pop();
+        }
+        // defined, not assigned, so a `__proto__` key stays data instead of setting a prototype
+        if (key === '__proto__') Object.defineProperty(out, key, { value: item, ...DATA_PROPERTY });
+        else out[key] = item;
+      }
+      return out;
     }
     return value;
   };
-  return visit(config, ['config']);
+  return visit(config);
 }
+
+const DATA_PROPERTY = { writable: true, enumerable: true, configurable: true } as const;
 
 async function evaluateString(
   value: string,

@@ -35,10 +35,17 @@ export class PayloadIndex {
         if (typeof value !== 'object' || value === null || this.paths.has(value)) continue;
         if (this.paths.size >= INDEX_MAX_ENTRIES) return;
         this.paths.set(value, path);
+        // only objects can be parts: a path is made for those alone
         if (Array.isArray(value)) {
-          for (const [i, child] of value.entries()) next.push([child, [...path, i]]);
+          for (let i = 0; i < value.length; i++) {
+            const child: unknown = value[i];
+            if (typeof child === 'object' && child !== null) next.push([child, [...path, i]]);
+          }
         } else if (isPlainObject(value)) {
-          for (const key of Object.keys(value)) next.push([value[key], [...path, key]]);
+          for (const key in value) {
+            const child = value[key];
+            if (typeof child === 'object' && child !== null) next.push([child, [...path, key]]);
+          }
         }
       }
       level = next;
@@ -67,30 +74,38 @@ export function referPayload(value: unknown, index: PayloadIndex | undefined): R
   return { value: out, refs: refs.length > 0 ? refs : null };
 }
 
+/** `at` is the path of `value`, one array pushed and popped on the way down: copied only into a reference. */
 function take(value: unknown, at: Path, depth: number, index: PayloadIndex, refs: PayloadRef[]): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const from = index.pathOf(value);
   if (from) {
-    refs.push([at, from]);
+    refs.push([at.slice(), from]);
     return null;
   }
   if (depth >= SEARCH_DEPTH) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((child, i) => {
-      const taken = take(child, [...at, i], depth + 1, index, refs);
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child !== 'object' || child === null) continue;
+      at.push(i);
+      const taken = take(child, at, depth + 1, index, refs);
+      at.pop();
       if (taken !== child) {
         copy ??= value.slice();
         copy[i] = taken;
       }
-    });
+    }
     return copy ?? value;
   }
   if (!isPlainObject(value)) return value;
   let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const child = value[key];
-    const taken = take(child, [...at, key], depth + 1, index, refs);
+    if (typeof child !== 'object' || child === null) continue;
+    at.push(key);
+    const taken = take(child, at, depth + 1, index, refs);
+    at.pop();
     if (taken !== child) {
       copy ??= { ...value };
       setOwn(copy, key, taken);
