@@ -68,7 +68,7 @@ export async function executeNode(attempt: StepAttempt, observer: StepObserver =
   let controller: AbortController | undefined;
   let timeoutError: RetryableError | undefined;
   const redactor = new Redactor();
-  const nodeCtx = nodeContext(
+  const nodeCtx = new StepContext(
     attempt,
     config,
     redactor,
@@ -104,90 +104,143 @@ export async function executeNode(attempt: StepAttempt, observer: StepObserver =
   }
 }
 
-/** The ctx a node runs with: side effects only through here. */
-function nodeContext(
-  attempt: StepAttempt,
-  config: unknown,
-  redactor: Redactor,
-  signal: () => AbortSignal,
-  observer: StepObserver,
-): NodeContext<unknown> {
-  const { ctx, run, node, type, step, source } = attempt;
-  const wakeAt = typeof step.state?.wakeAt === 'string' ? Date.parse(step.state.wakeAt) : undefined;
-  let logger: NodeContext<unknown>['logger'] | undefined;
-  return {
-    config,
-    get signal() {
-      return signal();
-    },
-    // most nodes never log: the child logger is made on first use
-    get logger() {
-      logger ??= redactingLogger(
-        ctx.logger.child({ runId: run.id, stepId: step.id, nodeId: node.id, eventId: run.eventId }),
-        redactor,
-      );
-      return logger;
-    },
-    runId: run.id,
-    stepId: step.id,
-    nodeId: node.id,
-    attempt: step.attempts.length,
-    correlationId: run.eventId,
-    idempotencyKey: step.id,
-    http: ctx.http,
-    waitForEvent(request: WaitForEventRequest) {
-      const trait = type.traits.waitsForEvent;
-      if (!trait) {
-        throw new FatalError(`node "${node.name}" (${type.type}) does not declare that it waits for events`, {
-          code: 'not_a_wait',
-        });
-      }
-      // the incoming side evaluates the node's own (unresolved) correlation expression per event
-      return waitForEventIn(ctx, step.id, trait.correlation(node.config), request);
-    },
-    callFlow(request: CallFlowRequest) {
-      if (!ctx.callSubFlow) {
-        throw new FatalError('this engine cannot call flows', { code: 'sub_flows_unavailable' });
-      }
-      return ctx.callSubFlow({ runId: run.id, stepId: step.id }, request);
-    },
-    eventLog: eventLogReader(source.db ?? ctx.db),
-    async credential<D>() {
-      const id = (config as { credential?: unknown } | null)?.credential;
-      const credential = await openCredentialForStep(ctx, node, type, id);
-      for (const secret of getCredentialType(credential.type)?.secretsOf(credential.data) ?? []) {
-        redactor.add(secret);
-      }
-      return credential as NodeCredential<D>;
-    },
-    redact(secret: string) {
-      redactor.add(secret);
-    },
-    resolveAddress: (host: string) => ctx.resolveAddress(host),
-    attachRequest(request: SentRequest) {
-      observer.onRequest?.(redactor.value(request));
-    },
-    attachLogs(logs: StepLogs) {
-      observer.onLogs?.(redactor.value(logs));
-    },
-    respondToWebhook(response: WebhookResponse) {
-      if (!type.traits.respondsToWebhook || !observer.onResponse) {
-        throw new FatalError(`node "${node.name}" (${type.type}) cannot answer a webhook request`, {
-          code: 'not_a_response',
-        });
-      }
-      // what the node answers is built from items and steps that are stored redacted already; this step's
-      // own secrets (ctx.redact) are taken out as from its output
-      observer.onResponse(redactor.value(response));
-    },
-    sleep(ms: number) {
-      if (wakeAt !== undefined) {
-        if (Date.now() >= wakeAt - 50) return;
-        throw new SleepSignal(wakeAt);
-      }
-      throw new SleepSignal(Date.now() + ms);
-    },
-  };
+/**
+ * The ctx a node runs with: side effects only through here. A class, so a step makes one object rather than
+ * a closure per method (every pure step run while an event is accepted makes one); what is rarely used
+ * (the signal, the logger, the event log) is made on first use.
+ */
+class StepContext implements NodeContext<unknown> {
+  #logger: NodeContext<unknown>['logger'] | undefined;
+  readonly #attempt: StepAttempt;
+  readonly #redactor: Redactor;
+  readonly #signal: () => AbortSignal;
+  readonly #observer: StepObserver;
+
+  constructor(
+    attempt: StepAttempt,
+    readonly config: unknown,
+    redactor: Redactor,
+    signal: () => AbortSignal,
+    observer: StepObserver,
+  ) {
+    this.#attempt = attempt;
+    this.#redactor = redactor;
+    this.#signal = signal;
+    this.#observer = observer;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal();
+  }
+
+  get logger(): NodeContext<unknown>['logger'] {
+    const { ctx, run, step, node } = this.#attempt;
+    this.#logger ??= redactingLogger(
+      ctx.logger.child({ runId: run.id, stepId: step.id, nodeId: node.id, eventId: run.eventId }),
+      this.#redactor,
+    );
+    return this.#logger;
+  }
+
+  get runId(): string {
+    return this.#attempt.run.id;
+  }
+
+  get stepId(): string {
+    return this.#attempt.step.id;
+  }
+
+  get nodeId(): string {
+    return this.#attempt.node.id;
+  }
+
+  get attempt(): number {
+    return this.#attempt.step.attempts.length;
+  }
+
+  get correlationId(): string {
+    return this.#attempt.run.eventId;
+  }
+
+  get idempotencyKey(): string {
+    return this.#attempt.step.id;
+  }
+
+  get http(): NodeContext<unknown>['http'] {
+    return this.#attempt.ctx.http;
+  }
+
+  get eventLog(): NodeContext<unknown>['eventLog'] {
+    const { source, ctx } = this.#attempt;
+    return eventLogReader(source.db ?? ctx.db);
+  }
+
+  waitForEvent(request: WaitForEventRequest) {
+    const { ctx, node, type, step } = this.#attempt;
+    const trait = type.traits.waitsForEvent;
+    if (!trait) {
+      throw new FatalError(`node "${node.name}" (${type.type}) does not declare that it waits for events`, {
+        code: 'not_a_wait',
+      });
+    }
+    // the incoming side evaluates the node's own (unresolved) correlation expression per event
+    return waitForEventIn(ctx, step.id, trait.correlation(node.config), request);
+  }
+
+  callFlow(request: CallFlowRequest) {
+    const { ctx, run, step } = this.#attempt;
+    if (!ctx.callSubFlow) {
+      throw new FatalError('this engine cannot call flows', { code: 'sub_flows_unavailable' });
+    }
+    return ctx.callSubFlow({ runId: run.id, stepId: step.id }, request);
+  }
+
+  async credential<D>(): Promise<NodeCredential<D>> {
+    const { ctx, node, type } = this.#attempt;
+    const id = (this.config as { credential?: unknown } | null)?.credential;
+    const credential = await openCredentialForStep(ctx, node, type, id);
+    for (const secret of getCredentialType(credential.type)?.secretsOf(credential.data) ?? []) {
+      this.#redactor.add(secret);
+    }
+    return credential as NodeCredential<D>;
+  }
+
+  redact(secret: string): void {
+    this.#redactor.add(secret);
+  }
+
+  resolveAddress(host: string): Promise<string> {
+    return this.#attempt.ctx.resolveAddress(host);
+  }
+
+  attachRequest(request: SentRequest): void {
+    this.#observer.onRequest?.(this.#redactor.value(request));
+  }
+
+  attachLogs(logs: StepLogs): void {
+    this.#observer.onLogs?.(this.#redactor.value(logs));
+  }
+
+  respondToWebhook(response: WebhookResponse): void {
+    const { node, type } = this.#attempt;
+    if (!type.traits.respondsToWebhook || !this.#observer.onResponse) {
+      throw new FatalError(`node "${node.name}" (${type.type}) cannot answer a webhook request`, {
+        code: 'not_a_response',
+      });
+    }
+    // what the node answers is built from items and steps that are stored redacted already; this step's
+    // own secrets (ctx.redact) are taken out as from its output
+    this.#observer.onResponse(this.#redactor.value(response));
+  }
+
+  sleep(ms: number): void {
+    const { state } = this.#attempt.step;
+    if (typeof state?.wakeAt === 'string') {
+      if (Date.now() >= Date.parse(state.wakeAt) - 50) return;
+      throw new SleepSignal(Date.parse(state.wakeAt));
+    }
+    throw new SleepSignal(Date.now() + ms);
+  }
 }
 
 /** The node's logger with secrets scrubbed from messages and fields, once the step has any. */

@@ -10,12 +10,14 @@ const MIN_SECRET_LENGTH = 3;
 
 /** The secrets of one step, and the scrubbing of what the step returns, throws and logs. */
 export class Redactor {
-  readonly #secrets = new Set<string>();
+  // made by the first secret: most steps have none, and each step has a redactor
+  #secrets: Set<string> | undefined;
   #pattern: RegExp | undefined;
 
   /** Adds a secret, with the spellings it takes when echoed in a URL or JSON text. */
   add(secret: string): void {
     if (secret.length < MIN_SECRET_LENGTH) return;
+    this.#secrets ??= new Set();
     const before = this.#secrets.size;
     this.#secrets.add(secret);
     this.#secrets.add(encodeURIComponent(secret));
@@ -25,12 +27,12 @@ export class Redactor {
 
   /** Whether any secret was added. */
   get active(): boolean {
-    return this.#secrets.size > 0;
+    return this.#secrets !== undefined;
   }
 
   /** The text with every secret replaced by the mask. */
   text(value: string): string {
-    if (this.#secrets.size === 0) return value;
+    if (!this.#secrets) return value;
     this.#pattern ??= new RegExp(
       // longest first, so a secret that contains another is replaced whole
       [...this.#secrets]
@@ -44,7 +46,7 @@ export class Redactor {
 
   /** A copy of a JSON value with secrets replaced in every string, keys included. */
   value<T>(value: T): T {
-    if (this.#secrets.size === 0) return value;
+    if (!this.#secrets) return value;
     return this.#walk(value) as T;
   }
 
@@ -63,7 +65,7 @@ export class Redactor {
   /** The error with secrets scrubbed from its message, stack and causes (the same object when it holds none). */
   error(err: unknown, depth = 0): unknown {
     // causes can form a loop; a few levels is all any error chain here has
-    if (this.#secrets.size === 0 || !(err instanceof Error) || depth > 4) return err;
+    if (!this.#secrets || !(err instanceof Error) || depth > 4) return err;
     err.message = this.text(err.message);
     if (err.stack) err.stack = this.text(err.stack);
     if (err.cause !== undefined) err.cause = this.error(err.cause, depth + 1);
