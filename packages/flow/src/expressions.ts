@@ -1,7 +1,9 @@
 // Expressions: JSONata inside `{{ }}` in node config, evaluated against plain data with time and depth limits.
 import jsonata from 'jsonata';
 import { FatalError } from './errors.js';
+import { compileFast, type FastExpression, NOT_FAST } from './fast-expressions.js';
 import { formatPath, type PathSegment } from './json-path.js';
+import { isPlainObject } from './plain-object.js';
 import {
   firstRegexRefusal,
   guard,
@@ -71,9 +73,15 @@ export class ExpressionError extends FatalError {
   }
 }
 
+export { isPlainObject };
+
 type CompiledPart =
   | { kind: 'text'; text: string }
-  | { kind: 'expression'; source: string; run: jsonata.Expression };
+  // `fast`: the synchronous evaluator of fast-expressions.ts when the expression is one it takes
+  | { kind: 'expression'; source: string; run: jsonata.Expression; fast: FastExpression | undefined };
+
+/** The scope's bindings for jsonata, made on first use: an evaluation the fast path answers needs none. */
+type Bindings = () => Record<string, unknown>;
 interface CompiledTemplate {
   parts: CompiledPart[];
   whole: boolean;
@@ -134,7 +142,13 @@ export async function evaluateTemplate(
 ): Promise<unknown> {
   const limits = resolveLimits(options);
   if (!mayBeTemplate(template)) return template;
-  return evaluateString(template, options.path ?? 'expression', bindingsFor(scope, options), limits);
+  checkScope(scope);
+  let bindings: Record<string, unknown> | undefined;
+  const lazy = () => {
+    bindings ??= bindingsFor(scope, options);
+    return bindings;
+  };
+  return evaluateString(template, options.path ?? 'expression', scope, lazy, limits);
 }
 
 /**
@@ -148,8 +162,13 @@ export async function resolveConfig(
   options: ExpressionOptions = {},
 ): Promise<unknown> {
   const limits = resolveLimits(options);
-  // the scope is copied once per call, and only when some field really is a template
+  // the scope is copied once per call, and only when some expression is one the fast path cannot answer
   let bindings: Record<string, unknown> | undefined;
+  const lazy = () => {
+    bindings ??= bindingsFor(scope, options);
+    return bindings;
+  };
+  let checked = false;
   // the path of the value being visited: one array, pushed and popped, formatted only for a template
   const path: PathSegment[] = ['config'];
   // values holding no template are copied without a promise of their own
@@ -158,8 +177,11 @@ export async function resolveConfig(
   const visit = async (value: unknown): Promise<unknown> => {
     if (typeof value === 'string') {
       if (!mayBeTemplate(value)) return value;
-      bindings ??= bindingsFor(scope, options);
-      return evaluateString(value, formatPath(path), bindings, limits);
+      if (!checked) {
+        checkScope(scope);
+        checked = true;
+      }
+      return evaluateString(value, formatPath(path), scope, lazy, limits);
     }
     if (Array.isArray(value)) {
       const out: unknown[] = [];
@@ -200,7 +222,8 @@ const DATA_PROPERTY = { writable: true, enumerable: true, configurable: true } a
 async function evaluateString(
   value: string,
   path: string,
-  bindings: Record<string, unknown>,
+  scope: ExpressionScope,
+  bindings: Bindings,
   limits: Limits,
 ): Promise<unknown> {
   let compiled: CompiledTemplate;
@@ -213,7 +236,7 @@ async function evaluateString(
   }
   const lone = compiled.whole ? compiled.parts.find((p) => p.kind === 'expression') : undefined;
   if (lone?.kind === 'expression') {
-    const result = toData(await run(lone, value, path, bindings, limits)) ?? null;
+    const result = toData(await run(lone, value, path, scope, bindings, limits)) ?? null;
     if (result === null) limits.onEmpty?.(path, lone.source);
     return result;
   }
@@ -223,7 +246,7 @@ async function evaluateString(
       out += part.text;
       continue;
     }
-    const result = await run(part, value, path, bindings, limits);
+    const result = await run(part, value, path, scope, bindings, limits);
     if (result === undefined || result === null) limits.onEmpty?.(path, part.source);
     out += toText(result);
   }
@@ -234,11 +257,17 @@ async function run(
   part: Extract<CompiledPart, { kind: 'expression' }>,
   template: string,
   path: string,
-  bindings: Record<string, unknown>,
+  scope: ExpressionScope,
+  bindings: Bindings,
   limits: Limits,
 ): Promise<unknown> {
+  if (part.fast) {
+    const fast = part.fast(scope);
+    if (fast !== NOT_FAST) return fast;
+  }
   try {
-    const result: unknown = await part.run.evaluate(bindings.json, bindings);
+    const all = bindings();
+    const result: unknown = await part.run.evaluate(all.json, all);
     return result;
   } catch (err) {
     const code = jsonataCode(err);
@@ -282,9 +311,11 @@ function compile(value: string, limits: Limits): CompiledTemplate {
   const compiled: CompiledTemplate = {
     whole: template.whole,
     // jsonata 2.2 enforces time and depth itself, on every evaluation step; runaway-guards.ts bounds the rest
-    parts: template.parts.map((p) =>
-      p.kind === 'text' ? p : { ...p, run: compileJsonata(p.source, limits) },
-    ),
+    parts: template.parts.map((p) => {
+      if (p.kind === 'text') return p;
+      const run = compileJsonata(p.source, limits);
+      return { ...p, run, fast: compileFast(run.ast()) };
+    }),
   };
   cache.set(key, compiled);
   if (cache.size > CACHE_SIZE) {
@@ -329,12 +360,16 @@ function bindingsFor(scope: ExpressionScope, options: ExpressionOptions): Record
 
 function bindingsOf(scope: ExpressionScope): Record<string, unknown> {
   const bindings: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(scope)) {
+  for (const [name, value] of Object.entries(scope)) bindings[name] = toData(value);
+  return bindings;
+}
+
+/** Refuses a scope key written with its `$` (checked before any evaluation, fast or not). */
+function checkScope(scope: ExpressionScope): void {
+  for (const name in scope) {
     // jsonata adds the `$` itself; a `$json` key would silently be `$$json` in expressions
     if (name.startsWith('$')) throw new TypeError(`expression scope keys have no "$": got "${name}"`);
-    bindings[name] = toData(value);
   }
-  return bindings;
 }
 
 /** A JSON copy: drops functions and symbols (JSONata could call a function it finds), strips sequences. */
@@ -351,13 +386,6 @@ function toText(value: unknown): string {
   const data = toData(value);
   if (data === undefined || data === null) return '';
   return typeof data === 'object' ? JSON.stringify(data) : String(data);
-}
-
-/** An object made by `{}`, JSON.parse or Object.create(null): not an array, a Date, a Map or a class instance. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 interface JsonataFailure {
