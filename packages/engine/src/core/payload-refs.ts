@@ -147,7 +147,11 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
   return here;
 }
 
-/** Defines rather than assigns, so a key named "__proto__" stays an ordinary field. */
+/** Defines a key named "__proto__" rather than assigning it, so it stays an ordinary field; assigns the rest. */
 function setOwn(target: Record<string | number, unknown>, key: string | number, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }

@@ -32,7 +32,15 @@ export function copyItem<T>(value: T): T {
   return out as T;
 }
 
-/** Defines rather than assigns, so a field named "__proto__" is an ordinary field, not a prototype change. */
+/**
+ * Sets a field; one named "__proto__" is defined rather than assigned, so it is an ordinary field, not a
+ * prototype change. (Every other key assigns the same as it defines on a plain object, and assigning keeps
+ * the object on V8's fast path: defineProperty for each field cost a few per cent of a run's CPU.)
+ */
 export function defineField(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
