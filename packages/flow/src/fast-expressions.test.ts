@@ -37,6 +37,7 @@ const TAKEN = [
   '$json.n = $json.m',
   '$json.body = $json.body',
   '$json.constructor',
+  '$json.body.toString = null',
   '$json.tier.length',
   '$json.flag ? "y"',
   // taken when compiled, declined when the path meets an array

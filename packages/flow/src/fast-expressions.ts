@@ -103,8 +103,8 @@ function step(value: unknown, name: string): unknown {
   if (Array.isArray(value)) return NOT_FAST;
   if (typeof value !== 'object' || value === null) return checked(value) === NOT_FAST ? NOT_FAST : undefined;
   if (!isPlainObject(value)) return NOT_FAST;
-  // jsonata reads through the prototype (an inherited method is a function, refused below)
-  return (value as Record<string, unknown>)[name];
+  // jsonata reads own properties only: an inherited one (constructor, toString) is not there
+  return Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { CompiledFlow, EngineContext, EventView, StepInsert, StepRef } from
 import { PayloadIndex, startRunTrace } from '../core/index.js';
 import { planAfterOutput } from '../plan/index.js';
 import type { AdmissionContext, LockMode } from '../runs/index.js';
-import { admitWaiting, insertSteps, isGated, planStepRows } from '../runs/index.js';
+import { admitWaiting, isGated, planStepRows } from '../runs/index.js';
 import { runInline } from '../steps/index.js';
 import { correlationOf } from '../waits/index.js';
 import { runKeysOf } from './run-key.js';
@@ -117,7 +117,7 @@ export async function prepareRun(ctx: EngineContext, input: StartRunInput): Prom
 }
 
 /**
- * Inserts prepared runs and their steps: one statement for the runs and one for the steps. Runs that wait for
+ * Inserts prepared runs and their steps, in one statement. Runs that wait for
  * their turn are admitted at once when their flow has room — with `lock: 'try'`, only when no other admission
  * is under way (else the next one, a run of the flow ending, or the sweeper's next pass admits them). Pass
  * `'wait'` only from a transaction that holds no flow's admission lock. Returns the steps of the runs
@@ -130,15 +130,21 @@ export async function insertRuns(
   lock: LockMode = 'try',
 ): Promise<StepRef[]> {
   if (runs.length === 0) return [];
-  const { columns, select } = jsonRows(
+  const runRows = jsonRows(
     schema.runs,
     runs.map((r) => r.run),
   );
-  await tx.execute(sql`insert into ${schema.runs} ${columns} ${select}`);
-  await insertSteps(
-    tx,
-    runs.flatMap((r) => r.steps),
-  );
+  const steps = runs.flatMap((r) => r.steps);
+  if (steps.length === 0) {
+    await tx.execute(sql`insert into ${schema.runs} ${runRows.columns} ${runRows.select}`);
+  } else {
+    // one statement, one round trip: the steps' reference to their run is checked at the statement's end
+    const stepRows = jsonRows(schema.steps, steps);
+    await tx.execute(
+      sql`with new_runs as (insert into ${schema.runs} ${runRows.columns} ${runRows.select})
+        insert into ${schema.steps} ${stepRows.columns} ${stepRows.select}`,
+    );
+  }
   // started inside other work (a failing run's error flow holds its own flow's lock): by default only try
   return admitPrepared(tx, ctx, runs, lock);
 }

@@ -1,6 +1,6 @@
 // Profiles: what is known about a person — traits from identify calls and the ids (userId, anonymousId) linked to them.
 import type { Queryable, Transaction } from '@tributary/db';
-import { newId, schema } from '@tributary/db';
+import { jsonRows, newId, schema } from '@tributary/db';
 import { NotFoundError, UnavailableError } from '@tributary/flow';
 import { and, desc, eq, inArray, ne, or, sql } from 'drizzle-orm';
 
@@ -247,7 +247,7 @@ export function identityPairKey(message: IdentityMessage): string | undefined {
 /**
  * Links in bulk what a batch's track, page, screen and group calls would link one by one, and returns their
  * pair keys (`identityPairKey`): pairs already linked to one profile need nothing, and pairs of two ids never
- * seen before (and named by no other call of the batch) get a new profile each — two statements for all of them.
+ * seen before (and named by no other call of the batch) get a new profile each — one statement for all of them.
  * The calls whose keys are returned need no `applyIdentity`; the rest take the one-by-one path. Call it
  * holding the batch's identity locks, so the answer stays true until the transaction ends.
  */
@@ -304,12 +304,21 @@ export async function linkPairsOfBatch(
   }
   if (fresh.length > 0) {
     const people = fresh.map((f) => ({ ...f, profileId: newId() }));
-    await tx.insert(schema.profiles).values(people.map((p) => ({ id: p.profileId, traits: {} })));
-    await tx.insert(I).values(
+    const profiles = jsonRows(
+      schema.profiles,
+      people.map((p) => ({ id: p.profileId, traits: {} })),
+    );
+    const identities = jsonRows(
+      I,
       people.flatMap((p) => [
         { kind: 'userId' as const, value: p.userId, profileId: p.profileId },
         { kind: 'anonymousId' as const, value: p.anonymousId, profileId: p.profileId },
       ]),
+    );
+    // one statement for both: the identities' reference to their profile is checked at the statement's end
+    await tx.execute(
+      sql`with new_profiles as (insert into ${schema.profiles} ${profiles.columns} ${profiles.select})
+        insert into ${I} ${identities.columns} ${identities.select}`,
     );
     for (const p of people) linked.add(p.key);
   }
