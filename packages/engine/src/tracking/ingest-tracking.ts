@@ -378,11 +378,15 @@ async function acceptBatch(
     );
   }
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
-    await lockIdentitiesOfBatch(tx, messages);
-    const inserted = await insertEvents(
-      tx,
-      rows.filter((_, i) => sameAs[i] === undefined),
-    );
+    // the locks and the events' insert go out together (one round trip, run in this order): the insert
+    // needs no lock, and everything after it runs holding them
+    const [, inserted] = await Promise.all([
+      lockIdentitiesOfBatch(tx, messages),
+      insertEvents(
+        tx,
+        rows.filter((_, i) => sameAs[i] === undefined),
+      ),
+    ]);
     // links made before this batch, or earlier in it, need not be made again (duplicates change no profile)
     const linked = await linkPairsOfBatch(
       tx,
