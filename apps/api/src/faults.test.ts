@@ -2,28 +2,26 @@
 // the test's own: Postgres stopped (fast shutdown) and started again while webhooks keep coming, and Redis
 // killed and started empty. Every answer is a 202 or a 503 within the ingest time limit, an event answered
 // 503 never runs, every accepted event runs exactly once. The counts are printed.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { testDbKind } from '@tributary/db/testing';
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   allRunsSucceeded,
-  freePort,
   type OwnPostgres,
   type OwnRedis,
   postgresBinaries,
+  spawnMain,
   startOwnPostgres,
   startOwnRedis,
 } from './test-services.js';
 
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const bin = postgresBinaries();
 /** The engine's ingest time limit: a request answers within it (plus the time to write the answer). */
 const INGEST_LIMIT_MS = 2_000;
@@ -43,7 +41,7 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
   let peer: Server;
   let child: ChildProcess | undefined;
   let base = '';
-  let stderr = '';
+  let stderr = () => '';
   const key = `trb_faults_${randomBytes(12).toString('hex')}`;
   const dataDir = mkdtempSync(join(os.tmpdir(), 'tributary-faults-'));
   /** How many times the peer was called for each request number, and with which idempotency keys. */
@@ -66,28 +64,19 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
       });
     });
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
-    const port = await freePort();
-    child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, 'all'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: pg.url,
-        REDIS_URL: redis.url,
-        TRIBUTARY_START_REDIS: 'false',
-        TRIBUTARY_API_KEY: key,
-        TRIBUTARY_DATA_DIR: dataDir,
-        TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
-        // quick recovery: the sweeper re-enqueues what Redis lost every half second
-        TRIBUTARY_SWEEP_INTERVAL_MS: '500',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const started = await spawnMain('all', {
+      DATABASE_URL: pg.url,
+      REDIS_URL: redis.url,
+      TRIBUTARY_API_KEY: key,
+      TRIBUTARY_DATA_DIR: dataDir,
+      TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
+      // quick recovery: the sweeper re-enqueues what Redis lost every half second
+      TRIBUTARY_SWEEP_INTERVAL_MS: '500',
+      LOG_LEVEL: 'error',
     });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    base = `http://127.0.0.1:${port}`;
+    child = started.proc;
+    stderr = started.stderr;
+    base = started.base;
     await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, {
       timeoutMs: 60_000,
       what: 'the server to be ready',
@@ -229,6 +218,6 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
         `slowest answer ${counts.slowestMs} ms`,
     );
     expect(counts).toMatchObject({ lost: 0, doubled: 0, ranAfterRefusal: 0 });
-    expect(stderr).not.toMatch(/unhandled|uncaught/i);
+    expect(stderr()).not.toMatch(/unhandled|uncaught/i);
   });
 });

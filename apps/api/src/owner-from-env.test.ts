@@ -1,57 +1,29 @@
 // The owner account from TRIBUTARY_OWNER_EMAIL and TRIBUTARY_OWNER_PASSWORD, with the real process
 // (`main.ts api`) on a fresh database: the first start makes it and it signs in over HTTP; a later start with
 // other values changes nothing; one of the two without the other stops the start, naming the missing one.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { schema } from '@tributary/db';
 import { createTestDatabase, type TestDatabase, testDbKind } from '@tributary/db/testing';
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { freePort } from './test-services.js';
+import { type MainProcess, spawnMain } from './test-services.js';
 
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const FIRST = { email: 'Founder@Example.com', password: 'first owner password' };
 
-interface Started {
-  proc: ChildProcess;
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-
-/** Spawns the server with the test's database and `env`; its stderr is kept. */
-function start(
-  database: TestDatabase | undefined,
-  dataDir: string,
-  port: number,
-  env: Record<string, string>,
-) {
-  const base: Record<string, string | undefined> = { ...process.env };
-  // the test runner's own environment must not decide what the process is given
-  delete base.TRIBUTARY_OWNER_EMAIL;
-  delete base.TRIBUTARY_OWNER_PASSWORD;
-  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, 'api'], {
-    env: {
-      ...base,
-      DATABASE_URL: database?.url ?? '',
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      TRIBUTARY_START_REDIS: 'false',
-      TRIBUTARY_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+/**
+ * Starts `main.ts api` with the test's database and `env`; the test runner's own owner variables are left
+ * out, so they cannot decide what the process is given.
+ */
+function start(database: TestDatabase | undefined, dataDir: string, env: Record<string, string>) {
+  return spawnMain('api', {
+    TRIBUTARY_OWNER_EMAIL: undefined,
+    TRIBUTARY_OWNER_PASSWORD: undefined,
+    DATABASE_URL: database?.url ?? '',
+    TRIBUTARY_DATA_DIR: dataDir,
+    ...env,
   });
-  let stderr = '';
-  proc.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { proc, exited, stderr: () => stderr } satisfies Started;
 }
 
 function signIn(base: string, body: { email: string; password: string }) {
@@ -66,7 +38,7 @@ function signIn(base: string, body: { email: string; password: string }) {
 describe.skipIf(testDbKind() === 'pglite')('the owner from the environment', () => {
   let database: TestDatabase;
   const dataDir = mkdtempSync(join(os.tmpdir(), 'tributary-owner-'));
-  const running: Started[] = [];
+  const running: MainProcess[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('templateDatabase'));
@@ -79,10 +51,9 @@ describe.skipIf(testDbKind() === 'pglite')('the owner from the environment', () 
   });
 
   async function startServing(env: Record<string, string>): Promise<{ base: string; stop(): Promise<void> }> {
-    const port = await freePort();
-    const s = start(database, dataDir, port, env);
+    const s = await start(database, dataDir, env);
     running.push(s);
-    const base = `http://127.0.0.1:${port}`;
+    const { base } = s;
     await waitFor(
       async () => {
         if (s.proc.exitCode !== null) throw new Error(`the server exited ${s.proc.exitCode}: ${s.stderr()}`);
@@ -154,7 +125,7 @@ describe.skipIf(testDbKind() === 'pglite')('the owner from the environment', () 
     'without %s (the other one set) the process exits non-zero, naming it',
     { timeout: 60_000 },
     async (missing, env) => {
-      const s = start(database, dataDir, await freePort(), env);
+      const s = await start(database, dataDir, env);
       running.push(s);
       expect(await s.exited).not.toBe(0);
       expect(s.stderr()).toContain(`${missing}: not set, but`);

@@ -3,20 +3,17 @@
 // and a replacement is started, then one replacement is killed with SIGKILL. Every accepted event runs
 // exactly once (each step's call reaches the peer under one idempotency key), a SIGTERM ends with exit 0
 // within TRIBUTARY_SHUTDOWN_MS, and the counts are printed.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase, testDbKind } from '@tributary/db/testing';
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { allRunsSucceeded, freePort } from './test-services.js';
-
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+import { allRunsSucceeded, spawnMain } from './test-services.js';
 
 interface Proc {
   name: string;
@@ -39,39 +36,29 @@ describe.skipIf(testDbKind() === 'pglite')('rolling restart of workers under loa
 
   /** Starts `main.ts <mode>` on a port of its own, sharing the test's database and a queue prefix. */
   async function start(name: string, mode: 'api' | 'worker'): Promise<Proc & { port: number }> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, mode], {
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url ?? '',
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        TRIBUTARY_START_REDIS: 'false',
-        TRIBUTARY_QUEUE_PREFIX: prefix,
-        TRIBUTARY_API_KEY: key,
-        TRIBUTARY_DATA_DIR: dataDir,
-        TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
-        TRIBUTARY_SHUTDOWN_MS: '15000',
-        // a SIGKILLed worker's steps are taken over quickly
-        TRIBUTARY_LOCK_DURATION_MS: '2000',
-        TRIBUTARY_STALLED_INTERVAL_MS: '1000',
-        TRIBUTARY_SWEEP_INTERVAL_MS: '500',
-        TRIBUTARY_WORKER_CONCURRENCY: '8',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const {
+      proc: child,
+      port,
+      exited,
+      stderr,
+    } = await spawnMain(mode, {
+      DATABASE_URL: database.url ?? '',
+      TRIBUTARY_QUEUE_PREFIX: prefix,
+      TRIBUTARY_API_KEY: key,
+      TRIBUTARY_DATA_DIR: dataDir,
+      TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
+      TRIBUTARY_SHUTDOWN_MS: '15000',
+      // a SIGKILLed worker's steps are taken over quickly
+      TRIBUTARY_LOCK_DURATION_MS: '2000',
+      TRIBUTARY_STALLED_INTERVAL_MS: '1000',
+      TRIBUTARY_SWEEP_INTERVAL_MS: '500',
+      TRIBUTARY_WORKER_CONCURRENCY: '8',
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
       { timeoutMs: 60_000, what: `${name} to be ready` },
     );
-    const proc = { name, child, exited, stderr: () => stderr, port };
+    const proc = { name, child, exited, stderr, port };
     procs.push(proc);
     return proc;
   }

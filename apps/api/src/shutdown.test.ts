@@ -1,31 +1,20 @@
 // Graceful shutdown of the real process (`main.ts all`) on real Postgres and Redis: on SIGTERM it stops
 // taking requests, lets the step it is running finish and commit, and exits 0 within TRIBUTARY_SHUTDOWN_MS;
 // readiness says no as soon as closing begins.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { schema } from '@tributary/db';
 import { createTestDatabase, type TestDatabase, testDbKind } from '@tributary/db/testing';
 import { waitFor } from '@tributary/engine/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startTestApp } from './test-app.js';
-
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-/** A free port on loopback. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+import { spawnMain } from './test-services.js';
 
 test('readiness says no once the engine starts closing', async () => {
   const api = await startTestApp(inject('templateDatabase'));
@@ -63,32 +52,16 @@ describe.skipIf(testDbKind() === 'pglite')('SIGTERM', () => {
   });
 
   test('the running step finishes and commits, then the process exits 0', { timeout: 60_000 }, async () => {
-    const port = await freePort();
     const key = `trb_shutdown_${randomBytes(12).toString('hex')}`;
-    const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, 'all'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url ?? '',
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        TRIBUTARY_START_REDIS: 'false',
-        TRIBUTARY_QUEUE_PREFIX: `shutdown-${randomBytes(4).toString('hex')}`,
-        TRIBUTARY_API_KEY: key,
-        TRIBUTARY_DATA_DIR: dataDir,
-        TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
-        TRIBUTARY_SHUTDOWN_MS: '20000',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const { proc, exited, stderr, base } = await spawnMain('all', {
+      DATABASE_URL: database.url ?? '',
+      TRIBUTARY_QUEUE_PREFIX: `shutdown-${randomBytes(4).toString('hex')}`,
+      TRIBUTARY_API_KEY: key,
+      TRIBUTARY_DATA_DIR: dataDir,
+      TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
+      TRIBUTARY_SHUTDOWN_MS: '20000',
     });
     child = proc;
-    let stderr = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, { timeoutMs: 30_000 });
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const created = await fetch(`${base}/api/v1/flows`, {
@@ -121,7 +94,7 @@ describe.skipIf(testDbKind() === 'pglite')('SIGTERM', () => {
 
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).not.toContain('shutdown took longer');
+    expect(stderr()).not.toContain('shutdown took longer');
     const [run] = await database.handle.db.select().from(schema.runs).where(eq(schema.runs.id, runId));
     expect(run?.status).toBe('succeeded');
     const steps = await database.handle.db.select().from(schema.steps).where(eq(schema.steps.runId, runId));

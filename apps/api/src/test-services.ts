@@ -5,11 +5,58 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@tributary/engine/testing';
 import { redisAnswers } from './redis-launcher.js';
 
 const run = promisify(execFile);
+
+/** A `main.ts <mode>` process a test started: its port, its exit code once it exits, what it wrote on stderr. */
+export interface MainProcess {
+  proc: ChildProcess;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/**
+ * Starts the server from source (`main.ts <mode>`) as the tests' own process on loopback, with the test's
+ * environment, Redis at REDIS_URL (not started by the server), `LOG_LEVEL=warn` and `env` on top; a key set
+ * to undefined in `env` is left out (so the runner's own environment cannot decide it). Does not wait for it
+ * to be ready. `port` defaults to a free one.
+ */
+export async function spawnMain(
+  mode: 'all' | 'api' | 'worker',
+  env: Record<string, string | undefined>,
+  port?: number,
+): Promise<MainProcess> {
+  const listen = port ?? (await freePort());
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    TRIBUTARY_START_REDIS: 'false',
+    PORT: String(listen),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, mode], {
+    env: merged,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, port: listen, base: `http://127.0.0.1:${listen}`, exited, stderr: () => stderr };
+}
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {

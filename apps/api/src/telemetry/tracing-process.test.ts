@@ -1,30 +1,18 @@
 // Tracing in the real process (`main.ts all`), configured by OTEL_* variables alone: spans are batched (the
 // batch's delay set far beyond the test), so what the receiver gets it gets from the flush at SIGTERM — the
 // spans of a run that finished before the signal are not lost with the process.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { schema } from '@tributary/db';
 import { createTestDatabase, type TestDatabase, testDbKind } from '@tributary/db/testing';
 import { waitFor } from '@tributary/engine/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { spawnMain } from '../test-services.js';
 import { startOtlpReceiver, startPeer } from './test-telemetry.js';
-
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 // PGlite is in-process: a second process cannot open the test's database
 describe.skipIf(testDbKind() === 'pglite')('a traced process', () => {
@@ -49,38 +37,22 @@ describe.skipIf(testDbKind() === 'pglite')('a traced process', () => {
   });
 
   test('exports the spans it still holds when it shuts down', { timeout: 60_000 }, async () => {
-    const port = await freePort();
     const key = `trb_tracing_${randomBytes(12).toString('hex')}`;
-    const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, 'all'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url ?? '',
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        TRIBUTARY_START_REDIS: 'false',
-        TRIBUTARY_QUEUE_PREFIX: `tracing-${randomBytes(4).toString('hex')}`,
-        TRIBUTARY_API_KEY: key,
-        TRIBUTARY_DATA_DIR: dataDir,
-        TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
-        TRIBUTARY_SHUTDOWN_MS: '20000',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace(/\/v1\/traces$/, ''),
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_SERVICE_NAME: 'tributary-process',
-        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
-        // nothing is exported on the batch's timer during the test: only the shutdown flush sends
-        OTEL_BSP_SCHEDULE_DELAY: '600000',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const { proc, exited, stderr, base } = await spawnMain('all', {
+      DATABASE_URL: database.url ?? '',
+      TRIBUTARY_QUEUE_PREFIX: `tracing-${randomBytes(4).toString('hex')}`,
+      TRIBUTARY_API_KEY: key,
+      TRIBUTARY_DATA_DIR: dataDir,
+      TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
+      TRIBUTARY_SHUTDOWN_MS: '20000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace(/\/v1\/traces$/, ''),
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'tributary-process',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+      // nothing is exported on the batch's timer during the test: only the shutdown flush sends
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
     });
     child = proc;
-    let stderr = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, { timeoutMs: 30_000 });
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const created = await fetch(`${base}/api/v1/flows`, {
@@ -120,7 +92,7 @@ describe.skipIf(testDbKind() === 'pglite')('a traced process', () => {
 
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).not.toContain('shutdown took longer');
+    expect(stderr()).not.toContain('shutdown took longer');
     const names = receiver.spans.filter((s) => s.traceId === traceId).map((s) => s.name);
     expect(names.sort()).toEqual(['GET', 'ingest webhook', 'run', 'step action.http']);
     expect(receiver.spans[0]?.serviceName).toBe('tributary-process');
