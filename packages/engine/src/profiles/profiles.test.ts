@@ -216,8 +216,32 @@ describe('concurrency', () => {
       apply({ type: 'alias', previousId: user2, userId: user }),
     ]);
     const profile = await getProfile(db, user);
-    expect(profile.identities.map((i) => i.value).sort()).toEqual([...devices, user, user2].sort());
+    // when the alias comes before any identify of user2, user2 is also kept as the anonymousId the alias
+    // recorded it as (aliasIds): the same value twice, once per kind
+    expect([...new Set(profile.identities.map((i) => i.value))].sort()).toEqual(
+      [...devices, user, user2].sort(),
+    );
     expect((await getProfile(db, user2)).id).toBe(profile.id);
+  });
+
+  test('an alias that names a userId before it was ever seen: a later identify of it joins that profile', async () => {
+    const { user, user2, anon } = ids();
+    await apply({ type: 'identify', userId: user, anonymousId: `${anon}-user` });
+    // user2 is new: the alias records it as an anonymousId of user's profile
+    await apply({ type: 'alias', previousId: user2, userId: user });
+    await apply({ type: 'identify', userId: user2, anonymousId: anon, traits: { plan: 'pro' } });
+    const profile = await getProfile(db, user);
+    expect((await getProfile(db, user2)).id).toBe(profile.id);
+    expect(await identitiesOf(user2)).toEqual(
+      [
+        `anonymousId:${anon}`,
+        `anonymousId:${anon}-user`,
+        `anonymousId:${user2}`,
+        `userId:${user}`,
+        `userId:${user2}`,
+      ].sort(),
+    );
+    expect(profile.traits).toMatchObject({ plan: 'pro' });
   });
 });
 

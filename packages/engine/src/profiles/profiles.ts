@@ -163,7 +163,13 @@ async function linkUserAndAnonymous(
 ): Promise<ProfileRow | false> {
   const user: Identity | undefined = userId ? { kind: 'userId', value: userId } : undefined;
   const anon: Identity | undefined = anonymousId ? { kind: 'anonymousId', value: anonymousId } : undefined;
-  const pUser = user ? await profileOf(tx, user) : undefined;
+  // an alias that named this userId before it was ever seen recorded it as an anonymousId (aliasIds): that
+  // profile is the user's, whichever of the two calls came first (both take the userId's identity lock)
+  const userLinked = user ? await profileOf(tx, user) : undefined;
+  const pUser =
+    user && userLinked === undefined
+      ? await profileOf(tx, { kind: 'anonymousId', value: user.value })
+      : userLinked;
   const pAnon = anon ? await profileOf(tx, anon) : undefined;
   const rows = await lockProfiles(tx, [pUser, pAnon]);
   if (!rows) return false;
@@ -181,7 +187,8 @@ async function linkUserAndAnonymous(
   } else {
     target = userRow ?? anonRow ?? (await createProfile(tx));
   }
-  if (user && userRow?.id !== target.id) await link(tx, user, target.id);
+  // a userRow found through the alias's anonymousId record has no userId record yet: link makes it
+  if (user && (userLinked === undefined || userRow?.id !== target.id)) await link(tx, user, target.id);
   if (anon && anonRow?.id !== target.id) await link(tx, anon, target.id);
   return target;
 }
@@ -269,9 +276,16 @@ export async function linkPairsOfBatch(
     .select({ kind: I.kind, value: I.value, profileId: I.profileId })
     .from(I)
     .where(
+      // the ids as one JSON parameter each: the same SQL text for any batch, so it stays a prepared statement
       or(
-        and(eq(I.kind, 'userId'), inArray(I.value, userIds)),
-        and(eq(I.kind, 'anonymousId'), inArray(I.value, anonymousIds)),
+        and(
+          eq(I.kind, 'userId'),
+          sql`${I.value} in (select jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb))`,
+        ),
+        and(
+          eq(I.kind, 'anonymousId'),
+          sql`${I.value} in (select jsonb_array_elements_text(${JSON.stringify(anonymousIds)}::jsonb))`,
+        ),
       ),
     );
   const profileOfId = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.profileId]));
