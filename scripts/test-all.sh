@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `npm test` runs: lint + type check, vitest on real Postgres, the engine and API suites again on
 # PGlite, and the editor's Playwright tests once they exist. Ends with one line, "N passed, N failed, N skipped",
-# summed over every suite, and exits non-zero when anything failed (a failed lint counts as one failure).
+# summed over every suite, and exits non-zero when anything failed (a failed lint counts as one failure). The
+# summary names each failing test first, so the tail of a CI log says which one failed.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -34,11 +35,20 @@ tally() {
   local name="$1" kind="$2" file="$3" rc="$4" p f s
   read -r p f s < <(node -e '
     const fs = require("node:fs");
-    const [kind, file, rc] = process.argv.slice(1);
+    const [kind, file, rc, name, failures, root] = process.argv.slice(1);
+    const names = [];
     let p = 0, f = 0, s = 0;
     try {
       const r = JSON.parse(fs.readFileSync(file, "utf8"));
       if (kind === "vitest") {
+        for (const t of r.testResults ?? []) {
+          for (const a of t.assertionResults ?? []) {
+            if (a.status === "failed") names.push(`${t.name.replace(root, "")} > ${a.fullName}`);
+          }
+          if (t.status === "failed" && !(t.assertionResults ?? []).some((a) => a.status === "failed")) {
+            names.push(`${t.name.replace(root, "")} (the file failed: ${String(t.message ?? "").split("\n")[0]})`);
+          }
+        }
         p = r.numPassedTests;
         f = r.numFailedTests;
         s = r.numPendingTests + r.numTodoTests;
@@ -50,13 +60,23 @@ tally() {
         p = r.stats.expected + r.stats.flaky;
         f = r.stats.unexpected + (r.errors?.length ?? 0);
         s = r.stats.skipped;
+        const walk = (suite, file) => {
+          for (const spec of suite.specs ?? []) {
+            for (const t of spec.tests ?? []) {
+              if (t.status === "unexpected") names.push(`${spec.file ?? file} > ${spec.title}`);
+            }
+          }
+          for (const child of suite.suites ?? []) walk(child, suite.file ?? file);
+        };
+        for (const suite of r.suites ?? []) walk(suite, suite.file);
       }
     } catch {
       // no report: the runner died before writing one; the exit code below decides
     }
     if (Number(rc) !== 0 && f === 0) f = 1;
+    if (names.length > 0) fs.appendFileSync(failures, names.map((n) => `  ${name}: ${n}\n`).join(""));
     console.log(p, f, s);
-  ' "$kind" "$file" "$rc")
+  ' "$kind" "$file" "$rc" "$name" "$tmp/failures.txt" "$PWD/")
   p="${p:-0}" f="${f:-1}" s="${s:-0}"
   passed=$((passed + p))
   failed=$((failed + f))
@@ -101,6 +121,10 @@ if [ -f apps/editor/playwright.config.ts ]; then
 fi
 
 section "summary"
+if [ -s "$tmp/failures.txt" ]; then
+  echo "failing tests:"
+  cat "$tmp/failures.txt"
+fi
 printf '%s\n' "${report[@]}"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
