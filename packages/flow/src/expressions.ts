@@ -143,12 +143,7 @@ export async function evaluateTemplate(
   const limits = resolveLimits(options);
   if (!mayBeTemplate(template)) return template;
   checkScope(scope);
-  let bindings: Record<string, unknown> | undefined;
-  const lazy = () => {
-    bindings ??= bindingsFor(scope, options);
-    return bindings;
-  };
-  return evaluateString(template, options.path ?? 'expression', scope, lazy, limits);
+  return evaluateString(template, options.path ?? 'expression', scope, lazyBindings(scope, options), limits);
 }
 
 /**
@@ -163,11 +158,7 @@ export async function resolveConfig(
 ): Promise<unknown> {
   const limits = resolveLimits(options);
   // the scope is copied once per call, and only when some expression is one the fast path cannot answer
-  let bindings: Record<string, unknown> | undefined;
-  const lazy = () => {
-    bindings ??= bindingsFor(scope, options);
-    return bindings;
-  };
+  const lazy = lazyBindings(scope, options);
   let checked = false;
   // the path of the value being visited: one array, pushed and popped, formatted only for a template
   const path: PathSegment[] = ['config'];
@@ -350,6 +341,15 @@ function resolveLimits(options: ExpressionOptions): Limits {
   if (!(maxDepth > 0 && Number.isFinite(maxDepth)))
     throw new RangeError(`maxDepth must be > 0, got ${maxDepth}`);
   return { timeoutMs, maxDepth, onEmpty: options.onEmpty };
+}
+
+/** `bindingsFor(scope, options)`, made on the first call and the same object after it. */
+function lazyBindings(scope: ExpressionScope, options: ExpressionOptions): Bindings {
+  let bindings: Record<string, unknown> | undefined;
+  return () => {
+    bindings ??= bindingsFor(scope, options);
+    return bindings;
+  };
 }
 
 /** The scope as bindings, with the date functions of the flow's time zone when it has one. */
