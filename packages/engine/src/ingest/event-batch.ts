@@ -118,7 +118,13 @@ async function writeBatch(
     return first;
   });
   const fresh = items.filter((_, i) => sameAs[i] === undefined);
-  const inserted = new Set(await insertEventsAndRuns(tx, fresh));
+  const inserted = new Set(
+    await insertEventsWithRuns(
+      tx,
+      fresh.map((it) => it.event),
+      fresh.flatMap((it) => it.runs),
+    ),
+  );
   const results: Written[] = [];
   for (const [i, item] of items.entries()) {
     const first = sameAs[i];
@@ -176,16 +182,17 @@ const insertEventsRunsAndSteps = statement<
 
 /**
  * One statement writes the events, the runs of those that were new and those runs' steps; an event whose
- * idempotency key is taken is skipped with its runs. Returns the ids of the events written.
+ * idempotency key (per source) is taken is skipped with its runs. Returns the ids of the events written.
+ * Webhook and tracking ingest both write a batch with it; `runs` are of these events.
  */
-async function insertEventsAndRuns(tx: Transaction, items: readonly PreparedEvent[]): Promise<string[]> {
-  if (items.length === 0) return [];
-  const events = jsonRows(
-    E,
-    items.map((it) => it.event),
-  );
-  const eventRows = { eventColumns: events.columns, events: events.select };
-  const runs = items.flatMap((it) => it.runs);
+export async function insertEventsWithRuns(
+  tx: Transaction,
+  events: readonly EventInsert[],
+  runs: readonly PreparedRun[],
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const eventJson = jsonRows(E, events);
+  const eventRows = { eventColumns: eventJson.columns, events: eventJson.select };
   if (runs.length === 0) {
     return (await selectRows<{ id: string }>(tx, insertEvents(eventRows))).map((r) => r.id);
   }

@@ -129,7 +129,17 @@ export async function insertRuns(
   runs: readonly PreparedRun[],
   lock: LockMode = 'try',
 ): Promise<StepRef[]> {
-  if (runs.length === 0) return [];
+  await writeRuns(tx, runs);
+  // started inside other work (a failing run's error flow holds its own flow's lock): by default only try
+  return admitPrepared(tx, ctx, runs, lock);
+}
+
+/**
+ * Inserts prepared runs and their steps in one statement, admitting none: the caller admits them with
+ * `admitPrepared`, once for all the runs of its transaction (flows' admission locks in one order).
+ */
+export async function writeRuns(tx: Transaction, runs: readonly PreparedRun[]): Promise<void> {
+  if (runs.length === 0) return;
   const runRows = jsonRows(
     schema.runs,
     runs.map((r) => r.run),
@@ -145,8 +155,6 @@ export async function insertRuns(
         insert into ${schema.steps} ${stepRows.columns} ${stepRows.select}`,
     );
   }
-  // started inside other work (a failing run's error flow holds its own flow's lock): by default only try
-  return admitPrepared(tx, ctx, runs, lock);
 }
 
 /**

@@ -1,5 +1,11 @@
 // profiles/: what is known about a person — traits from identify calls and the ids linked to them.
-export type { IdentityKind, IdentityMessage, ProfileView, ProfileWithEvents } from './profiles.js';
+export type {
+  IdentityKind,
+  IdentityMessage,
+  PairProfiles,
+  ProfileView,
+  ProfileWithEvents,
+} from './profiles.js';
 export {
   applyIdentity,
   getProfile,
@@ -7,6 +13,7 @@ export {
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
   profileForUser,
+  profilesOfPairs,
   traitsByIdentity,
 } from './profiles.js';
 export { PROFILE_SEARCH_LIMIT, searchProfiles } from './search.js';

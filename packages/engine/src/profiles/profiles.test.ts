@@ -13,6 +13,7 @@ import {
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
   profileForUser,
+  profilesOfPairs,
 } from './profiles.js';
 
 let database: TestDatabase;
@@ -250,7 +251,8 @@ describe('linkPairsOfBatch', () => {
   function applyBatch(messages: IdentityMessage[]) {
     return db.transaction(async (tx) => {
       await lockIdentitiesOfBatch(tx, messages);
-      const linked = await linkPairsOfBatch(tx, messages);
+      const known = await profilesOfPairs(tx, messages);
+      const linked = await linkPairsOfBatch(tx, messages, known);
       for (const m of messages) {
         const key = identityPairKey(m);
         if (key === undefined || !linked.has(key)) await applyIdentity(tx, m, { batchLocked: true });

@@ -251,24 +251,32 @@ export function identityPairKey(message: IdentityMessage): string | undefined {
   return userId && anonymousId ? `${userId}\u0000${anonymousId}` : undefined;
 }
 
-/**
- * Links in bulk what a batch's track, page, screen and group calls would link one by one, and returns their
- * pair keys (`identityPairKey`): pairs already linked to one profile need nothing, and pairs of two ids never
- * seen before (and named by no other call of the batch) get a new profile each — one statement for all of them.
- * The calls whose keys are returned need no `applyIdentity`; the rest take the one-by-one path. Call it
- * holding the batch's identity locks, so the answer stays true until the transaction ends.
- */
-export async function linkPairsOfBatch(
-  tx: Transaction,
-  messages: readonly IdentityMessage[],
-): Promise<Set<string>> {
+/** The pairs (`identityPairKey`) of a batch's track, page, screen and group calls, by key. */
+function pairsOf(messages: readonly IdentityMessage[]): Map<string, { userId: string; anonymousId: string }> {
   const pairs = new Map<string, { userId: string; anonymousId: string }>();
   for (const m of messages) {
     const key = identityPairKey(m);
     if (key !== undefined)
       pairs.set(key, { userId: m.userId as string, anonymousId: m.anonymousId as string });
   }
-  if (pairs.size === 0) return new Set();
+  return pairs;
+}
+
+/** The profile of each id (`kind:value`) of the calls' pairs that some profile has; what linkPairsOfBatch reads. */
+export type PairProfiles = ReadonlyMap<string, string>;
+
+/**
+ * Looks up the profiles of the ids in the calls' pairs (one statement). Ask it once the batch's identity
+ * locks are held (the statement must start after the one taking them ends: its snapshot must see what the
+ * lock's last holder committed), so the answer stays true until the transaction ends; it may be asked for
+ * more calls than are then linked.
+ */
+export async function profilesOfPairs(
+  tx: Transaction,
+  messages: readonly IdentityMessage[],
+): Promise<PairProfiles> {
+  const pairs = pairsOf(messages);
+  if (pairs.size === 0) return new Map();
   const userIds = [...new Set([...pairs.values()].map((p) => p.userId))];
   const anonymousIds = [...new Set([...pairs.values()].map((p) => p.anonymousId))];
   const I = schema.profileIdentities;
@@ -288,7 +296,25 @@ export async function linkPairsOfBatch(
         ),
       ),
     );
-  const profileOfId = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.profileId]));
+  return new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.profileId]));
+}
+
+/**
+ * Links in bulk what a batch's track, page, screen and group calls would link one by one, and returns their
+ * pair keys (`identityPairKey`): pairs already linked to one profile need nothing, and pairs of two ids never
+ * seen before (and named by no other call of the batch) get a new profile each — one statement for all of them.
+ * The calls whose keys are returned need no `applyIdentity`; the rest take the one-by-one path. Call it
+ * holding the batch's identity locks, with what `profilesOfPairs` found for these calls (or more), so the
+ * answer stays true until the transaction ends.
+ */
+export async function linkPairsOfBatch(
+  tx: Transaction,
+  messages: readonly IdentityMessage[],
+  profileOfId: PairProfiles,
+): Promise<Set<string>> {
+  const pairs = pairsOf(messages);
+  if (pairs.size === 0) return new Set();
+  const I = schema.profileIdentities;
   // where each id value appears in the batch, in any role (an alias or identify call may name it too):
   // only ids used by one pair and nothing else are brand new in the sense that ordering cannot matter
   const usedBy = new Map<string, Set<string>>();

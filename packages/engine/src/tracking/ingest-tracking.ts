@@ -1,26 +1,27 @@
-// Ingest of tracking calls (Segment-style): one transaction for a whole batch — events, profiles, runs of
-// matching tracking triggers, each kind written with one statement — then, once committed, resume the waits
+// Ingest of tracking calls (Segment-style): one transaction for a whole batch — events with the runs of
+// matching tracking triggers in one statement, then profiles in bulk — then, once committed, resume the waits
 // and apply the exit goals they match.
 import type { Context } from '@opentelemetry/api';
 import { context } from '@opentelemetry/api';
 import type { PlanViolation, Transaction } from '@tributary/db';
-import { jsonRows, newId, schema, selectRows } from '@tributary/db';
+import { newId } from '@tributary/db';
 import { resolveConfig, UnavailableError } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
-import { sql } from 'drizzle-orm';
 import type { CompiledFlow, EngineContext, EventRow, StepRef } from '../core/index.js';
 import { endRunSpan, eventScope, toTraced, withContext } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
 import type { PreparedRun, RunInsert } from '../ingest/index.js';
 import {
   acceptTransaction,
+  admitPrepared,
   busyRefusal,
   enqueueAccepted,
   GroupCommit,
-  insertRuns,
+  insertEventsWithRuns,
   prepareRun,
   withDatabase,
+  writeRuns,
 } from '../ingest/index.js';
 import {
   applyIdentity,
@@ -28,12 +29,13 @@ import {
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
   profileForUser,
+  profilesOfPairs,
 } from '../profiles/index.js';
 import { withInlineFallback } from '../steps/index.js';
 import { resumeWaitsFor } from '../waits/index.js';
 import { applyExitGoals } from './exit-goals.js';
 import type { Refusal } from './reentry.js';
-import { decideEntries } from './reentry.js';
+import { decideEntries, hasReentryRule } from './reentry.js';
 import { markSourcesSeen } from './sources.js';
 
 /** One validated tracking call, as the tracking API hands it over. */
@@ -189,20 +191,6 @@ async function prepareRuns(
   return runs;
 }
 
-const E = schema.events;
-
-/** Inserts the events of a batch in one statement; returns the ids written (a taken messageId is skipped). */
-async function insertEvents(tx: Transaction, rows: readonly EventRow[]): Promise<Set<string>> {
-  const { columns, select } = jsonRows(E, rows);
-  const written = await selectRows<{ id: string }>(
-    tx,
-    sql`insert into ${E} ${columns} ${select}
-      on conflict (${sql.identifier(E.source.name)}, ${sql.identifier(E.idempotencyKey.name)}) do nothing
-      returning ${sql.identifier(E.id.name)} as id`,
-  );
-  return new Set(written.map((row) => row.id));
-}
-
 /** Drops the pair keys (`identityPairKey`: userId NUL anonymousId) that name any id of `message`. */
 function forgetPairsOf(linked: Set<string>, message: TrackingMessage): void {
   const ids = new Set([message.userId, message.anonymousId, message.previousId].filter(Boolean));
@@ -248,10 +236,12 @@ const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResu
  * unreachable or too busy → UnavailableError (503). `bytes` is the request body's size: what the calls count
  * against the engine's ingest backlog while they wait (ingestBacklogBytes).
  *
- * A commit writes its events with one statement and its runs with two (not a round trip per call): the
- * runs of everything but identify calls are worked out before the transaction opens, pure steps inline as
- * at webhook ingest; identify calls, whose item says which traits changed, are worked out inside it, in
- * order, after the profile writes of the calls before them.
+ * A commit is a few statements, not a round trip per call: the runs of everything but identify calls are
+ * worked out before the transaction opens, pure steps inline as at webhook ingest, and written with the
+ * events in one statement (webhook ingest's), beside the identity locks; the profiles of the calls' id pairs
+ * are looked up in one more, and new people get theirs in one. Identify calls, whose item says which traits
+ * changed, are worked out inside the transaction, in order, after the profile writes of the calls before
+ * them, and their runs written in one statement; so are the runs a re-entry rule must decide first.
  */
 export function ingestTracking(
   ctx: EngineContext,
@@ -377,20 +367,28 @@ async function acceptBatch(
           ),
     );
   }
+  // the runs worked out already go in with the events, in their statement (skipped with an event whose
+  // messageId is taken), unless a re-entry rule must decide them first, in the transaction
+  const upfront = early.flatMap(
+    (runs) => runs?.filter((r) => !hasReentryRule(flowsById.get(r.run.flowId))) ?? [],
+  );
+  const unique = messages.filter((_, i) => sameAs[i] === undefined);
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
-    // the locks and the events' insert go out together (one round trip, run in this order): the insert
-    // needs no lock, and everything after it runs holding them
-    const [, inserted] = await Promise.all([
-      lockIdentitiesOfBatch(tx, messages),
-      insertEvents(
+    // the locks and the insert go out together (the insert needs no lock); the profiles of the pairs are
+    // looked up once the locks are held, sent while Postgres still runs the insert
+    const [known, inserted] = await Promise.all([
+      lockIdentitiesOfBatch(tx, messages).then(() => profilesOfPairs(tx, unique)),
+      insertEventsWithRuns(
         tx,
         rows.filter((_, i) => sameAs[i] === undefined),
-      ),
+        upfront,
+      ).then((ids) => new Set(ids)),
     ]);
     // links made before this batch, or earlier in it, need not be made again (duplicates change no profile)
     const linked = await linkPairsOfBatch(
       tx,
       messages.filter((_, i) => sameAs[i] === undefined && inserted.has((rows[i] as EventRow).id)),
+      known,
     );
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
@@ -426,8 +424,9 @@ async function acceptBatch(
         if (key !== undefined) linked.add(key);
       }
       // identify items say which traits are new or changed, so a flow can react to e.g. a new email
+      const prepared = early[i];
       const own =
-        early[i] ??
+        prepared ??
         (await withContext(trace, () =>
           prepareRuns(
             ctx,
@@ -437,7 +436,8 @@ async function acceptBatch(
             inlineBudgetMs,
           ),
         ));
-      runs.push(...own);
+      // the runs not written with the events yet
+      runs.push(...(prepared ? own.filter((r) => hasReentryRule(flowsById.get(r.run.flowId))) : own));
       results.push({
         messageId: message.messageId,
         eventId: event.id,
@@ -449,13 +449,15 @@ async function acceptBatch(
     const refused = await decideEntries(tx, runs, flowsById, fresh);
     const kept = refused.length === 0 ? runs : withoutRefused(runs, refused);
     const answers = refused.length === 0 ? results : results.map((r) => withoutRefusedRuns(r, refused));
+    await writeRuns(tx, kept);
+    const started = [...upfront.filter((r) => inserted.has(r.run.eventId)), ...kept];
     // this transaction holds no flow's admission lock (only people's), so it may wait for them
-    const admitted = await insertRuns(tx, ctx, kept, 'wait');
+    const admitted = await admitPrepared(tx, ctx, started, 'wait');
     return {
       results: answers,
       fresh,
-      toEnqueue: [...kept.flatMap((r) => r.toEnqueue), ...admitted],
-      finished: kept.filter((r) => r.run.status === 'succeeded').map((r) => r.run),
+      toEnqueue: [...started.flatMap((r) => r.toEnqueue), ...admitted],
+      finished: started.filter((r) => r.run.status === 'succeeded').map((r) => r.run),
       refused,
     };
   });

@@ -249,6 +249,54 @@ describe('re-entry rules', () => {
   });
 });
 
+describe('a batch starting runs of flows with and without a rule', () => {
+  test('the unruled runs go in with the events, the ruled ones are decided: each answer lists what started', async () => {
+    const def = journey('once');
+    const ruled = await deployFlow(t.engine, definition(def));
+    // the same event name, no rule: its runs are written in the events' statement
+    const free = await deployFlow(t.engine, {
+      ...definition(def),
+      name: 'Free entry',
+      slug: `free-entry-${n}`,
+      settings: {},
+    });
+    const earlier = track('hal', def.event);
+    const [before] = await ingestTracking(t.engine.ctx, sourceId, [earlier]);
+    // the earlier messageId again (stored: a duplicate starts nothing), and two new events of the same person
+    const results = await ingestTracking(t.engine.ctx, sourceId, [
+      earlier,
+      track('hal', def.event),
+      track('ida', def.event),
+    ]);
+    expect(results.map((r) => r.duplicate)).toEqual([true, false, false]);
+    const flowsOf = (r: TrackingResult | undefined) => r?.runs.map((x) => x.flowId).sort();
+    expect(flowsOf(before)).toEqual([free.flowId, ruled.flowId].sort());
+    expect(new Set(runIds(results.slice(0, 1)))).toEqual(new Set(runIds(before ? [before] : [])));
+    // hal entered the ruled flow before; ida enters both
+    expect(flowsOf(results[1])).toEqual([free.flowId]);
+    expect(flowsOf(results[2])).toEqual([free.flowId, ruled.flowId].sort());
+    const stored = async (flowId: string) => (await runsOf(flowId)).map((r) => r.id).sort();
+    expect(await stored(free.flowId)).toEqual(
+      [before, results[1], results[2]]
+        .flatMap((r) => r?.runs ?? [])
+        .filter((r) => r.flowId === free.flowId)
+        .map((r) => r.id)
+        .sort(),
+    );
+    expect(await stored(ruled.flowId)).toHaveLength(2);
+    // every run answered is stored with its trigger step
+    const triggered = await selectRows<{ runId: string }>(
+      t.engine.ctx.db,
+      sql`select run_id as "runId" from ${schema.steps} where node_id = 'start'
+        and run_id in (select jsonb_array_elements_text(${JSON.stringify(runIds(results))}::jsonb)::uuid)`,
+    );
+    expect(new Set(triggered.map((r) => r.runId))).toEqual(new Set(runIds(results)));
+    // the duplicate answers with the two runs of the earlier call; the new events started three
+    expect(triggered).toHaveLength(5);
+    expect((await refusalsOf(ruled.flowId)).map((r) => r.eventId)).toEqual([results[1]?.eventId]);
+  });
+});
+
 describe('re-entry under concurrency', () => {
   test.each(['once', 'one-at-a-time', { minIntervalMs: 86_400_000 }])(
     'many events of one person in one commit start exactly one run (%j)',

@@ -46,6 +46,12 @@ function ruleName(rule: Exclude<ReentryRule, 'always'>): RefusingRule {
   return typeof rule === 'string' ? rule : 'min-interval';
 }
 
+/** Whether runs of `flow` enter through `decideEntries` (a re-entry rule other than 'always'). */
+export function hasReentryRule(flow: CompiledFlow | undefined): boolean {
+  const rule = flow?.definition.settings.reentry;
+  return rule !== undefined && rule !== 'always';
+}
+
 /**
  * Decides which of `runs` (prepared for the events `events` by id, of the flows `flows` by id) may start, in
  * `tx`, before they are inserted; records each refused one on its event. A run whose flow has no rule, or
@@ -59,11 +65,7 @@ export async function decideEntries(
   flows: ReadonlyMap<string, CompiledFlow>,
   eventRows: readonly EventRow[],
 ): Promise<Refusal[]> {
-  const ruled = (run: PreparedRun) => {
-    const rule = flows.get(run.run.flowId)?.definition.settings.reentry;
-    return rule !== undefined && rule !== 'always';
-  };
-  if (!runs.some(ruled)) return [];
+  if (!runs.some((run) => hasReentryRule(flows.get(run.run.flowId)))) return [];
   const events = new Map(eventRows.map((e) => [e.id, e]));
   const candidates: Candidate[] = [];
   runs.forEach((run, order) => {
