@@ -1,5 +1,4 @@
 // Invitation e-mails through the instance's SMTP server (TRIBUTARY_SMTP_URL), when one is configured.
-import { createTransport } from 'nodemailer';
 
 /** Where and as whom invitations are sent. */
 export interface MailSettings {
@@ -12,6 +11,8 @@ export async function sendInvitationMail(
   settings: MailSettings,
   message: { to: string; link: string; role: string; expiresAt: Date; invitedBy: string },
 ): Promise<void> {
+  // loaded on first use: an instance that sends no invitations never holds the library
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport(settings.smtpUrl);
   try {
     await transport.sendMail({

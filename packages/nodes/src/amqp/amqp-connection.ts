@@ -1,7 +1,7 @@
 // Opening an AMQP 0-9-1 connection from an `amqp` credential under the outbound address policy: the checked
 // address is dialled, the host name kept for TLS. Publish nodes pool these; consumers open their own.
 import { RetryableError } from '@tributary/flow';
-import { type ChannelModel, connect } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { type BrokerDial, type DialContext, dialBroker } from '../brokers/broker-dial.js';
 import { withinTimeLimit } from '../brokers/broker-errors.js';
 import { toAmqpConnectError } from './amqp-errors.js';
@@ -25,6 +25,8 @@ export async function openAmqpConnection(
   dial: BrokerDial,
   signal?: AbortSignal,
 ): Promise<ChannelModel> {
+  // loaded on first use: a process whose flows speak no AMQP never holds the library
+  const { connect } = await import('amqplib');
   const opening = connect(
     {
       protocol: server.secure ? 'amqps' : 'amqp',

@@ -2,7 +2,7 @@
 import { lookup } from 'node:dns/promises';
 import { rootCertificates } from 'node:tls';
 import { FatalError } from '@tributary/flow';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import {
   type AllowList,
   classifyAddress,
@@ -77,9 +77,13 @@ function asError(err: unknown): Error {
  * An undici `connect` function that resolves and checks the host before any socket exists, then dials
  * the checked addresses in order (the next one when a dial fails). TLS still verifies the original name,
  * because undici derives SNI and the certificate check from `host`, which is passed through untouched.
+ * `build` is undici's `buildConnector` (undici is loaded when the first request is sent, not with this module).
  */
-export function createGuardedConnector(options: GuardedConnectorOptions): buildConnector.connector {
-  const dial = buildConnector({
+export function createGuardedConnector(
+  options: GuardedConnectorOptions,
+  build: typeof buildConnector,
+): buildConnector.connector {
+  const dial = build({
     timeout: options.connectTimeoutMs ?? 10_000,
     // tls.connect's `ca` replaces the default roots, so they are passed along with the extra ones
     ...(options.ca && options.ca.length > 0 ? { ca: [...rootCertificates, ...options.ca] } : {}),

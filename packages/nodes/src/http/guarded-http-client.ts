@@ -1,7 +1,7 @@
 // The SSRF-guarded HttpClient: undici with a checking connector, manual redirects, one deadline, a body cap.
 import type { Attributes } from '@opentelemetry/api';
 import { FatalError, RetryableError, TributaryError } from '@tributary/flow';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { outboundSpan } from '../outbound-span.js';
 import { type AllowList, EMPTY_ALLOW_LIST, normalizeHost } from './address-policy.js';
 import { createGuardedConnector, type HostResolver, systemResolver } from './guarded-connector.js';
@@ -114,16 +114,28 @@ function hopAttributes(hop: Hop): Attributes {
 /** Creates the outbound HTTP client nodes get as `ctx.http`: private, loopback and metadata addresses refused. */
 export function createGuardedHttpClient(options: GuardedHttpClientOptions = {}): GuardedHttpClient {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const agent = new Agent({
-    connect: createGuardedConnector({
-      allow: options.allow ?? EMPTY_ALLOW_LIST,
-      resolve: options.resolve ?? systemResolver,
-      ...(options.ca ? { ca: options.ca } : {}),
-    }),
-  });
+  // undici is loaded with the first request: a process whose flows call no HTTP API never holds it
+  let client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  const undici = () => {
+    client ??= import('undici').then(({ Agent, buildConnector, request }) => ({
+      agent: new Agent({
+        connect: createGuardedConnector(
+          {
+            allow: options.allow ?? EMPTY_ALLOW_LIST,
+            resolve: options.resolve ?? systemResolver,
+            ...(options.ca ? { ca: options.ca } : {}),
+          },
+          buildConnector,
+        ),
+      }),
+      request,
+    }));
+    return client;
+  };
 
   /** One hop, under a client span of its own when the step is traced (outbound-span.ts). */
   async function send(hop: Hop, signal: AbortSignal): Promise<ResponseData> {
+    const { agent, request } = await undici();
     return outboundSpan(
       () => ({ name: hop.method, kind: 'client', attributes: hopAttributes(hop) }),
       (traceHeaders) =>
@@ -212,6 +224,9 @@ export function createGuardedHttpClient(options: GuardedHttpClientOptions = {}):
         clearTimeout(timer);
       }
     },
-    close: () => agent.close(),
+    // nothing to close when no request was ever sent
+    close: async () => {
+      if (client) await (await client).agent.close();
+    },
   };
 }

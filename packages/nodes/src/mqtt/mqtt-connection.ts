@@ -2,7 +2,7 @@
 // is dialled, the host name kept for TLS. Publish nodes pool these; consumers open their own.
 import { randomBytes } from 'node:crypto';
 import { RetryableError } from '@tributary/flow';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { type BrokerDial, type DialContext, dialBroker } from '../brokers/broker-dial.js';
 import { withinTimeLimit } from '../brokers/broker-errors.js';
 import { toMqttConnectError } from './mqtt-errors.js';
@@ -98,6 +98,8 @@ export async function openMqttConnection(
     queueQoSZero: false,
     resubscribe: false,
   };
+  // loaded on first use: a process whose flows speak no MQTT never holds the library
+  const { connect } = await import('mqtt');
   const client = connect(options);
   if (session.handleMessage) client.handleMessage = session.handleMessage;
   const connected = new Promise<MqttClient>((resolve, reject) => {

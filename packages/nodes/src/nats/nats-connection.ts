@@ -3,7 +3,7 @@
 // gossip is ignored, so the client never dials an address the policy has not seen. Publish nodes pool these;
 // consumers open their own.
 import { RetryableError } from '@tributary/flow';
-import { type ConnectionOptions, connect, type NatsConnection, type TlsOptions } from 'nats';
+import type { ConnectionOptions, NatsConnection, TlsOptions } from 'nats';
 import { type BrokerDial, type DialContext, dialBroker } from '../brokers/broker-dial.js';
 import { withinTimeLimit } from '../brokers/broker-errors.js';
 import { toNatsError } from './nats-errors.js';
@@ -107,6 +107,8 @@ export async function openNatsConnection(
   dials: readonly NatsDial[],
   signal?: AbortSignal,
 ): Promise<NatsConnection> {
+  // loaded on first use: a process whose flows speak no NATS never holds the library
+  const { connect } = await import('nats');
   let last: unknown;
   for (const entry of dials) {
     const opening = connect(connectOptions(auth, entry));

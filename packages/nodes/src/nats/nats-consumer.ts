@@ -4,7 +4,7 @@
 // a message is acknowledged (and the acknowledgement confirmed) only once its event is committed, naked
 // with a delay when it could not be stored, and terminated (never delivered again) when it never can be.
 import { FatalError } from '@tributary/flow';
-import { AckPolicy, DeliverPolicy, type JetStreamManager, type JsMsg, nanos } from 'nats';
+import type { JetStreamManager, JsMsg } from 'nats';
 import { isNetworkFailure, reasonOf } from '../brokers/broker-errors.js';
 import type { ConsumedMessage, ConsumerContext, ConsumerSession } from '../brokers/consumer.js';
 import { RETRY_DELAY_MS } from '../brokers/consumer.js';
@@ -77,6 +77,7 @@ async function ensureConsumer(
   config: NatsConsumeConfig,
   target: string,
 ): Promise<void> {
+  const { AckPolicy, DeliverPolicy, nanos } = await import('nats');
   try {
     await jsm.streams.info(config.stream);
   } catch (err) {

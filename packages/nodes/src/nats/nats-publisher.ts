@@ -1,7 +1,7 @@
 // A pooled NATS connection that publishes: through JetStream (waiting for the stream's ack) when a stream
 // captures the subject, else a core publish followed by a flush (the server has read it).
 import { RetryableError } from '@tributary/flow';
-import { type JetStreamManager, type NatsConnection, headers as natsHeaders } from 'nats';
+import type { JetStreamManager, NatsConnection } from 'nats';
 import { withinTimeLimit } from '../brokers/broker-errors.js';
 import type { PooledConnection } from '../brokers/connection-pool.js';
 import { errorCode } from '../http/request-errors.js';
@@ -65,6 +65,7 @@ export class NatsPublisher implements PooledConnection {
   }
 
   async #publish(message: NatsMessage): Promise<NatsPublishResult> {
+    const { headers: natsHeaders } = await import('nats');
     const h = natsHeaders();
     for (const [name, value] of Object.entries(message.headers)) h.set(name, value);
     h.set('Content-Type', message.contentType);

@@ -3,7 +3,6 @@ import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { domainToASCII } from 'node:url';
 import { FatalError, RetryableError } from '@tributary/flow';
-import { createTransport } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import { normalizeHost } from '../http/address-policy.js';
@@ -99,6 +98,13 @@ function transportOptions(server: SmtpServer, dial: SmtpDial): SMTPTransportOpti
   };
 }
 
+/** A nodemailer transport for the checked address; the library is loaded on first use (a process whose flows
+ * send no e-mail never holds it). */
+async function smtpTransport(server: SmtpServer, dial: SmtpDial) {
+  const { createTransport } = await import('nodemailer');
+  return createTransport(transportOptions(server, dial));
+}
+
 /** Sends one message over a connection of its own, closed afterwards; aborting `signal` closes it at once. */
 export async function sendSmtpMail(
   server: SmtpServer,
@@ -107,7 +113,7 @@ export async function sendSmtpMail(
   signal: AbortSignal,
 ): Promise<SmtpSendResult> {
   const target = smtpTarget(server);
-  const transport = createTransport(transportOptions(server, dial));
+  const transport = await smtpTransport(server, dial);
   try {
     const info = await transport.sendMail({ ...message, signal });
     return {
@@ -130,7 +136,7 @@ export async function sendSmtpMail(
  */
 export async function verifySmtp(server: SmtpServer, dial: SmtpDial, signal: AbortSignal): Promise<void> {
   const target = smtpTarget(server);
-  const transport = createTransport(transportOptions(server, dial));
+  const transport = await smtpTransport(server, dial);
   const aborted = () => new RetryableError(`SMTP check of ${target} aborted`, { code: 'aborted' });
   if (signal.aborted) throw aborted();
   let onAbort: (() => void) | undefined;
