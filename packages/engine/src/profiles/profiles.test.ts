@@ -1,14 +1,15 @@
 // Profiles on a real database: identify merges traits, ids link, alias and login merge profiles, reads by any id.
 import type { Database } from '@tributary/db';
-import { schema } from '@tributary/db';
+import { schema, selectRows } from '@tributary/db';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { NotFoundError } from '@tributary/flow';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   applyIdentity,
   getProfile,
   type IdentityMessage,
+  identitiesQuery,
   identityPairKey,
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
@@ -243,6 +244,38 @@ describe('concurrency', () => {
       ].sort(),
     );
     expect(profile.traits).toMatchObject({ plan: 'pro' });
+  });
+});
+
+describe("looking up a batch's ids", () => {
+  /** A test's own constant as an SQL literal (EXPLAIN takes no parameters). */
+  const literal = (value: unknown) => `'${String(value).replaceAll("'", "''")}'`;
+
+  test('goes through the (kind, value) key, not a scan of every identity', async () => {
+    // enough people that a scan costs more than the key lookups, with the table's statistics up to date
+    await db.execute(sql`with p as (
+        insert into ${schema.profiles} (id, traits)
+        select gen_random_uuid(), '{}'::jsonb from generate_series(1, 3000) returning id
+      ), numbered as (select id, row_number() over () as n from p)
+      insert into ${schema.profileIdentities} (kind, value, profile_id)
+      select kind, 'plan-' || kind || '-' || n, id from numbered, (values ('userId'), ('anonymousId')) k(kind)`);
+    await db.execute(sql`analyze ${schema.profileIdentities}`);
+    const query = identitiesQuery(db, ['plan-userId-7', 'plan-userId-99'], ['plan-anonymousId-7']).toSQL();
+    const [row] = await selectRows<{ 'QUERY PLAN': unknown }>(
+      db,
+      sql`explain (format json) ${sql.raw(query.sql.replace(/\$(\d+)/g, (_, i) => literal(query.params[Number(i) - 1])))}`,
+    );
+    const plan = JSON.stringify(row?.['QUERY PLAN']);
+    expect(plan).not.toContain('"Seq Scan"');
+    expect(plan).toMatch(/"Index Cond":"\(\(kind = 'userId'::text\) AND \(value = ANY/);
+    expect(plan).toMatch(/"Index Cond":"\(\(kind = 'anonymousId'::text\) AND \(value = ANY/);
+    // and it finds them
+    const rows = await identitiesQuery(db, ['plan-userId-7', 'plan-userId-99'], ['plan-anonymousId-7']);
+    expect(rows.map((r) => `${r.kind}:${r.value}`).sort()).toEqual([
+      'anonymousId:plan-anonymousId-7',
+      'userId:plan-userId-7',
+      'userId:plan-userId-99',
+    ]);
   });
 });
 

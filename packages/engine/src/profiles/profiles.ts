@@ -262,6 +262,29 @@ function pairsOf(messages: readonly IdentityMessage[]): Map<string, { userId: st
   return pairs;
 }
 
+/** The identity rows of these userIds and anonymousIds (a query, run when awaited). */
+export function identitiesQuery(db: Queryable, userIds: readonly string[], anonymousIds: readonly string[]) {
+  const I = schema.profileIdentities;
+  return db
+    .select({ kind: I.kind, value: I.value, profileId: I.profileId })
+    .from(I)
+    .where(
+      // the ids as one JSON parameter each: the same SQL text for any batch, so it stays a prepared statement.
+      // `= any(array(…))`, not `in (select …)`: Postgres looks an array up in the (kind, value) key, where it
+      // filters every identity of the kind through a subquery's hash (a scan of the whole table per batch)
+      or(
+        and(
+          eq(I.kind, 'userId'),
+          sql`${I.value} = any(array(select jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb)))`,
+        ),
+        and(
+          eq(I.kind, 'anonymousId'),
+          sql`${I.value} = any(array(select jsonb_array_elements_text(${JSON.stringify(anonymousIds)}::jsonb)))`,
+        ),
+      ),
+    );
+}
+
 /** The profile of each id (`kind:value`) of the calls' pairs that some profile has; what linkPairsOfBatch reads. */
 export type PairProfiles = ReadonlyMap<string, string>;
 
@@ -279,23 +302,7 @@ export async function profilesOfPairs(
   if (pairs.size === 0) return new Map();
   const userIds = [...new Set([...pairs.values()].map((p) => p.userId))];
   const anonymousIds = [...new Set([...pairs.values()].map((p) => p.anonymousId))];
-  const I = schema.profileIdentities;
-  const rows = await tx
-    .select({ kind: I.kind, value: I.value, profileId: I.profileId })
-    .from(I)
-    .where(
-      // the ids as one JSON parameter each: the same SQL text for any batch, so it stays a prepared statement
-      or(
-        and(
-          eq(I.kind, 'userId'),
-          sql`${I.value} in (select jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb))`,
-        ),
-        and(
-          eq(I.kind, 'anonymousId'),
-          sql`${I.value} in (select jsonb_array_elements_text(${JSON.stringify(anonymousIds)}::jsonb))`,
-        ),
-      ),
-    );
+  const rows = await identitiesQuery(tx, userIds, anonymousIds);
   return new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.profileId]));
 }
 
