@@ -269,19 +269,15 @@ export function identitiesQuery(db: Queryable, userIds: readonly string[], anony
     .select({ kind: I.kind, value: I.value, profileId: I.profileId })
     .from(I)
     .where(
-      // the ids as one JSON parameter each: the same SQL text for any batch, so it stays a prepared statement.
-      // `= any(array(…))`, not `in (select …)`: Postgres looks an array up in the (kind, value) key, where it
-      // filters every identity of the kind through a subquery's hash (a scan of the whole table per batch)
-      or(
-        and(
-          eq(I.kind, 'userId'),
-          sql`${I.value} = any(array(select jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb)))`,
-        ),
-        and(
-          eq(I.kind, 'anonymousId'),
-          sql`${I.value} = any(array(select jsonb_array_elements_text(${JSON.stringify(anonymousIds)}::jsonb)))`,
-        ),
-      ),
+      // the ids as one JSON parameter per kind: the same SQL text for any batch, so it stays a prepared
+      // statement. One `(kind, value) in (…)`, which Postgres joins: by the (kind, value) key per id once the
+      // table is large. Two `kind = … and value in (select …)` under an OR cannot be joined and were a filter
+      // of every identity (a scan of the whole table per batch); `= any(array(…))` under the OR uses the key
+      // but turns into a linear search of the array per row in a plan cached while the table was small.
+      sql`(${I.kind}, ${I.value}) in (
+        select 'userId'::text, v from jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb) v
+        union all
+        select 'anonymousId'::text, v from jsonb_array_elements_text(${JSON.stringify(anonymousIds)}::jsonb) v)`,
     );
 }
 
