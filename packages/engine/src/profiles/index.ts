@@ -9,6 +9,7 @@ export type {
 export {
   applyIdentity,
   getProfile,
+  identitiesQuery,
   identityPairKey,
   linkPairsOfBatch,
   lockIdentitiesOfBatch,

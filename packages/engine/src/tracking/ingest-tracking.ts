@@ -369,9 +369,8 @@ async function acceptBatch(
   }
   // the runs worked out already go in with the events, in their statement (skipped with an event whose
   // messageId is taken), unless a re-entry rule must decide them first, in the transaction
-  const upfront = early.flatMap(
-    (runs) => runs?.filter((r) => !hasReentryRule(flowsById.get(r.run.flowId))) ?? [],
-  );
+  const ruled = (r: PreparedRun) => hasReentryRule(flowsById.get(r.run.flowId));
+  const upfront = early.flatMap((runs) => runs?.filter((r) => !ruled(r)) ?? []);
   const unique = messages.filter((_, i) => sameAs[i] === undefined);
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
     // the locks and the insert go out together (the insert needs no lock); the profiles of the pairs are
@@ -437,7 +436,7 @@ async function acceptBatch(
           ),
         ));
       // the runs not written with the events yet
-      runs.push(...(prepared ? own.filter((r) => hasReentryRule(flowsById.get(r.run.flowId))) : own));
+      runs.push(...(prepared ? own.filter(ruled) : own));
       results.push({
         messageId: message.messageId,
         eventId: event.id,

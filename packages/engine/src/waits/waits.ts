@@ -7,6 +7,7 @@ import type { WaitOutcome } from '@tributary/nodes';
 import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow, EventView, WaitRow } from '../core/index.js';
 import { eventScope } from '../core/index.js';
+import { identitiesQuery } from '../profiles/index.js';
 
 /** Candidates examined per look into the log. */
 const LOOKBACK_LIMIT = 500;
@@ -72,13 +73,15 @@ export async function linkedPersonKeys(
   const out = new Map<string, Set<string>>(ids.map((id) => [personKey(id), new Set([personKey(id)])]));
   if (ids.length === 0) return out;
   const P = schema.profileIdentities;
+  const kind = sql.identifier(P.kind.name);
+  const value = sql.identifier(P.value.name);
+  const valuesOf = (k: PersonId['kind']) => ids.filter((id) => id.kind === k).map((id) => id.value);
+  // each id looked up in the (kind, value) key on its own, then its profile's other ids by profile
   const rows = await selectRows<{ key: string; linked: string }>(
     db,
-    sql`select a.${sql.identifier(P.kind.name)} || ':' || a.${sql.identifier(P.value.name)} as key,
-        b.${sql.identifier(P.kind.name)} || ':' || b.${sql.identifier(P.value.name)} as linked
-      from ${P} a join ${P} b on b.${sql.identifier(P.profileId.name)} = a.${sql.identifier(P.profileId.name)}
-      where (a.${sql.identifier(P.kind.name)}, a.${sql.identifier(P.value.name)}) in (
-        select x.kind, x.value from jsonb_to_recordset(${JSON.stringify(ids)}::jsonb) as x(kind text, value text))`,
+    sql`select a.kind || ':' || a.value as key, b.${kind} || ':' || b.${value} as linked
+      from (${identitiesQuery(valuesOf('userId'), valuesOf('anonymousId'))}) a
+      join ${P} b on b.${sql.identifier(P.profileId.name)} = a."profileId"`,
   );
   for (const row of rows) out.get(row.key)?.add(row.linked);
   return out;
