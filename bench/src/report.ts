@@ -237,11 +237,12 @@ function suiteRows(
   ];
 }
 
-/** The paced load's tail, by cause: event-loop delay, GC pauses, the ingest phases. */
+/** The paced load's tail, by cause: the server's own time, event-loop delay, GC pauses, the ingest phases. */
 function tailText(t: TailBreakdown): string {
   const p = (x: PhaseTiming) => `${ms(x.p50Ms)} / ${ms(x.p99Ms)}`;
   const i = t.ingest;
   return (
+    `in the server ${p(t.server)} · ` +
     `event loop ${ms(t.eventLoop.p50Ms)} / ${ms(t.eventLoop.p99Ms)} (max ${ms(t.eventLoop.maxMs)}) · ` +
     `GC ${int(t.gc.count)} pauses, ${int(t.gc.totalMs)} ms, ${p(t.gc)} · ingest: wait ${p(i.wait)}, ` +
     `open ${p(i.open)}, write ${p(i.write)}, commit ${p(i.commit)}, enqueue ${p(i.enqueue)}`

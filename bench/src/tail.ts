@@ -1,7 +1,9 @@
 // Where the latency tail comes from, read from the server's own /metrics around a phase: event-loop delay
 // (prom-client's monitorEventLoopDelay, reset at each scrape, so the scrape after a phase covers that phase),
 // garbage collection, and the ingest phases the engine times (tributary_ingest_phase_seconds: waiting for a
-// group commit, a pooled connection and BEGIN, the statements, COMMIT, enqueueing).
+// group commit, a pooled connection and BEGIN, the statements, COMMIT, enqueueing), and the server's own time
+// per webhook request (tributary_http_request_duration_seconds): what the client measures beyond it was
+// spent before the server read the request (the client's own delay, the kernel's queue, a busy event loop).
 
 /** One scrape: every sample by its name and labels as written (`name{a="b"}`). */
 export type Scrape = Map<string, number>;
@@ -84,6 +86,8 @@ export interface TailBreakdown {
   eventLoop: { p50Ms: number; p99Ms: number; maxMs: number };
   /** garbage collection over the phase: total pause time, and pauses by histogram bucket */
   gc: PhaseTiming & { totalMs: number };
+  /** webhook requests answered 2xx, timed in the server from getting the request to its answer */
+  server: PhaseTiming;
   /** the engine's ingest phases (wait per event; the others per commit) */
   ingest: Record<'wait' | 'open' | 'write' | 'commit' | 'enqueue', PhaseTiming>;
 }
@@ -100,6 +104,7 @@ export function tailBreakdown(before: Scrape, after: Scrape): TailBreakdown {
       maxMs: ms('tributary_nodejs_eventloop_lag_max_seconds'),
     },
     gc: { ...gc, totalMs: Math.round(gcSum * 1000) },
+    server: timing(before, after, 'tributary_http_request_duration_seconds', 'route="webhook",status="2xx"'),
     ingest: {
       wait: phase('wait'),
       open: phase('open'),

@@ -486,4 +486,39 @@ describe('discovery and operations', () => {
     expect(metrics).toContain('tributary_sweeper_reenqueued_total');
     expect(metrics).toContain('tributary_retention_deleted_total');
   });
+
+  test('request durations are counted by kind of route and status class', async () => {
+    /** The histogram's count and sum for one series, from a scrape. */
+    const series = async (route: string, status: string) => {
+      const text = await (await api.app.request('/metrics')).text();
+      const value = (suffix: string) =>
+        Number(
+          new RegExp(
+            `^tributary_http_request_duration_seconds_${suffix}\\{route="${route}",status="${status}"\\} (\\S+)$`,
+            'm',
+          ).exec(text)?.[1] ?? 0,
+        );
+      return { count: value('count'), sum: value('sum') };
+    };
+    const before = {
+      webhook: await series('webhook', '2xx'),
+      missing: await series('webhook', '4xx'),
+      api: await series('api', '2xx'),
+    };
+    await published(webhookFlow());
+    const accepted = await api.app.request(`/hooks/orders-${n}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 1 }),
+    });
+    expect(accepted.status).toBe(202);
+    expect((await api.app.request(`/hooks/no-such-hook-${n}`, { method: 'POST' })).status).toBe(404);
+    expect((await api.call('GET', '/api/v1/flows')).status).toBe(200);
+    const webhook = await series('webhook', '2xx');
+    expect(webhook.count).toBe(before.webhook.count + 1);
+    expect(webhook.sum).toBeGreaterThan(before.webhook.sum);
+    expect((await series('webhook', '4xx')).count).toBe(before.missing.count + 1);
+    // the flow's creation and publication, and the list
+    expect((await series('api', '2xx')).count).toBe(before.api.count + 3);
+  });
 });

@@ -7,6 +7,7 @@ import { hookRoutes } from './ingress/hooks.js';
 import { managementApi } from './management-api.js';
 import { opsRoutes } from './ops.js';
 import { errorToProblem, problemResponse } from './problem.js';
+import { requestTiming } from './request-metrics.js';
 import { docsRoutes, editorRoutes } from './static-files.js';
 import { trackingRoutes } from './tracking/routes.js';
 
@@ -34,6 +35,8 @@ export function createApp(deps: AppDeps) {
     return response;
   });
   app.notFound((c) => problemResponse(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+
+  app.use('*', requestTiming(deps.engine.ctx.metrics.registry));
 
   app.route('/', opsRoutes(deps));
   app.route('/', docsRoutes());

@@ -109,6 +109,7 @@ describe('Grafana', () => {
       'tributary_queue_oldest_seconds',
       'tributary_sweeper_reenqueued_total',
       'tributary_runs_waiting_turn',
+      'tributary_http_request_duration_seconds_bucket',
     ]) {
       expect(dashboardExpressions().some((expr) => expr.includes(metric))).toBe(true);
     }
