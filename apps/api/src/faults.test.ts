@@ -139,6 +139,12 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ n }),
+        }).catch((err: unknown) => {
+          // the server is gone or broke the connection: say why, from its own stderr
+          throw new Error(
+            `request ${n} failed (${String(err)}); the server ${child?.exitCode === null && child?.signalCode === null ? 'is running' : `ended (${child?.exitCode ?? child?.signalCode})`}; its stderr ends:\n${stderr().slice(-3000)}`,
+            { cause: err },
+          );
         });
         const body = (await res.json().catch(() => ({}))) as { eventId?: string; runs?: { id: string }[] };
         answers.push({

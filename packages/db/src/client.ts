@@ -29,12 +29,6 @@ export interface DbHandle {
    * sweeps) holding every connection of `db` never makes an ingest wait. PGlite has one connection: `db`.
    */
   ingestDb: Database;
-  /**
-   * The `statement_timeout` of `ingestDb`'s connections (ms), when one was asked for: Postgres cancels a
-   * statement running longer, so a statement written without a transaction of its own either commits within
-   * it or not at all. Undefined on PGlite (one connection, no timeout).
-   */
-  ingestStatementTimeoutMs: number | undefined;
   kind: 'postgres' | 'pglite';
   /** Applies pending migrations from the checked-in migrations folder. */
   migrate(): Promise<void>;
@@ -50,11 +44,6 @@ export interface OpenDbOptions {
   maxConnections?: number | undefined;
   /** Pool size of `ingestDb` (postgres.js only). */
   ingestConnections?: number | undefined;
-  /**
-   * `statement_timeout` of `ingestDb`'s connections (ms; postgres.js only): give the ingest time limit, so
-   * ingest may write a batch in one statement without a transaction and still never outlast the limit.
-   */
-  ingestStatementTimeoutMs?: number | undefined;
   /** Seconds to wait for a connection before failing (so callers can answer 503 fast). */
   connectTimeoutSeconds?: number | undefined;
 }
@@ -75,25 +64,23 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHand
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const pool = (max: number, statementTimeoutMs?: number) =>
+  const pool = (max: number) =>
     postgres(url, {
       max,
       connect_timeout: options.connectTimeoutSeconds ?? 2,
       onnotice: () => {
         // migrations emit NOTICEs ("relation already exists, skipping"); they are not worth a log line
       },
-      ...(statementTimeoutMs === undefined ? {} : { connection: { statement_timeout: statementTimeoutMs } }),
     });
   // postgres.js connects lazily: the ingest pool opens connections only when something is ingested
   const client = pool(options.maxConnections ?? 20);
-  const ingestClient = pool(options.ingestConnections ?? 4, options.ingestStatementTimeoutMs);
+  const ingestClient = pool(options.ingestConnections ?? 4);
   const db = drizzle(withStatementCache(client), { schema });
   const ingestDb = drizzle(withStatementCache(ingestClient), { schema });
   return {
     // postgres-js's database is a PgDatabase with its own HKT; the shared type only narrows what we call
     db: db as unknown as Database,
     ingestDb: ingestDb as unknown as Database,
-    ingestStatementTimeoutMs: options.ingestStatementTimeoutMs,
     kind: 'postgres',
     async migrate() {
       // several processes (api, workers) may start at once: one migrates, the others wait for it
@@ -127,7 +114,6 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
     // PGlite's database is a PgDatabase with its own HKT; the shared type only narrows what we call
     db: db as unknown as Database,
     ingestDb: db as unknown as Database,
-    ingestStatementTimeoutMs: undefined,
     kind: 'pglite',
     migrate: () => migrate(db, { migrationsFolder }),
     close: () => client.close(),

@@ -62,8 +62,6 @@ export interface EngineContext {
   db: Database;
   /** Connections kept for accepting events (see DbHandle.ingestDb). */
   ingestDb: Database;
-  /** Their statement_timeout (DbHandle.ingestStatementTimeoutMs): what lets ingest write without a transaction. */
-  ingestStatementTimeoutMs: number | undefined;
   queue: StepQueue;
   flows: FlowCache;
   /** Published flows, for matching tracking triggers and exit goals. */

@@ -1,15 +1,9 @@
 // Accepting on the request path within the ingest time limit: an unreachable or hanging Postgres becomes a
 // 503 (UnavailableError with Retry-After) at once, and "nothing was accepted" is never said of a commit.
-import type { Queryable, Transaction } from '@tributary/db';
+import type { Transaction } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
 import type { EngineContext, StepRef } from '../core/index.js';
-import {
-  enqueueSafely,
-  isCanceledStatement,
-  isConnectionError,
-  TimeoutError,
-  withTimeout,
-} from '../core/index.js';
+import { enqueueSafely, isConnectionError, TimeoutError, withTimeout } from '../core/index.js';
 
 /** Runs database work on the request path with the ingest time limit (503 instead of a hang). */
 export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>, what: string): Promise<T> {
@@ -101,42 +95,6 @@ export async function acceptTransaction<T>(
     });
   } catch (err) {
     throw asUnavailable(err);
-  }
-}
-
-/**
- * Whether ingest may write with one statement and no transaction of its own (acceptStatement): only when
- * Postgres itself cancels an ingest statement that outlasts the time limit (the ingest pool's
- * statement_timeout is within it), so that a statement that is its own commit still never commits behind a
- * 503 — nor makes a caller wait past the limit for a database that is merely slow.
- */
-export function canAcceptInOneStatement(ctx: EngineContext): boolean {
-  const timeout = ctx.ingestStatementTimeoutMs;
-  return timeout !== undefined && timeout <= ctx.settings.ingestTimeoutMs;
-}
-
-/**
- * Runs `work`, whose only write is one statement, on the ingest pool without a transaction: the statement
- * is its own commit (one round trip instead of BEGIN, the statement and COMMIT). Ask canAcceptInOneStatement
- * first. A statement Postgres canceled at its statement_timeout wrote nothing: 503. A connection lost while
- * the statement ran is answered 503 like a lost COMMIT in acceptTransaction.
- */
-export async function acceptStatement<T>(
-  ctx: EngineContext,
-  what: string,
-  work: (db: Queryable) => Promise<T>,
-): Promise<T> {
-  const started = performance.now();
-  try {
-    const result = await work(ctx.ingestDb);
-    ctx.metrics.ingestPhase.observe({ phase: 'statement' }, (performance.now() - started) / 1000);
-    return result;
-  } catch (err) {
-    throw asUnavailable(
-      isCanceledStatement(err)
-        ? new TimeoutError(`${what} took longer than ${ctx.ingestStatementTimeoutMs} ms`, { cause: err })
-        : err,
-    );
   }
 }
 
