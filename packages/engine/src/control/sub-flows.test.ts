@@ -1,15 +1,16 @@
 // Sub-flows on real Postgres and Redis: a step calls another flow and goes on with its last output, or at
-// once; a failing, canceled or slow child fails the step with what happened; one child per step however often
-// the call is made; parent and child link both ways; publish refuses calls that cannot be made or go round in
-// a circle, and the depth limit stops what publish cannot see; a parent waiting for its child survives the
-// kill of its worker process.
-import { schema } from '@tributary/db';
+// once; a failing, canceled or slow child fails the step with what happened, also one that ends while its
+// parent parks; one child per step however often the call is made; parent and child link both ways; publish
+// refuses calls that cannot be made or go round in a circle, and the depth limit stops what publish cannot
+// see; a parent waiting for its child survives the kill of its worker process.
+import { schema, selectRows } from '@tributary/db';
 import { ValidationError } from '@tributary/flow';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createFlow, publishFlow, updateDraft } from '../flows/index.js';
 import { getRun } from '../history/index.js';
 import { cancelRun } from '../runs/index.js';
+import { wakeParentStep } from '../runs/parent-step.js';
 import {
   deployFlow,
   finishedRun,
@@ -20,6 +21,7 @@ import {
   type TestEngine,
   waitFor,
 } from '../testing/index.js';
+import { SubFlowWaitSignal } from '../waits/index.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
 let t: TestEngine;
@@ -166,6 +168,78 @@ describe('sub-flows', () => {
       message: expect.stringContaining('canceled'),
     });
   });
+
+  test.skipIf(onPglite)(
+    // PGlite runs one transaction at a time, so the child's ending cannot interleave with the park there
+    'a child whose ending looks for the parked step too early and commits late still wakes it',
+    async () => {
+      await deployFlow(
+        t.engine,
+        callee('ends-late', [{ id: 'pause', type: 'logic.delay', name: 'Pause', config: { ms: 60_000 } }]),
+      );
+      const parent = await deployFlow(t.engine, caller('parks-early', [call('ends-late')]));
+      const original = t.engine.ctx.callSubFlow;
+      if (!original) throw new Error('the engine calls no flows');
+      let commit = () => {};
+      const committed = new Promise<void>((resolve) => {
+        commit = resolve;
+      });
+      let ending: Promise<void> | undefined;
+      // the step's call returns "wait"; before it parks, the child ends in a transaction that wakes the
+      // parent step (not parked yet: nothing to wake) and commits only when the test says
+      t.engine.ctx.callSubFlow = async (caller, request) => {
+        try {
+          return await original(caller, request);
+        } catch (err) {
+          if (!(err instanceof SubFlowWaitSignal) || ending) throw err;
+          let looked = () => {};
+          const lookedEarly = new Promise<void>((resolve) => {
+            looked = resolve;
+          });
+          ending = t.engine.ctx.db.transaction(async (tx) => {
+            await tx
+              .update(schema.runs)
+              .set({
+                status: 'failed',
+                finishedAt: new Date(),
+                error: { code: 'test', message: 'ended late' },
+              })
+              .where(eq(schema.runs.id, err.childRunId));
+            expect(await wakeParentStep(tx, caller.stepId)).toEqual([]);
+            looked();
+            await committed;
+          });
+          await lookedEarly;
+          throw err;
+        }
+      };
+      cleanups.push(async () => {
+        t.engine.ctx.callSubFlow = original;
+      });
+      const runId = await start(parent, {});
+      // the park goes as far as it can: committed, or waiting for the child's row
+      await waitFor(
+        async () => {
+          if ((await outputOf(runId, 'call'))?.status === 'waiting') return true;
+          const [blocked] = await selectRows<{ n: number }>(
+            t.engine.ctx.db,
+            sql`select count(*)::int as n from pg_stat_activity
+                where datname = current_database() and wait_event_type = 'Lock'`,
+          );
+          return (blocked?.n ?? 0) > 0;
+        },
+        { what: 'the parent step to park or to wait for its child' },
+      );
+      commit();
+      await ending;
+      const run = await finishedRun(t.engine, runId);
+      expect(run.status).toBe('failed');
+      expect((await outputOf(runId, 'call'))?.error).toMatchObject({
+        code: 'sub_flow_failed',
+        message: expect.stringContaining('ended late'),
+      });
+    },
+  );
 
   test('a child slower than timeoutMs fails the step (sub_flow_timeout) and still finishes', async () => {
     await deployFlow(

@@ -58,16 +58,24 @@ export async function parkForEvent(delivery: Delivery, signal: WaitSignal): Prom
 
 /**
  * Parks a sub-flow step until its child run ends (which makes it due: runs/parent-step.ts) or its deadline.
- * A child that ended before the park committed found no parked step to wake, so it is looked at once more.
+ * The transaction that ends the child wakes the parent step only if it finds it parked, and it looks before
+ * it commits; so the park reads the child's status under a share lock first. A child ended and committed
+ * shows as ended; a transaction ending it now holds its row, and the read waits for its commit; one that
+ * comes later waits for the park's commit and then finds the step parked. Reading after the park's commit
+ * instead would miss a child whose ending looked before the park and committed after the read.
  */
 export async function parkForSubFlow(delivery: Delivery, signal: SubFlowWaitSignal): Promise<StepOutcome> {
-  const parked = await parkStep(delivery, new Date(signal.wakeAt));
+  let childEnded = false;
+  const parked = await parkStep(delivery, new Date(signal.wakeAt), async (tx) => {
+    const [child] = await tx
+      .select({ status: schema.runs.status })
+      .from(schema.runs)
+      .where(eq(schema.runs.id, signal.childRunId))
+      .for('share');
+    childEnded = !child || isIn(FINAL_RUN_STATUSES, child.status);
+  });
   if (parked.kind !== 'applied') return DONE;
-  const [child] = await delivery.ctx.db
-    .select({ status: schema.runs.status })
-    .from(schema.runs)
-    .where(eq(schema.runs.id, signal.childRunId));
-  if (child && !isIn(FINAL_RUN_STATUSES, child.status)) return { kind: 'later', at: signal.wakeAt };
+  if (!childEnded) return { kind: 'later', at: signal.wakeAt };
   // due now in Postgres too, or the next delivery's claim would find it parked until its deadline
   await wakeSteps(delivery.ctx, [{ stepId: delivery.step.id, runId: delivery.run.id }]);
   return { kind: 'later', at: Date.now() };
