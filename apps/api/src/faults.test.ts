@@ -42,6 +42,7 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
   let child: ChildProcess | undefined;
   let base = '';
   let stderr = () => '';
+  let stdout = () => '';
   const key = `trb_faults_${randomBytes(12).toString('hex')}`;
   const dataDir = mkdtempSync(join(os.tmpdir(), 'tributary-faults-'));
   /** How many times the peer was called for each request number, and with which idempotency keys. */
@@ -76,6 +77,7 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
     });
     child = started.proc;
     stderr = started.stderr;
+    stdout = started.stdout;
     base = started.base;
     await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, {
       timeoutMs: 60_000,
@@ -140,9 +142,9 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ n }),
         }).catch((err: unknown) => {
-          // the server is gone or broke the connection: say why, from its own stderr
+          // the server is gone or broke the connection: say why, from its own stderr and log lines
           throw new Error(
-            `request ${n} failed (${String(err)}); the server ${child?.exitCode === null && child?.signalCode === null ? 'is running' : `ended (${child?.exitCode ?? child?.signalCode})`}; its stderr ends:\n${stderr().slice(-3000)}`,
+            `request ${n} failed (${String(err)}); the server ${child?.exitCode === null && child?.signalCode === null ? 'is running' : `ended (${child?.exitCode ?? child?.signalCode})`}; its stderr ends:\n${stderr().slice(-3000)}\nits log ends:\n${stdout().slice(-3000)}`,
             { cause: err },
           );
         });

@@ -12,7 +12,10 @@ import { redisAnswers } from './redis-launcher.js';
 
 const run = promisify(execFile);
 
-/** A `main.ts <mode>` process a test started: its port, its exit code once it exits, what it wrote on stderr. */
+/**
+ * A `main.ts <mode>` process a test started: its port, its exit code once it exits, what it wrote on stderr
+ * and on stdout (its log lines, `LOG_LEVEL=warn` unless the test asked for more).
+ */
 export interface MainProcess {
   proc: ChildProcess;
   port: number;
@@ -20,6 +23,7 @@ export interface MainProcess {
   base: string;
   exited: Promise<number | null>;
   stderr: () => string;
+  stdout: () => string;
 }
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -48,14 +52,25 @@ export async function spawnMain(
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, mode], {
     env: merged,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   proc.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { proc, port: listen, base: `http://127.0.0.1:${listen}`, exited, stderr: () => stderr };
+  return {
+    proc,
+    port: listen,
+    base: `http://127.0.0.1:${listen}`,
+    exited,
+    stderr: () => stderr,
+    stdout: () => stdout,
+  };
 }
 
 /** A free TCP port on loopback. */
