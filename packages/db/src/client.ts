@@ -51,6 +51,19 @@ export interface OpenDbOptions {
 /** Folder of the generated migrations (shipped beside src/ and dist/). */
 export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
 
+/** The longest wait (seconds) before a pool connection tries again to reach a database it lost. */
+export const MAX_RECONNECT_DELAY_SECONDS = 1;
+
+/**
+ * Seconds before a closed pool connection reconnects, after `failures` failed attempts of its pool: 50 ms
+ * doubling up to MAX_RECONNECT_DELAY_SECONDS, with jitter. postgres.js's own default grows as 3^n / 100 up
+ * to 20 s, and its count is shared by the pool and grows with every connection's failed attempt: a few
+ * seconds of outage left a server answering 503 for 10–20 s after Postgres was back.
+ */
+export function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.05 * 2 ** failures, MAX_RECONNECT_DELAY_SECONDS) * (0.5 + Math.random() / 2);
+}
+
 /** Advisory lock key held while migrating. */
 const MIGRATION_LOCK = 7_210_000;
 
@@ -68,6 +81,7 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHand
     postgres(url, {
       max,
       connect_timeout: options.connectTimeoutSeconds ?? 2,
+      backoff: reconnectDelaySeconds,
       onnotice: () => {
         // migrations emit NOTICEs ("relation already exists, skipping"); they are not worth a log line
       },
