@@ -4,9 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
 import { eq } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { deployFlow, startTestEngine, type TestEngine } from '../testing/index.js';
+import { deployFlow, holdIdempotencyKey, startTestEngine, type TestEngine } from '../testing/index.js';
 import { ingest } from './ingest.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
@@ -46,20 +45,10 @@ test.skipIf(onPglite)(
         payloadBytes: bytes,
         targets: [{ ...deployed, item: {} }],
       });
-    // another session holds the first event's idempotency key in an open transaction: its commit waits
-    const held = randomUUID();
-    const blocker = postgres(t.database.url ?? '', { max: 1, onnotice: () => {} });
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const holding = blocker.begin(async (tx) => {
-      await tx`insert into events (id, source, type, idempotency_key, payload) values (${randomUUID()}, 'backlog', 'test', ${held}, '{}')`;
-      await released;
-      throw new Error('roll back the blocker');
-    });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const first = send(held, 100);
+    // another transaction holds the first event's idempotency key: its commit waits
+    const key = randomUUID();
+    const held = await holdIdempotencyKey(t.engine.ctx.db, 'backlog', key);
+    const first = send(key, 100);
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     // 2 KiB + 2 KiB wait behind it; the next 1 KiB (at least 1 KiB counts, however small) does not fit
@@ -73,16 +62,14 @@ test.skipIf(onPglite)(
     const shed = await t.engine.ctx.metrics.ingestShed.get();
     expect(shed.values.find((v) => v.labels.reason === 'backlog')?.value).toBe(2);
 
-    release();
-    await holding.catch(() => {});
-    await blocker.end();
+    await held.release();
     const accepted = await Promise.all([first, ...waiting]);
     expect(accepted.map((r) => r.duplicate)).toEqual([false, false, false]);
     const stored = await t.engine.ctx.db
       .select({ key: schema.events.idempotencyKey })
       .from(schema.events)
       .where(eq(schema.events.source, 'backlog'));
-    expect(stored.map((e) => e.key).sort()).toEqual([held, 'w1', 'w2'].sort());
+    expect(stored.map((e) => e.key).sort()).toEqual([key, 'w1', 'w2'].sort());
     // and with the backlog drained, events are taken again
     expect((await send('after', 2048)).duplicate).toBe(false);
   },

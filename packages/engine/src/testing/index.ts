@@ -2,4 +2,5 @@
 
 export { openCredential } from '../credentials/index.js';
 export * from './engine-fixture.js';
+export * from './held-key.js';
 export * from './spawn-worker.js';
