@@ -9,7 +9,6 @@ import {
   bootstrapOwnerKey,
   createEngine,
   createLogger,
-  DEFAULT_SETTINGS,
   ensureOwner,
   moveWebhookSecretsToCredentials,
 } from '@tributary/engine';
@@ -73,8 +72,6 @@ async function main(): Promise<void> {
     dataDir: join(config.TRIBUTARY_DATA_DIR, 'pglite'),
     maxConnections: config.TRIBUTARY_DB_POOL,
     ingestConnections: config.TRIBUTARY_DB_INGEST_POOL,
-    // Postgres cancels an ingest statement past the ingest time limit: what lets a batch go in one statement
-    ingestStatementTimeoutMs: DEFAULT_SETTINGS.ingestTimeoutMs,
   });
   cleanups.push(() => db.close());
   await db.migrate();

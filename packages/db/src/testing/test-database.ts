@@ -22,7 +22,6 @@ export function testDbKind(): 'postgres' | 'pglite' {
 export async function createTestDatabase(
   template: string,
   kind: 'postgres' | 'pglite' = testDbKind(),
-  options: { ingestStatementTimeoutMs?: number } = {},
 ): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const handle = await openDb({ dataDir: 'memory://' });
@@ -39,13 +38,7 @@ export async function createTestDatabase(
   }
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  // the ingest pool as the server opens it: Postgres cancels an ingest statement past the engine's default
-  // ingest time limit (2 s), unless the test gives its own
-  const handle = await openDb({
-    url: url.toString(),
-    maxConnections: 10,
-    ingestStatementTimeoutMs: options.ingestStatementTimeoutMs ?? 2_000,
-  });
+  const handle = await openDb({ url: url.toString(), maxConnections: 10 });
   return {
     handle,
     url: url.toString(),
