@@ -1,8 +1,7 @@
 // An idempotency key held by another transaction: an engine insert of the same (source, key) waits on the
 // events' unique index until the holder rolls back — how tests make an ingest commit wait on a real Postgres
 // (Postgres only: PGlite runs one transaction at a time, so the engine would wait for the holder itself).
-import { randomUUID } from 'node:crypto';
-import { type Database, schema } from '@tributary/db';
+import { type Database, newId, schema } from '@tributary/db';
 
 export interface HeldKey {
   /** Rolls the holding transaction back: the waiting insert goes on. */
@@ -22,7 +21,7 @@ export async function holdIdempotencyKey(db: Database, source: string, key: stri
   const holding = db.transaction(async (tx) => {
     await tx
       .insert(schema.events)
-      .values({ id: randomUUID(), source, type: 'test', idempotencyKey: key, payload: {} });
+      .values({ id: newId(), source, type: 'test', idempotencyKey: key, payload: {} });
     inserted();
     await released;
     throw new Error('roll back the held key');
