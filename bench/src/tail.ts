@@ -1,9 +1,10 @@
 // Where the latency tail comes from, read from the server's own /metrics around a phase: event-loop delay
 // (prom-client's monitorEventLoopDelay, reset at each scrape, so the scrape after a phase covers that phase),
 // garbage collection, and the ingest phases the engine times (tributary_ingest_phase_seconds: waiting for a
-// group commit, a pooled connection and BEGIN, the statements, COMMIT, enqueueing), and the server's own time
-// per webhook request (tributary_http_request_duration_seconds): what the client measures beyond it was
-// spent before the server read the request (the client's own delay, the kernel's queue, a busy event loop).
+// group commit, a pooled connection and BEGIN, the statements, COMMIT, a batch's one statement without a
+// transaction, enqueueing), and the server's own time per webhook request
+// (tributary_http_request_duration_seconds): what the client measures beyond it was spent before the server
+// read the request (the client's own delay, the kernel's queue, a busy event loop).
 
 /** One scrape: every sample by its name and labels as written (`name{a="b"}`). */
 export type Scrape = Map<string, number>;
@@ -89,7 +90,7 @@ export interface TailBreakdown {
   /** webhook requests answered 2xx, timed in the server from getting the request to its answer */
   server: PhaseTiming;
   /** the engine's ingest phases (wait per event; the others per commit) */
-  ingest: Record<'wait' | 'open' | 'write' | 'commit' | 'enqueue', PhaseTiming>;
+  ingest: Record<'wait' | 'open' | 'write' | 'commit' | 'statement' | 'enqueue', PhaseTiming>;
 }
 
 export function tailBreakdown(before: Scrape, after: Scrape): TailBreakdown {
@@ -110,6 +111,7 @@ export function tailBreakdown(before: Scrape, after: Scrape): TailBreakdown {
       open: phase('open'),
       write: phase('write'),
       commit: phase('commit'),
+      statement: phase('statement'),
       enqueue: phase('enqueue'),
     },
   };

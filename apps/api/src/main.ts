@@ -4,11 +4,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { serve } from '@hono/node-server';
-import { isClosedConnectionWrite, openDb } from '@tributary/db';
+import { isArrayTypesReadFailure, isClosedConnectionWrite, openDb } from '@tributary/db';
 import {
   bootstrapOwnerKey,
   createEngine,
   createLogger,
+  DEFAULT_SETTINGS,
   ensureOwner,
   moveWebhookSecretsToCredentials,
 } from '@tributary/engine';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     dataDir: join(config.TRIBUTARY_DATA_DIR, 'pglite'),
     maxConnections: config.TRIBUTARY_DB_POOL,
     ingestConnections: config.TRIBUTARY_DB_INGEST_POOL,
+    // Postgres cancels an ingest statement past the ingest time limit: what lets a batch go in one statement
+    ingestStatementTimeoutMs: DEFAULT_SETTINGS.ingestTimeoutMs,
   });
   cleanups.push(() => db.close());
   await db.migrate();
@@ -212,13 +215,19 @@ async function main(): Promise<void> {
 }
 
 /**
- * Keeps the process up through the driver's known fault on a connection Postgres closed (a restart, a
- * failover); anything else uncaught still ends the process, as Node's default does, after logging it.
+ * Keeps the process up through the driver's known faults on a connection Postgres closed (a restart, a
+ * failover; see @tributary/db's driver-faults.ts); anything else uncaught still ends the process, as Node's
+ * default does, after logging it.
  */
 function survivesDriverFaults(logger: ReturnType<typeof createLogger>): void {
   process.on('uncaughtException', (err) => {
     if (isClosedConnectionWrite(err)) {
       logger.warn('a database connection closed under a pending write; its queries failed and are retried');
+      return;
+    }
+    if (isArrayTypesReadFailure(err)) {
+      // an unhandled rejection comes here (Node's default mode throws it)
+      logger.warn('a database connection failed as it started; the statements waiting for it failed');
       return;
     }
     logger.fatal({ err }, 'uncaught exception');

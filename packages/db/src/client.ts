@@ -29,10 +29,34 @@ export interface DbHandle {
    * sweeps) holding every connection of `db` never makes an ingest wait. PGlite has one connection: `db`.
    */
   ingestDb: Database;
+  /**
+   * The `statement_timeout` of `ingestDb`'s connections (ms), when one was asked for: Postgres cancels a
+   * statement running longer, so a statement written without a transaction of its own either commits within
+   * it or not at all. Undefined on PGlite (one connection, no timeout).
+   */
+  ingestStatementTimeoutMs: number | undefined;
+  /**
+   * Takes a connection of `ingestDb`'s pool for the caller alone, so that the caller knows when a statement
+   * it sends is with Postgres (not queued for a connection); release it when done. Undefined on PGlite.
+   */
+  reserveIngest: (() => Promise<ReservedDb>) | undefined;
   kind: 'postgres' | 'pglite';
   /** Applies pending migrations from the checked-in migrations folder. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One connection taken from a pool (DbHandle.reserveIngest). */
+export interface ReservedDb {
+  db: Database;
+  /** Gives the connection back to its pool; the handle must not be used after. */
+  release(): void;
+  /**
+   * Leaves a connection that failed as lost (closed, reset, Postgres shutting down) to the pool, which takes
+   * it back when its socket closes. Giving it back instead would put a closed connection among the open
+   * ones (postgres.js 3.4.9's release does not look), where the next query on it never returns.
+   */
+  discard(): void;
 }
 
 export interface OpenDbOptions {
@@ -44,6 +68,11 @@ export interface OpenDbOptions {
   maxConnections?: number | undefined;
   /** Pool size of `ingestDb` (postgres.js only). */
   ingestConnections?: number | undefined;
+  /**
+   * `statement_timeout` of `ingestDb`'s connections (ms; postgres.js only): give the ingest time limit, so
+   * ingest may write a batch in one statement without a transaction and still never outlast the limit.
+   */
+  ingestStatementTimeoutMs?: number | undefined;
   /** Seconds to wait for a connection before failing (so callers can answer 503 fast). */
   connectTimeoutSeconds?: number | undefined;
 }
@@ -75,26 +104,53 @@ export async function openDb(options: OpenDbOptions): Promise<DbHandle> {
 
 async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHandle> {
   const { default: postgres } = await import('postgres');
-  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { drizzle, PostgresJsDatabase, PostgresJsSession } = await import('drizzle-orm/postgres-js');
+  const { PgDialect } = await import('drizzle-orm/pg-core');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const pool = (max: number) =>
+  const pool = (max: number, readsArrayTypes: boolean, statementTimeoutMs?: number) =>
     postgres(url, {
       max,
       connect_timeout: options.connectTimeoutSeconds ?? 2,
       backoff: reconnectDelaySeconds,
+      fetch_types: readsArrayTypes,
       onnotice: () => {
         // migrations emit NOTICEs ("relation already exists, skipping"); they are not worth a log line
       },
+      ...(statementTimeoutMs === undefined ? {} : { connection: { statement_timeout: statementTimeoutMs } }),
     });
   // postgres.js connects lazily: the ingest pool opens connections only when something is ingested
-  const client = pool(options.maxConnections ?? 20);
-  const ingestClient = pool(options.ingestConnections ?? 4);
+  // postgres.js (3.4.9) reads the database's array types as each connection starts, in a promise it never
+  // awaits: cut in that moment (Postgres stopping, a failover), the read rejects with nobody listening, and a
+  // query it left behind fails again on the next attempt (connection-start.test.ts). Nothing here sends or
+  // reads Postgres arrays through the driver (JSON documents and drizzle's own encodings do), so the main
+  // pool skips the read, and a round trip on every new connection with it. The ingest pool keeps it: its
+  // reservations (reserveIngest) are only handed over once the read is done — without it a reservation on a
+  // new connection never is. The rejection it can leave is known (isArrayTypesReadFailure).
+  const client = pool(options.maxConnections ?? 20, false);
+  const ingestClient = pool(options.ingestConnections ?? 4, true, options.ingestStatementTimeoutMs);
   const db = drizzle(withStatementCache(client), { schema });
-  const ingestDb = drizzle(withStatementCache(ingestClient), { schema });
+  const cachedIngest = withStatementCache(ingestClient);
+  const ingestDb = drizzle(cachedIngest, { schema });
+  const ingestDialect = new PgDialect();
   return {
     // postgres-js's database is a PgDatabase with its own HKT; the shared type only narrows what we call
     db: db as unknown as Database,
     ingestDb: ingestDb as unknown as Database,
+    ingestStatementTimeoutMs: options.ingestStatementTimeoutMs,
+    async reserveIngest() {
+      const reserved = await cachedIngest.reserve();
+      // a session on the one connection, as drizzle makes one for a transaction (`drizzle()` would want the
+      // pool's options, which a reservation does not carry; the pool's parsers are its own already)
+      const session = new PostgresJsSession(reserved, ingestDialect, undefined);
+      const reservedDb = new PostgresJsDatabase(ingestDialect, session, undefined);
+      return {
+        db: reservedDb as unknown as Database,
+        release: () => reserved.release(),
+        discard: () => {
+          // see ReservedDb.discard: the pool's own close handling frees it
+        },
+      };
+    },
     kind: 'postgres',
     async migrate() {
       // several processes (api, workers) may start at once: one migrates, the others wait for it
@@ -128,6 +184,8 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
     // PGlite's database is a PgDatabase with its own HKT; the shared type only narrows what we call
     db: db as unknown as Database,
     ingestDb: db as unknown as Database,
+    ingestStatementTimeoutMs: undefined,
+    reserveIngest: undefined,
     kind: 'pglite',
     migrate: () => migrate(db, { migrationsFolder }),
     close: () => client.close(),

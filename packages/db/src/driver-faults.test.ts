@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isClosedConnectionWrite } from './driver-faults.js';
+import { isArrayTypesReadFailure, isClosedConnectionWrite } from './driver-faults.js';
 
 /** A TypeError as postgres.js throws it from its scheduled write, with the stack it carries. */
 function driverError(message: string, frame: string): TypeError {
@@ -38,5 +38,32 @@ describe('known driver faults', () => {
       false,
     );
     expect(isClosedConnectionWrite('boom')).toBe(false);
+  });
+
+  test("the driver's read of array types failing as a connection starts is recognised by its SQL, nothing else", () => {
+    // as postgres.js 3.4.9 sends it, and attaches it (non-enumerable) to the error it rejects with
+    const read = `
+      select b.oid, b.typarray
+      from pg_catalog.pg_type a
+      left join pg_catalog.pg_type b on b.oid = a.typelem
+      where a.typcategory = 'A'
+      group by b.oid, b.typarray
+      order by b.oid
+    `;
+    const withQuery = (err: Error, query: string) =>
+      Object.defineProperty(err, 'query', { value: query, enumerable: false });
+    expect(
+      isArrayTypesReadFailure(withQuery(new Error('write CONNECTION_CLOSED 127.0.0.1:5432'), read)),
+    ).toBe(true);
+    expect(isArrayTypesReadFailure(withQuery(new Error('connect ECONNREFUSED 127.0.0.1:5432'), read))).toBe(
+      true,
+    );
+    expect(
+      isArrayTypesReadFailure(
+        withQuery(new Error('write CONNECTION_CLOSED'), 'select typarray from pg_type'),
+      ),
+    ).toBe(false);
+    expect(isArrayTypesReadFailure(new Error('write CONNECTION_CLOSED 127.0.0.1:5432'))).toBe(false);
+    expect(isArrayTypesReadFailure({ query: read })).toBe(false);
   });
 });

@@ -14,3 +14,21 @@ export function isClosedConnectionWrite(err: unknown): boolean {
   const stack = err.stack ?? '';
   return /nextWrite/.test(stack) && /postgres[\\/]src[\\/]connection\.js/.test(stack);
 }
+
+// postgres.js (3.4.9) also reads the database's array types as each connection starts, from a promise nobody
+// awaits (fetchArrayTypes). When the connection is cut in that moment — or fails to reconnect after it was,
+// the read being left pending — that promise rejects unhandled, carrying the read's SQL text as `query`. The
+// connection's own statements fail with it or retry; the read matters only to arrays, and runs again on the
+// next connection.
+
+/** Whether `err` is the failure of postgres.js's read of array types as a connection starts. */
+export function isArrayTypesReadFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const query = (err as { query?: unknown }).query;
+  return (
+    typeof query === 'string' &&
+    /from pg_catalog\.pg_type a\b/.test(query) &&
+    /typcategory = 'A'/.test(query) &&
+    /b\.typarray/.test(query)
+  );
+}

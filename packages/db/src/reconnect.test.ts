@@ -2,45 +2,10 @@
 // attempt of the pool during the outage, kept a server refusing work for 10–20 s after a few seconds of it.
 // The outage here is a cut connection: a loopback proxy in front of the test database drops every socket
 // and refuses new ones, then lets them through again.
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
+import { CuttableProxy, createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { type DbHandle, MAX_RECONNECT_DELAY_SECONDS, openDb, reconnectDelaySeconds } from './client.js';
-
-/** A TCP proxy to `target` that can cut every connection and refuse new ones until it is opened again. */
-class CuttableProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = tcpConnect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => {});
-        s.on('close', () => this.sockets.delete(s));
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    const address = server.address();
-    if (typeof address === 'object' && address) this.port = address.port;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 let tdb: TestDatabase;
 let proxy: CuttableProxy;
@@ -51,8 +16,7 @@ beforeAll(async () => {
   const url = new URL(tdb.url ?? '');
   proxy = new CuttableProxy({ host: url.hostname, port: Number(url.port || 5432) });
   await proxy.open();
-  url.port = String(proxy.port);
-  handle = await openDb({ url: url.toString(), maxConnections: 10, connectTimeoutSeconds: 1 });
+  handle = await openDb({ url: proxy.urlFor(url.toString()), maxConnections: 10, connectTimeoutSeconds: 1 });
 });
 
 afterAll(async () => {

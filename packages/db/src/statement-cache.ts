@@ -43,7 +43,7 @@ class PreparePolicy {
 type UnsafeOptions = { prepare?: boolean } & Record<string, unknown>;
 
 /**
- * Wraps a postgres.js client (and the clients its transactions and savepoints hand out) so that queries
+ * Wraps a postgres.js client (and the clients its transactions, savepoints and reservations hand out) so that queries
  * whose SQL text repeats run as prepared statements.
  */
 export function withStatementCache<T extends Sql>(
@@ -62,6 +62,10 @@ function wrap<T extends Sql>(client: T, policy: PreparePolicy): T {
             ...opts,
             prepare: opts.prepare === true || ((params?.length ?? 0) > 0 && policy.shouldPrepare(text)),
           });
+      }
+      if (prop === 'reserve') {
+        // a reserved connection prepares the same texts as its pool
+        return async () => wrap(await target.reserve(), policy);
       }
       if (prop === 'begin' || prop === 'savepoint') {
         const original = Reflect.get(target, prop, receiver) as (...args: unknown[]) => unknown;

@@ -139,6 +139,8 @@ export function createEngine(options: EngineOptions): Engine {
   const ctx: EngineContext = {
     db: options.db.db,
     ingestDb: options.db.ingestDb,
+    ingestStatementTimeoutMs: options.db.ingestStatementTimeoutMs,
+    reserveIngest: options.db.reserveIngest,
     queue,
     flows: new FlowCache(),
     live: new LiveFlows(),

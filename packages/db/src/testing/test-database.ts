@@ -22,6 +22,7 @@ export function testDbKind(): 'postgres' | 'pglite' {
 export async function createTestDatabase(
   template: string,
   kind: 'postgres' | 'pglite' = testDbKind(),
+  options: { ingestStatementTimeoutMs?: number } = {},
 ): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const handle = await openDb({ dataDir: 'memory://' });
@@ -38,7 +39,13 @@ export async function createTestDatabase(
   }
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  const handle = await openDb({ url: url.toString(), maxConnections: 10 });
+  // the ingest pool as the server opens it: Postgres cancels an ingest statement past the engine's default
+  // ingest time limit (2 s), unless the test gives its own
+  const handle = await openDb({
+    url: url.toString(),
+    maxConnections: 10,
+    ingestStatementTimeoutMs: options.ingestStatementTimeoutMs ?? 2_000,
+  });
   return {
     handle,
     url: url.toString(),

@@ -1,6 +1,6 @@
 // What every engine operation is given: database, queue, caches, logger, metrics and settings. Only shared
 // resources live here; what a stage keeps for itself (the ingest group commit, say) stays in its folder.
-import type { Database, Transaction } from '@tributary/db';
+import type { Database, ReservedDb, Transaction } from '@tributary/db';
 import type { CallFlowOutcome, CallFlowRequest, HttpClient } from '@tributary/nodes';
 import type { FlowCache } from './flow-cache.js';
 import type { Keyring } from './keyring.js';
@@ -62,6 +62,10 @@ export interface EngineContext {
   db: Database;
   /** Connections kept for accepting events (see DbHandle.ingestDb). */
   ingestDb: Database;
+  /** Their statement_timeout (DbHandle.ingestStatementTimeoutMs): what lets ingest write without a transaction. */
+  ingestStatementTimeoutMs: number | undefined;
+  /** A connection of the ingest pool for one caller (DbHandle.reserveIngest); undefined on PGlite. */
+  reserveIngest: (() => Promise<ReservedDb>) | undefined;
   queue: StepQueue;
   flows: FlowCache;
   /** Published flows, for matching tracking triggers and exit goals. */

@@ -15,6 +15,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return sqlState(err) === '23505';
 }
 
+/** Whether Postgres canceled the statement (SQLSTATE 57014: its statement_timeout, say); nothing of it stays. */
+export function isCanceledStatement(err: unknown): boolean {
+  return sqlState(err) === '57014';
+}
+
 /** Whether Postgres refused text it cannot store (SQLSTATE 22P05: a \u0000 in JSON, say). */
 export function isUntranslatableText(err: unknown): boolean {
   return sqlState(err) === '22P05';

@@ -6,7 +6,13 @@ export type { CompiledFlow, NodeReads } from './compiled-flow.js';
 export { compileFlow, hasErrorEdge, isJoin } from './compiled-flow.js';
 export type { EngineContext, EngineSettings } from './context.js';
 export { DEFAULT_SETTINGS } from './context.js';
-export { isConnectionError, isDatabaseError, isUniqueViolation, isUntranslatableText } from './db-errors.js';
+export {
+  isCanceledStatement,
+  isConnectionError,
+  isDatabaseError,
+  isUniqueViolation,
+  isUntranslatableText,
+} from './db-errors.js';
 export { enqueueSafely } from './enqueue.js';
 export { FlowCache, loadDefinition } from './flow-cache.js';
 export type { FlowUser } from './flows-in-use.js';

@@ -96,8 +96,10 @@ export function createMetrics(
       name: 'tributary_ingest_phase_seconds',
       help:
         'Where an accepted event spends its time after it is worked out: wait (for its group commit to start), ' +
-        'open (a pooled connection and BEGIN), write (the statements), commit (COMMIT, the WAL flush), enqueue ' +
-        '(adding its steps to Redis). Per commit, except wait (per event or tracking request).',
+        'open (a pooled connection and BEGIN; or the connection taken for one statement), write (the statements), ' +
+        'commit (COMMIT, the WAL flush), statement (a batch written by one statement without a transaction: ' +
+        'write and commit in one), ' +
+        'enqueue (adding its steps to Redis). Per commit, except wait (per event or tracking request).',
       labelNames: ['phase'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
       registers: [registry],

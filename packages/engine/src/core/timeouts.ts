@@ -5,12 +5,33 @@ export class TimeoutError extends Error {
   readonly code = 'timeout';
 }
 
-/** Resolves like `promise`, or rejects with TimeoutError after `ms` (the operation itself goes on). */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Resolves like `promise`, or rejects with TimeoutError after `ms` (the operation itself goes on); `late`
+ * gets the value should it come after the time-out, to give back what nobody waits for any more.
+ */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  options: { late?: (value: T) => void } = {},
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} took longer than ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new TimeoutError(`${what} took longer than ${ms} ms`));
+    }, ms);
   });
+  const { late } = options;
+  if (late) {
+    promise.then(
+      (value) => {
+        if (timedOut) late(value);
+      },
+      () => {},
+    );
+  }
   try {
     return await Promise.race([promise, timeout]);
   } finally {

@@ -1,9 +1,15 @@
 // Accepting on the request path within the ingest time limit: an unreachable or hanging Postgres becomes a
 // 503 (UnavailableError with Retry-After) at once, and "nothing was accepted" is never said of a commit.
-import type { Transaction } from '@tributary/db';
+import type { Queryable, Transaction } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
 import type { EngineContext, StepRef } from '../core/index.js';
-import { enqueueSafely, isConnectionError, TimeoutError, withTimeout } from '../core/index.js';
+import {
+  enqueueSafely,
+  isCanceledStatement,
+  isConnectionError,
+  TimeoutError,
+  withTimeout,
+} from '../core/index.js';
 
 /** Runs database work on the request path with the ingest time limit (503 instead of a hang). */
 export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>, what: string): Promise<T> {
@@ -95,6 +101,62 @@ export async function acceptTransaction<T>(
     });
   } catch (err) {
     throw asUnavailable(err);
+  }
+}
+
+/**
+ * Whether ingest may write with one statement and no transaction of its own (acceptStatement): only when it
+ * can take a connection for itself (so it knows when the statement is with Postgres) and Postgres itself
+ * cancels an ingest statement that outlasts the time limit (the ingest pool's statement_timeout is within
+ * it), so that a statement that is its own commit never commits behind a 503.
+ */
+export function canAcceptInOneStatement(ctx: EngineContext): boolean {
+  const timeout = ctx.ingestStatementTimeoutMs;
+  return ctx.reserveIngest !== undefined && timeout !== undefined && timeout <= ctx.settings.ingestTimeoutMs;
+}
+
+/**
+ * Runs `work`, whose only write is one statement, on a connection of the ingest pool taken for it, without a
+ * transaction: the statement is its own commit (one round trip instead of BEGIN, the statement and COMMIT).
+ * Ask canAcceptInOneStatement first. The wait for the connection has the ingest time limit: past it nothing
+ * was sent, 503 (the connection, should it come later, goes back to the pool unused). Once sent, the
+ * statement has Postgres's statement_timeout (the same limit): canceled, it wrote nothing, 503. A connection
+ * lost while the statement ran is answered 503 like a lost COMMIT in acceptTransaction.
+ */
+export async function acceptStatement<T>(
+  ctx: EngineContext,
+  what: string,
+  work: (db: Queryable) => Promise<T>,
+): Promise<T> {
+  const reserve = ctx.reserveIngest;
+  if (!reserve) throw new Error('acceptStatement needs a pool that reserves connections');
+  const phase = ctx.metrics.ingestPhase;
+  const requested = performance.now();
+  try {
+    const reserved = await withTimeout(reserve(), ctx.settings.ingestTimeoutMs, `a connection for ${what}`, {
+      // a connection that comes after the caller was answered goes back unused
+      late: (conn) => conn.release(),
+    });
+    const sent = performance.now();
+    phase.observe({ phase: 'open' }, (sent - requested) / 1000);
+    let result: T;
+    try {
+      result = await work(reserved.db);
+    } catch (err) {
+      // a lost connection is the pool's to take back (ReservedDb.discard); any other goes back now
+      if (isConnectionError(err)) reserved.discard();
+      else reserved.release();
+      throw err;
+    }
+    reserved.release();
+    phase.observe({ phase: 'statement' }, (performance.now() - sent) / 1000);
+    return result;
+  } catch (err) {
+    throw asUnavailable(
+      isCanceledStatement(err)
+        ? new TimeoutError(`${what} took longer than ${ctx.ingestStatementTimeoutMs} ms`, { cause: err })
+        : err,
+    );
   }
 }
 

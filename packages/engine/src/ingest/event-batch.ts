@@ -1,7 +1,7 @@
 // Group commit of events (a technique, measured below): the webhook and schedule events that arrive together
 // are written in one transaction — one statement for all their events, runs and steps — and their steps
 // enqueued with one addBulk. Each caller still gets its answer only after its own rows are committed.
-import type { Transaction } from '@tributary/db';
+import type { Queryable, Transaction } from '@tributary/db';
 import { jsonRows, schema, selectRows, statement } from '@tributary/db';
 import { BadRequestError, UnavailableError } from '@tributary/flow';
 import type { SQL } from 'drizzle-orm';
@@ -9,7 +9,13 @@ import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
 import { endRunSpan, isUntranslatableText, toTraced } from '../core/index.js';
 import { firstAccepted } from '../history/index.js';
-import { acceptTransaction, busyRefusal, enqueueAccepted } from './accept.js';
+import {
+  acceptStatement,
+  acceptTransaction,
+  busyRefusal,
+  canAcceptInOneStatement,
+  enqueueAccepted,
+} from './accept.js';
 import { GroupCommit } from './group-commit.js';
 import type { PreparedRun } from './run-start.js';
 import { admitPrepared } from './run-start.js';
@@ -73,8 +79,18 @@ export function submitEvent(ctx: EngineContext, prepared: PreparedEvent): Promis
 
 async function commitBatch(ctx: EngineContext, items: PreparedEvent[]): Promise<IngestResult[]> {
   ctx.metrics.ingestBatchSize.observe(items.length);
-  const { written, admitted } = await acceptTransaction(ctx, 'writing the events', (tx) =>
-    writeBatch(tx, ctx, items),
+  // a batch whose runs none waits for admission (a flow's concurrency, key, throttle or debounce) is one
+  // statement: it goes without a transaction when the ingest pool lets it (canAcceptInOneStatement)
+  const alone =
+    canAcceptInOneStatement(ctx) &&
+    items.every((item) => item.runs.every((r) => r.run.admission !== 'waiting'));
+  const what = 'writing the events';
+  const { written, admitted } = await (alone
+    ? acceptStatement(ctx, what, async (db) => ({ written: await writeBatch(db, items), admitted: [] }))
+    : acceptTransaction(ctx, what, async (tx) => {
+        const written = await writeBatch(tx, items);
+        return { written, admitted: await admitWritten(tx, ctx, items, written) };
+      })
   ).catch((err: unknown) => {
     if (!isUntranslatableText(err)) throw err;
     throw new BadRequestError('the payload holds text Postgres cannot store (a \\u0000 character)', {
@@ -100,14 +116,10 @@ async function commitBatch(ctx: EngineContext, items: PreparedEvent[]): Promise<
 }
 
 /**
- * Writes a batch; gives each item's answer, and the steps of the waiting runs admitted at once (the flow had
- * room: runs/admission.ts), to enqueue with the rest.
+ * Writes a batch with one statement (and reads the first event of each idempotency key already taken);
+ * gives each item's answer.
  */
-async function writeBatch(
-  tx: Transaction,
-  ctx: EngineContext,
-  items: readonly PreparedEvent[],
-): Promise<{ written: Written[]; admitted: StepRef[] }> {
+async function writeBatch(db: Queryable, items: readonly PreparedEvent[]): Promise<Written[]> {
   // an idempotency key repeated within the batch: the later items answer like the first
   const firstWithKey = new Map<string, number>();
   const sameAs = items.map(({ event }, i) => {
@@ -120,7 +132,7 @@ async function writeBatch(
   const fresh = items.filter((_, i) => sameAs[i] === undefined);
   const inserted = new Set(
     await insertEventsWithRuns(
-      tx,
+      db,
       fresh.map((it) => it.event),
       fresh.flatMap((it) => it.runs),
     ),
@@ -139,17 +151,29 @@ async function writeBatch(
         toEnqueue: item.runs.flatMap((r) => r.toEnqueue),
       });
     } else {
-      results.push(await storedDuplicate(tx, item.event));
+      results.push(await storedDuplicate(db, item.event));
     }
   }
+  return results;
+}
+
+/**
+ * Admits the waiting runs of the events just written (the flow had room: runs/admission.ts), in the
+ * transaction that wrote them; gives their steps, to enqueue with the rest.
+ */
+function admitWritten(
+  tx: Transaction,
+  ctx: EngineContext,
+  items: readonly PreparedEvent[],
+  written: readonly Written[],
+): Promise<StepRef[]> {
   // flows in id order: a transaction holding several flows' admission locks takes them in one order
-  const admitted = await admitPrepared(
+  return admitPrepared(
     tx,
     ctx,
-    fresh.filter((item) => inserted.has(item.event.id)).flatMap((item) => item.runs),
+    items.filter((_, i) => written[i]?.duplicate === false).flatMap((item) => item.runs),
     'wait',
   );
-  return { written: results, admitted };
 }
 
 const E = schema.events;
@@ -186,7 +210,7 @@ const insertEventsRunsAndSteps = statement<
  * Webhook and tracking ingest both write a batch with it; `runs` are of these events.
  */
 export async function insertEventsWithRuns(
-  tx: Transaction,
+  db: Queryable,
   events: readonly EventInsert[],
   runs: readonly PreparedRun[],
 ): Promise<string[]> {
@@ -194,7 +218,7 @@ export async function insertEventsWithRuns(
   const eventJson = jsonRows(E, events);
   const eventRows = { eventColumns: eventJson.columns, events: eventJson.select };
   if (runs.length === 0) {
-    return (await selectRows<{ id: string }>(tx, insertEvents(eventRows))).map((r) => r.id);
+    return (await selectRows<{ id: string }>(db, insertEvents(eventRows))).map((r) => r.id);
   }
   const runRows = jsonRows(
     R,
@@ -205,7 +229,7 @@ export async function insertEventsWithRuns(
     runs.flatMap((r) => r.steps),
   );
   const written = await selectRows<{ id: string }>(
-    tx,
+    db,
     insertEventsRunsAndSteps({
       ...eventRows,
       runColumns: runRows.columns,
@@ -218,8 +242,8 @@ export async function insertEventsWithRuns(
 }
 
 /** The event an idempotency key was first accepted with, and its runs. */
-async function storedDuplicate(tx: Transaction, event: EventInsert): Promise<Written> {
-  const first = await firstAccepted(tx, event.source, event.idempotencyKey ?? '');
+async function storedDuplicate(db: Queryable, event: EventInsert): Promise<Written> {
+  const first = await firstAccepted(db, event.source, event.idempotencyKey ?? '');
   if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
   return { ...first, duplicate: true, toEnqueue: [] };
 }

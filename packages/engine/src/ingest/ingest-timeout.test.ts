@@ -1,10 +1,20 @@
-// The ingest time limit never lies: a 503 means nothing was stored, even when the database was only slow.
+// The ingest time limit never lies: a 503 means nothing was stored, even when the database was only slow —
+// whether the batch went in one statement (Postgres cancels it) or in a transaction (abandoned, rolled back).
+// A one-statement batch waits for its own connection within the limit, and a connection lost under it is
+// left to the pool, which goes on without it.
 import { randomUUID } from 'node:crypto';
-import { schema } from '@tributary/db';
+import { schema, selectRows } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { deployFlow, holdIdempotencyKey, startTestEngine, type TestEngine } from '../testing/index.js';
+import { TimeoutError } from '../core/index.js';
+import {
+  deployFlow,
+  holdIdempotencyKey,
+  startTestEngine,
+  type TestEngine,
+  waitFor,
+} from '../testing/index.js';
 import { ingest } from './ingest.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
@@ -20,41 +30,194 @@ afterAll(async () => {
   await t?.close();
 });
 
-test.skipIf(onPglite)(
-  // PGlite has one connection, so a second session cannot hold a lock against the engine: Postgres only
-  'a write that outlasts the time limit answers 503 and is rolled back, not committed behind the answer',
-  async () => {
-    const deployed = await deployFlow(t.engine, {
-      name: 'Slow',
-      slug: 'slow',
-      nodes: [
-        { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
-        { id: 'set', type: 'logic.set', name: 'Set', config: { fields: { a: 1 } } },
-      ],
-      edges: [{ id: 'e1', source: 'start', target: 'set' }],
+/** The `code` of each error down the cause chain (drizzle wraps postgres.js's error). */
+function codesOf(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let cur = err; typeof cur === 'object' && cur !== null; cur = (cur as { cause?: unknown }).cause) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes;
+}
+
+/** A manual flow whose runs finish while accepted: its batches go in one statement, without a transaction. */
+const pureFlow = {
+  name: 'Slow',
+  slug: 'slow',
+  nodes: [
+    { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
+    { id: 'set', type: 'logic.set', name: 'Set', config: { fields: { a: 1 } } },
+  ],
+  edges: [{ id: 'e1', source: 'start', target: 'set' }],
+};
+
+/** One run at a time, and a step left to a worker: its runs wait for admission, in a transaction. */
+const gatedFlow = {
+  name: 'Slow gated',
+  slug: 'slow-gated',
+  settings: { concurrency: 1 },
+  nodes: [
+    { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
+    { id: 'call', type: 'action.http', name: 'Call', config: { method: 'GET', url: 'http://127.0.0.1:9/' } },
+  ],
+  edges: [{ id: 'e1', source: 'start', target: 'call' }],
+};
+
+/** Deploys the pure flow as `source` and gives a function that ingests one of its events with a key. */
+async function eventsOf(engine: TestEngine, source: string) {
+  const deployed = await deployFlow(engine.engine, { ...pureFlow, slug: source });
+  return (idempotencyKey: string) =>
+    ingest(engine.engine.ctx, {
+      source,
+      type: 'test',
+      idempotencyKey,
+      payload: {},
+      targets: [{ ...deployed, item: {} }],
     });
+}
+
+test.skipIf(onPglite).each([
+  // Postgres cancels the statement at the ingest pool's statement_timeout (the time limit): 57014
+  { path: 'one statement', flow: pureFlow, canceled: true },
+  // the transaction is abandoned at the time limit and rolls back once its statement returns
+  { path: 'a transaction', flow: gatedFlow, canceled: false },
+])(
+  // PGlite has one connection, so a second session cannot hold a lock against the engine: Postgres only
+  'a write that outlasts the time limit answers 503 and is not committed behind the answer ($path)',
+  async ({ flow, canceled }) => {
+    const deployed = await deployFlow(t.engine, flow);
     const key = randomUUID();
+    const source = flow.slug;
     // another transaction holds the same (source, idempotency key): the engine's insert waits on the unique
     // index, past the time limit
-    const held = await holdIdempotencyKey(t.engine.ctx.db, 'slow', key);
+    const held = await holdIdempotencyKey(t.engine.ctx.db, source, key);
     const attempt = ingest(t.engine.ctx, {
-      source: 'slow',
+      source,
       type: 'test',
       idempotencyKey: key,
       payload: {},
       targets: [{ ...deployed, item: {} }],
     });
-    await expect(attempt).rejects.toBeInstanceOf(UnavailableError);
-    // now the blocker goes away: the engine's insert proceeds, finds the transaction abandoned and rolls back
+    const refused = await attempt.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(UnavailableError);
+    // which way it went: Postgres's cancel, or the engine's own timer
+    const cause = (refused as Error).cause;
+    expect(cause).toBeInstanceOf(TimeoutError);
+    expect(codesOf(cause).includes('57014')).toBe(canceled);
+    // now the blocker goes away: a canceled statement is gone; an abandoned transaction's insert proceeds,
+    // finds itself abandoned and rolls back
     await held.release();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stored = await t.engine.ctx.db
       .select()
       .from(schema.events)
-      .where(and(eq(schema.events.source, 'slow'), eq(schema.events.idempotencyKey, key)));
+      .where(and(eq(schema.events.source, source), eq(schema.events.idempotencyKey, key)));
     expect(stored).toEqual([]);
     expect(
       await t.engine.ctx.db.select().from(schema.runs).where(eq(schema.runs.flowId, deployed.flowId)),
     ).toEqual([]);
+    // and the next event goes in
+    const next = await ingest(t.engine.ctx, {
+      source,
+      type: 'test',
+      payload: {},
+      targets: [{ ...deployed, item: {} }],
+    });
+    expect(next).toMatchObject({ duplicate: false, runs: [{ flowId: deployed.flowId }] });
+  },
+);
+
+test.skipIf(onPglite)(
+  // PGlite has one connection and no pool to run out of: Postgres only
+  'with every ingest connection taken, a one-statement batch answers 503 at the time limit, writes nothing, and the connection it was waiting for goes back to the pool',
+  async () => {
+    const reserve = t.database.handle.reserveIngest;
+    if (!reserve) throw new Error('the test database reserves no connections');
+    const event = await eventsOf(t, 'pool-drained');
+    // take every connection of the ingest pool (the test database's has 4)
+    const held = [];
+    for (let i = 0; i < 4; i++) held.push(await reserve());
+    const key = randomUUID();
+    const refused = await event(key).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(UnavailableError);
+    expect((refused as Error).cause).toBeInstanceOf(TimeoutError);
+    expect(String((refused as Error).cause)).toContain('a connection for writing the events took longer');
+    // the connections come back: the refused batch's reservation gets one and gives it back unused
+    for (const conn of held.splice(0)) conn.release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stored = await t.engine.ctx.db
+      .select()
+      .from(schema.events)
+      .where(and(eq(schema.events.source, 'pool-drained'), eq(schema.events.idempotencyKey, key)));
+    expect(stored).toEqual([]);
+    // had it kept the connection, three taken would leave none and the next event would be refused too
+    for (let i = 0; i < 3; i++) held.push(await reserve());
+    try {
+      expect(await event(randomUUID())).toMatchObject({
+        duplicate: false,
+        runs: [{ flowId: expect.any(String) }],
+      });
+    } finally {
+      for (const conn of held) conn.release();
+    }
+  },
+);
+
+test.skipIf(onPglite)(
+  // PGlite has one connection and no server process to end: Postgres only
+  'a connection lost under a one-statement batch answers 503, and the pool goes on without it',
+  { timeout: 60_000 },
+  async () => {
+    // a time limit long enough to end the engine's connection while its statement waits
+    const patient = await startTestEngine(inject('templateDatabase'), {
+      worker: false,
+      settings: { ingestTimeoutMs: 10_000 },
+    });
+    try {
+      const event = await eventsOf(patient, 'lost-connection');
+      // the engine's insert waits on the unique index behind another transaction
+      const key = randomUUID();
+      const held = await holdIdempotencyKey(patient.engine.ctx.db, 'lost-connection', key);
+      const attempt = event(key).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      // then Postgres ends the waiting backend (57P01), as a restart or an administrator would
+      await waitFor(
+        async () => {
+          const ended = await selectRows(
+            patient.engine.ctx.db,
+            sql`select pg_terminate_backend(pid) from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+          );
+          return ended.length > 0;
+        },
+        { what: "the engine's statement to wait for the lock" },
+      );
+      const refused = await attempt;
+      expect(refused).toBeInstanceOf(UnavailableError);
+      await held.release();
+      // every connection of the pool (4) comes round in turn: had the lost one been given back among the
+      // open ones, a statement on it would never return
+      for (let i = 0; i < 8; i++) {
+        let timer: NodeJS.Timeout | undefined;
+        const answer = await Promise.race([
+          event(randomUUID()),
+          new Promise<string>((resolve) => {
+            timer = setTimeout(() => resolve(`event ${i} got no answer within 5 s`), 5_000);
+          }),
+        ]);
+        clearTimeout(timer);
+        expect(answer).toMatchObject({ duplicate: false, runs: [{ flowId: expect.any(String) }] });
+      }
+    } finally {
+      await patient.close();
+    }
   },
 );

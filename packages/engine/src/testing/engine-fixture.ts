@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { parseAllowList } from '@tributary/nodes';
 import type { EngineSettings, Logger, Tracing } from '../core/index.js';
-import { createLogger, Keyring } from '../core/index.js';
+import { createLogger, DEFAULT_SETTINGS, Keyring } from '../core/index.js';
 import type { Engine } from '../engine.js';
 import { createEngine } from '../engine.js';
 import { createFlow, publishFlow } from '../flows/index.js';
@@ -56,7 +56,10 @@ export async function startTestEngine(
   template: string,
   options: TestEngineOptions = {},
 ): Promise<TestEngine> {
-  const database = await createTestDatabase(template);
+  // the ingest pool cancels statements at the engine's ingest time limit, as the server's does
+  const database = await createTestDatabase(template, undefined, {
+    ingestStatementTimeoutMs: options.settings?.ingestTimeoutMs ?? DEFAULT_SETTINGS.ingestTimeoutMs,
+  });
   const prefix = testQueuePrefix();
   const engine = createEngine({
     db: database.handle,
