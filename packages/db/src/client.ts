@@ -102,12 +102,18 @@ export async function openDb(options: OpenDbOptions): Promise<DbHandle> {
   return openPglite(options.dataDir ?? 'memory://');
 }
 
+/** How openPostgres's two pools differ (see there). */
+interface PoolShape {
+  readsArrayTypes: boolean;
+  statementTimeoutMs?: number | undefined;
+}
+
 async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHandle> {
   const { default: postgres } = await import('postgres');
   const { drizzle, PostgresJsDatabase, PostgresJsSession } = await import('drizzle-orm/postgres-js');
   const { PgDialect } = await import('drizzle-orm/pg-core');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const pool = (max: number, readsArrayTypes: boolean, statementTimeoutMs?: number) =>
+  const pool = (max: number, { readsArrayTypes, statementTimeoutMs }: PoolShape) =>
     postgres(url, {
       max,
       connect_timeout: options.connectTimeoutSeconds ?? 2,
@@ -126,8 +132,11 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHand
   // pool skips the read, and a round trip on every new connection with it. The ingest pool keeps it: its
   // reservations (reserveIngest) are only handed over once the read is done — without it a reservation on a
   // new connection never is. The rejection it can leave is known (isArrayTypesReadFailure).
-  const client = pool(options.maxConnections ?? 20, false);
-  const ingestClient = pool(options.ingestConnections ?? 4, true, options.ingestStatementTimeoutMs);
+  const client = pool(options.maxConnections ?? 20, { readsArrayTypes: false });
+  const ingestClient = pool(options.ingestConnections ?? 4, {
+    readsArrayTypes: true,
+    statementTimeoutMs: options.ingestStatementTimeoutMs,
+  });
   const db = drizzle(withStatementCache(client), { schema });
   const cachedIngest = withStatementCache(ingestClient);
   const ingestDb = drizzle(cachedIngest, { schema });

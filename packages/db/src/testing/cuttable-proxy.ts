@@ -42,8 +42,8 @@ export class CuttableProxy {
 
   /**
    * Drops the next connection to send its first statement after start-up, as it sends it (Postgres never sees
-   * it); with `thenRefuse`, new connections are refused from then on, as
-   * while Postgres is down, until open(). Resolves when it has cut.
+   * it); with `thenRefuse`, new connections are refused from then on, as while Postgres is down, until open().
+   * Resolves when it has cut.
    */
   cutNextAtFirstStatement(options: { thenRefuse: boolean }): Promise<void> {
     return new Promise((resolve) => {
