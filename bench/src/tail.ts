@@ -82,11 +82,18 @@ function timing(before: Scrape, after: Scrape, name: string, labels: string): Ph
   };
 }
 
+/**
+ * prom-client's event-loop monitor interval (its `eventLoopMonitoringPrecision`, left at its default by the
+ * engine's metrics): Node's monitorEventLoopDelay records the time between the monitor's timer runs, so an
+ * idle loop reads this much, not 0.
+ */
+const EVENT_LOOP_SAMPLE_MS = 10;
+
 export interface TailBreakdown {
-  /** event-loop delay over the phase (ms) */
+  /** event-loop delay over the phase (ms): how late the monitor's timer ran, its interval taken out */
   eventLoop: { p50Ms: number; p99Ms: number; maxMs: number };
-  /** garbage collection over the phase: total pause time, and pauses by histogram bucket */
-  gc: PhaseTiming & { totalMs: number };
+  /** garbage collection over the phase: total pause time, pauses by histogram bucket, full (major) collections */
+  gc: PhaseTiming & { totalMs: number; major: number };
   /** webhook requests answered 2xx, timed in the server from getting the request to its answer */
   server: PhaseTiming;
   /** the engine's ingest phases (wait per event; the others per commit) */
@@ -94,7 +101,9 @@ export interface TailBreakdown {
 }
 
 export function tailBreakdown(before: Scrape, after: Scrape): TailBreakdown {
-  const ms = (key: string) => Math.round((after.get(key) ?? Number.NaN) * 1000 * 100) / 100;
+  // the delay past the monitor's interval: Node's histogram records the whole time between its timer's runs
+  const ms = (key: string) =>
+    Math.round(Math.max(0, (after.get(key) ?? Number.NaN) * 1000 - EVENT_LOOP_SAMPLE_MS) * 100) / 100;
   const gc = timing(before, after, 'tributary_nodejs_gc_duration_seconds', '');
   const gcSum = bucketDelta(before, after, 'tributary_nodejs_gc_duration_seconds', '').sum;
   const phase = (p: string) => timing(before, after, 'tributary_ingest_phase_seconds', `phase="${p}"`);
@@ -104,7 +113,11 @@ export function tailBreakdown(before: Scrape, after: Scrape): TailBreakdown {
       p99Ms: ms('tributary_nodejs_eventloop_lag_p99_seconds'),
       maxMs: ms('tributary_nodejs_eventloop_lag_max_seconds'),
     },
-    gc: { ...gc, totalMs: Math.round(gcSum * 1000) },
+    gc: {
+      ...gc,
+      totalMs: Math.round(gcSum * 1000),
+      major: timing(before, after, 'tributary_nodejs_gc_duration_seconds', 'kind="major"').count,
+    },
     server: timing(before, after, 'tributary_http_request_duration_seconds', 'route="webhook",status="2xx"'),
     ingest: {
       wait: phase('wait'),

@@ -36,6 +36,13 @@ describe('memory and commit settings', () => {
       expect(() => loadConfig({ TRIBUTARY_HEAP_GROWING_PERCENT: bad })).toThrow(ConfigError);
     }
   });
+
+  test('TRIBUTARY_V8_PRETENURING is off by default and takes a yes or no only', () => {
+    expect(loadConfig({}).TRIBUTARY_V8_PRETENURING).toBe(false);
+    expect(loadConfig({ TRIBUTARY_V8_PRETENURING: 'true' }).TRIBUTARY_V8_PRETENURING).toBe(true);
+    expect(loadConfig({ TRIBUTARY_V8_PRETENURING: 'no' }).TRIBUTARY_V8_PRETENURING).toBe(false);
+    expect(() => loadConfig({ TRIBUTARY_V8_PRETENURING: 'sometimes' })).toThrow(/TRIBUTARY_V8_PRETENURING/);
+  });
 });
 
 describe('broker consumers', () => {

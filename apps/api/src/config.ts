@@ -78,6 +78,7 @@ export const configSchema = z
     TRIBUTARY_SUB_FLOW_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
     TRIBUTARY_INGEST_FUSE_BUDGET_MS: z.coerce.number().int().min(0).max(1_000).default(5),
     TRIBUTARY_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(30),
+    TRIBUTARY_V8_PRETENURING: bool.default(false),
     TRIBUTARY_INGEST_BATCH_BYTES: bytes
       .refine((n) => n >= 64 * 1024 && n <= 256 * 1024 * 1024, {
         message: 'between 64kb and 256mb',

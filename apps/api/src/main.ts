@@ -19,6 +19,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadKeyring } from './encryption-key.js';
+import { garbageCollectionFlags } from './gc-flags.js';
 import { opsRoutes } from './ops.js';
 import { launchRedis, redisAnswers } from './redis-launcher.js';
 import { startTelemetry, tracingSettings } from './telemetry/index.js';
@@ -40,22 +41,9 @@ function readConfig(): Config {
   }
 }
 
-/**
- * How far V8 lets the heap grow past what the last full collection kept before it collects again. V8's own
- * choice (up to 4×) lets a burst of large request bodies — garbage within a second, but in the large-object
- * space, which only a full collection frees — take hundreds of MB; a fixed factor keeps the process near its
- * live size at a small cost in collections (bench L and e). Read by V8 each time it sets the next limit, so
- * setting it at start applies whatever started the process (npm start, the image, a service manager).
- */
-function applyHeapGrowth(config: Config): void {
-  if (config.TRIBUTARY_HEAP_GROWING_PERCENT > 0) {
-    v8.setFlagsFromString(`--heap-growing-percent=${config.TRIBUTARY_HEAP_GROWING_PERCENT}`);
-  }
-}
-
 async function main(): Promise<void> {
   const config = readConfig();
-  applyHeapGrowth(config);
+  for (const flag of garbageCollectionFlags(config)) v8.setFlagsFromString(flag);
   const logger = createLogger({ level: config.LOG_LEVEL });
   survivesDriverFaults(logger);
   const mode = config.TRIBUTARY_MODE;
