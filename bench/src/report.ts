@@ -247,7 +247,8 @@ function tailText(t: TailBreakdown): string {
     `GC ${int(t.gc.count)} pauses (${int(t.gc.major ?? 0)} full), ${int(t.gc.totalMs)} ms, ${p(t.gc)} · ` +
     `ingest: wait ${p(i.wait)}, ` +
     `open ${p(i.open)}, write ${p(i.write)}, commit ${p(i.commit)}, one statement ${p(i.statement)}, ` +
-    `enqueue ${p(i.enqueue)}`
+    // enqueueing happens only for the steps that missed the inline budget: say how often
+    `enqueue ${p(i.enqueue)} (${int(i.enqueue.count)} commits)`
   );
 }
 
