@@ -14,14 +14,13 @@
 // B ÷ A over the rounds: a ratio whose range stays on one side of 1 is a change; one that straddles 1 is not
 // (yet) told apart from the noise. Writes bench/results/<ISO date>-ab.json.
 import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad, runPacedLoad } from './load.js';
-import { Api, fourNodeFlow, startServer } from './server.js';
+import { Api, buildServer, fourNodeFlow, startServer } from './server.js';
 import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase } from './stores.js';
 import { scrape, tailBreakdown } from './tail.js';
 import { trackingFlow } from './tracking.js';
@@ -262,15 +261,8 @@ function median(values: readonly number[]): number {
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)) : '–');
 
 async function main() {
-  if (!process.env.BENCH_AB_SKIP_BUILD) {
-    log('building @tributary/api and its packages here (turbo) for B');
-    const build = spawnSync(
-      join(repoRoot, 'node_modules', '.bin', 'turbo'),
-      ['run', 'build', '--filter=@tributary/api', '--output-logs=errors-only'],
-      { cwd: repoRoot, stdio: ['ignore', 2, 2] },
-    );
-    if (build.status !== 0) throw new Error('the build failed');
-  }
+  log('building @tributary/api and its packages here (turbo) for B');
+  buildServer(repoRoot);
   log(`A: ${baseName} ${JSON.stringify(options.env.A)}; B: this checkout ${JSON.stringify(options.env.B)}`);
   for (const side of SIDES) running.set(side, await start(side));
   // warm-up: each server's code paths compiled, its pools open; A's rate sets the paced phase's

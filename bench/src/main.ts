@@ -1,7 +1,6 @@
 // `npm run bench [-- --quick] [--source] [--no-scale-out] [--cpu-prof] [--keep] [--no-ingest-fusion] [--peers] [--n8n]`
 // Measures Tributary against floors taken in the same run; prints one table and writes bench/results/<date>.json.
 import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +21,15 @@ import { ensurePeerInstalled, PeerInstallError } from './peer-install.js';
 import type { PeerContext, PeerResult } from './peers.js';
 import { renderTable } from './report.js';
 import type { ServerEnv, ServerProcess } from './server.js';
-import { Api, chainFlow, fourNodeFlow, logSummary, startServer, TRIGGER_NODE_ID } from './server.js';
+import {
+  Api,
+  buildServer,
+  chainFlow,
+  fourNodeFlow,
+  logSummary,
+  startServer,
+  TRIGGER_NODE_ID,
+} from './server.js';
 import type { RunTimes } from './stores.js';
 import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase, RunReader } from './stores.js';
 import type { TailBreakdown } from './tail.js';
@@ -563,12 +570,11 @@ async function main() {
   if (!fromSource) {
     // the server runs from apps/api/dist: bring it (and the packages it needs) up to date; turbo caches
     log('building @tributary/api and its packages (turbo)');
-    const build = spawnSync(
-      join(repoRoot, 'node_modules', '.bin', 'turbo'),
-      ['run', 'build', '--filter=@tributary/api', '--output-logs=errors-only'],
-      { cwd: repoRoot, stdio: ['ignore', 2, 2] },
-    );
-    if (build.status !== 0) throw new Error('the build failed (or run with --source to skip it)');
+    try {
+      buildServer(repoRoot);
+    } catch (err) {
+      throw new Error('the build failed (or run with --source to skip it)', { cause: err });
+    }
   }
 
   await createDatabase(PG_SERVER, dbName);

@@ -1,6 +1,6 @@
 // Starts Tributary server processes (all, api, worker) as children on loopback ports, and talks to their API.
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, stopChild, waitFor } from './util.js';
@@ -27,6 +27,16 @@ export interface ServerProcess {
   child: ChildProcess;
   pid: number;
   logFile: string;
+}
+
+/** Builds `@tributary/api` and its packages in `repoRoot` with turbo (cached): the server runs from apps/api/dist. */
+export function buildServer(repoRoot: string): void {
+  const build = spawnSync(
+    join(repoRoot, 'node_modules', '.bin', 'turbo'),
+    ['run', 'build', '--filter=@tributary/api', '--output-logs=errors-only'],
+    { cwd: repoRoot, stdio: ['ignore', 2, 2] },
+  );
+  if (build.status !== 0) throw new Error(`the build in ${repoRoot} failed`);
 }
 
 /** Starts one process and waits (bounded) until /readyz answers 200. */
