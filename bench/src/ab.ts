@@ -23,7 +23,7 @@ import { runLoad, runPacedLoad } from './load.js';
 import { Api, buildServer, fourNodeFlow, startServer } from './server.js';
 import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase } from './stores.js';
 import { scrape, tailBreakdown } from './tail.js';
-import { trackingFlow } from './tracking.js';
+import { basicAuth, TRACKED_EVENT, trackingFlow, trackMessage } from './tracking.js';
 import { cpuMsOf, sleep, stopChild } from './util.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -153,7 +153,7 @@ async function start(side: Side): Promise<Running> {
   const api = new Api(server.url, apiKey);
   const source = await api.createSource(`ab ${side}`);
   await api.createPublished(trackingFlow('ab-track', source.id));
-  const trackAuth = `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`;
+  const trackAuth = basicAuth(source.writeKey);
   return { url: server.url, pid: server.pid, child: server.child, dbName, prefix, api, trackAuth, flows: 0 };
 }
 
@@ -169,19 +169,11 @@ function cpuSince(r: Running, before: number, units: number): number {
 }
 
 let trackSeq = 0;
-/** One track call as a Segment library sends it, with a messageId of its own. */
+/** The body of one /v1/track call with a messageId of its own: the bench's tracking event. */
 function trackBody(n: number): string {
-  const person = n % 5000;
-  return JSON.stringify({
-    type: 'track',
-    event: 'Checkout Started',
-    userId: `user-${person}`,
-    anonymousId: `anon-${person}`,
-    messageId: `ab-${id}-${++trackSeq}`,
-    properties: { orderId: `order-${trackSeq}`, total: 42.5, currency: 'EUR', plan: 'pro' },
-    context: { library: { name: 'analytics-node', version: '2.1.0' } },
-    timestamp: new Date().toISOString(),
-  });
+  return JSON.stringify(
+    trackMessage(TRACKED_EVENT, `ab-${id}-${++trackSeq}`, n - 1, new Date().toISOString()),
+  );
 }
 
 type Figures = Record<string, number>;

@@ -109,7 +109,7 @@ export function trackingFlow(slug: string, sourceId: string) {
 }
 
 /** One track call as a Segment library sends it; `n` numbers the events of a phase (0, 1, …). */
-function trackMessage(event: string, messageId: string, n: number, timestamp: string) {
+export function trackMessage(event: string, messageId: string, n: number, timestamp: string) {
   const person = n % PEOPLE;
   return {
     type: 'track',
@@ -124,7 +124,7 @@ function trackMessage(event: string, messageId: string, n: number, timestamp: st
 }
 
 /** HTTP Basic with the write key as user name and an empty password. */
-function basicAuth(writeKey: string): string {
+export function basicAuth(writeKey: string): string {
   return `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
 }
 
