@@ -244,7 +244,7 @@ function tailText(t: TailBreakdown): string {
   return (
     `in the server ${p(t.server)} · ` +
     `event-loop delay ${ms(t.eventLoop.p50Ms)} / ${ms(t.eventLoop.p99Ms)} (max ${ms(t.eventLoop.maxMs)}) · ` +
-    `GC ${int(t.gc.count)} pauses (${int(t.gc.major ?? 0)} full), ${int(t.gc.totalMs)} ms, ${p(t.gc)} · ` +
+    `GC ${int(t.gc.count)} pauses (${int(t.gc.major)} full), ${int(t.gc.totalMs)} ms, ${p(t.gc)} · ` +
     `ingest: wait ${p(i.wait)}, ` +
     `open ${p(i.open)}, write ${p(i.write)}, commit ${p(i.commit)}, one statement ${p(i.statement)}, ` +
     // enqueueing happens only for the steps that missed the inline budget: say how often

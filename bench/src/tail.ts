@@ -102,21 +102,21 @@ export interface TailBreakdown {
 
 export function tailBreakdown(before: Scrape, after: Scrape): TailBreakdown {
   // the delay past the monitor's interval: Node's histogram records the whole time between its timer's runs
-  const ms = (key: string) =>
+  const loopDelayMs = (key: string) =>
     Math.round(Math.max(0, (after.get(key) ?? Number.NaN) * 1000 - EVENT_LOOP_SAMPLE_MS) * 100) / 100;
   const gc = timing(before, after, 'tributary_nodejs_gc_duration_seconds', '');
   const gcSum = bucketDelta(before, after, 'tributary_nodejs_gc_duration_seconds', '').sum;
   const phase = (p: string) => timing(before, after, 'tributary_ingest_phase_seconds', `phase="${p}"`);
   return {
     eventLoop: {
-      p50Ms: ms('tributary_nodejs_eventloop_lag_p50_seconds'),
-      p99Ms: ms('tributary_nodejs_eventloop_lag_p99_seconds'),
-      maxMs: ms('tributary_nodejs_eventloop_lag_max_seconds'),
+      p50Ms: loopDelayMs('tributary_nodejs_eventloop_lag_p50_seconds'),
+      p99Ms: loopDelayMs('tributary_nodejs_eventloop_lag_p99_seconds'),
+      maxMs: loopDelayMs('tributary_nodejs_eventloop_lag_max_seconds'),
     },
     gc: {
       ...gc,
       totalMs: Math.round(gcSum * 1000),
-      major: timing(before, after, 'tributary_nodejs_gc_duration_seconds', 'kind="major"').count,
+      major: bucketDelta(before, after, 'tributary_nodejs_gc_duration_seconds', 'kind="major"').count,
     },
     server: timing(before, after, 'tributary_http_request_duration_seconds', 'route="webhook",status="2xx"'),
     ingest: {
