@@ -25,6 +25,12 @@ import {
 const bin = postgresBinaries();
 /** The engine's ingest time limit: a request answers within it (plus the time to write the answer). */
 const INGEST_LIMIT_MS = 2_000;
+/**
+ * How long the load waits for one answer before it calls the request hung: far past the ingest limit, so
+ * that only a request nothing answers reaches it, and far below the test's own timeout, so that a hang fails
+ * naming the request and showing the server's log rather than as a test timeout.
+ */
+const HUNG_MS = INGEST_LIMIT_MS + 20_000;
 
 interface Answer {
   n: number;
@@ -73,7 +79,8 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
       TRIBUTARY_HTTP_ALLOW: '127.0.0.1',
       // quick recovery: the sweeper re-enqueues what Redis lost every half second
       TRIBUTARY_SWEEP_INTERVAL_MS: '500',
-      LOG_LEVEL: 'error',
+      // warnings too: when a request hangs, the failure shows what the server saw
+      LOG_LEVEL: 'warn',
     });
     child = started.proc;
     stderr = started.stderr;
@@ -141,10 +148,14 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ n }),
+          signal: AbortSignal.timeout(HUNG_MS),
         }).catch((err: unknown) => {
-          // the server is gone or broke the connection: say why, from its own stderr and log lines
+          // no answer in time, the server is gone or it broke the connection: say why, from its own stderr
+          // and log lines
+          const why =
+            err instanceof Error && err.name === 'TimeoutError' ? `no answer in ${HUNG_MS} ms` : String(err);
           throw new Error(
-            `request ${n} failed (${String(err)}); the server ${child?.exitCode === null && child?.signalCode === null ? 'is running' : `ended (${child?.exitCode ?? child?.signalCode})`}; its stderr ends:\n${stderr().slice(-3000)}\nits log ends:\n${stdout().slice(-3000)}`,
+            `request ${n} failed (${why}); ${answers.length} answered before it; the server ${child?.exitCode === null && child?.signalCode === null ? 'is running' : `ended (${child?.exitCode ?? child?.signalCode})`}; its stderr ends:\n${stderr().slice(-3000)}\nits log ends:\n${stdout().slice(-3000)}`,
             { cause: err },
           );
         });
@@ -176,7 +187,9 @@ describe.skipIf(testDbKind() === 'pglite' || bin === undefined)('faults under lo
       key,
       accepted.map((a) => a.runId),
       90_000,
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; the server's log ends:\n${stdout().slice(-3000)}`, { cause: err });
+    });
     return {
       accepted: accepted.length,
       refused: answers.filter((a) => a.status === 503).length,

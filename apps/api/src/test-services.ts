@@ -193,7 +193,11 @@ export async function allRunsSucceeded(
     async () => {
       for (const id of runIds) {
         const run = (await (
-          await fetch(`${base}/api/v1/runs/${id}`, { headers: { authorization: `Bearer ${key}` } })
+          await fetch(`${base}/api/v1/runs/${id}`, {
+            headers: { authorization: `Bearer ${key}` },
+            // a request the server never answers is retried, not waited on past the bound
+            signal: AbortSignal.timeout(10_000),
+          })
         ).json()) as { status: string };
         if (run.status !== 'succeeded') return false;
       }
