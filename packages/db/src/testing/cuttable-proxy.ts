@@ -1,5 +1,6 @@
 // A loopback TCP proxy in front of Postgres that tests use to cut connections the way a restart, a failover or
-// a network fault does: every socket at once, or each new connection just as it sends its first statement.
+// a network fault does: every socket at once, or each new connection just as it sends its first statement —
+// or to lose what started connections send, without closing them, as a half-dead network path does.
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 
 /** ReadyForQuery ('Z', length 5): the server's last message of a connection's start-up. */
@@ -9,6 +10,7 @@ export class CuttableProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private firstQueryCut: { thenRefuse: boolean; done: () => void } | undefined;
+  private dropping = false;
   /** The port it listens on (127.0.0.1), kept across cut and open. */
   port = 0;
 
@@ -51,6 +53,19 @@ export class CuttableProxy {
     });
   }
 
+  /**
+   * From now on what started connections send is lost on the way (Postgres never sees it, and nothing
+   * answers), while every socket stays open; passStatements() ends that for what is sent after it.
+   */
+  dropStatements(): void {
+    this.dropping = true;
+  }
+
+  /** Passes what connections send again (see dropStatements). */
+  passStatements(): void {
+    this.dropping = false;
+  }
+
   private pass(client: Socket): void {
     const upstream = tcpConnect(this.target.port, this.target.host);
     for (const s of [client, upstream]) {
@@ -67,6 +82,7 @@ export class CuttableProxy {
     client.on('data', (chunk: Buffer) => {
       const cut = this.firstQueryCut;
       const first = started && !sentStatement;
+      if (started && this.dropping) return;
       if (started) sentStatement = true;
       if (first && cut) {
         this.firstQueryCut = undefined;

@@ -37,6 +37,11 @@ export function isConnectionError(err: unknown): boolean {
       [
         'ECONNREFUSED',
         'ECONNRESET',
+        // a write to a socket Postgres has closed its end of (the driver rejects the statement with it and
+        // leaves the connection unusable until its close is seen): Postgres stopping, a restart, a failover
+        'EPIPE',
+        // a write to a socket already destroyed
+        'ERR_STREAM_DESTROYED',
         'ETIMEDOUT',
         'CONNECT_TIMEOUT',
         'CONNECTION_CLOSED',

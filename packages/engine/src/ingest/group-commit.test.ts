@@ -141,6 +141,32 @@ describe('GroupCommit', () => {
     expect(r.batches).toEqual([[0]]);
   });
 
+  test('items waiting behind commits that never end are still answered expired, each once it has waited maxWaitMs', async () => {
+    // every slot is held by a commit that never returns (a statement whose answer never comes)
+    const batches: number[][] = [];
+    const group = new GroupCommit<number, number>(
+      (items) => {
+        batches.push(items);
+        return new Promise<number[]>(() => {});
+      },
+      { ...defaults, maxWaitMs: 30 },
+    );
+    void group.submit(0);
+    const early = [1, 2].map((n) => group.submit(n));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // one that arrives later waits its own time: the timer is set again for it
+    const late = group.submit(3);
+    const outcomes = await Promise.allSettled([...early, late]);
+    expect(outcomes.map((o) => o.status === 'rejected' && (o.reason as Error).message)).toEqual([
+      'expired',
+      'expired',
+      'expired',
+    ]);
+    expect(batches).toEqual([[0]]);
+    expect(group.backlog).toBe(0);
+    expect(group.backlogSize).toBe(0);
+  });
+
   test('with maxBacklogBytes, a submission that would overfill the waiting bytes is refused at once and never committed', async () => {
     const r = recorder(30);
     // item n is n × 1 KiB waiting (at least 1 KiB each); 3 KiB may wait while a commit runs

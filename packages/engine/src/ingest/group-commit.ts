@@ -27,7 +27,11 @@ export interface GroupCommitOptions {
    * `weight` when one is given (a tracking batch of 100 calls counts 100).
    */
   minBatchWhenBusy?: number;
-  /** An item that waited this long for its turn is answered with `expired('waited')` instead (nothing written). */
+  /**
+   * An item that waited this long for its turn is answered with `expired('waited')` instead (nothing written):
+   * when a commit takes it, or by a timer when no commit does (every slot held by a commit that has not
+   * ended), so that a waiting caller is answered within it whatever the commits under way do.
+   */
   maxWaitMs: number;
   /** The error for an item refused unwritten: it waited past `maxWaitMs`, or the backlog was full. */
   expired: (reason: 'waited' | 'backlog') => Error;
@@ -59,6 +63,8 @@ export class GroupCommit<T, R> {
   private inFlight = 0;
   private backlogBytes = 0;
   private waitingWeight = 0;
+  /** Set while a timer will refuse the items that outwait maxWaitMs (see expireWaiting). */
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(commit: (items: T[]) => Promise<R[]>, options: GroupCommitOptions) {
     this.commit = commit;
@@ -120,6 +126,42 @@ export class GroupCommit<T, R> {
         this.inFlight--;
         this.pump();
       });
+    }
+    if (this.waiting.length > 0) this.armExpiry();
+  }
+
+  /**
+   * Makes sure a timer will refuse the oldest waiting item once it has waited maxWaitMs, should no commit
+   * take it before: one timer per group commit, armed for the oldest item (they wait in arrival order).
+   */
+  private armExpiry(): void {
+    const oldest = this.waiting[0];
+    if (this.expiryTimer !== undefined || oldest === undefined) return;
+    const due = oldest.since + this.options.maxWaitMs - performance.now();
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        this.expireWaiting();
+        this.armExpiry();
+      },
+      Math.max(0, Math.ceil(due)) + 1,
+    );
+    // waiting items are not a reason to keep the process running
+    this.expiryTimer.unref();
+  }
+
+  /** Refuses, unwritten, the waiting items that have waited longer than maxWaitMs. */
+  private expireWaiting(): void {
+    const now = performance.now();
+    let count = 0;
+    for (const w of this.waiting) {
+      if (now - w.since <= this.options.maxWaitMs) break;
+      count++;
+    }
+    for (const w of this.waiting.splice(0, count)) {
+      this.backlogBytes -= w.cost;
+      this.waitingWeight -= w.weight;
+      w.reject(this.options.expired('waited'));
     }
   }
 

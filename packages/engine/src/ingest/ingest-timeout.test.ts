@@ -1,13 +1,14 @@
 // The ingest time limit never lies: a 503 means nothing was stored, even when the database was only slow —
 // whether the batch went in one statement (Postgres cancels it) or in a transaction (abandoned, rolled back).
-// A one-statement batch waits for its own connection within the limit, and a connection lost under it is
-// left to the pool, which goes on without it.
+// A one-statement batch waits for its own connection within the limit, and a connection lost under it — or
+// one whose answer never comes — is left to the pool, which goes on without it.
 import { randomUUID } from 'node:crypto';
-import { schema, selectRows } from '@tributary/db';
+import { openDb, schema, selectRows } from '@tributary/db';
+import { CuttableProxy } from '@tributary/db/testing';
 import { UnavailableError } from '@tributary/flow';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { TimeoutError } from '../core/index.js';
+import { type EngineContext, TimeoutError } from '../core/index.js';
 import {
   deployFlow,
   holdIdempotencyKey,
@@ -15,6 +16,7 @@ import {
   type TestEngine,
   waitFor,
 } from '../testing/index.js';
+import { STATEMENT_ANSWER_GRACE_MS } from './accept.js';
 import { ingest } from './ingest.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
@@ -218,6 +220,74 @@ test.skipIf(onPglite)(
       }
     } finally {
       await patient.close();
+    }
+  },
+);
+
+test.skipIf(onPglite)(
+  // PGlite has no connection to lose: Postgres only
+  'a one-statement batch whose statement is lost on the way answers 503 soon after the time limit, writes nothing, and the next batch goes on another connection',
+  { timeout: 30_000 },
+  async () => {
+    const url = t.database.url ?? '';
+    const proxy = new CuttableProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
+    await proxy.open();
+    // the engine's ingest pool, through the proxy (the rest of the engine as it is)
+    const handle = await openDb({
+      url: proxy.urlFor(url),
+      maxConnections: 1,
+      ingestConnections: 2,
+      ingestStatementTimeoutMs: t.engine.ctx.ingestStatementTimeoutMs,
+    });
+    const ctx: EngineContext = {
+      ...t.engine.ctx,
+      ingestDb: handle.ingestDb,
+      reserveIngest: handle.reserveIngest,
+    };
+    try {
+      const deployed = await deployFlow(t.engine, { ...pureFlow, slug: 'lost-statement' });
+      const event = (idempotencyKey: string) =>
+        ingest(ctx, {
+          source: 'lost-statement',
+          type: 'test',
+          idempotencyKey,
+          payload: {},
+          targets: [{ ...deployed, item: {} }],
+        });
+      // a connection of the ingest pool is started and open
+      await event(randomUUID());
+      // then what it sends is lost, and nothing says so: no answer, no close
+      proxy.dropStatements();
+      const key = randomUUID();
+      const started = performance.now();
+      const refused = await event(key).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const waited = performance.now() - started;
+      expect(refused).toBeInstanceOf(UnavailableError);
+      expect((refused as Error).cause).toBeInstanceOf(TimeoutError);
+      expect(String((refused as Error).cause)).toContain('the answer to writing the events took longer');
+      // answered after its statement_timeout and the grace, not minutes later when TCP keepalive would end it
+      expect(waited).toBeGreaterThanOrEqual(
+        (ctx.ingestStatementTimeoutMs ?? 0) + STATEMENT_ANSWER_GRACE_MS - 50,
+      );
+      proxy.passStatements();
+      const stored = await t.engine.ctx.db
+        .select()
+        .from(schema.events)
+        .where(and(eq(schema.events.source, 'lost-statement'), eq(schema.events.idempotencyKey, key)));
+      expect(stored).toEqual([]);
+      // the connection without an answer was given up, not handed to the next batch (which would wait on it)
+      for (let i = 0; i < 3; i++) {
+        expect(await event(randomUUID())).toMatchObject({
+          duplicate: false,
+          runs: [{ flowId: deployed.flowId }],
+        });
+      }
+    } finally {
+      await proxy.cut();
+      await handle.close().catch(() => {});
     }
   },
 );
