@@ -116,11 +116,18 @@ export function canAcceptInOneStatement(ctx: EngineContext): boolean {
 }
 
 /**
- * How long past the ingest pool's statement_timeout acceptStatement waits for a statement's answer before it
- * gives the connection up: Postgres has ended the statement by then (committed or canceled), so an answer
- * still missing was lost on the way, or the statement never left (a connection the driver did not see die).
+ * How long past twice the ingest pool's statement_timeout acceptStatement waits for its work's answer before
+ * it gives the connection up. The work is the batch's statement and, when an idempotency key was taken, a
+ * read of the event that took it (event-batch.ts's writeBatch): Postgres has ended both by then (committed
+ * or canceled), so an answer still missing was lost on the way, or the statement never left (a connection
+ * the driver did not see die).
  */
 export const STATEMENT_ANSWER_GRACE_MS = 1_000;
+
+/** acceptStatement's bound on its work's answer (see STATEMENT_ANSWER_GRACE_MS). */
+export function statementAnswerLimitMs(ctx: EngineContext): number {
+  return 2 * (ctx.ingestStatementTimeoutMs ?? ctx.settings.ingestTimeoutMs) + STATEMENT_ANSWER_GRACE_MS;
+}
 
 /**
  * Runs `work`, whose only write is one statement, on a connection of the ingest pool taken for it, without a
@@ -128,8 +135,8 @@ export const STATEMENT_ANSWER_GRACE_MS = 1_000;
  * Ask canAcceptInOneStatement first. The wait for the connection has the ingest time limit: past it nothing
  * was sent, 503 (the connection, should it come later, goes back to the pool unused). Once sent, the
  * statement has Postgres's statement_timeout (the same limit): canceled, it wrote nothing, 503. A connection
- * lost while the statement ran is answered 503 like a lost COMMIT in acceptTransaction; so is a statement
- * with no answer STATEMENT_ANSWER_GRACE_MS after its statement_timeout (a connection whose peer is gone
+ * lost while the statement ran is answered 503 like a lost COMMIT in acceptTransaction; so is work with no
+ * answer within statementAnswerLimitMs (a connection whose peer is gone
  * without a word: a half-dead network path, or a close the driver missed), and the connection is given up —
  * without that bound the caller, and every event behind it in the group commit, would wait until TCP
  * keepalive ends the connection, minutes later.
@@ -152,9 +159,7 @@ export async function acceptStatement<T>(
     phase.observe({ phase: 'open' }, (sent - requested) / 1000);
     let result: T;
     try {
-      const answerWithin =
-        (ctx.ingestStatementTimeoutMs ?? ctx.settings.ingestTimeoutMs) + STATEMENT_ANSWER_GRACE_MS;
-      result = await withTimeout(work(reserved.db), answerWithin, `the answer to ${what}`);
+      result = await withTimeout(work(reserved.db), statementAnswerLimitMs(ctx), `the answer to ${what}`);
     } catch (err) {
       // a lost connection is the pool's to take back (ReservedDb.discard); any other goes back now
       if (err instanceof TimeoutError) {
