@@ -1,6 +1,13 @@
 // ingest/: where an event becomes runs — webhook routing, accepting within the time limit, the group commit
 // that writes concurrent events together, and starting runs (with their pure first steps run inline).
-export { acceptTransaction, busyRefusal, enqueueAccepted, withDatabase } from './accept.js';
+export {
+  acceptStatement,
+  acceptTransaction,
+  busyRefusal,
+  canAcceptInOneStatement,
+  enqueueAccepted,
+  withDatabase,
+} from './accept.js';
 export type { EventInsert, IngestResult } from './event-batch.js';
 export { insertEventsWithRuns } from './event-batch.js';
 export type { GroupCommitOptions } from './group-commit.js';

@@ -8,6 +8,7 @@ export type {
 } from './profiles.js';
 export {
   applyIdentity,
+  changesNoProfile,
   getProfile,
   identitiesQuery,
   identityPairKey,

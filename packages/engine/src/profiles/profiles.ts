@@ -298,7 +298,7 @@ export type PairProfiles = ReadonlyMap<string, string>;
  * more calls than are then linked.
  */
 export async function profilesOfPairs(
-  tx: Transaction,
+  db: Queryable,
   messages: readonly IdentityMessage[],
 ): Promise<PairProfiles> {
   const pairs = pairsOf(messages);
@@ -306,7 +306,7 @@ export async function profilesOfPairs(
   const userIds = [...new Set([...pairs.values()].map((p) => p.userId))];
   const anonymousIds = [...new Set([...pairs.values()].map((p) => p.anonymousId))];
   const rows = await selectRows<{ kind: string; value: string; profileId: string }>(
-    tx,
+    db,
     identitiesQuery(userIds, anonymousIds),
   );
   return new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.profileId]));
@@ -350,7 +350,7 @@ export async function linkPairsOfBatch(
   for (const [key, { userId, anonymousId }] of pairs) {
     const user = profileOfId.get(`userId:${userId}`);
     const anon = profileOfId.get(`anonymousId:${anonymousId}`);
-    if (user !== undefined && user === anon) linked.add(key);
+    if (isLinked(profileOfId, userId, anonymousId)) linked.add(key);
     else if (user === undefined && anon === undefined && onlyIn(userId, key) && onlyIn(anonymousId, key)) {
       fresh.push({ key, userId, anonymousId });
     }
@@ -376,6 +376,33 @@ export async function linkPairsOfBatch(
     for (const p of people) linked.add(p.key);
   }
   return linked;
+}
+
+/** Whether `profileOfId` (profilesOfPairs) has the userId's record and the anonymousId on one profile. */
+function isLinked(profileOfId: PairProfiles, userId: string, anonymousId: string): boolean {
+  const user = profileOfId.get(`userId:${userId}`);
+  return user !== undefined && user === profileOfId.get(`anonymousId:${anonymousId}`);
+}
+
+/**
+ * Whether none of these calls changes a profile: only track, page, screen and group calls (identify and
+ * alias change more than a link), each of whose userId–anonymousId pair, if it has both, is linked already
+ * (one read, profilesOfPairs, when there are pairs) — applyIdentity would write nothing for them. Such calls
+ * need no identity lock: read without one, a link may be moved the next moment only by a call that names
+ * another user with the same anonymousId (a shared device), and these calls then come before that one.
+ */
+export async function changesNoProfile(
+  db: Queryable,
+  messages: readonly IdentityMessage[],
+): Promise<boolean> {
+  if (messages.some((m) => m.type === 'identify' || m.type === 'alias')) return false;
+  const pairs = pairsOf(messages);
+  if (pairs.size === 0) return true;
+  const profileOfId = await profilesOfPairs(db, messages);
+  for (const { userId, anonymousId } of pairs.values()) {
+    if (!isLinked(profileOfId, userId, anonymousId)) return false;
+  }
+  return true;
 }
 
 export async function lockIdentitiesOfBatch(

@@ -1,9 +1,9 @@
 // Ingest of tracking calls (Segment-style): one transaction for a whole batch — events with the runs of
-// matching tracking triggers in one statement, then profiles in bulk — then, once committed, resume the waits
-// and apply the exit goals they match.
+// matching tracking triggers in one statement, then profiles in bulk — or, when the batch changes no profile,
+// that one statement alone; then, once committed, resume the waits and apply the exit goals they match.
 import type { Context } from '@opentelemetry/api';
 import { context } from '@opentelemetry/api';
-import type { PlanViolation, Transaction } from '@tributary/db';
+import type { PlanViolation, Queryable, Transaction } from '@tributary/db';
 import { newId } from '@tributary/db';
 import { resolveConfig, UnavailableError } from '@tributary/flow';
 import type { TrackingTriggerConfig } from '@tributary/nodes';
@@ -13,9 +13,11 @@ import { endRunSpan, eventScope, toTraced, withContext } from '../core/index.js'
 import { firstAccepted } from '../history/index.js';
 import type { PreparedRun, RunInsert } from '../ingest/index.js';
 import {
+  acceptStatement,
   acceptTransaction,
   admitPrepared,
   busyRefusal,
+  canAcceptInOneStatement,
   enqueueAccepted,
   GroupCommit,
   insertEventsWithRuns,
@@ -25,6 +27,7 @@ import {
 } from '../ingest/index.js';
 import {
   applyIdentity,
+  changesNoProfile,
   identityPairKey,
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
@@ -218,6 +221,85 @@ interface Entry {
   trace?: Context | undefined;
 }
 
+/** A batch's calls as acceptBatch works them out before it writes. */
+interface Batch {
+  entries: readonly Entry[];
+  /** Each call's event row. */
+  rows: readonly EventRow[];
+  /** For a call whose messageId came earlier in the batch (same source), that call's index. */
+  sameAs: ReadonlyArray<number | undefined>;
+  /** Each call's runs, worked out before the commit (none for identify calls and repeats). */
+  early: ReadonlyArray<PreparedRun[] | undefined>;
+}
+
+/** The event rows a batch inserts: one per messageId. */
+function rowsOf(batch: Batch): EventRow[] {
+  return batch.rows.filter((_, i) => batch.sameAs[i] === undefined);
+}
+
+/** The answer of a call that repeats an earlier call's messageId in the same batch: that call's. */
+function repeatOf(first: TrackingResult, message: TrackingMessage): TrackingResult {
+  return { ...first, messageId: message.messageId, duplicate: true };
+}
+
+/** The answer of a call whose messageId an event stored before took: that event and its runs. */
+async function storedAnswer(
+  db: Queryable,
+  event: EventRow,
+  message: TrackingMessage,
+): Promise<TrackingResult> {
+  const stored = await firstAccepted(db, event.source, message.messageId);
+  return {
+    messageId: message.messageId,
+    eventId: stored?.eventId ?? '',
+    duplicate: true,
+    runs: stored?.runs ?? [],
+  };
+}
+
+/** A new call's answer: its event and the runs it started. */
+function newAnswer(event: EventRow, message: TrackingMessage, runs: readonly PreparedRun[]): TrackingResult {
+  return {
+    messageId: message.messageId,
+    eventId: event.id,
+    duplicate: false,
+    runs: runs.map((r) => ({ id: r.run.id, flowId: r.run.flowId })),
+  };
+}
+
+/**
+ * What a batch written in one statement, without a transaction, gives back (every call's runs were worked
+ * out before and went in with the events, skipped with an event whose messageId was taken): `inserted` are
+ * the ids of the events the statement wrote.
+ */
+async function acceptedAlone(
+  db: Queryable,
+  batch: Batch,
+  inserted: ReadonlySet<string>,
+  upfront: readonly PreparedRun[],
+): Promise<Accepted> {
+  const results: TrackingResult[] = [];
+  const fresh: EventRow[] = [];
+  for (const [i, { message }] of batch.entries.entries()) {
+    const event = batch.rows[i] as EventRow;
+    const first = batch.sameAs[i];
+    if (first !== undefined) results.push(repeatOf(results[first] as TrackingResult, message));
+    else if (!inserted.has(event.id)) results.push(await storedAnswer(db, event, message));
+    else {
+      fresh.push(event);
+      results.push(newAnswer(event, message, batch.early[i] ?? []));
+    }
+  }
+  const started = upfront.filter((r) => inserted.has(r.run.eventId));
+  return {
+    results,
+    fresh,
+    toEnqueue: started.flatMap((r) => r.toEnqueue),
+    finished: started.filter((r) => r.run.status === 'succeeded').map((r) => r.run),
+    refused: [],
+  };
+}
+
 /**
  * Calls written per transaction at most (a batch request is never split), and transactions under way at
  * once, as for webhook events (event-batch.ts).
@@ -242,6 +324,12 @@ const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResu
  * are looked up in one more, and new people get theirs in one. Identify calls, whose item says which traits
  * changed, are worked out inside the transaction, in order, after the profile writes of the calls before
  * them, and their runs written in one statement; so are the runs a re-entry rule must decide first.
+ *
+ * The usual call of a known person changes no profile (changesNoProfile: a track, page, screen or group call
+ * whose userId and anonymousId are linked already, or that has only one of them): a batch of only such calls,
+ * whose runs none waits for admission or a re-entry rule, is written as webhook events are — the events'
+ * statement alone, its own commit, on an ingest connection taken for it (acceptStatement) — after one read of
+ * the pairs' profiles on that connection: two round trips instead of BEGIN, the locks, the read and COMMIT.
  */
 export function ingestTracking(
   ctx: EngineContext,
@@ -333,18 +421,21 @@ function countRefusals(
   }
 }
 
-async function acceptBatch(
-  ctx: EngineContext,
-  flows: readonly CompiledFlow[],
-  entries: readonly Entry[],
-  inlineBudgetMs: number,
-): Promise<{
+/** What a batch's commit gives back: the calls' answers, the events stored, and what follows from them. */
+interface Accepted {
   results: TrackingResult[];
   fresh: EventRow[];
   toEnqueue: StepRef[];
   finished: RunInsert[];
   refused: Refusal[];
-}> {
+}
+
+async function acceptBatch(
+  ctx: EngineContext,
+  flows: readonly CompiledFlow[],
+  entries: readonly Entry[],
+  inlineBudgetMs: number,
+): Promise<Accepted> {
   const messages = entries.map((e) => e.message);
   const flowsById = new Map(flows.map((f) => [f.flowId, f]));
   const rows = entries.map(({ sourceId, message }) => eventRowOf(sourceId, message));
@@ -372,16 +463,31 @@ async function acceptBatch(
   const ruled = (r: PreparedRun) => hasReentryRule(flowsById.get(r.run.flowId));
   const upfront = early.flatMap((runs) => runs?.filter((r) => !ruled(r)) ?? []);
   const unique = messages.filter((_, i) => sameAs[i] === undefined);
+  const batch: Batch = { entries, rows, sameAs, early };
+  // every call's runs worked out already, none for a re-entry rule to decide, none waiting for admission: the
+  // batch may go as one statement if it changes no profile (see ingestTracking)
+  const settled =
+    early.every((runs, i) => sameAs[i] !== undefined || runs !== undefined) &&
+    upfront.length === early.reduce((n, runs) => n + (runs?.length ?? 0), 0) &&
+    upfront.every((r) => r.run.admission !== 'waiting');
+  if (settled && canAcceptInOneStatement(ctx)) {
+    const alone = await acceptStatement(ctx, 'writing tracking events', async (db: Queryable) => {
+      if (!(await changesNoProfile(db, unique))) return undefined;
+      return acceptedAlone(
+        db,
+        batch,
+        new Set(await insertEventsWithRuns(db, rowsOf(batch), upfront)),
+        upfront,
+      );
+    });
+    if (alone) return alone;
+  }
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {
     // the locks and the insert go out together (the insert needs no lock); the profiles of the pairs are
     // looked up once the locks are held, sent while Postgres still runs the insert
     const [known, inserted] = await Promise.all([
       lockIdentitiesOfBatch(tx, messages).then(() => profilesOfPairs(tx, unique)),
-      insertEventsWithRuns(
-        tx,
-        rows.filter((_, i) => sameAs[i] === undefined),
-        upfront,
-      ).then((ids) => new Set(ids)),
+      insertEventsWithRuns(tx, rowsOf(batch), upfront).then((ids) => new Set(ids)),
     ]);
     // links made before this batch, or earlier in it, need not be made again (duplicates change no profile)
     const linked = await linkPairsOfBatch(
@@ -396,21 +502,11 @@ async function acceptBatch(
       const event = rows[i] as EventRow;
       const first = sameAs[i];
       if (first !== undefined) {
-        results.push({
-          ...(results[first] as TrackingResult),
-          messageId: message.messageId,
-          duplicate: true,
-        });
+        results.push(repeatOf(results[first] as TrackingResult, message));
         continue;
       }
       if (!inserted.has(event.id)) {
-        const stored = await firstAccepted(tx, event.source, message.messageId);
-        results.push({
-          messageId: message.messageId,
-          eventId: stored?.eventId ?? '',
-          duplicate: true,
-          runs: stored?.runs ?? [],
-        });
+        results.push(await storedAnswer(tx, event, message));
         continue;
       }
       fresh.push(event);
@@ -437,12 +533,7 @@ async function acceptBatch(
         ));
       // the runs not written with the events yet
       runs.push(...(prepared ? own.filter(ruled) : own));
-      results.push({
-        messageId: message.messageId,
-        eventId: event.id,
-        duplicate: false,
-        runs: own.map((r) => ({ id: r.run.id, flowId: r.run.flowId })),
-      });
+      results.push(newAnswer(event, message, own));
     }
     // re-entry rules (settings.reentry) keep some of these runs out; a flow without one asks nothing here
     const refused = await decideEntries(tx, runs, flowsById, fresh);

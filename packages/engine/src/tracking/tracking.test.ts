@@ -567,6 +567,54 @@ describe('profiles in a batch', () => {
   });
 });
 
+describe('calls that change no profile', () => {
+  /** How many ingest commits went as one statement, and how many as a transaction, so far. */
+  async function commitsByKind() {
+    const { values } = await t.engine.ctx.metrics.ingestPhase.get();
+    const count = (phase: string) =>
+      values.find((v) => v.metricName?.endsWith('_count') && v.labels.phase === phase)?.value ?? 0;
+    return { statement: count('statement'), transaction: count('commit') };
+  }
+
+  test.skipIf(process.env.TEST_DB === 'pglite')(
+    // PGlite has no ingest pool to take a connection of (no statement_timeout): every batch is a transaction
+    "a known person's calls go as one statement; a new device of theirs, or an identify, takes the transaction and links",
+    async () => {
+      const [user, phone, laptop] = [`u-${randomUUID()}`, `p-${randomUUID()}`, `l-${randomUUID()}`];
+      const visit = (anonymousId: string) => message('track', { userId: user, anonymousId, event: 'Visit' });
+      // first seen: the pair gets its profile in the transaction
+      await ingestTracking(t.engine.ctx, sourceId, [visit(phone)]);
+      let before = await commitsByKind();
+      const [known] = await ingestTracking(t.engine.ctx, sourceId, [visit(phone), track(user, 'Visit')]);
+      let after = await commitsByKind();
+      expect(after.statement - before.statement).toBe(1);
+      expect(after.transaction - before.transaction).toBe(0);
+      expect(known).toMatchObject({ duplicate: false, eventId: expect.any(String) });
+      // the same call again, through the same path: a duplicate answered with the first event
+      const repeated = message('track', { userId: user, anonymousId: phone, event: 'Visit' });
+      const [first] = await ingestTracking(t.engine.ctx, sourceId, [repeated]);
+      const [again] = await ingestTracking(t.engine.ctx, sourceId, [repeated]);
+      expect(again).toMatchObject({ duplicate: true, eventId: first?.eventId });
+      // a device not linked yet: the read finds it, the batch takes the transaction, and the device is linked
+      before = await commitsByKind();
+      await ingestTracking(t.engine.ctx, sourceId, [visit(laptop)]);
+      after = await commitsByKind();
+      expect(after.transaction - before.transaction).toBe(1);
+      expect((await getProfile(t.engine.ctx.db, user)).identities.map((i) => i.value).sort()).toEqual(
+        [laptop, phone, user].sort(),
+      );
+      // an identify changes the profile: a transaction, whatever is linked
+      before = await commitsByKind();
+      await ingestTracking(t.engine.ctx, sourceId, [
+        message('identify', { userId: user, anonymousId: phone, traits: { plan: 'pro' } }),
+      ]);
+      after = await commitsByKind();
+      expect(after.transaction - before.transaction).toBe(1);
+      expect((await getProfile(t.engine.ctx.db, user)).traits).toMatchObject({ plan: 'pro' });
+    },
+  );
+});
+
 describe('write keys', () => {
   test('a looked-up key is kept briefly: a change made elsewhere shows within WRITE_KEY_CACHE_MS, one made here at once', async () => {
     const db = t.engine.ctx.db;
