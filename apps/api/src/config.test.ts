@@ -3,10 +3,10 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('memory and commit settings', () => {
-  test('TRIBUTARY_INGEST_BATCH_BYTES takes a size with units, 4 MiB by default, 64 KB to 256 MB', () => {
-    expect(loadConfig({}).TRIBUTARY_INGEST_BATCH_BYTES).toBe(4 * 1024 * 1024);
-    expect(loadConfig({ TRIBUTARY_INGEST_BATCH_BYTES: '2mb' }).TRIBUTARY_INGEST_BATCH_BYTES).toBe(
-      2 * 1024 * 1024,
+  test('TRIBUTARY_INGEST_BATCH_BYTES takes a size with units, 2 MiB by default, 64 KB to 256 MB', () => {
+    expect(loadConfig({}).TRIBUTARY_INGEST_BATCH_BYTES).toBe(2 * 1024 * 1024);
+    expect(loadConfig({ TRIBUTARY_INGEST_BATCH_BYTES: '8mb' }).TRIBUTARY_INGEST_BATCH_BYTES).toBe(
+      8 * 1024 * 1024,
     );
     expect(loadConfig({ TRIBUTARY_INGEST_BATCH_BYTES: '65536' }).TRIBUTARY_INGEST_BATCH_BYTES).toBe(65536);
     for (const bad of ['10kb', '1gb', 'lots']) {

@@ -83,7 +83,7 @@ export const configSchema = z
       .refine((n) => n >= 64 * 1024 && n <= 256 * 1024 * 1024, {
         message: 'between 64kb and 256mb',
       })
-      .default(4 * 1024 * 1024),
+      .default(2 * 1024 * 1024),
     TRIBUTARY_INGEST_MAX_PENDING_BYTES: bytes
       .refine((n) => n >= 1024 * 1024 && n <= 4 * 1024 * 1024 * 1024, {
         message: 'between 1mb and 4gb',

@@ -145,6 +145,58 @@ async function authCredential(
   throw new UnauthorizedError("the request did not pass this webhook's authentication");
 }
 
+/** A webhook request read, authenticated and parsed: the trigger item it becomes. */
+interface ReceivedRequest {
+  item: { body: unknown; headers: Record<string, string>; query: object; method: string; path: string };
+  /** the body's length as received */
+  bodyBytes: number;
+  idempotencyKey: string | undefined;
+}
+
+/**
+ * Reads the body (size-limited), authenticates the request and parses it into the trigger item. Its own
+ * function so that the raw bytes are garbage once the item is built: a burst of large bodies waiting for
+ * their commit holds one parsed copy each, not the bytes as well.
+ */
+async function receiveRequest(
+  c: Context,
+  deps: AppDeps,
+  route: WebhookTarget,
+  path: string,
+  method: string,
+  url: URL,
+): Promise<ReceivedRequest> {
+  const { ctx } = deps.engine;
+  const { config } = route;
+  const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
+  const headers = allHeaders(c);
+  const credentialData = await authCredential(ctx, route);
+  const auth = verifyWebhookAuth(config.auth, credentialData, headers, raw, Date.now());
+  if (!auth.ok) {
+    ctx.logger.info({ path, reason: auth.reason }, 'webhook request refused');
+    throw new UnauthorizedError("the request did not pass this webhook's authentication");
+  }
+  const idempotencyKey = c.req.header('idempotency-key');
+  if (
+    idempotencyKey !== undefined &&
+    (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)
+  ) {
+    throw new BadRequestError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, {
+      code: 'invalid_idempotency_key',
+    });
+  }
+  // %00 decodes to a NUL character, which Postgres cannot store
+  checkStorableText([...url.searchParams].flat().join('&'), 'the query string');
+  const item = {
+    body: parseBody(c.req.header('content-type') ?? null, raw),
+    headers: storedHeaders(headers, config.auth, credentialData),
+    query: pairsToObject(url.searchParams),
+    method,
+    path,
+  };
+  return { item, bodyBytes: raw.byteLength, idempotencyKey };
+}
+
 /** The ingress routes. */
 export function hookRoutes(deps: AppDeps) {
   const app = new Hono();
@@ -174,40 +226,14 @@ async function acceptHook(c: Context, deps: AppDeps, span: Span | undefined): Pr
     });
   }
   const { config } = route;
-
-  const raw = await readBodyLimited(c, deps.config.TRIBUTARY_MAX_BODY);
-  const headers = allHeaders(c);
-  const credentialData = await authCredential(ctx, route);
-  const auth = verifyWebhookAuth(config.auth, credentialData, headers, raw, Date.now());
-  if (!auth.ok) {
-    ctx.logger.info({ path, reason: auth.reason }, 'webhook request refused');
-    throw new UnauthorizedError("the request did not pass this webhook's authentication");
-  }
-  const idempotencyKey = c.req.header('idempotency-key');
-  if (
-    idempotencyKey !== undefined &&
-    (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)
-  ) {
-    throw new BadRequestError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, {
-      code: 'invalid_idempotency_key',
-    });
-  }
-  // %00 decodes to a NUL character, which Postgres cannot store
-  checkStorableText([...url.searchParams].flat().join('&'), 'the query string');
-  const item = {
-    body: parseBody(c.req.header('content-type') ?? null, raw),
-    headers: storedHeaders(headers, config.auth, credentialData),
-    query: pairsToObject(url.searchParams),
-    method,
-    path,
-  };
+  const received = await receiveRequest(c, deps, route, path, method, url);
   const result = await ingest(ctx, {
     source: `webhook:${path}`,
     type: 'webhook',
-    idempotencyKey,
-    payload: item,
-    payloadBytes: raw.byteLength,
-    targets: [{ flowId: route.flowId, version: route.version, item }],
+    idempotencyKey: received.idempotencyKey,
+    payload: received.item,
+    payloadBytes: received.bodyBytes,
+    targets: [{ flowId: route.flowId, version: route.version, item: received.item }],
   });
   const accepted = { eventId: result.eventId, duplicate: result.duplicate, runs: result.runs };
   span?.setAttributes({

@@ -50,7 +50,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   expressionTimeoutMs: 1_000,
   enqueueTimeoutMs: 1_000,
   ingestTimeoutMs: 2_000,
-  ingestBatchBytes: 4 * 1024 * 1024,
+  ingestBatchBytes: 2 * 1024 * 1024,
   ingestBacklogBytes: 64 * 1024 * 1024,
   fuseMaxSteps: 100,
   fuseBudgetMs: 50,
