@@ -1,6 +1,7 @@
 // The Hono application: ops, docs, ingress, the management API under /api/v1 and the editor.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { isConnectionError } from '@tributary/engine';
+import { UnavailableError } from '@tributary/flow';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { hookRoutes } from './ingress/hooks.js';
@@ -22,6 +23,21 @@ export function createApp(deps: AppDeps) {
       const code =
         status === 400 ? 'malformed_request' : status === 413 ? 'payload_too_large' : `http_${status}`;
       return problemResponse(status, code, err.message || 'bad request', { instance: c.req.path });
+    }
+    if (err instanceof UnavailableError) {
+      // shed under load, or the database out of reach within the time limit: expected, answered with its own
+      // reason and Retry-After, and counted in the metrics; a warning without a stack, as a stack logged per
+      // refused request would only add to an overload
+      logger.warn(
+        {
+          path: c.req.path,
+          method: c.req.method,
+          reason: err.message,
+          cause: err.cause instanceof Error ? err.cause.message : undefined,
+        },
+        'request answered 503',
+      );
+      return errorToProblem(err, c.req.path).response;
     }
     if (isConnectionError(err)) {
       logger.warn({ err: String(err), path: c.req.path }, 'database unavailable');

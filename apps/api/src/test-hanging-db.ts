@@ -1,6 +1,7 @@
 // Test helper: the app over a "database" that accepts TCP connections and never answers (Postgres hanging).
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { openDb } from '@tributary/db';
 import { createEngine, createLogger, Keyring } from '@tributary/engine';
 import { testQueuePrefix } from '@tributary/engine/testing';
@@ -12,8 +13,11 @@ export interface HangingDbApp {
   close(): Promise<void>;
 }
 
-/** Starts the app on a database that hangs; requests that need it must fail fast with 503. */
-export async function startAppOnHangingDb(): Promise<HangingDbApp> {
+/**
+ * Starts the app on a database that hangs; requests that need it must fail fast with 503. Its log (level info)
+ * goes to `logTo` when given, else nowhere.
+ */
+export async function startAppOnHangingDb(logTo?: Writable): Promise<HangingDbApp> {
   const sockets = new Set<Socket>();
   const blackhole = createServer((socket) => {
     sockets.add(socket);
@@ -31,7 +35,7 @@ export async function startAppOnHangingDb(): Promise<HangingDbApp> {
     db,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     queuePrefix: testQueuePrefix(),
-    logger: createLogger({ level: 'silent' }),
+    logger: logTo ? createLogger({ level: 'info', destination: logTo }) : createLogger({ level: 'silent' }),
     keyring: new Keyring(randomBytes(32)),
     defaultMetrics: false,
   });

@@ -1,11 +1,20 @@
 // Postgres unreachable: webhooks and the API answer 503 with Retry-After at once, never hang.
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type HangingDbApp, startAppOnHangingDb } from './test-hanging-db.js';
 
 let hanging: HangingDbApp;
+const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  hanging = await startAppOnHangingDb();
+  hanging = await startAppOnHangingDb(
+    new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -23,6 +32,26 @@ test('a webhook gets 503 with Retry-After within 2 s when Postgres does not answ
   expect(res.status).toBe(503);
   expect(res.headers.get('retry-after')).toBe('5');
   expect((await res.json()).code).toBe('unavailable');
+});
+
+test('a 503 is logged as one warning with its reason, not as an error with a stack', async () => {
+  logLines.length = 0;
+  const res = await hanging.app.request('/hooks/logged', { method: 'POST', body: '{}' });
+  expect(res.status).toBe(503);
+  // the refusal's own reason reaches the caller: nothing of the request was accepted
+  expect((await res.json()).detail).toBe('the database is unavailable; nothing was accepted, try again');
+  const answered = logLines.filter((l) => l.msg === 'request answered 503');
+  expect(answered).toEqual([
+    expect.objectContaining({
+      level: 40,
+      path: '/hooks/logged',
+      method: 'POST',
+      reason: 'the database is unavailable; nothing was accepted, try again',
+      cause: expect.any(String),
+    }),
+  ]);
+  expect(logLines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+  expect(JSON.stringify(answered)).not.toContain('"stack"');
 });
 
 test('readiness reports Postgres down', async () => {
