@@ -65,5 +65,36 @@ for (const kind of ['postgres', 'pglite'] as const) {
       );
       expect(fromJsonRow(schema.events, back?.row ?? {})).toEqual(stored[1]);
     });
+
+    test('jsonRows writes each Date as its own instant, an invalid Date as null, and leaves the rows as they were', async () => {
+      const { db } = tdb.handle;
+      const first = new Date('2026-12-01T10:20:30.001Z');
+      const second = new Date('2026-12-01T10:20:30.002Z');
+      // alternating instants, one shared Date object, a Date inside a payload, an invalid Date
+      const rows = [first, second, first, second].map((receivedAt, i) => ({
+        id: newId(),
+        source: 'json-rows-dates',
+        type: `t${i}`,
+        payload: { at: receivedAt },
+        receivedAt,
+        occurredAt: i === 3 ? new Date(Number.NaN) : receivedAt,
+      }));
+      const { columns, select } = jsonRows(schema.events, rows);
+      await db.execute(sql`insert into ${schema.events} ${columns} ${select}`);
+      const stored = await db
+        .select()
+        .from(schema.events)
+        .where(eq(schema.events.source, 'json-rows-dates'))
+        .orderBy(schema.events.id);
+      expect(
+        stored.map((r) => [r.receivedAt.toISOString(), r.occurredAt?.toISOString() ?? null, r.payload]),
+      ).toEqual([
+        [first.toISOString(), first.toISOString(), { at: first.toISOString() }],
+        [second.toISOString(), second.toISOString(), { at: second.toISOString() }],
+        [first.toISOString(), first.toISOString(), { at: first.toISOString() }],
+        [second.toISOString(), null, { at: second.toISOString() }],
+      ]);
+      expect(rows.every((r) => r.receivedAt instanceof Date && r.occurredAt instanceof Date)).toBe(true);
+    });
   });
 }

@@ -23,6 +23,8 @@ interface ColumnText {
   select: SQL;
   /** `"id" uuid, "runId" uuid, …`: the record's fields (the TypeScript names) with the columns' types */
   typed: SQL;
+  /** the keys of timestamp and date columns, whose values may be Dates */
+  dates: readonly string[];
 }
 
 const columnTexts = new WeakMap<PgTable, Map<string, ColumnText>>();
@@ -55,14 +57,46 @@ function columnText(table: PgTable, present: ReadonlySet<string>): ColumnText {
     list: sql.raw(`(${names.map(quoteIdentifier).join(', ')})`),
     select: sql.raw(selected),
     typed: sql.raw(typed),
+    dates: keys.filter((key) => /^(timestamp|date)/.test(all[key]?.getSQLType() ?? '')),
   };
   perTable.set(signature, text);
   return text;
 }
 
+/** The last Date written and its JSON text: the rows of one batch mostly share a few instants. */
+let lastTime = Number.NaN;
+let lastText: string | null = null;
+
+/** A Date's JSON text, as `Date.prototype.toJSON` gives it (null for an invalid date). */
+function dateText(date: Date): string | null {
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastTime = time;
+    lastText = Number.isNaN(time) ? null : date.toISOString();
+  }
+  return lastText;
+}
+
+/**
+ * The row with its Dates (in the given keys) as ISO text, a shallow copy; the row itself when it has none.
+ * JSON.stringify leaves its fast path for each Date to call `toJSON`, which cost more than the rest of a
+ * step's row together; a copy with the text in place serialises at the fast path's speed.
+ */
+function withDateTexts(row: Record<string, unknown>, dates: readonly string[]): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of dates) {
+    const value = row[key];
+    if (value instanceof Date) {
+      copy ??= { ...row };
+      copy[key] = dateText(value);
+    }
+  }
+  return copy ?? row;
+}
+
 /**
  * Builds the column list and SELECT for inserting `rows` (in the table's TypeScript names) into `table`. The
- * rows go out as they are (JSON.stringify writes a Date as its ISO text and leaves undefined out, which the
+ * rows go out as they are but for their Dates (see `withDateTexts`; undefined is left out, which the
  * recordset reads as null): no per-row copy under the columns' names, which was a fifth of a batch's garbage.
  */
 export function jsonRows<T extends PgTable>(table: T, rows: ReadonlyArray<T['$inferInsert']>): JsonRows {
@@ -71,10 +105,14 @@ export function jsonRows<T extends PgTable>(table: T, rows: ReadonlyArray<T['$in
   for (const row of rows as ReadonlyArray<Record<string, unknown>>) {
     for (const key in row) if (row[key] !== undefined) present.add(key);
   }
-  const { list, select, typed } = columnText(table, present);
+  const { list, select, typed, dates } = columnText(table, present);
+  const out =
+    dates.length === 0
+      ? rows
+      : (rows as ReadonlyArray<Record<string, unknown>>).map((row) => withDateTexts(row, dates));
   return {
     columns: list,
-    select: sql`select ${select} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${typed})`,
+    select: sql`select ${select} from jsonb_to_recordset(${JSON.stringify(out)}::jsonb) as r(${typed})`,
   };
 }
 
