@@ -1,9 +1,8 @@
 // Test helper: the app over a "database" that accepts TCP connections and never answers (Postgres hanging).
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
-import type { Writable } from 'node:stream';
 import { openDb } from '@tributary/db';
-import { createEngine, createLogger, Keyring } from '@tributary/engine';
+import { createEngine, createLogger, Keyring, type Logger } from '@tributary/engine';
 import { testQueuePrefix } from '@tributary/engine/testing';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -13,11 +12,10 @@ export interface HangingDbApp {
   close(): Promise<void>;
 }
 
-/**
- * Starts the app on a database that hangs; requests that need it must fail fast with 503. Its log (level info)
- * goes to `logTo` when given, else nowhere.
- */
-export async function startAppOnHangingDb(logTo?: Writable): Promise<HangingDbApp> {
+/** Starts the app on a database that hangs; requests that need it must fail fast with 503. */
+export async function startAppOnHangingDb(
+  logger: Logger = createLogger({ level: 'silent' }),
+): Promise<HangingDbApp> {
   const sockets = new Set<Socket>();
   const blackhole = createServer((socket) => {
     sockets.add(socket);
@@ -35,7 +33,7 @@ export async function startAppOnHangingDb(logTo?: Writable): Promise<HangingDbAp
     db,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     queuePrefix: testQueuePrefix(),
-    logger: logTo ? createLogger({ level: 'info', destination: logTo }) : createLogger({ level: 'silent' }),
+    logger,
     keyring: new Keyring(randomBytes(32)),
     defaultMetrics: false,
   });

@@ -1,20 +1,13 @@
 // Postgres unreachable: webhooks and the API answer 503 with Retry-After at once, never hang.
-import { Writable } from 'node:stream';
+import { captureLog } from '@tributary/engine/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type HangingDbApp, startAppOnHangingDb } from './test-hanging-db.js';
 
 let hanging: HangingDbApp;
-const logLines: Array<Record<string, unknown>> = [];
+const log = captureLog('info');
 
 beforeAll(async () => {
-  hanging = await startAppOnHangingDb(
-    new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
+  hanging = await startAppOnHangingDb(log.logger);
 });
 
 afterAll(async () => {
@@ -35,12 +28,12 @@ test('a webhook gets 503 with Retry-After within 2 s when Postgres does not answ
 });
 
 test('a 503 is logged as one warning with its reason, not as an error with a stack', async () => {
-  logLines.length = 0;
+  log.lines.length = 0;
   const res = await hanging.app.request('/hooks/logged', { method: 'POST', body: '{}' });
   expect(res.status).toBe(503);
   // the refusal's own reason reaches the caller: nothing of the request was accepted
   expect((await res.json()).detail).toBe('the database is unavailable; nothing was accepted, try again');
-  const answered = logLines.filter((l) => l.msg === 'request answered 503');
+  const answered = log.records().filter((l) => l.msg === 'request answered 503');
   expect(answered).toEqual([
     expect.objectContaining({
       level: 40,
@@ -50,7 +43,7 @@ test('a 503 is logged as one warning with its reason, not as an error with a sta
       cause: expect.any(String),
     }),
   ]);
-  expect(logLines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+  expect(log.records().filter((l) => l.level >= 50)).toEqual([]);
   expect(JSON.stringify(answered)).not.toContain('"stack"');
 });
 

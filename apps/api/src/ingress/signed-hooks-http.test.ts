@@ -3,32 +3,21 @@
 // takes effect at once; publish refuses a credential of the wrong type for the auth.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { schema } from '@tributary/db';
-import { createLogger } from '@tributary/engine';
+import { captureLog } from '@tributary/engine/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startTestApp, type TestApp } from '../test-app.js';
 import { postChunks } from './test-post.js';
 
-const logLines: string[] = [];
+const log = captureLog('info');
 let api: TestApp;
 let server: ReturnType<typeof serve>;
 let port = 0;
 
 beforeAll(async () => {
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  api = await startTestApp(
-    inject('templateDatabase'),
-    {},
-    { logger: createLogger({ level: 'info', destination }) },
-  );
+  api = await startTestApp(inject('templateDatabase'), {}, { logger: log.logger });
   server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   port = (server.address() as AddressInfo).port;
@@ -186,10 +175,10 @@ describe('the credential behind a trigger', () => {
     const gone = await post('rotating', { 'x-token': 'second-value' }, body);
     expect(gone.status).toBe(401);
     expect(await eventsOf('rotating')).toBe(before);
-    const warning = logLines.map((line) => JSON.parse(line)).find((l) => l.reason === 'credential_not_found');
+    const warning = log.records().find((l) => l.reason === 'credential_not_found');
     expect(warning).toMatchObject({ level: 40, flow: 'rotating', credentialId: id });
-    expect(warning.msg).toContain('flow "rotating"');
-    const logs = logLines.join('');
+    expect(warning?.msg).toContain('flow "rotating"');
+    const logs = log.lines.join('');
     expect(logs).not.toContain('first-value');
     expect(logs).not.toContain('second-value');
   });

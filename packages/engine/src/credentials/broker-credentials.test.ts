@@ -1,7 +1,6 @@
 // Broker credentials in runs and connection checks, on real Postgres, Redis and the machine's RabbitMQ,
 // Mosquitto and NATS: a flow publishes and a real subscriber gets exactly what was sent; nothing of a secret is
 // stored or logged even when a broker echoes it; allowedHosts binds the check as it binds the step.
-import { Writable } from 'node:stream';
 import { schema } from '@tributary/db';
 import { closeBrokerConnections } from '@tributary/nodes';
 import {
@@ -14,8 +13,8 @@ import {
   subscribeNatsSubject,
 } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { createLogger } from '../core/index.js';
 import {
+  captureLog,
   deployFlow,
   finishedRun,
   fireEvent,
@@ -32,20 +31,12 @@ const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MQTT_URL = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const NATS_SERVERS = process.env.NATS_SERVERS ?? 'nats://127.0.0.1:4222';
 const ECHOED_PASSWORD = 'echo/me@if-you-dare';
-const logLines: string[] = [];
+const log = captureLog('debug');
 let t: TestEngine;
 const subscribers: BrokerSubscriber[] = [];
 
 beforeAll(async () => {
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  t = await startTestEngine(inject('templateDatabase'), {
-    logger: createLogger({ level: 'debug', destination }),
-  });
+  t = await startTestEngine(inject('templateDatabase'), { logger: log.logger });
 });
 
 afterAll(async () => {
@@ -179,7 +170,7 @@ describe('secrets of broker credentials', () => {
       expect(stored).toContain('********');
       expect(stored).not.toContain(ECHOED_PASSWORD);
       expect(stored).not.toContain(encodeURIComponent(ECHOED_PASSWORD));
-      expect(logLines.join('')).not.toContain(ECHOED_PASSWORD);
+      expect(log.lines.join('')).not.toContain(ECHOED_PASSWORD);
     } finally {
       await peer.close();
     }

@@ -3,14 +3,14 @@
 // it connects; publish refuses references it cannot honour; OAuth2 tokens are cached and renewed on 401.
 
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { schema } from '@tributary/db';
 import { ValidationError } from '@tributary/flow';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { createLogger, Keyring, KeyringError } from '../core/index.js';
+import { Keyring, KeyringError } from '../core/index.js';
 import { createFlow, publishFlow } from '../flows/index.js';
 import {
+  captureLog,
   deployFlow,
   finishedRun,
   fireEvent,
@@ -24,20 +24,12 @@ import { rotateCredentials } from './rotation.js';
 import { createCredential, openCredential } from './store.js';
 
 const TOKEN = 'tok_live_9f8e7d6c5b4a39281706';
-const logLines: string[] = [];
+const log = captureLog('debug');
 let t: TestEngine;
 let peer: HttpPeer;
 
 beforeAll(async () => {
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  t = await startTestEngine(inject('templateDatabase'), {
-    logger: createLogger({ level: 'debug', destination }),
-  });
+  t = await startTestEngine(inject('templateDatabase'), { logger: log.logger });
   // echoes what it received, Authorization included, and fails on /fail with the token in its error body
   peer = await startHttpPeer({
     handler: (req, res) => {
@@ -105,7 +97,7 @@ describe('a step with a credential', () => {
     };
     expect(output.main[0].body.youSent).toBe('Bearer ********');
     expect(await everythingStored()).not.toContain(TOKEN);
-    expect(logLines.join('')).not.toContain(TOKEN);
+    expect(log.lines.join('')).not.toContain(TOKEN);
   });
 
   test('a failing call whose error body echoes the secret leaves no trace of it in the error or the dead letter', async () => {
@@ -120,7 +112,7 @@ describe('a step with a credential', () => {
     expect(deadLetters.length).toBeGreaterThan(0);
     const stored = await everythingStored();
     expect(stored).not.toContain(TOKEN);
-    expect(logLines.join('')).not.toContain(TOKEN);
+    expect(log.lines.join('')).not.toContain(TOKEN);
   });
 
   test('allowedHosts: a host outside them fails the step before any connection is made', async () => {

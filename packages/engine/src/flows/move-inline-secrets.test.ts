@@ -1,14 +1,12 @@
 // The start-up migration on real Postgres, from rows an earlier release wrote (secrets inline in drafts and
 // versions): every secret ends up sealed in a credential and nowhere else, a second run changes nothing, and an
 // export made before it can still be saved over the flow.
-import { Writable } from 'node:stream';
 import { newId, schema } from '@tributary/db';
 import { flowDefinitionSchema, ValidationError } from '@tributary/flow';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { createLogger } from '../core/index.js';
 import { createCredential, openCredential } from '../credentials/index.js';
-import { startTestEngine, type TestEngine } from '../testing/index.js';
+import { captureLog, startTestEngine, type TestEngine } from '../testing/index.js';
 import { publishFlow, updateDraft } from './definitions.js';
 import { moveWebhookSecretsToCredentials } from './move-inline-secrets.js';
 
@@ -17,7 +15,7 @@ const HMAC_SECRET = 'legacy-hmac-secret-77a0';
 const PASSWORD = 'legacy:pass-3b2';
 const SECRETS = [TOKEN, HMAC_SECRET, PASSWORD];
 
-const logLines: string[] = [];
+const log = captureLog('info');
 let t: TestEngine;
 const ids: Record<string, string> = {};
 
@@ -78,15 +76,9 @@ const migrate = () =>
   moveWebhookSecretsToCredentials(t.engine.ctx.db, t.engine.ctx.keyring, t.engine.ctx.logger);
 
 beforeAll(async () => {
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
   t = await startTestEngine(inject('templateDatabase'), {
     worker: false,
-    logger: createLogger({ level: 'info', destination }),
+    logger: log.logger,
   });
   const header = { type: 'header', name: 'X-Token', value: TOKEN };
   const hmac = { type: 'hmac', secret: HMAC_SECRET, header: 'X-Hub-Signature-256', prefix: 'sha256=' };
@@ -157,14 +149,14 @@ describe('moving inline webhook secrets into credentials', () => {
       name: 'x-token',
       value: '********',
     });
-    const lines = logLines.map((line) => JSON.parse(line));
+    const lines = log.records();
     expect(lines).toContainEqual(
       expect.objectContaining({ level: 40, flow: 'legacy-masked', nodeId: 'hook' }),
     );
     expect(lines).toContainEqual(
       expect.objectContaining({ level: 30, flows: 3, versions: 2, credentials: 3, skipped: 1 }),
     );
-    for (const secret of SECRETS) expect(logLines.join('')).not.toContain(secret);
+    for (const secret of SECRETS) expect(log.lines.join('')).not.toContain(secret);
   });
 
   test('a second run changes nothing', async () => {
