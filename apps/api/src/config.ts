@@ -1,5 +1,5 @@
 // Configuration: parsed once at start from the environment by one zod schema; a bad value stops the process.
-import { parseEncryptionKey } from '@tributary/engine';
+import { DEFAULT_SETTINGS, parseEncryptionKey } from '@tributary/engine';
 import { allowListSchema } from '@tributary/nodes';
 import { z } from 'zod';
 import { authConfigShape, checkAuthConfig } from './auth-config.js';
@@ -73,22 +73,37 @@ export const configSchema = z
     TRIBUTARY_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
     TRIBUTARY_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     TRIBUTARY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
-    TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-    TRIBUTARY_FUSE_MAX_STEPS: z.coerce.number().int().min(0).max(10_000).default(100),
-    TRIBUTARY_SUB_FLOW_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
-    TRIBUTARY_INGEST_FUSE_BUDGET_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+    TRIBUTARY_STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_SETTINGS.stepTimeoutMs),
+    TRIBUTARY_FUSE_MAX_STEPS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(DEFAULT_SETTINGS.fuseMaxSteps),
+    TRIBUTARY_SUB_FLOW_MAX_DEPTH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(DEFAULT_SETTINGS.subFlowMaxDepth),
+    TRIBUTARY_INGEST_FUSE_BUDGET_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000)
+      .default(DEFAULT_SETTINGS.ingestFuseBudgetMs),
     TRIBUTARY_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(30),
     TRIBUTARY_V8_PRETENURING: bool.default(false),
     TRIBUTARY_INGEST_BATCH_BYTES: bytes
       .refine((n) => n >= 64 * 1024 && n <= 256 * 1024 * 1024, {
         message: 'between 64kb and 256mb',
       })
-      .default(2 * 1024 * 1024),
+      .default(DEFAULT_SETTINGS.ingestBatchBytes),
     TRIBUTARY_INGEST_MAX_PENDING_BYTES: bytes
       .refine((n) => n >= 1024 * 1024 && n <= 4 * 1024 * 1024 * 1024, {
         message: 'between 1mb and 4gb',
       })
-      .default(64 * 1024 * 1024),
+      .default(DEFAULT_SETTINGS.ingestBacklogBytes),
     TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
