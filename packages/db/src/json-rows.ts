@@ -5,6 +5,7 @@
 import type { SQL } from 'drizzle-orm';
 import { getTableColumns, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { isoString } from './iso-time.js';
 import { quoteIdentifier } from './raw-sql.js';
 
 /** The rows' columns and the SELECT that produces them; every row must set the same columns. */
@@ -63,18 +64,9 @@ function columnText(table: PgTable, present: ReadonlySet<string>): ColumnText {
   return text;
 }
 
-/** The last Date written and its JSON text: the rows of one batch mostly share a few instants. */
-let lastTime = Number.NaN;
-let lastText: string | null = null;
-
 /** A Date's JSON text, as `Date.prototype.toJSON` gives it (null for an invalid date). */
 function dateText(date: Date): string | null {
-  const time = date.getTime();
-  if (time !== lastTime) {
-    lastTime = time;
-    lastText = Number.isNaN(time) ? null : date.toISOString();
-  }
-  return lastText;
+  return Number.isNaN(date.getTime()) ? null : isoString(date);
 }
 
 /**

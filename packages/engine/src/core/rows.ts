@@ -1,5 +1,5 @@
 // Row types of the tables every stage reads, and the shape an event takes in expressions (`$event`).
-import type { schema } from '@tributary/db';
+import { isoString, type schema } from '@tributary/db';
 
 export type RunRow = typeof schema.runs.$inferSelect;
 export type StepRow = typeof schema.steps.$inferSelect;
@@ -16,7 +16,7 @@ export function eventScope(event: EventView) {
     id: event.id,
     source: event.source,
     type: event.type,
-    receivedAt: event.receivedAt.toISOString(),
+    receivedAt: isoString(event.receivedAt),
     payload: event.payload,
   };
 }

@@ -1,7 +1,7 @@
 // Writing a plan into a run: its new steps, join updates and edge state — and, when that was the run's last
 // open work, its end, in the same statement.
 import type { Transaction } from '@tributary/db';
-import { isIn, jsonRows, OPEN_STEP_STATUSES, schema, selectRows, statement } from '@tributary/db';
+import { isIn, isoString, jsonRows, OPEN_STEP_STATUSES, schema, selectRows, statement } from '@tributary/db';
 import type { SQL } from 'drizzle-orm';
 import { and, eq, getTableName, sql } from 'drizzle-orm';
 import type { CompiledFlow, PayloadIndex, RunRow, StepInsert, StepRef, StepRow } from '../core/index.js';
@@ -48,8 +48,8 @@ export function planStepRows(
         ? [
             {
               n: 1,
-              startedAt: ran.startedAt.toISOString(),
-              finishedAt: ran.finishedAt.toISOString(),
+              startedAt: isoString(ran.startedAt),
+              finishedAt: isoString(ran.finishedAt),
               error: null,
               ...(ran.emptyExpressions ? { emptyExpressions: ran.emptyExpressions } : {}),
             },
@@ -191,7 +191,7 @@ async function writeRun(
         : writeRunStatements.edge;
   const [result] = await selectRows<{ settled: boolean; status: string } & Omit<SettledRun, 'id'>>(
     tx,
-    write({ insert, runId, edgeState, now: new Date().toISOString() }),
+    write({ insert, runId, edgeState, now: isoString(new Date()) }),
   );
   if (!result?.settled) return undefined;
   const { flowId, version, admission, parentStepId, trace, createdAt } = result;

@@ -2,6 +2,7 @@
 // it held under its flow's concurrency limit or partition key goes to the next waiting run.
 import type { RunTrace, Transaction } from '@tributary/db';
 import {
+  isoString,
   literalList,
   OPEN_RUN_STATUSES,
   OPEN_STEP_STATUSES,
@@ -71,7 +72,7 @@ export type SettleContext = Pick<EngineContext, 'metrics' | 'startErrorFlow' | '
 export async function settleRun(tx: Transaction, ctx: SettleContext, runId: string): Promise<StepRef[]> {
   const [updated] = await selectRows<{ status: string } & Omit<SettledRun, 'id'>>(
     tx,
-    settleStatement({ runId, now: new Date().toISOString() }),
+    settleStatement({ runId, now: isoString(new Date()) }),
   );
   if (!updated) return [];
   return runSettled(tx, ctx, { ...updated, id: runId }, updated.status === 'failed' ? 'failed' : 'succeeded');

@@ -1,6 +1,7 @@
 // The one object a step's pipeline passes along — claim → resolve scope → execute → transition — instead of
 // positional lists: what runs (flow, node, type), for which run and step, and where its scope comes from.
 import type { AttemptRecord, EmptyExpression, Queryable } from '@tributary/db';
+import { isoString } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
 import type { NodeOutput, NodeType, SentRequest, StepLogs } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext, EventView, PayloadIndex, RunRow, StepRow } from '../core/index.js';
@@ -87,7 +88,7 @@ export function finishAttempt(
   const copy = attempts.map((a) => ({ ...a }));
   const last = copy[copy.length - 1];
   if (last) {
-    last.finishedAt = new Date().toISOString();
+    last.finishedAt = isoString(new Date());
     last.error = error ? { code: error.code, message: error.message, retryable: error.retryable } : null;
     if (logs) last.logs = logs;
     if (request) last.request = request;

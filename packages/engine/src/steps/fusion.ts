@@ -6,7 +6,7 @@
 // their own job and retry boundary. Measured reason (issue 6): a job, a claim and a transaction per pure step
 // cost several times the step itself.
 import type { EmptyExpression } from '@tributary/db';
-import { newId } from '@tributary/db';
+import { isoString, newId } from '@tributary/db';
 import { TributaryError } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext } from '../core/index.js';
@@ -103,7 +103,7 @@ async function runOne(
   if (!node || !type) return undefined;
   const startedAt = new Date();
   const started = performance.now();
-  const attempt = { n: 1, startedAt: startedAt.toISOString(), finishedAt: null, error: null };
+  const attempt = { n: 1, startedAt: isoString(startedAt), finishedAt: null, error: null };
   const executable = {
     id: step.id,
     runId: run.id,
