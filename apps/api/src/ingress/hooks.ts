@@ -185,8 +185,8 @@ async function receiveRequest(
       code: 'invalid_idempotency_key',
     });
   }
-  // %00 decodes to a NUL character, which Postgres cannot store
-  checkStorableText([...url.searchParams].flat().join('&'), 'the query string');
+  // %00 decodes to a NUL character, which Postgres cannot store (most webhooks have no query at all)
+  if (url.search.length > 1) checkStorableText([...url.searchParams].flat().join('&'), 'the query string');
   const item = {
     body: parseBody(c.req.header('content-type') ?? null, raw),
     headers: storedHeaders(headers, config.auth, credentialData),

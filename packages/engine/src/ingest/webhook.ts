@@ -32,5 +32,8 @@ export async function routeWebhook(ctx: EngineContext, path: string): Promise<We
 function targetOf(route: WebhookRoute, flow: CompiledFlow): WebhookTarget | undefined {
   // the routing index holds only webhook trigger nodes, whose configs parse as written at compile time
   const config = flow.configsAsWritten.get(route.nodeId) as WebhookTriggerConfig | undefined;
-  return config ? { ...route, config } : undefined;
+  // written out rather than spread: the spread was about 1 % of saturated ingest's CPU profile
+  return config
+    ? { flowId: route.flowId, version: route.version, nodeId: route.nodeId, method: route.method, config }
+    : undefined;
 }
