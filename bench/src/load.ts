@@ -38,6 +38,8 @@ export interface LoadResult {
   ok: number;
   non2xx: number;
   errors: number;
+  /** the errors by their code (ECONNRESET, …), or by name when they have none */
+  errorCodes: Record<string, number>;
   timeouts: number;
   statusCodes: Record<string, number>;
   seconds: number;
@@ -46,6 +48,12 @@ export interface LoadResult {
   offeredRate?: number;
   /** with tagRequests: status of each answered request by its seq (not in the JSON output) */
   statusBySeq?: Map<number, number>;
+}
+
+function countError(counts: Record<string, number>, err: Error): void {
+  const code = (err as { code?: unknown }).code;
+  const key = typeof code === 'string' ? code : err.name;
+  counts[key] = (counts[key] ?? 0) + 1;
 }
 
 export function assertLoopback(url: string) {
@@ -61,6 +69,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     throw new Error('a load needs a duration or an amount');
   }
   const latencies = new Samples();
+  const errorCodes: Record<string, number> = {};
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   const statusBySeq = new Map<number, number>();
   let seq = 0;
@@ -120,6 +129,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           ok,
           non2xx: result.non2xx,
           errors: result.errors,
+          errorCodes,
           timeouts: result.timeouts,
           statusCodes: Object.fromEntries(
             Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count]),
@@ -134,6 +144,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     instance.on('response', (_client, _status, _bytes, responseTime) => {
       latencies.push(responseTime);
     });
+    instance.on('reqError', (err) =>
+      countError(errorCodes, err instanceof Error ? err : new Error(String(err))),
+    );
   });
 }
 
@@ -164,6 +177,7 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
   const statusBySeq = new Map<number, number>();
   const statusCodes: Record<string, number> = {};
   let errors = 0;
+  const errorCodes: Record<string, number> = {};
   let timeouts = 0;
   const send = (seq: number, due: number) =>
     new Promise<void>((resolve) => {
@@ -192,8 +206,9 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
         timeouts++;
         req.destroy();
       });
-      req.on('error', () => {
+      req.on('error', (err) => {
         errors++;
+        countError(errorCodes, err);
         resolve();
       });
       req.end(JSON.stringify({ ...(options.body as object), seq }));
@@ -221,6 +236,7 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
     ok,
     non2xx: latencies.length - ok,
     errors,
+    errorCodes,
     timeouts,
     statusCodes,
     seconds: round(seconds, 2),

@@ -95,6 +95,12 @@ function statuses(l: LoadResult): string {
   return other.length ? ` (${other.map(([code, n]) => `${n}×${code}`).join(', ')})` : '';
 }
 
+/** The errors' codes, when there were any: ` (8×ECONNRESET)`. */
+function errorKinds(l: LoadResult): string {
+  const kinds = Object.entries(l.errorCodes);
+  return kinds.length ? ` (${kinds.map(([code, n]) => `${n}×${code}`).join(', ')})` : '';
+}
+
 /** Whether the runs all succeeded, else what is off. */
 function runsStatus(r: RunTimes, drained: boolean): string {
   const bad = Object.entries(r.byStatus).filter(([k]) => k !== 'succeeded');
@@ -121,7 +127,7 @@ function trackingRows(t: TrackingSuite): Row[] {
       ],
       [
         '   errors',
-        `errors ${p.errors}, non-2xx ${p.non2xx}${statuses(p)}, timeouts ${p.timeouts}` +
+        `errors ${p.errors}${errorKinds(p)}, non-2xx ${p.non2xx}${statuses(p)}, timeouts ${p.timeouts}` +
           `, 2xx not accepting all ${p.notFullyAccepted}, events of 2xx not stored ${p.lost}` +
           `, of non-2xx yet stored ${p.rejectedButStored}${p.storedTwice ? `, STORED TWICE ${p.storedTwice}` : ''}` +
           `, events with runs ≠ ${p.runs ? 1 : 0} ${p.wrongRunCount}`,
@@ -178,7 +184,7 @@ function suiteRows(
   const ingestRatio = ingest.okPerSecond / hono;
   const ingestOk = ingestRatio >= 0.3 && ingest.latency.p99 <= 20 && ingest.errors + ingest.non2xx === 0;
   const problems = (l: LoadResult & LostCounts) =>
-    `errors ${l.errors}, non-2xx ${l.non2xx}${statuses(l)}, timeouts ${l.timeouts}, 2xx not stored ${l.lost}` +
+    `errors ${l.errors}${errorKinds(l)}, non-2xx ${l.non2xx}${statuses(l)}, timeouts ${l.timeouts}, 2xx not stored ${l.lost}` +
     `, non-2xx yet stored ${l.rejectedButStored}${l.storedTwice ? `, STORED TWICE ${l.storedTwice}` : ''}`;
   const backlog = e2e.runs.runsPerSecond < 0.9 * (e2e.offeredRate ?? 0);
   const apiCpu = ingest.cpuPerAccepted.nodeUsByProcess.api;
@@ -258,7 +264,7 @@ function peerRows(peers: readonly PeerResult[], floors: ReportInput['floors']): 
     [
       `p. peer: ${p.name} ${p.version} (${int(p.load.seconds)} s)`,
       `${int(p.load.okPerSecond)} req/s 2xx · p50 ${ms(p.load.latency.p50)} / p99 ${ms(p.load.latency.p99)} / max ${ms(p.load.latency.max)} ms` +
-        ` · non-2xx ${p.load.non2xx}${statuses(p.load)}, errors ${p.load.errors}, timeouts ${p.load.timeouts}`,
+        ` · non-2xx ${p.load.non2xx}${statuses(p.load)}, errors ${p.load.errors}${errorKinds(p.load)}, timeouts ${p.load.timeouts}`,
       `${pct(p.load.okPerSecond / floors.hono.post.requestsPerSecond)} of Hono POST`,
       '',
     ],
