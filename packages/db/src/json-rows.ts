@@ -71,8 +71,8 @@ function dateText(date: Date): string | null {
 
 /**
  * The row with its Dates (in the given keys) as ISO text, a shallow copy; the row itself when it has none.
- * JSON.stringify leaves its fast path for each Date to call `toJSON`, which cost more than the rest of a
- * step's row together; a copy with the text in place serialises at the fast path's speed.
+ * JSON.stringify leaves its fast path for each Date to call `toJSON`: measured alone, that was nearly half of
+ * a step row's serialising time and most of a run row's. A copy with the text in place stays on the fast path.
  */
 function withDateTexts(row: Record<string, unknown>, dates: readonly string[]): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
