@@ -15,6 +15,18 @@ for (const kind of ['postgres', 'pglite'] as const) {
       await tdb.dispose();
     });
 
+    /** Inserts events through jsonRows and reads back those of `source`, in id order. */
+    async function insertWithJsonRows(rows: Array<typeof schema.events.$inferInsert>, source: string) {
+      const { db } = tdb.handle;
+      const { columns, select } = jsonRows(schema.events, rows);
+      await db.execute(sql`insert into ${schema.events} ${columns} ${select}`);
+      return db
+        .select()
+        .from(schema.events)
+        .where(eq(schema.events.source, source))
+        .orderBy(schema.events.id);
+    }
+
     test('writes and reads an event with a time-ordered id', async () => {
       const { db } = tdb.handle;
       const first = newId();
@@ -47,13 +59,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
         { id: newId(), source: 'json-rows', type: 'b', payload: 'just text', receivedAt, name: 'Named' },
         { id: newId(), source: 'json-rows', type: 'c', payload: 42, receivedAt, name: 'it\'s "quoted"' },
       ];
-      const { columns, select } = jsonRows(schema.events, rows);
-      await db.execute(sql`insert into ${schema.events} ${columns} ${select}`);
-      const stored = await db
-        .select()
-        .from(schema.events)
-        .where(eq(schema.events.source, 'json-rows'))
-        .orderBy(schema.events.id);
+      const stored = await insertWithJsonRows(rows, 'json-rows');
       expect(stored.map((r) => [r.type, r.payload, r.name, r.receivedAt.toISOString()])).toEqual([
         ['a', { nested: [1, { b: null }] }, null, receivedAt.toISOString()],
         ['b', 'just text', 'Named', receivedAt.toISOString()],
@@ -67,7 +73,6 @@ for (const kind of ['postgres', 'pglite'] as const) {
     });
 
     test('jsonRows writes each Date as its own instant, an invalid Date as null, and leaves the rows as they were', async () => {
-      const { db } = tdb.handle;
       const first = new Date('2026-12-01T10:20:30.001Z');
       const second = new Date('2026-12-01T10:20:30.002Z');
       // alternating instants, one shared Date object, a Date inside a payload, an invalid Date
@@ -79,13 +84,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
         receivedAt,
         occurredAt: i === 3 ? new Date(Number.NaN) : receivedAt,
       }));
-      const { columns, select } = jsonRows(schema.events, rows);
-      await db.execute(sql`insert into ${schema.events} ${columns} ${select}`);
-      const stored = await db
-        .select()
-        .from(schema.events)
-        .where(eq(schema.events.source, 'json-rows-dates'))
-        .orderBy(schema.events.id);
+      const stored = await insertWithJsonRows(rows, 'json-rows-dates');
       expect(
         stored.map((r) => [r.receivedAt.toISOString(), r.occurredAt?.toISOString() ?? null, r.payload]),
       ).toEqual([
