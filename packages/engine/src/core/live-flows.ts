@@ -45,9 +45,9 @@ export class LiveFlows {
    * The live flow listening on a webhook path, from memory. A path published in another process in the last
    * second is not here yet: callers fall back to the routing table on a miss.
    */
-  async webhook(db: Database, flows: FlowCache, path: string): Promise<WebhookRoute | undefined> {
+  async webhook(db: Database, flows: FlowCache, path: string): Promise<LiveWebhook | undefined> {
     await this.list(db, flows);
-    return this.cached?.hooks.get(normaliseHookPath(path))?.route;
+    return this.cached?.hooks.get(normaliseHookPath(path));
   }
 
   /**

@@ -20,8 +20,9 @@ export async function routeWebhook(ctx: EngineContext, path: string): Promise<We
   return withDatabase(
     ctx,
     async () => {
-      const route =
-        (await ctx.live.webhook(ctx.db, ctx.flows, path)) ?? (await findWebhookRoute(ctx.db, path));
+      const live = await ctx.live.webhook(ctx.db, ctx.flows, path);
+      if (live) return targetOf(live.route, live.flow);
+      const route = await findWebhookRoute(ctx.db, path);
       return route ? targetOf(route, await ctx.flows.get(ctx.db, route.flowId, route.version)) : undefined;
     },
     'routing the webhook',
