@@ -187,58 +187,100 @@ const newEvents = sql`new_events as (
     returning ${E.id}
   )`;
 
+/**
+ * The same, written only if the batch's condition holds (evaluated once, in the statement's snapshot, before
+ * any row is read: a one-time filter); when it does not, the statement's one row has a null id.
+ */
+const newEventsIf = sql`batch_condition as (select (${sql.placeholder('condition')}) as holds),
+  new_events as (
+    insert into ${E} ${sql.placeholder('eventColumns')}
+    select * from (${sql.placeholder('events')}) as e where (select holds from batch_condition)
+    on conflict (${E.source}, ${E.idempotencyKey}) do nothing
+    returning ${E.id}
+  )`;
+const refusedRow = sql`union all select null from batch_condition where not holds`;
+
 type Rows = { eventColumns: SQL; events: SQL };
+type RunRows = { runColumns: SQL; runs: SQL; stepColumns: SQL; steps: SQL };
 
-const insertEvents = statement<Rows>`with ${newEvents} select ${E.id} as id from new_events`;
-
-const insertEventsRunsAndSteps = statement<
-  Rows & { runColumns: SQL; runs: SQL; stepColumns: SQL; steps: SQL }
->`
-  with ${newEvents}, new_runs as (
+/** The runs of the events written, and their steps (after newEvents or newEventsIf). */
+const newRunsAndSteps = sql`new_runs as (
     insert into ${R} ${sql.placeholder('runColumns')}
     select * from (${sql.placeholder('runs')}) as r where r.${R.eventId} in (select ${E.id} from new_events)
     returning ${R.id}
   ), new_steps as (
     insert into ${S} ${sql.placeholder('stepColumns')}
     select * from (${sql.placeholder('steps')}) as s where s.${S.runId} in (select ${R.id} from new_runs)
-  )
+  )`;
+
+const insertEvents = statement<Rows>`with ${newEvents} select ${E.id} as id from new_events`;
+const insertEventsRunsAndSteps = statement<Rows & RunRows>`
+  with ${newEvents}, ${newRunsAndSteps}
   select ${E.id} as id from new_events`;
+const insertEventsIf = statement<Rows & { condition: SQL }>`
+  with ${newEventsIf} select ${E.id} as id from new_events ${refusedRow}`;
+const insertEventsRunsAndStepsIf = statement<Rows & RunRows & { condition: SQL }>`
+  with ${newEventsIf}, ${newRunsAndSteps}
+  select ${E.id} as id from new_events ${refusedRow}`;
 
 /**
  * One statement writes the events, the runs of those that were new and those runs' steps; an event whose
  * idempotency key (per source) is taken is skipped with its runs. Returns the ids of the events written.
  * Webhook and tracking ingest both write a batch with it; `runs` are of these events.
+ *
+ * With `condition` (an SQL boolean over the database, e.g. that the batch's people are linked already), the
+ * statement writes nothing unless it holds, checked in the statement's own snapshot, and then answers
+ * undefined: a check and its write in one round trip.
  */
 export async function insertEventsWithRuns(
   db: Queryable,
   events: readonly EventInsert[],
   runs: readonly PreparedRun[],
-): Promise<string[]> {
+): Promise<string[]>;
+export async function insertEventsWithRuns(
+  db: Queryable,
+  events: readonly EventInsert[],
+  runs: readonly PreparedRun[],
+  condition: SQL | undefined,
+): Promise<string[] | undefined>;
+export async function insertEventsWithRuns(
+  db: Queryable,
+  events: readonly EventInsert[],
+  runs: readonly PreparedRun[],
+  condition?: SQL,
+): Promise<string[] | undefined> {
   if (events.length === 0) return [];
   const eventJson = jsonRows(E, events);
   const eventRows = { eventColumns: eventJson.columns, events: eventJson.select };
+  let query: SQL;
   if (runs.length === 0) {
-    return (await selectRows<{ id: string }>(db, insertEvents(eventRows))).map((r) => r.id);
-  }
-  const runRows = jsonRows(
-    R,
-    runs.map((r) => r.run),
-  );
-  const stepRows = jsonRows(
-    S,
-    runs.flatMap((r) => r.steps),
-  );
-  const written = await selectRows<{ id: string }>(
-    db,
-    insertEventsRunsAndSteps({
+    query = condition ? insertEventsIf({ ...eventRows, condition }) : insertEvents(eventRows);
+  } else {
+    const runRows = jsonRows(
+      R,
+      runs.map((r) => r.run),
+    );
+    const stepRows = jsonRows(
+      S,
+      runs.flatMap((r) => r.steps),
+    );
+    const all = {
       ...eventRows,
       runColumns: runRows.columns,
       runs: runRows.select,
       stepColumns: stepRows.columns,
       steps: stepRows.select,
-    }),
-  );
-  return written.map((row) => row.id);
+    };
+    query = condition ? insertEventsRunsAndStepsIf({ ...all, condition }) : insertEventsRunsAndSteps(all);
+  }
+  const written = await selectRows<{ id: string | null }>(db, query);
+  const ids: string[] = [];
+  for (const { id } of written) {
+    // the condition did not hold: nothing was written
+    if (id === null) return undefined;
+    ids.push(id);
+  }
+  return ids;
 }
 
 /** The event an idempotency key was first accepted with, and its runs. */

@@ -8,12 +8,13 @@ export type {
 } from './profiles.js';
 export {
   applyIdentity,
-  changesNoProfile,
+  changesProfiles,
   getProfile,
   identitiesQuery,
   identityPairKey,
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
+  pairsLinkedCondition,
   profileForUser,
   profilesOfPairs,
   traitsByIdentity,

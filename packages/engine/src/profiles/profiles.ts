@@ -385,24 +385,36 @@ function isLinked(profileOfId: PairProfiles, userId: string, anonymousId: string
 }
 
 /**
- * Whether none of these calls changes a profile: only track, page, screen and group calls (identify and
- * alias change more than a link), each of whose userId–anonymousId pair, if it has both, is linked already
- * (one read, profilesOfPairs, when there are pairs) — applyIdentity would write nothing for them. Such calls
- * need no identity lock: read without one, a link may be moved the next moment only by a call that names
- * another user with the same anonymousId (a shared device), and these calls then come before that one.
+ * Whether these calls change a profile whatever is stored: an identify or alias call does (traits, or more
+ * than a link). The others — track, page, screen and group — change one only by linking a userId–anonymousId
+ * pair not linked yet (see pairsLinkedCondition).
  */
-export async function changesNoProfile(
-  db: Queryable,
-  messages: readonly IdentityMessage[],
-): Promise<boolean> {
-  if (messages.some((m) => m.type === 'identify' || m.type === 'alias')) return false;
-  const pairs = pairsOf(messages);
-  if (pairs.size === 0) return true;
-  const profileOfId = await profilesOfPairs(db, messages);
-  for (const { userId, anonymousId } of pairs.values()) {
-    if (!isLinked(profileOfId, userId, anonymousId)) return false;
-  }
-  return true;
+export function changesProfiles(messages: readonly IdentityMessage[]): boolean {
+  return messages.some((m) => m.type === 'identify' || m.type === 'alias');
+}
+
+/**
+ * For track, page, screen and group calls: the SQL condition that each of their userId–anonymousId pairs is
+ * linked to one profile already, so that applyIdentity would write nothing for them — undefined when they
+ * name no pair (nothing to link). Tracking ingest writes such a batch in one statement on this condition
+ * (insertEventsWithRuns), checked in the statement's own snapshot; when it does not hold, the batch takes the
+ * transaction that links. No identity lock is needed: a link may be moved the next moment only by a call
+ * that names another user with the same anonymousId (a shared device), and these calls then come before
+ * that one. Each id is looked up in the (kind, value) key on its own, and the pairs go as one JSON
+ * parameter, so the SQL text is the same for any batch (see identitiesQuery).
+ */
+export function pairsLinkedCondition(messages: readonly IdentityMessage[]): SQL | undefined {
+  const pairs = [...pairsOf(messages).values()];
+  if (pairs.length === 0) return undefined;
+  const I = schema.profileIdentities;
+  const profileOf = (kind: 'userId' | 'anonymousId', value: SQL) =>
+    sql`(select ${sql.identifier(I.profileId.name)} from ${I}
+      where ${sql.identifier(I.kind.name)} = ${sql.raw(`'${kind}'`)}
+        and ${sql.identifier(I.value.name)} = ${value} limit 1)`;
+  return sql`not exists (
+    select 1 from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p("userId" text, "anonymousId" text)
+    where (${profileOf('userId', sql`p."userId"`)} = ${profileOf('anonymousId', sql`p."anonymousId"`)}) is not true
+  )`;
 }
 
 export async function lockIdentitiesOfBatch(

@@ -27,10 +27,11 @@ import {
 } from '../ingest/index.js';
 import {
   applyIdentity,
-  changesNoProfile,
+  changesProfiles,
   identityPairKey,
   linkPairsOfBatch,
   lockIdentitiesOfBatch,
+  pairsLinkedCondition,
   profileForUser,
   profilesOfPairs,
 } from '../profiles/index.js';
@@ -325,11 +326,13 @@ const batchers = new WeakMap<EngineContext, GroupCommit<Submission, TrackingResu
  * changed, are worked out inside the transaction, in order, after the profile writes of the calls before
  * them, and their runs written in one statement; so are the runs a re-entry rule must decide first.
  *
- * The usual call of a known person changes no profile (changesNoProfile: a track, page, screen or group call
- * whose userId and anonymousId are linked already, or that has only one of them): a batch of only such calls,
- * whose runs none waits for admission or a re-entry rule, is written as webhook events are — the events'
- * statement alone, its own commit, on an ingest connection taken for it (acceptStatement) — after one read of
- * the pairs' profiles on that connection: two round trips instead of BEGIN, the locks, the read and COMMIT.
+ * The usual call of a known person changes no profile (a track, page, screen or group call whose userId and
+ * anonymousId are linked already, or that has only one of them): a batch of such calls, whose runs none waits
+ * for admission or a re-entry rule, is written as webhook events are — the events' statement alone, its own
+ * commit, on an ingest connection taken for it (acceptStatement) — on the condition that every pair is
+ * linked (pairsLinkedCondition), which the statement checks itself: one round trip instead of BEGIN, the
+ * locks, the read and COMMIT. When a pair turns out not to be linked, the statement writes nothing and the
+ * batch takes the transaction.
  */
 export function ingestTracking(
   ctx: EngineContext,
@@ -366,6 +369,7 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   const entries = submissions.flatMap(({ sourceId, messages, trace }) =>
     messages.map((message) => ({ sourceId, message, trace })),
   );
+  ctx.metrics.ingestBatchSize.observe(entries.length);
   const { results, fresh, toEnqueue, finished, refused } = await withInlineFallback(
     ctx.settings.ingestFuseBudgetMs,
     (budgetMs) => acceptBatch(ctx, flows, entries, budgetMs),
@@ -470,15 +474,12 @@ async function acceptBatch(
     early.every((runs, i) => sameAs[i] !== undefined || runs !== undefined) &&
     upfront.length === early.reduce((n, runs) => n + (runs?.length ?? 0), 0) &&
     upfront.every((r) => r.run.admission !== 'waiting');
-  if (settled && canAcceptInOneStatement(ctx)) {
+  if (settled && !changesProfiles(unique) && canAcceptInOneStatement(ctx)) {
+    // written only if every pair of ids is linked already, checked by the statement itself
+    const linked = pairsLinkedCondition(unique);
     const alone = await acceptStatement(ctx, 'writing tracking events', async (db: Queryable) => {
-      if (!(await changesNoProfile(db, unique))) return undefined;
-      return acceptedAlone(
-        db,
-        batch,
-        new Set(await insertEventsWithRuns(db, rowsOf(batch), upfront)),
-        upfront,
-      );
+      const inserted = await insertEventsWithRuns(db, rowsOf(batch), upfront, linked);
+      return inserted && acceptedAlone(db, batch, new Set(inserted), upfront);
     });
     if (alone) return alone;
   }

@@ -582,24 +582,55 @@ describe('calls that change no profile', () => {
     async () => {
       const [user, phone, laptop] = [`u-${randomUUID()}`, `p-${randomUUID()}`, `l-${randomUUID()}`];
       const visit = (anonymousId: string) => message('track', { userId: user, anonymousId, event: 'Visit' });
+      // every Visit starts a run, so the one statement writes runs and steps beside the events
+      const visits = await deployFlow(t.engine, {
+        name: 'Visits',
+        slug: `visits-${randomUUID()}`,
+        nodes: [
+          {
+            id: 'start',
+            type: 'trigger.tracking',
+            name: 'Visit',
+            config: { type: 'track', events: ['Visit'] },
+          },
+          { id: 'mark', type: 'logic.set', name: 'Mark', config: { fields: { seen: true } } },
+        ],
+        edges: [{ id: 'e1', source: 'start', target: 'mark' }],
+      });
+      /** The events stored for this call, and the runs they started. */
+      const storedOf = async (messageId: string) => {
+        const events = await t.engine.ctx.db
+          .select({ id: schema.events.id })
+          .from(schema.events)
+          .where(eq(schema.events.idempotencyKey, messageId));
+        const runs = (await runsOf(visits.flowId)).filter((r) => events.some((e) => e.id === r.eventId));
+        return { events: events.length, runs: runs.length };
+      };
       // first seen: the pair gets its profile in the transaction
       await ingestTracking(t.engine.ctx, sourceId, [visit(phone)]);
       let before = await commitsByKind();
-      const [known] = await ingestTracking(t.engine.ctx, sourceId, [visit(phone), track(user, 'Visit')]);
+      const known = [visit(phone), track(user, 'Visit')];
+      const [answer] = await ingestTracking(t.engine.ctx, sourceId, known);
       let after = await commitsByKind();
       expect(after.statement - before.statement).toBe(1);
       expect(after.transaction - before.transaction).toBe(0);
-      expect(known).toMatchObject({ duplicate: false, eventId: expect.any(String) });
+      expect(answer).toMatchObject({ duplicate: false, eventId: expect.any(String) });
+      expect(answer?.runs).toHaveLength(1);
+      for (const m of known) expect(await storedOf(m.messageId)).toEqual({ events: 1, runs: 1 });
       // the same call again, through the same path: a duplicate answered with the first event
       const repeated = message('track', { userId: user, anonymousId: phone, event: 'Visit' });
       const [first] = await ingestTracking(t.engine.ctx, sourceId, [repeated]);
       const [again] = await ingestTracking(t.engine.ctx, sourceId, [repeated]);
       expect(again).toMatchObject({ duplicate: true, eventId: first?.eventId });
-      // a device not linked yet: the read finds it, the batch takes the transaction, and the device is linked
+      // a device not linked yet: the statement's condition does not hold and it writes nothing; the batch
+      // takes the transaction, which stores the call once, starts its run once and links the device
       before = await commitsByKind();
-      await ingestTracking(t.engine.ctx, sourceId, [visit(laptop)]);
+      const onLaptop = visit(laptop);
+      const [fromLaptop] = await ingestTracking(t.engine.ctx, sourceId, [onLaptop]);
       after = await commitsByKind();
       expect(after.transaction - before.transaction).toBe(1);
+      expect(fromLaptop).toMatchObject({ duplicate: false, runs: [{ flowId: visits.flowId }] });
+      expect(await storedOf(onLaptop.messageId)).toEqual({ events: 1, runs: 1 });
       expect((await getProfile(t.engine.ctx.db, user)).identities.map((i) => i.value).sort()).toEqual(
         [laptop, phone, user].sort(),
       );
