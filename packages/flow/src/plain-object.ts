@@ -6,3 +6,17 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+/**
+ * A shallow copy of `value` with `fields` set on it (`{ ...value, ...fields }`), to which more properties can
+ * be added at full speed. V8 in Node 20 gives an object made by a leading spread (`{ ...value }`) a map of its
+ * own, outside the shared transitions, so every property added to it afterwards — in the same literal or
+ * later — goes through the runtime: about 0.7 µs each, measured, against a few ns for this copy. Use it
+ * where such a copy is made per step or per event and then grows; elsewhere the spread reads better.
+ */
+export function copyWith<T extends object, F extends object = Record<never, never>>(
+  value: T,
+  fields?: F,
+): T & F {
+  return Object.assign({}, value, fields);
+}

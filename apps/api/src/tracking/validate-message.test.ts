@@ -54,6 +54,21 @@ describe('accepted messages', () => {
     });
   });
 
+  test('a field named __proto__ stays an ordinary field of the payload, and the write key is left out', () => {
+    const raw = JSON.parse(
+      '{"userId":"u1","event":"Viewed","writeKey":"secret-key","__proto__":{"polluted":true}}',
+    ) as Record<string, unknown>;
+    const { payload } = accepted(raw, { type: 'track' });
+    expect(Object.getPrototypeOf(payload)).toBe(Object.prototype);
+    expect(Object.keys(payload)).toContain('__proto__');
+    expect(Object.getOwnPropertyDescriptor(JSON.parse(JSON.stringify(payload)), '__proto__')?.value).toEqual({
+      polluted: true,
+    });
+    expect((payload as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(payload).not.toHaveProperty('writeKey');
+    expect(raw.writeKey).toBe('secret-key');
+  });
+
   test('a missing messageId is generated and stored in the payload', () => {
     const message = accepted({ anonymousId: 'a1', event: 'Viewed' }, { type: 'track' });
     expect(message.messageId).toMatch(/^[0-9a-f-]{36}$/);

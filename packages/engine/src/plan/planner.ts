@@ -3,7 +3,7 @@
 // per scope, so a merge after a split waits for every item's branch and collects them in order.
 import type { EmptyExpression } from '@tributary/db';
 import type { FlowEdge } from '@tributary/flow';
-import { sourcePort } from '@tributary/flow';
+import { copyWith, sourcePort } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import type { CompiledFlow } from '../core/index.js';
 import { isJoin } from '../core/index.js';
@@ -123,7 +123,8 @@ export function planAfterOutput(
   outputs: NodeOutput,
   newId: () => string,
 ): Plan {
-  const state: EdgeState = { ...edgeState };
+  // copied so that the edges delivered below are added at full speed (see copyWith)
+  const state: EdgeState = copyWith(edgeState);
   const steps: PlannedStep[] = [];
   const joinWork = new Map<string, JoinWork>();
 

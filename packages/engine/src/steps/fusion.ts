@@ -7,7 +7,7 @@
 // cost several times the step itself.
 import type { EmptyExpression } from '@tributary/db';
 import { isoString, newId } from '@tributary/db';
-import { TributaryError } from '@tributary/flow';
+import { copyWith, TributaryError } from '@tributary/flow';
 import type { NodeOutput } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext } from '../core/index.js';
 import {
@@ -63,7 +63,7 @@ export async function runInline(plan: Plan, inline: InlineRun): Promise<Plan> {
     if (ran >= fuseMaxSteps || performance.now() > deadline) break;
     // a later plan may have changed it (a join that another branch reached)
     if (!inlineable(flow, step, stored)) continue;
-    const output = await runOne(inline, step, { ...source, unsaved });
+    const output = await runOne(inline, step, copyWith(source, { unsaved }));
     if (!output) continue;
     ran++;
     const from = { nodeId: step.nodeId, stepId: step.id };

@@ -2,7 +2,7 @@
 // (success, retry, park or give up) is committed as one transition guarded by the step's lease.
 import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
-import { CAPPED_PORT, FatalError, RetryableError } from '@tributary/flow';
+import { CAPPED_PORT, copyWith, FatalError, RetryableError } from '@tributary/flow';
 import type { WebhookResponse } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import type { EngineContext } from '../core/index.js';
@@ -45,7 +45,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     await giveUpStep(lease, { error, attempts: finishAttempt(step.attempts, error) });
     return DONE;
   }
-  const delivery: Delivery = { ...lease, run, node, type, source: { db: ctx.db } };
+  const delivery: Delivery = copyWith(lease, { run, node, type, source: { db: ctx.db } });
   const span = startStepSpan(ctx.tracing, delivery, false);
   if (!span) return attemptStep(delivery, claim.kind === 'stalled');
   // the whole attempt under the step span: what the node calls out to, and a sub-flow or error flow it starts
