@@ -172,6 +172,7 @@ export {
   eventSchemaVersions,
   getSource,
   ingestTracking,
+  knownWriteKey,
   listEventSchemas,
   listSources,
   putEventSchema,

@@ -1,6 +1,12 @@
 // The Segment-compatible tracking API: /v1/track, identify, page, screen, group, alias, batch (and /v1/t, i, p, s, g, a, b).
 import type { SourceView, TrackingMessage } from '@tributary/engine';
-import { checkTrackingPlan, ingestTracking, resolveWriteKey, withDatabase } from '@tributary/engine';
+import {
+  checkTrackingPlan,
+  ingestTracking,
+  knownWriteKey,
+  resolveWriteKey,
+  withDatabase,
+} from '@tributary/engine';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppDeps } from '../app-env.js';
@@ -51,11 +57,10 @@ export function trackingRoutes(deps: AppDeps) {
         "send the source's write key as the Basic auth username (empty password) or in the writeKey field",
       );
     }
-    const resolved = await withDatabase(
-      ctx,
-      () => resolveWriteKey(ctx.db, presented.key),
-      'checking the write key',
-    );
+    // a key looked up a moment ago is answered at once, without the time limit on a database call
+    const resolved =
+      knownWriteKey(presented.key) ??
+      (await withDatabase(ctx, () => resolveWriteKey(ctx.db, presented.key), 'checking the write key'));
     if (resolved.ok) return resolved.source;
     if (resolved.reason === 'disabled') {
       ctx.logger.info({ sourceId: resolved.sourceId }, 'tracking call refused: the source is disabled');

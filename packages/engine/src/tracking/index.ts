@@ -17,6 +17,7 @@ export {
   createSource,
   generateWriteKey,
   getSource,
+  knownWriteKey,
   listSources,
   resolveWriteKey,
   rotateWriteKey,

@@ -10,6 +10,7 @@ import { deployFlow, fireEvent, startTestEngine, type TestEngine, waitFor } from
 import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
 import {
   createSource,
+  knownWriteKey,
   resolveWriteKey,
   rotateWriteKey,
   setSourceStatus,
@@ -650,13 +651,19 @@ describe('write keys', () => {
   test('a looked-up key is kept briefly: a change made elsewhere shows within WRITE_KEY_CACHE_MS, one made here at once', async () => {
     const db = t.engine.ctx.db;
     const source = await createSource(db, 'cached', 'test');
+    // known without Postgres only once looked up, and only while fresh
+    expect(knownWriteKey(source.writeKey)).toBeUndefined();
     expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
+    expect(knownWriteKey(source.writeKey)).toMatchObject({ ok: true, source: { id: source.id } });
+    expect(knownWriteKey('')).toEqual({ ok: false, reason: 'unknown' });
     // another process disables it: this one may accept the key for a little while, then refuses it
     await db.update(schema.sources).set({ status: 'disabled' }).where(eq(schema.sources.id, source.id));
     await new Promise((resolve) => setTimeout(resolve, WRITE_KEY_CACHE_MS + 100));
+    expect(knownWriteKey(source.writeKey)).toBeUndefined();
     expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: false, reason: 'disabled' });
     // through this process: at once
     await setSourceStatus(db, source.id, 'active', 'test');
+    expect(knownWriteKey(source.writeKey)).toBeUndefined();
     expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
     const rotated = await rotateWriteKey(db, source.id, 'test');
     expect(await resolveWriteKey(db, source.writeKey)).toEqual({ ok: false, reason: 'unknown' });
