@@ -21,17 +21,7 @@ export function checkStorableJson(text: string): void {
   let inString = false;
   // a high surrogate escape waiting for its low half, by the position of the escape
   let pendingHigh = -1;
-  // most bodies have no escape at all: then a string ends at the next quote, and nothing in it needs a look
-  const escapes = text.includes('\\');
   for (let i = 0; i < text.length; i++) {
-    if (inString && !escapes) {
-      const end = text.indexOf('"', i);
-      // an unterminated string: JSON.parse refuses the text next
-      if (end === -1) return;
-      i = end;
-      inString = false;
-      continue;
-    }
     const c = text.charCodeAt(i);
     if (!inString) {
       if (c === 0x22) inString = true;
