@@ -1,8 +1,9 @@
 // The client factory opens both drivers on the same schema.
 
-import { fromJsonRow, jsonRows, newId, schema, selectRows } from '@tributary/db';
+import { fromJsonRow, JSON_CHUNK_ROWS, jsonRows, newId, schema, selectRows } from '@tributary/db';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { eq, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 
 for (const kind of ['postgres', 'pglite'] as const) {
@@ -70,6 +71,26 @@ for (const kind of ['postgres', 'pglite'] as const) {
         sql`select row_to_json(e) as row from ${schema.events} e where e.id = ${rows[1]?.id ?? ''}`,
       );
       expect(fromJsonRow(schema.events, back?.row ?? {})).toEqual(stored[1]);
+    });
+
+    test('jsonRows sends a large batch as texts of JSON_CHUNK_ROWS rows read with union all, and stores every row once', async () => {
+      const count = 2 * JSON_CHUNK_ROWS + 7;
+      const rows = Array.from({ length: count }, (_, i) => ({
+        id: newId(),
+        source: 'json-rows-chunks',
+        type: `t${i}`,
+        payload: { i, text: 'x'.repeat(i % 50) },
+      }));
+      const { params, sql: text } = new PgDialect().sqlToQuery(jsonRows(schema.events, rows).select);
+      expect(params).toHaveLength(3);
+      expect(text.match(/union all/g)).toHaveLength(2);
+      expect(
+        new PgDialect().sqlToQuery(jsonRows(schema.events, rows.slice(0, JSON_CHUNK_ROWS)).select).params,
+      ).toHaveLength(1);
+      const stored = await insertWithJsonRows(rows, 'json-rows-chunks');
+      expect(stored.map((r) => [r.id, r.type, r.payload])).toEqual(
+        rows.map((r) => [r.id, r.type, r.payload]),
+      );
     });
 
     test('jsonRows writes each Date as its own instant, an invalid Date as null, and leaves the rows as they were', async () => {

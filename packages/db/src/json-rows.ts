@@ -1,7 +1,8 @@
 // Many rows as one parameter: `jsonRows(table, rows)` is a SELECT over jsonb_to_recordset of the rows as one
-// JSON document, typed with the table's own column types. An insert of n rows then sends one parameter
-// instead of n × columns (building and binding those dominated the cost of batched inserts), and several
-// such inserts can share one statement as data-modifying CTEs.
+// JSON document (a few, read with `union all`, past JSON_CHUNK_ROWS rows), typed with the table's
+// own column types. An insert of n rows then sends one parameter instead of n × columns (building and binding
+// those dominated the cost of batched inserts), and several such inserts can share one statement as
+// data-modifying CTEs.
 import type { SQL } from 'drizzle-orm';
 import { getTableColumns, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
@@ -12,7 +13,7 @@ import { quoteIdentifier } from './raw-sql.js';
 export interface JsonRows {
   /** `("id", "run_id", …)`: the column list for the INSERT. */
   columns: SQL;
-  /** `select "id", … from jsonb_to_recordset($1::jsonb) as r("id" uuid, …)`. */
+  /** `select "id", … from jsonb_to_recordset($1::jsonb) as r("id" uuid, …)` (past JSON_CHUNK_ROWS rows, several joined by `union all`). */
   select: SQL;
 }
 
@@ -102,10 +103,34 @@ export function jsonRows<T extends PgTable>(table: T, rows: ReadonlyArray<T['$in
     dates.length === 0
       ? rows
       : (rows as ReadonlyArray<Record<string, unknown>>).map((row) => withDateTexts(row, dates));
+  const parts = jsonTexts(out).map(
+    (text) => sql`select ${select} from jsonb_to_recordset(${text}::jsonb) as r(${typed})`,
+  );
   return {
     columns: list,
-    select: sql`select ${select} from jsonb_to_recordset(${JSON.stringify(out)}::jsonb) as r(${typed})`,
+    select: parts.length === 1 ? (parts[0] as SQL) : sql.join(parts, sql` union all `),
   };
+}
+
+/** Rows per JSON text at most: one parameter for all but large batches (see jsonTexts). */
+export const JSON_CHUNK_ROWS = 100;
+
+/**
+ * The rows as JSON array texts of JSON_CHUNK_ROWS rows at most each, which jsonRows binds as a parameter
+ * each and reads with `union all`. V8 puts a string of more than 128 KB on pages of its own outside the
+ * young generation: measured, the first read of such a text (Buffer.byteLength, as postgres.js binds it)
+ * cost ~3 ns a character, ten times as much as below that size, and only full collections free it. A
+ * tracking commit of two /v1/batch requests wrote 720 KB of step rows as one text, and that first read was
+ * 10 % of the server's busy time. A hundred step or run rows are well under 128 KB; the count, not the
+ * size, decides, so the statement's text depends only on how many rows there are.
+ */
+function jsonTexts(rows: readonly unknown[]): string[] {
+  if (rows.length <= JSON_CHUNK_ROWS) return [JSON.stringify(rows)];
+  const texts: string[] = [];
+  for (let at = 0; at < rows.length; at += JSON_CHUNK_ROWS) {
+    texts.push(JSON.stringify(rows.slice(at, at + JSON_CHUNK_ROWS)));
+  }
+  return texts;
 }
 
 /**

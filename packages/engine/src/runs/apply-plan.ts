@@ -63,7 +63,7 @@ export function planStepRows(
 /** Inserts step rows. */
 export async function insertSteps(tx: Transaction, rows: readonly StepInsert[]): Promise<void> {
   if (rows.length === 0) return;
-  // one JSON parameter: the same SQL text whatever the number of rows, so it stays a prepared statement
+  // one JSON parameter (up to JSON_CHUNK_ROWS rows): the same SQL text, so it stays a prepared statement
   const { columns, select } = jsonRows(schema.steps, rows);
   await tx.execute(sql`insert into ${schema.steps} ${columns} ${select}`);
 }
