@@ -3,7 +3,7 @@ import jsonata from 'jsonata';
 import { FatalError } from './errors.js';
 import { compileFast, type FastExpression, NOT_FAST } from './fast-expressions.js';
 import { formatPath, type PathSegment } from './json-path.js';
-import { isPlainObject } from './plain-object.js';
+import { defineField, isPlainObject } from './plain-object.js';
 import {
   firstRegexRefusal,
   guard,
@@ -198,8 +198,7 @@ export async function resolveConfig(
           path.pop();
         }
         // defined, not assigned, so a `__proto__` key stays data instead of setting a prototype
-        if (key === '__proto__') Object.defineProperty(out, key, { value: item, ...DATA_PROPERTY });
-        else out[key] = item;
+        defineField(out, key, item);
       }
       return out;
     }
@@ -207,8 +206,6 @@ export async function resolveConfig(
   };
   return visit(config);
 }
-
-const DATA_PROPERTY = { writable: true, enumerable: true, configurable: true } as const;
 
 async function evaluateString(
   value: string,

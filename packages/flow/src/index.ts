@@ -8,7 +8,7 @@ export * from './json-path.js';
 export * from './labels.js';
 export * from './node-contract.js';
 export * from './person.js';
-export { copyWith } from './plain-object.js';
+export { copyWith, defineField } from './plain-object.js';
 export { regexRefusal } from './runaway-guards.js';
 export * from './validate.js';
 export * from './variables.js';

@@ -2,6 +2,7 @@
 import { isoString, newId } from '@tributary/db';
 import type { TrackingMessage } from '@tributary/engine';
 import type { Problem } from '@tributary/flow';
+import { defineField } from '@tributary/flow';
 import { z } from 'zod';
 import { TRACKING_LIMITS } from './limits.js';
 import { correctedTimestamp, parseIsoTimestamp } from './timestamps.js';
@@ -169,18 +170,8 @@ function timeProblems(corrected: Date, receivedAt: Date, field: string): Problem
 function payloadOf(raw: Record<string, unknown>): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
   for (const key in raw) {
-    if (key === 'writeKey' || !Object.hasOwn(raw, key)) continue;
-    // a field named __proto__ (JSON.parse makes it an own field) stays one: assigned, it would set the prototype
-    if (key === '__proto__') {
-      Object.defineProperty(payload, key, {
-        value: raw[key],
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else {
-      payload[key] = raw[key];
-    }
+    // a field named __proto__ stays an ordinary field (defineField)
+    if (key !== 'writeKey' && Object.hasOwn(raw, key)) defineField(payload, key, raw[key]);
   }
   return payload;
 }

@@ -10,7 +10,7 @@
 // is stored as it is. References live in their own column, never inside the value, so no user data can be
 // mistaken for one.
 import type { PayloadRef } from '@tributary/db';
-import { isPlainObject } from '@tributary/flow';
+import { defineField, isPlainObject } from '@tributary/flow';
 
 export type { PayloadRef };
 
@@ -108,7 +108,7 @@ function take(value: unknown, at: Path, depth: number, index: PayloadIndex, refs
     at.pop();
     if (taken !== child) {
       copy ??= { ...value };
-      setOwn(copy, key, taken);
+      defineField(copy, key, taken);
     }
   }
   return copy ?? value;
@@ -133,7 +133,8 @@ export function resolvePayload(
     }
     const parent = valueAt(root, at.slice(0, -1));
     const key = at[at.length - 1] as string | number;
-    if (typeof parent === 'object' && parent !== null) setOwn(parent as Record<string, unknown>, key, part);
+    if (typeof parent === 'object' && parent !== null)
+      defineField(parent as Record<string, unknown>, key, part);
   }
   return root;
 }
@@ -145,13 +146,4 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
     here = (here as Record<string | number, unknown>)[key];
   }
   return here;
-}
-
-/** Defines a key named "__proto__" rather than assigning it, so it stays an ordinary field; assigns the rest. */
-function setOwn(target: Record<string | number, unknown>, key: string | number, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
 }

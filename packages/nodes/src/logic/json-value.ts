@@ -1,5 +1,5 @@
 // How the logic nodes read item values: the object test and JSONata's truthiness; copying items.
-import { isPlainObject } from '@tributary/flow';
+import { defineField, isPlainObject } from '@tributary/flow';
 
 /** A JSON object: not null and not an array. */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
@@ -30,17 +30,4 @@ export function copyItem<T>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) defineField(out, key, copyItem(value[key]));
   return out as T;
-}
-
-/**
- * Sets a field; one named "__proto__" is defined rather than assigned, so it is an ordinary field, not a
- * prototype change. (Every other key assigns the same as it defines on a plain object, and assigning keeps
- * the object on V8's fast path: defineProperty for each field cost a few per cent of a run's CPU.)
- */
-export function defineField(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
 }

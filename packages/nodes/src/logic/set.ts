@@ -1,7 +1,9 @@
 // The set node: adds or replaces fields of the item, at dotted paths that may reach into nested objects.
+
+import { defineField } from '@tributary/flow';
 import { z } from 'zod';
 import { defineNode } from '../define-node.js';
-import { copyItem, defineField, isJsonObject } from './json-value.js';
+import { copyItem, isJsonObject } from './json-value.js';
 
 const fieldName = z
   .string()
