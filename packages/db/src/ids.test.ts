@@ -1,5 +1,6 @@
+import { UUID } from 'uuidv7';
 import { expect, test } from 'vitest';
-import { newId } from './ids.js';
+import { newId, uuidText } from './ids.js';
 
 test('ids are UUIDv7, distinct and strictly increasing, across refills of the random pool', () => {
   // 5,000 ids draw well past one 4 KiB pool of random numbers
@@ -10,4 +11,15 @@ test('ids are UUIDv7, distinct and strictly increasing, across refills of the ra
   for (let i = 1; i < ids.length; i++) expect((ids[i] as string) > (ids[i - 1] as string)).toBe(true);
   // the random tail differs between ids made in the same millisecond
   expect(new Set(ids.map((id) => id.slice(-12))).size).toBeGreaterThan(ids.length * 0.99);
+});
+
+test('an id is the text the library gives the same bytes, for every byte value in every position', () => {
+  for (let i = 0; i < 200; i++) {
+    const id = newId();
+    expect(UUID.parse(id).toString()).toBe(id);
+  }
+  for (let b = 0; b < 256; b++) {
+    const bytes = new Uint8Array(16).map((_, i) => (b + i * 17) & 0xff);
+    expect(uuidText(bytes)).toBe(UUID.ofInner(bytes).toString());
+  }
 });
