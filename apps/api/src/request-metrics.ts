@@ -3,7 +3,8 @@
 // so it leaves out what happens before the server reads the request — a client's own delay, the kernel's
 // queue, an event loop busy with something else — which is what a client's figure adds on top.
 import type { MiddlewareHandler } from 'hono';
-import { Histogram, type Registry } from 'prom-client';
+import { LeanHistogram } from '@tributary/engine';
+import type { Registry } from 'prom-client';
 
 const NAME = 'tributary_http_request_duration_seconds';
 
@@ -28,8 +29,8 @@ const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
  */
 export function requestTiming(registry: Registry): MiddlewareHandler {
   const histogram =
-    (registry.getSingleMetric(NAME) as Histogram<'route' | 'status'> | undefined) ??
-    new Histogram({
+    (registry.getSingleMetric(NAME) as unknown as LeanHistogram<'route' | 'status'> | undefined) ??
+    new LeanHistogram({
       name: NAME,
       help:
         'Time from the app getting a request to its answer being ready, by kind of route (webhook, tracking, ' +

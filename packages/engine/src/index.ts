@@ -64,6 +64,7 @@ export {
   Keyring,
   KeyringError,
   keyIdOf,
+  LeanHistogram,
   parseEncryptionKey,
   REDACT_PATHS,
   SPAN_ATTRIBUTES,

@@ -22,6 +22,8 @@ export { generateEncryptionKey, Keyring, KeyringError, keyIdOf, parseEncryptionK
 export { LiveFlows } from './live-flows.js';
 export type { Logger } from './logger.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
+export type { LabelValues, LeanHistogramConfig } from './lean-histogram.js';
+export { LeanHistogram } from './lean-histogram.js';
 export type { EngineMetrics } from './metrics.js';
 export { createMetrics } from './metrics.js';
 export type { PayloadRef, Referenced } from './payload-refs.js';

@@ -1,5 +1,6 @@
 // Prometheus metrics of the engine, on a registry of its own (so several engines can live in one test).
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { LeanHistogram } from './lean-histogram.js';
 
 /** The engine's metric instruments. */
 export interface EngineMetrics {
@@ -8,12 +9,12 @@ export interface EngineMetrics {
   planViolations: Counter<'source' | 'mode'>;
   runsFinished: Counter<'status'>;
   runsStarted: Counter;
-  stepDuration: Histogram<'type' | 'status'>;
+  stepDuration: LeanHistogram<'type' | 'status'>;
   stepRetries: Counter<'type'>;
   stepsHeld: Counter<'rule' | 'outcome' | 'channel'>;
   stepsFused: Counter;
-  ingestBatchSize: Histogram;
-  ingestPhase: Histogram<'phase'>;
+  ingestBatchSize: LeanHistogram;
+  ingestPhase: LeanHistogram<'phase'>;
   ingestShed: Counter<'reason'>;
   retentionDeleted: Counter<'kind'>;
   sweeperReenqueued: Counter;
@@ -67,7 +68,7 @@ export function createMetrics(
       labelNames: ['status'],
       registers: [registry],
     }),
-    stepDuration: new Histogram({
+    stepDuration: new LeanHistogram({
       name: 'tributary_step_duration_seconds',
       help: 'Wall time of step attempts, by node type and outcome.',
       labelNames: ['type', 'status'],
@@ -86,13 +87,13 @@ export function createMetrics(
       labelNames: ['rule', 'outcome', 'channel'],
       registers: [registry],
     }),
-    ingestBatchSize: new Histogram({
+    ingestBatchSize: new LeanHistogram({
       name: 'tributary_ingest_batch_size',
       help: 'Events written per ingest transaction (concurrent requests share one).',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200],
       registers: [registry],
     }),
-    ingestPhase: new Histogram({
+    ingestPhase: new LeanHistogram({
       name: 'tributary_ingest_phase_seconds',
       help:
         'Where an accepted event spends its time after it is worked out: wait (for its group commit to start), ' +
