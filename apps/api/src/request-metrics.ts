@@ -2,8 +2,9 @@
 // the moment the app gets the request (Node has parsed its head) to the moment the answer is ready to write,
 // so it leaves out what happens before the server reads the request — a client's own delay, the kernel's
 // queue, an event loop busy with something else — which is what a client's figure adds on top.
-import type { MiddlewareHandler } from 'hono';
+
 import { LeanHistogram } from '@tributary/engine';
+import type { MiddlewareHandler } from 'hono';
 import type { Registry } from 'prom-client';
 
 const NAME = 'tributary_http_request_duration_seconds';

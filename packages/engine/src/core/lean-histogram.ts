@@ -75,7 +75,8 @@ export class LeanHistogram<T extends string = never> {
   observe(labelsOrValue: LabelValues<T> | number, maybeValue?: number): void {
     const labels = typeof labelsOrValue === 'number' ? undefined : labelsOrValue;
     const value = typeof labelsOrValue === 'number' ? labelsOrValue : (maybeValue as number);
-    if (!Number.isFinite(value)) throw new TypeError(`${this.name}: the value ${value} is not a finite number`);
+    if (!Number.isFinite(value))
+      throw new TypeError(`${this.name}: the value ${value} is not a finite number`);
     const series = this.seriesOf(labels);
     const { bounds } = this;
     let bucket = 0;
@@ -168,7 +169,12 @@ export class LeanHistogram<T extends string = never> {
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += series.counts[i] as number;
-        values.push({ value: cumulative, labels: { le }, metricName: bucketName, sharedLabels: series.labels });
+        values.push({
+          value: cumulative,
+          labels: { le },
+          metricName: bucketName,
+          sharedLabels: series.labels,
+        });
       });
       values.push(
         { value: series.count, labels: { le: '+Inf' }, metricName: bucketName, sharedLabels: series.labels },
