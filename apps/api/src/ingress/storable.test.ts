@@ -29,6 +29,7 @@ describe('checkStorableJson', () => {
     ['a surrogate pair', '{"a":"\\ud83d\\ude00"}'],
     ['an empty string', '{"":""}'],
     ['nesting at the limit', nested(MAX_JSON_DEPTH)],
+    ['more openings than the limit side by side, shallow', `[${'{},'.repeat(MAX_JSON_DEPTH * 2)}{}]`],
     ['an unterminated string (left to JSON.parse)', '{"a":"b'],
   ])('%s passes', (_name, text) => {
     expect(refusal(text)).toBeUndefined();
@@ -42,6 +43,11 @@ describe('checkStorableJson', () => {
       'too_deep',
     ],
     ['a NUL escape', '{"a":"x\\u0000y"}', 'unstorable_payload'],
+    [
+      'a NUL escape after more openings than the limit',
+      `[${'{},'.repeat(MAX_JSON_DEPTH * 2)}"\\u0000"]`,
+      'unstorable_payload',
+    ],
     ['a NUL escape in a key', '{"\\u0000":1}', 'unstorable_payload'],
     ['a lone high surrogate', '{"a":"\\ud800"}', 'unstorable_payload'],
     ['a lone low surrogate', '{"a":"\\udc00x"}', 'unstorable_payload'],
