@@ -28,4 +28,16 @@ describe('expression compile cache', () => {
     await resolveConfig({ a: '{{ 40 + 2 }}' }, {}, { timeoutMs: 20 });
     expect(compiled.sources).toEqual(['40 + 2', '40 + 2']);
   });
+
+  test('when full, drops the oldest template not used since it was last passed over', async () => {
+    await resolveConfig({ a: '{{ "kept" }}' }, {});
+    await resolveConfig({ a: '{{ "kept" }}' }, {});
+    await resolveConfig({ a: '{{ "dropped" }}' }, {});
+    // more new templates than the cache holds (1,000) beside those two
+    for (let i = 0; i < 999; i++) await resolveConfig({ a: `{{ ${i} + 0.5 }}` }, {});
+    compiled.sources.length = 0;
+    await resolveConfig({ a: '{{ "kept" }}' }, {});
+    await resolveConfig({ a: '{{ "dropped" }}' }, {});
+    expect(compiled.sources).toEqual(['"dropped"']);
+  });
 });
