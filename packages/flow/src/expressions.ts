@@ -317,7 +317,8 @@ function compile(value: string, limits: Limits): CompiledTemplate {
     maxDepth: limits.maxDepth,
     used: false,
   };
-  // the same text with other limits replaces the entry (the limits are settings: one pair per process)
+  // the same text with other limits replaces the entry: every run-time caller passes the engine's settings,
+  // one pair per process; only the syntax check at publish uses the defaults
   cache.delete(value);
   cache.set(value, compiled);
   while (cache.size > CACHE_SIZE) {
