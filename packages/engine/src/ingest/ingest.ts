@@ -36,7 +36,10 @@ export interface IngestInput {
 export async function ingest(ctx: EngineContext, input: IngestInput): Promise<IngestResult> {
   const flows: CompiledFlow[] = [];
   for (const t of input.targets) {
-    flows.push(await withDatabase(ctx, () => ctx.flows.get(ctx.db, t.flowId, t.version), 'loading the flow'));
+    flows.push(
+      ctx.flows.cached(t.flowId, t.version) ??
+        (await withDatabase(ctx, () => ctx.flows.get(ctx.db, t.flowId, t.version), 'loading the flow')),
+    );
   }
   return withInlineFallback(ctx.settings.ingestFuseBudgetMs, async (inlineBudgetMs) =>
     submitEvent(ctx, await prepareEvent(ctx, input, flows, inlineBudgetMs)),
