@@ -2,7 +2,7 @@
 // the versions in use when full, and does not keep a failed load.
 import { NotFoundError } from '@tributary/flow';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { deployFlow, startTestEngine, type TestEngine } from '../testing/index.js';
+import { deployFlow, manualFlow, startTestEngine, type TestEngine } from '../testing/index.js';
 import { FlowCache } from './flow-cache.js';
 
 let t: TestEngine;
@@ -15,19 +15,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-const definition = (slug: string) => ({
-  name: `Cache ${slug}`,
-  slug,
-  nodes: [
-    { id: 'trigger', type: 'trigger.manual', name: 'Start', config: {} },
-    { id: 'set', type: 'logic.set', name: 'Mark', config: { fields: { marked: true } } },
-  ],
-  edges: [{ id: 'e1', source: 'trigger', target: 'set' }],
-});
+/** A manual trigger and one set node: the smallest flow to compile. */
+const definition = () =>
+  manualFlow(
+    [{ id: 'set', type: 'logic.set', name: 'Mark', config: { fields: { marked: true } } }],
+    [{ id: 'e1', source: 'trigger', target: 'set' }],
+  );
 
 describe('FlowCache', () => {
   test('cached() answers only once a version is loaded; get() shares one load', async () => {
-    const { flowId, version } = await deployFlow(t.engine, definition('cache-one'));
+    const one = definition();
+    const { flowId, version } = await deployFlow(t.engine, one);
     const cache = new FlowCache();
     expect(cache.cached(flowId, version)).toBeUndefined();
     const first = cache.get(t.engine.ctx.db, flowId, version);
@@ -36,13 +34,13 @@ describe('FlowCache', () => {
     // still loading: nothing to answer at once
     expect(cache.cached(flowId, version)).toBeUndefined();
     const flow = await first;
-    expect(flow.definition.slug).toBe('cache-one');
+    expect(flow.definition.slug).toBe(one.slug);
     expect(cache.cached(flowId, version)).toBe(flow);
     expect(cache.cached(flowId, version + 1)).toBeUndefined();
   });
 
   test('a failed load is not kept: the next get tries again', async () => {
-    const { flowId, version } = await deployFlow(t.engine, definition('cache-missing'));
+    const { flowId, version } = await deployFlow(t.engine, definition());
     const cache = new FlowCache();
     const missing = cache.get(t.engine.ctx.db, flowId, version + 5);
     await expect(missing).rejects.toThrow(NotFoundError);
@@ -52,9 +50,7 @@ describe('FlowCache', () => {
   });
 
   test('when full, the oldest version not used since it was last passed over goes', async () => {
-    const flows = await Promise.all(
-      ['cache-a', 'cache-b', 'cache-c'].map((slug) => deployFlow(t.engine, definition(slug))),
-    );
+    const flows = await Promise.all([1, 2, 3].map(() => deployFlow(t.engine, definition())));
     const [a, b, c] = flows as [(typeof flows)[0], (typeof flows)[0], (typeof flows)[0]];
     const db = t.engine.ctx.db;
     const cache = new FlowCache(2);
