@@ -30,23 +30,20 @@ const LAST_FOUR_DIGIT_YEAR = 253_402_300_799_999;
 export function isoString(date: Date): string {
   const time = date.getTime();
   const second = Math.floor(time / 1000);
-  let slot = latest;
-  if (second !== slot.second) {
-    if (second === earlier.second) {
-      slot = earlier;
-      earlier = latest;
-      latest = slot;
-    } else {
+  if (second !== latest.second) {
+    if (second !== earlier.second) {
       // before 1970 or after 9999 (six-digit years), or invalid (it throws): not worth a cache
       if (!(time >= 0 && time <= LAST_FOUR_DIGIT_YEAR)) return date.toISOString();
-      slot = earlier;
-      earlier = latest;
-      latest = slot;
-      slot.second = second;
-      slot.prefix = date.toISOString().slice(0, 20);
-      slot.time = Number.NaN;
+      // the older second's slot takes the new one
+      earlier.second = second;
+      earlier.prefix = date.toISOString().slice(0, 20);
+      earlier.time = Number.NaN;
     }
+    const other = earlier;
+    earlier = latest;
+    latest = other;
   }
+  const slot = latest;
   if (time !== slot.time) {
     const ms = time - second * 1000;
     slot.text = `${slot.prefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;

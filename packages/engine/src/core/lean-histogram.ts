@@ -65,7 +65,7 @@ export class LeanHistogram<T extends string = never> {
       }
     }
     this.bounds = [...config.buckets];
-    this.series = this.labelNames.length === 0 ? this.emptySeries() : new Map();
+    this.series = this.emptyRoot();
     for (const registry of config.registers ?? []) registry.registerMetric(this as unknown as Metric);
   }
 
@@ -88,7 +88,7 @@ export class LeanHistogram<T extends string = never> {
 
   /** Forgets every series. */
   reset(): void {
-    this.series = this.labelNames.length === 0 ? this.emptySeries() : new Map();
+    this.series = this.emptyRoot();
   }
 
   /** The values with each series' labels in `labels` (`le` first), as prom-client's Histogram gives them. */
@@ -109,6 +109,11 @@ export class LeanHistogram<T extends string = never> {
 
   private exported() {
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator };
+  }
+
+  /** No series yet: the one series of a histogram without labels, else an empty first level. */
+  private emptyRoot(): Level | Series {
+    return this.labelNames.length === 0 ? this.emptySeries() : new Map();
   }
 
   private emptySeries(labels: Record<string, string | number> = {}): Series {
