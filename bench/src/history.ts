@@ -11,6 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Accounting } from './accounting.js';
 import { account, plain } from './accounting.js';
+import type { CpuPerUnit } from './cpu.js';
+import { cpuMark, cpuSince, perUnit } from './cpu.js';
 import type { LoadResult } from './load.js';
 import { runLoad } from './load.js';
 import type { Api, ServerProcess } from './server.js';
@@ -162,6 +164,8 @@ export interface LargePayloadResult extends Accounting {
   acceptedShare: number;
   /** the server's peak RSS during the phase, bytes */
   peakRssBytes: number;
+  /** CPU per accepted body, from the first request until its runs finished: the server and Postgres */
+  cpuPerAccepted: CpuPerUnit;
 }
 
 /** L: `rounds` × `concurrency` webhooks of ~900 KB at once. */
@@ -177,6 +181,7 @@ export async function largePayloadPhase(
   const total = options.concurrency * options.rounds;
   ctx.sampler.setPhase('all:large-payloads');
   ctx.log(`large payloads: ${options.rounds} × ${options.concurrency} webhooks of ~900 KB at once`);
+  const cpu = await cpuMark(ctx.reader, [ctx.server]);
   const load = await runLoad({
     url: `${ctx.baseUrl}/hooks/${path}`,
     connections: options.concurrency,
@@ -184,6 +189,7 @@ export async function largePayloadPhase(
     bodyFor,
   });
   await ctx.reader.waitFinished(flowId, load.ok, ctx.drainTimeoutMs, ctx.alive);
+  const cpuPerAccepted = perUnit(await cpuSince(cpu, ctx.reader, [ctx.server]), load.ok);
   ctx.sampler.sample();
   const peakRssBytes = ctx.sampler.byPhase()['all:large-payloads']?.[ctx.server.name] ?? Number.NaN;
   const result = {
@@ -194,9 +200,10 @@ export async function largePayloadPhase(
     acceptedShare: total > 0 ? round(load.ok / total, 3) : 0,
     ...(await account(ctx.reader, path, load)),
     peakRssBytes,
+    cpuPerAccepted,
   };
   ctx.log(
-    `large payloads: ${load.ok}/${total} accepted, p99 ${load.latency.p99} ms, peak RSS ${round(peakRssBytes / 1048576)} MB`,
+    `large payloads: ${load.ok}/${total} accepted, p99 ${load.latency.p99} ms, peak RSS ${round(peakRssBytes / 1048576)} MB, CPU per body ${round(cpuPerAccepted.nodeUs / 1000, 1)} ms + postgres ${round(cpuPerAccepted.postgresUs / 1000, 1)} ms`,
   );
   return result;
 }
