@@ -45,6 +45,29 @@ for (const kind of ['postgres', 'pglite'] as const) {
       await expect(db.insert(schema.events).values({ id: newId(), ...values })).rejects.toThrow();
     });
 
+    test("the tracking columns' indexes hold only events with a value there, and serve the lookups by value", async () => {
+      const { db } = tdb.handle;
+      const defs = await db.execute<{ indexname: string; indexdef: string }>(
+        sql`select indexname, indexdef from pg_indexes where tablename = 'events' and indexname in ('events_user_idx', 'events_anonymous_idx', 'events_name_idx') order by indexname`,
+      );
+      const rows = 'rows' in defs ? defs.rows : defs;
+      expect(rows.map((r) => [r.indexname, /WHERE \((\w+) IS NOT NULL\)/.exec(r.indexdef)?.[1]])).toEqual([
+        ['events_anonymous_idx', 'anonymous_id'],
+        ['events_name_idx', 'name'],
+        ['events_user_idx', 'user_id'],
+      ]);
+      // a lookup by value (as profiles, waits and the event log make them) still finds its index
+      const plan = await db.transaction(async (tx) => {
+        await tx.execute(sql`set local enable_seqscan = off`);
+        const explained = await tx.execute<{ 'QUERY PLAN': string }>(
+          sql`explain select id from events where user_id = ${'u1'} or anonymous_id in (${'a1'}, ${'a2'})`,
+        );
+        return ('rows' in explained ? explained.rows : explained).map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toContain('events_user_idx');
+      expect(plan).toContain('events_anonymous_idx');
+    });
+
     test('jsonRows inserts many rows as one parameter and fromJsonRow reads row_to_json back as typed rows', async () => {
       const { db } = tdb.handle;
       const receivedAt = new Date('2026-12-01T10:20:30.456Z');

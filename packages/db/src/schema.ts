@@ -282,9 +282,11 @@ export const events = pgTable(
   (t) => [
     uniqueIndex('events_source_idempotency_key').on(t.source, t.idempotencyKey),
     index('events_received_at_idx').on(t.receivedAt),
-    index('events_user_idx').on(t.userId, t.receivedAt),
-    index('events_anonymous_idx').on(t.anonymousId, t.receivedAt),
-    index('events_name_idx').on(t.name, t.receivedAt),
+    // tracking events' columns, null on every webhook event: only the rows that have one are indexed (every
+    // query on them compares them with a value, which implies it), three index entries fewer per webhook
+    index('events_user_idx').on(t.userId, t.receivedAt).where(sql`${t.userId} is not null`),
+    index('events_anonymous_idx').on(t.anonymousId, t.receivedAt).where(sql`${t.anonymousId} is not null`),
+    index('events_name_idx').on(t.name, t.receivedAt).where(sql`${t.name} is not null`),
   ],
 );
 
