@@ -473,8 +473,9 @@ export const runs = pgTable(
     // a step's child run (one per step), and a run's children
     uniqueIndex('runs_parent_step_idx').on(t.parentStepId).where(sql`${t.parentStepId} is not null`),
     index('runs_parent_run_idx').on(t.parentRunId).where(sql`${t.parentRunId} is not null`),
-    // runs by status, but for the succeeded ones, most runs, which no query looks up by status (a webhook's run
-    // is written succeeded at once when its steps run while it is accepted: one index entry fewer)
+    // runs by status, but for the succeeded ones, most runs: the engine looks runs up by open statuses, and the
+    // runs list filtered to succeeded reads the id order, where most runs are (a webhook's run is written
+    // succeeded at once when its steps run while it is accepted: one index entry fewer)
     index('runs_status_idx').on(t.status).where(sql`${t.status} <> 'succeeded'`),
     index('runs_event_idx').on(t.eventId),
     index('runs_exit_idx').on(t.flowId, t.exitKey).where(sql`${t.exitKey} is not null`),
