@@ -325,9 +325,7 @@ function historyRows(h: HistoryBytesResult, l: LargePayloadResult): Row[] {
     [
       `L. large payloads (${l.rounds} × ${l.concurrency} × ${Math.round(l.bodyBytes / 1024)} KB at once)`,
       `${int(l.load.ok)}/${int(total)} accepted${statuses(l.load)} · p50 ${ms(l.load.latency.p50)} / p99 ${ms(l.load.latency.p99)} ms · peak RSS ${mb(l.peakRssBytes)}` +
-        (l.cpuPerAccepted
-          ? ` · CPU per body ${ms(l.cpuPerAccepted.nodeUs / 1000)} + postgres ${ms(l.cpuPerAccepted.postgresUs / 1000)} ms`
-          : ''),
+        ` · CPU per body ${ms(l.cpuPerAccepted.nodeUs / 1000)} + postgres ${ms(l.cpuPerAccepted.postgresUs / 1000)} ms`,
       accounted(l),
       `${mark(l.load.ok === total)} all accepted`,
     ],

@@ -47,12 +47,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
     test('indexes leave out what no lookup asks for, and still serve the lookups', async () => {
       const { db } = tdb.handle;
-      const rowsOf = <T>(result: unknown) =>
-        'rows' in (result as object) ? (result as { rows: T[] }).rows : (result as T[]);
-      const defs = rowsOf<{ indexname: string; indexdef: string }>(
-        await db.execute(
-          sql`select indexname, indexdef from pg_indexes where indexname in ('events_user_idx', 'events_anonymous_idx', 'events_name_idx', 'runs_status_idx') order by indexname`,
-        ),
+      const defs = await selectRows<{ indexname: string; indexdef: string }>(
+        db,
+        sql`select indexname, indexdef from pg_indexes where indexname in ('events_user_idx', 'events_anonymous_idx', 'events_name_idx', 'runs_status_idx') order by indexname`,
       );
       // the tracking columns, null on every webhook event; the runs' status, but for the succeeded (most) runs
       expect(defs.map((r) => [r.indexname, /WHERE (.*)$/.exec(r.indexdef)?.[1]])).toEqual([
@@ -65,7 +62,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const plan = async (query: ReturnType<typeof sql>) =>
         db.transaction(async (tx) => {
           await tx.execute(sql`set local enable_seqscan = off`);
-          return rowsOf<{ 'QUERY PLAN': string }>(await tx.execute(sql`explain ${query}`))
+          return (await selectRows<{ 'QUERY PLAN': string }>(tx, sql`explain ${query}`))
             .map((r) => r['QUERY PLAN'])
             .join('\n');
         });
