@@ -29,6 +29,14 @@ describe('memory and commit settings', () => {
     }
   });
 
+  test('TRIBUTARY_INGEST_MAX_WAIT_MS is 5000 by default, whole milliseconds from 100 to 60000', () => {
+    expect(loadConfig({}).TRIBUTARY_INGEST_MAX_WAIT_MS).toBe(5_000);
+    expect(loadConfig({ TRIBUTARY_INGEST_MAX_WAIT_MS: '2500' }).TRIBUTARY_INGEST_MAX_WAIT_MS).toBe(2_500);
+    for (const bad of ['99', '60001', '1.5', 'long']) {
+      expect(() => loadConfig({ TRIBUTARY_INGEST_MAX_WAIT_MS: bad })).toThrow(/TRIBUTARY_INGEST_MAX_WAIT_MS/);
+    }
+  });
+
   test('TRIBUTARY_HEAP_GROWING_PERCENT is 30 by default, 0 leaves V8 its own choice, at most 400', () => {
     expect(loadConfig({}).TRIBUTARY_HEAP_GROWING_PERCENT).toBe(30);
     expect(loadConfig({ TRIBUTARY_HEAP_GROWING_PERCENT: '0' }).TRIBUTARY_HEAP_GROWING_PERCENT).toBe(0);

@@ -104,6 +104,12 @@ export const configSchema = z
         message: 'between 1mb and 4gb',
       })
       .default(DEFAULT_SETTINGS.ingestBacklogBytes),
+    TRIBUTARY_INGEST_MAX_WAIT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(DEFAULT_SETTINGS.ingestMaxWaitMs),
     TRIBUTARY_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     TRIBUTARY_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     TRIBUTARY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),

@@ -108,6 +108,7 @@ async function main(): Promise<void> {
       ingestFuseBudgetMs: config.TRIBUTARY_INGEST_FUSE_BUDGET_MS,
       ingestBatchBytes: config.TRIBUTARY_INGEST_BATCH_BYTES,
       ingestBacklogBytes: config.TRIBUTARY_INGEST_MAX_PENDING_BYTES,
+      ingestMaxWaitMs: config.TRIBUTARY_INGEST_MAX_WAIT_MS,
       subFlowMaxDepth: config.TRIBUTARY_SUB_FLOW_MAX_DEPTH,
     },
   });

@@ -19,8 +19,16 @@ export interface EngineSettings {
   expressionTimeoutMs: number;
   /** How long ingest waits for Redis before answering anyway (the sweeper enqueues later). */
   enqueueTimeoutMs: number;
-  /** How long ingest waits for Postgres before answering 503. */
+  /**
+   * How long ingest waits for Postgres before answering 503: for a commit, and for its turn in the group
+   * commit's line while no commit succeeds (the line stands still).
+   */
   ingestTimeoutMs: number;
+  /**
+   * Most time an event or tracking request waits in the group commit's line while commits succeed (the line
+   * moves); past it 503. A burst the database works through is accepted within it.
+   */
+  ingestMaxWaitMs: number;
   /**
    * Most payload bytes one ingest commit writes (the first event of a commit goes whatever its size), so a
    * burst of large events is several commits that each finish within the time limit.
@@ -50,6 +58,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   expressionTimeoutMs: 1_000,
   enqueueTimeoutMs: 1_000,
   ingestTimeoutMs: 2_000,
+  ingestMaxWaitMs: 5_000,
   ingestBatchBytes: 2 * 1024 * 1024,
   ingestBacklogBytes: 64 * 1024 * 1024,
   fuseMaxSteps: 100,

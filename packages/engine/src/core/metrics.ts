@@ -110,7 +110,8 @@ export function createMetrics(
       help:
         'Webhook events and tracking requests answered 503 unwritten because ingest could not keep up: ' +
         'backlog (the bytes waiting for a commit were at TRIBUTARY_INGEST_MAX_PENDING_BYTES) or waited (no ' +
-        'commit took them within the ingest time limit).',
+        'commit succeeded within the ingest time limit while they waited, or none took them within ' +
+        'TRIBUTARY_INGEST_MAX_WAIT_MS).',
       labelNames: ['reason'],
       registers: [registry],
     }),

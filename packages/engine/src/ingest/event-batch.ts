@@ -66,6 +66,7 @@ export function submitEvent(ctx: EngineContext, prepared: PreparedEvent): Promis
       onTaken: (waitedMs) => ctx.metrics.ingestPhase.observe({ phase: 'wait' }, waitedMs / 1000),
       minBatchWhenBusy: MIN_BATCH_WHEN_BUSY,
       maxWaitMs: ctx.settings.ingestTimeoutMs,
+      maxQueueMs: ctx.settings.ingestMaxWaitMs,
       maxBacklogBytes: ctx.settings.ingestBacklogBytes,
       expired: (reason) => busyRefusal(ctx, reason),
       // a batch that failed as a whole for one item's sake (say, a payload Postgres refuses) is written again

@@ -129,9 +129,10 @@ describe('GroupCommit', () => {
     expect(r.batches.map((b) => b.length)).toEqual([1, 5]);
   });
 
-  test('an item that waited longer than maxWaitMs is answered expired and never committed', async () => {
+  test('an item that waited longer than maxWaitMs while no commit succeeded is answered expired and never committed', async () => {
     const r = recorder(60);
-    const group = new GroupCommit(r.commit, { ...defaults, maxWaitMs: 20 });
+    // the line does not move for 60 ms: refused at maxWaitMs, however long maxQueueMs would let it wait
+    const group = new GroupCommit(r.commit, { ...defaults, maxWaitMs: 20, maxQueueMs: 10_000 });
     const outcomes = await Promise.allSettled([0, 1, 2].map((n) => group.submit(n)));
     expect(outcomes[0]).toEqual({ status: 'fulfilled', value: 0 });
     expect(outcomes.slice(1).map((o) => o.status === 'rejected' && (o.reason as Error).message)).toEqual([
@@ -149,7 +150,7 @@ describe('GroupCommit', () => {
         batches.push(items);
         return new Promise<number[]>(() => {});
       },
-      { ...defaults, maxWaitMs: 30 },
+      { ...defaults, maxWaitMs: 30, maxQueueMs: 10_000 },
     );
     void group.submit(0);
     const early = [1, 2].map((n) => group.submit(n));
@@ -165,6 +166,38 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[0]]);
     expect(group.backlog).toBe(0);
     expect(group.backlogSize).toBe(0);
+  });
+
+  test('while commits succeed, items wait their turn past maxWaitMs: a long line that moves is not refused', async () => {
+    // one item per 10 ms commit: the last of 30 waits ~300 ms, three times maxWaitMs
+    const moving = { ...defaults, maxBatch: 1, maxWaitMs: 100 };
+    const r = recorder(10);
+    const group = new GroupCommit(r.commit, { ...moving, maxQueueMs: 10_000 });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => group.submit(i)));
+    expect(results).toEqual(Array.from({ length: 30 }, (_, i) => i * 10));
+    expect(r.batches).toHaveLength(30);
+    // without maxQueueMs every item is refused once it waited maxWaitMs, moving line or not
+    const strict = new GroupCommit(recorder(10).commit, moving);
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => strict.submit(i)));
+    expect(outcomes.at(-1)).toMatchObject({ status: 'rejected', reason: { message: 'expired' } });
+  });
+
+  test('maxQueueMs bounds the wait however the line moves: the items it would reach later are refused unwritten', async () => {
+    const r = recorder(10);
+    const group = new GroupCommit(r.commit, { ...defaults, maxBatch: 1, maxWaitMs: 100, maxQueueMs: 150 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => group.submit(i)));
+    const taken = outcomes.filter((o) => o.status === 'fulfilled').length;
+    // the first items are taken in time; item k is taken ≥ 10·k ms after it came, so from 16 on it is too late
+    expect(taken).toBeGreaterThanOrEqual(2);
+    expect(taken).toBeLessThanOrEqual(16);
+    expect(outcomes.slice(0, taken).every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(
+      outcomes
+        .slice(taken)
+        .every((o) => o.status === 'rejected' && (o.reason as Error).message === 'expired'),
+    ).toBe(true);
+    expect(r.batches.flat()).toEqual(Array.from({ length: taken }, (_, i) => i));
+    expect(group.backlog).toBe(0);
   });
 
   test('with maxBacklogBytes, a submission that would overfill the waiting bytes is refused at once and never committed', async () => {

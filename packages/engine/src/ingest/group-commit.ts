@@ -1,6 +1,7 @@
 // Group commit: callers that arrive while a commit is under way share the next one. With nothing in flight
 // an item is written at once (no added latency when idle); under load, items gather while the previous
-// commit runs, so the cost of a transaction is paid once per batch instead of once per item.
+// commit runs, so the cost of a transaction is paid once per batch instead of once per item. Waiting items
+// are refused when the line stops moving (maxWaitMs) or has held them too long (maxQueueMs).
 
 export interface GroupCommitOptions {
   /** Most items in one commit — or, with `weight`, the most weight (one item always goes, however heavy). */
@@ -28,12 +29,21 @@ export interface GroupCommitOptions {
    */
   minBatchWhenBusy?: number;
   /**
-   * An item that waited this long for its turn is answered with `expired('waited')` instead (nothing written):
-   * when a commit takes it, or by a timer when no commit does (every slot held by a commit that has not
-   * ended), so that a waiting caller is answered within it whatever the commits under way do.
+   * An item that waited this long while no commit succeeded — the line did not move: a database that hangs,
+   * or commits that each outlast it — is answered with `expired('waited')` instead (nothing written): when a
+   * commit takes it, or by a timer when no commit does (every slot held by a commit that has not ended), so a
+   * waiting caller is answered within it whatever the commits under way do. While commits succeed, an item
+   * waits its turn (up to `maxQueueMs`): a burst the database is working through is accepted, not refused
+   * for the length of the line.
    */
   maxWaitMs: number;
-  /** The error for an item refused unwritten: it waited past `maxWaitMs`, or the backlog was full. */
+  /**
+   * Most time an item waits in all, however the line moves; past it `expired('waited')`. Default: `maxWaitMs`
+   * (every item refused once it waited that long, moving line or not); less than `maxWaitMs` bounds every wait
+   * by it.
+   */
+  maxQueueMs?: number;
+  /** The error for an item refused unwritten: it waited past its limit, or the backlog was full. */
   expired: (reason: 'waited' | 'backlog') => Error;
   /** Told, for each item a commit takes, how long it waited for it (ms). */
   onTaken?: (waitedMs: number) => void;
@@ -63,8 +73,10 @@ export class GroupCommit<T, R> {
   private inFlight = 0;
   private backlogBytes = 0;
   private waitingWeight = 0;
-  /** Set while a timer will refuse the items that outwait maxWaitMs (see expireWaiting). */
+  /** Set while a timer will refuse the items that outwait their limit (see expireWaiting). */
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** When the last commit that succeeded ended (performance.now()): the line last moved then. */
+  private lastMoved = Number.NEGATIVE_INFINITY;
 
   constructor(commit: (items: T[]) => Promise<R[]>, options: GroupCommitOptions) {
     this.commit = commit;
@@ -114,7 +126,7 @@ export class GroupCommit<T, R> {
       for (const w of taken) {
         this.backlogBytes -= w.cost;
         this.waitingWeight -= w.weight;
-        if (now - w.since > this.options.maxWaitMs) w.reject(this.options.expired('waited'));
+        if (now > this.deadline(w)) w.reject(this.options.expired('waited'));
         else {
           this.options.onTaken?.(now - w.since);
           batch.push(w);
@@ -131,13 +143,24 @@ export class GroupCommit<T, R> {
   }
 
   /**
-   * Makes sure a timer will refuse the oldest waiting item once it has waited maxWaitMs, should no commit
-   * take it before: one timer per group commit, armed for the oldest item (they wait in arrival order).
+   * When a waiting item is refused: maxWaitMs after it came or after the line last moved, whichever is later,
+   * and maxQueueMs after it came at the latest. Later for a later item (they wait in arrival order), so the
+   * items past it are always the first ones waiting.
+   */
+  private deadline(w: Waiting<T, R>): number {
+    const { maxWaitMs, maxQueueMs = maxWaitMs } = this.options;
+    return Math.min(Math.max(w.since, this.lastMoved) + maxWaitMs, w.since + maxQueueMs);
+  }
+
+  /**
+   * Makes sure a timer will refuse the oldest waiting item once it is past its deadline, should no commit
+   * take it before: one timer per group commit, armed for the oldest item. A commit that succeeds meanwhile
+   * moves the deadline on; the timer then finds nothing to refuse and is armed again for the new one.
    */
   private armExpiry(): void {
     const oldest = this.waiting[0];
     if (this.expiryTimer !== undefined || oldest === undefined) return;
-    const due = oldest.since + this.options.maxWaitMs - performance.now();
+    const due = this.deadline(oldest) - performance.now();
     this.expiryTimer = setTimeout(
       () => {
         this.expiryTimer = undefined;
@@ -150,12 +173,12 @@ export class GroupCommit<T, R> {
     this.expiryTimer.unref();
   }
 
-  /** Refuses, unwritten, the waiting items that have waited longer than maxWaitMs. */
+  /** Refuses, unwritten, the waiting items past their deadline. */
   private expireWaiting(): void {
     const now = performance.now();
     let count = 0;
     for (const w of this.waiting) {
-      if (now - w.since <= this.options.maxWaitMs) break;
+      if (now <= this.deadline(w)) break;
       count++;
     }
     for (const w of this.waiting.splice(0, count)) {
@@ -190,6 +213,7 @@ export class GroupCommit<T, R> {
       if (results.length !== batch.length) {
         throw new Error(`a commit answered ${results.length} of ${batch.length} items`);
       }
+      this.lastMoved = performance.now();
       batch.forEach((w, i) => {
         w.resolve(results[i] as R);
       });

@@ -366,6 +366,7 @@ export function ingestTracking(
       onTaken: (waitedMs) => ctx.metrics.ingestPhase.observe({ phase: 'wait' }, waitedMs / 1000),
       bytes: (item) => (item as Submission).bytes,
       maxWaitMs: ctx.settings.ingestTimeoutMs,
+      maxQueueMs: ctx.settings.ingestMaxWaitMs,
       maxBacklogBytes: ctx.settings.ingestBacklogBytes,
       expired: (reason) => busyRefusal(ctx, reason),
       // a commit that failed for one call's sake is written again in halves; an unavailable database fails all
