@@ -592,9 +592,13 @@ export const entryRefusals = pgTable(
 
 /**
  * Where a step's stored input or output holds a part of its event's payload instead of a copy: [the path in
- * the value, where a null stands; the path in the event's payload]. See the engine's core/payload-refs.ts.
+ * the value, where a null stands; the path in the event's payload]. With `'fields'` the value at the path is
+ * an object stored with only its own fields: every field of the payload's object at `from` belongs to it as
+ * well. See the engine's core/payload-refs.ts.
  */
-export type PayloadRef = [at: Array<string | number>, from: Array<string | number>];
+export type PayloadRef =
+  | [at: Array<string | number>, from: Array<string | number>]
+  | [at: Array<string | number>, from: Array<string | number>, kind: 'fields'];
 
 /** One attempt at running a step. */
 export interface AttemptRecord {

@@ -33,9 +33,81 @@ describe('payload references', () => {
     expect(back).toEqual({ main: [p] });
   });
 
-  test('an item that adds a field beside the untouched body and headers refers to both', () => {
+  test('an item that adds a field beside every field of the payload is stored as that field and one reference', () => {
     const p = payload();
     const item = { ...p, tier: 'gold' };
+    const { referred, text, back } = roundTrip({ main: [item] }, new PayloadIndex(p), p);
+    expect(referred.refs).toEqual([[['main', 0], [], 'fields']]);
+    expect(referred.value).toEqual({ main: [{ tier: 'gold' }] });
+    expect(text).not.toContain('a@example.com');
+    expect(text).not.toContain('POST');
+    expect(back).toEqual({ main: [item] });
+    // the value given is left as it was
+    expect(item).toEqual({ ...payload(), tier: 'gold' });
+    expect(item.body).toBe(p.body);
+  });
+
+  test('a flat message with fields added (a tracking item after a set) keeps only those, at any depth', () => {
+    const message = {
+      type: 'track',
+      event: 'Checkout Started',
+      userId: 'user-1',
+      messageId: 'm-1',
+      properties: { plan: 'pro', total: 42.5 },
+      context: { library: { name: 'analytics-node' } },
+    };
+    const tagged = { ...message, tier: 'gold' };
+    const nested = { ...message, properties: { ...message.properties, coupon: 'X' } };
+    const value = { tagged, nested, input: tagged };
+    const { referred, text, back } = roundTrip(value, new PayloadIndex(message), message);
+    expect(referred.refs).toEqual([
+      [['tagged'], [], 'fields'],
+      [['nested'], [], 'fields'],
+      [['nested', 'properties'], ['properties'], 'fields'],
+      [['input'], [], 'fields'],
+    ]);
+    expect(referred.value).toEqual({
+      tagged: { tier: 'gold' },
+      nested: { properties: { coupon: 'X' } },
+      input: { tier: 'gold' },
+    });
+    expect(text).not.toContain('Checkout Started');
+    expect(text).not.toContain('analytics-node');
+    expect(back).toEqual(value);
+  });
+
+  test('read back, an object taking the payload fields has its keys in the order Postgres keeps them', () => {
+    const p = { zeta: 1, id: 'x', b: 'é', ä: 2, aa: 3 };
+    const { back } = roundTrip({ ...p, c: 4, ab: 5 }, new PayloadIndex(p), p);
+    // by length in UTF-8 bytes, then bytewise: "ä" is two bytes, after "b" and "c" and beside "aa", "ab", "id"
+    expect(Object.keys(back as object)).toEqual(['b', 'c', 'aa', 'ab', 'id', 'ä', 'zeta']);
+  });
+
+  test('a changed field is stored beside the reference, and read back over the payload one', () => {
+    const p = payload();
+    const item = { ...p, method: 'GET' };
+    const { referred, back } = roundTrip(item, new PayloadIndex(p), p);
+    expect(referred.value).toEqual({ method: 'GET' });
+    expect(referred.refs).toEqual([[[], [], 'fields']]);
+    expect(back).toEqual(item);
+  });
+
+  test('an object without one of the payload fields, or with too few the same, has its parts referred to one by one', () => {
+    const p = payload();
+    for (const item of [
+      { body: p.body, headers: p.headers, query: p.query, tier: 'gold' },
+      { body: p.body, headers: { changed: true }, query: {}, method: 'GET' },
+    ]) {
+      const { referred, back } = roundTrip({ main: [item] }, new PayloadIndex(p), p);
+      expect(referred.refs?.some((ref) => ref.length === 3)).toBe(false);
+      expect(referred.refs).toEqual(expect.arrayContaining([[['main', 0, 'body'], ['body']]]));
+      expect(back).toEqual({ main: [item] });
+    }
+  });
+
+  test('an item that adds a field beside the untouched body and headers refers to both', () => {
+    const p = payload();
+    const item = { body: p.body, headers: p.headers, tier: 'gold' };
     const { referred, text, back } = roundTrip({ main: [item] }, new PayloadIndex(p), p);
     expect(referred.refs).toEqual(
       expect.arrayContaining([

@@ -9,6 +9,13 @@
 // Identity, not equality, decides: no hashing or comparing of large values, and a part that a node rebuilt
 // is stored as it is. References live in their own column, never inside the value, so no user data can be
 // mistaken for one.
+//
+// An object that has every field of the payload, or of one of its top-level objects, most with the very same
+// values — what a `set` hands on: the item with a field added or changed — is stored with the fields it
+// added or changed alone and a `'fields'` reference for the rest. A tracking event's item is a flat message
+// (type, event, userId, messageId, timestamps…): without it, each step of a run kept a copy of those. Read
+// back, its fields are in the order Postgres keeps a jsonb object's keys, as if it had been stored whole.
+// An object that lacks one of them (a node removed a field) is stored as before.
 import type { PayloadRef } from '@tributary/db';
 import { defineField, isPlainObject } from '@tributary/flow';
 
@@ -22,10 +29,23 @@ const INDEX_DEPTH = 3;
 const INDEX_MAX_ENTRIES = 256;
 /** How deep a stored value is searched for parts: an output's item is at depth 2 (`{main: [item]}`). */
 const SEARCH_DEPTH = 5;
+/** How deep in the payload the objects lie whose fields a stored object may take by a `'fields'` reference. */
+const BASE_DEPTH = 1;
+/** Fewest fields such an object has (one field is as short stored as referred to). */
+const BASE_MIN_FIELDS = 2;
+
+/** A payload object whose fields a stored object may take by reference. */
+interface Base {
+  value: Record<string, unknown>;
+  keys: readonly string[];
+  has: ReadonlySet<string>;
+  path: Path;
+}
 
 /** The parts of an event's payload by identity, each with its path in the payload. */
 export class PayloadIndex {
   private readonly paths = new Map<object, Path>();
+  private readonly bases: Base[] = [];
 
   constructor(payload: unknown) {
     let level: Array<[unknown, Path]> = [[payload, []]];
@@ -42,6 +62,10 @@ export class PayloadIndex {
             if (typeof child === 'object' && child !== null) next.push([child, [...path, i]]);
           }
         } else if (isPlainObject(value)) {
+          const keys = Object.keys(value);
+          if (depth <= BASE_DEPTH && keys.length >= BASE_MIN_FIELDS) {
+            this.bases.push({ value, keys, has: new Set(keys), path });
+          }
           for (const key in value) {
             const child = value[key];
             if (typeof child === 'object' && child !== null) next.push([child, [...path, key]]);
@@ -54,6 +78,26 @@ export class PayloadIndex {
 
   pathOf(value: object): Path | undefined {
     return this.paths.get(value);
+  }
+
+  /**
+   * A payload object all of whose fields `value` has, BASE_MIN_FIELDS or more of them with the very same
+   * values, if there is one: `value` is then stored as its other fields and a `'fields'` reference to it.
+   */
+  baseOf(value: Record<string, unknown>): Base | undefined {
+    for (const base of this.bases) {
+      let same = 0;
+      let all = true;
+      for (const key of base.keys) {
+        if (!Object.hasOwn(value, key)) {
+          all = false;
+          break;
+        }
+        if (value[key] === base.value[key]) same++;
+      }
+      if (all && same >= BASE_MIN_FIELDS) return base;
+    }
+    return undefined;
   }
 }
 
@@ -99,19 +143,33 @@ function take(value: unknown, at: Path, depth: number, index: PayloadIndex, refs
     return copy ?? value;
   }
   if (!isPlainObject(value)) return value;
-  let copy: Record<string, unknown> | undefined;
-  for (const key in value) {
-    const child = value[key];
+  let out = value;
+  // whether `out` is a copy of this function's own, to change in place
+  let copied = false;
+  const base = index.baseOf(value);
+  if (base) {
+    refs.push([at.slice(), base.path.slice(), 'fields']);
+    out = {};
+    copied = true;
+    for (const key in value) {
+      if (!base.has.has(key) || value[key] !== base.value[key]) defineField(out, key, value[key]);
+    }
+  }
+  for (const key in out) {
+    const child = out[key];
     if (typeof child !== 'object' || child === null) continue;
     at.push(key);
     const taken = take(child, at, depth + 1, index, refs);
     at.pop();
     if (taken !== child) {
-      copy ??= { ...value };
-      defineField(copy, key, taken);
+      if (!copied) {
+        out = { ...out };
+        copied = true;
+      }
+      defineField(out, key, taken);
     }
   }
-  return copy ?? value;
+  return out;
 }
 
 /**
@@ -125,18 +183,50 @@ export function resolvePayload(
 ): unknown {
   if (!refs || refs.length === 0) return value;
   let root = value;
-  for (const [at, from] of refs) {
+  for (const [at, from, kind] of refs) {
     const part = valueAt(payload, from);
+    const here = kind === 'fields' ? withFieldsOf(valueAt(root, at), part) : part;
     if (at.length === 0) {
-      root = part;
+      root = here;
       continue;
     }
     const parent = valueAt(root, at.slice(0, -1));
     const key = at[at.length - 1] as string | number;
     if (typeof parent === 'object' && parent !== null)
-      defineField(parent as Record<string, unknown>, key, part);
+      defineField(parent as Record<string, unknown>, key, here);
   }
   return root;
+}
+
+/**
+ * A stored object with the fields of the payload's object put back, in the order Postgres keeps a jsonb
+ * object's keys (shorter first, then by their UTF-8 bytes): as the object reads when stored whole. Either
+ * missing (an event deleted since), the stored object as it is.
+ */
+function withFieldsOf(own: unknown, part: unknown): unknown {
+  if (!isPlainObject(own) || !isPlainObject(part)) return own;
+  const keys = [...Object.keys(own), ...Object.keys(part).filter((key) => !Object.hasOwn(own, key))];
+  keys.sort(jsonbKeyOrder);
+  const out: Record<string, unknown> = {};
+  for (const key of keys) defineField(out, key, Object.hasOwn(own, key) ? own[key] : part[key]);
+  return out;
+}
+
+/** Whether a key is ASCII: its UTF-16 units are then its UTF-8 bytes, in the same order. */
+function isAscii(key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Postgres's order of a jsonb object's keys: by length in UTF-8 bytes, then bytewise. */
+function jsonbKeyOrder(a: string, b: string): number {
+  if (isAscii(a) && isAscii(b)) {
+    if (a.length !== b.length) return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length !== y.length ? x.length - y.length : Buffer.compare(x, y);
 }
 
 function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
