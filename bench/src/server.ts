@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, stopChild, waitFor } from './util.js';
 
 /** The node id of every bench flow's webhook trigger (its step is left out of per-step figures). */
@@ -116,9 +116,13 @@ export function tail(file: string, lines = 30): string {
   }
 }
 
-/** Counts log lines by pino level name (warn=40, error=50, fatal=60) and lines that are not JSON. */
+/**
+ * Counts log lines by pino level name (warn=40, error=50, fatal=60) and lines that are not JSON. The samples
+ * go into the committed results: the log's folder (a temporary one of this machine) is written `<logs>`.
+ */
 export function logSummary(file: string): { warn: number; error: number; other: number; samples: string[] } {
   const out = { warn: 0, error: 0, other: 0, samples: [] as string[] };
+  const sample = (line: string) => line.replaceAll(dirname(file), '<logs>').slice(0, 300);
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
@@ -132,12 +136,12 @@ export function logSummary(file: string): { warn: number; error: number; other: 
       level = Number((JSON.parse(line) as { level?: number }).level ?? 0);
     } catch {
       out.other++;
-      if (out.samples.length < 5) out.samples.push(line.slice(0, 300));
+      if (out.samples.length < 5) out.samples.push(sample(line));
       continue;
     }
     if (level >= 50) out.error++;
     else if (level >= 40) out.warn++;
-    if (level >= 40 && out.samples.length < 5) out.samples.push(line.slice(0, 300));
+    if (level >= 40 && out.samples.length < 5) out.samples.push(sample(line));
   }
   return out;
 }
