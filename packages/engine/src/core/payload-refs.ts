@@ -38,7 +38,6 @@ const BASE_MIN_FIELDS = 2;
 interface Base {
   value: Record<string, unknown>;
   keys: readonly string[];
-  has: ReadonlySet<string>;
   path: Path;
 }
 
@@ -64,7 +63,7 @@ export class PayloadIndex {
         } else if (isPlainObject(value)) {
           const keys = Object.keys(value);
           if (depth <= BASE_DEPTH && keys.length >= BASE_MIN_FIELDS) {
-            this.bases.push({ value, keys, has: new Set(keys), path });
+            this.bases.push({ value, keys, path });
           }
           for (const key in value) {
             const child = value[key];
@@ -152,7 +151,8 @@ function take(value: unknown, at: Path, depth: number, index: PayloadIndex, refs
     out = {};
     copied = true;
     for (const key in value) {
-      if (!base.has.has(key) || value[key] !== base.value[key]) defineField(out, key, value[key]);
+      if (!Object.hasOwn(base.value, key) || value[key] !== base.value[key])
+        defineField(out, key, value[key]);
     }
   }
   for (const key in out) {
@@ -185,15 +185,16 @@ export function resolvePayload(
   let root = value;
   for (const [at, from, kind] of refs) {
     const part = valueAt(payload, from);
-    const here = kind === 'fields' ? withFieldsOf(valueAt(root, at), part) : part;
+    // a 'fields' reference merges the part into the object stored there; a plain one puts the part there
+    const put = (stored: unknown) => (kind === 'fields' ? withFieldsOf(stored, part) : part);
     if (at.length === 0) {
-      root = here;
+      root = put(root);
       continue;
     }
     const parent = valueAt(root, at.slice(0, -1));
     const key = at[at.length - 1] as string | number;
     if (typeof parent === 'object' && parent !== null)
-      defineField(parent as Record<string, unknown>, key, here);
+      defineField(parent as Record<string, unknown>, key, put(valueAt(parent, [key])));
   }
   return root;
 }

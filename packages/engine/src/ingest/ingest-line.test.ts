@@ -5,19 +5,14 @@ import { schema } from '@tributary/db';
 import { UnavailableError } from '@tributary/flow';
 import { eq, sql } from 'drizzle-orm';
 import { expect, inject, test } from 'vitest';
-import { deployFlow, startTestEngine } from '../testing/index.js';
+import { deployFlow, manualFlow, startTestEngine } from '../testing/index.js';
 import { ingest } from './ingest.js';
 
 /** A manual flow whose runs finish while accepted. */
-const flow = {
-  name: 'Line',
-  slug: 'line',
-  nodes: [
-    { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
-    { id: 'set', type: 'logic.set', name: 'Set', config: { fields: { a: 1 } } },
-  ],
-  edges: [{ id: 'e1', source: 'start', target: 'set' }],
-};
+const flow = manualFlow(
+  [{ id: 'set', type: 'logic.set', name: 'Set', config: { fields: { a: 1 } } }],
+  [{ id: 'e1', source: 'trigger', target: 'set' }],
+);
 
 const EVENTS = 16;
 /** What each commit takes at least (a trigger sleeps in every insert of events). */
