@@ -1,7 +1,7 @@
 // Retention on real Postgres and Redis: finished runs past their flow's retention go with their steps and
 // closed dead letters, then the events no run refers to once past the instance's retention; recent runs,
 // runs a flow keeps longer, and runs with a pending dead letter stay — also when deleted one per batch.
-import { newId, schema } from '@tributary/db';
+import { newId, schema, selectRows } from '@tributary/db';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { discardDeadLetters } from '../control/index.js';
@@ -25,6 +25,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+/** Steps of the whole database whose run is gone, and runs whose flow is. */
+async function orphans(): Promise<{ steps: number; runs: number }> {
+  const [row] = await selectRows<{ steps: number; runs: number }>(
+    t.engine.ctx.db,
+    sql`select
+      (select count(*)::int from ${schema.steps} s
+        where not exists (select 1 from ${schema.runs} r where r.id = s.run_id)) as steps,
+      (select count(*)::int from ${schema.runs} r
+        where not exists (select 1 from ${schema.flows} f where f.id = r.flow_id)) as runs`,
+  );
+  return row ?? { steps: -1, runs: -1 };
+}
 
 const mark = { id: 'mark', type: 'logic.set', name: 'Mark', config: { fields: { seen: true } } };
 const fail = { id: 'mark', type: 'logic.stop-and-error', name: 'Fail', config: { message: 'no' } };
@@ -111,6 +124,8 @@ describe('retention', () => {
     expect(
       await t.engine.ctx.db.select().from(schema.deadLetters).where(eq(schema.deadLetters.runId, dead.runId)),
     ).toEqual([]);
+    // steps and runs have no foreign key to their run and flow (schema.ts): none is left naming one
+    expect(await orphans()).toEqual({ steps: 0, runs: 0 });
     const metric = await t.engine.ctx.metrics.retentionDeleted.get();
     expect(metric.values.find((v) => v.labels.kind === 'runs')?.value).toBe(3);
   });
