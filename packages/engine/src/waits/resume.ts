@@ -39,16 +39,16 @@ export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventR
   const named = events.filter((e): e is EventRow & { name: string } => typeof e.name === 'string');
   if (named.length === 0) return 0;
   const names = [...new Set(named.map((e) => e.name))];
+  // one SQL text for any batch (the names go as one JSON parameter), and the status written out rather than
+  // bound: only then may Postgres keep one plan for it, on the partial index of waiting waits (bound, it
+  // planned the query again at every commit)
   const waiting = await ctx.db
     .selectDistinct({ expression: W.matchExpression, names: W.eventNames })
     .from(W)
     .where(
       and(
-        eq(W.status, 'waiting'),
-        sql`${W.eventNames} ?| array[${sql.join(
-          names.map((n) => sql`${n}`),
-          sql`, `,
-        )}]::text[]`,
+        sql`${W.status} = 'waiting'`,
+        sql`${W.eventNames} ?| array(select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))`,
       ),
     );
   if (waiting.length === 0) return 0;
