@@ -1,12 +1,6 @@
 // The Segment-compatible tracking API: /v1/track, identify, page, screen, group, alias, batch (and /v1/t, i, p, s, g, a, b).
 import type { SourceView, TrackingMessage } from '@tributary/engine';
-import {
-  checkTrackingPlan,
-  ingestTracking,
-  knownWriteKey,
-  resolveWriteKey,
-  withDatabase,
-} from '@tributary/engine';
+import { checkTrackingPlan, ingestTracking, lookUpWriteKey, withDatabase } from '@tributary/engine';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppDeps } from '../app-env.js';
@@ -58,9 +52,9 @@ export function trackingRoutes(deps: AppDeps) {
       );
     }
     // a key looked up a moment ago is answered at once, without the time limit on a database call
+    const known = lookUpWriteKey(ctx.db, presented.key);
     const resolved =
-      knownWriteKey(presented.key) ??
-      (await withDatabase(ctx, () => resolveWriteKey(ctx.db, presented.key), 'checking the write key'));
+      known instanceof Promise ? await withDatabase(ctx, () => known, 'checking the write key') : known;
     if (resolved.ok) return resolved.source;
     if (resolved.reason === 'disabled') {
       ctx.logger.info({ sourceId: resolved.sourceId }, 'tracking call refused: the source is disabled');

@@ -179,6 +179,11 @@ export async function setSourceStatus(
  * source forgets it at once in this process; other processes notice within this time.
  */
 export const WRITE_KEY_CACHE_MS = 2_000;
+/**
+ * From this age on, the first call that uses a key looks it up again in the background (and is answered from
+ * the entry, still within WRITE_KEY_CACHE_MS): a key in steady use never expires, so no call waits for it.
+ */
+const REFRESH_AFTER_MS = WRITE_KEY_CACHE_MS / 2;
 const MAX_CACHED_KEYS = 10_000;
 /** Known keys by hash (unknown ones are never kept: a caller could fill the cache with them). */
 const resolved = new Map<
@@ -186,9 +191,15 @@ const resolved = new Map<
   { at: number; resolution: (WriteKeyResolution & { ok: true }) | DisabledKey }
 >();
 type DisabledKey = { ok: false; reason: 'disabled'; sourceId: string };
+/** The lookup under way for a hash: every call that needs the key meanwhile waits for that one query. */
+const lookups = new Map<string, Promise<WriteKeyResolution>>();
+/** Raised by forgetSource: a lookup begun before keeps its answer to itself (it may have read the old row). */
+let generation = 0;
 
 /** Forgets the looked-up keys of a source in this process: its next call reads the source again. */
 export function forgetSource(id: string): void {
+  generation++;
+  lookups.clear();
   for (const [hash, entry] of resolved) {
     const sourceId = entry.resolution.ok ? entry.resolution.source.id : entry.resolution.sourceId;
     if (sourceId === id) resolved.delete(hash);
@@ -196,36 +207,55 @@ export function forgetSource(id: string): void {
 }
 
 /**
- * What a write key looked up within WRITE_KEY_CACHE_MS resolved to, without asking Postgres; undefined when
- * it must be looked up (resolveWriteKey). Lets a caller skip the time limit it puts on a database call.
+ * What a presented write key resolves to: the active source it belongs to, or why it is refused. A key looked
+ * up within WRITE_KEY_CACHE_MS is answered at once, without a promise (a caller may skip the time limit it puts
+ * on a database call); otherwise one query looks it up, however many calls wait for it at the same time.
  */
-export function knownWriteKey(key: string): WriteKeyResolution | undefined {
-  if (key.length === 0) return { ok: false, reason: 'unknown' };
-  return cachedResolution(hashWriteKey(key));
-}
-
-function cachedResolution(hash: string): WriteKeyResolution | undefined {
-  const cached = resolved.get(hash);
-  return cached && performance.now() - cached.at < WRITE_KEY_CACHE_MS ? cached.resolution : undefined;
-}
-
-/** Looks a presented write key up: the active source it belongs to, or why it is refused. */
-export async function resolveWriteKey(db: Queryable, key: string): Promise<WriteKeyResolution> {
+export function lookUpWriteKey(db: Queryable, key: string): WriteKeyResolution | Promise<WriteKeyResolution> {
   if (key.length === 0) return { ok: false, reason: 'unknown' };
   const hash = hashWriteKey(key);
-  const known = cachedResolution(hash);
-  if (known) return known;
+  const cached = resolved.get(hash);
+  const age = cached ? performance.now() - cached.at : Number.POSITIVE_INFINITY;
+  if (cached && age < WRITE_KEY_CACHE_MS) {
+    // a failed refresh costs nothing: the call that finds the entry expired looks the key up itself
+    if (age >= REFRESH_AFTER_MS && !lookups.has(hash)) lookUp(db, hash).catch(() => {});
+    return cached.resolution;
+  }
+  return lookUp(db, hash);
+}
+
+/** lookUpWriteKey, always as a promise. */
+export async function resolveWriteKey(db: Queryable, key: string): Promise<WriteKeyResolution> {
+  return lookUpWriteKey(db, key);
+}
+
+function lookUp(db: Queryable, hash: string): Promise<WriteKeyResolution> {
+  const pending = lookups.get(hash);
+  if (pending) return pending;
+  const begun = generation;
+  const lookup = readKey(db, hash, begun).finally(() => {
+    if (lookups.get(hash) === lookup) lookups.delete(hash);
+  });
+  lookups.set(hash, lookup);
+  return lookup;
+}
+
+async function readKey(db: Queryable, hash: string, begun: number): Promise<WriteKeyResolution> {
   // the key is 256-bit random, so looking it up by its hash leaks nothing through timing
   const [row] = await db.select().from(schema.sources).where(eq(schema.sources.writeKeyHash, hash));
+  const current = begun === generation;
   if (!row) {
-    resolved.delete(hash);
+    if (current) resolved.delete(hash);
     return { ok: false, reason: 'unknown' };
   }
   const resolution: WriteKeyResolution & ({ ok: true } | DisabledKey) =
     row.status !== 'active'
       ? { ok: false, reason: 'disabled', sourceId: row.id }
       : { ok: true, source: view(row) };
-  if (resolved.size >= MAX_CACHED_KEYS) resolved.delete(resolved.keys().next().value as string);
+  if (!current) return resolution;
+  if (!resolved.has(hash) && resolved.size >= MAX_CACHED_KEYS) {
+    resolved.delete(resolved.keys().next().value as string);
+  }
   resolved.set(hash, { at: performance.now(), resolution });
   return resolution;
 }

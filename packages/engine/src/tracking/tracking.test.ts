@@ -10,7 +10,7 @@ import { deployFlow, fireEvent, startTestEngine, type TestEngine, waitFor } from
 import { ingestTracking, type TrackingMessage } from './ingest-tracking.js';
 import {
   createSource,
-  knownWriteKey,
+  lookUpWriteKey,
   resolveWriteKey,
   rotateWriteKey,
   setSourceStatus,
@@ -651,23 +651,62 @@ describe('write keys', () => {
   test('a looked-up key is kept briefly: a change made elsewhere shows within WRITE_KEY_CACHE_MS, one made here at once', async () => {
     const db = t.engine.ctx.db;
     const source = await createSource(db, 'cached', 'test');
-    // known without Postgres only once looked up, and only while fresh
-    expect(knownWriteKey(source.writeKey)).toBeUndefined();
+    // known without Postgres (no promise) only once looked up, and only while fresh
+    expect(lookUpWriteKey(db, source.writeKey)).toBeInstanceOf(Promise);
     expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
-    expect(knownWriteKey(source.writeKey)).toMatchObject({ ok: true, source: { id: source.id } });
-    expect(knownWriteKey('')).toEqual({ ok: false, reason: 'unknown' });
+    expect(lookUpWriteKey(db, source.writeKey)).toMatchObject({ ok: true, source: { id: source.id } });
+    expect(lookUpWriteKey(db, '')).toEqual({ ok: false, reason: 'unknown' });
     // another process disables it: this one may accept the key for a little while, then refuses it
     await db.update(schema.sources).set({ status: 'disabled' }).where(eq(schema.sources.id, source.id));
     await new Promise((resolve) => setTimeout(resolve, WRITE_KEY_CACHE_MS + 100));
-    expect(knownWriteKey(source.writeKey)).toBeUndefined();
-    expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: false, reason: 'disabled' });
+    const expired = lookUpWriteKey(db, source.writeKey);
+    expect(expired).toBeInstanceOf(Promise);
+    expect(await expired).toMatchObject({ ok: false, reason: 'disabled' });
     // through this process: at once
     await setSourceStatus(db, source.id, 'active', 'test');
-    expect(knownWriteKey(source.writeKey)).toBeUndefined();
+    expect(lookUpWriteKey(db, source.writeKey)).toBeInstanceOf(Promise);
     expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
     const rotated = await rotateWriteKey(db, source.id, 'test');
     expect(await resolveWriteKey(db, source.writeKey)).toEqual({ ok: false, reason: 'unknown' });
     expect(await resolveWriteKey(db, rotated.writeKey)).toMatchObject({ ok: true });
+  });
+
+  test('calls that need a key at the same time share one lookup', async () => {
+    const db = t.engine.ctx.db;
+    const source = await createSource(db, 'herd', 'test');
+    const calls = Array.from({ length: 50 }, () => lookUpWriteKey(db, source.writeKey));
+    expect(new Set(calls).size).toBe(1);
+    expect(calls[0]).toBeInstanceOf(Promise);
+    expect(await calls[0]).toMatchObject({ ok: true, source: { id: source.id } });
+    // a change made here while a lookup is under way: that lookup may have read the row before the change, so
+    // its answer is not kept and the next call reads the key again
+    const rotated = await rotateWriteKey(db, source.id, 'test');
+    const under = lookUpWriteKey(db, rotated.writeKey);
+    expect(under).toBeInstanceOf(Promise);
+    await setSourceStatus(db, source.id, 'disabled', 'test');
+    await under;
+    const next = lookUpWriteKey(db, rotated.writeKey);
+    expect(next).toBeInstanceOf(Promise);
+    expect(await next).toMatchObject({ ok: false, reason: 'disabled' });
+  });
+
+  test('a key in use is looked up again before it expires, so a change made elsewhere shows sooner', async () => {
+    const db = t.engine.ctx.db;
+    const source = await createSource(db, 'refreshed', 'test');
+    const looked = performance.now();
+    expect(await resolveWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
+    await db.update(schema.sources).set({ status: 'disabled' }).where(eq(schema.sources.id, source.id));
+    // past half its time the entry still answers, and the call starts a lookup behind it
+    await new Promise((resolve) => setTimeout(resolve, WRITE_KEY_CACHE_MS / 2 + 100));
+    expect(lookUpWriteKey(db, source.writeKey)).toMatchObject({ ok: true });
+    // that lookup's answer replaces the entry before the entry would have expired
+    let seen: unknown;
+    while (performance.now() - looked < WRITE_KEY_CACHE_MS - 50) {
+      seen = lookUpWriteKey(db, source.writeKey);
+      if (!(seen instanceof Promise) && !(seen as { ok: boolean }).ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(seen).toMatchObject({ ok: false, reason: 'disabled' });
   });
 });
 
