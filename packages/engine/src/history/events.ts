@@ -1,6 +1,6 @@
 // The event log: reading what entered the system.
 import type { Queryable } from '@tributary/db';
-import { schema } from '@tributary/db';
+import { schema, selectRows } from '@tributary/db';
 import { NotFoundError } from '@tributary/flow';
 import { and, desc, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { PageQuery } from './page.js';
@@ -54,25 +54,58 @@ export async function getEvent(db: Queryable, id: string) {
   return { ...event, runs, refusals };
 }
 
+/** An event first accepted under an idempotency key, and the runs it started. */
+export interface FirstAccepted {
+  eventId: string;
+  runs: Array<{ id: string; flowId: string }>;
+}
+
+/** The key of firstAcceptedOf's answers: a source and an idempotency key. */
+export function acceptedKey(source: string, idempotencyKey: string): string {
+  return `${source}\u0000${idempotencyKey}`;
+}
+
 /**
- * The event first accepted under an idempotency key, and the runs it started: what a repeated key is
- * answered with. Undefined when no such event is visible.
+ * The events first accepted under these (source, idempotency key) pairs, with the runs each started (in the
+ * order they were started), by acceptedKey: one query for any number of keys — a retried batch of a hundred
+ * calls is answered as duplicates in one round trip, not two per call. A key no stored event has is absent.
  */
-export async function firstAccepted(
+export async function firstAcceptedOf(
   db: Queryable,
-  source: string,
-  idempotencyKey: string,
-): Promise<{ eventId: string; runs: Array<{ id: string; flowId: string }> } | undefined> {
-  const [first] = await db
-    .select({ id: schema.events.id })
-    .from(schema.events)
-    .where(and(eq(schema.events.source, source), eq(schema.events.idempotencyKey, idempotencyKey)));
-  if (!first) return undefined;
-  const runs = await db
-    .select({ id: schema.runs.id, flowId: schema.runs.flowId })
-    .from(schema.runs)
-    .where(eq(schema.runs.eventId, first.id));
-  return { eventId: first.id, runs };
+  keys: ReadonlyArray<{ source: string; idempotencyKey: string }>,
+): Promise<Map<string, FirstAccepted>> {
+  const found = new Map<string, FirstAccepted>();
+  if (keys.length === 0) return found;
+  const E = schema.events;
+  const R = schema.runs;
+  const id = (column: { name: string }) => sql.identifier(column.name);
+  const rows = await selectRows<{
+    source: string;
+    key: string;
+    eventId: string;
+    runId: string | null;
+    flowId: string | null;
+  }>(
+    db,
+    sql`select e.${id(E.source)} as source, e.${id(E.idempotencyKey)} as key, e.${id(E.id)} as "eventId",
+        r.${id(R.id)} as "runId", r.${id(R.flowId)} as "flowId"
+      from ${E} e left join ${R} r on r.${id(R.eventId)} = e.${id(E.id)}
+      where (e.${id(E.source)}, e.${id(E.idempotencyKey)}) in (
+        select k.source, k.key from jsonb_to_recordset(${JSON.stringify(
+          keys.map((k) => ({ source: k.source, key: k.idempotencyKey })),
+        )}::jsonb) as k(source text, key text))
+      order by r.${id(R.id)}`,
+  );
+  for (const row of rows) {
+    const key = acceptedKey(row.source, row.key);
+    let first = found.get(key);
+    if (!first) {
+      first = { eventId: row.eventId, runs: [] };
+      found.set(key, first);
+    }
+    if (row.runId !== null && row.flowId !== null) first.runs.push({ id: row.runId, flowId: row.flowId });
+  }
+  return found;
 }
 
 export interface EventListQuery extends PageQuery {

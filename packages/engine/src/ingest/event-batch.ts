@@ -8,7 +8,7 @@ import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
 import { endRunSpan, isUntranslatableText, toTraced } from '../core/index.js';
-import { firstAccepted } from '../history/index.js';
+import { acceptedKey, firstAcceptedOf } from '../history/index.js';
 import {
   acceptStatement,
   acceptTransaction,
@@ -138,6 +138,13 @@ async function writeBatch(db: Queryable, items: readonly PreparedEvent[]): Promi
       fresh.flatMap((it) => it.runs),
     ),
   );
+  // the items whose key an event stored before took: answered with that event, all read in one query
+  const stored = await firstAcceptedOf(
+    db,
+    fresh
+      .filter((it) => !inserted.has(it.event.id))
+      .map(({ event }) => ({ source: event.source, idempotencyKey: event.idempotencyKey ?? '' })),
+  );
   const results: Written[] = [];
   for (const [i, item] of items.entries()) {
     const first = sameAs[i];
@@ -152,7 +159,9 @@ async function writeBatch(db: Queryable, items: readonly PreparedEvent[]): Promi
         toEnqueue: item.runs.flatMap((r) => r.toEnqueue),
       });
     } else {
-      results.push(await storedDuplicate(db, item.event));
+      const taken = stored.get(acceptedKey(item.event.source, item.event.idempotencyKey ?? ''));
+      if (!taken) throw new UnavailableError('the first event with this idempotency key is not visible yet');
+      results.push({ ...taken, duplicate: true, toEnqueue: [] });
     }
   }
   return results;
@@ -282,11 +291,4 @@ export async function insertEventsWithRuns(
     ids.push(id);
   }
   return ids;
-}
-
-/** The event an idempotency key was first accepted with, and its runs. */
-async function storedDuplicate(db: Queryable, event: EventInsert): Promise<Written> {
-  const first = await firstAccepted(db, event.source, event.idempotencyKey ?? '');
-  if (!first) throw new UnavailableError('the first event with this idempotency key is not visible yet');
-  return { ...first, duplicate: true, toEnqueue: [] };
 }

@@ -10,7 +10,8 @@ import type { TrackingTriggerConfig } from '@tributary/nodes';
 import { isTruthy } from '@tributary/nodes';
 import type { CompiledFlow, EngineContext, EventRow, StepRef } from '../core/index.js';
 import { endRunSpan, eventScope, toTraced, withContext } from '../core/index.js';
-import { firstAccepted } from '../history/index.js';
+import type { FirstAccepted } from '../history/index.js';
+import { acceptedKey, firstAcceptedOf } from '../history/index.js';
 import type { PreparedRun, RunInsert } from '../ingest/index.js';
 import {
   acceptStatement,
@@ -243,18 +244,34 @@ function repeatOf(first: TrackingResult, message: TrackingMessage): TrackingResu
   return { ...first, messageId: message.messageId, duplicate: true };
 }
 
-/** The answer of a call whose messageId an event stored before took: that event and its runs. */
-async function storedAnswer(
+/**
+ * The events stored before under the messageIds of the batch's calls that its statement skipped (one query
+ * for all of them), by acceptedKey.
+ */
+function takenBefore(
   db: Queryable,
+  batch: Pick<Batch, 'rows' | 'sameAs'>,
+  inserted: ReadonlySet<string>,
+): Promise<Map<string, FirstAccepted>> {
+  const taken = batch.rows.filter((row, i) => batch.sameAs[i] === undefined && !inserted.has(row.id));
+  return firstAcceptedOf(
+    db,
+    taken.map((row) => ({ source: row.source, idempotencyKey: row.idempotencyKey ?? '' })),
+  );
+}
+
+/** The answer of a call whose messageId an event stored before took: that event and its runs. */
+function storedAnswer(
+  stored: ReadonlyMap<string, FirstAccepted>,
   event: EventRow,
   message: TrackingMessage,
-): Promise<TrackingResult> {
-  const stored = await firstAccepted(db, event.source, message.messageId);
+): TrackingResult {
+  const first = stored.get(acceptedKey(event.source, message.messageId));
   return {
     messageId: message.messageId,
-    eventId: stored?.eventId ?? '',
+    eventId: first?.eventId ?? '',
     duplicate: true,
-    runs: stored?.runs ?? [],
+    runs: first?.runs ?? [],
   };
 }
 
@@ -279,13 +296,14 @@ async function acceptedAlone(
   inserted: ReadonlySet<string>,
   upfront: readonly PreparedRun[],
 ): Promise<Accepted> {
+  const stored = await takenBefore(db, batch, inserted);
   const results: TrackingResult[] = [];
   const fresh: EventRow[] = [];
   for (const [i, { message }] of batch.entries.entries()) {
     const event = batch.rows[i] as EventRow;
     const first = batch.sameAs[i];
     if (first !== undefined) results.push(repeatOf(results[first] as TrackingResult, message));
-    else if (!inserted.has(event.id)) results.push(await storedAnswer(db, event, message));
+    else if (!inserted.has(event.id)) results.push(storedAnswer(stored, event, message));
     else {
       fresh.push(event);
       results.push(newAnswer(event, message, batch.early[i] ?? []));
@@ -538,6 +556,7 @@ async function acceptBatch(
       messages.filter((_, i) => sameAs[i] === undefined && inserted.has((rows[i] as EventRow).id)),
       known,
     );
+    const stored = await takenBefore(tx, batch, inserted);
     const runs: PreparedRun[] = [];
     const results: TrackingResult[] = [];
     const fresh: EventRow[] = [];
@@ -549,7 +568,7 @@ async function acceptBatch(
         continue;
       }
       if (!inserted.has(event.id)) {
-        results.push(await storedAnswer(tx, event, message));
+        results.push(storedAnswer(stored, event, message));
         continue;
       }
       fresh.push(event);

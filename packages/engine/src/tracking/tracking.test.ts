@@ -179,6 +179,36 @@ describe('tracking triggers', () => {
     expect(await runsOf(deployed.flowId)).toHaveLength(2);
   });
 
+  test('a batch sent again is answered with the first events and their runs, on both write paths', async () => {
+    const deployed = await deployFlow(t.engine, {
+      name: 'Retried batch',
+      slug: 'retried-batch',
+      nodes: [
+        {
+          id: 'start',
+          type: 'trigger.tracking',
+          name: 'Start',
+          config: { type: 'track', events: ['Retried'] },
+        },
+        { id: 'set', type: 'logic.set', name: 'Tag', config: { fields: { seen: true } } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'set' }],
+    });
+    const calls = ['r1', 'r2', 'r3', 'r4'].map((user) => track(user, 'Retried'));
+    const first = await ingestTracking(t.engine.ctx, sourceId, calls);
+    // as a batch that changes no profile (one statement) and with an identify call (the transaction)
+    const identify = message('identify', { userId: 'r5', traits: { plan: 'pro' } });
+    for (const extra of [track('r1', 'Retried'), identify]) {
+      const again = await ingestTracking(t.engine.ctx, sourceId, [...calls, extra]);
+      expect(again.slice(0, calls.length)).toEqual(first.map((answer) => ({ ...answer, duplicate: true })));
+      expect(again[calls.length]).toMatchObject({ duplicate: false });
+    }
+    expect(
+      first.every((answer) => answer.runs.length === 1 && answer.runs[0]?.flowId === deployed.flowId),
+    ).toBe(true);
+    expect(await runsOf(deployed.flowId)).toHaveLength(calls.length + 1);
+  });
+
   test('concurrent requests share commits; each caller gets the answers for its own calls, in order', async () => {
     const otherSource = randomUUID();
     const batches = Array.from({ length: 12 }, (_, b) =>
