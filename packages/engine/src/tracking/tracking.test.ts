@@ -47,6 +47,19 @@ function message(
 const track = (userId: string, event: string, properties: Record<string, unknown> = {}) =>
   message('track', { userId, event, properties });
 
+/** A flow that each track call named `event` starts: its trigger, then a set. */
+function taggedOn(event: string, slug: string) {
+  return {
+    name: `Tagged on ${event}`,
+    slug,
+    nodes: [
+      { id: 'start', type: 'trigger.tracking', name: 'Start', config: { type: 'track', events: [event] } },
+      { id: 'set', type: 'logic.set', name: 'Tag', config: { fields: { seen: true } } },
+    ],
+    edges: [{ id: 'e1', source: 'start', target: 'set' }],
+  };
+}
+
 async function runsOf(flowId: string) {
   return t.engine.ctx.db.select().from(schema.runs).where(eq(schema.runs.flowId, flowId));
 }
@@ -153,20 +166,7 @@ describe('tracking triggers', () => {
   });
 
   test('a messageId repeated within one batch answers like its first, with its runs, and starts one run', async () => {
-    const deployed = await deployFlow(t.engine, {
-      name: 'Twice in a batch',
-      slug: 'twice-in-a-batch',
-      nodes: [
-        {
-          id: 'start',
-          type: 'trigger.tracking',
-          name: 'Start',
-          config: { type: 'track', events: ['Twice'] },
-        },
-        { id: 'set', type: 'logic.set', name: 'Tag', config: { fields: { seen: true } } },
-      ],
-      edges: [{ id: 'e1', source: 'start', target: 'set' }],
-    });
+    const deployed = await deployFlow(t.engine, taggedOn('Twice', 'twice-in-a-batch'));
     const msg = track('u3', 'Twice');
     const [first, second, other] = await ingestTracking(t.engine.ctx, sourceId, [
       msg,
@@ -180,20 +180,7 @@ describe('tracking triggers', () => {
   });
 
   test('a batch sent again is answered with the first events and their runs, on both write paths', async () => {
-    const deployed = await deployFlow(t.engine, {
-      name: 'Retried batch',
-      slug: 'retried-batch',
-      nodes: [
-        {
-          id: 'start',
-          type: 'trigger.tracking',
-          name: 'Start',
-          config: { type: 'track', events: ['Retried'] },
-        },
-        { id: 'set', type: 'logic.set', name: 'Tag', config: { fields: { seen: true } } },
-      ],
-      edges: [{ id: 'e1', source: 'start', target: 'set' }],
-    });
+    const deployed = await deployFlow(t.engine, taggedOn('Retried', 'retried-batch'));
     const calls = ['r1', 'r2', 'r3', 'r4'].map((user) => track(user, 'Retried'));
     const first = await ingestTracking(t.engine.ctx, sourceId, calls);
     // as a batch that changes no profile (one statement) and with an identify call (the transaction)
