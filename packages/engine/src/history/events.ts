@@ -66,15 +66,17 @@ export function acceptedKey(source: string, idempotencyKey: string): string {
 }
 
 /**
- * The events first accepted under these (source, idempotency key) pairs, with the runs each started (in the
- * order they were started), by acceptedKey: one query for any number of keys — a retried batch of a hundred
- * calls is answered as duplicates in one round trip, not two per call. A key no stored event has is absent.
+ * The events first accepted under the (source, idempotency key) pairs of `events` (events whose key was
+ * taken; one without a key has none to look up), with the runs each started (in the order they were
+ * started), by acceptedKey: one query for any number of keys — a retried batch of a hundred calls is answered
+ * as duplicates in one round trip, not two per call. A key no stored event has is absent.
  */
 export async function firstAcceptedOf(
   db: Queryable,
-  keys: ReadonlyArray<{ source: string; idempotencyKey: string }>,
+  events: ReadonlyArray<{ source: string; idempotencyKey?: string | null }>,
 ): Promise<Map<string, FirstAccepted>> {
   const found = new Map<string, FirstAccepted>();
+  const keys = events.flatMap(({ source, idempotencyKey: key }) => (key == null ? [] : [{ source, key }]));
   if (keys.length === 0) return found;
   const E = schema.events;
   const R = schema.runs;
@@ -91,9 +93,7 @@ export async function firstAcceptedOf(
         r.${id(R.id)} as "runId", r.${id(R.flowId)} as "flowId"
       from ${E} e left join ${R} r on r.${id(R.eventId)} = e.${id(E.id)}
       where (e.${id(E.source)}, e.${id(E.idempotencyKey)}) in (
-        select k.source, k.key from jsonb_to_recordset(${JSON.stringify(
-          keys.map((k) => ({ source: k.source, key: k.idempotencyKey })),
-        )}::jsonb) as k(source text, key text))
+        select k.source, k.key from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, key text))
       order by r.${id(R.id)}`,
   );
   for (const row of rows) {

@@ -141,9 +141,7 @@ async function writeBatch(db: Queryable, items: readonly PreparedEvent[]): Promi
   // the items whose key an event stored before took: answered with that event, all read in one query
   const stored = await firstAcceptedOf(
     db,
-    fresh
-      .filter((it) => !inserted.has(it.event.id))
-      .map(({ event }) => ({ source: event.source, idempotencyKey: event.idempotencyKey ?? '' })),
+    fresh.filter((it) => !inserted.has(it.event.id)).map((it) => it.event),
   );
   const results: Written[] = [];
   for (const [i, item] of items.entries()) {

@@ -253,10 +253,9 @@ function takenBefore(
   batch: Pick<Batch, 'rows' | 'sameAs'>,
   inserted: ReadonlySet<string>,
 ): Promise<Map<string, FirstAccepted>> {
-  const taken = batch.rows.filter((row, i) => batch.sameAs[i] === undefined && !inserted.has(row.id));
   return firstAcceptedOf(
     db,
-    taken.map((row) => ({ source: row.source, idempotencyKey: row.idempotencyKey ?? '' })),
+    batch.rows.filter((row, i) => batch.sameAs[i] === undefined && !inserted.has(row.id)),
   );
 }
 
