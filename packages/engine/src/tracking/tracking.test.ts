@@ -321,6 +321,65 @@ describe('wait-for-event', () => {
     expect(Date.now() - (run?.createdAt.getTime() ?? 0)).toBeLessThan(3_000);
   });
 
+  test('one commit settles waits of every kind among many parked, and only those its events match', async () => {
+    // three kinds of wait (names and match expression), each behind its own flow and parked for many
+    // people: the lookup after each commit reads one wait per kind, not every wait
+    n += 1;
+    const waitingFlow = (slug: string, wait: Record<string, unknown>) => ({
+      name: slug,
+      slug,
+      nodes: [
+        {
+          id: 'start',
+          type: 'trigger.tracking',
+          name: 'Checkout',
+          config: { type: 'track', events: ['Basket'] },
+        },
+        { id: 'wait', type: 'logic.wait-for-event', name: 'Wait', config: { timeoutMs: 60_000, ...wait } },
+        { id: 'done', type: 'logic.set', name: 'Done', config: { fields: { done: true } } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'wait' },
+        { id: 'e2', source: 'wait', sourceHandle: 'received', target: 'done' },
+      ],
+    });
+    const byPerson = await deployFlow(t.engine, waitingFlow(`kinds-person-${n}`, { event: 'Paid' }));
+    const byOrder = await deployFlow(
+      t.engine,
+      waitingFlow(`kinds-order-${n}`, {
+        event: ['Shipped', 'Paid'],
+        correlation: '{{ $json.properties.orderId }}',
+      }),
+    );
+    const other = await deployFlow(t.engine, waitingFlow(`kinds-other-${n}`, { event: 'Refunded' }));
+    const people = Array.from({ length: 30 }, (_, i) => `kinds-${n}-${i}`);
+    await ingestTracking(
+      t.engine.ctx,
+      sourceId,
+      people.map((u, i) => track(u, 'Basket', { orderId: `order-${n}-${i}` })),
+    );
+    const flows = [byPerson.flowId, byOrder.flowId, other.flowId];
+    const waitsOf = (flowId: string) =>
+      t.engine.ctx.db.select().from(schema.waits).where(eq(schema.waits.flowId, flowId));
+    await waitFor(async () => {
+      const counts = await Promise.all(flows.map(async (f) => (await waitsOf(f)).length));
+      return counts.every((c) => c === people.length);
+    });
+    // person 3 pays: their person-wait and their order-wait settle; person 7's order ships (by another id)
+    await ingestTracking(t.engine.ctx, sourceId, [
+      track(people[3] ?? '', 'Paid', { orderId: `order-${n}-3` }),
+      track('someone-else', 'Shipped', { orderId: `order-${n}-7` }),
+    ]);
+    const received = async (flowId: string) =>
+      (await waitsOf(flowId))
+        .filter((w) => w.status === 'received')
+        .map((w) => w.correlation)
+        .sort();
+    expect(await received(byPerson.flowId)).toEqual([`userId:${people[3]}`]);
+    expect(await received(byOrder.flowId)).toEqual([`order-${n}-3`, `order-${n}-7`]);
+    expect(await received(other.flowId)).toEqual([]);
+  });
+
   test('when the event and the timeout race, exactly one port fires for every run', async () => {
     const deployed = await deployFlow(t.engine, cartFlow(400, 0));
     const users = Array.from({ length: 20 }, (_, i) => `race-${n}-${i}`);

@@ -1,0 +1,1 @@
+CREATE INDEX "waits_kind_idx" ON "waits" USING btree (md5(("event_names")::text || "match_expression")) WHERE "waits"."status" = 'waiting';
