@@ -76,6 +76,8 @@ const settings = quick
       trackingBatchSize: 100,
       trackingBatchClients: [8],
       trackingSingleConnections: 50,
+      trackingResumeParked: 1000,
+      trackingResumeConnections: 1,
       historyEvents: 200,
       largeRounds: 1,
     }
@@ -96,6 +98,8 @@ const settings = quick
       trackingBatchSize: 100,
       trackingBatchClients: [8, 32],
       trackingSingleConnections: 50,
+      trackingResumeParked: 5000,
+      trackingResumeConnections: 1,
       historyEvents: 1000,
       largeRounds: 3,
     };
@@ -629,6 +633,8 @@ async function main() {
         batchSize: settings.trackingBatchSize,
         batchClients: settings.trackingBatchClients,
         singleConnections: settings.trackingSingleConnections,
+        resumeParked: settings.trackingResumeParked,
+        resumeConnections: settings.trackingResumeConnections,
         drainTimeoutSeconds: settings.drainTimeoutSeconds,
       },
     );

@@ -5,7 +5,7 @@ import type { LoadResult } from './load.js';
 import type { PeerResult } from './peers.js';
 import type { RunTimes } from './stores.js';
 import type { PhaseTiming, TailBreakdown } from './tail.js';
-import type { TrackingPhase, TrackingSuite } from './tracking.js';
+import type { ResumePhase, TrackingPhase, TrackingSuite } from './tracking.js';
 
 interface LostCounts {
   lost: number;
@@ -110,7 +110,7 @@ function runsStatus(r: RunTimes, drained: boolean): string {
   );
 }
 
-/** t1–t3: tracking ingest, each against phase a's webhook ingest rate (one webhook request = one event). */
+/** t1–t4: tracking ingest, each against phase a's webhook ingest rate (one webhook request = one event). */
 function trackingRows(t: TrackingSuite): Row[] {
   const phaseRows = (p: TrackingPhase, title: string): Row[] => {
     const batch = p.eventsPerRequest > 1;
@@ -168,6 +168,28 @@ function trackingRows(t: TrackingSuite): Row[] {
       t.noRun,
       `t3. tracking, no run ("${t.noRun.event}", ${t.noRun.connections} clients × ${t.noRun.eventsPerRequest}, ${int(t.noRun.seconds)} s)`,
     ),
+    ...resumeRows(t.resume),
+  ];
+}
+
+/** t4: no target of its own (one client is a latency, not a capacity); its accounting must be clean. */
+function resumeRows(p: ResumePhase): Row[] {
+  const clean = p.lost + p.rejectedButStored + p.storedTwice + p.notFullyAccepted + p.wrongRunCount === 0;
+  const resumedAll = p.resumed === p.expectedResumed && p.resumedRunsFinished >= p.resumed;
+  return [
+    [
+      `t4. tracking single "${p.event}", each resuming one of ${int(p.parked)} parked runs (${p.connections} conn, ${int(p.seconds)} s)`,
+      `${int(p.eventsPerSecond)} events/s · per call p50 ${ms(p.latency.p50)} / p99 ${ms(p.latency.p99)} / max ${ms(p.latency.max)} ms`,
+      `${pct(p.vsWebhookIngest)} of webhook ingest`,
+      `${mark(clean && p.answered503 === 0)} answers match what was stored, 0 calls answered 503`,
+    ],
+    [
+      '   waits resumed, runs finished',
+      `${int(p.resumed)} of ${int(p.expectedResumed)} expected, ${int(p.resumedRunsFinished)} runs finished (parking took ${ms(p.parkSeconds)} s)`,
+      '',
+      `${mark(resumedAll)} every first call of a parked person resumed its run`,
+    ],
+    ['   CPU per event, while loading', p.ok === 0 ? 'n/a (nothing accepted)' : cpu(p.cpuPerEvent), '', ''],
   ];
 }
 

@@ -225,6 +225,13 @@ export class RunReader {
     );
   }
 
+  /** The flow's waits by status (`waiting`, `received`, `timeout`, …). */
+  async waitCounts(flowId: string): Promise<Record<string, number>> {
+    const rows = await this.sql<{ status: string; n: number }[]>`
+      select status, count(*)::int as n from waits where flow_id = ${flowId} group by status`;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   /** Postgres backend pids serving this database, except the bench's own (for their CPU time). */
   async backendPids(): Promise<number[]> {
     const rows = await this.sql<{ pid: number }[]>`

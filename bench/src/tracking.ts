@@ -1,13 +1,14 @@
-// Tracking ingest (t1–t3): Segment-style `POST /v1/batch` and `/v1/track` calls to the server, measured like
+// Tracking ingest (t1–t4): Segment-style `POST /v1/batch` and `/v1/track` calls to the server, measured like
 // webhook ingest (phase a) and matched answer by answer, per event (by messageId), with the events stored
 // and the runs they started. Every phase has its own source, and its own flow filtered to that source, so
-// counts from Postgres are exact per phase.
+// counts from Postgres are exact per phase. t4's events start nothing: each resumes one of many runs parked
+// at a wait-for-event.
 import type { CpuPerUnit } from './cpu.js';
 import { cpuMark, cpuSince, perUnit } from './cpu.js';
 import type { LoadResult } from './load.js';
 import { runLoad } from './load.js';
 import type { Api, ServerProcess } from './server.js';
-import { fourNodeShape } from './server.js';
+import { fourNodeShape, TRIGGER_NODE_ID } from './server.js';
 import type { RunReader, RunTimes } from './stores.js';
 import type { RssSampler } from './util.js';
 import { round, sleep } from './util.js';
@@ -16,6 +17,8 @@ import { round, sleep } from './util.js';
 export const TRACKED_EVENT = 'Checkout Started';
 /** An event no flow listens for (t3): stored, starts nothing. */
 export const UNTRACKED_EVENT = 'Page Scrolled';
+/** The event t4's parked runs wait for (by person): it starts nothing. */
+export const RESUMING_EVENT = 'Order Completed';
 /**
  * The people events are about: event n is person n mod PEOPLE (userId and anonymousId, always paired, as
  * analytics.js sends them for a signed-in user). Larger than the events of 32 concurrent batches, so
@@ -33,6 +36,10 @@ export interface TrackingSettings {
   batchClients: readonly number[];
   /** t2's connections */
   singleConnections: number;
+  /** t4: runs parked at a wait-for-event before the load, one per person (at most PEOPLE) */
+  resumeParked: number;
+  /** t4's connections (closed loop, one call in flight each) */
+  resumeConnections: number;
   drainTimeoutSeconds: number;
 }
 
@@ -67,7 +74,7 @@ export interface TrackingAccounting {
 }
 
 export interface TrackingPhase extends LoadResult, TrackingAccounting {
-  phase: 't1' | 't2' | 't3';
+  phase: 't1' | 't2' | 't3' | 't4';
   endpoint: '/v1/batch' | '/v1/track';
   event: string;
   connections: number;
@@ -93,6 +100,19 @@ export interface TrackingSuite {
   batch: TrackingPhase[];
   single: TrackingPhase;
   noRun: TrackingPhase;
+  resume: ResumePhase;
+}
+
+/** t4: single calls, each resuming one run parked at a wait-for-event among `parked` of them. */
+export interface ResumePhase extends TrackingPhase {
+  /** waits of the phase's flow waiting when the load began */
+  parked: number;
+  /** those received by the end (each the first call of its person: min(events stored, parked) expected) */
+  resumed: number;
+  expectedResumed: number;
+  /** the resumed runs, finished (bounded wait) */
+  resumedRunsFinished: number;
+  parkSeconds: number;
 }
 
 /** Tracking trigger (track "Checkout Started" from one source) → set → if → set: phase a's flow shape. */
@@ -106,6 +126,33 @@ export function trackingFlow(slug: string, sourceId: string) {
     },
     '$json.properties.plan',
   );
+}
+
+/** Tracking trigger (track "Checkout Started" from one source) → wait for "Order Completed" of that person → set. */
+export function parkingFlow(slug: string, sourceId: string) {
+  return {
+    name: `bench ${slug}`,
+    slug,
+    nodes: [
+      {
+        id: TRIGGER_NODE_ID,
+        type: 'trigger.tracking',
+        name: 'Checkout started',
+        config: { type: 'track', events: [TRACKED_EVENT], sources: [sourceId] },
+      },
+      {
+        id: 'wait',
+        type: 'logic.wait-for-event',
+        name: 'Wait for the order',
+        config: { event: RESUMING_EVENT, timeoutMs: 24 * 3_600_000, lookbackMs: 0 },
+      },
+      { id: 'bought', type: 'logic.set', name: 'Bought', config: { fields: { bought: true } } },
+    ],
+    edges: [
+      { id: 'e1', source: TRIGGER_NODE_ID, target: 'wait' },
+      { id: 'e2', source: 'wait', sourceHandle: 'received', target: 'bought' },
+    ],
+  };
 }
 
 /** One track call as a Segment library sends it; `n` numbers the events of a phase (0, 1, …). */
@@ -318,9 +365,99 @@ async function account(
 }
 
 /**
- * Warm-up, then t1 (batches of `batchSize`, once per entry of `batchClients`), t2 (single track calls) and
- * t3 (batches of an event no flow listens for). Each phase that starts runs is drained (bounded) before the
- * next one.
+ * Parks `count` runs of the t4 flow at their wait (one per person 0…count−1): batches of 100 "Checkout
+ * Started", 4 in flight; then waits (bounded) until that many waits are waiting.
+ */
+async function parkRuns(
+  ctx: TrackingContext,
+  settings: TrackingSettings,
+  source: { id: string; writeKey: string },
+  flowId: string,
+  count: number,
+): Promise<number> {
+  const timestamp = new Date().toISOString();
+  const batches = Math.ceil(count / 100);
+  let next = 0;
+  const send = async () => {
+    for (let b = next++; b < batches; b = next++) {
+      const batch = [];
+      for (let n = b * 100; n < Math.min(count, (b + 1) * 100); n++) {
+        batch.push(trackMessage(TRACKED_EVENT, `t4-park-${n}`, n, timestamp));
+      }
+      const res = await fetch(`${ctx.baseUrl}/v1/batch`, {
+        method: 'POST',
+        headers: { authorization: basicAuth(source.writeKey), 'content-type': 'application/json' },
+        body: JSON.stringify({ batch }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`t4: parking batch ${b} answered ${res.status}: ${text.slice(0, 300)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, send));
+  const deadline = Date.now() + settings.drainTimeoutSeconds * 1000;
+  let waiting = 0;
+  while (Date.now() < deadline) {
+    ctx.alive();
+    waiting = (await ctx.reader.waitCounts(flowId)).waiting ?? 0;
+    if (waiting >= count) break;
+    await sleep(250);
+  }
+  return waiting;
+}
+
+/**
+ * t4: `resumeParked` runs parked at a wait-for-event "Order Completed" by person, then single calls of that
+ * event from `resumeConnections` clients, each the first of its person (while the calls number fewer than
+ * the parked runs): every such call resumes one run. Measured as t2, plus the waits it resumed and the
+ * resumed runs finished.
+ */
+async function resumePhase(ctx: TrackingContext, settings: TrackingSettings): Promise<ResumePhase> {
+  // the runs are started from a source of their own, so that t4's source holds only the measured calls
+  const parking = await ctx.api.createSource('bench t4 parking');
+  const source = await ctx.api.createSource('bench t4');
+  const flowId = await ctx.api.createPublished(parkingFlow('tracking-t4', parking.id));
+  ctx.sampler.setPhase('all:t4-tracking-park');
+  ctx.log(`t4: parking ${settings.resumeParked} runs at a wait for "${RESUMING_EVENT}"`);
+  const parkStart = Date.now();
+  const parked = await parkRuns(ctx, settings, parking, flowId, settings.resumeParked);
+  const parkSeconds = round((Date.now() - parkStart) / 1000, 1);
+  ctx.log(`t4: ${parked} waits waiting after ${parkSeconds} s`);
+  ctx.sampler.setPhase('all:t4-tracking-resume');
+  ctx.log(
+    `t4: tracking single "${RESUMING_EVENT}", ${settings.resumeConnections} connection(s) × ${settings.seconds}s`,
+  );
+  const phase = await trackingPhase(ctx, settings, {
+    phase: 't4',
+    label: 't4-tracking-resume',
+    endpoint: '/v1/track',
+    event: RESUMING_EVENT,
+    connections: settings.resumeConnections,
+    seconds: settings.seconds,
+    source,
+    flowId: null,
+  });
+  // a call is answered once the waits its event matches are settled; the one in flight at the stop may
+  // settle after its event was counted
+  const expectedResumed = Math.min(phase.storedEvents, parked);
+  const deadline = Date.now() + settings.drainTimeoutSeconds * 1000;
+  let resumed = 0;
+  let finished = 0;
+  while (Date.now() < deadline) {
+    ctx.alive();
+    resumed = (await ctx.reader.waitCounts(flowId)).received ?? 0;
+    const progress = await ctx.reader.progress(flowId);
+    finished = progress.runs - progress.open;
+    if (resumed >= expectedResumed && finished >= resumed) break;
+    await sleep(250);
+  }
+  ctx.log(`t4: ${resumed} waits resumed of ${expectedResumed} expected, ${finished} of their runs finished`);
+  return { ...phase, parked, resumed, expectedResumed, resumedRunsFinished: finished, parkSeconds };
+}
+
+/**
+ * Warm-up, then t1 (batches of `batchSize`, once per entry of `batchClients`), t2 (single track calls),
+ * t3 (batches of an event no flow listens for) and t4 (single calls that resume parked runs). Each phase
+ * that starts runs is drained (bounded) before the next one.
  */
 export async function trackingSuite(
   ctx: TrackingContext,
@@ -420,10 +557,13 @@ export async function trackingSuite(
     flowId: null,
   });
 
+  const resume = await resumePhase(ctx, settings);
+
   return {
     warmup: { requests: warmBatch.requests + warmSingle.requests, drained: warmDrain.done },
     batch,
     single,
     noRun,
+    resume,
   };
 }
