@@ -1,6 +1,7 @@
 // HTTP load: autocannon (as a library) for saturation, a paced sender for a fixed offered load; bounded in
 // time or count, loopback only.
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { round, Samples, summarize } from './util.js';
 
@@ -46,6 +47,15 @@ export interface LoadResult {
   /** ms, measured per response (sub-millisecond), all statuses */
   latency: { p50: number; p99: number; max: number };
   offeredRate?: number;
+  /**
+   * Paced loads: the load generator's own delays, part of every latency above (ms). `sentLate`: how long
+   * after its due time each request was handed to the socket; `eventLoop`: the generator's event-loop delay
+   * (`monitorEventLoopDelay`, 10 ms resolution taken out), which also delays reading the answers.
+   */
+  generator?: {
+    sentLate: { p50: number; p99: number; max: number };
+    eventLoop: { p99: number; max: number };
+  };
   /** with tagRequests: status of each answered request by its seq (not in the JSON output) */
   statusBySeq?: Map<number, number>;
 }
@@ -150,6 +160,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
 }
 
+/** The paced generator's event-loop monitor interval (ms): Node records the whole time between its runs. */
+const LOOP_RESOLUTION_MS = 10;
+
 export interface PacedLoadOptions {
   url: string;
   /** requests per second, sent evenly (not in bursts) */
@@ -174,6 +187,8 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
   const url = new URL(options.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
   const latencies = new Samples();
+  const sentLate = new Samples();
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   const statusBySeq = new Map<number, number>();
   const statusCodes: Record<string, number> = {};
   let errors = 0;
@@ -212,8 +227,10 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
         resolve();
       });
       req.end(JSON.stringify({ ...(options.body as object), seq }));
+      sentLate.push(performance.now() - due);
     });
   const total = Math.round(options.rate * options.duration);
+  loop.enable();
   const start = performance.now();
   const sent: Array<Promise<void>> = [];
   for (let i = 0; i < total; i++) {
@@ -223,12 +240,15 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
     sent.push(send(i + 1, due));
   }
   await Promise.all(sent);
+  loop.disable();
   agent.destroy();
   const seconds = (performance.now() - start) / 1000;
   const ok = Object.entries(statusCodes)
     .filter(([code]) => code.startsWith('2'))
     .reduce((n, [, count]) => n + count, 0);
   const lat = summarize(latencies.values());
+  const late = summarize(sentLate.values());
+  const loopMs = (ns: number) => round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS), 2);
   return {
     requestsPerSecond: round(latencies.length / seconds, 1),
     okPerSecond: round(ok / seconds, 1),
@@ -242,6 +262,10 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
     seconds: round(seconds, 2),
     latency: { p50: round(lat.p50, 2), p99: round(lat.p99, 2), max: round(lat.max, 2) },
     offeredRate: options.rate,
+    generator: {
+      sentLate: { p50: round(late.p50, 2), p99: round(late.p99, 2), max: round(late.max, 2) },
+      eventLoop: { p99: loopMs(loop.percentile(99)), max: loopMs(loop.max) },
+    },
     statusBySeq,
   };
 }

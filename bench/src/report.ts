@@ -258,11 +258,21 @@ function suiteRows(
     ],
     [
       `${prefix}   where its time goes (p50 / p99 ms)`,
-      tailText(e2e.tail),
+      tailText(e2e.tail) + generatorText(e2e),
       '',
       `${mark(e2e.latency.p99 <= 10)} http p99 ≤10 ms`,
     ],
   ];
+}
+
+/** The paced load generator's own share of the latencies (it shares the cores with the server). */
+function generatorText(load: LoadResult): string {
+  const g = load.generator;
+  if (!g) return '';
+  return (
+    ` · the load generator: sent late ${ms(g.sentLate.p50)} / ${ms(g.sentLate.p99)} (max ${ms(g.sentLate.max)}),` +
+    ` its event-loop delay p99 ${ms(g.eventLoop.p99)} (max ${ms(g.eventLoop.max)})`
+  );
 }
 
 /** The paced load's tail, by cause: the server's own time, event-loop delay, GC pauses, the ingest phases. */
