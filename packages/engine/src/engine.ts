@@ -34,6 +34,7 @@ import { DEFAULT_RETENTION_OPTIONS, startRetention } from './retention/index.js'
 import { ScheduleQueue, startScheduleWorker, syncSchedules } from './schedules/index.js';
 import type { StepWorkerOptions } from './steps/index.js';
 import { DEFAULT_WORKER_OPTIONS, startStepWorker } from './steps/index.js';
+import { trackingAfterWorkDone } from './tracking/index.js';
 
 export interface EngineOptions {
   db: DbHandle;
@@ -254,6 +255,8 @@ export function createEngine(options: EngineOptions): Engine {
       await worker.close();
       connection.disconnect();
     }
+    // the steps that tracking calls answered meanwhile resumed are woken while the queue is open
+    await trackingAfterWorkDone(ctx);
     await queue.close();
     await schedules.close();
     redis.disconnect();

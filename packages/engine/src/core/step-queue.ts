@@ -53,22 +53,25 @@ export class StepQueue {
     );
   }
 
-  /** Runs these steps' jobs now: a delayed job is promoted, a missing one is added. */
+  /**
+   * Runs these steps' jobs now: a delayed job is promoted, a missing one is added. The steps go together
+   * (their commands share the one connection): a batch that resumes 100 waits costs a few round trips, not
+   * three per step one after another.
+   */
   async wake(steps: readonly StepRef[]): Promise<void> {
-    const missing: StepRef[] = [];
-    for (const step of steps) {
-      const job = await this.queue.getJob(step.id);
-      if (!job) {
-        missing.push({ id: step.id, runId: step.runId });
-        continue;
-      }
-      try {
-        if (await job.isDelayed()) await job.promote();
-      } catch {
-        // the job moved on meanwhile (it is running or done): it will see the step as due
-      }
-    }
-    await this.add(missing);
+    const missing = await Promise.all(
+      steps.map(async (step): Promise<StepRef | undefined> => {
+        const job = await this.queue.getJob(step.id);
+        if (!job) return { id: step.id, runId: step.runId };
+        try {
+          if (await job.isDelayed()) await job.promote();
+        } catch {
+          // the job moved on meanwhile (it is running or done): it will see the step as due
+        }
+        return undefined;
+      }),
+    );
+    await this.add(missing.filter((s): s is StepRef => s !== undefined));
   }
 
   /**

@@ -6,6 +6,7 @@ export {
   eventNameOf,
   ingestTracking,
   TRACKING_SOURCE_PREFIX,
+  trackingAfterWorkDone,
   trackingTriggerMatches,
 } from './ingest-tracking.js';
 export type { PlanBreach, PlanCheck } from './plan-check.js';

@@ -37,7 +37,7 @@ import {
   profilesOfPairs,
 } from '../profiles/index.js';
 import { withInlineFallback } from '../steps/index.js';
-import { resumeWaitsFor } from '../waits/index.js';
+import { settleWaitsFor, wakeSteps } from '../waits/index.js';
 import { applyExitGoals } from './exit-goals.js';
 import type { Refusal } from './reentry.js';
 import { decideEntries, hasReentryRule } from './reentry.js';
@@ -342,7 +342,12 @@ const batchers = new WeakMap<EngineContext, GroupCommit<Submission, Committed>>(
  * slow database slows ingest (and fills the backlog, which sheds load) instead of piling that work up.
  */
 const MAX_AFTER_IN_FLIGHT = 2;
-const afterInFlight = new WeakMap<EngineContext, { count: number }>();
+const afterInFlight = new WeakMap<EngineContext, Set<Promise<void>>>();
+
+/** Resolves once the after-work of every commit so far is done (the engine waits for it when closing). */
+export async function trackingAfterWorkDone(ctx: EngineContext): Promise<void> {
+  await Promise.all(afterInFlight.get(ctx) ?? []);
+}
 
 /**
  * Accepts a batch of tracking calls from one source, sharing the transaction with the calls of other
@@ -423,15 +428,15 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   await enqueueAccepted(ctx, toEnqueue);
   // the after-work runs beside the next commit: it is a read and a few writes after this commit, on the main
   // pool (skipping it altogether, as an upper bound, gave single calls a fifth more throughput, measured)
-  const counter = afterInFlight.get(ctx) ?? { count: 0 };
-  afterInFlight.set(ctx, counter);
-  counter.count++;
-  const settled = afterCommit(ctx, flows, fresh, submissions)
-    .catch((err: unknown) => ctx.logger.warn({ err }, 'the work after an ingest commit failed'))
-    .finally(() => {
-      counter.count--;
-    });
-  if (counter.count > MAX_AFTER_IN_FLIGHT) await settled;
+  const inFlight = afterInFlight.get(ctx) ?? new Set<Promise<void>>();
+  afterInFlight.set(ctx, inFlight);
+  const after = afterCommit(ctx, flows, fresh, submissions);
+  const done = after.done.finally(() => {
+    inFlight.delete(done);
+  });
+  inFlight.add(done);
+  if (inFlight.size > MAX_AFTER_IN_FLIGHT) await done;
+  const settled = after.answerable;
   let at = 0;
   return submissions.map(({ messages }) => {
     const own = results.slice(at, at + messages.length);
@@ -440,25 +445,43 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
   });
 }
 
-/** What follows a commit: the waits its events match, the exit goals they reach, the sources' last-seen time. */
-async function afterCommit(
+/**
+ * What follows a commit: the waits its events match, the exit goals they reach, the sources' last-seen time.
+ * The calls are answered once the waits are settled and the goals applied (`answerable`), so a client's next
+ * call never overtakes them; waking the resumed steps and the last-seen time follow (`done`). Neither
+ * rejects: a failure is logged (the events are committed, and a settled wait's step takes it at its
+ * timeout if it is not woken).
+ */
+function afterCommit(
   ctx: EngineContext,
   flows: readonly CompiledFlow[],
   fresh: readonly EventRow[],
   submissions: readonly Submission[],
-): Promise<void> {
-  try {
-    await resumeWaitsFor(ctx, fresh);
-    await applyExitGoals(ctx, flows, fresh);
-  } catch (err) {
-    // the events are committed; a wait still finds them at its timeout, from the event log
-    ctx.logger.warn({ err }, 'resuming waits after ingest failed');
-  }
-  // what the sources page shows as "last event"; a failure here costs only that
-  await markSourcesSeen(
-    ctx.db,
-    submissions.map((s) => s.sourceId),
-  ).catch((err: unknown) => ctx.logger.warn({ err }, 'could not record when the sources last saw an event'));
+): { answerable: Promise<void>; done: Promise<void> } {
+  const resumed = (async () => {
+    try {
+      const steps = await settleWaitsFor(ctx, fresh);
+      await applyExitGoals(ctx, flows, fresh);
+      return steps;
+    } catch (err) {
+      // the events are committed; a wait still finds them at its timeout, from the event log
+      ctx.logger.warn({ err }, 'resuming waits after ingest failed');
+      return [];
+    }
+  })();
+  const done = resumed.then(async (steps) => {
+    await wakeSteps(ctx, steps).catch((err: unknown) =>
+      ctx.logger.warn({ err, steps: steps.length }, 'could not wake the resumed steps now'),
+    );
+    // what the sources page shows as "last event"; a failure here costs only that
+    await markSourcesSeen(
+      ctx.db,
+      submissions.map((s) => s.sourceId),
+    ).catch((err: unknown) =>
+      ctx.logger.warn({ err }, 'could not record when the sources last saw an event'),
+    );
+  });
+  return { answerable: resumed.then(() => undefined), done };
 }
 
 function withoutRefused(runs: readonly PreparedRun[], refused: readonly Refusal[]): PreparedRun[] {

@@ -60,16 +60,21 @@ async function waitingKinds(ctx: EngineContext, names: readonly string[]) {
 }
 
 /**
- * After new events are committed: settles the waits they match and wakes those steps. One query finds the
- * match expressions of the waits for the events' names, the correlation keys are worked out in memory, and
- * one statement settles every matching wait — each with the earliest of the events that match it.
+ * After new events are committed: settles the waits they match and returns their steps, to be woken
+ * (wakeSteps). One query finds the match expressions of the waits for the events' names, the correlation
+ * keys are worked out in memory, and one statement settles every matching wait — each with the earliest of
+ * the events that match it. A settled wait is durable: its step takes `received` when it next runs, woken or
+ * at its timeout.
  */
-export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventRow[]): Promise<number> {
+export async function settleWaitsFor(
+  ctx: EngineContext,
+  events: readonly EventRow[],
+): Promise<Array<{ stepId: string; runId: string }>> {
   const named = events.filter((e): e is EventRow & { name: string } => typeof e.name === 'string');
-  if (named.length === 0) return 0;
+  if (named.length === 0) return [];
   const names = [...new Set(named.map((e) => e.name))];
   const waiting = await waitingKinds(ctx, names);
-  if (waiting.length === 0) return 0;
+  if (waiting.length === 0) return [];
   // waits by person match any id of the event's person, and the ids their profiles link (one query)
   const linked = waiting.some((w) => byPerson(w.expression))
     ? await linkedPersonKeys(ctx.db, named.flatMap(personIdsOf))
@@ -86,7 +91,7 @@ export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventR
       }
     }
   }
-  if (matches.length === 0) return 0;
+  if (matches.length === 0) return [];
   // the keys also go to the index of waiting waits as one array: joined with the matches alone, Postgres
   // (which takes the matches for 100 rows) read every waiting wait and hashed them (~2 ms with 5,000 parked)
   const settled = await selectRows<{ stepId: string; runId: string }>(
@@ -109,6 +114,5 @@ export async function resumeWaitsFor(ctx: EngineContext, events: readonly EventR
       where ${W.id} = pick.wait_id and ${W.status} = 'waiting'
       returning ${W.stepId} as "stepId", ${W.runId} as "runId"`,
   );
-  await wakeSteps(ctx, settled);
-  return settled.length;
+  return settled;
 }
