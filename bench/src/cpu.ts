@@ -2,7 +2,7 @@
 import type { ServerProcess } from './server.js';
 import type { RunReader } from './stores.js';
 import type { CpuSnapshot } from './util.js';
-import { cpuDelta, cpuMsOf, cpuSnapshot, round } from './util.js';
+import { cpuDelta, cpuMsOf, cpuSnapshot, round, runQueueMsOf } from './util.js';
 
 export interface CpuMark {
   node: Map<string, number>;
@@ -51,3 +51,54 @@ export function perUnit(cpu: CpuUsed, units: number) {
 }
 
 export type CpuPerUnit = ReturnType<typeof perUnit>;
+
+/**
+ * Time spent runnable but waiting for a CPU (the kernel's run queue, `/proc/<pid>/schedstat`), per second
+ * of wall time, ms: of each server process's main thread (its event loop) and of the Postgres backends of
+ * the bench database. On a machine whose cores the load generator, the server and Postgres share, this is
+ * latency no code path shows: a request's bytes wait while its thread waits for a core.
+ */
+export interface RunQueueWait {
+  eventLoopMsPerSecond: Record<string, number>;
+  postgresMsPerSecond: number;
+}
+
+export interface RunQueueMark {
+  at: number;
+  node: Map<string, number>;
+  pg: Map<number, number>;
+}
+
+function runQueueSnapshot(pids: Iterable<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const ms = runQueueMsOf(pid);
+    if (ms !== undefined) out.set(pid, ms);
+  }
+  return out;
+}
+
+export async function runQueueMark(
+  reader: RunReader,
+  procs: readonly ServerProcess[],
+): Promise<RunQueueMark> {
+  const node = new Map<string, number>();
+  for (const p of procs) node.set(p.name, runQueueMsOf(p.pid) ?? Number.NaN);
+  return { at: performance.now(), node, pg: runQueueSnapshot(await reader.backendPids()) };
+}
+
+export async function runQueueSince(
+  mark: RunQueueMark,
+  reader: RunReader,
+  procs: readonly ServerProcess[],
+): Promise<RunQueueWait> {
+  const seconds = Math.max(0.001, (performance.now() - mark.at) / 1000);
+  const eventLoopMsPerSecond: Record<string, number> = {};
+  for (const p of procs) {
+    const ms = (runQueueMsOf(p.pid) ?? Number.NaN) - (mark.node.get(p.name) ?? Number.NaN);
+    eventLoopMsPerSecond[p.name] = round(ms / seconds, 1);
+  }
+  const pids = new Set([...mark.pg.keys(), ...(await reader.backendPids())]);
+  const pg = cpuDelta(mark.pg, runQueueSnapshot(pids));
+  return { eventLoopMsPerSecond, postgresMsPerSecond: round(pg / seconds, 1) };
+}

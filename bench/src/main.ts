@@ -8,8 +8,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Accounting } from './accounting.js';
 import { account, plain } from './accounting.js';
-import type { CpuPerUnit } from './cpu.js';
-import { cpuMark, cpuSince, perUnit } from './cpu.js';
+import type { CpuPerUnit, RunQueueWait } from './cpu.js';
+import { cpuMark, cpuSince, perUnit, runQueueMark, runQueueSince } from './cpu.js';
 import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
 import { historyBytesPhase, largePayloadPhase } from './history.js';
 import type { LoadResult } from './load.js';
@@ -238,6 +238,8 @@ export interface ThroughputSuite {
       cpuPerRun: CpuPerUnit;
       /** where the paced load's latency went: event loop, GC, the ingest phases (the server's /metrics) */
       tail: TailBreakdown;
+      /** time the server's event-loop threads and Postgres spent waiting for a CPU, per second */
+      waitedForCpu: RunQueueWait;
     };
 }
 
@@ -294,6 +296,7 @@ async function throughputSuite(
   sampler.setPhase(`${label}:e2e`);
   log(`${label}: end to end at ${rate} req/s for ${settings.e2eSeconds}s`);
   const e2eMark = await cpuMark(reader, procs);
+  const queueMark = await runQueueMark(reader, procs);
   const tailBefore = await scrape(baseUrl);
   const e2e = await runPacedLoad({
     url: `${baseUrl}/hooks/${e2ePath}`,
@@ -302,6 +305,7 @@ async function throughputSuite(
     rate,
     body: WEBHOOK_BODY,
   });
+  const waitedForCpu = await runQueueSince(queueMark, reader, procs);
   const tail = tailBreakdown(tailBefore, await scrape(baseUrl));
   sampler.setPhase(`${label}:e2e-drain`);
   const e2eWait = await reader.waitFinished(e2eFlow, e2e.ok, drainMs, alive);
@@ -332,6 +336,7 @@ async function throughputSuite(
       drained: e2eWait.done,
       waitedAfterLoadMs: e2eWait.waitedMs,
       tail,
+      waitedForCpu,
     },
   };
 }

@@ -1,4 +1,6 @@
 // The one table the bench prints.
+
+import type { RunQueueWait } from './cpu.js';
 import type { BullmqFloor, DurableWriteFloor, HonoFloor, PostgresFloor } from './floors.js';
 import type { HistoryBytesResult, LargePayloadResult } from './history.js';
 import type { LoadResult } from './load.js';
@@ -23,7 +25,13 @@ interface Cpu {
 interface Suite {
   ingest: LoadResult & LostCounts & { cpuPerAccepted: Cpu };
   ingestDrain: RunTimes & { drained: boolean; cpuPerRun: Cpu };
-  e2e: LoadResult & { runs: RunTimes; drained: boolean; cpuPerRun: Cpu; tail: TailBreakdown } & LostCounts;
+  e2e: LoadResult & {
+    runs: RunTimes;
+    drained: boolean;
+    cpuPerRun: Cpu;
+    tail: TailBreakdown;
+    waitedForCpu?: RunQueueWait;
+  } & LostCounts;
 }
 
 export interface ReportInput {
@@ -258,11 +266,20 @@ function suiteRows(
     ],
     [
       `${prefix}   where its time goes (p50 / p99 ms)`,
-      tailText(e2e.tail) + generatorText(e2e),
+      tailText(e2e.tail) + generatorText(e2e) + cpuWaitText(e2e.waitedForCpu),
       '',
       `${mark(e2e.latency.p99 <= 10)} http p99 ≤10 ms`,
     ],
   ];
+}
+
+/** Time spent runnable without a core (the kernel's run queue), per second of the paced load. */
+function cpuWaitText(w: RunQueueWait | undefined): string {
+  if (!w) return '';
+  const loops = Object.entries(w.eventLoopMsPerSecond)
+    .map(([name, v]) => `${name} ${ms(v)}`)
+    .join(', ');
+  return ` · waiting for a CPU, ms per s: event loop ${loops}, Postgres ${ms(w.postgresMsPerSecond)}`;
 }
 
 /** The paced load generator's own share of the latencies (it shares the cores with the server). */

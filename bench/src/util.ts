@@ -90,6 +90,19 @@ export function cpuMsOf(pid: number): number | undefined {
   }
 }
 
+/**
+ * How long the process's main thread has waited for a CPU while runnable, ms (the second field of
+ * `/proc/<pid>/schedstat`, ns); undefined when the kernel does not keep schedstats or the process is gone.
+ */
+export function runQueueMsOf(pid: number): number | undefined {
+  try {
+    const waited = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waited) ? waited / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type CpuSnapshot = Map<number, number>;
 
 export function cpuSnapshot(pids: Iterable<number>): CpuSnapshot {
