@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Engine, Principal } from '@tributary/engine';
 import type { Config } from './config.js';
+import type { BodyBudget } from './ingress/body-budget.js';
 
 /** Hono environment: what middleware puts on the context. */
 export interface AppEnv {
@@ -16,6 +17,8 @@ export interface AppDeps {
   config: Config;
   /** Where the built editor lives (served at /), if built. */
   editorDir?: string | undefined;
+  /** The large-body budget (default: one of TRIBUTARY_INGEST_BODY_BUDGET bytes for this app). */
+  bodyBudget?: BodyBudget | undefined;
 }
 
 export const problemSchema = z

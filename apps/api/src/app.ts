@@ -4,6 +4,7 @@ import { isConnectionError } from '@tributary/engine';
 import { UnavailableError } from '@tributary/flow';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './app-env.js';
+import { BodyBudget, bodyBudgetMiddleware } from './ingress/body-budget.js';
 import { hookRoutes } from './ingress/hooks.js';
 import { managementApi } from './management-api.js';
 import { opsRoutes } from './ops.js';
@@ -53,6 +54,15 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => problemResponse(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
 
   app.use('*', requestTiming(deps.engine.ctx.metrics.registry));
+  // large bodies wait for room before they are read, not after, in memory, for their commit
+  const budget = deps.bodyBudget ?? new BodyBudget(deps.config.TRIBUTARY_INGEST_BODY_BUDGET);
+  const bodies = bodyBudgetMiddleware(budget, {
+    maxBody: deps.config.TRIBUTARY_MAX_BODY,
+    maxWaitMs: deps.config.TRIBUTARY_INGEST_MAX_WAIT_MS,
+    onShed: () => deps.engine.ctx.metrics.ingestShed.inc({ reason: 'bodies' }),
+  });
+  app.use('/hooks/*', bodies);
+  app.use('/v1/*', bodies);
 
   app.route('/', opsRoutes(deps));
   app.route('/', docsRoutes());

@@ -29,6 +29,19 @@ describe('memory and commit settings', () => {
     }
   });
 
+  test('TRIBUTARY_INGEST_BODY_BUDGET is 8 MiB by default, 1 MB to 4 GB, and never below TRIBUTARY_MAX_BODY', () => {
+    expect(loadConfig({}).TRIBUTARY_INGEST_BODY_BUDGET).toBe(8 * 1024 * 1024);
+    expect(loadConfig({ TRIBUTARY_INGEST_BODY_BUDGET: '32mb' }).TRIBUTARY_INGEST_BODY_BUDGET).toBe(
+      32 * 1024 * 1024,
+    );
+    for (const bad of ['512kb', '5gb', 'plenty']) {
+      expect(() => loadConfig({ TRIBUTARY_INGEST_BODY_BUDGET: bad })).toThrow(/TRIBUTARY_INGEST_BODY_BUDGET/);
+    }
+    expect(() => loadConfig({ TRIBUTARY_MAX_BODY: '16mb', TRIBUTARY_INGEST_BODY_BUDGET: '8mb' })).toThrow(
+      /TRIBUTARY_INGEST_BODY_BUDGET: must be at least TRIBUTARY_MAX_BODY/,
+    );
+  });
+
   test('TRIBUTARY_INGEST_MAX_WAIT_MS is 5000 by default, whole milliseconds from 100 to 60000', () => {
     expect(loadConfig({}).TRIBUTARY_INGEST_MAX_WAIT_MS).toBe(5_000);
     expect(loadConfig({ TRIBUTARY_INGEST_MAX_WAIT_MS: '2500' }).TRIBUTARY_INGEST_MAX_WAIT_MS).toBe(2_500);

@@ -104,6 +104,11 @@ export const configSchema = z
         message: 'between 1mb and 4gb',
       })
       .default(DEFAULT_SETTINGS.ingestBacklogBytes),
+    TRIBUTARY_INGEST_BODY_BUDGET: bytes
+      .refine((n) => n >= 1024 * 1024 && n <= 4 * 1024 * 1024 * 1024, {
+        message: 'between 1mb and 4gb',
+      })
+      .default(8 * 1024 * 1024),
     TRIBUTARY_INGEST_MAX_WAIT_MS: z.coerce
       .number()
       .int()
@@ -165,6 +170,13 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     checkAuthConfig(config, ctx);
+    if (config.TRIBUTARY_INGEST_BODY_BUDGET < config.TRIBUTARY_MAX_BODY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRIBUTARY_INGEST_BODY_BUDGET'],
+        message: `must be at least TRIBUTARY_MAX_BODY (${config.TRIBUTARY_MAX_BODY} bytes), or a body of that size could never be read alongside another`,
+      });
+    }
     if (config.NODE_ENV === 'production' && !config.TRIBUTARY_ENCRYPTION_KEY) {
       ctx.addIssue({
         code: 'custom',

@@ -111,7 +111,8 @@ export function createMetrics(
         'Webhook events and tracking requests answered 503 unwritten because ingest could not keep up: ' +
         'backlog (the bytes waiting for a commit were at TRIBUTARY_INGEST_MAX_PENDING_BYTES) or waited (no ' +
         'commit succeeded within the ingest time limit while they waited, or none took them within ' +
-        'TRIBUTARY_INGEST_MAX_WAIT_MS).',
+        'TRIBUTARY_INGEST_MAX_WAIT_MS) or bodies (a large body found no room in TRIBUTARY_INGEST_BODY_BUDGET ' +
+        'within TRIBUTARY_INGEST_MAX_WAIT_MS, unread).',
       labelNames: ['reason'],
       registers: [registry],
     }),
