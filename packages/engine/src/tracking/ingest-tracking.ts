@@ -459,15 +459,20 @@ function afterCommit(
   submissions: readonly Submission[],
 ): { answerable: Promise<void>; done: Promise<void> } {
   const resumed = (async () => {
+    let steps: Awaited<ReturnType<typeof settleWaitsFor>> = [];
     try {
-      const steps = await settleWaitsFor(ctx, fresh);
-      await applyExitGoals(ctx, flows, fresh);
-      return steps;
+      steps = await settleWaitsFor(ctx, fresh);
     } catch (err) {
       // the events are committed; a wait still finds them at its timeout, from the event log
       ctx.logger.warn({ err }, 'resuming waits after ingest failed');
-      return [];
     }
+    try {
+      await applyExitGoals(ctx, flows, fresh);
+    } catch (err) {
+      // the waits settled above are still woken below
+      ctx.logger.warn({ err }, 'applying exit goals after ingest failed');
+    }
+    return steps;
   })();
   const done = resumed.then(async (steps) => {
     await wakeSteps(ctx, steps).catch((err: unknown) =>
