@@ -16,8 +16,8 @@ export async function waitForEventIn(
   matchExpression: string,
   request: WaitForEventRequest,
 ): Promise<WaitOutcome> {
-  const wait = await waitOfStep(ctx.db, stepId);
-  if (!wait) {
+  const found = await waitOfStep(ctx.db, stepId);
+  if (!found) {
     const since = new Date(Date.now() - request.lookbackMs);
     const early = await findMatchingEvent(ctx, request.events, matchExpression, request.key, since);
     if (early) return receivedOutcome(early);
@@ -29,8 +29,9 @@ export async function waitForEventIn(
       expiresAt: new Date(Date.now() + request.timeoutMs),
     });
   }
-  const settled = await outcomeOf(ctx.db, wait);
+  const settled = outcomeOf(found);
   if (settled) return settled;
+  const { wait } = found;
   if (wait.expiresAt.getTime() > Date.now() + 50) throw new SleepSignal(wait.expiresAt.getTime());
   // time is up: one last look, so an event that raced the timeout still wins if it is in the log
   const since = new Date(wait.createdAt.getTime() - wait.lookbackMs);
@@ -39,7 +40,8 @@ export async function waitForEventIn(
     ? ({ status: 'received', eventId: late.id } as const)
     : ({ status: 'timeout' } as const);
   await settleWait(ctx.db, wait.id, outcome);
-  const final = await outcomeOf(ctx.db, (await waitOfStep(ctx.db, stepId)) ?? wait);
+  const again = await waitOfStep(ctx.db, stepId);
+  const final = again && outcomeOf(again);
   if (!final) throw new RetryableError('the wait could not be settled', { code: 'wait_unsettled' });
   return final;
 }

@@ -137,17 +137,27 @@ export async function findMatchingEvent(
 }
 
 /** The wait of a step, if it parked before. */
-export async function waitOfStep(db: Queryable, stepId: string): Promise<WaitRow | undefined> {
-  const [row] = await db.select().from(schema.waits).where(eq(schema.waits.stepId, stepId));
-  return row;
+export async function waitOfStep(db: Queryable, stepId: string): Promise<WaitOfStep | undefined> {
+  // with the event it received, in the same round trip: a woken step needs both
+  const [row] = await db
+    .select({ wait: schema.waits, matched: schema.events })
+    .from(schema.waits)
+    .leftJoin(schema.events, eq(schema.events.id, schema.waits.matchedEventId))
+    .where(eq(schema.waits.stepId, stepId));
+  return row ? { wait: row.wait, matched: row.matched ?? undefined } : undefined;
+}
+
+/** A step's wait and, once it received one, the event that settled it. */
+export interface WaitOfStep {
+  wait: WaitRow;
+  matched: EventRow | undefined;
 }
 
 /** The outcome a resolved wait stands for. */
-export async function outcomeOf(db: Queryable, wait: WaitRow): Promise<WaitOutcome | undefined> {
+export function outcomeOf({ wait, matched }: WaitOfStep): WaitOutcome | undefined {
   if (wait.status === 'timeout') return { port: 'timeout' };
-  if (wait.status !== 'received' || !wait.matchedEventId) return undefined;
-  const [event] = await db.select().from(schema.events).where(eq(schema.events.id, wait.matchedEventId));
-  return event ? receivedOutcome(event) : undefined;
+  if (wait.status !== 'received' || !matched) return undefined;
+  return receivedOutcome(matched);
 }
 
 /** The `received` outcome for an event. */
