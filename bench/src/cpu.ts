@@ -66,16 +66,7 @@ export interface RunQueueWait {
 export interface RunQueueMark {
   at: number;
   node: Map<string, number>;
-  pg: Map<number, number>;
-}
-
-function runQueueSnapshot(pids: Iterable<number>): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const pid of pids) {
-    const ms = runQueueMsOf(pid);
-    if (ms !== undefined) out.set(pid, ms);
-  }
-  return out;
+  pg: CpuSnapshot;
 }
 
 export async function runQueueMark(
@@ -84,7 +75,7 @@ export async function runQueueMark(
 ): Promise<RunQueueMark> {
   const node = new Map<string, number>();
   for (const p of procs) node.set(p.name, runQueueMsOf(p.pid) ?? Number.NaN);
-  return { at: performance.now(), node, pg: runQueueSnapshot(await reader.backendPids()) };
+  return { at: performance.now(), node, pg: cpuSnapshot(await reader.backendPids(), runQueueMsOf) };
 }
 
 export async function runQueueSince(
@@ -99,6 +90,6 @@ export async function runQueueSince(
     eventLoopMsPerSecond[p.name] = round(ms / seconds, 1);
   }
   const pids = new Set([...mark.pg.keys(), ...(await reader.backendPids())]);
-  const pg = cpuDelta(mark.pg, runQueueSnapshot(pids));
+  const pg = cpuDelta(mark.pg, cpuSnapshot(pids, runQueueMsOf));
   return { eventLoopMsPerSecond, postgresMsPerSecond: round(pg / seconds, 1) };
 }

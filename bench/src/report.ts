@@ -30,7 +30,7 @@ interface Suite {
     drained: boolean;
     cpuPerRun: Cpu;
     tail: TailBreakdown;
-    waitedForCpu?: RunQueueWait;
+    waitedForCpu: RunQueueWait;
   } & LostCounts;
 }
 
@@ -118,11 +118,16 @@ function runsStatus(r: RunTimes, drained: boolean): string {
   );
 }
 
+/** Whether a tracking phase's answers match what was stored (every count that must be 0 is). */
+function accountedFor(p: TrackingPhase): boolean {
+  return p.lost + p.rejectedButStored + p.storedTwice + p.notFullyAccepted + p.wrongRunCount === 0;
+}
+
 /** t1–t4: tracking ingest, each against phase a's webhook ingest rate (one webhook request = one event). */
 function trackingRows(t: TrackingSuite): Row[] {
   const phaseRows = (p: TrackingPhase, title: string): Row[] => {
     const batch = p.eventsPerRequest > 1;
-    const clean = p.lost + p.rejectedButStored + p.storedTwice + p.notFullyAccepted + p.wrongRunCount === 0;
+    const clean = accountedFor(p);
     const per = batch ? 'per batch' : 'per call';
     return [
       [
@@ -182,7 +187,7 @@ function trackingRows(t: TrackingSuite): Row[] {
 
 /** t4: no target of its own (one client is a latency, not a capacity); its accounting must be clean. */
 function resumeRows(p: ResumePhase): Row[] {
-  const clean = p.lost + p.rejectedButStored + p.storedTwice + p.notFullyAccepted + p.wrongRunCount === 0;
+  const clean = accountedFor(p);
   const resumedAll = p.resumed === p.expectedResumed && p.resumedRunsFinished >= p.resumed;
   return [
     [
@@ -274,8 +279,7 @@ function suiteRows(
 }
 
 /** Time spent runnable without a core (the kernel's run queue), per second of the paced load. */
-function cpuWaitText(w: RunQueueWait | undefined): string {
-  if (!w) return '';
+function cpuWaitText(w: RunQueueWait): string {
   const loops = Object.entries(w.eventLoopMsPerSecond)
     .map(([name, v]) => `${name} ${ms(v)}`)
     .join(', ');

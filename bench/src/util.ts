@@ -105,10 +105,14 @@ export function runQueueMsOf(pid: number): number | undefined {
 
 export type CpuSnapshot = Map<number, number>;
 
-export function cpuSnapshot(pids: Iterable<number>): CpuSnapshot {
+/** Each process's CPU ms (or another per-process counter in ms, e.g. `runQueueMsOf`), by pid. */
+export function cpuSnapshot(
+  pids: Iterable<number>,
+  read: (pid: number) => number | undefined = cpuMsOf,
+): CpuSnapshot {
   const out: CpuSnapshot = new Map();
   for (const pid of pids) {
-    const ms = cpuMsOf(pid);
+    const ms = read(pid);
     if (ms !== undefined) out.set(pid, ms);
   }
   return out;
