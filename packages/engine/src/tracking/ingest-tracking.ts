@@ -37,7 +37,7 @@ import {
   profilesOfPairs,
 } from '../profiles/index.js';
 import { withInlineFallback } from '../steps/index.js';
-import { settleWaitsFor, wakeSteps } from '../waits/index.js';
+import { settleWaitsFor } from '../waits/index.js';
 import { applyExitGoals } from './exit-goals.js';
 import type { Refusal } from './reentry.js';
 import { decideEntries, hasReentryRule } from './reentry.js';
@@ -475,9 +475,13 @@ function afterCommit(
     return steps;
   })();
   const done = resumed.then(async (steps) => {
-    await wakeSteps(ctx, steps).catch((err: unknown) =>
-      ctx.logger.warn({ err, steps: steps.length }, 'could not wake the resumed steps now'),
-    );
+    // due in Postgres since the settle: their delayed jobs are promoted (a failure leaves them to their
+    // timeout, or to the sweeper if they are gone)
+    await ctx.queue
+      .wake(steps.map((s) => ({ id: s.stepId, runId: s.runId })))
+      .catch((err: unknown) =>
+        ctx.logger.warn({ err, steps: steps.length }, 'could not wake the resumed steps now'),
+      );
     // what the sources page shows as "last event"; a failure here costs only that
     await markSourcesSeen(
       ctx.db,

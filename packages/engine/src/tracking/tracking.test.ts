@@ -2,7 +2,7 @@
 // port), exit goals and $profile — on real Postgres and Redis.
 import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { getRun, listRuns } from '../history/index.js';
 import { getProfile } from '../profiles/index.js';
@@ -370,6 +370,30 @@ describe('wait-for-event', () => {
       track(people[3] ?? '', 'Paid', { orderId: `order-${n}-3` }),
       track('someone-else', 'Shipped', { orderId: `order-${n}-7` }),
     ]);
+    // the statement that settled the waits made their steps due: due once the calls are answered,
+    // before their jobs are woken; the steps of the waits left waiting are not
+    const dueNow = async (flowId: string) => {
+      const waits = await waitsOf(flowId);
+      const steps = await t.engine.ctx.db
+        .select({ id: schema.steps.id, dueAt: schema.steps.dueAt })
+        .from(schema.steps)
+        .where(
+          inArray(
+            schema.steps.id,
+            waits.map((w) => w.stepId),
+          ),
+        );
+      const due = new Set(
+        steps.filter((s) => (s.dueAt?.getTime() ?? Infinity) <= Date.now()).map((s) => s.id),
+      );
+      return waits
+        .filter((w) => due.has(w.stepId))
+        .map((w) => w.correlation)
+        .sort();
+    };
+    expect(await dueNow(byPerson.flowId)).toEqual([`userId:${people[3]}`]);
+    expect(await dueNow(byOrder.flowId)).toEqual([`order-${n}-3`, `order-${n}-7`]);
+    expect(await dueNow(other.flowId)).toEqual([]);
     const received = async (flowId: string) =>
       (await waitsOf(flowId))
         .filter((w) => w.status === 'received')

@@ -1,4 +1,4 @@
-// The event side of waits: once new events are committed, settle the waits they match and wake those steps.
+// The event side of waits: once new events are committed, settle the waits they match and make their steps due.
 import { schema, selectRows } from '@tributary/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow } from '../core/index.js';
@@ -29,6 +29,7 @@ export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepI
 }
 
 const W = schema.waits;
+const S = schema.steps;
 
 /** A wait's kind, as `waits_kind_idx` indexes it: its names' JSON text, then its match expression. */
 const kindOf = (w: string) =>
@@ -60,11 +61,11 @@ async function waitingKinds(ctx: EngineContext, names: readonly string[]) {
 }
 
 /**
- * After new events are committed: settles the waits they match and returns their steps, to be woken
- * (wakeSteps). One query finds the match expressions of the waits for the events' names, the correlation
- * keys are worked out in memory, and one statement settles every matching wait — each with the earliest of
- * the events that match it. A settled wait is durable: its step takes `received` when it next runs, woken or
- * at its timeout.
+ * After new events are committed: settles the waits they match and makes their steps due now; returns those
+ * steps, whose jobs are to be promoted. One query finds the match
+ * expressions of the waits for the events' names, the correlation keys are worked out in memory, and one
+ * statement settles every matching wait — each with the earliest of the events that match it — and marks its
+ * step due. A settled wait is durable: its step takes `received` when it next runs, woken or at its timeout.
  */
 export async function settleWaitsFor(
   ctx: EngineContext,
@@ -94,7 +95,7 @@ export async function settleWaitsFor(
   if (matches.length === 0) return [];
   // the keys also go to the index of waiting waits as one array: joined with the matches alone, Postgres
   // (which takes the matches for 100 rows) read every waiting wait and hashed them (~2 ms with 5,000 parked)
-  const settled = await selectRows<{ stepId: string; runId: string }>(
+  const due = await selectRows<{ stepId: string; runId: string }>(
     ctx.db,
     sql`with m as (
         select * from jsonb_to_recordset(${JSON.stringify(matches)}::jsonb)
@@ -106,13 +107,18 @@ export async function settleWaitsFor(
         where ${W.status} = 'waiting' and ${W.expiresAt} >= now()
           and ${W.correlation} = any(array(select key from m))
         order by ${W.id}, m.ord
+      ), settled as (
+        update ${W} set ${sql.identifier(W.status.name)} = 'received',
+          ${sql.identifier(W.matchedEventId.name)} = pick.event_id,
+          ${sql.identifier(W.resolvedAt.name)} = now()
+        from pick
+        where ${W.id} = pick.wait_id and ${W.status} = 'waiting'
+        returning ${W.stepId} as step_id
       )
-      update ${W} set ${sql.identifier(W.status.name)} = 'received',
-        ${sql.identifier(W.matchedEventId.name)} = pick.event_id,
-        ${sql.identifier(W.resolvedAt.name)} = now()
-      from pick
-      where ${W.id} = pick.wait_id and ${W.status} = 'waiting'
-      returning ${W.stepId} as "stepId", ${W.runId} as "runId"`,
+      update ${S} set ${sql.identifier(S.dueAt.name)} = now()
+      from settled
+      where ${S.id} = settled.step_id and ${S.status} = 'waiting'
+      returning ${S.id} as "stepId", ${S.runId} as "runId"`,
   );
-  return settled;
+  return due;
 }
