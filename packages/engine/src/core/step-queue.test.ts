@@ -37,3 +37,32 @@ describe('StepQueue.missing', () => {
     expect(await queue.missing([])).toEqual([]);
   });
 });
+
+describe('StepQueue.wake', () => {
+  const id = () => `step-${randomBytes(6).toString('hex')}`;
+
+  test('promotes a delayed job, adds a missing one and leaves a waiting one as it is', async () => {
+    const delayed = id();
+    const gone = id();
+    const waiting = id();
+    await queue.add([
+      { id: delayed, runId: 'run-delayed', dueAt: new Date(Date.now() + 60_000) },
+      { id: waiting, runId: 'run-waiting' },
+    ]);
+    await queue.wake([
+      { id: delayed, runId: 'run-delayed' },
+      { id: gone, runId: 'run-gone' },
+      { id: waiting, runId: 'run-waiting' },
+    ]);
+    const states = await Promise.all([delayed, gone, waiting].map((s) => queue.queue.getJobState(s)));
+    expect(states).toEqual(['waiting', 'waiting', 'waiting']);
+    // the added job carries its step, and waking did not make a second job of the waiting one
+    expect((await queue.queue.getJob(gone))?.data).toEqual({ stepId: gone, runId: 'run-gone' });
+    const jobs = await queue.queue.getJobs(['waiting']);
+    expect(jobs.filter((j) => j.id === waiting)).toHaveLength(1);
+  });
+
+  test('waking nothing sends nothing', async () => {
+    await expect(queue.wake([])).resolves.toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 // The BullMQ side of the engine: one job per step (jobId = step id), carrying ids only.
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /** Name of the BullMQ queue that carries steps. */
@@ -54,21 +54,24 @@ export class StepQueue {
   }
 
   /**
-   * Runs these steps' jobs now: a delayed job is promoted, a missing one is added. The steps go together
-   * (their commands share the one connection): a batch that resumes 100 waits costs a few round trips, not
-   * three per step one after another.
+   * Runs these steps' jobs now: a delayed job is promoted, a missing one is added. A parked step's job is
+   * delayed, so each step is first promoted outright (one command; BullMQ refuses a job that is not delayed),
+   * and only a refused one is looked up: missing, it is added; running or waiting already, it is left (it
+   * will see the step as due). The steps go together (their commands share the one connection): a batch
+   * that resumes 100 waits costs about one round trip, not three per step one after another.
    */
   async wake(steps: readonly StepRef[]): Promise<void> {
     const missing = await Promise.all(
       steps.map(async (step): Promise<StepRef | undefined> => {
-        const job = await this.queue.getJob(step.id);
-        if (!job) return { id: step.id, runId: step.runId };
         try {
-          if (await job.isDelayed()) await job.promote();
+          // only the id is read: a job object is made for the call, not fetched
+          await new Job(this.queue, 'step', { stepId: step.id, runId: step.runId }, {}, step.id).promote();
+          return undefined;
         } catch {
-          // the job moved on meanwhile (it is running or done): it will see the step as due
+          // not delayed: gone, or it moved on meanwhile (running or queued)
         }
-        return undefined;
+        const state = await this.queue.getJobState(step.id);
+        return state === 'unknown' ? { id: step.id, runId: step.runId } : undefined;
       }),
     );
     await this.add(missing.filter((s): s is StepRef => s !== undefined));
