@@ -4,7 +4,15 @@ import type { AttemptRecord, EmptyExpression, Queryable } from '@tributary/db';
 import { isoString } from '@tributary/db';
 import type { FlowNode } from '@tributary/flow';
 import type { NodeOutput, NodeType, SentRequest, StepLogs } from '@tributary/nodes';
-import type { CompiledFlow, EngineContext, EventView, PayloadIndex, RunRow, StepRow } from '../core/index.js';
+import type {
+  CompiledFlow,
+  EngineContext,
+  EventRow,
+  EventView,
+  PayloadIndex,
+  RunRow,
+  StepRow,
+} from '../core/index.js';
 
 /** What a step sees of its run (`trace`: where its step spans hang, when tracing is on). */
 export type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'> & Partial<Pick<RunRow, 'trace'>>;
@@ -29,7 +37,7 @@ export interface StepResult {
 export interface ScopeSource {
   /** Absent while the run is being accepted (nothing of it is stored yet): then nothing is read. */
   db?: Queryable | undefined;
-  /** The run's event, when it is at hand (at ingest). */
+  /** The run's event, when it is at hand (at ingest, or read with the claim). */
   event?: (EventView & { userId?: string | null }) | undefined;
   /** Steps run inline whose rows are not written yet, by node name: they count as finished. */
   unsaved?: ReadonlyMap<string, StepResult>;
@@ -57,6 +65,8 @@ export interface Lease {
    * writes stores them as references too (core/payload-refs.ts).
    */
   payload?: PayloadIndex | undefined;
+  /** The run's event, when the claim read it (with `payload`): what the step's pure successors see too. */
+  event?: EventRow | undefined;
 }
 
 /** A claimed step's attempt: runs the node, then commits its outcome under the lease. */

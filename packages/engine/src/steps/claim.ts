@@ -10,17 +10,20 @@ import {
   statement,
 } from '@tributary/db';
 import { and, eq, sql } from 'drizzle-orm';
-import type { RunRow, StepRow } from '../core/index.js';
+import type { EventRow, RunRow, StepRow } from '../core/index.js';
 import { PayloadIndex, resolvePayload } from '../core/index.js';
 
 /** What a delivery found. */
 export type Claim =
-  /** Claimed under the lease; `run` as it was just before (the claim marked a queued/waiting run running). */
-  | { kind: 'claimed'; step: StepRow; run: RunRow; payload?: PayloadIndex | undefined }
+  /**
+   * Claimed under the lease; `run` as it was just before (the claim marked a queued/waiting run running);
+   * `event` and `payload` when the step's input holds parts of the event's payload (read with the claim).
+   */
+  | { kind: 'claimed'; step: StepRow; run: RunRow; event?: EventRow; payload?: PayloadIndex | undefined }
   /** Not due yet, or another delivery holds a live lease: look again at `at`. */
   | { kind: 'later'; at: number }
   /** The step was running under a lease that has expired: its worker is gone. Taken over. */
-  | { kind: 'stalled'; step: StepRow; payload?: PayloadIndex | undefined }
+  | { kind: 'stalled'; step: StepRow; event?: EventRow; payload?: PayloadIndex | undefined }
   /** Finished, canceled or unknown: nothing to do. */
   | { kind: 'gone' };
 
@@ -34,7 +37,10 @@ const E = schema.events;
 /** Runs that a claim of one of their steps marks running: those not running yet. */
 const IDLE_RUN_STATUSES = ['queued', 'waiting'] as const;
 
-/** One statement claims the step, marks its run running and reads both. */
+/**
+ * One statement claims the step, marks its run running and reads both — and the run's event when the step's
+ * input refers to its payload (the input is made whole from it, and the node's `$event` needs no read).
+ */
 const claimStatement = statement<{ stepId: string; token: string; leaseMs: number; slackMs: number }>`
   with claimed as (
     update ${S} set
@@ -56,26 +62,34 @@ const claimStatement = statement<{ stepId: string; token: string; leaseMs: numbe
   )
   select row_to_json(claimed) as step, row_to_json(r) as run,
     case when claimed.${S.inputRefs} is not null
-      then (select e.${E.payload} from ${E} e where e.${E.id} = r.${R.eventId}) end as payload
+      then (select row_to_json(e) from ${E} e where e.${E.id} = r.${R.eventId}) end as event
   from claimed join ${R} r on r.${R.id} = claimed.${S.runId}`;
 
-/** The step with its input whole again (core/payload-refs.ts), and the index of the payload parts it holds. */
-function withWholeInput(step: StepRow, payload: unknown): { step: StepRow; payload?: PayloadIndex } {
+/**
+ * The step with its input whole again (core/payload-refs.ts), the index of the payload parts it holds, and the
+ * event they are of.
+ */
+function withWholeInput(
+  step: StepRow,
+  event: EventRow | undefined,
+): { step: StepRow; event?: EventRow; payload?: PayloadIndex } {
   if (!step.inputRefs) return { step };
+  const payload = event?.payload;
   return {
     step: { ...step, input: resolvePayload(step.input, step.inputRefs, payload), inputRefs: null },
+    ...(event ? { event } : {}),
     payload: new PayloadIndex(payload),
   };
 }
 
-/** The payload of the event of a step's run. */
-async function payloadOfRun(db: Database, runId: string): Promise<unknown> {
+/** The event of a step's run. */
+async function eventOfRun(db: Database, runId: string): Promise<EventRow | undefined> {
   const [row] = await db
-    .select({ payload: E.payload })
+    .select({ event: E })
     .from(E)
     .innerJoin(R, eq(R.eventId, E.id))
     .where(eq(R.id, runId));
-  return row?.payload;
+  return row?.event;
 }
 
 /** Tries to claim the step; the lease lasts `leaseMs`. */
@@ -88,10 +102,11 @@ export async function claimStep(
   const [claimed] = await selectRows<{
     step: Record<string, unknown>;
     run: Record<string, unknown>;
-    payload: unknown;
+    event: Record<string, unknown> | null;
   }>(db, claimStatement({ stepId, token, leaseMs, slackMs: DUE_SLACK_MS }));
   if (claimed) {
-    const whole = withWholeInput(fromJsonRow(schema.steps, claimed.step), claimed.payload);
+    const event = claimed.event ? fromJsonRow(E, claimed.event) : undefined;
+    const whole = withWholeInput(fromJsonRow(schema.steps, claimed.step), event);
     return { kind: 'claimed', ...whole, run: fromJsonRow(schema.runs, claimed.run) };
   }
 
@@ -115,8 +130,8 @@ export async function claimStep(
       )
       .returning();
     if (!taken) return { kind: 'later', at: now + 100 };
-    const payload = taken.inputRefs ? await payloadOfRun(db, taken.runId) : undefined;
-    return { kind: 'stalled', ...withWholeInput(taken, payload) };
+    const event = taken.inputRefs ? await eventOfRun(db, taken.runId) : undefined;
+    return { kind: 'stalled', ...withWholeInput(taken, event) };
   }
   return { kind: 'gone' };
 }

@@ -33,7 +33,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
       : (await ctx.db.select().from(schema.runs).where(eq(schema.runs.id, step.runId)))[0];
   if (!run) return DONE;
   const flow = await ctx.flows.get(ctx.db, run.flowId, run.version);
-  const lease: Lease = { ctx, flow, step, token, payload: claim.payload };
+  const lease: Lease = { ctx, flow, step, token, event: claim.event, payload: claim.payload };
   const node = flow.nodes.get(step.nodeId);
   const type = flow.types.get(step.nodeId);
   if (!node || !type) {
@@ -45,7 +45,7 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     await giveUpStep(lease, { error, attempts: finishAttempt(step.attempts, error) });
     return DONE;
   }
-  const delivery: Delivery = copyWith(lease, { run, node, type, source: { db: ctx.db } });
+  const delivery: Delivery = copyWith(lease, { run, node, type, source: { db: ctx.db, event: claim.event } });
   const span = startStepSpan(ctx.tracing, delivery, false);
   if (!span) return attemptStep(delivery, claim.kind === 'stalled');
   // the whole attempt under the step span: what the node calls out to, and a sub-flow or error flow it starts

@@ -76,7 +76,7 @@ async function followOutput(
     flow,
     run,
     joins,
-    source: { db: tx },
+    source: { db: tx, event: lease.event },
     budgetMs: inlineBudgetMs,
   });
   // a run that just got steps to run cannot be finished: skip the count. An item of a split may release a
