@@ -13,6 +13,7 @@ import type {
   RunRow,
   StepRow,
 } from '../core/index.js';
+import type { WaitOfStep } from '../waits/index.js';
 
 /** What a step sees of its run (`trace`: where its step spans hang, when tracing is on). */
 export type RunView = Pick<RunRow, 'id' | 'flowId' | 'version' | 'eventId'> & Partial<Pick<RunRow, 'trace'>>;
@@ -52,6 +53,8 @@ export interface StepAttempt {
   type: NodeType;
   step: ExecutableStep;
   source: ScopeSource;
+  /** The step's wait and the event that settled it, as the claim read them (a step that parked before). */
+  parked?: WaitOfStep | undefined;
 }
 
 /** A step this delivery holds under its lease: what every transition after the claim needs. */

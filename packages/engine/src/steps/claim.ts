@@ -12,14 +12,23 @@ import {
 import { and, eq, sql } from 'drizzle-orm';
 import type { EventRow, RunRow, StepRow } from '../core/index.js';
 import { PayloadIndex, resolvePayload } from '../core/index.js';
+import type { WaitOfStep } from '../waits/index.js';
 
 /** What a delivery found. */
 export type Claim =
   /**
    * Claimed under the lease; `run` as it was just before (the claim marked a queued/waiting run running);
-   * `event` and `payload` when the step's input holds parts of the event's payload (read with the claim).
+   * `event` and `payload` when the step's input holds parts of the event's payload (read with the claim);
+   * `parked`, the step's wait and the event that settled it, when the step parked at a wait before.
    */
-  | { kind: 'claimed'; step: StepRow; run: RunRow; event?: EventRow; payload?: PayloadIndex | undefined }
+  | {
+      kind: 'claimed';
+      step: StepRow;
+      run: RunRow;
+      event?: EventRow;
+      payload?: PayloadIndex | undefined;
+      parked?: WaitOfStep | undefined;
+    }
   /** Not due yet, or another delivery holds a live lease: look again at `at`. */
   | { kind: 'later'; at: number }
   /** The step was running under a lease that has expired: its worker is gone. Taken over. */
@@ -33,13 +42,17 @@ const DUE_SLACK_MS = 50;
 const S = schema.steps;
 const R = schema.runs;
 const E = schema.events;
+const W = schema.waits;
 
 /** Runs that a claim of one of their steps marks running: those not running yet. */
 const IDLE_RUN_STATUSES = ['queued', 'waiting'] as const;
 
 /**
  * One statement claims the step, marks its run running and reads both — and the run's event when the step's
- * input refers to its payload (the input is made whole from it, and the node's `$event` needs no read).
+ * input refers to its payload (the input is made whole from it, and the node's `$event` needs no read), and
+ * the step's wait with the event that settled it when the step parked before (its state has a `wakeAt`): a
+ * woken wait-for-event step needs them, read in the snapshot that found the step due — the statement that
+ * settles a wait makes its step due (waits/resume.ts).
  */
 const claimStatement = statement<{ stepId: string; token: string; leaseMs: number; slackMs: number }>`
   with claimed as (
@@ -62,7 +75,11 @@ const claimStatement = statement<{ stepId: string; token: string; leaseMs: numbe
   )
   select row_to_json(claimed) as step, row_to_json(r) as run,
     case when claimed.${S.inputRefs} is not null
-      then (select row_to_json(e) from ${E} e where e.${E.id} = r.${R.eventId}) end as event
+      then (select row_to_json(e) from ${E} e where e.${E.id} = r.${R.eventId}) end as event,
+    case when claimed.${S.state} ? 'wakeAt'
+      then (select json_build_object('wait', row_to_json(w), 'matched', row_to_json(m))
+            from ${W} w left join ${E} m on m.${E.id} = w.${W.matchedEventId}
+            where w.${W.stepId} = claimed.${S.id}) end as parked
   from claimed join ${R} r on r.${R.id} = claimed.${S.runId}`;
 
 /**
@@ -103,11 +120,25 @@ export async function claimStep(
     step: Record<string, unknown>;
     run: Record<string, unknown>;
     event: Record<string, unknown> | null;
+    parked: { wait: Record<string, unknown>; matched: Record<string, unknown> | null } | null;
   }>(db, claimStatement({ stepId, token, leaseMs, slackMs: DUE_SLACK_MS }));
   if (claimed) {
     const event = claimed.event ? fromJsonRow(E, claimed.event) : undefined;
     const whole = withWholeInput(fromJsonRow(schema.steps, claimed.step), event);
-    return { kind: 'claimed', ...whole, run: fromJsonRow(schema.runs, claimed.run) };
+    const { parked } = claimed;
+    return {
+      kind: 'claimed',
+      ...whole,
+      run: fromJsonRow(schema.runs, claimed.run),
+      ...(parked
+        ? {
+            parked: {
+              wait: fromJsonRow(W, parked.wait),
+              matched: parked.matched ? fromJsonRow(E, parked.matched) : undefined,
+            },
+          }
+        : {}),
+    };
   }
 
   const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));

@@ -176,7 +176,7 @@ class StepContext implements NodeContext<unknown> {
   }
 
   waitForEvent(request: WaitForEventRequest) {
-    const { ctx, node, type, step } = this.#attempt;
+    const { ctx, node, type, step, parked } = this.#attempt;
     const trait = type.traits.waitsForEvent;
     if (!trait) {
       throw new FatalError(`node "${node.name}" (${type.type}) does not declare that it waits for events`, {
@@ -184,7 +184,7 @@ class StepContext implements NodeContext<unknown> {
       });
     }
     // the incoming side evaluates the node's own (unresolved) correlation expression per event
-    return waitForEventIn(ctx, step.id, trait.correlation(node.config), request);
+    return waitForEventIn(ctx, step.id, trait.correlation(node.config), request, parked);
   }
 
   callFlow(request: CallFlowRequest) {

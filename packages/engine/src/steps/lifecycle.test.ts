@@ -1,11 +1,14 @@
-// A step's life under faults: time limits, a worker that vanished mid-step, and a late duplicate delivery.
+// A step's life under faults: time limits, a worker that vanished mid-step, and a late duplicate delivery;
+// and what a claim reads with the step.
+import { randomUUID } from 'node:crypto';
 import { schema } from '@tributary/db';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { getRun } from '../history/index.js';
 import { ingest } from '../ingest/index.js';
 import { deployFlow, startTestEngine, type TestEngine, waitFor } from '../testing/index.js';
+import { ingestTracking, type TrackingMessage } from '../tracking/ingest-tracking.js';
 import { claimStep } from './claim.js';
 import { runStep } from './pipeline.js';
 import { completeStep } from './transitions.js';
@@ -178,6 +181,88 @@ describe('a worker that vanished mid-step', () => {
       );
       expect(owner.kind).toBe('applied');
       expect((await getRun(t.engine.ctx.db, runId)).status).toBe('succeeded');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('what a claim reads with the step', () => {
+  test("the run's event when the input refers to its payload; a woken wait-for-event step's wait and the event that settled it", async () => {
+    const t = await startTestEngine(inject('templateDatabase'), { worker: false });
+    try {
+      await deployFlow(t.engine, {
+        name: 'claim reads',
+        slug: 'claim-reads',
+        nodes: [
+          {
+            id: 'start',
+            type: 'trigger.tracking',
+            name: 'Basket',
+            config: { type: 'track', events: ['Basket'] },
+          },
+          {
+            id: 'wait',
+            type: 'logic.wait-for-event',
+            name: 'Wait',
+            config: { event: 'Paid', timeoutMs: 60_000 },
+          },
+          { id: 'done', type: 'logic.set', name: 'Done', config: { fields: { paid: true } } },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', target: 'wait' },
+          { id: 'e2', source: 'wait', sourceHandle: 'received', target: 'done' },
+        ],
+      });
+      const source = randomUUID();
+      const track = (event: string, userId: string): TrackingMessage => {
+        const now = new Date().toISOString();
+        const fields = { type: 'track' as const, messageId: randomUUID(), timestamp: now, receivedAt: now };
+        return {
+          ...fields,
+          userId,
+          event,
+          properties: {},
+          payload: { ...fields, userId, event, properties: {} },
+        };
+      };
+      const waitStepOf = async (runId: string | undefined) => {
+        const [step] = await t.engine.ctx.db
+          .select()
+          .from(schema.steps)
+          .where(and(eq(schema.steps.runId, runId ?? ''), eq(schema.steps.nodeId, 'wait')));
+        if (!step) throw new Error('no wait step');
+        return step;
+      };
+      const [parks, never] = await ingestTracking(t.engine.ctx, source, [
+        track('Basket', 'claim-parks'),
+        track('Basket', 'claim-never-parks'),
+      ]);
+      const parking = await waitStepOf(parks?.runs[0]?.id);
+      // a step that never parked: the run's event, no wait
+      const fresh = await claimStep(
+        t.engine.ctx.db,
+        (await waitStepOf(never?.runs[0]?.id)).id,
+        'token-a',
+        10_000,
+      );
+      if (fresh.kind !== 'claimed') throw new Error(`claimed: ${fresh.kind}`);
+      expect(fresh.event?.id).toBe(never?.eventId);
+      expect(fresh.step.input).toMatchObject({ event: 'Basket', userId: 'claim-never-parks' });
+      expect(fresh.parked).toBeUndefined();
+      // the first delivery parks the step at its wait; the person pays, which settles the wait and makes it due
+      expect((await runStep(t.engine.ctx, parking.id)).kind).toBe('later');
+      const [paid] = await ingestTracking(t.engine.ctx, source, [track('Paid', 'claim-parks')]);
+      const woken = await claimStep(t.engine.ctx.db, parking.id, 'token-b', 10_000);
+      if (woken.kind !== 'claimed') throw new Error(`claimed: ${woken.kind}`);
+      expect(woken.event?.id).toBe(parks?.eventId);
+      expect(woken.parked?.wait).toMatchObject({
+        stepId: parking.id,
+        status: 'received',
+        matchedEventId: paid?.eventId,
+      });
+      expect(woken.parked?.matched?.id).toBe(paid?.eventId);
+      expect(woken.parked?.matched?.receivedAt).toBeInstanceOf(Date);
     } finally {
       await t.close();
     }

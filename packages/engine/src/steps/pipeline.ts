@@ -45,7 +45,14 @@ export async function runStep(ctx: EngineContext, stepId: string): Promise<StepO
     await giveUpStep(lease, { error, attempts: finishAttempt(step.attempts, error) });
     return DONE;
   }
-  const delivery: Delivery = copyWith(lease, { run, node, type, source: { db: ctx.db, event: claim.event } });
+  const parked = claim.kind === 'claimed' ? claim.parked : undefined;
+  const delivery: Delivery = copyWith(lease, {
+    run,
+    node,
+    type,
+    source: { db: ctx.db, event: claim.event },
+    parked,
+  });
   const span = startStepSpan(ctx.tracing, delivery, false);
   if (!span) return attemptStep(delivery, claim.kind === 'stalled');
   // the whole attempt under the step span: what the node calls out to, and a sub-flow or error flow it starts

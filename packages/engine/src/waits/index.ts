@@ -4,5 +4,5 @@ export { settleWaitsFor, wakeSteps } from './resume.js';
 export type { WaitRequest } from './signals.js';
 export { SleepSignal, SubFlowWaitSignal, WaitSignal } from './signals.js';
 export { waitForEventIn } from './wait-for-event.js';
-export type { NewWait } from './waits.js';
+export type { NewWait, WaitOfStep } from './waits.js';
 export { correlationOf, findMatchingEvent, insertWait, settleWait } from './waits.js';

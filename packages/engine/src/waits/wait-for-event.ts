@@ -4,19 +4,22 @@ import { RetryableError } from '@tributary/flow';
 import type { WaitForEventRequest, WaitOutcome } from '@tributary/nodes';
 import type { EngineContext } from '../core/index.js';
 import { SleepSignal, WaitSignal } from './signals.js';
+import type { WaitOfStep } from './waits.js';
 import { findMatchingEvent, outcomeOf, receivedOutcome, settleWait, waitOfStep } from './waits.js';
 
 /**
  * ctx.waitForEvent() of a step: the outcome once the step has one, else the signal that parks it.
- * `matchExpression` is the node's own correlation expression, evaluated per incoming event.
+ * `matchExpression` is the node's own correlation expression, evaluated per incoming event. `parked` is the
+ * step's wait as the delivery's claim read it, if it did (else it is read here).
  */
 export async function waitForEventIn(
   ctx: EngineContext,
   stepId: string,
   matchExpression: string,
   request: WaitForEventRequest,
+  parked?: WaitOfStep,
 ): Promise<WaitOutcome> {
-  const found = await waitOfStep(ctx.db, stepId);
+  const found = parked ?? (await waitOfStep(ctx.db, stepId));
   if (!found) {
     const since = new Date(Date.now() - request.lookbackMs);
     const early = await findMatchingEvent(ctx, request.events, matchExpression, request.key, since);
