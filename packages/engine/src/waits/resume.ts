@@ -2,7 +2,9 @@
 import { schema, selectRows } from '@tributary/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow } from '../core/index.js';
-import { byPerson, correlationOf, linkedPersonKeys, personIdsOf, personKey } from './waits.js';
+import { identitiesQuery } from '../profiles/index.js';
+import type { PersonId } from './waits.js';
+import { byPerson, correlationOf, personIdsOf, personKey } from './waits.js';
 
 /** Makes a parked step runnable now and nudges its job. */
 export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepId: string; runId: string }>) {
@@ -30,6 +32,7 @@ export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepI
 
 const W = schema.waits;
 const S = schema.steps;
+const P = schema.profileIdentities;
 
 /** A wait's kind, as `waits_kind_idx` indexes it: its names' JSON text, then its match expression. */
 const kindOf = (w: string) =>
@@ -62,10 +65,14 @@ async function waitingKinds(ctx: EngineContext, names: readonly string[]) {
 
 /**
  * After new events are committed: settles the waits they match and makes their steps due now; returns those
- * steps, whose jobs are to be promoted. One query finds the match
- * expressions of the waits for the events' names, the correlation keys are worked out in memory, and one
- * statement settles every matching wait — each with the earliest of the events that match it — and marks its
- * step due. A settled wait is durable: its step takes `received` when it next runs, woken or at its timeout.
+ * steps, whose jobs are to be promoted. One query finds the match expressions of the waits for the events'
+ * names, the correlation keys are worked out in memory, and one statement settles every matching wait — each
+ * with the earliest of the events that match it — and marks its step due. A settled wait is durable: its step
+ * takes `received` when it next runs, woken or at its timeout.
+ *
+ * A wait by person (wait-for-event's default) matches any id of the event's person and the ids their profiles
+ * link: the statement adds those from the profiles' identities itself, in its own snapshot, instead of a read
+ * of them before it (one round trip fewer before a call that resumes such a wait is answered).
  */
 export async function settleWaitsFor(
   ctx: EngineContext,
@@ -76,30 +83,43 @@ export async function settleWaitsFor(
   const names = [...new Set(named.map((e) => e.name))];
   const waiting = await waitingKinds(ctx, names);
   if (waiting.length === 0) return [];
-  // waits by person match any id of the event's person, and the ids their profiles link (one query)
-  const linked = waiting.some((w) => byPerson(w.expression))
-    ? await linkedPersonKeys(ctx.db, named.flatMap(personIdsOf))
-    : new Map<string, Set<string>>();
-  const matches: Array<{ ord: number; key: string; expression: string; name: string; event_id: string }> = [];
+  const matches: Match[] = [];
+  const people = new Map<string, PersonId>();
   for (const [ord, event] of named.entries()) {
     const expressions = new Set(waiting.filter((w) => w.names.includes(event.name)).map((w) => w.expression));
     for (const expression of expressions) {
-      const keys = byPerson(expression)
-        ? new Set(personIdsOf(event).flatMap((id) => [...(linked.get(personKey(id)) ?? [])]))
+      const person = byPerson(expression);
+      const keys = person
+        ? personIdsOf(event).map((id) => {
+            people.set(personKey(id), id);
+            return personKey(id);
+          })
         : [await correlationOf(ctx, expression, event)];
       for (const key of keys) {
-        if (key !== undefined) matches.push({ ord, key, expression, name: event.name, event_id: event.id });
+        if (key !== undefined)
+          matches.push({ ord, key, expression, name: event.name, event_id: event.id, person });
       }
     }
   }
   if (matches.length === 0) return [];
+  const ids = [...people.values()];
+  const idsOf = (kind: PersonId['kind']) => ids.filter((id) => id.kind === kind).map((id) => id.value);
   // the keys also go to the index of waiting waits as one array: joined with the matches alone, Postgres
   // (which takes the matches for 100 rows) read every waiting wait and hashed them (~2 ms with 5,000 parked)
   const due = await selectRows<{ stepId: string; runId: string }>(
     ctx.db,
-    sql`with m as (
+    sql`with given as (
         select * from jsonb_to_recordset(${JSON.stringify(matches)}::jsonb)
-          as m(ord int, key text, expression text, name text, event_id uuid)
+          as m(ord int, key text, expression text, name text, event_id uuid, person boolean)
+      ), linked as (
+        select a.kind || ':' || a.value as key, b.${sql.identifier(P.kind.name)} || ':' || b.${sql.identifier(P.value.name)} as linked
+        from (${identitiesQuery(idsOf('userId'), idsOf('anonymousId'))}) a
+        join ${P} b on b.${sql.identifier(P.profileId.name)} = a."profileId"
+      ), m as (
+        select ord, key, expression, name, event_id from given
+        union
+        select given.ord, linked.linked, given.expression, given.name, given.event_id
+        from given join linked on given.person and linked.key = given.key
       ), pick as (
         select distinct on (${W.id}) ${W.id} as wait_id, m.event_id
         from ${W} join m on ${W.correlation} = m.key and ${W.matchExpression} = m.expression
@@ -121,4 +141,14 @@ export async function settleWaitsFor(
       returning ${S.id} as "stepId", ${S.runId} as "runId"`,
   );
   return due;
+}
+
+/** A correlation key an event gives a kind of wait (`person`: a person's id, to which linked ids are added). */
+interface Match {
+  ord: number;
+  key: string;
+  expression: string;
+  name: string;
+  event_id: string;
+  person: boolean;
 }

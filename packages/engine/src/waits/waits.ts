@@ -36,7 +36,7 @@ export async function correlationOf(
 }
 
 /** A person's id as wait-for-event's default correlation writes it: `userId:<id>` or `anonymousId:<id>`. */
-type PersonId = { kind: 'userId' | 'anonymousId'; value: string };
+export type PersonId = { kind: 'userId' | 'anonymousId'; value: string };
 
 /** A person id as a correlation key, as wait-for-event's default writes it. */
 export const personKey = ({ kind, value }: PersonId) => `${kind}:${value}`;
@@ -66,10 +66,7 @@ function parsePersonKey(key: string): PersonId | undefined {
  * Every person key of each id: itself, and the other ids its profile links (an anonymousId that an identify
  * or alias joined to a userId, and back). One query for all of them.
  */
-export async function linkedPersonKeys(
-  db: Queryable,
-  ids: readonly PersonId[],
-): Promise<Map<string, Set<string>>> {
+async function linkedPersonKeys(db: Queryable, ids: readonly PersonId[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>(ids.map((id) => [personKey(id), new Set([personKey(id)])]));
   if (ids.length === 0) return out;
   const P = schema.profileIdentities;
