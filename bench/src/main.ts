@@ -77,7 +77,7 @@ const settings = quick
       trackingBatchClients: [8],
       trackingSingleConnections: 50,
       trackingResumeParked: 1000,
-      trackingResumeConnections: 1,
+      trackingResume: [{ connections: 1, oneCallPerParked: false }],
       historyEvents: 200,
       largeRounds: 1,
     }
@@ -99,7 +99,10 @@ const settings = quick
       trackingBatchClients: [8, 32],
       trackingSingleConnections: 50,
       trackingResumeParked: 5000,
-      trackingResumeConnections: 1,
+      trackingResume: [
+        { connections: 1, oneCallPerParked: false },
+        { connections: 20, oneCallPerParked: true },
+      ],
       historyEvents: 1000,
       largeRounds: 3,
     };
@@ -639,7 +642,7 @@ async function main() {
         batchClients: settings.trackingBatchClients,
         singleConnections: settings.trackingSingleConnections,
         resumeParked: settings.trackingResumeParked,
-        resumeConnections: settings.trackingResumeConnections,
+        resume: settings.trackingResume,
         drainTimeoutSeconds: settings.drainTimeoutSeconds,
       },
     );

@@ -181,11 +181,11 @@ function trackingRows(t: TrackingSuite): Row[] {
       t.noRun,
       `t3. tracking, no run ("${t.noRun.event}", ${t.noRun.connections} clients × ${t.noRun.eventsPerRequest}, ${int(t.noRun.seconds)} s)`,
     ),
-    ...resumeRows(t.resume),
+    ...t.resume.flatMap(resumeRows),
   ];
 }
 
-/** t4: no target of its own (one client is a latency, not a capacity); its accounting must be clean. */
+/** t4: no target of its own (it has no peer, and one client is a latency); its accounting must be clean. */
 function resumeRows(p: ResumePhase): Row[] {
   const clean = accountedFor(p);
   const resumedAll = p.resumed === p.expectedResumed && p.resumedRunsFinished >= p.resumed;

@@ -2,7 +2,7 @@
 // webhook ingest (phase a) and matched answer by answer, per event (by messageId), with the events stored
 // and the runs they started. Every phase has its own source, and its own flow filtered to that source, so
 // counts from Postgres are exact per phase. t4's events start nothing: each resumes one of many runs parked
-// at a wait-for-event.
+// at a wait-for-event (once per entry of its connection counts, each with runs and an event name of its own).
 import type { CpuPerUnit } from './cpu.js';
 import { cpuMark, cpuSince, perUnit } from './cpu.js';
 import type { LoadResult } from './load.js';
@@ -19,6 +19,12 @@ export const TRACKED_EVENT = 'Checkout Started';
 export const UNTRACKED_EVENT = 'Page Scrolled';
 /** The event t4's parked runs wait for (by person): it starts nothing. */
 export const RESUMING_EVENT = 'Order Completed';
+
+/**
+ * The event the runs of t4's i-th entry wait for: each entry's its own, so that its calls never resume the
+ * runs an earlier entry left parked (the people are the same).
+ */
+export const resumingEvent = (i: number) => (i === 0 ? RESUMING_EVENT : `${RESUMING_EVENT} ${i + 1}`);
 /**
  * The people events are about: event n is person n mod PEOPLE (userId and anonymousId, always paired, as
  * analytics.js sends them for a signed-in user). Larger than the events of 32 concurrent batches, so
@@ -38,8 +44,12 @@ export interface TrackingSettings {
   singleConnections: number;
   /** t4: runs parked at a wait-for-event before the load, one per person (at most PEOPLE) */
   resumeParked: number;
-  /** t4's connections (closed loop, one call in flight each) */
-  resumeConnections: number;
+  /**
+   * t4 runs once per entry, with `connections` clients (closed loop, one call in flight each), for `seconds`
+   * — or, `oneCallPerParked`, until it has sent one call per parked run (so that every call resumes one, when
+   * the clients could outrun the runs parked in `seconds`)
+   */
+  resume: readonly ResumeEntry[];
   drainTimeoutSeconds: number;
 }
 
@@ -100,7 +110,14 @@ export interface TrackingSuite {
   batch: TrackingPhase[];
   single: TrackingPhase;
   noRun: TrackingPhase;
-  resume: ResumePhase;
+  /** t4, once per entry of `resume` */
+  resume: ResumePhase[];
+}
+
+/** One t4 phase: how many clients, and whether it sends one call per parked run instead of calling for `seconds`. */
+export interface ResumeEntry {
+  connections: number;
+  oneCallPerParked: boolean;
 }
 
 /** t4: single calls, each resuming one run parked at a wait-for-event among `parked` of them. */
@@ -128,8 +145,8 @@ export function trackingFlow(slug: string, sourceId: string) {
   );
 }
 
-/** Tracking trigger (track "Checkout Started" from one source) → wait for "Order Completed" of that person → set. */
-export function parkingFlow(slug: string, sourceId: string) {
+/** Tracking trigger (track "Checkout Started" from one source) → wait for `event` of that person → set. */
+export function parkingFlow(slug: string, sourceId: string, event = RESUMING_EVENT) {
   return {
     name: `bench ${slug}`,
     slug,
@@ -144,7 +161,7 @@ export function parkingFlow(slug: string, sourceId: string) {
         id: 'wait',
         type: 'logic.wait-for-event',
         name: 'Wait for the order',
-        config: { event: RESUMING_EVENT, timeoutMs: 24 * 3_600_000, lookbackMs: 0 },
+        config: { event, timeoutMs: 24 * 3_600_000, lookbackMs: 0 },
       },
       { id: 'bought', type: 'logic.set', name: 'Bought', config: { fields: { bought: true } } },
     ],
@@ -240,6 +257,8 @@ interface PhaseOptions {
   flowId: string | null;
   /** don't match answers with storage (the warm-up) */
   unaccounted?: boolean;
+  /** send this many calls instead of calling for `seconds` */
+  calls?: number;
 }
 
 async function trackingPhase(
@@ -265,7 +284,7 @@ async function trackingPhase(
   const load = await runLoad({
     url: `${ctx.baseUrl}${o.endpoint}`,
     connections: o.connections,
-    duration: o.seconds,
+    ...(o.calls === undefined ? { duration: o.seconds } : { amount: o.calls }),
     headers: { authorization: basicAuth(o.source.writeKey) },
     bodyFor,
     onAnswer: (_seq, status, body) => {
@@ -406,33 +425,42 @@ async function parkRuns(
 }
 
 /**
- * t4: `resumeParked` runs parked at a wait-for-event "Order Completed" by person, then single calls of that
- * event from `resumeConnections` clients, each the first of its person (while the calls number fewer than
- * the parked runs): every such call resumes one run. Measured as t2, plus the waits it resumed and the
- * resumed runs finished.
+ * t4 (entry `index` of `resume`): `resumeParked` runs parked at a wait-for-event of the entry's own event
+ * (resumingEvent) by person, then single calls of that event, each the first of its person (while the calls
+ * number fewer than the parked runs): every such call resumes one run. Measured as t2, plus the waits it
+ * resumed and the resumed runs finished.
  */
-async function resumePhase(ctx: TrackingContext, settings: TrackingSettings): Promise<ResumePhase> {
+async function resumePhase(
+  ctx: TrackingContext,
+  settings: TrackingSettings,
+  { connections, oneCallPerParked }: ResumeEntry,
+  index: number,
+): Promise<ResumePhase> {
+  const event = resumingEvent(index);
+  const label = `t4-tracking-resume-${index + 1}`;
   // the runs are started from a source of their own, so that t4's source holds only the measured calls
-  const parking = await ctx.api.createSource('bench t4 parking');
-  const source = await ctx.api.createSource('bench t4');
-  const flowId = await ctx.api.createPublished(parkingFlow('tracking-t4', parking.id));
-  ctx.sampler.setPhase('all:t4-tracking-park');
-  ctx.log(`t4: parking ${settings.resumeParked} runs at a wait for "${RESUMING_EVENT}"`);
+  const parking = await ctx.api.createSource(`bench t4 parking (${connections})`);
+  const source = await ctx.api.createSource(`bench t4 (${connections})`);
+  const flowId = await ctx.api.createPublished(parkingFlow(`tracking-t4-${index + 1}`, parking.id, event));
+  ctx.sampler.setPhase(`all:${label}:park`);
+  ctx.log(`t4: parking ${settings.resumeParked} runs at a wait for "${event}"`);
   const parkStart = Date.now();
   const parked = await parkRuns(ctx, settings, parking, flowId, settings.resumeParked);
   const parkSeconds = round((Date.now() - parkStart) / 1000, 1);
   ctx.log(`t4: ${parked} waits waiting after ${parkSeconds} s`);
-  ctx.sampler.setPhase('all:t4-tracking-resume');
+  ctx.sampler.setPhase(`all:${label}`);
   ctx.log(
-    `t4: tracking single "${RESUMING_EVENT}", ${settings.resumeConnections} connection(s) × ${settings.seconds}s`,
+    `t4: tracking single "${event}", ${connections} connection(s), ` +
+      (oneCallPerParked ? `${parked} calls` : `${settings.seconds}s`),
   );
   const phase = await trackingPhase(ctx, settings, {
     phase: 't4',
-    label: 't4-tracking-resume',
+    label,
     endpoint: '/v1/track',
-    event: RESUMING_EVENT,
-    connections: settings.resumeConnections,
+    event,
+    connections,
     seconds: settings.seconds,
+    ...(oneCallPerParked ? { calls: parked } : {}),
     source,
     flowId: null,
   });
@@ -557,7 +585,10 @@ export async function trackingSuite(
     flowId: null,
   });
 
-  const resume = await resumePhase(ctx, settings);
+  const resume: ResumePhase[] = [];
+  for (const [index, entry] of settings.resume.entries()) {
+    resume.push(await resumePhase(ctx, settings, entry, index));
+  }
 
   return {
     warmup: { requests: warmBatch.requests + warmSingle.requests, drained: warmDrain.done },
