@@ -459,7 +459,7 @@ function afterCommit(
   submissions: readonly Submission[],
 ): { answerable: Promise<void>; done: Promise<void> } {
   const resumed = (async () => {
-    let steps: Awaited<ReturnType<typeof settleWaitsFor>> = [];
+    let steps: StepRef[] = [];
     try {
       steps = await settleWaitsFor(ctx, fresh);
     } catch (err) {
@@ -478,7 +478,7 @@ function afterCommit(
     // due in Postgres since the settle: their delayed jobs are promoted (a failure leaves them to their
     // timeout, or to the sweeper if they are gone)
     await ctx.queue
-      .wake(steps.map((s) => ({ id: s.stepId, runId: s.runId })))
+      .wake(steps)
       .catch((err: unknown) =>
         ctx.logger.warn({ err, steps: steps.length }, 'could not wake the resumed steps now'),
       );

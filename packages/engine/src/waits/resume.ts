@@ -1,10 +1,9 @@
 // The event side of waits: once new events are committed, settle the waits they match and make their steps due.
 import { schema, selectRows } from '@tributary/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { EngineContext, EventRow } from '../core/index.js';
-import { identitiesQuery } from '../profiles/index.js';
+import type { EngineContext, EventRow, StepRef } from '../core/index.js';
 import type { PersonId } from './waits.js';
-import { byPerson, correlationOf, personIdsOf, personKey } from './waits.js';
+import { byPerson, correlationOf, linkedKeysQuery, personIdsOf, personKey } from './waits.js';
 
 /** Makes a parked step runnable now and nudges its job. */
 export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepId: string; runId: string }>) {
@@ -32,7 +31,6 @@ export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepI
 
 const W = schema.waits;
 const S = schema.steps;
-const P = schema.profileIdentities;
 
 /** A wait's kind, as `waits_kind_idx` indexes it: its names' JSON text, then its match expression. */
 const kindOf = (w: string) =>
@@ -65,7 +63,7 @@ async function waitingKinds(ctx: EngineContext, names: readonly string[]) {
 
 /**
  * After new events are committed: settles the waits they match and makes their steps due now; returns those
- * steps, whose jobs are to be promoted. One query finds the match expressions of the waits for the events'
+ * steps, whose jobs are to be promoted (StepQueue.wake). One query finds the match expressions of the waits for the events'
  * names, the correlation keys are worked out in memory, and one statement settles every matching wait — each
  * with the earliest of the events that match it — and marks its step due. A settled wait is durable: its step
  * takes `received` when it next runs, woken or at its timeout.
@@ -74,10 +72,7 @@ async function waitingKinds(ctx: EngineContext, names: readonly string[]) {
  * link: the statement adds those from the profiles' identities itself, in its own snapshot, instead of a read
  * of them before it (one round trip fewer before a call that resumes such a wait is answered).
  */
-export async function settleWaitsFor(
-  ctx: EngineContext,
-  events: readonly EventRow[],
-): Promise<Array<{ stepId: string; runId: string }>> {
+export async function settleWaitsFor(ctx: EngineContext, events: readonly EventRow[]): Promise<StepRef[]> {
   const named = events.filter((e): e is EventRow & { name: string } => typeof e.name === 'string');
   if (named.length === 0) return [];
   const names = [...new Set(named.map((e) => e.name))];
@@ -102,19 +97,14 @@ export async function settleWaitsFor(
     }
   }
   if (matches.length === 0) return [];
-  const ids = [...people.values()];
-  const idsOf = (kind: PersonId['kind']) => ids.filter((id) => id.kind === kind).map((id) => id.value);
   // the keys also go to the index of waiting waits as one array: joined with the matches alone, Postgres
   // (which takes the matches for 100 rows) read every waiting wait and hashed them (~2 ms with 5,000 parked)
-  const due = await selectRows<{ stepId: string; runId: string }>(
+  const due = await selectRows<StepRef>(
     ctx.db,
     sql`with given as (
         select * from jsonb_to_recordset(${JSON.stringify(matches)}::jsonb)
           as m(ord int, key text, expression text, name text, event_id uuid, person boolean)
-      ), linked as (
-        select a.kind || ':' || a.value as key, b.${sql.identifier(P.kind.name)} || ':' || b.${sql.identifier(P.value.name)} as linked
-        from (${identitiesQuery(idsOf('userId'), idsOf('anonymousId'))}) a
-        join ${P} b on b.${sql.identifier(P.profileId.name)} = a."profileId"
+      ), linked as (${linkedKeysQuery([...people.values()])}
       ), m as (
         select ord, key, expression, name, event_id from given
         union
@@ -138,7 +128,7 @@ export async function settleWaitsFor(
       update ${S} set ${sql.identifier(S.dueAt.name)} = now()
       from settled
       where ${S.id} = settled.step_id and ${S.status} = 'waiting'
-      returning ${S.id} as "stepId", ${S.runId} as "runId"`,
+      returning ${S.id} as id, ${S.runId} as "runId"`,
   );
   return due;
 }

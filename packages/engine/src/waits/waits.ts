@@ -4,6 +4,7 @@ import type { Queryable } from '@tributary/db';
 import { newId, schema, selectRows } from '@tributary/db';
 import { PERSON_CORRELATION, resolveConfig } from '@tributary/flow';
 import type { WaitOutcome } from '@tributary/nodes';
+import type { SQL } from 'drizzle-orm';
 import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow, EventView, WaitRow } from '../core/index.js';
 import { eventScope } from '../core/index.js';
@@ -63,23 +64,28 @@ function parsePersonKey(key: string): PersonId | undefined {
 }
 
 /**
+ * The query for the person keys the profiles of these ids link, as (key, linked) rows: each id looked up in
+ * the (kind, value) key on its own, then its profile's ids by profile (the id itself among them). Shared by
+ * linkedPersonKeys and the statement that settles waits (resume.ts), which uses it as a subquery.
+ */
+export function linkedKeysQuery(ids: readonly PersonId[]): SQL {
+  const P = schema.profileIdentities;
+  const kind = sql.identifier(P.kind.name);
+  const value = sql.identifier(P.value.name);
+  const valuesOf = (k: PersonId['kind']) => ids.filter((id) => id.kind === k).map((id) => id.value);
+  return sql`select a.kind || ':' || a.value as key, b.${kind} || ':' || b.${value} as linked
+    from (${identitiesQuery(valuesOf('userId'), valuesOf('anonymousId'))}) a
+    join ${P} b on b.${sql.identifier(P.profileId.name)} = a."profileId"`;
+}
+
+/**
  * Every person key of each id: itself, and the other ids its profile links (an anonymousId that an identify
  * or alias joined to a userId, and back). One query for all of them.
  */
 async function linkedPersonKeys(db: Queryable, ids: readonly PersonId[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>(ids.map((id) => [personKey(id), new Set([personKey(id)])]));
   if (ids.length === 0) return out;
-  const P = schema.profileIdentities;
-  const kind = sql.identifier(P.kind.name);
-  const value = sql.identifier(P.value.name);
-  const valuesOf = (k: PersonId['kind']) => ids.filter((id) => id.kind === k).map((id) => id.value);
-  // each id looked up in the (kind, value) key on its own, then its profile's other ids by profile
-  const rows = await selectRows<{ key: string; linked: string }>(
-    db,
-    sql`select a.kind || ':' || a.value as key, b.${kind} || ':' || b.${value} as linked
-      from (${identitiesQuery(valuesOf('userId'), valuesOf('anonymousId'))}) a
-      join ${P} b on b.${sql.identifier(P.profileId.name)} = a."profileId"`,
-  );
+  const rows = await selectRows<{ key: string; linked: string }>(db, linkedKeysQuery(ids));
   for (const row of rows) out.get(row.key)?.add(row.linked);
   return out;
 }
