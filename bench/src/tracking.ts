@@ -24,7 +24,7 @@ export const RESUMING_EVENT = 'Order Completed';
  * The event the runs of t4's i-th entry wait for: each entry's its own, so that its calls never resume the
  * runs an earlier entry left parked (the people are the same).
  */
-export const resumingEvent = (i: number) => (i === 0 ? RESUMING_EVENT : `${RESUMING_EVENT} ${i + 1}`);
+const resumingEvent = (i: number) => (i === 0 ? RESUMING_EVENT : `${RESUMING_EVENT} ${i + 1}`);
 /**
  * The people events are about: event n is person n mod PEOPLE (userId and anonymousId, always paired, as
  * analytics.js sends them for a signed-in user). Larger than the events of 32 concurrent batches, so
