@@ -1,10 +1,12 @@
-// `npm run bench:ab -- [<base checkout>] [--rounds N] [--seconds S] [--rate R] [--a-env K=V]… [--b-env K=V]…`
+// `npm run bench:ab -- [<base checkout>] [--rounds N] [--seconds S] [--rate R] [--a-env K=V]… [--b-env K=V]…
+//   [--a-node-arg F]… [--b-node-arg F]…`
 //
 // Paired A/B: two servers measured in turns on the same machine in the same minutes, so that a change smaller
 // than the machine's drift (figures here move by 30 % and more within an hour) can still be read. A is the
 // server of another checkout (built: apps/api/dist), B this one's (built here with turbo); with no checkout
 // given both are this one, told apart by their settings (`--a-env`/`--b-env`, e.g.
-// `--b-env TRIBUTARY_V8_PRETENURING=true`). Both run all-in-one on their own database and Redis prefix and
+// `--b-env TRIBUTARY_V8_PRETENURING=true`) or by Node's own command-line flags (`--a-node-arg`/`--b-node-arg`,
+// e.g. `--b-node-arg=--single-threaded-gc`, which NODE_OPTIONS does not take). Both run all-in-one on their own database and Redis prefix and
 // stay up; each round loads one and then the other (the order alternating), with three phases each:
 //   ingest   webhooks of phase a's flow, 50 connections, closed loop: 2xx/s, server CPU µs per 2xx, p99
 //   half     the same paced at a fixed rate (default: half of A's ingest rate at warm-up): HTTP p50/p99, the
@@ -38,18 +40,28 @@ interface Options {
   seconds: number;
   rate: number | null;
   env: { A: Record<string, string>; B: Record<string, string> };
+  /** flags given to node before the server's script */
+  nodeArgs: { A: string[]; B: string[] };
 }
 
 function usage(message: string): never {
   process.stderr.write(
     `${message}\nusage: npm run bench:ab -- [<base checkout>] [--rounds N (2–20, default 5)] ` +
-      '[--seconds S (2–30, default 5)] [--rate R (req/s of the paced phase)] [--a-env K=V]… [--b-env K=V]…\n',
+      '[--seconds S (2–30, default 5)] [--rate R (req/s of the paced phase)] [--a-env K=V]… [--b-env K=V]… ' +
+      '[--a-node-arg F]… [--b-node-arg F]…\n',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { base: null, rounds: 5, seconds: 5, rate: null, env: { A: {}, B: {} } };
+  const options: Options = {
+    base: null,
+    rounds: 5,
+    seconds: 5,
+    rate: null,
+    env: { A: {}, B: {} },
+    nodeArgs: { A: [], B: [] },
+  };
   const number = (flag: string, value: string | undefined, min: number, max: number) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min || n > max)
@@ -66,6 +78,13 @@ function parseArgs(argv: readonly string[]): Options {
       const eq = pair.indexOf('=');
       if (eq <= 0) usage(`${arg} takes NAME=value`);
       options.env[arg === '--a-env' ? 'A' : 'B'][pair.slice(0, eq)] = pair.slice(eq + 1);
+    } else if (arg === '--a-node-arg' || arg === '--b-node-arg') {
+      // `--b-node-arg --flag` would read as an option of its own: the flag is given as `--b-node-arg=--flag`
+      usage(`${arg} takes its flag after an equals sign: ${arg}=--some-flag`);
+    } else if (arg.startsWith('--a-node-arg=') || arg.startsWith('--b-node-arg=')) {
+      const flag = arg.slice(arg.indexOf('=') + 1);
+      if (!flag.startsWith('-')) usage(`${arg.slice(0, arg.indexOf('='))} takes a flag of node's (--…)`);
+      options.nodeArgs[arg.startsWith('--a') ? 'A' : 'B'].push(flag);
     } else if (arg.startsWith('--')) usage(`unknown option ${arg}`);
     else if (options.base === null) options.base = resolve(arg);
     else usage(`one base checkout only (got ${options.base} and ${arg})`);
@@ -76,8 +95,11 @@ function parseArgs(argv: readonly string[]): Options {
         'npx turbo run build --filter=@tributary/api',
     );
   }
-  if (!options.base && Object.keys(options.env.A).length + Object.keys(options.env.B).length === 0) {
-    usage('give a base checkout, or settings that tell A and B apart (--a-env / --b-env)');
+  const settingsOf = (side: Side) => JSON.stringify([options.env[side], options.nodeArgs[side]]);
+  if (!options.base && settingsOf('A') === settingsOf('B')) {
+    usage(
+      'give a base checkout, or settings that tell A and B apart (--a-env / --b-env, --a-node-arg / --b-node-arg)',
+    );
   }
   return options;
 }
@@ -149,7 +171,7 @@ async function start(side: Side): Promise<Running> {
     apiKey,
     logDir,
   };
-  const server = await startServer(env, side, 'all', options.env[side]);
+  const server = await startServer(env, side, 'all', options.env[side], options.nodeArgs[side]);
   const api = new Api(server.url, apiKey);
   const source = await api.createSource(`ab ${side}`);
   await api.createPublished(trackingFlow('ab-track', source.id));
@@ -250,12 +272,18 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** A side's settings as the output names them: its environment, and node's flags if any. */
+function describe(side: Side): string {
+  const flags = options.nodeArgs[side];
+  return `${JSON.stringify(options.env[side])}${flags.length > 0 ? ` node ${flags.join(' ')}` : ''}`;
+}
+
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)) : '–');
 
 async function main() {
   log('building @tributary/api and its packages here (turbo) for B');
   buildServer(repoRoot);
-  log(`A: ${baseName} ${JSON.stringify(options.env.A)}; B: this checkout ${JSON.stringify(options.env.B)}`);
+  log(`A: ${baseName} ${describe('A')}; B: this checkout ${describe('B')}`);
   for (const side of SIDES) running.set(side, await start(side));
   // warm-up: each server's code paths compiled, its pools open; A's rate sets the paced phase's
   let rate = options.rate ?? 0;
@@ -311,7 +339,7 @@ async function main() {
   });
   const lines = [
     `Tributary bench:ab — ${startedAt.toISOString()} — ${options.rounds} rounds × ${options.seconds} s, paced at ${rate} req/s`,
-    `A: ${baseName} ${JSON.stringify(options.env.A)} · B: this checkout ${JSON.stringify(options.env.B)}`,
+    `A: ${baseName} ${describe('A')} · B: this checkout ${describe('B')}`,
     `${'figure'.padEnd(34)}${'A median'.padStart(10)}${'B median'.padStart(10)}${'B ÷ A'.padStart(8)}   rounds' B ÷ A`,
     ...rows.map(
       (r) =>
