@@ -109,15 +109,108 @@ describe('the large-body budget', () => {
   });
 });
 
-/** A POST that declares its whole body but sends only its first 10 KB until finish(). */
-function slowPost(body: string) {
+describe('a body of no declared length (chunked)', () => {
+  const shedByBodies = async () =>
+    (await api.t.engine.ctx.metrics.ingestShed.get()).values.find((v) => v.labels.reason === 'bodies')
+      ?.value ?? 0;
+
+  test("holds the route's whole limit once 64 KB of it are read, and waits unread past the budget: 503, nothing stored", async () => {
+    // 100 KB of a chunked body sent: it holds the webhook limit (1 MB), not the bytes it has sent
+    const chunkedA = slowPost(json({ tag: 'chunked-slow', n: 1, filler: 'c'.repeat(900 * KB) }), {
+      chunked: true,
+      firstBytes: 100 * KB,
+    });
+    await expect.poll(() => budget.inUse, { timeout: 5_000 }).toBe(1024 * KB);
+    const declared = slowPost(json({ tag: 'chunked-slow', n: 2, filler: 'd'.repeat(1000 * KB) }));
+    const shedBefore = await shedByBodies();
+    try {
+      await expect.poll(() => budget.inUse, { timeout: 5_000 }).toBe(1024 * KB + declared.bytes);
+      // a third large chunked body finds no room within the wait limit (500 ms)
+      const refused = await postChunks({
+        port,
+        path: '/hooks/budgeted',
+        headers: [['content-type', 'application/json']],
+        chunks: chunksOf(json({ tag: 'chunked-refused', filler: 'r'.repeat(900 * KB) }), 64 * KB),
+      });
+      expect(refused.status).toBe(503);
+      expect(JSON.parse(refused.body)).toMatchObject({ status: 503, code: 'unavailable' });
+      expect(await storedWithTag('chunked-refused')).toBe(0);
+      expect(await shedByBodies()).toBe(shedBefore + 1);
+      // a small chunked body never waits
+      const small = await postChunks({
+        port,
+        path: '/hooks/budgeted',
+        headers: [['content-type', 'application/json']],
+        chunks: chunksOf(json({ tag: 'chunked-small', filler: 's'.repeat(20 * KB) }), 8 * KB),
+      });
+      expect(small.status).toBe(202);
+    } finally {
+      chunkedA.finish();
+      declared.finish();
+    }
+    expect(await chunkedA.status).toBe(202);
+    expect(await declared.status).toBe(202);
+    expect(await storedWithTag('chunked-slow')).toBe(2);
+    expect(await storedWithTag('chunked-small')).toBe(1);
+    expect(budget.inUse).toBe(0);
+  });
+
+  test('a large chunked body waits for room and is accepted once there is; one whose client leaves while it waits gives nothing back twice and keeps nothing', async () => {
+    // two declared bodies of ~1,000 KB hold the budget
+    const holders = [1, 2].map((n) => slowPost(json({ tag: 'holder', n, filler: 'h'.repeat(1000 * KB) })));
+    const held = holders.reduce((sum, h) => sum + h.bytes, 0);
+    await expect.poll(() => budget.inUse, { timeout: 5_000 }).toBe(held);
+    // its first 100 KB read, this one waits for room for 1 MB
+    const waiting = slowPost(json({ tag: 'chunked-waited', filler: 'w'.repeat(900 * KB) }), {
+      chunked: true,
+      firstBytes: 100 * KB,
+    });
+    const leaving = slowPost(json({ tag: 'chunked-left', filler: 'l'.repeat(900 * KB) }), {
+      chunked: true,
+      firstBytes: 100 * KB,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(budget.inUse).toBe(held);
+    leaving.abort();
+    // all of its body sent, it is still not read (nor answered) while the budget has no room (wait limit 500 ms)
+    waiting.finish();
+    let answered = false;
+    void waiting.status.then(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(answered).toBe(false);
+    for (const h of holders) h.finish();
+    for (const h of holders) expect(await h.status).toBe(202);
+    expect(await waiting.status).toBe(202);
+    expect(await storedWithTag('chunked-waited')).toBe(1);
+    await expect.poll(() => budget.inUse, { timeout: 5_000 }).toBe(0);
+    expect(await storedWithTag('chunked-left')).toBe(0);
+    expect(budget.peakHeld).toBeLessThanOrEqual(2 * 1024 * KB);
+  });
+});
+
+function chunksOf(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < text.length; at += size) out.push(text.slice(at, at + size));
+  return out;
+}
+
+/**
+ * A POST that sends only its first `firstBytes` (10 KB) until finish(): with its whole length declared, or
+ * chunked (no length) when `chunked`; abort() leaves without the rest.
+ */
+function slowPost(body: string, { chunked = false, firstBytes = 10 * KB } = {}) {
   const req = httpRequest({
     host: '127.0.0.1',
     port,
     path: '/hooks/budgeted',
     method: 'POST',
     agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    headers: {
+      'content-type': 'application/json',
+      ...(chunked ? {} : { 'content-length': Buffer.byteLength(body) }),
+    },
   });
   const status = new Promise<number>((resolve, reject) => {
     req.on('response', (res) => {
@@ -126,7 +219,7 @@ function slowPost(body: string) {
     });
     req.on('error', reject);
   });
-  req.write(body.slice(0, 10 * KB));
+  req.write(body.slice(0, firstBytes));
   let finished = false;
   return {
     bytes: Buffer.byteLength(body),
@@ -134,7 +227,12 @@ function slowPost(body: string) {
     finish: () => {
       if (finished) return;
       finished = true;
-      req.end(body.slice(10 * KB));
+      req.end(body.slice(firstBytes));
+    },
+    abort: () => {
+      finished = true;
+      status.catch(() => {});
+      req.destroy();
     },
   };
 }

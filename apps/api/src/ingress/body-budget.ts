@@ -2,7 +2,7 @@
 // request: past the budget a request waits, its body unread (in the kernel's socket buffers and the
 // client's), instead of being read into memory to wait there for its commit.
 import { UnavailableError } from '@tributary/flow';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 
 /** Bodies that declare fewer bytes than this never wait: the budget is for the few large ones. */
 export const BODY_BUDGET_MIN_BYTES = 64 * 1024;
@@ -74,27 +74,71 @@ export class BodyBudget {
 }
 
 /**
+ * The budget of a body that declares no length (chunked): the reader takes it once it has read
+ * BODY_BUDGET_MIN_BYTES, reading no further until the budget has room — `bytes` is the most the route reads
+ * (its limit), as the body's own size is not known yet. Rejects with UnavailableError (503) past the wait limit.
+ */
+export interface LateBodyClaim {
+  take(bytes: number): Promise<void>;
+}
+
+const LATE_CLAIM = 'tributaryLateBodyClaim';
+
+/** The late claim the budget's middleware left for this request's reader, if its body declares no length. */
+export function lateBodyClaimOf(c: Context): LateBodyClaim | undefined {
+  return c.get(LATE_CLAIM) as LateBodyClaim | undefined;
+}
+
+/**
  * Holds a request that declares a body of BODY_BUDGET_MIN_BYTES or more until the budget has room for it,
  * and gives the bytes back once it is answered. A body declared larger than `maxBody` goes straight on (the
- * route refuses it with 413 without reading it); a body without a declared length is not held.
+ * route refuses it with 413 without reading it). A body without a declared length gets a late claim
+ * (`lateBodyClaimOf`): it is read until it reaches BODY_BUDGET_MIN_BYTES, then waits for room for the route's
+ * whole limit before the rest is read.
  */
 export function bodyBudgetMiddleware(
   budget: BodyBudget,
   options: { maxBody: number; maxWaitMs: number; onShed: () => void },
 ): MiddlewareHandler {
-  return async (c, next) => {
-    const declared = Number(c.req.header('content-length') ?? Number.NaN);
-    if (!Number.isFinite(declared) || declared < BODY_BUDGET_MIN_BYTES || declared > options.maxBody) {
-      await next();
-      return;
-    }
-    let release: () => void;
+  const acquire = async (bytes: number) => {
     try {
-      release = await budget.acquire(declared, options.maxWaitMs);
+      return await budget.acquire(bytes, options.maxWaitMs);
     } catch (err) {
       options.onShed();
       throw err;
     }
+  };
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length === undefined) {
+      let answered = false;
+      let release: (() => void) | undefined;
+      let taken: Promise<void> | undefined;
+      const claim: LateBodyClaim = {
+        take: (bytes) => {
+          taken ??= acquire(bytes).then((give) => {
+            // room came after the request was answered (its reader gave up first): give it straight back
+            if (answered) give();
+            else release = give;
+          });
+          return taken;
+        },
+      };
+      c.set(LATE_CLAIM, claim);
+      try {
+        await next();
+      } finally {
+        answered = true;
+        release?.();
+      }
+      return;
+    }
+    const declared = Number(length);
+    if (!Number.isFinite(declared) || declared < BODY_BUDGET_MIN_BYTES || declared > options.maxBody) {
+      await next();
+      return;
+    }
+    const release = await acquire(declared);
     try {
       await next();
     } finally {

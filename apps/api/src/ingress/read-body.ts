@@ -2,21 +2,26 @@
 import { IncomingMessage } from 'node:http';
 import { PayloadTooLargeError } from '@tributary/flow';
 import type { Context } from 'hono';
+import type { LateBodyClaim } from './body-budget.js';
+import { BODY_BUDGET_MIN_BYTES, lateBodyClaimOf } from './body-budget.js';
 
 /**
  * The raw body bytes, or PayloadTooLargeError past `limit`. Behind @hono/node-server the bytes are read
  * straight from Node's IncomingMessage: going through the web `Request` would build a ReadableStream, an
  * AbortSignal and a full undici Request for every call (a tenth of the server's CPU under webhook load).
- * Without a Node request (`app.request()` in tests, other runtimes) the web body is read instead.
+ * Without a Node request (`app.request()` in tests, other runtimes) the web body is read instead. A body that
+ * declares no length takes its place in the large-body budget (body-budget.ts) once BODY_BUDGET_MIN_BYTES of it
+ * are read, and the rest waits unread until it has one.
  */
 export async function readBodyLimited(c: Context, limit: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
     throw new PayloadTooLargeError(`the body is ${declared} bytes; the limit is ${limit}`);
   }
+  const claim = Number.isFinite(declared) ? undefined : lateBodyClaimOf(c);
   const incoming = nodeRequestOf(c);
-  if (incoming && !incoming.readableDidRead) return readIncoming(incoming, limit);
-  return readWebBody(c.req.raw, limit);
+  if (incoming && !incoming.readableDidRead) return readIncoming(incoming, limit, claim);
+  return readWebBody(c.req.raw, limit, claim);
 }
 
 /** Node's request behind @hono/node-server (its `env.incoming`); undefined in-process or on other runtimes. */
@@ -29,11 +34,18 @@ function tooLarge(limit: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`the body is larger than the limit of ${limit} bytes`);
 }
 
-function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+function readIncoming(
+  incoming: IncomingMessage,
+  limit: number,
+  claim: LateBodyClaim | undefined,
+): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
     const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
@@ -46,7 +58,21 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Ar
         // the rest is left unread: @hono/node-server drains (bounded) or closes the request after the answer
         incoming.pause();
         settle(() => reject(tooLarge(limit)));
-      } else chunks.push(chunk);
+      } else {
+        chunks.push(chunk);
+        if (claim && size >= BODY_BUDGET_MIN_BYTES) {
+          // large and of no declared length: nothing more is read until the budget has room for the limit
+          const taking = claim;
+          claim = undefined;
+          incoming.pause();
+          taking.take(limit).then(
+            () => {
+              if (!settled) incoming.resume();
+            },
+            (err: unknown) => settle(() => reject(err)),
+          );
+        }
+      }
     };
     const onEnd = () =>
       settle(() => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
@@ -60,10 +86,15 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Ar
   });
 }
 
-async function readWebBody(req: Request, limit: number): Promise<Uint8Array> {
+async function readWebBody(
+  req: Request,
+  limit: number,
+  claim: LateBodyClaim | undefined,
+): Promise<Uint8Array> {
   if (!req.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let unclaimed = claim;
   const reader = req.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -74,6 +105,16 @@ async function readWebBody(req: Request, limit: number): Promise<Uint8Array> {
       throw tooLarge(limit);
     }
     chunks.push(value);
+    if (unclaimed && size >= BODY_BUDGET_MIN_BYTES) {
+      const taking = unclaimed;
+      unclaimed = undefined;
+      try {
+        await taking.take(limit);
+      } catch (err) {
+        await reader.cancel();
+        throw err;
+      }
+    }
   }
   return Buffer.concat(chunks);
 }
