@@ -99,7 +99,8 @@ export function createMetrics(
         'Where an accepted event spends its time after it is worked out: wait (for its group commit to start), ' +
         'open (a pooled connection and BEGIN; or the connection taken for one statement), write (the statements), ' +
         'commit (COMMIT, the WAL flush), statement (a batch written by one statement without a transaction: ' +
-        'write and commit in one), ' +
+        'write and commit in one), refused (such a statement whose condition did not hold: it wrote nothing, ' +
+        'and its batch then took a transaction), ' +
         'enqueue (adding its steps to Redis). Per commit, except wait (per event or tracking request).',
       labelNames: ['phase'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],

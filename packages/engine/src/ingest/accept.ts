@@ -139,12 +139,14 @@ export function statementAnswerLimitMs(ctx: EngineContext): number {
  * answer within statementAnswerLimitMs (a connection whose peer is gone
  * without a word: a half-dead network path, or a close the driver missed), and the connection is given up —
  * without that bound the caller, and every event behind it in the group commit, would wait until TCP
- * keepalive ends the connection, minutes later.
+ * keepalive ends the connection, minutes later. A statement written on a condition that did not hold
+ * (`wroteNothing` says so of its result) is timed as `refused`, not `statement`: it was no commit.
  */
 export async function acceptStatement<T>(
   ctx: EngineContext,
   what: string,
   work: (db: Queryable) => Promise<T>,
+  options: { wroteNothing?: (result: T) => boolean } = {},
 ): Promise<T> {
   const reserve = ctx.reserveIngest;
   if (!reserve) throw new Error('acceptStatement needs a pool that reserves connections');
@@ -170,7 +172,8 @@ export async function acceptStatement<T>(
       throw err;
     }
     reserved.release();
-    phase.observe({ phase: 'statement' }, (performance.now() - sent) / 1000);
+    const refused = options.wroteNothing?.(result) ?? false;
+    phase.observe({ phase: refused ? 'refused' : 'statement' }, (performance.now() - sent) / 1000);
     return result;
   } catch (err) {
     throw asUnavailable(

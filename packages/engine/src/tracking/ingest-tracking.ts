@@ -568,10 +568,15 @@ async function acceptBatch(
   if (settled && !changesProfiles(unique) && canAcceptInOneStatement(ctx)) {
     // written only if every pair of ids is linked already, checked by the statement itself
     const linked = pairsLinkedCondition(unique);
-    const alone = await acceptStatement(ctx, 'writing tracking events', async (db: Queryable) => {
-      const inserted = await insertEventsWithRuns(db, rowsOf(batch), upfront, linked);
-      return inserted && acceptedAlone(db, batch, new Set(inserted), upfront);
-    });
+    const alone = await acceptStatement(
+      ctx,
+      'writing tracking events',
+      async (db: Queryable) => {
+        const inserted = await insertEventsWithRuns(db, rowsOf(batch), upfront, linked);
+        return inserted && acceptedAlone(db, batch, new Set(inserted), upfront);
+      },
+      { wroteNothing: (result) => result === undefined },
+    );
     if (alone) return alone;
   }
   return acceptTransaction(ctx, 'writing tracking events', async (tx) => {

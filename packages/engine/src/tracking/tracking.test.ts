@@ -669,12 +669,15 @@ describe('profiles in a batch', () => {
 });
 
 describe('calls that change no profile', () => {
-  /** How many ingest commits went as one statement, and how many as a transaction, so far. */
+  /**
+   * How many ingest commits went as one statement, and how many as a transaction, so far; and how many
+   * conditional statements wrote nothing (refused).
+   */
   async function commitsByKind() {
     const { values } = await t.engine.ctx.metrics.ingestPhase.get();
     const count = (phase: string) =>
       values.find((v) => v.metricName?.endsWith('_count') && v.labels.phase === phase)?.value ?? 0;
-    return { statement: count('statement'), transaction: count('commit') };
+    return { statement: count('statement'), transaction: count('commit'), refused: count('refused') };
   }
 
   test.skipIf(process.env.TEST_DB === 'pglite')(
@@ -715,6 +718,7 @@ describe('calls that change no profile', () => {
       let after = await commitsByKind();
       expect(after.statement - before.statement).toBe(1);
       expect(after.transaction - before.transaction).toBe(0);
+      expect(after.refused - before.refused).toBe(0);
       expect(answer).toMatchObject({ duplicate: false, eventId: expect.any(String) });
       expect(answer?.runs).toHaveLength(1);
       for (const m of known) expect(await storedOf(m.messageId)).toEqual({ events: 1, runs: 1 });
@@ -730,6 +734,9 @@ describe('calls that change no profile', () => {
       const [fromLaptop] = await ingestTracking(t.engine.ctx, sourceId, [onLaptop]);
       after = await commitsByKind();
       expect(after.transaction - before.transaction).toBe(1);
+      // timed as refused, not as a commit of one statement
+      expect(after.refused - before.refused).toBe(1);
+      expect(after.statement - before.statement).toBe(0);
       expect(fromLaptop).toMatchObject({ duplicate: false, runs: [{ flowId: visits.flowId }] });
       expect(await storedOf(onLaptop.messageId)).toEqual({ events: 1, runs: 1 });
       expect((await getProfile(t.engine.ctx.db, user)).identities.map((i) => i.value).sort()).toEqual(
