@@ -70,7 +70,9 @@ export interface OpenDbOptions {
   ingestConnections?: number | undefined;
   /**
    * `statement_timeout` of `ingestDb`'s connections (ms; postgres.js only): give the ingest time limit, so
-   * ingest may write a batch in one statement without a transaction and still never outlast the limit.
+   * ingest may write a batch in one statement without a transaction and still never outlast the limit. It is
+   * their `idle_in_transaction_session_timeout` too: Postgres ends a session whose transaction waits that long
+   * for its next statement (its COMMIT lost on the way), so that its locks do not hold other ingest back.
    */
   ingestStatementTimeoutMs?: number | undefined;
   /** Seconds to wait for a connection before failing (so callers can answer 503 fast). */
@@ -122,7 +124,17 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<DbHand
       onnotice: () => {
         // migrations emit NOTICEs ("relation already exists, skipping"); they are not worth a log line
       },
-      ...(statementTimeoutMs === undefined ? {} : { connection: { statement_timeout: statementTimeoutMs } }),
+      // the same bound between a transaction's statements: a transaction whose COMMIT was lost on the way (a
+      // half-dead network path) is rolled back by Postgres then, its locks given up, instead of holding them
+      // until the server notices the connection is gone; ingest never leaves a transaction idle that long
+      ...(statementTimeoutMs === undefined
+        ? {}
+        : {
+            connection: {
+              statement_timeout: statementTimeoutMs,
+              idle_in_transaction_session_timeout: statementTimeoutMs,
+            },
+          }),
     });
   // postgres.js connects lazily: the ingest pool opens connections only when something is ingested
   // postgres.js (3.4.9) reads the database's array types as each connection starts, in a promise it never

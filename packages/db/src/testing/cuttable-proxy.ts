@@ -1,16 +1,24 @@
 // A loopback TCP proxy in front of Postgres that tests use to cut connections the way a restart, a failover or
 // a network fault does: every socket at once, or each new connection just as it sends its first statement —
-// or to lose what started connections send, without closing them, as a half-dead network path does.
+// or to lose what started connections send, without closing them, as a half-dead network path does (all of
+// it, or from a connection's next COMMIT on).
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 
 /** ReadyForQuery ('Z', length 5): the server's last message of a connection's start-up. */
 const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5]);
+/**
+ * A COMMIT in what a connection sends (dropFromCommit): the whole text of a Parse message's statement (after
+ * its name's terminating zero) or of a simple Query ('Q' and its length, 11) — not the word in a parameter.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the protocol's zero bytes and length are the point
+const COMMIT = /(?:\0|Q\0\0\0\x0b)commit\0/i;
 
 export class CuttableProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private firstQueryCut: { thenRefuse: boolean; done: () => void } | undefined;
   private dropping = false;
+  private droppingFromCommit = false;
   /** The port it listens on (127.0.0.1), kept across cut and open. */
   port = 0;
 
@@ -61,9 +69,22 @@ export class CuttableProxy {
     this.dropping = true;
   }
 
-  /** Passes what connections send again (see dropStatements). */
+  /**
+   * From now on a connection that sends its first COMMIT (one it has not prepared yet: the text goes only
+   * once) loses it on the way, and everything it sends after it (Postgres never sees them), and the
+   * connection goes dark both ways: nothing Postgres sends it arrives, not even its end, while the client's
+   * socket stays open. Its transaction stays open on Postgres, uncommitted, until Postgres ends it
+   * (idle_in_transaction_session_timeout) or the proxy cuts it. Other connections go on. passStatements() ends it for
+   * connections that have not sent a COMMIT since.
+   */
+  dropFromCommit(): void {
+    this.droppingFromCommit = true;
+  }
+
+  /** Passes what connections send again (see dropStatements and dropFromCommit). */
   passStatements(): void {
     this.dropping = false;
+    this.droppingFromCommit = false;
   }
 
   private pass(client: Socket): void {
@@ -75,7 +96,9 @@ export class CuttableProxy {
     }
     let started = false;
     let sentStatement = false;
+    let lostAtCommit = false;
     upstream.on('data', (chunk: Buffer) => {
+      if (lostAtCommit) return;
       if (!started && chunk.includes(READY_FOR_QUERY)) started = true;
       client.write(chunk);
     });
@@ -83,6 +106,9 @@ export class CuttableProxy {
       const cut = this.firstQueryCut;
       const first = started && !sentStatement;
       if (started && this.dropping) return;
+      // a connection's first COMMIT only: postgres.js prepares it, and later ones send its name, not its text
+      if (started && this.droppingFromCommit && COMMIT.test(chunk.toString('latin1'))) lostAtCommit = true;
+      if (lostAtCommit) return;
       if (started) sentStatement = true;
       if (first && cut) {
         this.firstQueryCut = undefined;
@@ -94,7 +120,9 @@ export class CuttableProxy {
       }
       upstream.write(chunk);
     });
-    upstream.on('end', () => client.end());
+    upstream.on('end', () => {
+      if (!lostAtCommit) client.end();
+    });
     client.on('end', () => upstream.end());
   }
 }

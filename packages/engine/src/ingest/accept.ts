@@ -20,8 +20,18 @@ export async function withDatabase<T>(ctx: EngineContext, work: () => Promise<T>
   }
 }
 
-/** A time-out or lost connection becomes UnavailableError (503 with Retry-After); anything else stays. */
+/**
+ * A time-out or lost connection becomes UnavailableError (503 with Retry-After); anything else stays. A
+ * COMMIT without an answer (UnansweredCommit) may have committed: its 503 says so.
+ */
 function asUnavailable(err: unknown): unknown {
+  if (err instanceof UnansweredCommit) {
+    return new UnavailableError(
+      'the database did not answer the commit; what was sent may or may not have been stored — send it again ' +
+        'with the same idempotency key to be sure it is stored once',
+      { cause: err, retryAfterSeconds: 5 },
+    );
+  }
   if (err instanceof TimeoutError || isConnectionError(err)) {
     return new UnavailableError('the database is unavailable; nothing was accepted, try again', {
       cause: err,
@@ -49,10 +59,23 @@ export function busyRefusal(ctx: EngineContext, reason: 'waited' | 'backlog'): U
 class AbandonedTransaction extends Error {}
 
 /**
+ * A COMMIT sent that got no answer within its bound (acceptTransaction): Postgres may have committed it, so
+ * the 503 it becomes does not say that nothing was accepted.
+ */
+export class UnansweredCommit extends Error {
+  readonly code = 'unanswered_commit';
+}
+
+/**
  * Runs a transaction that accepts something on the request path, within the ingest time limit — and keeps
  * the 503 honest: when the limit passes before the transaction reached its commit, the transaction is
  * abandoned (it rolls back instead of committing) and the caller gets UnavailableError; once the commit is
  * under way, the caller waits for its outcome instead, so "nothing was accepted" is never said of a commit.
+ * That wait has a bound too (statementAnswerLimitMs): a COMMIT whose answer never comes (a half-dead network
+ * path; a close the driver missed) would otherwise hold the caller, and every event behind it in the group
+ * commit, until TCP keepalive ended the connection, minutes later. Past it the caller gets a 503 that says
+ * the outcome is unknown (UnansweredCommit); the connection stays with its transaction until its socket
+ * closes, as a connection given up by acceptStatement does.
  */
 export async function acceptTransaction<T>(
   ctx: EngineContext,
@@ -64,44 +87,52 @@ export async function acceptTransaction<T>(
   const phase = ctx.metrics.ingestPhase;
   const requested = performance.now();
   let wrote = requested;
-  const attempt = ctx.ingestDb.transaction(async (tx) => {
-    const opened = performance.now();
-    phase.observe({ phase: 'open' }, (opened - requested) / 1000);
-    const result = await work(tx);
-    wrote = performance.now();
-    phase.observe({ phase: 'write' }, (wrote - opened) / 1000);
-    if (abandoned) throw new AbandonedTransaction(what);
-    committing = true;
-    return result;
-  });
-  // the commit's own time: from the work's end to the transaction's outcome
-  void attempt.then(
-    () => phase.observe({ phase: 'commit' }, (performance.now() - wrote) / 1000),
-    () => {},
-  );
+  let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const attempt = ctx.ingestDb.transaction(async (tx) => {
+        const opened = performance.now();
+        phase.observe({ phase: 'open' }, (opened - requested) / 1000);
+        const result = await work(tx);
+        wrote = performance.now();
+        phase.observe({ phase: 'write' }, (wrote - opened) / 1000);
+        if (abandoned) throw new AbandonedTransaction(what);
+        committing = true;
+        clearTimeout(timer);
+        const limit = statementAnswerLimitMs(ctx);
+        timer = setTimeout(() => {
+          ctx.logger.warn({ what }, 'an ingest COMMIT got no answer; its outcome is unknown to the caller');
+          reject(new UnansweredCommit(`the commit of ${what} got no answer within ${limit} ms`));
+        }, limit);
+        return result;
+      });
+      // the transaction's outcome after its caller was answered is expected and handled here
+      attempt.catch(() => {});
+      // the commit's own time: from the work's end to the transaction's outcome
+      void attempt.then(
+        () => phase.observe({ phase: 'commit' }, (performance.now() - wrote) / 1000),
+        () => {},
+      );
+      timer = setTimeout(() => {
         if (committing) return;
         abandoned = true;
-        // the transaction rolls back when its work returns; its rejection is expected and handled here
-        attempt.catch(() => {});
+        // the transaction rolls back when its work returns
         reject(new TimeoutError(`${what} took longer than ${ctx.settings.ingestTimeoutMs} ms`));
       }, ctx.settings.ingestTimeoutMs);
-      attempt.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
+      attempt.then(resolve, (err) => reject(committing ? asUnansweredIfLost(err) : err));
     });
   } catch (err) {
     throw asUnavailable(err);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** A connection lost while its COMMIT was on the way leaves the outcome unknown, as an unanswered one does. */
+function asUnansweredIfLost(err: unknown): unknown {
+  return isConnectionError(err)
+    ? new UnansweredCommit('the connection was lost during the commit', { cause: err })
+    : err;
 }
 
 /**
@@ -135,8 +166,8 @@ export function statementAnswerLimitMs(ctx: EngineContext): number {
  * Ask canAcceptInOneStatement first. The wait for the connection has the ingest time limit: past it nothing
  * was sent, 503 (the connection, should it come later, goes back to the pool unused). Once sent, the
  * statement has Postgres's statement_timeout (the same limit): canceled, it wrote nothing, 503. A connection
- * lost while the statement ran is answered 503 like a lost COMMIT in acceptTransaction; so is work with no
- * answer within statementAnswerLimitMs (a connection whose peer is gone
+ * lost while the statement ran is answered 503 like a lost COMMIT in acceptTransaction (UnansweredCommit: the
+ * outcome is unknown); so is work with no answer within statementAnswerLimitMs (a connection whose peer is gone
  * without a word: a half-dead network path, or a close the driver missed), and the connection is given up —
  * without that bound the caller, and every event behind it in the group commit, would wait until TCP
  * keepalive ends the connection, minutes later. A statement written on a condition that did not hold
@@ -164,11 +195,17 @@ export async function acceptStatement<T>(
       result = await withTimeout(work(reserved.db), statementAnswerLimitMs(ctx), `the answer to ${what}`);
     } catch (err) {
       // a lost connection is the pool's to take back (ReservedDb.discard); any other goes back now
+      // the statement is its own commit: sent, and then no answer, it may have committed
       if (err instanceof TimeoutError) {
         ctx.logger.warn({ what }, 'an ingest statement got no answer; its connection is given up');
         reserved.discard();
-      } else if (isConnectionError(err)) reserved.discard();
-      else reserved.release();
+        throw new UnansweredCommit(err.message, { cause: err });
+      }
+      if (isConnectionError(err)) {
+        reserved.discard();
+        throw new UnansweredCommit(`the connection was lost during ${what}`, { cause: err });
+      }
+      reserved.release();
       throw err;
     }
     reserved.release();

@@ -1,7 +1,8 @@
 // The ingest time limit never lies: a 503 means nothing was stored, even when the database was only slow —
 // whether the batch went in one statement (Postgres cancels it) or in a transaction (abandoned, rolled back).
 // A one-statement batch waits for its own connection within the limit, and a connection lost under it — or
-// one whose answer never comes — is left to the pool, which goes on without it.
+// one whose answer never comes — is left to the pool, which goes on without it. A transaction whose COMMIT
+// gets no answer is answered 503 at a bound too, one that says its outcome is unknown.
 import { randomUUID } from 'node:crypto';
 import { openDb, schema, selectRows } from '@tributary/db';
 import { CuttableProxy } from '@tributary/db/testing';
@@ -16,7 +17,7 @@ import {
   type TestEngine,
   waitFor,
 } from '../testing/index.js';
-import { statementAnswerLimitMs } from './accept.js';
+import { statementAnswerLimitMs, UnansweredCommit } from './accept.js';
 import { ingest } from './ingest.js';
 
 const onPglite = process.env.TEST_DB === 'pglite';
@@ -266,8 +267,10 @@ test.skipIf(onPglite)(
       );
       const waited = performance.now() - started;
       expect(refused).toBeInstanceOf(UnavailableError);
-      expect((refused as Error).cause).toBeInstanceOf(TimeoutError);
+      // the statement was sent: whether it committed is unknown, and the 503 says so
+      expect((refused as Error).cause).toBeInstanceOf(UnansweredCommit);
       expect(String((refused as Error).cause)).toContain('the answer to writing the events took longer');
+      expect((refused as Error).message).toContain('may or may not have been stored');
       // answered at the bound past its statement_timeout, not minutes later when TCP keepalive would end it
       expect(waited).toBeGreaterThanOrEqual(statementAnswerLimitMs(ctx) - 50);
       proxy.passStatements();
@@ -283,6 +286,99 @@ test.skipIf(onPglite)(
           runs: [{ flowId: deployed.flowId }],
         });
       }
+    } finally {
+      await proxy.cut();
+      await handle.close().catch(() => {});
+    }
+  },
+);
+
+test.skipIf(onPglite)(
+  // PGlite has no connection to lose: Postgres only
+  'a batch in a transaction whose COMMIT gets no answer is answered 503 at a bound, saying its outcome is unknown, and the next batch goes on another connection',
+  { timeout: 30_000 },
+  async () => {
+    const url = t.database.url ?? '';
+    const proxy = new CuttableProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
+    await proxy.open();
+    const handle = await openDb({
+      url: proxy.urlFor(url),
+      maxConnections: 1,
+      ingestConnections: 2,
+      ingestStatementTimeoutMs: t.engine.ctx.ingestStatementTimeoutMs,
+    });
+    const ctx: EngineContext = {
+      ...t.engine.ctx,
+      ingestDb: handle.ingestDb,
+      reserveIngest: handle.reserveIngest,
+    };
+    try {
+      // its runs wait for admission: each batch goes in a transaction
+      const deployed = await deployFlow(t.engine, { ...gatedFlow, slug: 'commit-unanswered' });
+      const event = (idempotencyKey: string) =>
+        ingest(ctx, {
+          source: 'commit-unanswered',
+          type: 'test',
+          idempotencyKey,
+          payload: {},
+          targets: [{ ...deployed, item: {} }],
+        });
+      // the pool's connections are started and open (a one-statement batch each: no COMMIT sent yet)
+      const pure = await deployFlow(t.engine, { ...pureFlow, slug: 'unanswered-warm-up' });
+      const warm = () =>
+        ingest(ctx, {
+          source: 'unanswered-warm-up',
+          type: 'test',
+          payload: {},
+          targets: [{ ...pure, item: {} }],
+        });
+      await Promise.all([warm(), warm()]);
+      // then a connection's COMMIT is lost on the way, and nothing says so: no answer, no close
+      proxy.dropFromCommit();
+      const key = randomUUID();
+      const started = performance.now();
+      const refused = await event(key).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const waited = performance.now() - started;
+      expect(refused).toBeInstanceOf(UnavailableError);
+      expect((refused as Error).cause).toBeInstanceOf(UnansweredCommit);
+      expect((refused as Error).message).toContain('may or may not have been stored');
+      // answered at the bound once the COMMIT was sent, not minutes later when TCP keepalive would end it
+      expect(waited).toBeGreaterThanOrEqual(statementAnswerLimitMs(ctx) - 50);
+      expect(waited).toBeLessThan(statementAnswerLimitMs(ctx) + ctx.settings.ingestTimeoutMs + 2_000);
+      proxy.passStatements();
+      // Postgres never saw the COMMIT: nothing of it is stored, and it ends the transaction that waits for it
+      // (the ingest pool's idle_in_transaction_session_timeout), giving up its locks — the admission lock of the
+      // flow among them, which every next batch of the flow would otherwise wait on
+      const stored = () =>
+        t.engine.ctx.db
+          .select()
+          .from(schema.events)
+          .where(and(eq(schema.events.source, 'commit-unanswered'), eq(schema.events.idempotencyKey, key)));
+      expect(await stored()).toEqual([]);
+      await waitFor(
+        async () => {
+          const idle = await selectRows(
+            t.engine.ctx.db,
+            sql`select pid from pg_stat_activity
+              where datname = current_database() and state = 'idle in transaction' and pid <> pg_backend_pid()`,
+          );
+          return idle.length === 0;
+        },
+        { what: 'Postgres to end the transaction whose COMMIT never came' },
+      );
+      // the next batches go on (a connection of the pool, new or not)
+      for (let i = 0; i < 3; i++) {
+        expect(await event(randomUUID())).toMatchObject({
+          duplicate: false,
+          runs: [{ flowId: deployed.flowId }],
+        });
+      }
+      // sent again with its key, it is stored once
+      expect(await event(key)).toMatchObject({ duplicate: false });
+      expect(await stored()).toHaveLength(1);
     } finally {
       await proxy.cut();
       await handle.close().catch(() => {});
