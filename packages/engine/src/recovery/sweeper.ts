@@ -1,8 +1,8 @@
 // The recovery sweeper: finds steps that Postgres says are open but that have no job in Redis (Redis
 // restarted empty, a crash between commit and enqueue, an expired lease) and enqueues them again; and admits
 // runs left waiting for their turn although their flow has room.
-import { schema } from '@tributary/db';
-import { and, asc, gt, inArray, lt, or, sql } from 'drizzle-orm';
+import { schema, selectRows } from '@tributary/db';
+import { sql } from 'drizzle-orm';
 import type { EngineContext, StepRef } from '../core/index.js';
 import { enqueueSafely, runEvery } from '../core/index.js';
 import { admitWaiting, flowsWithWaitingRuns, waitingRunCount } from '../runs/index.js';
@@ -10,54 +10,70 @@ import { admitWaiting, flowsWithWaitingRuns, waitingRunCount } from '../runs/ind
 export interface SweepOptions {
   /** Only steps older than this are looked at, so fresh ones are left to their own enqueue. */
   minAgeMs: number;
-  /** Rows examined per batch. */
+  /** Steps whose jobs are looked up together (one batch of Redis lookups). */
   batchSize: number;
-  /** Batches at most per sweep (bounds one sweep's work). */
+  /** Batches at most per sweep (bounds one sweep's work: it examines at most batchSize × maxBatches). */
   maxBatches: number;
 }
 
 export const DEFAULT_SWEEP_OPTIONS: SweepOptions = { minAgeMs: 5_000, batchSize: 500, maxBatches: 20 };
 
-/** One pass over open steps; returns how many jobs it re-created. */
+/** The smallest step id: a sweep that starts here starts at the first open step. */
+const FIRST = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Where the next pass of a sweeper goes on: the last step id the pass before it examined, or FIRST once a
+ * pass reached the end of the open steps. A pass examines at most `maxBatches` × `batchSize` open steps;
+ * started from the first every time, a sweeper with more open steps than that (parked journeys: waits of
+ * days) would never look past them, and a step further on whose job Redis lost would never be run.
+ */
+export interface SweepCursor {
+  after: string;
+}
+
+/**
+ * One pass over open steps, from `cursor` (the first open step when none is given), moving it on; returns
+ * how many jobs it re-created. The pass reads its open steps (at most `maxBatches` × `batchSize`) in one
+ * statement and looks for their jobs a batch at a time: read a batch at a time, every batch sorted all the
+ * open steps by id again (17–35 ms each with 10,000 parked runs, 20 batches every 5 s per worker).
+ */
 export async function sweep(
   ctx: EngineContext,
   options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
+  cursor: SweepCursor = { after: FIRST },
 ): Promise<number> {
-  let after = '00000000-0000-0000-0000-000000000000';
-  let recreated = 0;
   const cutoff = sql`now() - ${options.minAgeMs} * interval '1 millisecond'`;
-  for (let batch = 0; batch < options.maxBatches; batch++) {
-    const rows = await ctx.db
-      .select({
-        id: schema.steps.id,
-        runId: schema.steps.runId,
-        status: schema.steps.status,
-        dueAt: schema.steps.dueAt,
-      })
-      .from(schema.steps)
-      .where(
-        and(
-          gt(schema.steps.id, after),
-          or(
-            and(inArray(schema.steps.status, ['queued', 'waiting']), lt(schema.steps.createdAt, cutoff)),
-            and(inArray(schema.steps.status, ['running']), lt(schema.steps.leaseUntil, cutoff)),
-          ),
-        ),
-      )
-      .orderBy(asc(schema.steps.id))
-      .limit(options.batchSize);
-    if (rows.length === 0) break;
-    after = rows[rows.length - 1]?.id ?? after;
-    const missing = new Set(await ctx.queue.missing(rows.map((r) => r.id)));
-    const refs: StepRef[] = rows
+  const S = schema.steps;
+  const most = options.batchSize * options.maxBatches;
+  // the statuses written out: the partial index of open steps (steps_runnable_idx) is then the one read
+  const rows = await selectRows<{ id: string; runId: string; status: string; dueAt: Date | string | null }>(
+    ctx.db,
+    sql`select ${S.id} as "id", ${S.runId} as "runId", ${S.status} as "status", ${S.dueAt} as "dueAt"
+      from ${S}
+      where ${S.id} > ${cursor.after}
+        and ((${S.status} in ('queued', 'waiting') and ${S.createdAt} < ${cutoff})
+          or (${S.status} = 'running' and ${S.leaseUntil} < ${cutoff}))
+      order by ${S.id}
+      limit ${most}`,
+  );
+  // the end of the open steps: the next pass starts again from the first
+  cursor.after = rows.length < most ? FIRST : (rows[rows.length - 1]?.id ?? FIRST);
+  let recreated = 0;
+  for (let at = 0; at < rows.length; at += options.batchSize) {
+    const batch = rows.slice(at, at + options.batchSize);
+    const missing = new Set(await ctx.queue.missing(batch.map((r) => r.id)));
+    const refs: StepRef[] = batch
       .filter((r) => missing.has(r.id))
-      .map((r) => ({ id: r.id, runId: r.runId, dueAt: r.status === 'running' ? null : r.dueAt }));
+      .map((r) => ({
+        id: r.id,
+        runId: r.runId,
+        dueAt: r.status === 'running' || r.dueAt === null ? null : new Date(r.dueAt),
+      }));
     if (refs.length > 0) {
       await ctx.queue.add(refs);
       recreated += refs.length;
       ctx.metrics.sweeperReenqueued.inc(refs.length);
     }
-    if (rows.length < options.batchSize) break;
   }
   if (recreated > 0) ctx.logger.warn({ recreated }, 'sweeper re-enqueued steps that had no job');
   return recreated;
@@ -87,8 +103,10 @@ export function startSweeper(
   options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
   alsoEachPass?: () => Promise<unknown>,
 ): () => Promise<void> {
+  // each pass goes on where the one before stopped (SweepCursor)
+  const cursor: SweepCursor = { after: FIRST };
   const pass = async () => {
-    await sweep(ctx, options);
+    await sweep(ctx, options, cursor);
     await admitStranded(ctx);
     // re-creates what Redis may have lost besides step jobs (schedules)
     if (alsoEachPass) await alsoEachPass();
