@@ -19,7 +19,8 @@ import { NODE_RED, nodeRedPeer } from './node-red-peer.js';
 import type { InstalledPeer } from './peer-install.js';
 import { ensurePeerInstalled, PeerInstallError } from './peer-install.js';
 import type { PeerContext, PeerResult } from './peers.js';
-import { renderTable } from './report.js';
+import type { AllInOneControl } from './report.js';
+import { adjacentIngest, renderTable } from './report.js';
 import type { ServerEnv, ServerProcess } from './server.js';
 import {
   Api,
@@ -246,21 +247,19 @@ export interface ThroughputSuite {
     };
 }
 
-/** Warm-up, ingest at full speed, drain, then end-to-end at a fixed share of the ingest rate, drain. */
-async function throughputSuite(
+/** Warm-up, then ingest at full speed and its drain: phase a (throughputSuite) and the all-in-one controls. */
+async function warmAndIngest(
   label: string,
   api: Api,
   baseUrl: string,
   reader: RunReader,
   sampler: RssSampler,
   procs: readonly ServerProcess[],
-): Promise<ThroughputSuite> {
+) {
   const warmPath = `${label}-warmup`;
   const ingestPath = `${label}-ingest`;
-  const e2ePath = `${label}-e2e`;
   const warmFlow = await api.createPublished(fourNodeFlow(warmPath));
   const ingestFlow = await api.createPublished(fourNodeFlow(ingestPath));
-  const e2eFlow = await api.createPublished(fourNodeFlow(e2ePath));
   const drainMs = settings.drainTimeoutSeconds * 1000;
 
   sampler.setPhase(`${label}:warmup`);
@@ -294,6 +293,36 @@ async function throughputSuite(
   log(
     `${label}: ingest backlog ${ingestWait.done ? 'drained' : 'NOT drained'} after ${ingestWait.waitedMs} ms`,
   );
+  return {
+    warmup: { requests: warm.requests, drained: warmDrain.done },
+    ingest: {
+      ...plain(ingest),
+      storedRuns: ingestRuns.runs,
+      ...(await account(reader, ingestPath, ingest)),
+      cpuPerAccepted: perUnit(ingestLoadCpu, ingest.ok),
+    },
+    ingestDrain: {
+      ...ingestRuns,
+      drained: ingestWait.done,
+      waitedAfterLoadMs: ingestWait.waitedMs,
+      cpuPerRun: perUnit(ingestCpu, ingestRuns.runs),
+    },
+  };
+}
+
+/** Warm-up, ingest at full speed, drain, then end-to-end at a fixed share of the ingest rate, drain. */
+async function throughputSuite(
+  label: string,
+  api: Api,
+  baseUrl: string,
+  reader: RunReader,
+  sampler: RssSampler,
+  procs: readonly ServerProcess[],
+): Promise<ThroughputSuite> {
+  const { warmup, ingest, ingestDrain } = await warmAndIngest(label, api, baseUrl, reader, sampler, procs);
+  const e2ePath = `${label}-e2e`;
+  const e2eFlow = await api.createPublished(fourNodeFlow(e2ePath));
+  const drainMs = settings.drainTimeoutSeconds * 1000;
 
   const rate = Math.max(1, Math.round(ingest.okPerSecond * settings.e2eShare));
   sampler.setPhase(`${label}:e2e`);
@@ -318,19 +347,9 @@ async function throughputSuite(
     `${label}: e2e ${round(e2eRuns.runsPerSecond, 1)} runs/s, accepted→finished p50 ${round(e2eRuns.p50Ms, 1)} ms`,
   );
   return {
-    warmup: { requests: warm.requests, drained: warmDrain.done },
-    ingest: {
-      ...plain(ingest),
-      storedRuns: ingestRuns.runs,
-      ...(await account(reader, ingestPath, ingest)),
-      cpuPerAccepted: perUnit(ingestLoadCpu, ingest.ok),
-    },
-    ingestDrain: {
-      ...ingestRuns,
-      drained: ingestWait.done,
-      waitedAfterLoadMs: ingestWait.waitedMs,
-      cpuPerRun: perUnit(ingestCpu, ingestRuns.runs),
-    },
+    warmup,
+    ingest,
+    ingestDrain,
     e2e: {
       ...plain(e2e),
       ...(await account(reader, e2ePath, e2e)),
@@ -392,6 +411,8 @@ async function overloadPhase(
 }
 
 export interface ScaleOutResult extends ThroughputSuite {
+  /** all-in-one ingest measured right before and right after this phase, on the same database */
+  adjacentAllInOne: AllInOneControl[];
   processes: Array<{ name: string; mode: string }>;
   idleCpuPercent: Record<string, number>;
   memory: {
@@ -427,6 +448,44 @@ export interface ChainResult {
     /** CPU from the batch's first request to its last step, per step (ingest of the runs included) */
     cpuPerStep: CpuPerUnit;
   };
+}
+
+/**
+ * f's control: a fresh all-in-one process on the same database and Redis, warmed up and loaded as in phase a,
+ * right before and right after api + 2 workers. This machine's speed drifts within a run (the api process's
+ * CPU per request has been 30 % above the all-in-one's of three minutes earlier, for the same code path), and
+ * phase f runs last: compared with phase a alone, scale-out can miss or pass for the drift alone.
+ */
+async function allInOneControl(
+  name: string,
+  reader: RunReader,
+  sampler: RssSampler,
+): Promise<AllInOneControl> {
+  sampler.setPhase(`${name}:start`);
+  log(`starting an all-in-one server (${name}) for phase f's control`);
+  const server = await start(name, 'all', sampler);
+  try {
+    const { ingest, ingestDrain } = await warmAndIngest(
+      name,
+      new Api(server.url, apiKey),
+      server.url,
+      reader,
+      sampler,
+      [server],
+    );
+    return {
+      name,
+      ingest: {
+        okPerSecond: ingest.okPerSecond,
+        p99Ms: ingest.latency.p99,
+        cpuPerAccepted: ingest.cpuPerAccepted,
+        allAccounted: ingest.lost + ingest.rejectedButStored + ingest.storedTwice === 0,
+      },
+      drained: ingestDrain.drained,
+    };
+  } finally {
+    await stop(server, sampler);
+  }
 }
 
 /** The 20-step chain: a few runs one at a time (latency per step), then a batch (throughput per step). */
@@ -689,6 +748,7 @@ async function main() {
     // f: one api + two workers on the same database, Redis and prefix
     let scale: ScaleOutResult | undefined;
     if (scaleOut) {
+      const before = await allInOneControl('all-before-f', reader, sampler);
       sampler.setPhase('scale:start');
       log('starting api + 2 workers');
       const apiProc = await start('api', 'api', sampler);
@@ -712,7 +772,9 @@ async function main() {
       const peak: Record<string, number> = {};
       for (const p of procs) peak[p.name] = sampler.peak(p.name) ?? Number.NaN;
       for (const p of procs) await stop(p, sampler);
+      const after = await allInOneControl('all-after-f', reader, sampler);
       scale = {
+        adjacentAllInOne: [before, after],
         processes: procs.map((p) => ({ name: p.name, mode: p.mode })),
         idleCpuPercent: scaleIdleCpu,
         ...scaleSuite,
@@ -744,6 +806,8 @@ async function main() {
       ...(scale
         ? {
             scaleIngestVsHono: scale.ingest.okPerSecond / hono.post.requestsPerSecond,
+            scaleIngestVsAllInOne: scale.ingest.okPerSecond / allInOne.ingest.okPerSecond,
+            scaleIngestVsAdjacentAllInOne: scale.ingest.okPerSecond / adjacentIngest(scale.adjacentAllInOne),
             scaleE2eVsBullmq: scale.e2e.runs.runsPerSecond / bullmq.jobsPerSecond,
             scaleSaturatedRunsVsBullmq: scale.ingestDrain.runsPerSecond / bullmq.jobsPerSecond,
           }

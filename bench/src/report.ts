@@ -77,9 +77,26 @@ export interface ReportInput {
     memory: { idleRssBytes: number; peakRssBytes: number };
     idleCpuPercent: Record<string, number>;
   };
-  scaleOut: (Suite & { memory: { peakRssBytes: Record<string, number>; peakRssSumBytes: number } }) | null;
+  scaleOut:
+    | (Suite & {
+        memory: { peakRssBytes: Record<string, number>; peakRssSumBytes: number };
+        adjacentAllInOne: readonly AllInOneControl[];
+      })
+    | null;
   /** the peers measured (--peers), in the order they ran; empty without */
   peers: readonly PeerResult[];
+}
+
+/** An all-in-one process measured right before or right after phase f (main.ts's allInOneControl). */
+export interface AllInOneControl {
+  name: string;
+  ingest: { okPerSecond: number; p99Ms: number; cpuPerAccepted: Cpu; allAccounted: boolean };
+  drained: boolean;
+}
+
+/** The mean ingest rate of phase f's all-in-one controls (req/s). */
+export function adjacentIngest(controls: readonly AllInOneControl[]): number {
+  return controls.reduce((sum, c) => sum + c.ingest.okPerSecond, 0) / Math.max(1, controls.length);
 }
 
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
@@ -459,7 +476,22 @@ export function renderTable(r: ReportInput): string {
     ],
   ];
   if (r.scaleOut) {
+    const scaled = r.scaleOut.ingest.okPerSecond;
+    const controls = r.scaleOut.adjacentAllInOne;
+    const adjacent = scaled / adjacentIngest(controls);
+    const ratio = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a');
     rows.push(...suiteRows(r.scaleOut, floors, r.settings, 'f. api+2 workers: '));
+    rows.push([
+      'f. api+2 workers: ingest vs all-in-one',
+      `${ratio(adjacent)} all-in-one in the same minutes (${controls
+        .map(
+          (c) =>
+            `${c.name} ${int(c.ingest.okPerSecond)} req/s, CPU ${int(c.ingest.cpuPerAccepted.nodeUs)} µs`,
+        )
+        .join('; ')}) · ${ratio(scaled / a.ingest.okPerSecond)} phase a`,
+      '',
+      `${mark(adjacent > 1 && controls.every((c) => c.drained && c.ingest.allAccounted))} above the minutes' all-in-one`,
+    ]);
     const peaks = Object.entries(r.scaleOut.memory.peakRssBytes)
       .map(([k, v]) => `${k} ${mb(v)}`)
       .join(', ');
