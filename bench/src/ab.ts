@@ -109,6 +109,7 @@ const options = parseArgs(process.argv.slice(2));
 const baseName = options.base ? relative(repoRoot, options.base) || '.' : 'this checkout';
 const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const apiKey = `trb_bench_${randomBytes(16).toString('hex')}`;
+const encryptionKey = randomBytes(32).toString('hex');
 const startedAt = new Date();
 const logDir = mkdtempSync(join(os.tmpdir(), 'tributary-bench-ab-'));
 
@@ -169,6 +170,7 @@ async function start(side: Side): Promise<Running> {
     redisUrl: REDIS_URL,
     queuePrefix: prefix,
     apiKey,
+    encryptionKey,
     logDir,
   };
   const server = await startServer(env, side, 'all', options.env[side], options.nodeArgs[side]);

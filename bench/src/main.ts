@@ -173,6 +173,7 @@ const serverEnv: ServerEnv = {
   redisUrl: REDIS_URL,
   queuePrefix,
   apiKey,
+  encryptionKey: randomBytes(32).toString('hex'),
   logDir,
 };
 

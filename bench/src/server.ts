@@ -16,6 +16,11 @@ export interface ServerEnv {
   redisUrl: string;
   queuePrefix: string;
   apiKey: string;
+  /**
+   * The credentials' encryption key every process of the run shares, as an installation's api and workers
+   * must (each would otherwise make its own in its data folder, and a worker could not read what the api sealed).
+   */
+  encryptionKey: string;
   logDir: string;
 }
 
@@ -72,6 +77,7 @@ export async function startServer(
       TRIBUTARY_START_REDIS: 'false',
       TRIBUTARY_QUEUE_PREFIX: env.queuePrefix,
       TRIBUTARY_API_KEY: env.apiKey,
+      TRIBUTARY_ENCRYPTION_KEY: env.encryptionKey,
       TRIBUTARY_DATA_DIR: join(env.logDir, `data-${name}`),
       LOG_LEVEL: 'warn',
       ...extraEnv,
