@@ -1,12 +1,13 @@
 // The recovery sweeper's walk over open steps: a pass examines a bounded number of them, and the next pass
 // goes on where it stopped, so every open step whose job Redis lost is found, however many open steps come
 // before it (parked journeys).
-import { schema } from '@tributary/db';
-import { asc, inArray } from 'drizzle-orm';
+import { schema, selectRows } from '@tributary/db';
+import { asc, inArray, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { ingest } from '../ingest/index.js';
 import { deployFlow, startTestEngine, type TestEngine } from '../testing/index.js';
-import { type SweepCursor, sweep } from './sweeper.js';
+import { openStepsQuery, type SweepCursor, sweep } from './sweeper.js';
 
 let t: TestEngine;
 
@@ -75,3 +76,48 @@ test('each pass goes on where the one before stopped, and wraps round at the end
   for (let pass = 0; pass < 3; pass++) await sweep(t.engine.ctx, options);
   expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids.slice(2));
 });
+
+test.skipIf(process.env.TEST_DB === 'pglite')(
+  // the plan Postgres keeps for a prepared statement; PGlite's planner is Postgres's too, but its plan cache
+  // and settings are not what a server's connections see
+  "the open steps are read through the partial index of open steps, also in a prepared statement's generic plan — not by walking every step ever stored",
+  async () => {
+    const planOf = async (text: string, params: readonly unknown[]) => {
+      const literal = (p: unknown) => (typeof p === 'number' ? String(p) : `'${String(p)}'`);
+      return t.engine.ctx.db.transaction(async (tx) => {
+        // the plan a prepared statement settles on after a few runs; scans are what the planner must avoid
+        // on a table this small to show which index it can use
+        await tx.execute(sql.raw('set local plan_cache_mode = force_generic_plan'));
+        await tx.execute(sql.raw('set local enable_seqscan = off'));
+        await tx.execute(sql.raw(`prepare sweep_plan as ${text}`));
+        const plan = await selectRows<Record<string, unknown>>(
+          tx,
+          sql.raw(`explain (format json) execute sweep_plan(${params.map(literal).join(', ')})`),
+        );
+        await tx.execute(sql.raw('deallocate sweep_plan'));
+        return JSON.stringify(plan);
+      });
+    };
+    // the history of a running installation: open steps a few among many finished ones (copies of one of
+    // the first test's steps), with statistics that say so
+    await t.engine.ctx.db.execute(sql`
+      insert into ${schema.steps}
+      select (jsonb_populate_record(null::steps,
+        to_jsonb(s) || jsonb_build_object('id', gen_random_uuid(), 'status', 'succeeded'))).*
+      from (select * from ${schema.steps} limit 1) s, generate_series(1, 2000)`);
+    await t.engine.ctx.db.execute(sql`analyze ${schema.steps}`);
+    const { sql: text, params } = new PgDialect().sqlToQuery(
+      openStepsQuery('00000000-0000-0000-0000-000000000000', 5000, 10_000),
+    );
+    const plan = await planOf(text, params);
+    expect(plan).toContain('steps_runnable_idx');
+    expect(plan).not.toContain('steps_pkey');
+    // the same with the statuses as parameters (as the query was): Postgres cannot tell that the partial
+    // index holds every row it asks for, and walks the primary key instead
+    const asParameters = text
+      .replace("in ('queued', 'waiting')", `in ($${params.length + 1}, $${params.length + 2})`)
+      .replace("= 'running'", `= $${params.length + 3}`);
+    const before = await planOf(asParameters, [...params, 'queued', 'waiting', 'running']);
+    expect(before).not.toContain('steps_runnable_idx');
+  },
+);
