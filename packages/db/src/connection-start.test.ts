@@ -6,7 +6,7 @@
 import { CuttableProxy, createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, test } from 'vitest';
-import { type DbHandle, openDb } from './client.js';
+import { type DbHandle, openDb, selectRows } from './client.js';
 import { isArrayTypesReadFailure } from './driver-faults.js';
 
 let tdb: TestDatabase;
@@ -59,9 +59,9 @@ test('an ingest connection cut as it starts leaves only the known rejection behi
   await settle();
   void lost.then((r) => r.release()).catch(() => {});
   const next = await reserve();
-  const rows = await next.db.execute(sql`select 2 as two`);
+  const rows = await selectRows(next.db, sql`select 2 as two`);
   next.release();
-  expect([...rows]).toEqual([{ two: 2 }]);
+  expect(rows).toEqual([{ two: 2 }]);
   expect(unhandled.length, 'the cut read rejected with nobody listening').toBeGreaterThan(0);
   for (const reason of unhandled) expect(isArrayTypesReadFailure(reason), String(reason)).toBe(true);
 });
@@ -72,7 +72,7 @@ test('a connection cut at its first statement, with Postgres refusing the reconn
   await cut;
   await settle();
   await proxy.open();
-  const rows = await handle.db.execute(sql`select 2 as two`);
-  expect([...rows]).toEqual([{ two: 2 }]);
+  const rows = await selectRows(handle.db, sql`select 2 as two`);
+  expect(rows).toEqual([{ two: 2 }]);
   expect(unhandled, 'rejections nobody listened to').toEqual([]);
 });

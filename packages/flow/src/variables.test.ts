@@ -7,7 +7,13 @@ import {
   variablesInTemplate,
 } from './variables.js';
 
-const node = (id: string, config: Record<string, unknown>) => ({ id, type: 'logic.set', name: id, config });
+const node = (id: string, config: Record<string, unknown>) => ({
+  id,
+  type: 'logic.set',
+  name: id,
+  config,
+  position: { x: 0, y: 0 },
+});
 
 describe('variable references', () => {
   test('reads $vars.NAME in every expression of a template, nested in any JSONata construct', () => {

@@ -143,7 +143,7 @@ describe('dead letters', () => {
     // publish a fixed version 2 of the same flow
     const fixed = {
       ...broken,
-      nodes: broken.nodes.map((n) =>
+      nodes: (broken.nodes as Array<{ id: string }>).map((n) =>
         n.id === 'call' ? { ...n, config: { url: `${peer.url}/v2-fixed` } } : n,
       ),
     };

@@ -90,9 +90,9 @@ describe('error flows', () => {
     expect(new Set(items.map((i) => (i as { run: { id: string } }).run.id))).toEqual(new Set(runIds));
 
     // asked again for a run that already started its error flow (a redelivery, say): nothing more
-    const again = await t.engine.ctx.db.transaction((tx) =>
-      t.engine.ctx.startErrorFlow?.(tx, runIds[0] as string),
-    );
+    const startErrorFlow = t.engine.ctx.startErrorFlow;
+    if (!startErrorFlow) throw new Error('the engine has no error-flow hook');
+    const again = await t.engine.ctx.db.transaction((tx) => startErrorFlow(tx, runIds[0] as string));
     expect(again).toEqual([]);
     expect(await runsOf(alerts.flowId)).toHaveLength(2);
   });

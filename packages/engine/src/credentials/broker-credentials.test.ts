@@ -165,7 +165,9 @@ describe('secrets of broker credentials', () => {
       expect(peer.refused).toBe(1);
       expect(run.status).toBe('failed');
       expect(step.error).toMatchObject({ code: 'broker_refused', retryable: false });
-      expect(step.error?.message).toContain(`amqp://flows:********@127.0.0.1:${peer.port}/`);
+      expect((step.error as { message?: string } | null)?.message).toContain(
+        `amqp://flows:********@127.0.0.1:${peer.port}/`,
+      );
       const stored = await everythingStored();
       expect(stored).toContain('********');
       expect(stored).not.toContain(ECHOED_PASSWORD);
@@ -200,7 +202,7 @@ describe('secrets of broker credentials', () => {
     const { id } = await credential('mqtt', { url: `mqtt://127.0.0.1:${port}` });
     const { step } = await runOne('action.mqtt-publish', { credential: id, topic: 'a/b', payload: 1 }, {});
     expect(step.error).toMatchObject({ code: 'broker_unavailable', retryable: true });
-    expect(step.error?.message).toContain('is the broker running?');
+    expect((step.error as { message?: string } | null)?.message).toContain('is the broker running?');
   });
 });
 

@@ -106,8 +106,9 @@ describe('a step with a credential', () => {
     const run = await finishedRun(t.engine, runIdOf(await fireEvent(t.engine, deployed, { n: 2 })));
     expect(run.status).toBe('failed');
     const step = run.steps.find((s) => s.nodeId === 'call');
-    expect(step?.error?.message).toContain('answered 400');
-    expect(step?.error?.message).toContain('********');
+    const message = (step?.error as { message?: string } | null | undefined)?.message;
+    expect(message).toContain('answered 400');
+    expect(message).toContain('********');
     const deadLetters = await t.engine.ctx.db.select().from(schema.deadLetters);
     expect(deadLetters.length).toBeGreaterThan(0);
     const stored = await everythingStored();
@@ -131,7 +132,7 @@ describe('a step with a credential', () => {
     const deployed = await deployFlow(t.engine, httpFlow(credential.id, '/ok'));
     await t.engine.ctx.db.delete(schema.credentials);
     const run = await finishedRun(t.engine, runIdOf(await fireEvent(t.engine, deployed, { n: 4 })));
-    expect(run.steps.find((s) => s.nodeId === 'call')?.error?.code).toBe('credential_not_found');
+    expect(run.steps.find((s) => s.nodeId === 'call')?.error).toMatchObject({ code: 'credential_not_found' });
   });
 });
 

@@ -243,7 +243,7 @@ describe('concurrency limit', () => {
     cleanups.push(() => t.close());
     const deployed = await deployFlow(t.engine, callingFlow('one-at-a-time', { concurrency: 1 }));
     const [first, second] = await fireInOrder([t.engine], deployed, [{ customer: 'a' }, { customer: 'b' }]);
-    const runs = await listRuns(t.engine.ctx.db, { flowId: deployed.flowId });
+    const runs = await listRuns(t.engine.ctx.db, { flowId: deployed.flowId, limit: 1000 });
     const byId = new Map(runs.items.map((r) => [r.id, r]));
     expect(byId.get(first as string)).toMatchObject({ admission: 'admitted', status: 'queued' });
     expect(byId.get(first as string)?.startedAt).not.toBeNull();
@@ -315,7 +315,7 @@ describe('partition key', () => {
     expect(maxOverlap(spans)).toBeGreaterThanOrEqual(2);
     expect(inFlight.maxPerKey).toBe(1);
     // every run records its key, and the run list finds them by it
-    const annRuns = await listRuns(t.engine.ctx.db, { key: 'ann' });
+    const annRuns = await listRuns(t.engine.ctx.db, { key: 'ann', limit: 1000 });
     expect(annRuns.items.map((r) => r.id).sort()).toEqual(ids.filter((_, i) => i % 3 === 0).sort());
     expect(annRuns.items.every((r) => r.partitionKey === 'ann' && r.keyError === null)).toBe(true);
   });
@@ -338,7 +338,7 @@ describe('partition key', () => {
     expect(c).toMatchObject({ key: 'x', keyError: null });
     // the keyless runs share the one fallback key: one at a time
     expectKeysInOrder(spans, ids);
-    const fallback = await listRuns(t.engine.ctx.db, { key: '' });
+    const fallback = await listRuns(t.engine.ctx.db, { key: '', limit: 1000 });
     expect(fallback.items).toHaveLength(2);
   });
 

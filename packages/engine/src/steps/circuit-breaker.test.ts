@@ -48,7 +48,7 @@ test('five 5xx answers in a row open the breaker: the sixth step does not reach 
   const codes: string[] = [];
   for (let i = 0; i < 6; i++) {
     const run = await finishedRun(t.engine, runIdOf(await fireEvent(t.engine, deployed, { i })));
-    codes.push(String(run.steps.find((s) => s.nodeId === 'call')?.error?.code));
+    codes.push(String((run.steps.find((s) => s.nodeId === 'call')?.error as { code?: string } | null)?.code));
   }
   expect(codes).toEqual(['http_5xx', 'http_5xx', 'http_5xx', 'http_5xx', 'http_5xx', 'circuit_open']);
   expect(peer.requests.length).toBe(5);

@@ -138,7 +138,9 @@ describe('a worker that vanished mid-step', () => {
         ['stalled', true],
         ['stalled', false],
       ]);
-      expect(dead?.error?.message).toContain('for the second time: not retried');
+      expect((dead?.error as { message?: string } | null | undefined)?.message).toContain(
+        'for the second time: not retried',
+      );
     } finally {
       await t.close();
     }
@@ -222,7 +224,6 @@ describe('what a claim reads with the step', () => {
           ...fields,
           userId,
           event,
-          properties: {},
           payload: { ...fields, userId, event, properties: {} },
         };
       };

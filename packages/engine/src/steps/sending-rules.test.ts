@@ -145,7 +145,8 @@ async function heldCount(labels: Record<string, string>): Promise<number> {
   let total = 0;
   for (const engine of [t.engine, other]) {
     for (const v of (await engine.ctx.metrics.stepsHeld.get()).values) {
-      if (Object.entries(labels).every(([k, want]) => v.labels[k] === want)) total += v.value;
+      const seen: Partial<Record<string, string | number>> = v.labels;
+      if (Object.entries(labels).every(([k, want]) => seen[k] === want)) total += v.value;
     }
   }
   return total;

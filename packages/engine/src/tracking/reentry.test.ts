@@ -404,6 +404,7 @@ describe('re-entry under concurrency', () => {
         userId: person,
         anonymousId: null,
         occurredAt: new Date(),
+        planViolations: null,
       });
       const [a, b] = [eventRow(), eventRow()];
       await t.engine.ctx.db.insert(schema.events).values([a, b]);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { FatalError, RetryableError } from '@tributary/flow';
-import { type Channel, type ChannelModel, type ConsumeMessage, connect } from 'amqplib';
+import { type Channel, type ChannelModel, connect, type GetMessage } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { errorOf } from '../../test/action-harness.js';
@@ -51,8 +51,8 @@ async function exchangeWithQueue(pattern = '#') {
 }
 
 /** The messages in `queue` right now (taken off it). */
-async function drain(queue: string, expected: number): Promise<ConsumeMessage[]> {
-  const got: ConsumeMessage[] = [];
+async function drain(queue: string, expected: number): Promise<GetMessage[]> {
+  const got: GetMessage[] = [];
   const deadline = Date.now() + 5000;
   while (got.length < expected && Date.now() < deadline) {
     const message = await channel.get(queue, { noAck: true });

@@ -98,7 +98,11 @@ describe('wait-for-event', () => {
   ])(
     'without a correlation value (%s) goes down timeout at once, or fails with no_correlation when told',
     async (_, c) => {
-      const { requests, waitForEvent: wait } = waiter({ port: 'received' });
+      // never asked: the node goes down timeout (or fails) before it waits
+      const { requests, waitForEvent: wait } = waiter({
+        port: 'received',
+        event: { id: 'e-1', name: 'Paid', payload: {}, receivedAt: new Date(0).toISOString() },
+      });
       const out = await runNode(waitForEvent, { event: 'Paid', correlation: c }, item, {
         waitForEvent: wait,
       });
