@@ -126,23 +126,16 @@ describe('a body of no declared length (chunked)', () => {
     try {
       await expect.poll(() => budget.inUse, { timeout: 5_000 }).toBe(1024 * KB + declared.bytes);
       // a third large chunked body finds no room within the wait limit (500 ms)
-      const refused = await postChunks({
-        port,
-        path: '/hooks/budgeted',
-        headers: [['content-type', 'application/json']],
-        chunks: chunksOf(json({ tag: 'chunked-refused', filler: 'r'.repeat(900 * KB) }), 64 * KB),
-      });
+      const refused = await postChunked(
+        json({ tag: 'chunked-refused', filler: 'r'.repeat(900 * KB) }),
+        64 * KB,
+      );
       expect(refused.status).toBe(503);
       expect(JSON.parse(refused.body)).toMatchObject({ status: 503, code: 'unavailable' });
       expect(await storedWithTag('chunked-refused')).toBe(0);
       expect(await shedByBodies()).toBe(shedBefore + 1);
       // a small chunked body never waits
-      const small = await postChunks({
-        port,
-        path: '/hooks/budgeted',
-        headers: [['content-type', 'application/json']],
-        chunks: chunksOf(json({ tag: 'chunked-small', filler: 's'.repeat(20 * KB) }), 8 * KB),
-      });
+      const small = await postChunked(json({ tag: 'chunked-small', filler: 's'.repeat(20 * KB) }), 8 * KB);
       expect(small.status).toBe(202);
     } finally {
       chunkedA.finish();
@@ -190,10 +183,16 @@ describe('a body of no declared length (chunked)', () => {
   });
 });
 
-function chunksOf(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let at = 0; at < text.length; at += size) out.push(text.slice(at, at + size));
-  return out;
+/** A POST of `text` without a length (chunked), in writes of `size` characters. */
+function postChunked(text: string, size: number) {
+  const chunks: string[] = [];
+  for (let at = 0; at < text.length; at += size) chunks.push(text.slice(at, at + size));
+  return postChunks({
+    port,
+    path: '/hooks/budgeted',
+    headers: [['content-type', 'application/json']],
+    chunks,
+  });
 }
 
 /**

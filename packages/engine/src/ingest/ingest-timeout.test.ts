@@ -66,11 +66,45 @@ const gatedFlow = {
   edges: [{ id: 'e1', source: 'start', target: 'call' }],
 };
 
+/**
+ * The engine's context with its ingest pool (two connections) going through a CuttableProxy in front of the
+ * test's Postgres, the rest of the engine as it is; close() cuts the proxy and closes the pool.
+ */
+async function ingestThroughProxy() {
+  const url = t.database.url ?? '';
+  const proxy = new CuttableProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
+  await proxy.open();
+  const handle = await openDb({
+    url: proxy.urlFor(url),
+    maxConnections: 1,
+    ingestConnections: 2,
+    ingestStatementTimeoutMs: t.engine.ctx.ingestStatementTimeoutMs,
+  });
+  const ctx: EngineContext = {
+    ...t.engine.ctx,
+    ingestDb: handle.ingestDb,
+    reserveIngest: handle.reserveIngest,
+  };
+  return {
+    proxy,
+    ctx,
+    close: async () => {
+      await proxy.cut();
+      await handle.close().catch(() => {});
+    },
+  };
+}
+
 /** Deploys the pure flow as `source` and gives a function that ingests one of its events with a key. */
 async function eventsOf(engine: TestEngine, source: string) {
   const deployed = await deployFlow(engine.engine, { ...pureFlow, slug: source });
+  return keyedEvents(engine.engine.ctx, deployed, source);
+}
+
+/** A function that ingests, through `ctx`, one event of `source` with a key that starts a run of `deployed`. */
+function keyedEvents(ctx: EngineContext, deployed: { flowId: string; version: number }, source: string) {
   return (idempotencyKey: string) =>
-    ingest(engine.engine.ctx, {
+    ingest(ctx, {
       source,
       type: 'test',
       idempotencyKey,
@@ -230,31 +264,10 @@ test.skipIf(onPglite)(
   'a one-statement batch whose statement is lost on the way answers 503 at a bound past the statement_timeout, writes nothing, and the next batch goes on another connection',
   { timeout: 30_000 },
   async () => {
-    const url = t.database.url ?? '';
-    const proxy = new CuttableProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
-    await proxy.open();
-    // the engine's ingest pool, through the proxy (the rest of the engine as it is)
-    const handle = await openDb({
-      url: proxy.urlFor(url),
-      maxConnections: 1,
-      ingestConnections: 2,
-      ingestStatementTimeoutMs: t.engine.ctx.ingestStatementTimeoutMs,
-    });
-    const ctx: EngineContext = {
-      ...t.engine.ctx,
-      ingestDb: handle.ingestDb,
-      reserveIngest: handle.reserveIngest,
-    };
+    const { proxy, ctx, close } = await ingestThroughProxy();
     try {
       const deployed = await deployFlow(t.engine, { ...pureFlow, slug: 'lost-statement' });
-      const event = (idempotencyKey: string) =>
-        ingest(ctx, {
-          source: 'lost-statement',
-          type: 'test',
-          idempotencyKey,
-          payload: {},
-          targets: [{ ...deployed, item: {} }],
-        });
+      const event = keyedEvents(ctx, deployed, 'lost-statement');
       // a connection of the ingest pool is started and open
       await event(randomUUID());
       // then what it sends is lost, and nothing says so: no answer, no close
@@ -287,8 +300,7 @@ test.skipIf(onPglite)(
         });
       }
     } finally {
-      await proxy.cut();
-      await handle.close().catch(() => {});
+      await close();
     }
   },
 );
@@ -298,31 +310,11 @@ test.skipIf(onPglite)(
   'a batch in a transaction whose COMMIT gets no answer is answered 503 at a bound, saying its outcome is unknown, and the next batch goes on another connection',
   { timeout: 30_000 },
   async () => {
-    const url = t.database.url ?? '';
-    const proxy = new CuttableProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
-    await proxy.open();
-    const handle = await openDb({
-      url: proxy.urlFor(url),
-      maxConnections: 1,
-      ingestConnections: 2,
-      ingestStatementTimeoutMs: t.engine.ctx.ingestStatementTimeoutMs,
-    });
-    const ctx: EngineContext = {
-      ...t.engine.ctx,
-      ingestDb: handle.ingestDb,
-      reserveIngest: handle.reserveIngest,
-    };
+    const { proxy, ctx, close } = await ingestThroughProxy();
     try {
       // its runs wait for admission: each batch goes in a transaction
       const deployed = await deployFlow(t.engine, { ...gatedFlow, slug: 'commit-unanswered' });
-      const event = (idempotencyKey: string) =>
-        ingest(ctx, {
-          source: 'commit-unanswered',
-          type: 'test',
-          idempotencyKey,
-          payload: {},
-          targets: [{ ...deployed, item: {} }],
-        });
+      const event = keyedEvents(ctx, deployed, 'commit-unanswered');
       // the pool's connections are started and open (a one-statement batch each: no COMMIT sent yet)
       const pure = await deployFlow(t.engine, { ...pureFlow, slug: 'unanswered-warm-up' });
       const warm = () =>
@@ -380,8 +372,7 @@ test.skipIf(onPglite)(
       expect(await event(key)).toMatchObject({ duplicate: false });
       expect(await stored()).toHaveLength(1);
     } finally {
-      await proxy.cut();
-      await handle.close().catch(() => {});
+      await close();
     }
   },
 );
