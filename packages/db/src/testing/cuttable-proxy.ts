@@ -74,8 +74,8 @@ export class CuttableProxy {
    * once) loses it on the way, and everything it sends after it (Postgres never sees them), and the
    * connection goes dark both ways: nothing Postgres sends it arrives, not even its end, while the client's
    * socket stays open. Its transaction stays open on Postgres, uncommitted, until Postgres ends it
-   * (idle_in_transaction_session_timeout) or the proxy cuts it. Other connections go on. passStatements() ends it for
-   * connections that have not sent a COMMIT since.
+   * (idle_in_transaction_session_timeout) or the proxy cuts it. Other connections go on. passStatements()
+   * ends it for connections that have not sent a COMMIT since.
    */
   dropFromCommit(): void {
     this.droppingFromCommit = true;

@@ -106,8 +106,6 @@ export async function acceptTransaction<T>(
         }, limit);
         return result;
       });
-      // the transaction's outcome after its caller was answered is expected and handled here
-      attempt.catch(() => {});
       // the commit's own time: from the work's end to the transaction's outcome
       void attempt.then(
         () => phase.observe({ phase: 'commit' }, (performance.now() - wrote) / 1000),
@@ -119,7 +117,10 @@ export async function acceptTransaction<T>(
         // the transaction rolls back when its work returns
         reject(new TimeoutError(`${what} took longer than ${ctx.settings.ingestTimeoutMs} ms`));
       }, ctx.settings.ingestTimeoutMs);
-      attempt.then(resolve, (err) => reject(committing ? asUnansweredIfLost(err) : err));
+      // also the handler of an outcome that comes after the caller was answered (abandoned, or unanswered)
+      attempt.then(resolve, (err) =>
+        reject(committing ? asUnansweredIfLost(err, `the commit of ${what}`) : err),
+      );
     });
   } catch (err) {
     throw asUnavailable(err);
@@ -128,10 +129,13 @@ export async function acceptTransaction<T>(
   }
 }
 
-/** A connection lost while its COMMIT was on the way leaves the outcome unknown, as an unanswered one does. */
-function asUnansweredIfLost(err: unknown): unknown {
+/**
+ * A connection lost while a commit was on the way (a COMMIT, or a statement that is its own commit) leaves the
+ * outcome unknown, as an unanswered one does; any other error stays.
+ */
+function asUnansweredIfLost(err: unknown, what: string): unknown {
   return isConnectionError(err)
-    ? new UnansweredCommit('the connection was lost during the commit', { cause: err })
+    ? new UnansweredCommit(`the connection was lost during ${what}`, { cause: err })
     : err;
 }
 
@@ -201,12 +205,9 @@ export async function acceptStatement<T>(
         reserved.discard();
         throw new UnansweredCommit(err.message, { cause: err });
       }
-      if (isConnectionError(err)) {
-        reserved.discard();
-        throw new UnansweredCommit(`the connection was lost during ${what}`, { cause: err });
-      }
-      reserved.release();
-      throw err;
+      if (isConnectionError(err)) reserved.discard();
+      else reserved.release();
+      throw asUnansweredIfLost(err, what);
     }
     reserved.release();
     const refused = options.wroteNothing?.(result) ?? false;
