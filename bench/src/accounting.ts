@@ -31,6 +31,13 @@ export async function account(reader: RunReader, path: string, load: LoadResult)
   return out;
 }
 
+/** Whether every answer matches what was stored: nothing accepted lost, refused yet stored, or stored twice. */
+export function answersMatchStorage(
+  a: Pick<Accounting, 'lost' | 'rejectedButStored' | 'storedTwice'>,
+): boolean {
+  return a.lost + a.rejectedButStored + a.storedTwice === 0;
+}
+
 /** The load result without the per-request map (which is not for the JSON). */
 export function plain(load: LoadResult): LoadResult {
   const { statusBySeq: _, ...rest } = load;

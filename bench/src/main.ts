@@ -7,7 +7,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Accounting } from './accounting.js';
-import { account, plain } from './accounting.js';
+import { account, answersMatchStorage, plain } from './accounting.js';
 import type { CpuPerUnit, RunQueueWait } from './cpu.js';
 import { cpuMark, cpuSince, perUnit, runQueueMark, runQueueSince } from './cpu.js';
 import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
@@ -480,7 +480,7 @@ async function allInOneControl(
         okPerSecond: ingest.okPerSecond,
         p99Ms: ingest.latency.p99,
         cpuPerAccepted: ingest.cpuPerAccepted,
-        allAccounted: ingest.lost + ingest.rejectedButStored + ingest.storedTwice === 0,
+        allAccounted: answersMatchStorage(ingest),
       },
       drained: ingestDrain.drained,
     };
