@@ -28,7 +28,7 @@ import {
   withTimeout,
 } from './core/index.js';
 import type { SweepOptions } from './recovery/index.js';
-import { DEFAULT_SWEEP_OPTIONS, startSweeper } from './recovery/index.js';
+import { DEFAULT_SWEEP_OPTIONS, RedisLossWatch, startSweeper } from './recovery/index.js';
 import type { RetentionOptions } from './retention/index.js';
 import { DEFAULT_RETENTION_OPTIONS, startRetention } from './retention/index.js';
 import { ScheduleQueue, startScheduleWorker, syncSchedules } from './schedules/index.js';
@@ -213,8 +213,12 @@ export function createEngine(options: EngineOptions): Engine {
     },
     startSweeper(intervalMs, sweepOptions) {
       stoppers.push(
-        startSweeper(ctx, intervalMs, { ...DEFAULT_SWEEP_OPTIONS, ...sweepOptions }, () =>
-          syncSchedules(ctx, schedules),
+        startSweeper(
+          ctx,
+          intervalMs,
+          new RedisLossWatch(redis, `${options.queuePrefix}:redis-mark`, ctx.logger),
+          { ...DEFAULT_SWEEP_OPTIONS, ...sweepOptions },
+          () => syncSchedules(ctx, schedules),
         ),
       );
     },

@@ -17,7 +17,8 @@ export interface EngineMetrics {
   ingestPhase: LeanHistogram<'phase'>;
   ingestShed: Counter<'reason'>;
   retentionDeleted: Counter<'kind'>;
-  sweeperReenqueued: Counter;
+  sweeperReenqueued: Counter<'reason'>;
+  sweeperFullChecks: Counter<'reason'>;
   deadLetters: Counter<'type'>;
   queueDepth: Gauge<'state'>;
   queueOldest: Gauge;
@@ -125,7 +126,18 @@ export function createMetrics(
     }),
     sweeperReenqueued: new Counter({
       name: 'tributary_sweeper_reenqueued_total',
-      help: 'Step jobs the recovery sweeper enqueued again because Redis had none for an open step.',
+      help:
+        'Step jobs the recovery sweeper enqueued again, by reason: missing (Redis had no job for an open step) ' +
+        'or late (the step was due in Postgres but its job was delayed: a wake-up lost in a crash).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    sweeperFullChecks: new Counter({
+      name: 'tributary_sweeper_full_checks_total',
+      help:
+        "Full checks the recovery sweeper started (every open step's job examined, parked ones included), by " +
+        'reason: start, interval, redis_lost (the Redis mark was gone or keys were evicted), redis_unread.',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     stepsFused: new Counter({

@@ -82,8 +82,16 @@ export class StepQueue {
    * together on the one connection, so a batch costs about one round trip.
    */
   async missing(stepIds: readonly string[]): Promise<string[]> {
-    const states = await Promise.all(stepIds.map((id) => this.queue.getJobState(id)));
+    const states = await this.states(stepIds);
     return stepIds.filter((_, i) => states[i] === 'unknown');
+  }
+
+  /**
+   * The state of each of these steps' jobs ('unknown': there is none). The lookups go out together on the
+   * one connection, so a batch costs about one round trip.
+   */
+  states(stepIds: readonly string[]): Promise<string[]> {
+    return Promise.all(stepIds.map((id) => this.queue.getJobState(id)));
   }
 
   /** Jobs waiting, delayed and active: the queue depth for metrics. */

@@ -449,8 +449,8 @@ async function commitTracking(ctx: EngineContext, submissions: Submission[]): Pr
  * What follows a commit: the waits its events match, the exit goals they reach, the sources' last-seen time.
  * The calls are answered once the waits are settled and the goals applied (`answerable`), so a client's next
  * call never overtakes them; waking the resumed steps and the last-seen time follow (`done`). Neither
- * rejects: a failure is logged (the events are committed, and a settled wait's step takes it at its
- * timeout if it is not woken).
+ * rejects: a failure is logged (the events are committed, and the sweeper runs a settled wait's step that
+ * was not woken; a wait left unsettled finds the event in the event log at its timeout).
  */
 function afterCommit(
   ctx: EngineContext,
@@ -475,8 +475,8 @@ function afterCommit(
     return steps;
   })();
   const done = resumed.then(async (steps) => {
-    // due in Postgres since the settle: their delayed jobs are promoted (a failure leaves them to their
-    // timeout, or to the sweeper if they are gone)
+    // due in Postgres since the settle: their delayed jobs are promoted (a failure leaves them to the
+    // sweeper, which runs a due step's delayed job, or enqueues it again if it is gone)
     await ctx.queue
       .wake(steps)
       .catch((err: unknown) =>

@@ -475,6 +475,45 @@ describe('wait-for-event after Redis lost its jobs', () => {
   });
 });
 
+describe('wait-for-event whose wake-up was lost', () => {
+  test('a wait settled by an event, its job never promoted (a crash in between), runs when the sweeper sees it due — not at its timeout', async () => {
+    const deployed = await deployFlow(t.engine, cartFlow(24 * 3_600_000));
+    const buyer = `unwoken-${n}`;
+    await ingestTracking(t.engine.ctx, sourceId, [track(buyer, 'Checkout Started')]);
+    const wait = await waitFor(async () => {
+      const [row] = await t.engine.ctx.db
+        .select()
+        .from(schema.waits)
+        .where(eq(schema.waits.flowId, deployed.flowId));
+      const job = row && (await t.engine.ctx.queue.queue.getJob(row.stepId));
+      return row && (await job?.getState()) === 'delayed' ? row : undefined;
+    });
+    // a real order event that settles nothing (somebody else's)
+    await ingestTracking(t.engine.ctx, sourceId, [track(`someone-${n}`, 'Order Completed')]);
+    const [order] = await t.engine.ctx.db
+      .select({ id: schema.events.id })
+      .from(schema.events)
+      .where(and(eq(schema.events.name, 'Order Completed'), eq(schema.events.userId, `someone-${n}`)));
+    // what the commit that resumes a wait writes (settleWaitsFor's statement): the wait received, its step
+    // due now — and then no promotion of the step's delayed job, as when the process dies right after it
+    await t.engine.ctx.db
+      .update(schema.waits)
+      .set({ status: 'received', matchedEventId: order?.id ?? null, resolvedAt: new Date() })
+      .where(eq(schema.waits.id, wait.id));
+    await t.engine.ctx.db
+      .update(schema.steps)
+      .set({ dueAt: new Date() })
+      .where(eq(schema.steps.id, wait.stepId));
+    // the job still waits for the timeout a day away; the engine's sweeper (every 300 ms) runs it now
+    const [run] = await finishedRunsOf(deployed.flowId, 1);
+    expect(await stepStatuses(run?.id ?? '')).toMatchObject({ bought: 'succeeded', remind: 'skipped' });
+    const late = (await t.engine.ctx.metrics.sweeperReenqueued.get()).values.find(
+      (v) => v.labels.reason === 'late',
+    );
+    expect(late?.value).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('wait-for-event defaults', () => {
   test("a wait whose timeout is an expression still correlates on the run's userId by default", async () => {
     const flow = cartFlow(1_000);

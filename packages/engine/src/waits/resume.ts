@@ -24,7 +24,7 @@ export async function wakeSteps(ctx: EngineContext, steps: ReadonlyArray<{ stepI
   try {
     await ctx.queue.wake(woken);
   } catch (err) {
-    // the steps are due in Postgres: the sweeper enqueues them if their jobs are gone, else they run at timeout
+    // the steps are due in Postgres: the sweeper enqueues them if their jobs are gone, or runs their delayed jobs
     ctx.logger.warn({ err, steps: woken.length }, 'could not wake parked steps now');
   }
 }

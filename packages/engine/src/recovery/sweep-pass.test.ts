@@ -1,0 +1,187 @@
+// The sweeper's passes against Redis's losses: parked steps' delayed jobs are examined when Redis may have
+// lost them (its mark gone, keys evicted, the first pass, the full-check interval) and not on every pass,
+// while due steps are examined every pass. On real Postgres and Redis, and a redis-server of the test's own.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { schema } from '@tributary/db';
+import { asc, eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { createLogger } from '../core/index.js';
+import { ingest } from '../ingest/index.js';
+import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
+import { RedisLossWatch } from './redis-watch.js';
+import { DEFAULT_SWEEP_OPTIONS, newSweepState, sweepPass } from './sweeper.js';
+
+// a Redis database of its own, so FLUSHDB touches no other test
+const url = `${TEST_REDIS_URL.replace(/\/\d+$/, '')}/10`;
+const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+let t: TestEngine;
+
+beforeAll(async () => {
+  // a worker to park the steps; no sweeper of its own: the test's passes are the only ones
+  t = await startTestEngine(inject('templateDatabase'), { redisUrl: url });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const fullChecks = async (reason: string) =>
+  (await t.engine.ctx.metrics.sweeperFullChecks.get()).values.find((v) => v.labels.reason === reason)
+    ?.value ?? 0;
+
+test("parked steps' jobs are examined at the first pass, when Redis lost data and at the full-check interval — not every pass", async () => {
+  const deployed = await deployFlow(t.engine, {
+    name: 'Parked a day',
+    slug: 'parked-a-day',
+    nodes: [
+      { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
+      { id: 'wait', type: 'logic.delay', name: 'Wait', config: { ms: 24 * 3_600_000 } },
+      { id: 'set', type: 'logic.set', name: 'After', config: { fields: { done: true } } },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'wait' },
+      { id: 'e2', source: 'wait', target: 'set' },
+    ],
+  });
+  for (let i = 0; i < 3; i++) {
+    await ingest(t.engine.ctx, {
+      source: 'test',
+      type: 'park',
+      payload: { i },
+      targets: [{ ...deployed, item: {} }],
+    });
+  }
+  // parked: waiting in Postgres until tomorrow, their jobs delayed until then
+  const ids = await waitFor(async () => {
+    const rows = await t.engine.ctx.db
+      .select({ id: schema.steps.id })
+      .from(schema.steps)
+      .where(eq(schema.steps.status, 'waiting'))
+      .orderBy(asc(schema.steps.id));
+    if (rows.length < 3) return undefined;
+    const states = await t.engine.ctx.queue.states(rows.map((r) => r.id));
+    return states.every((s) => s === 'delayed') ? rows.map((r) => r.id) : undefined;
+  });
+  const watch = new RedisLossWatch(t.engine.redis, `${t.prefix}:redis-mark`, logger);
+  // steps count as parked (not new) at once; a full check only when the test asks for it
+  const options = { ...DEFAULT_SWEEP_OPTIONS, minAgeMs: 0, recentMs: 0, fullCheckEveryMs: 3_600_000 };
+  const state = newSweepState();
+  const removeJobs = async () => {
+    for (const id of ids) await t.engine.ctx.queue.queue.remove(id);
+    expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids);
+  };
+
+  // the first pass is a full check: with every job in place, it re-creates nothing
+  expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(0);
+  expect(state.full).toBeUndefined();
+  expect(await fullChecks('start')).toBe(1);
+
+  // jobs deleted by hand, Redis otherwise whole: passes do not look at parked steps (that is the saving)
+  await removeJobs();
+  expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(0);
+  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids);
+  // … until the full-check interval is up
+  expect(await sweepPass(t.engine.ctx, { ...options, fullCheckEveryMs: 0 }, state, watch)).toBe(3);
+  expect(await t.engine.ctx.queue.missing(ids)).toEqual([]);
+  expect(await fullChecks('interval')).toBe(1);
+
+  // Redis emptied: its mark goes with the jobs, and the next pass examines every open step
+  const redis = new Redis(url);
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids);
+  expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(3);
+  expect(await t.engine.ctx.queue.missing(ids)).toEqual([]);
+  expect(await fullChecks('redis_lost')).toBe(1);
+  // re-created as they were: delayed until their wake-up time
+  expect(await t.engine.ctx.queue.states(ids)).toEqual(['delayed', 'delayed', 'delayed']);
+  // the new mark is remembered: the pass after is no full check
+  await removeJobs();
+  expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(0);
+  expect(await fullChecks('redis_lost')).toBe(1);
+
+  // a step of them made due (a wake-up whose promotion was lost) is examined every pass: its missing job comes back
+  await t.engine.ctx.db
+    .update(schema.steps)
+    .set({ dueAt: new Date(Date.now() - 1_000) })
+    .where(eq(schema.steps.id, ids[0] ?? ''));
+  expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(1);
+  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids.slice(1));
+});
+
+/** A redis-server of the test's own with a small memory limit that evicts keys, on a free port. */
+async function startSmallRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ...['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-random'],
+    ],
+    { stdio: 'ignore' },
+  );
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+  // refused while the server starts: the next probe tries again
+  probe.on('error', () => {});
+  try {
+    await waitFor(async () => (await probe.connect().then(() => probe.ping())) === 'PONG', {
+      what: 'redis-server to answer',
+    });
+  } finally {
+    probe.disconnect();
+  }
+  return child;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('the watch tells a restart without persistence, keys evicted, and a Redis it cannot read', async () => {
+  const port = await freePort();
+  let server = await startSmallRedis(port);
+  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  // refused reconnections while the server is down are expected; the calls that fail say so
+  redis.on('error', () => {});
+  const stop = async () => {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    await waitFor(() => redis.status === 'ready', { what: 'the client to connect' });
+    const watch = new RedisLossWatch(redis, 'test:redis-mark', logger);
+    expect(await watch.check()).toBe('start');
+    expect(await watch.check()).toBeUndefined();
+
+    // memory full: keys go (allkeys-random), and the watch says so once
+    const filler = 'x'.repeat(100_000);
+    for (let i = 0; i < 200; i++) await redis.set(`filler:${i}`, filler);
+    expect(Number(/evicted_keys:(\d+)/.exec(await redis.info('stats'))?.[1])).toBeGreaterThan(0);
+    expect(await watch.check()).toBe('redis_lost');
+    await redis.flushdb();
+    // the flush took the mark too: lost again, then quiet
+    expect(await watch.check()).toBe('redis_lost');
+    expect(await watch.check()).toBeUndefined();
+
+    // Redis down: nothing can be trusted
+    await stop();
+    await waitFor(() => redis.status !== 'ready', { what: 'the client to see the server gone' });
+    expect(await watch.check()).toBe('redis_unread');
+    // back, empty (no persistence): the mark is gone, so data was lost meanwhile
+    server = await startSmallRedis(port);
+    await waitFor(() => redis.status === 'ready', { timeoutMs: 30_000, what: 'the client to reconnect' });
+    expect(await watch.check()).toBe('redis_lost');
+    expect(await watch.check()).toBeUndefined();
+  } finally {
+    redis.disconnect();
+    await stop();
+  }
+});
