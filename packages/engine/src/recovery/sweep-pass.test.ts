@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { schema } from '@tributary/db';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createLogger } from '../core/index.js';
@@ -25,6 +25,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+const reenqueued = async (reason: string) =>
+  (await t.engine.ctx.metrics.sweeperReenqueued.get()).values.find((v) => v.labels.reason === reason)
+    ?.value ?? 0;
 
 const fullChecks = async (reason: string) =>
   (await t.engine.ctx.metrics.sweeperFullChecks.get()).values.find((v) => v.labels.reason === reason)
@@ -111,6 +115,30 @@ test("parked steps' jobs are examined at the first pass, when Redis lost data an
     .where(eq(schema.steps.id, ids[0] ?? ''));
   expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(1);
   expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids.slice(1));
+
+  // jobs delayed until tomorrow, as parked: one step woken early (due now, parked until tomorrow — the
+  // promotion that follows a wake-up lost in a crash) has its job run now; one that reached its own
+  // wake-up time is left to the workers (nothing was lost)
+  const [woken, reached] = [ids[1] ?? '', ids[2] ?? ''];
+  const rows = await t.engine.ctx.db
+    .select({ id: schema.steps.id, runId: schema.steps.runId })
+    .from(schema.steps)
+    .where(inArray(schema.steps.id, [woken, reached]));
+  const tomorrow = new Date(Date.now() + 24 * 3_600_000);
+  await t.engine.ctx.queue.add(rows.map((r) => ({ ...r, dueAt: tomorrow })));
+  expect(await t.engine.ctx.queue.states([woken, reached])).toEqual(['delayed', 'delayed']);
+  const past = new Date(Date.now() - 1_000);
+  await t.engine.ctx.db.update(schema.steps).set({ dueAt: past }).where(eq(schema.steps.id, woken));
+  await t.engine.ctx.db
+    .update(schema.steps)
+    .set({ dueAt: past, state: { wakeAt: past.toISOString() } })
+    .where(eq(schema.steps.id, reached));
+  const lateBefore = await reenqueued('late');
+  expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(1);
+  expect(await reenqueued('late')).toBe(lateBefore + 1);
+  const [wokenState, reachedState] = await t.engine.ctx.queue.states([woken, reached]);
+  expect(wokenState).not.toBe('delayed');
+  expect(reachedState).toBe('delayed');
 });
 
 /** A redis-server of the test's own with a small memory limit that evicts keys, on a free port. */

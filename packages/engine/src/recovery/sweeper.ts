@@ -54,8 +54,8 @@ export type SweepScope = 'all' | 'due';
 
 /**
  * Open steps after `after` by id, at most `limit`, of `scope`: queued or waiting ones created more than
- * `minAgeMs` ago, running ones whose lease ended more than `minAgeMs` ago. `late` says that a queued or
- * waiting step has been due for more than `minAgeMs`. The statuses are written out, not parameters: the
+ * `minAgeMs` ago, running ones whose lease ended more than `minAgeMs` ago. `overdue` says that a waiting
+ * step has been due for more than `minAgeMs`, `wakeAt` until when it parked. The statuses are written out, not parameters: the
  * partial index of open steps (steps_runnable_idx) is then the one read, also in the generic plan Postgres
  * settles on for a prepared statement — with the statuses as parameters that plan walked the primary key
  * over every step ever stored (531 ms for 500,000 steps with 100 open, against 0.4 ms; 17–35 ms per
@@ -76,7 +76,8 @@ export function openStepsQuery(
       : sql`and (${S.dueAt} is null or ${S.dueAt} < ${cutoff}
           or ${S.createdAt} > now() - ${recentMs} * interval '1 millisecond')`;
   return sql`select ${S.id} as "id", ${S.runId} as "runId", ${S.status} as "status", ${S.dueAt} as "dueAt",
-      coalesce(${S.status} <> 'running' and ${S.dueAt} < ${cutoff}, false) as "late"
+      coalesce(${S.status} = 'waiting' and ${S.dueAt} < ${cutoff}, false) as "overdue",
+      ${S.state}->>'wakeAt' as "wakeAt"
     from ${S}
     where ${S.id} > ${after}
       and ((${S.status} in ('queued', 'waiting') and ${S.createdAt} < ${cutoff} ${dueOrNew})
@@ -90,14 +91,27 @@ interface OpenStep {
   runId: string;
   status: string;
   dueAt: Date | string | null;
-  late: boolean;
+  /** A waiting step due for more than minAgeMs. */
+  overdue: boolean;
+  /** When the step parked until (its state), ISO text. */
+  wakeAt: string | null;
+}
+
+/**
+ * A parked step woken before its time — due in Postgres (for more than minAgeMs), though it parked until
+ * later — whose job is still delayed until then: the promotion that follows the wake-up was lost. A step
+ * that reached its own wake-up time is not one (its job is due too; a busy worker will take it).
+ */
+function wokenButDelayed(step: OpenStep, jobState: string): boolean {
+  if (jobState !== 'delayed' || !step.overdue || step.dueAt === null || step.wakeAt === null) return false;
+  return Date.parse(step.wakeAt) > new Date(step.dueAt).getTime();
 }
 
 /**
  * One walk over open steps of `scope`, from `cursor` (the first open step when none is given), moving it
- * on; returns how many jobs it re-created or ran now. A step with no job gets one; a step Postgres says is
- * due whose job is delayed (its wake-up was lost: a crash between the commit that woke it and the promotion
- * of its job) has its job run now instead of at its old wake-up time, which may be days away. The walk
+ * on; returns how many jobs it re-created or ran now. A step with no job gets one; a parked step woken
+ * early whose job is still delayed (wokenButDelayed: a crash between the commit that woke it and the
+ * promotion of its job) has its job run now instead of at its old wake-up time, which may be days away. The walk
  * reads its open steps (at most `maxBatches` × `batchSize`) in one statement (openStepsQuery), not one per
  * batch, and looks up their jobs a batch at a time.
  */
@@ -128,7 +142,7 @@ export async function sweep(
           runId: r.runId,
           dueAt: r.status === 'running' || r.dueAt === null ? null : new Date(r.dueAt),
         });
-      } else if (states[i] === 'delayed' && r.late) {
+      } else if (wokenButDelayed(r, states[i] ?? 'unknown')) {
         late.push({ id: r.id, runId: r.runId, wake: true });
       }
     });
