@@ -2,9 +2,23 @@
 import { createHmac } from 'node:crypto';
 import { createApiKey } from '@tributary/engine';
 import { waitFor } from '@tributary/engine/testing';
+import type { FlowDefinition } from '@tributary/flow';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { Credential } from './routes/credentials.js';
+import type { Flow, FlowVersion } from './routes/flows.js';
+import type { NodeTypeBody } from './routes/node-types.js';
+import type { Event, Run, RunSummary } from './routes/runs.js';
+import {
+  type AcceptedEvent,
+  firstRunId,
+  outputOf,
+  type Page,
+  readJson,
+  readProblem,
+  startTestApp,
+  type TestApp,
+} from './test-app.js';
 
 let api: TestApp;
 let peer: HttpPeer;
@@ -67,7 +81,11 @@ function webhookFlow(extra: { auth?: unknown; responseMode?: string; path?: stri
 async function created(def: unknown): Promise<{ id: string }> {
   const res = await api.call('POST', '/api/v1/flows', def);
   expect(res.status).toBe(201);
-  return res.json();
+  return readJson<Flow>(res);
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  return readJson<T>(await api.call('GET', path));
 }
 
 async function published(def: unknown): Promise<{ id: string }> {
@@ -80,7 +98,7 @@ async function published(def: unknown): Promise<{ id: string }> {
 async function expectProblem(res: Response, status: number, code?: string) {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
-  const body = await res.json();
+  const body = await readProblem(res);
   expect(body).toMatchObject({
     status,
     type: expect.any(String),
@@ -110,38 +128,40 @@ describe('quickstart: create, publish, fire the webhook, read the run', () => {
       body: JSON.stringify({ amount: 21 }),
     });
     expect(res.status).toBe(202);
-    const accepted = await res.json();
+    const accepted = await readJson<AcceptedEvent>(res);
     expect(accepted).toMatchObject({
       eventId: expect.any(String),
       duplicate: false,
       runs: [{ id: expect.any(String), flowId: flow.id }],
     });
+    const runId = firstRunId(accepted);
+
     const run = await waitFor(async () => {
-      const r = await (await api.call('GET', `/api/v1/runs/${accepted.runs[0].id}`)).json();
+      const r = await getJson<Run>(`/api/v1/runs/${runId}`);
       return r.status === 'succeeded' ? r : undefined;
     });
-    const hook = run.steps.find((s: { nodeId: string }) => s.nodeId === 'hook');
-    expect(hook.output.main[0]).toMatchObject({
+    const hook = run.steps.find((s) => s.nodeId === 'hook');
+    expect(outputOf(hook)?.[0]).toMatchObject({
       body: { amount: 21 },
       query: { source: 'test' },
       method: 'POST',
       path: `orders-${n}`,
       headers: { 'x-trace': 'abc', 'content-type': 'application/json' },
     });
-    expect(run.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([
+    expect(run.steps.map((s) => [s.nodeId, s.status])).toEqual([
       ['hook', 'succeeded'],
       ['set', 'succeeded'],
       ['if', 'succeeded'],
       ['http', 'succeeded'],
     ]);
-    const event = await (await api.call('GET', `/api/v1/events/${accepted.eventId}`)).json();
+    const event = await getJson<Event>(`/api/v1/events/${accepted.eventId}`);
     expect(event).toMatchObject({
       id: accepted.eventId,
       source: `webhook:orders-${n}`,
-      runs: [{ id: accepted.runs[0].id }],
+      runs: [{ id: runId }],
     });
-    const list = await (await api.call('GET', `/api/v1/runs?flowId=${flow.id}&status=succeeded`)).json();
-    expect(list.items.map((r: { id: string }) => r.id)).toContain(accepted.runs[0].id);
+    const list = await getJson<Page<RunSummary>>(`/api/v1/runs?flowId=${flow.id}&status=succeeded`);
+    expect(list.items.map((r) => r.id)).toContain(runId);
   });
 
   test('the same Idempotency-Key gives the same event and a single run', async () => {
@@ -152,8 +172,8 @@ describe('quickstart: create, publish, fire the webhook, read the run', () => {
         headers: { 'content-type': 'application/json', 'idempotency-key': 'order-77' },
         body: JSON.stringify({ amount: 1 }),
       });
-    const first = await (await fire()).json();
-    const second = await (await fire()).json();
+    const first = await readJson<AcceptedEvent>(await fire());
+    const second = await readJson<AcceptedEvent>(await fire());
     expect(second).toEqual({ ...first, duplicate: true });
     expect(second.runs).toHaveLength(1);
   });
@@ -178,7 +198,7 @@ async function credential(type: string, data: Record<string, unknown>): Promise<
     data,
   });
   expect(res.status).toBe(201);
-  return (await res.json()).id;
+  return (await readJson<Credential>(res)).id;
 }
 
 describe('webhook authentication and parsing', () => {
@@ -213,13 +233,15 @@ describe('webhook authentication and parsing', () => {
       body: JSON.stringify({ amount: 1 }),
     });
     expect(res.status).toBe(202);
-    const { runs } = await res.json();
-    const run = await (await api.call('GET', `/api/v1/runs/${runs[0].id}`)).json();
+    const run = await getJson<Run>(`/api/v1/runs/${firstRunId(await readJson<AcceptedEvent>(res))}`);
     expect(JSON.stringify(run)).not.toContain('very-secret-token');
     expect(JSON.stringify(run)).not.toContain('Bearer other');
-    const shown = await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json();
+    const shown = await getJson<Flow>(`/api/v1/flows/${flow.id}`);
     expect(JSON.stringify(shown)).not.toContain('very-secret-token');
-    expect(shown.draft.nodes[0].config.auth).toEqual({ type: 'header', credential: token });
+    expect((shown.draft as FlowDefinition).nodes[0]?.config.auth).toEqual({
+      type: 'header',
+      credential: token,
+    });
     // the flow as shown can be saved and published again as it is
     const put = await api.call('PUT', `/api/v1/flows/${flow.id}`, { ...shown.draft, name: 'Renamed' });
     expect(put.status).toBe(200);
@@ -246,7 +268,7 @@ describe('webhook authentication and parsing', () => {
       }),
     ]);
     // an autosaved copy keeps the problem, and publishing it stays blocked
-    const kept = await (await api.call('POST', '/api/v1/flows?allowInvalid=true', copy)).json();
+    const kept = await readJson<Flow>(await api.call('POST', '/api/v1/flows?allowInvalid=true', copy));
     expect(kept.problems).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ code: 'inline_secret', path: 'nodes[0].config.auth' }),
@@ -328,9 +350,9 @@ describe('webhook authentication and parsing', () => {
       body: new Uint8Array([0, 1, 2, 255]),
     });
     expect(res.status).toBe(202);
-    const { eventId } = await res.json();
-    const event = await (await api.call('GET', `/api/v1/events/${eventId}`)).json();
-    expect(event.payload.body).toEqual({
+    const { eventId } = await readJson<AcceptedEvent>(res);
+    const event = await getJson<Event>(`/api/v1/events/${eventId}`);
+    expect((event.payload as { body: unknown }).body).toEqual({
       encoding: 'base64',
       contentType: 'application/octet-stream',
       data: 'AAEC/w==',
@@ -382,9 +404,9 @@ describe('management API rejects bad input and changes nothing', () => {
       422,
       'validation_failed',
     );
-    const paths = invalid.problems.map((p: { path: string }) => p.path);
+    const paths = invalid.problems?.map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(['slug', 'nodes[0].config.url', 'nodes[1].type']));
-    expect(invalid.problems.length).toBeGreaterThanOrEqual(4);
+    expect(invalid.problems?.length).toBeGreaterThanOrEqual(4);
     expect(await countRows('flows')).toBe(flows);
     const def = webhookFlow();
     await created(def);
@@ -412,14 +434,14 @@ describe('management API rejects bad input and changes nothing', () => {
   test('publishing twice makes version 2; rollback activates version 1; versions are listed', async () => {
     const flow = await published(webhookFlow());
     expect(await (await api.call('POST', `/api/v1/flows/${flow.id}/publish`)).json()).toEqual({ version: 2 });
-    const versions = await (await api.call('GET', `/api/v1/flows/${flow.id}/versions`)).json();
-    expect(versions.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    const versions = await getJson<Page<FlowVersion>>(`/api/v1/flows/${flow.id}/versions`);
+    expect(versions.items.map((v) => v.version)).toEqual([2, 1]);
     expect(await (await api.call('POST', `/api/v1/flows/${flow.id}/versions/1/publish`)).json()).toEqual({
       version: 1,
     });
-    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).activeVersion).toBe(1);
+    expect((await getJson<Flow>(`/api/v1/flows/${flow.id}`)).activeVersion).toBe(1);
     await expectProblem(await api.call('POST', `/api/v1/flows/${flow.id}/versions/9/publish`), 404);
-    const off = await (await api.call('POST', `/api/v1/flows/${flow.id}/deactivate`)).json();
+    const off = await readJson<Flow>(await api.call('POST', `/api/v1/flows/${flow.id}/deactivate`));
     expect(off.status).toBe('inactive');
     await expectProblem(await api.app.request(`/hooks/orders-${n}`, { method: 'POST' }), 404);
   });
@@ -437,8 +459,8 @@ describe('management API rejects bad input and changes nothing', () => {
 
 describe('discovery and operations', () => {
   test('node types list every type with ports and a config JSON Schema', async () => {
-    const body = await (await api.call('GET', '/api/v1/node-types')).json();
-    const types = body.items.map((t: { type: string }) => t.type);
+    const body = await getJson<Page<NodeTypeBody>>('/api/v1/node-types');
+    const types = body.items.map((t) => t.type);
     expect(types).toEqual(
       expect.arrayContaining([
         'trigger.webhook',
@@ -452,13 +474,16 @@ describe('discovery and operations', () => {
         'action.http',
       ]),
     );
-    const ifType = body.items.find((t: { type: string }) => t.type === 'logic.if');
+    const ifType = body.items.find((t) => t.type === 'logic.if');
     expect(ifType).toMatchObject({ outputs: ['true', 'false'], inputs: ['main'], errorPort: true });
-    expect(ifType.configSchema).toMatchObject({ type: 'object' });
+    expect(ifType?.configSchema).toMatchObject({ type: 'object' });
   });
 
   test('the OpenAPI document and the docs page are served', async () => {
-    const doc = await (await api.app.request('/api/v1/openapi.json')).json();
+    const doc = await readJson<{ openapi: string; paths: Record<string, unknown> }>(
+      await api.app.request('/api/v1/openapi.json'),
+    );
+
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/flows', '/flows/{id}/publish', '/runs/{id}', '/dead-letters/{id}/redrive']),

@@ -1,7 +1,9 @@
 // Publishing flows with a broker trigger through the API: a config the consumer could not use is refused with
 // 422 on its field, and the draft names the problem before publish does; a sound one publishes.
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { Credential } from './routes/credentials.js';
+import type { Flow } from './routes/flows.js';
+import { readJson, startTestApp, type TestApp } from './test-app.js';
 
 let api: TestApp;
 let credentialId: string;
@@ -14,7 +16,7 @@ beforeAll(async () => {
     data: { url: 'amqp://guest:guest@127.0.0.1:5672' },
   });
   expect(res.status).toBe(201);
-  credentialId = (await res.json()).id;
+  credentialId = (await readJson<Credential>(res)).id;
 });
 
 afterAll(async () => {
@@ -48,7 +50,9 @@ describe('publishing a broker trigger', () => {
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(JSON.stringify(await res.json())).toContain(path);
-    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).status).not.toBe('published');
+    expect((await readJson<Flow>(await api.call('GET', `/api/v1/flows/${flow.id}`))).status).not.toBe(
+      'published',
+    );
   });
 
   test('a sound config publishes', async () => {

@@ -2,7 +2,8 @@
 // the run view, a failing code step, no inline run at ingest, and a server that answers while code spins.
 import { deployFlow, fireEvent, manualFlow, runIdOf, waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { DeadLetter } from './routes/dead-letters.js';
+import { type Page, readJson, startTestApp, type TestApp } from './test-app.js';
 
 interface Attempt {
   n: number;
@@ -121,7 +122,10 @@ describe('a code step', () => {
     expect(code?.attempts).toHaveLength(1);
     expect(code?.attempts[0]?.error?.retryable).toBe(false);
     expect(code?.attempts[0]?.logs?.lines).toEqual([{ level: 'log', text: 'checking A' }]);
-    const letters = await (await api.call('GET', `/api/v1/dead-letters?flowId=${deployed.flowId}`)).json();
+    const letters = await readJson<Page<DeadLetter>>(
+      await api.call('GET', `/api/v1/dead-letters?flowId=${deployed.flowId}`),
+    );
+
     expect(letters.items).toHaveLength(1);
   });
 

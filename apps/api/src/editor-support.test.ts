@@ -5,7 +5,18 @@ import { waitFor } from '@tributary/engine/testing';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { DeadLetter, DeadLetterGroup, DiscardResult, RedriveResult } from './routes/dead-letters.js';
+import type { Flow, FlowVersion } from './routes/flows.js';
+import type { Event, Run, RunSummary } from './routes/runs.js';
+import {
+  type AcceptedEvent,
+  firstRunId,
+  type Page,
+  readJson,
+  readProblem,
+  startTestApp,
+  type TestApp,
+} from './test-app.js';
 
 let api: TestApp;
 let peer: HttpPeer;
@@ -25,6 +36,35 @@ afterAll(async () => {
   await peer?.close();
   await api?.close();
 });
+
+/** POST /flows/{id}/test-runs' answer. */
+interface TestRunStarted {
+  runId: string;
+  eventId: string;
+  version: number;
+}
+
+async function getFlow(id: string): Promise<Flow> {
+  return readJson<Flow>(await api.call('GET', `/api/v1/flows/${id}`));
+}
+
+async function getRun(id: string): Promise<Run> {
+  return readJson<Run>(await api.call('GET', `/api/v1/runs/${id}`));
+}
+
+async function postFlow(path: string, body: unknown): Promise<Flow> {
+  return readJson<Flow>(await api.call('POST', path, body));
+}
+
+async function fireHook(body: string): Promise<AcceptedEvent> {
+  return readJson<AcceptedEvent>(
+    await api.app.request(`/hooks/editor-${n}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    }),
+  );
+}
 
 let n = 0;
 function draft(url?: string) {
@@ -54,11 +94,11 @@ describe('lenient drafts', () => {
   test('allowInvalid keeps a draft with problems, reports them, and publishing stays blocked', async () => {
     const res = await api.call('POST', '/api/v1/flows?allowInvalid=true', draft());
     expect(res.status).toBe(201);
-    const flow = await res.json();
+    const flow = await readJson<Flow>(res);
     expect(flow.problems).toEqual([expect.objectContaining({ nodeId: 'call', path: 'nodes[2].config.url' })]);
     const publish = await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
     expect(publish.status).toBe(422);
-    expect((await publish.json()).problems[0]).toMatchObject({ nodeId: 'call' });
+    expect((await readProblem(publish)).problems?.[0]).toMatchObject({ nodeId: 'call' });
     // an autosave of a still-invalid draft is kept too, with its problems
     const stillInvalid = await api.call('PUT', `/api/v1/flows/${flow.id}?allowInvalid=true`, {
       ...draft(),
@@ -66,15 +106,15 @@ describe('lenient drafts', () => {
       name: 'Renamed while invalid',
     });
     expect(stillInvalid.status).toBe(200);
-    const kept = await stillInvalid.json();
+    const kept = await readJson<Flow>(stillInvalid);
     expect(kept.name).toBe('Renamed while invalid');
     expect(kept.problems).toEqual([expect.objectContaining({ nodeId: 'call' })]);
     const fixed = await api.call('PUT', `/api/v1/flows/${flow.id}?allowInvalid=true`, draft(`${peer.url}/x`));
-    expect((await fixed.json()).problems).toEqual([]);
+    expect((await readJson<Flow>(fixed)).problems).toEqual([]);
     // without the flag the same invalid draft is refused and nothing changes
     const strict = await api.call('PUT', `/api/v1/flows/${flow.id}`, draft());
     expect(strict.status).toBe(422);
-    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).problems).toEqual([]);
+    expect((await getFlow(flow.id)).problems).toEqual([]);
   });
 
   test('allowInvalid still refuses a body that is not shaped like a flow', async () => {
@@ -86,12 +126,12 @@ describe('lenient drafts', () => {
 describe('test runs and the live stream', () => {
   test('a draft runs without publishing, and the stream reports every step then the end', async () => {
     healthy = true;
-    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/x`))).json();
+    const flow = await postFlow('/api/v1/flows', draft(`${peer.url}/x`));
     const started = await api.call('POST', `/api/v1/flows/${flow.id}/test-runs`, {
       item: { body: { v: 7 } },
     });
     expect(started.status).toBe(202);
-    const { runId, version } = await started.json();
+    const { runId, version } = await readJson<TestRunStarted>(started);
     expect(version).toBe(-1);
     const stream = await api.app.request(
       `/api/v1/runs/${runId}/stream?access_token=${api.auth.authorization.slice(7)}`,
@@ -110,15 +150,17 @@ describe('test runs and the live stream', () => {
     expect(finalSteps.get('set')?.output).toEqual({ main: [{ body: { v: 7 }, seen: 7 }] });
     expect(finalSteps.get('call')?.status).toBe('succeeded');
     // nothing was published and no webhook is live
-    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}`)).json()).status).toBe('draft');
+    expect((await getFlow(flow.id)).status).toBe('draft');
     expect((await api.app.request(`/hooks/editor-${n}`, { method: 'POST' })).status).toBe(404);
-    const run = await (await api.call('GET', `/api/v1/runs/${runId}`)).json();
+    const run = await getRun(runId);
     expect(run.test).toBe(true);
-    expect((await (await api.call('GET', `/api/v1/flows/${flow.id}/versions`)).json()).items).toEqual([]);
+    expect(
+      (await readJson<Page<FlowVersion>>(await api.call('GET', `/api/v1/flows/${flow.id}/versions`))).items,
+    ).toEqual([]);
   });
 
   test('a test run of an invalid draft is refused with its problems', async () => {
-    const flow = await (await api.call('POST', '/api/v1/flows?allowInvalid=true', draft())).json();
+    const flow = await postFlow('/api/v1/flows?allowInvalid=true', draft());
     const res = await api.call('POST', `/api/v1/flows/${flow.id}/test-runs`, {});
     expect(res.status).toBe(422);
   });
@@ -137,66 +179,54 @@ describe('test runs and the live stream', () => {
 describe('lists for the editor', () => {
   test('flow stats, events by flow and runs by event', async () => {
     healthy = true;
-    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/x`))).json();
+    const flow = await postFlow('/api/v1/flows', draft(`${peer.url}/x`));
     await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
-    const fired = await (
-      await api.app.request(`/hooks/editor-${n}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"v":1}',
-      })
-    ).json();
-    await waitFor(async () => {
-      const r = await (await api.call('GET', `/api/v1/runs/${fired.runs[0].id}`)).json();
-      return r.status === 'succeeded';
-    });
-    const flows = await (await api.call('GET', '/api/v1/flows')).json();
-    const listed = flows.items.find((f: { id: string }) => f.id === flow.id);
-    expect(listed.stats).toMatchObject({ lastRunStatus: 'succeeded', runs24h: 1, failed24h: 0 });
-    const events = await (await api.call('GET', `/api/v1/events?flowId=${flow.id}`)).json();
-    expect(events.items.map((e: { id: string }) => e.id)).toEqual([fired.eventId]);
-    const runs = await (await api.call('GET', `/api/v1/runs?eventId=${fired.eventId}`)).json();
-    expect(runs.items.map((r: { id: string }) => r.id)).toEqual([fired.runs[0].id]);
+    const fired = await fireHook('{"v":1}');
+    const runId = firstRunId(fired);
+    await waitFor(async () => (await getRun(runId)).status === 'succeeded');
+    const flows = await readJson<Page<Flow & { stats: unknown }>>(await api.call('GET', '/api/v1/flows'));
+    const listed = flows.items.find((f) => f.id === flow.id);
+    expect(listed?.stats).toMatchObject({ lastRunStatus: 'succeeded', runs24h: 1, failed24h: 0 });
+    const events = await readJson<Page<Event>>(await api.call('GET', `/api/v1/events?flowId=${flow.id}`));
+    expect(events.items.map((e) => e.id)).toEqual([fired.eventId]);
+    const runs = await readJson<Page<RunSummary>>(
+      await api.call('GET', `/api/v1/runs?eventId=${fired.eventId}`),
+    );
+    expect(runs.items.map((r) => r.id)).toEqual([runId]);
   });
 });
 
 describe('dead-letter groups', () => {
   test('failures of the same node and error group together and redrive as a group', async () => {
     healthy = false;
-    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/x`))).json();
+    const flow = await postFlow('/api/v1/flows', draft(`${peer.url}/x`));
     await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
     const runIds: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const fired = await (
-        await api.app.request(`/hooks/editor-${n}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: `{"v":${i}}`,
-        })
-      ).json();
-      runIds.push(fired.runs[0].id);
+      const fired = await fireHook(`{"v":${i}}`);
+      runIds.push(firstRunId(fired));
     }
     const groups = await waitFor(async () => {
-      const body = await (await api.call('GET', `/api/v1/dead-letters/groups?flowId=${flow.id}`)).json();
+      const body = await readJson<Page<DeadLetterGroup>>(
+        await api.call('GET', `/api/v1/dead-letters/groups?flowId=${flow.id}`),
+      );
       return body.items[0]?.count === 3 ? body.items : undefined;
     });
     expect(groups).toHaveLength(1);
-    expect(groups[0]).toMatchObject({ nodeId: 'call', code: 'http_5xx', count: 3 });
+    const [group] = groups;
+    expect(group).toMatchObject({ nodeId: 'call', code: 'http_5xx', count: 3 });
     // the group is keyed by the folded message, and shows the newest one as it was
-    expect(groups[0].message).toContain('<n>');
-    expect(groups[0].example).not.toMatch(/<n>|<text>|<id>/);
-    expect(groups[0].example).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+ answered 500: down$/);
+    expect(group?.message).toContain('<n>');
+    expect(group?.example).not.toMatch(/<n>|<text>|<id>/);
+    expect(group?.example).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+ answered 500: down$/);
     healthy = true;
-    const res = await api.call('POST', '/api/v1/dead-letters/redrive', {
-      ids: [...groups[0].ids, groups[0].ids[0]],
-    });
-    const { results } = await res.json();
-    expect(results.filter((r: { ok: boolean }) => r.ok)).toHaveLength(3);
+    const ids = group?.ids ?? [];
+    const res = await api.call('POST', '/api/v1/dead-letters/redrive', { ids: [...ids, ids[0]] });
+    const { results } = await readJson<{ results: RedriveResult[] }>(res);
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
     expect(results[3]).toMatchObject({ ok: false, error: { code: 'dead_letter_closed' } });
     for (const id of runIds) {
-      await waitFor(
-        async () => (await (await api.call('GET', `/api/v1/runs/${id}`)).json()).status === 'succeeded',
-      );
+      await waitFor(async () => (await getRun(id)).status === 'succeeded');
     }
     const bad = await api.call('POST', '/api/v1/dead-letters/redrive', { ids: [] });
     expect(bad.status).toBe(422);
@@ -206,16 +236,16 @@ describe('dead-letter groups', () => {
 describe('discarding dead letters', () => {
   async function deadLetters(flowId: string, query = '') {
     return waitFor(async () => {
-      const body = await (await api.call('GET', `/api/v1/dead-letters?flowId=${flowId}${query}`)).json();
-      return body.items.length > 0
-        ? (body.items as Array<{ id: string; test: boolean; status: string }>)
-        : undefined;
+      const body = await readJson<Page<DeadLetter>>(
+        await api.call('GET', `/api/v1/dead-letters?flowId=${flowId}${query}`),
+      );
+      return body.items.length > 0 ? body.items : undefined;
     });
   }
 
   test('one or a group is discarded with a reason kept in the audit log; test-run failures are apart', async () => {
     healthy = false;
-    const flow = await (await api.call('POST', '/api/v1/flows', draft(`${peer.url}/gone`))).json();
+    const flow = await postFlow('/api/v1/flows', draft(`${peer.url}/gone`));
     await api.call('POST', `/api/v1/flows/${flow.id}/publish`);
     for (let i = 0; i < 3; i++) {
       await api.app.request(`/hooks/editor-${n}`, {
@@ -238,14 +268,16 @@ describe('discarding dead letters', () => {
     expect(production).toHaveLength(3);
     expect(production.every((d) => !d.test)).toBe(true);
     expect((await deadLetters(flow.id, '&tests=only')).map((d) => d.test)).toEqual([true]);
-    const groups = await (await api.call('GET', `/api/v1/dead-letters/groups?flowId=${flow.id}`)).json();
-    expect(groups.items[0].count).toBe(3);
+    const groups = await readJson<Page<DeadLetterGroup>>(
+      await api.call('GET', `/api/v1/dead-letters/groups?flowId=${flow.id}`),
+    );
+    expect(groups.items[0]?.count).toBe(3);
 
     // one alone: discarded, its run stays failed, and a second discard is a conflict
     const [first, ...rest] = production.map((d) => d.id);
     const one = await api.call('POST', `/api/v1/dead-letters/${first}/discard`, { reason: 'a test address' });
     expect(one.status).toBe(200);
-    expect(await one.json()).toMatchObject({ id: first, status: 'discarded' });
+    expect(await readJson<DeadLetter>(one)).toMatchObject({ id: first, status: 'discarded' });
     const again = await api.call('POST', `/api/v1/dead-letters/${first}/discard`, { reason: 'twice' });
     expect(again.status).toBe(409);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
@@ -256,16 +288,17 @@ describe('discarding dead letters', () => {
       ids: [...rest, unknown],
       reason: 'customer left',
     });
-    const { results } = await many.json();
+    const { results } = await readJson<{ results: DiscardResult[] }>(many);
     expect(results).toEqual([
       ...rest.map((id) => ({ id, ok: true })),
       { id: unknown, ok: false, error: expect.objectContaining({ code: 'not_found' }) },
     ]);
     const discarded = await deadLetters(flow.id, '&status=discarded');
     expect(discarded.map((d) => d.id).sort()).toEqual([first, ...rest].sort());
-    const pending = await (
-      await api.call('GET', `/api/v1/dead-letters?flowId=${flow.id}&status=pending`)
-    ).json();
+    const pending = await readJson<Page<DeadLetter>>(
+      await api.call('GET', `/api/v1/dead-letters?flowId=${flow.id}&status=pending`),
+    );
+
     expect(pending.items).toEqual([]);
 
     const { db } = api.t.engine.ctx;

@@ -2,7 +2,9 @@
 // the branch on the run; wait-until parks a run until the moment its data names and then goes on.
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { Flow } from './routes/flows.js';
+import type { Run } from './routes/runs.js';
+import { type AcceptedEvent, firstRunId, readJson, startTestApp, type TestApp } from './test-app.js';
 
 let api: TestApp;
 
@@ -17,7 +19,7 @@ afterAll(async () => {
 async function publish(flow: Record<string, unknown>): Promise<string> {
   const created = await api.call('POST', '/api/v1/flows', flow);
   expect(created.status).toBe(201);
-  const { id } = await created.json();
+  const { id } = await readJson<Flow>(created);
   expect((await api.call('POST', `/api/v1/flows/${id}/publish`)).status).toBe(200);
   return id;
 }
@@ -29,20 +31,17 @@ async function fire(path: string, body: unknown): Promise<string> {
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(202);
-  return (await res.json()).runs[0].id;
+  return firstRunId(await readJson<AcceptedEvent>(res));
 }
 
-interface RunView {
-  status: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  endedAt: { name: string; port: string | null } | null;
+async function getRun(runId: string): Promise<Run> {
+  return readJson<Run>(await api.call('GET', `/api/v1/runs/${runId}`));
 }
 
-async function finished(runId: string): Promise<RunView> {
+async function finished(runId: string): Promise<Run> {
   return waitFor(
     async () => {
-      const run: RunView = await (await api.call('GET', `/api/v1/runs/${runId}`)).json();
+      const run = await getRun(runId);
       return run.status === 'succeeded' || run.status === 'failed' ? run : undefined;
     },
     { timeoutMs: 20_000 },
@@ -118,7 +117,7 @@ describe('wait until', () => {
     const runId = await fire('trial-end', { endsAt: endsAt.toISOString() });
     const waiting = await waitFor(
       async () => {
-        const run = await (await api.call('GET', `/api/v1/runs/${runId}`)).json();
+        const run = await getRun(runId);
         return run.status === 'waiting' ? run : undefined;
       },
       { timeoutMs: 10_000 },

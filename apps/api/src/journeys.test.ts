@@ -9,7 +9,8 @@ import { Analytics } from '@segment/analytics-node';
 import { waitFor } from '@tributary/engine/testing';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { SourceWithWriteKey } from './routes/sources.js';
+import { readJson, startTestApp, type TestApp } from './test-app.js';
 
 type Flow = {
   nodes: Array<{ id: string; type: string; config: Record<string, unknown> }>;
@@ -42,7 +43,7 @@ function localised(flow: Flow, changes: Record<string, Record<string, unknown>> 
 async function deploy(flow: Flow): Promise<string> {
   const created = await api.call('POST', '/api/v1/flows', flow);
   expect(created.status).toBe(201);
-  const { id } = await created.json();
+  const { id } = await readJson<{ id: string }>(created);
   expect((await api.call('POST', `/api/v1/flows/${id}/publish`)).status).toBe(200);
   return id;
 }
@@ -68,7 +69,10 @@ beforeAll(async () => {
   server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const source = await (await api.call('POST', '/api/v1/sources', { name: 'Website' })).json();
+  const source = await readJson<SourceWithWriteKey>(
+    await api.call('POST', '/api/v1/sources', { name: 'Website' }),
+  );
+
   writeKey = source.writeKey;
 });
 

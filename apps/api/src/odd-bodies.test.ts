@@ -2,7 +2,8 @@
 // nesting, NUL characters and lone surrogates (which Postgres's jsonb refuses), __proto__ keys, huge numbers,
 // long keys, a byte-order mark — on the webhook ingress, the tracking API and the management API.
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { Flow } from './routes/flows.js';
+import { readJson, startTestApp, type TestApp } from './test-app.js';
 import { basicAuth, createTestSource } from './tracking/test-tracking.js';
 
 let api: TestApp;
@@ -20,7 +21,8 @@ beforeAll(async () => {
     ],
     edges: [{ id: 'e1', source: 'hook', target: 'set' }],
   });
-  const { id } = await created.json();
+  const { id } = await readJson<Flow>(created);
+
   expect((await api.call('POST', `/api/v1/flows/${id}/publish`)).status).toBe(200);
 });
 

@@ -1,7 +1,11 @@
 // Journey rules over the API (settings.reentry): bad rules are 422s that change nothing, and an event a rule
 // kept out shows its refusal in GET /api/v1/events, the event's detail and /metrics.
+
+import type { FlowDefinition } from '@tributary/flow';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { Flow } from './routes/flows.js';
+import type { Event, RunSummary } from './routes/runs.js';
+import { type Page, readJson, readProblem, startTestApp, type TestApp } from './test-app.js';
 import { basicAuth, createTestSource, post } from './tracking/test-tracking.js';
 
 let api: TestApp;
@@ -41,7 +45,7 @@ function trackingFlow(slug: string, reentry: unknown) {
 
 async function flowCount(): Promise<number> {
   const res = await api.call('GET', '/api/v1/flows?limit=100');
-  return (await res.json()).items.length;
+  return (await readJson<Page<Flow>>(res)).items.length;
 }
 
 describe('settings.reentry validation', () => {
@@ -55,8 +59,8 @@ describe('settings.reentry validation', () => {
     const res = await api.call('POST', '/api/v1/flows', trackingFlow('bad-rule', reentry));
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const problem = await res.json();
-    const found = problem.problems.find((p: { path: string }) => p.path === path);
+    const problem = await readProblem(res);
+    const found = problem.problems?.find((p) => p.path === path);
     expect(found?.message).toContain(words);
     expect(await flowCount()).toBe(before);
   });
@@ -71,7 +75,7 @@ describe('settings.reentry validation', () => {
     });
     const refused = await api.call('POST', '/api/v1/flows', webhookFlow('once'));
     expect(refused.status).toBe(422);
-    const problem = await refused.json();
+    const problem = await readProblem(refused);
     expect(problem.problems).toEqual([
       expect.objectContaining({
         path: 'settings.reentry',
@@ -87,8 +91,8 @@ describe('refused entries in the event log', () => {
   test('the second "Checkout Started" of one person starts no run and its event says why', async () => {
     const created = await api.call('POST', '/api/v1/flows', trackingFlow('cart-once', 'once'));
     expect(created.status).toBe(201);
-    const flow = await created.json();
-    expect(flow.draft.settings.reentry).toBe('once');
+    const flow = await readJson<Flow>(created);
+    expect((flow.draft as FlowDefinition).settings?.reentry).toBe('once');
     expect((await api.call('POST', `/api/v1/flows/${flow.id}/publish`)).status).toBe(200);
     const auth = basicAuth(source.writeKey);
     for (const messageId of ['m-1', 'm-2']) {
@@ -100,19 +104,20 @@ describe('refused entries in the event log', () => {
       );
       expect(res.status).toBe(200);
     }
-    const runs = await (await api.call('GET', `/api/v1/runs?flowId=${flow.id}`)).json();
+    const runs = await readJson<Page<RunSummary>>(await api.call('GET', `/api/v1/runs?flowId=${flow.id}`));
     expect(runs.items).toHaveLength(1);
-    const heldBy = runs.items[0].id;
-    const page = await (await api.call('GET', `/api/v1/events?flowId=${flow.id}`)).json();
+    const heldBy = runs.items[0]?.id;
+    const page = await readJson<Page<Event>>(await api.call('GET', `/api/v1/events?flowId=${flow.id}`));
     expect(page.items).toHaveLength(2);
     const [second, first] = page.items;
-    expect(first.refusals).toEqual([]);
-    expect(second.refusals).toEqual([
+    expect(first?.refusals).toEqual([]);
+    expect(second?.refusals).toEqual([
       { flowId: flow.id, flowName: 'Cart cart-once', rule: 'once', heldBy, at: expect.any(String) },
     ]);
-    const detail = await (await api.call('GET', `/api/v1/events/${second.id}`)).json();
+    const detail = await readJson<Event>(await api.call('GET', `/api/v1/events/${second?.id}`));
     expect(detail.runs).toEqual([]);
-    expect(detail.refusals).toEqual(second.refusals);
+    expect(detail.refusals).toEqual(second?.refusals);
+
     const metrics = await (await api.app.request('/metrics')).text();
     expect(metrics).toContain('tributary_reentry_refused_total{flow="cart-once",rule="once"} 1');
   });

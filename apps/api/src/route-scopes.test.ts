@@ -4,7 +4,7 @@ import { createApiKey, SCOPES, type Scope } from '@tributary/engine';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { openApiDocument } from './openapi-document.js';
 import { SCOPE_EXTENSION } from './route-scopes.js';
-import { startTestApp, type TestApp } from './test-app.js';
+import { readProblem, startTestApp, type TestApp } from './test-app.js';
 
 let api: TestApp;
 
@@ -74,7 +74,8 @@ describe.each(routes)('$method $path', ({ method, path, access, operation }) => 
     test(`a key without ${scope} gets 403 naming it; one with only ${scope} does not`, async () => {
       const without = await callAs(await keyWith(SCOPES.filter((s) => s !== scope)), method, path);
       expect(without.status).toBe(403);
-      expect((await without.json()).detail).toContain(scope);
+      expect((await readProblem(without)).detail).toContain(scope);
+
       const withIt = await callAs(await keyWith([scope]), method, path);
       expect(withIt.status).not.toBe(403);
       expect(withIt.status).not.toBe(401);

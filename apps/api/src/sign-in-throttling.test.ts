@@ -8,7 +8,8 @@ import { MAX_CLIENT_LOGIN_FAILURES } from '@tributary/engine';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
-import { startTestApp, type TestApp } from './test-app.js';
+import type { Invitation } from './routes/users.js';
+import { readJson, startTestApp, type TestApp } from './test-app.js';
 import { postPublic } from './test-session.js';
 
 const OWNER = { email: 'owner@example.com', password: 'owner password 1' };
@@ -52,7 +53,8 @@ beforeAll(async () => {
     email: DISABLED.email,
     role: 'viewer',
   });
-  const { link, user } = await invited.json();
+  const { link, user } = await readJson<Invitation>(invited);
+
   const token = new URL(link).hash.replace('#token=', '');
   const accepted = await postPublic(api, '/api/v1/auth/invitations/accept', {
     token,

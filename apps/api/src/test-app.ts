@@ -1,14 +1,15 @@
 // Test helper: the Hono app over a test engine, with an owner key, called in-process with app.request().
-import { createApiKey } from '@tributary/engine';
+import { createApiKey, type IngestResult } from '@tributary/engine';
 import { startTestEngine, type TestEngine, type TestEngineOptions } from '@tributary/engine/testing';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
+import type { ProblemDocument } from './problem.js';
 
 export interface TestApp {
   t: TestEngine;
   app: ReturnType<typeof createApp>;
   /** An owner key's Authorization header. */
-  auth: Record<string, string>;
+  auth: { authorization: string };
   /** Calls the app with JSON in and out. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -39,4 +40,63 @@ export async function startTestApp(
     },
     close: () => t.close(),
   };
+}
+
+/**
+ * A JSON answer's body, typed as the test expects it (the API's own type where there is one). The body is not
+ * checked against `T`: the test's assertions do that.
+ */
+export async function readJson<T>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+/** A problem+json answer's body (RFC 9457, as the API's problemResponse writes it). */
+export function readProblem(res: Response): Promise<ProblemDocument> {
+  return readJson<ProblemDocument>(res);
+}
+
+/** A webhook's answer when it accepts an event (202, responseMode `onReceived`): the engine's IngestResult. */
+export type AcceptedEvent = IngestResult;
+
+/**
+ * The items a run's step put out on `port` (a step's `output` is `{ port: items }`, null until it has run);
+ * undefined when there is no such step, it has not run or has no such port.
+ */
+export function outputOf(step: { output: unknown } | undefined, port = 'main'): unknown[] | undefined {
+  return (step?.output as Record<string, unknown[]> | null | undefined)?.[port];
+}
+
+/** The id of the first run an accepted event started; throws when it started none. */
+export function firstRunId(accepted: AcceptedEvent): string {
+  const id = accepted.runs[0]?.id;
+  if (id === undefined) throw new Error(`event ${accepted.eventId} started no run`);
+  return id;
+}
+
+/** The webhook trigger's item (its run's first item, and the payload stored on its event). */
+export interface WebhookItem {
+  body: unknown;
+  headers: Record<string, string>;
+  query: Record<string, string | string[]>;
+  method: string;
+  path: string;
+}
+
+/** What tests read of the OpenAPI document served at /api/v1/openapi.json. */
+export interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, Record<string, OpenApiOperation | undefined> | undefined>;
+}
+
+/** An operation of the OpenAPI document, as far as tests read it. */
+export interface OpenApiOperation {
+  parameters?: Array<{ name: string; in: string }>;
+  requestBody?: { content?: Record<string, { schema?: unknown } | undefined> };
+  responses?: Record<string, unknown>;
+}
+
+/** A paged list answer: `items`, and the cursor of the next page where the route pages. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | null;
 }

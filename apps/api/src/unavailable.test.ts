@@ -1,6 +1,7 @@
 // Postgres unreachable: webhooks and the API answer 503 with Retry-After at once, never hang.
 import { captureLog } from '@tributary/engine/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { readProblem } from './test-app.js';
 import { type HangingDbApp, startAppOnHangingDb } from './test-hanging-db.js';
 
 let hanging: HangingDbApp;
@@ -24,7 +25,7 @@ test('a webhook gets 503 with Retry-After within 2 s when Postgres does not answ
   expect(Date.now() - started).toBeLessThan(2_500);
   expect(res.status).toBe(503);
   expect(res.headers.get('retry-after')).toBe('5');
-  expect((await res.json()).code).toBe('unavailable');
+  expect((await readProblem(res)).code).toBe('unavailable');
 });
 
 test('a 503 is logged as one warning with its reason, not as an error with a stack', async () => {
@@ -32,7 +33,9 @@ test('a 503 is logged as one warning with its reason, not as an error with a sta
   const res = await hanging.app.request('/hooks/logged', { method: 'POST', body: '{}' });
   expect(res.status).toBe(503);
   // the refusal's own reason reaches the caller: nothing of the request was accepted
-  expect((await res.json()).detail).toBe('the database is unavailable; nothing was accepted, try again');
+  expect((await readProblem(res)).detail).toBe(
+    'the database is unavailable; nothing was accepted, try again',
+  );
   const answered = log.records().filter((l) => l.msg === 'request answered 503');
   expect(answered).toEqual([
     expect.objectContaining({

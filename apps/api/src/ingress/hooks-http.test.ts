@@ -3,7 +3,10 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { Credential } from '../routes/credentials.js';
+import type { Flow } from '../routes/flows.js';
+import type { Event } from '../routes/runs.js';
+import { readJson, startTestApp, type TestApp, type WebhookItem } from '../test-app.js';
 import { postChunks } from './test-post.js';
 
 let api: TestApp;
@@ -21,7 +24,7 @@ beforeAll(async () => {
     data: { name: 'X-Token', value: 'token-over-http' },
   });
   expect(credential.status).toBe(201);
-  const { id: tokenId } = await credential.json();
+  const { id: tokenId } = await readJson<Credential>(credential);
   const flow = {
     name: 'Over HTTP',
     slug: 'over-http',
@@ -36,7 +39,7 @@ beforeAll(async () => {
     ],
     edges: [{ id: 'e1', source: 'hook', target: 'set' }],
   };
-  const created = await (await api.call('POST', '/api/v1/flows', flow)).json();
+  const created = await readJson<Flow>(await api.call('POST', '/api/v1/flows', flow));
   expect((await api.call('POST', `/api/v1/flows/${created.id}/publish`)).status).toBe(200);
 });
 
@@ -64,12 +67,13 @@ test('an event sent in chunks is stored with its headers; credentials and cookie
   );
   expect(answer.status).toBe(202);
   const { eventId } = JSON.parse(answer.body);
-  const event = await (await api.call('GET', `/api/v1/events/${eventId}`)).json();
-  expect(event.payload.body).toEqual({ order: { id: 7, note: 'café' } });
-  expect(event.payload.query).toEqual({ x: '1' });
-  expect(event.payload.headers).toMatchObject({ 'content-type': 'application/json', 'x-tag': 'a, b' });
-  for (const name of ['x-token', 'authorization', 'cookie'])
-    expect(event.payload.headers).not.toHaveProperty(name);
+  const event = await readJson<Event>(await api.call('GET', `/api/v1/events/${eventId}`));
+  const payload = event.payload as WebhookItem;
+  expect(payload.body).toEqual({ order: { id: 7, note: 'café' } });
+  expect(payload.query).toEqual({ x: '1' });
+  expect(payload.headers).toMatchObject({ 'content-type': 'application/json', 'x-tag': 'a, b' });
+  for (const name of ['x-token', 'authorization', 'cookie']) expect(payload.headers).not.toHaveProperty(name);
+
   expect(JSON.stringify(event)).not.toContain('token-over-http');
 });
 

@@ -6,7 +6,8 @@
 import { schema } from '@tributary/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { Flow } from '../routes/flows.js';
+import { readJson, startTestApp, type TestApp } from '../test-app.js';
 
 let api: TestApp;
 
@@ -25,7 +26,8 @@ beforeAll(async () => {
       { id: 'e2', source: 'set', target: 'if' },
     ],
   };
-  const created = await (await api.call('POST', '/api/v1/flows', flow)).json();
+  const created = await readJson<Flow>(await api.call('POST', '/api/v1/flows', flow));
+
   expect((await api.call('POST', `/api/v1/flows/${created.id}/publish`)).status).toBe(200);
 });
 

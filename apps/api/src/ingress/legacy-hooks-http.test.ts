@@ -10,7 +10,8 @@ import { openCredential } from '@tributary/engine/testing';
 import { flowDefinitionSchema } from '@tributary/flow';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { Flow } from '../routes/flows.js';
+import { readJson, startTestApp, type TestApp } from '../test-app.js';
 import { postChunks } from './test-post.js';
 
 const SECRET = 'gh-legacy-secret-4e8f01';
@@ -135,8 +136,9 @@ test('an export made before the migration, secret masked, saves over the flow an
     name: 'Legacy GitHub, renamed',
   });
   expect(put.status).toBe(200);
-  const saved = await put.json();
-  expect(saved.draft.nodes[0].config.auth).toEqual(reference);
+  const saved = await readJson<Flow>(put);
+  expect(authOf(saved.draft)).toEqual(reference);
+
   expect(saved.problems).toEqual([]);
   expect((await api.call('POST', `/api/v1/flows/${flowId}/publish`)).status).toBe(200);
   expect((await send('{"n":3}', SECRET)).status).toBe(202);

@@ -8,7 +8,17 @@ import { schema } from '@tributary/db';
 import { captureLog } from '@tributary/engine/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { Credential } from '../routes/credentials.js';
+import type { Flow } from '../routes/flows.js';
+import type { Event } from '../routes/runs.js';
+import {
+  type AcceptedEvent,
+  readJson,
+  readProblem,
+  startTestApp,
+  type TestApp,
+  type WebhookItem,
+} from '../test-app.js';
 import { postChunks } from './test-post.js';
 
 const log = captureLog('info');
@@ -31,7 +41,7 @@ afterAll(async () => {
 async function credential(name: string, type: string, data: Record<string, unknown>): Promise<string> {
   const res = await api.call('POST', '/api/v1/credentials', { name, type, data });
   expect(res.status).toBe(201);
-  return (await res.json()).id;
+  return (await readJson<Credential>(res)).id;
 }
 
 function webhookFlow(slug: string, auth: Record<string, unknown>) {
@@ -48,8 +58,14 @@ function webhookFlow(slug: string, auth: Record<string, unknown>) {
 
 /** Creates and publishes; the publish answer. */
 async function publish(slug: string, auth: Record<string, unknown>): Promise<Response> {
-  const created = await (await api.call('POST', '/api/v1/flows', webhookFlow(slug, auth))).json();
+  const created = await readJson<Flow>(await api.call('POST', '/api/v1/flows', webhookFlow(slug, auth)));
   return api.call('POST', `/api/v1/flows/${created.id}/publish`);
+}
+
+/** The event a webhook's 202 answer (its text) names, its payload the webhook's item. */
+async function storedEvent(answer: string): Promise<Event & { payload: WebhookItem }> {
+  const { eventId } = JSON.parse(answer) as AcceptedEvent;
+  return readJson<Event & { payload: WebhookItem }>(await api.call('GET', `/api/v1/events/${eventId}`));
 }
 
 function post(slug: string, headers: Record<string, string>, body: string) {
@@ -84,10 +100,10 @@ describe('Standard Webhooks', () => {
     const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(t) };
     const good = await post('std', { ...headers, 'webhook-signature': sign('msg_1', t, body) }, body);
     expect(good.status).toBe(202);
-    const event = await (await api.call('GET', `/api/v1/events/${JSON.parse(good.body).eventId}`)).json();
-    expect(event.payload.body).toEqual({ order: { id: 42, note: 'café' } });
-    expect(event.payload.headers).toMatchObject(headers);
-    expect(event.payload.headers).not.toHaveProperty('webhook-signature');
+    const { payload } = await storedEvent(good.body);
+    expect(payload.body).toEqual({ order: { id: 42, note: 'café' } });
+    expect(payload.headers).toMatchObject(headers);
+    expect(payload.headers).not.toHaveProperty('webhook-signature');
 
     const before = await eventsOf('std');
     const other = randomBytes(24);
@@ -145,9 +161,9 @@ describe('Stripe and GitHub', () => {
       body,
     );
     expect(good.status).toBe(202);
-    const event = await (await api.call('GET', `/api/v1/events/${JSON.parse(good.body).eventId}`)).json();
-    expect(event.payload.headers).toMatchObject({ 'x-github-event': 'push' });
-    expect(event.payload.headers).not.toHaveProperty('x-hub-signature-256');
+    const { payload } = await storedEvent(good.body);
+    expect(payload.headers).toMatchObject({ 'x-github-event': 'push' });
+    expect(payload.headers).not.toHaveProperty('x-hub-signature-256');
     const before = await eventsOf('github');
     expect((await post('github', { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, body)).status).toBe(
       401,
@@ -187,7 +203,7 @@ describe('the credential behind a trigger', () => {
     const hmac = await credential('an hmac secret', 'webhook.hmac', { secret: 'not-a-header-token' });
     const refused = await publish('mismatched', { type: 'header', credential: hmac });
     expect(refused.status).toBe(422);
-    expect((await refused.json()).problems).toEqual([
+    expect((await readProblem(refused)).problems).toEqual([
       expect.objectContaining({
         path: 'nodes[0].config.auth.credential',
         code: 'wrong_credential_type',

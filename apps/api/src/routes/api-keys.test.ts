@@ -4,7 +4,15 @@ import { schema } from '@tributary/db';
 import { createApiKey } from '@tributary/engine';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { type Page, readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
+import type { ApiKey } from './api-keys.js';
+import type { AuditEntry } from './audit.js';
+import type { Caller } from './auth.js';
+import type { Invitation, User } from './users.js';
+
+/** A new key's answer: the key itself, shown only then. */
+type NewApiKey = Pick<ApiKey, 'id' | 'name' | 'prefix' | 'scopes' | 'expiresAt'> & { key: string };
+
 import { postPublic, sessionFrom, type TestSession } from '../test-session.js';
 
 let api: TestApp;
@@ -27,7 +35,9 @@ function bearer(key: string) {
 }
 
 async function member(email: string, role: 'editor' | 'viewer'): Promise<TestSession> {
-  const invitation = await (await owner.call('POST', '/api/v1/users/invitations', { email, role })).json();
+  const invitation = await readJson<Invitation>(
+    await owner.call('POST', '/api/v1/users/invitations', { email, role }),
+  );
   const token = new URL(invitation.link).hash.replace('#token=', '');
   return sessionFrom(
     api,
@@ -44,7 +54,7 @@ describe('making keys', () => {
       expiresAt,
     });
     expect(res.status).toBe(201);
-    const made = await res.json();
+    const made = await readJson<NewApiKey>(res);
     expect(made).toEqual({
       id: expect.any(String),
       name: 'deploy',
@@ -53,8 +63,8 @@ describe('making keys', () => {
       expiresAt,
       key: expect.stringMatching(/^trb_[\w-]{43}$/),
     });
-    const list = await (await owner.call('GET', '/api/v1/api-keys')).json();
-    const listed = list.items.find((k: { id: string }) => k.id === made.id);
+    const list = await readJson<Page<ApiKey>>(await owner.call('GET', '/api/v1/api-keys'));
+    const listed = list.items.find((k) => k.id === made.id);
     expect(listed).toMatchObject({
       prefix: made.prefix,
       scopes: made.scopes,
@@ -65,7 +75,9 @@ describe('making keys', () => {
     expect(JSON.stringify(list)).not.toContain(made.key);
     const [row] = await api.t.engine.ctx.db.select().from(schema.apiKeys).where(eqId(made.id));
     expect(row?.hash).not.toContain(made.key.slice(4));
-    const audit = await (await owner.call('GET', `/api/v1/audit?target=${made.id}`)).json();
+    const audit = await readJson<Page<AuditEntry>>(
+      await owner.call('GET', `/api/v1/audit?target=${made.id}`),
+    );
     expect(audit.items[0]).toMatchObject({
       action: 'api_key.create',
       actor: expect.stringMatching(/^user:/),
@@ -73,26 +85,26 @@ describe('making keys', () => {
   });
 
   test('a scope it lacks answers 403 naming the scope; the ones it has work', async () => {
-    const made = await (
-      await owner.call('POST', '/api/v1/api-keys', { name: 'reader', scopes: ['flows:read'] })
-    ).json();
+    const made = await readJson<NewApiKey>(
+      await owner.call('POST', '/api/v1/api-keys', { name: 'reader', scopes: ['flows:read'] }),
+    );
     expect((await api.app.request('/api/v1/flows', { headers: bearer(made.key) })).status).toBe(200);
     const runs = await api.app.request('/api/v1/runs', { headers: bearer(made.key) });
     expect(runs.status).toBe(403);
-    expect((await runs.json()).detail).toContain('runs:read');
+    expect((await readProblem(runs)).detail).toContain('runs:read');
     const write = await api.app.request('/api/v1/flows', {
       method: 'POST',
       headers: { ...bearer(made.key), 'content-type': 'application/json' },
       body: '{}',
     });
     expect(write.status).toBe(403);
-    expect((await write.json()).detail).toContain('flows:write');
+    expect((await readProblem(write)).detail).toContain('flows:write');
   });
 
   test('revoked and expired keys answer 401', async () => {
-    const made = await (
-      await owner.call('POST', '/api/v1/api-keys', { name: 'short-lived', scopes: ['runs:read'] })
-    ).json();
+    const made = await readJson<NewApiKey>(
+      await owner.call('POST', '/api/v1/api-keys', { name: 'short-lived', scopes: ['runs:read'] }),
+    );
     expect((await api.app.request('/api/v1/runs', { headers: bearer(made.key) })).status).toBe(200);
     await api.t.engine.ctx.db
       .update(schema.apiKeys)
@@ -100,9 +112,9 @@ describe('making keys', () => {
       .where(eqId(made.id));
     expect((await api.app.request('/api/v1/runs', { headers: bearer(made.key) })).status).toBe(401);
 
-    const other = await (
-      await owner.call('POST', '/api/v1/api-keys', { name: 'revoked', scopes: ['runs:read'] })
-    ).json();
+    const other = await readJson<NewApiKey>(
+      await owner.call('POST', '/api/v1/api-keys', { name: 'revoked', scopes: ['runs:read'] }),
+    );
     expect((await owner.call('DELETE', `/api/v1/api-keys/${other.id}`)).status).toBe(204);
     expect((await api.app.request('/api/v1/runs', { headers: bearer(other.key) })).status).toBe(401);
     expect((await owner.call('DELETE', `/api/v1/api-keys/${other.id}`)).status).toBe(404);
@@ -128,7 +140,7 @@ describe('a key never holds more than its maker', () => {
       scopes: ['flows:read', 'admin'],
     });
     expect(admin.status).toBe(403);
-    expect((await admin.json()).detail).toContain('admin');
+    expect((await readProblem(admin)).detail).toContain('admin');
     expect(
       (await editor.call('POST', '/api/v1/api-keys', { name: 'x', scopes: ['flows:write', 'runs:write'] }))
         .status,
@@ -143,10 +155,10 @@ describe('a key never holds more than its maker', () => {
         .status,
     ).toBe(201);
     // each sees only their own keys; the owner sees all
-    const mine = (await (await viewer.call('GET', '/api/v1/api-keys')).json()).items;
-    expect(mine.map((k: { createdBy: string }) => k.createdBy)).toEqual(['vi@example.com']);
-    const all = (await (await owner.call('GET', '/api/v1/api-keys')).json()).items;
-    expect(new Set(all.map((k: { createdBy: string }) => k.createdBy))).toEqual(
+    const mine = (await readJson<Page<ApiKey>>(await viewer.call('GET', '/api/v1/api-keys'))).items;
+    expect(mine.map((k) => k.createdBy)).toEqual(['vi@example.com']);
+    const all = (await readJson<Page<ApiKey>>(await owner.call('GET', '/api/v1/api-keys'))).items;
+    expect(new Set(all.map((k) => k.createdBy))).toEqual(
       // null: the test app's own owner key, made by no user
       new Set(['keys@example.com', 'ed@example.com', 'vi@example.com', null]),
     );
@@ -154,19 +166,16 @@ describe('a key never holds more than its maker', () => {
 
   test('a key made with a key stays within that key; demoting the maker narrows their keys', async () => {
     const editor = await member('ed2@example.com', 'editor');
-    const parent = await (
-      await editor.call('POST', '/api/v1/api-keys', { name: 'p', scopes: ['flows:read', 'flows:write'] })
-    ).json();
+    const parent = await readJson<NewApiKey>(
+      await editor.call('POST', '/api/v1/api-keys', { name: 'p', scopes: ['flows:read', 'flows:write'] }),
+    );
     const child = await api.app.request('/api/v1/api-keys', {
       method: 'POST',
       headers: { ...bearer(parent.key), 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'c', scopes: ['runs:read'] }),
     });
     expect(child.status).toBe(403);
-    const users = (await (await owner.call('GET', '/api/v1/users')).json()).items as Array<{
-      id: string;
-      email: string;
-    }>;
+    const users = (await readJson<Page<User>>(await owner.call('GET', '/api/v1/users'))).items;
     const id = users.find((u) => u.email === 'ed2@example.com')?.id;
     await owner.call('PATCH', `/api/v1/users/${id}`, { role: 'viewer' });
     const write = await api.app.request('/api/v1/flows', {
@@ -182,7 +191,9 @@ describe('a key never holds more than its maker', () => {
 describe('keys from before scopes', () => {
   test('a role key keeps its role: a viewer key reads flows and runs but writes nothing', async () => {
     const viewer = await createApiKey(api.t.engine.ctx.db, 'old viewer', 'viewer', 'test');
-    const who = await (await api.app.request('/api/v1/auth/session', { headers: bearer(viewer.key) })).json();
+    const who = await readJson<Caller>(
+      await api.app.request('/api/v1/auth/session', { headers: bearer(viewer.key) }),
+    );
     expect(who).toMatchObject({
       via: 'key',
       role: 'viewer',
@@ -193,9 +204,10 @@ describe('keys from before scopes', () => {
   });
 
   test('records the last use at most once a minute', async () => {
-    const made = await (
-      await owner.call('POST', '/api/v1/api-keys', { name: 'used', scopes: ['flows:read'] })
-    ).json();
+    const made = await readJson<NewApiKey>(
+      await owner.call('POST', '/api/v1/api-keys', { name: 'used', scopes: ['flows:read'] }),
+    );
+
     await api.app.request('/api/v1/flows', { headers: bearer(made.key) });
     const [first] = await api.t.engine.ctx.db.select().from(schema.apiKeys).where(eqId(made.id));
     expect(first?.lastUsedAt).toBeInstanceOf(Date);

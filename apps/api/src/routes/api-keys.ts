@@ -25,6 +25,8 @@ const apiKeySchema = z
     lastUsedAt: z.string().nullable().openapi({ description: 'Updated at most once a minute' }),
   })
   .openapi('ApiKey');
+/** The API's `ApiKey` body (exported for tests). */
+export type ApiKey = z.infer<typeof apiKeySchema>;
 
 /** The API key routes: any signed-in caller; what a key may hold is checked against the caller's scopes. */
 export function apiKeyRoutes(deps: AppDeps) {

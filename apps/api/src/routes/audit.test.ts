@@ -1,7 +1,9 @@
 // GET /api/v1/audit on real Postgres: the changes made through the API, newest first, found by target,
 // action and actor, paged, and never a secret.
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { readJson, startTestApp, type TestApp } from '../test-app.js';
+import type { AuditEntry } from './audit.js';
+import type { Flow } from './flows.js';
 
 let api: TestApp;
 
@@ -13,30 +15,22 @@ afterAll(async () => {
   await api?.close();
 });
 
-interface Entry {
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  details: unknown;
-  at: string;
-}
-
-async function audit(query: string): Promise<{ items: Entry[]; nextCursor: string | null }> {
+async function audit(query: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
   const res = await api.call('GET', `/api/v1/audit${query}`);
   expect(res.status).toBe(200);
-  return res.json();
+  return readJson<{ items: AuditEntry[]; nextCursor: string | null }>(res);
 }
 
 test('who changed what and when: by target, by action and by actor, newest first, paged', async () => {
-  const flow = await (
+  const flow = await readJson<Flow>(
     await api.call('POST', '/api/v1/flows', {
       name: 'Audited',
       slug: 'audited',
       nodes: [{ id: 'trigger', type: 'trigger.manual', name: 'Start', config: {} }],
       edges: [],
-    })
-  ).json();
+    }),
+  );
+
   expect((await api.call('POST', `/api/v1/flows/${flow.id}/publish`)).status).toBe(200);
   await api.call('POST', '/api/v1/credentials', {
     name: 'audited token',

@@ -16,6 +16,8 @@ const auditEntrySchema = z
     at: z.string(),
   })
   .openapi('AuditEntry');
+/** The API's `AuditEntry` body (exported for tests). */
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 /** The audit route. */
 export function auditRoutes(deps: AppDeps) {

@@ -5,8 +5,10 @@ import { MAX_LOGIN_FAILURES } from '@tributary/engine';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
 import { postPublic, sessionFrom, signIn } from '../test-session.js';
+import type { Caller } from './auth.js';
+import type { Invitation } from './users.js';
 
 let api: TestApp;
 const OWNER = { email: 'Ada@Example.com', password: 'correct horse battery' };
@@ -39,7 +41,7 @@ describe('first start', () => {
     const made = await postPublic(api, '/api/v1/auth/setup', OWNER);
     expect(made.status).toBe(201);
     const owner = await sessionFrom(api, made);
-    const who = await (await owner.call('GET', '/api/v1/auth/session')).json();
+    const who = await readJson<Caller>(await owner.call('GET', '/api/v1/auth/session'));
     expect(who).toMatchObject({ via: 'session', name: 'ada@example.com', role: 'owner' });
     expect(who.scopes).toContain('admin');
 
@@ -99,7 +101,7 @@ describe('the session cookie', () => {
     const flows = await flowCount();
     const none = await session.call('POST', '/api/v1/flows', flowBody, { csrf: false });
     expect(none.status).toBe(403);
-    expect((await none.json()).detail).toContain('x-csrf-token');
+    expect((await readProblem(none)).detail).toContain('x-csrf-token');
     const other = await signIn(api, OWNER.email, OWNER.password);
     const wrong = await session.call('POST', '/api/v1/flows', flowBody, { csrf: other.csrfToken });
     expect(wrong.status).toBe(403);
@@ -126,7 +128,7 @@ describe('the session cookie', () => {
     await api.t.engine.ctx.db.update(schema.sessions).set({ expiresAt: new Date(Date.now() - 1000) });
     const res = await session.call('GET', '/api/v1/flows');
     expect(res.status).toBe(401);
-    expect((await res.json()).detail).toContain('sign in again');
+    expect((await readProblem(res)).detail).toContain('sign in again');
   });
 
   test('sign-out needs the CSRF token, ends the session and clears the cookie', async () => {
@@ -159,7 +161,8 @@ describe('signing in', () => {
   test(`locks an address after ${MAX_LOGIN_FAILURES} failures, known or not, with the same answer`, async () => {
     const known = 'locked@example.com';
     const invited = await api.call('POST', '/api/v1/users/invitations', { email: known, role: 'viewer' });
-    const token = new URL((await invited.json()).link).hash.replace('#token=', '');
+    const token = new URL((await readJson<Invitation>(invited)).link).hash.replace('#token=', '');
+
     await sessionFrom(
       api,
       await postPublic(api, '/api/v1/auth/invitations/accept', { token, password: 'the right password' }),

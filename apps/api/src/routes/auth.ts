@@ -47,6 +47,8 @@ const whoSchema = z
       .openapi({ description: `Send it in ${CSRF_HEADER} on every write made with the session cookie` }),
   })
   .openapi('Caller');
+/** The API's `Caller` body (exported for tests). */
+export type Caller = z.infer<typeof whoSchema>;
 
 const problem429 = {
   429: {

@@ -3,7 +3,8 @@
 // progress on the backfill; cancel is idempotent; bad requests are 4xx problems that create nothing.
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
+import type { Backfill } from './backfills.js';
 
 let api: TestApp;
 
@@ -55,18 +56,16 @@ async function send(path: string, bodies: unknown[]): Promise<string[]> {
   return ids;
 }
 
-type Backfill = Record<string, unknown> & { id: string; status: string };
-
 async function backfillOf(id: string): Promise<Backfill> {
   const res = await api.call('GET', `/api/v1/backfills/${id}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as Backfill;
+  return readJson<Backfill>(res);
 }
 
 async function backfillsOf(flowId: string): Promise<Backfill[]> {
   const res = await api.call('GET', `/api/v1/flows/${flowId}/backfills`);
   expect(res.status).toBe(200);
-  return ((await res.json()) as { items: Backfill[] }).items;
+  return (await readJson<{ items: Backfill[] }>(res)).items;
 }
 
 describe('a backfill', () => {
@@ -131,7 +130,7 @@ describe('a backfill', () => {
     // over: a cancel is a conflict
     const late = await api.call('POST', `/api/v1/backfills/${started.id}/cancel`);
     expect(late.status).toBe(409);
-    expect((await late.json()).code).toBe('backfill_finished');
+    expect((await readProblem(late)).code).toBe('backfill_finished');
   });
 
   test('cancel stops it and answers the same when repeated', { timeout: 30_000 }, async () => {
@@ -145,10 +144,10 @@ describe('a backfill', () => {
     const { id } = (await res.json()) as Backfill;
     const first = await api.call('POST', `/api/v1/backfills/${id}/cancel`);
     expect(first.status).toBe(200);
-    expect((await first.json()).status).toBe('canceled');
+    expect((await readJson<Backfill>(first)).status).toBe('canceled');
     const again = await api.call('POST', `/api/v1/backfills/${id}/cancel`);
     expect(again.status).toBe(200);
-    expect((await again.json()).status).toBe('canceled');
+    expect((await readJson<Backfill>(again)).status).toBe('canceled');
     expect((await backfillOf(id)).status).toBe('canceled');
     const missing = await api.call('POST', '/api/v1/backfills/01937a4e-6f1a-7c3b-9a2e-1b2c3d4e5f60/cancel');
     expect(missing.status).toBe(404);
@@ -211,7 +210,8 @@ describe('bad requests', () => {
     const flow = await createFlow(false);
     const res = await api.call('POST', `/api/v1/flows/${flow.id}/backfill`, { from: past, to: now() });
     expect(res.status).toBe(409);
-    expect((await res.json()).code).toBe('not_published');
+    expect((await readProblem(res)).code).toBe('not_published');
+
     expect(await backfillsOf(flow.id)).toEqual([]);
   });
 });

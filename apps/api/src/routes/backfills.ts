@@ -105,6 +105,8 @@ const backfillSchema = z
     finishedAt: z.string().nullable(),
   })
   .openapi('Backfill');
+/** The API's `Backfill` body (exported for tests). */
+export type Backfill = z.infer<typeof backfillSchema>;
 
 const idParams = z.object({ id: uuidParam });
 const tags = ['backfills'];

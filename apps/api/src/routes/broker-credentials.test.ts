@@ -4,7 +4,9 @@
 import { closeBrokerConnections } from '@tributary/nodes';
 import { closedPort } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { ProblemDocument } from '../problem.js';
+import { type Page, readJson, startTestApp, type TestApp } from '../test-app.js';
+import type { Credential, CredentialType } from './credentials.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MQTT_URL = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
@@ -24,17 +26,19 @@ let names = 0;
 async function create(type: string, data: Record<string, unknown>) {
   names += 1;
   const res = await api.call('POST', '/api/v1/credentials', { name: `${type} ${names}`, type, data });
-  return { status: res.status, body: await res.json() };
+  // a credential when made (201), a problem when refused
+  return { status: res.status, body: await readJson<Credential & Partial<ProblemDocument>>(res) };
 }
 
 async function check(id: string) {
-  return (await api.call('POST', `/api/v1/credentials/${id}/test`)).json();
+  return readJson<{ ok: boolean; message: string }>(await api.call('POST', `/api/v1/credentials/${id}/test`));
 }
 
 describe('broker credentials', () => {
   test('the types list their secret fields as writeOnly and can be tested', async () => {
-    const { items } = await (await api.call('GET', '/api/v1/credential-types')).json();
-    const byType = new Map(items.map((t: { type: string }) => [t.type, t]));
+    const { items } = await readJson<Page<CredentialType>>(await api.call('GET', '/api/v1/credential-types'));
+    const byType = new Map(items.map((t) => [t.type, t]));
+
     expect(byType.get('amqp')).toMatchObject({ secretFields: ['url'], testable: true });
     expect(byType.get('mqtt')).toMatchObject({ secretFields: ['password'], testable: true });
     expect(byType.get('nats')).toMatchObject({ secretFields: ['token', 'pass'], testable: true });

@@ -5,7 +5,15 @@ import { schema } from '@tributary/db';
 import { createApiKey } from '@tributary/engine';
 import { type HttpPeer, startHttpPeer, startHubSpotPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { type Page, readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
+import type { Credential, CredentialType } from './credentials.js';
+import type { Flow } from './flows.js';
+
+/** POST /credentials/{id}/test's answer. */
+interface Verdict {
+  ok: boolean;
+  message: string;
+}
 
 const SLACK_TOKEN = 'xoxb-1111-2222-abcdefghijkl';
 let api: TestApp;
@@ -34,7 +42,11 @@ afterAll(async () => {
 
 async function create(body: unknown) {
   const res = await api.call('POST', '/api/v1/credentials', body);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: await readJson<Credential>(res) };
+}
+
+async function check(id: string): Promise<Verdict> {
+  return readJson<Verdict>(await api.call('POST', `/api/v1/credentials/${id}/test`));
 }
 
 async function rowCount() {
@@ -75,7 +87,7 @@ describe('credentials', () => {
       data: { token: SLACK_TOKEN, baseUrl: `${slack.url}/api` },
     });
     const res = await api.call('POST', `/api/v1/credentials/${body.id}/test`);
-    expect(await res.json()).toEqual({ ok: true, message: 'authenticated as tributary in Acme' });
+    expect(await readJson<Verdict>(res)).toEqual({ ok: true, message: 'authenticated as tributary in Acme' });
     const bad = (
       await create({
         name: 'Slack bad',
@@ -83,7 +95,7 @@ describe('credentials', () => {
         data: { token: 'xoxb-wrong', baseUrl: `${slack.url}/api` },
       })
     ).body;
-    expect(await (await api.call('POST', `/api/v1/credentials/${bad.id}/test`)).json()).toEqual({
+    expect(await check(bad.id)).toEqual({
       ok: false,
       message: 'Slack refused the token: invalid_auth',
     });
@@ -104,7 +116,7 @@ describe('credentials', () => {
     try {
       const data = { tokenUrl: `${tokens.url}/token`, clientId: 'app', clientSecret: 'app-secret' };
       const good = (await create({ name: 'OAuth ok', type: 'oauth2.client-credentials', data })).body;
-      expect(await (await api.call('POST', `/api/v1/credentials/${good.id}/test`)).json()).toEqual({
+      expect(await check(good.id)).toEqual({
         ok: true,
         message: 'got an access token valid for 600 s',
       });
@@ -115,7 +127,7 @@ describe('credentials', () => {
           data: { ...data, clientSecret: 'nope-nope' },
         })
       ).body;
-      const verdict = await (await api.call('POST', `/api/v1/credentials/${bad.id}/test`)).json();
+      const verdict = await check(bad.id);
       expect(verdict).toEqual({
         ok: false,
         message: expect.stringContaining(
@@ -132,7 +144,7 @@ describe('credentials', () => {
         data: { routingKey: 'R0123456789abcdefABCDEF012345678' },
       })
     ).body;
-    expect(await (await api.call('POST', `/api/v1/credentials/${pd.id}/test`)).json()).toEqual({
+    expect(await check(pd.id)).toEqual({
       ok: true,
       message:
         'PagerDuty integration key credentials have no connection check; the stored data is well-formed',
@@ -149,7 +161,7 @@ describe('credentials', () => {
           data: { accessToken: 'pat-na1-good', baseUrl: hubspot.url },
         })
       ).body;
-      expect(await (await api.call('POST', `/api/v1/credentials/${good.id}/test`)).json()).toEqual({
+      expect(await check(good.id)).toEqual({
         ok: true,
         message: 'the token can read contacts',
       });
@@ -160,7 +172,7 @@ describe('credentials', () => {
           data: { accessToken: 'pat-na1-bad', baseUrl: hubspot.url },
         })
       ).body;
-      expect(await (await api.call('POST', `/api/v1/credentials/${bad.id}/test`)).json()).toEqual({
+      expect(await check(bad.id)).toEqual({
         ok: false,
         message: 'HubSpot refused the token: INVALID_AUTHENTICATION',
       });
@@ -180,13 +192,16 @@ describe('credentials', () => {
       data: { token: '********', baseUrl: `${slack.url}/api` },
     });
     expect(masked.status).toBe(200);
-    expect(await masked.json()).toMatchObject({ name: 'Slack edited', fields: ['token', 'baseUrl'] });
+    expect(await readJson<Credential>(masked)).toMatchObject({
+      name: 'Slack edited',
+      fields: ['token', 'baseUrl'],
+    });
     // the token kept its value: the check still authenticates
-    expect((await (await api.call('POST', `/api/v1/credentials/${body.id}/test`)).json()).ok).toBe(true);
+    expect((await check(body.id)).ok).toBe(true);
     await api.call('PUT', `/api/v1/credentials/${body.id}`, { allowedHosts: ['127.0.0.1'] });
-    expect((await (await api.call('POST', `/api/v1/credentials/${body.id}/test`)).json()).ok).toBe(true);
+    expect((await check(body.id)).ok).toBe(true);
     await api.call('PUT', `/api/v1/credentials/${body.id}`, { data: { token: 'xoxb-changed' } });
-    expect(await (await api.call('POST', `/api/v1/credentials/${body.id}/test`)).json()).toEqual({
+    expect(await check(body.id)).toEqual({
       ok: false,
       message: 'Slack refused the token: invalid_auth',
     });
@@ -200,7 +215,7 @@ describe('credentials', () => {
       allowedHosts: ['slack.com'],
     });
     const before = slack.connections;
-    const verdict = await (await api.call('POST', `/api/v1/credentials/${body.id}/test`)).json();
+    const verdict = await check(body.id);
     expect(verdict.ok).toBe(false);
     expect(verdict.message).toMatch(/only be sent to slack\.com, not to 127\.0\.0\.1/);
     expect(slack.connections).toBe(before);
@@ -226,11 +241,8 @@ describe('credentials', () => {
       const res = await api.call('POST', '/api/v1/credentials', input);
       expect(res.status, JSON.stringify(input)).toBe(status);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
-      const problem = await res.json();
-      expect(
-        problem.problems.map((p: { path: string }) => p.path).join(' '),
-        JSON.stringify(input),
-      ).toContain(path);
+      const problem = await readProblem(res);
+      expect(problem.problems?.map((p) => p.path).join(' '), JSON.stringify(input)).toContain(path);
     }
     expect(await rowCount()).toBe(before);
   });
@@ -243,7 +255,7 @@ describe('credentials', () => {
       data: { token: 'ghijkl' },
     });
     expect(again.status).toBe(409);
-    expect((await again.json()).code).toBe('name_taken');
+    expect((await readProblem(again)).code).toBe('name_taken');
     const { body } = await create({ name: 'Fixed type', type: 'http.bearer', data: { token: 'abcdef' } });
     const changed = await api.call('PUT', `/api/v1/credentials/${body.id}`, { type: 'http.basic' });
     expect(changed.status).toBe(422);
@@ -269,20 +281,22 @@ describe('credentials', () => {
       edges: [{ id: 'e1', source: 'start', target: 'call' }],
     });
     expect(flow.status).toBe(201);
-    expect((await (await api.call('GET', `/api/v1/credentials/${body.id}`)).json()).usedBy).toEqual([
-      { id: expect.any(String), slug: 'calls-out', name: 'Calls out' },
-    ]);
+    expect(
+      (await readJson<Credential>(await api.call('GET', `/api/v1/credentials/${body.id}`))).usedBy,
+    ).toEqual([{ id: expect.any(String), slug: 'calls-out', name: 'Calls out' }]);
     const refused = await api.call('DELETE', `/api/v1/credentials/${body.id}`);
     expect(refused.status).toBe(409);
-    const problem = await refused.json();
+    const problem = await readProblem(refused);
     expect(problem).toMatchObject({ code: 'credential_in_use' });
     expect(problem.detail).toContain('calls-out');
-    const flowId = (await flow.json()).id;
-    expect((await (await api.call('GET', `/api/v1/flows/${flowId}`)).json()).problems).toEqual([]);
+    const flowId = (await readJson<Flow>(flow)).id;
+    const draftProblems = async () =>
+      (await readJson<Flow>(await api.call('GET', `/api/v1/flows/${flowId}`))).problems;
+    expect(await draftProblems()).toEqual([]);
     expect((await api.call('DELETE', `/api/v1/credentials/${body.id}?force=true`)).status).toBe(204);
     expect((await api.call('GET', `/api/v1/credentials/${body.id}`)).status).toBe(404);
     // the draft now says what publish would refuse
-    expect((await (await api.call('GET', `/api/v1/flows/${flowId}`)).json()).problems).toEqual([
+    expect(await draftProblems()).toEqual([
       expect.objectContaining({
         path: 'nodes[1].config.credential',
         nodeId: 'call',
@@ -294,11 +308,14 @@ describe('credentials', () => {
   });
 
   test('credential types come with the JSON Schema of their data, secrets marked writeOnly', async () => {
-    const { items } = await (await api.call('GET', '/api/v1/credential-types')).json();
-    const bearer = items.find((t: { type: string }) => t.type === 'http.bearer');
+    const { items } = await readJson<Page<CredentialType>>(await api.call('GET', '/api/v1/credential-types'));
+    const bearer = items.find((t) => t.type === 'http.bearer');
     expect(bearer).toMatchObject({ secretFields: ['token'], testable: false });
-    expect(bearer.dataSchema.properties.token.writeOnly).toBe(true);
-    expect(items.find((t: { type: string }) => t.type === 'oauth2.client-credentials').testable).toBe(true);
+    const dataSchema = bearer?.dataSchema as
+      | { properties: Record<string, { writeOnly?: boolean }> }
+      | undefined;
+    expect(dataSchema?.properties.token?.writeOnly).toBe(true);
+    expect(items.find((t) => t.type === 'oauth2.client-credentials')?.testable).toBe(true);
   });
 
   test('a viewer may list credentials but not create, change, test or delete them', async () => {

@@ -31,6 +31,8 @@ const credentialSchema = z
     updatedAt: z.string(),
   })
   .openapi('Credential');
+/** The API's `Credential` body (exported for tests). */
+export type Credential = z.infer<typeof credentialSchema>;
 
 const credentialTypeSchema = z
   .object({
@@ -49,6 +51,8 @@ const credentialTypeSchema = z
       .openapi({ description: 'JSON Schema of `data`; secret fields are marked writeOnly' }),
   })
   .openapi('CredentialType');
+/** The API's `CredentialType` body (exported for tests). */
+export type CredentialType = z.infer<typeof credentialTypeSchema>;
 
 const hostList = z
   .array(z.string().max(253))

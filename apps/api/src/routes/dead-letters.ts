@@ -40,6 +40,8 @@ const deadLetterSchema = z
     redrivenAt: z.string().nullable(),
   })
   .openapi('DeadLetter');
+/** The API's `DeadLetter` body (exported for tests). */
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
 const deadLetterGroupSchema = z
   .object({
@@ -57,6 +59,8 @@ const deadLetterGroupSchema = z
     ids: z.array(z.string().uuid()),
   })
   .openapi('DeadLetterGroup');
+/** The API's `DeadLetterGroup` body (exported for tests). */
+export type DeadLetterGroup = z.infer<typeof deadLetterGroupSchema>;
 
 const discardResultSchema = z
   .object({
@@ -65,6 +69,8 @@ const discardResultSchema = z
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .openapi('DiscardResult');
+/** The API's `DiscardResult` body (exported for tests). */
+export type DiscardResult = z.infer<typeof discardResultSchema>;
 
 const discardBody = z
   .object({
@@ -85,6 +91,8 @@ const redriveResultSchema = z
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .openapi('RedriveResult');
+/** The API's `RedriveResult` body (exported for tests). */
+export type RedriveResult = z.infer<typeof redriveResultSchema>;
 
 const idParams = z.object({ id: uuidParam });
 const tags = ['dead letters'];

@@ -47,6 +47,8 @@ const flowSchema = z
     updatedAt: z.string(),
   })
   .openapi('Flow');
+/** The API's `Flow` body (exported for tests). */
+export type Flow = z.infer<typeof flowSchema>;
 
 const statsSchema = z.object({
   lastRunAt: z.string().nullable(),
@@ -71,6 +73,8 @@ const versionSchema = z
     definition: definitionSchema,
   })
   .openapi('FlowVersion');
+/** The API's `FlowVersion` body (exported for tests). */
+export type FlowVersion = z.infer<typeof versionSchema>;
 
 const idParams = z.object({ id: uuidParam });
 const body = { required: true, content: { 'application/json': { schema: definitionSchema } } };

@@ -10,7 +10,8 @@ import { createApiKey } from '@tributary/engine';
 import { waitFor } from '@tributary/engine/testing';
 import { type HttpPeer, startHttpPeer } from '@tributary/nodes/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { readJson, startTestApp, type TestApp } from '../test-app.js';
+import type { SourceWithWriteKey } from './sources.js';
 
 let api: TestApp;
 let peer: HttpPeer;
@@ -26,7 +27,9 @@ beforeAll(async () => {
   server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  writeKey = (await (await api.call('POST', '/api/v1/sources', { name: 'Website' })).json()).writeKey;
+  writeKey = (
+    await readJson<SourceWithWriteKey>(await api.call('POST', '/api/v1/sources', { name: 'Website' }))
+  ).writeKey;
 });
 
 afterAll(async () => {
@@ -116,7 +119,12 @@ describe('frequency caps', () => {
 });
 
 let n = 0;
-function welcomeFlow(send: Record<string, unknown>, settings: Record<string, unknown> = {}) {
+/** A tracking trigger, then an HTTP call; `send` and `trigger` are merged into those nodes. */
+function welcomeFlow(
+  send: Record<string, unknown>,
+  settings: Record<string, unknown> = {},
+  trigger: Record<string, unknown> = {},
+) {
   n += 1;
   return {
     name: `Welcome ${n}`,
@@ -127,6 +135,7 @@ function welcomeFlow(send: Record<string, unknown>, settings: Record<string, unk
         type: 'trigger.tracking',
         name: 'Signed up',
         config: { type: 'track', events: [`Signed Up ${n}`, `Came Back ${n}`] },
+        ...trigger,
       },
       {
         id: 'send',
@@ -160,8 +169,7 @@ describe('channel tags and quiet hours in flows', () => {
         message: expect.stringContaining('set a channel tag'),
       }),
     );
-    const onTrigger = welcomeFlow({ channel: 'email' });
-    onTrigger.nodes[0] = { ...onTrigger.nodes[0], channel: 'email' } as (typeof onTrigger.nodes)[0];
+    const onTrigger = welcomeFlow({ channel: 'email' }, {}, { channel: 'email' });
     expect(await refusal(onTrigger)).toContainEqual(
       expect.objectContaining({
         path: 'nodes[0].channel',

@@ -27,6 +27,8 @@ const capSchema = z
     updatedBy: z.string(),
   })
   .openapi('FrequencyCap');
+/** The API's `FrequencyCap` body (exported for tests). */
+export type FrequencyCap = z.infer<typeof capSchema>;
 
 const capBody = z
   .object({

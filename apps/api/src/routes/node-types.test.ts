@@ -1,8 +1,10 @@
 // /api/v1/node-types in-process: every type's traits, and example items for a config with their error answers.
 import { createApiKey } from '@tributary/engine';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { type OpenApiDoc, readJson, startTestApp, type TestApp } from '../test-app.js';
 import { basicAuth, createTestSource, post } from '../tracking/test-tracking.js';
+import type { NodeSample } from './node-types.js';
+import type { Event } from './runs.js';
 
 let api: TestApp;
 
@@ -112,7 +114,7 @@ describe('POST /node-types/{type}/sample', () => {
   test("a tracking trigger's item passes its type and event filter", async () => {
     const res = await sample('trigger.tracking', { config: { type: 'page', events: ['Checkout'] } });
     expect(res.status).toBe(200);
-    expect((await res.json()).item).toMatchObject({ type: 'page', name: 'Checkout' });
+    expect((await readJson<NodeSample>(res)).item).toMatchObject({ type: 'page', name: 'Checkout' });
   });
 
   test("a manual trigger's item is its config's sample, and a partial config still gets an item", async () => {
@@ -120,7 +122,7 @@ describe('POST /node-types/{type}/sample', () => {
     expect(await given.json()).toEqual({ item: { orderId: 7 }, from: null });
     const schedule = await sample('trigger.schedule', {});
     expect(schedule.status).toBe(200);
-    expect((await schedule.json()).item).toMatchObject({ cron: '', timezone: 'UTC' });
+    expect((await readJson<NodeSample>(schedule)).item).toMatchObject({ cron: '', timezone: 'UTC' });
   });
 
   test('a node type that declares no example answers an empty item', async () => {
@@ -167,7 +169,7 @@ describe('POST /node-types/{type}/sample', () => {
   });
 
   test('is in the OpenAPI document with its 400 and 404 answers', async () => {
-    const doc = await (await api.app.request('/api/v1/openapi.json')).json();
+    const doc = await readJson<OpenApiDoc>(await api.app.request('/api/v1/openapi.json'));
     const operation = doc.paths['/node-types/{type}/sample']?.post;
     expect(operation?.requestBody?.content?.['application/json']?.schema).toMatchObject({
       type: 'object',
@@ -193,7 +195,7 @@ describe("a tracking trigger's sample from the event log", () => {
 
     const newest = await sample('trigger.tracking', { config: { events: ['Sample Checkout'] } });
     expect(newest.status).toBe(200);
-    const answer = await newest.json();
+    const answer = await readJson<NodeSample>(newest);
     expect(answer.item).toMatchObject({
       type: 'track',
       event: 'Sample Checkout',
@@ -207,26 +209,28 @@ describe("a tracking trigger's sample from the event log", () => {
       source: `tracking:${site.id}`,
       receivedAt: expect.any(String),
     });
-    const stored = await api.call('GET', `/api/v1/events/${answer.from.eventId}`);
-    expect((await stored.json()).payload).toMatchObject({ userId: 'big-buyer' });
+    const stored = await api.call('GET', `/api/v1/events/${answer.from?.eventId}`);
+    expect((await readJson<Event>(stored)).payload).toMatchObject({ userId: 'big-buyer' });
 
     // the condition is tried too
     const cheap = await sample('trigger.tracking', {
       config: { events: ['Sample Checkout'], condition: '{{ $json.properties.total < 100 }}' },
     });
-    expect((await cheap.json()).item).toMatchObject({ userId: 'cheap-buyer' });
+    expect((await readJson<NodeSample>(cheap)).item).toMatchObject({ userId: 'cheap-buyer' });
 
     // nothing from the other source, or of another type: the made-up example, named after the filter
     for (const config of [
       { events: ['Sample Checkout'], sources: [app.id] },
       { type: 'page', events: ['Sample Checkout'] },
     ]) {
-      const made = await (await sample('trigger.tracking', { config })).json();
+      const made = await readJson<NodeSample>(await sample('trigger.tracking', { config }));
       expect(made.from).toBeNull();
       expect(made.item).toMatchObject({ userId: 'user-1', messageId: 'sample-message-1' });
     }
     // a config the trigger refuses cannot say what it lets through: the example
-    const invalid = await (await sample('trigger.tracking', { config: { type: 'nope' } })).json();
+    const invalid = await readJson<NodeSample>(
+      await sample('trigger.tracking', { config: { type: 'nope' } }),
+    );
     expect(invalid.from).toBeNull();
   });
 
@@ -244,18 +248,21 @@ describe("a tracking trigger's sample from the event log", () => {
     ).toBe(200);
     const made = await api.call('POST', '/api/v1/api-keys', { name: 'flows only', scopes: ['flows:read'] });
     expect(made.status).toBe(201);
-    const { key } = await made.json();
+    const { key } = await readJson<{ key: string }>(made);
     const res = await sample(
       'trigger.tracking',
       { config: { events: ['Scoped Sample'] } },
       { authorization: `Bearer ${key}` },
     );
     expect(res.status).toBe(200);
-    const answer = await res.json();
+    const answer = await readJson<NodeSample>(res);
     expect(answer.from).toBeNull();
     expect(answer.item).toMatchObject({ event: 'Scoped Sample', userId: 'user-1' });
     // the owner's key may read runs: it gets the logged one
-    const owner = await (await sample('trigger.tracking', { config: { events: ['Scoped Sample'] } })).json();
+    const owner = await readJson<NodeSample>(
+      await sample('trigger.tracking', { config: { events: ['Scoped Sample'] } }),
+    );
+
     expect(owner.item).toMatchObject({ userId: 'private-person' });
   });
 });

@@ -63,6 +63,8 @@ const nodeTypeSchema = z
     traits: traitsSchema,
   })
   .openapi('NodeType');
+/** The API's `NodeType` body (exported for tests; the registry's own type is @tributary/nodes' NodeType). */
+export type NodeTypeBody = z.infer<typeof nodeTypeSchema>;
 
 const sampleBody = z
   .object({
@@ -137,6 +139,8 @@ const sampleAnswer = z.object({
         'The stored event the item was taken from: for a tracking trigger, the newest of the last 10,000 tracking events its type, event names, sources and condition let through (only for callers that may read runs, runs:read); null when the item is the node type’s made-up example.',
     }),
 });
+/** The answer of POST /node-types/{type}/sample (exported for tests). */
+export type NodeSample = z.infer<typeof sampleAnswer>;
 
 /** The node-types routes. */
 export function nodeTypeRoutes(deps: Pick<AppDeps, 'engine'>) {

@@ -1,7 +1,8 @@
 // /api/v1/profiles/:id in-process: identify and alias calls over HTTP build one profile, read by any of its ids.
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { type Page, readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
 import { basicAuth, createTestSource, post } from '../tracking/test-tracking.js';
+import type { Profile, ProfileSummary } from './profiles.js';
 
 let api: TestApp;
 let source: { id: string; writeKey: string };
@@ -33,25 +34,20 @@ describe('profiles', () => {
     await post(api, '/v1/alias', { previousId: 'anon-p', userId: 'user-p' }, basicAuth(source.writeKey));
     const res = await api.call('GET', '/api/v1/profiles/user-p');
     expect(res.status).toBe(200);
-    const profile = await res.json();
+    const profile = await readJson<Profile>(res);
     expect(profile.traits).toEqual({ utm: 'mail', email: 'p@example.com' });
     expect(profile.identities).toEqual([
       { kind: 'userId', value: 'user-p' },
       { kind: 'anonymousId', value: 'anon-p' },
     ]);
-    expect(profile.recentEvents.map((e: { type: string }) => e.type)).toEqual([
-      'alias',
-      'identify',
-      'track',
-      'identify',
-    ]);
+    expect(profile.recentEvents.map((e) => e.type)).toEqual(['alias', 'identify', 'track', 'identify']);
     const byId = await api.call('GET', `/api/v1/profiles/${profile.id}`);
-    expect((await byId.json()).id).toBe(profile.id);
+    expect((await readJson<Profile>(byId)).id).toBe(profile.id);
     const byAnon = await api.call('GET', '/api/v1/profiles/anon-p?events=1');
-    expect((await byAnon.json()).recentEvents).toHaveLength(1);
+    expect((await readJson<Profile>(byAnon)).recentEvents).toHaveLength(1);
     const missing = await api.call('GET', '/api/v1/profiles/nobody');
     expect(missing.status).toBe(404);
-    expect((await missing.json()).code).toBe('not_found');
+    expect((await readProblem(missing)).code).toBe('not_found');
   });
 
   test('finds people by the start of an id or by text inside a trait value, not by trait names', async () => {
@@ -66,10 +62,8 @@ describe('profiles', () => {
     const find = async (query: string) => {
       const res = await api.call('GET', `/api/v1/profiles?${query}`);
       expect(res.status).toBe(200);
-      const { items } = await res.json();
-      return items.map((p: { identities: { value: string }[] }) =>
-        p.identities.map((i) => i.value).join(','),
-      );
+      const { items } = await readJson<Page<ProfileSummary>>(res);
+      return items.map((p) => p.identities.map((i) => i.value).join(','));
     };
     expect(await find('q=finder-a')).toEqual(['finder-ada']);
     expect(await find('q=LOVELACE')).toEqual(['finder-ada']);
@@ -83,7 +77,7 @@ describe('profiles', () => {
     expect(await find('q=finder&limit=1')).toEqual(['finder-visitor-1']);
     const bad = await api.call('GET', '/api/v1/profiles?limit=0');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).code).toBe('invalid_request');
+    expect((await readProblem(bad)).code).toBe('invalid_request');
   });
 
   test('names of recent events, most recently seen first, by source and type', async () => {
@@ -100,7 +94,8 @@ describe('profiles', () => {
         `/api/v1/event-names?source=${encodeURIComponent(`tracking:${own.id}`)}${query}`,
       );
       expect(res.status).toBe(200);
-      return (await res.json()).items.map((i: { name: string; count: number }) => `${i.name}×${i.count}`);
+      const { items } = await readJson<Page<{ name: string; count: number; lastAt: string }>>(res);
+      return items.map((i) => `${i.name}×${i.count}`);
     };
     expect(await names('')).toEqual(['Pricing×1', 'Cart Viewed×2', 'Checkout Started×1']);
     expect(await names('&type=track')).toEqual(['Cart Viewed×2', 'Checkout Started×1']);

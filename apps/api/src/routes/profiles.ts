@@ -14,6 +14,8 @@ const profileFields = {
 };
 
 const profileSummarySchema = z.object(profileFields).openapi('ProfileSummary');
+/** The API's `ProfileSummary` body (exported for tests). */
+export type ProfileSummary = z.infer<typeof profileSummarySchema>;
 
 const profileSchema = z
   .object({
@@ -32,6 +34,8 @@ const profileSchema = z
     ),
   })
   .openapi('Profile');
+/** The API's `Profile` body (exported for tests). */
+export type Profile = z.infer<typeof profileSchema>;
 
 /** The profile routes. */
 export function profileRoutes(deps: AppDeps) {

@@ -116,6 +116,8 @@ const runSummarySchema = z
       }),
   })
   .openapi('RunSummary');
+/** The API's `RunSummary` body (exported for tests). */
+export type RunSummary = z.infer<typeof runSummarySchema>;
 
 const webhookAnswerSchema = z
   .union([
@@ -184,6 +186,8 @@ const stepSchema = z
     held: heldSchema.optional(),
   })
   .openapi('Step');
+/** The API's `Step` body (exported for tests). */
+export type Step = z.infer<typeof stepSchema>;
 
 const childRunSchema = z
   .object({
@@ -201,6 +205,8 @@ const runSchema = runSummarySchema
     children: z.array(childRunSchema).openapi({ description: 'The runs its sub-flow steps started' }),
   })
   .openapi('Run');
+/** The API's `Run` body (exported for tests). */
+export type Run = z.infer<typeof runSchema>;
 
 const eventSchema = z
   .object({
@@ -261,6 +267,8 @@ const eventSchema = z
       }),
   })
   .openapi('Event');
+/** The API's `Event` body (exported for tests). */
+export type Event = z.infer<typeof eventSchema>;
 
 const idParams = z.object({ id: uuidParam });
 const tags = ['runs'];

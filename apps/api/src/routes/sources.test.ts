@@ -1,7 +1,8 @@
 // /api/v1/sources in-process: the write key is answered only on create and rotate; roles; bad input.
 import { createApiKey } from '@tributary/engine';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { type OpenApiDoc, readJson, startTestApp, type TestApp } from '../test-app.js';
+import type { Source, SourceWithWriteKey } from './sources.js';
 
 let api: TestApp;
 
@@ -16,7 +17,7 @@ afterAll(async () => {
 async function created(name = 'Website') {
   const res = await api.call('POST', '/api/v1/sources', { name });
   expect(res.status).toBe(201);
-  return res.json();
+  return readJson<SourceWithWriteKey>(res);
 }
 
 describe('sources', () => {
@@ -71,14 +72,16 @@ describe('sources', () => {
       body: JSON.stringify({ userId: 'seen-1', event: 'Page Viewed' }),
     });
     expect(sent.status).toBe(200);
-    const seen = await (await api.call('GET', `/api/v1/sources/${source.id}`)).json();
-    expect(Date.parse(seen.lastEventAt)).toBeGreaterThanOrEqual(before - 1000);
-    expect(Date.parse(seen.lastEventAt)).toBeLessThanOrEqual(Date.now() + 1000);
+    const seen = await readJson<Source>(await api.call('GET', `/api/v1/sources/${source.id}`));
+    expect(Date.parse(seen.lastEventAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(seen.lastEventAt ?? '')).toBeLessThanOrEqual(Date.now() + 1000);
   });
 
   test('rotate answers a new write key once; disable and enable switch the status', async () => {
     const source = await created('Switching');
-    const rotated = await (await api.call('POST', `/api/v1/sources/${source.id}/rotate`)).json();
+    const rotated = await readJson<SourceWithWriteKey>(
+      await api.call('POST', `/api/v1/sources/${source.id}/rotate`),
+    );
     expect(rotated.writeKey).not.toBe(source.writeKey);
     expect(rotated.rotatedAt).toEqual(expect.any(String));
     const disabled = await api.call('POST', `/api/v1/sources/${source.id}/disable`);
@@ -115,7 +118,7 @@ describe('sources', () => {
   });
 
   test('the OpenAPI document lists the source and profile routes', async () => {
-    const doc = await (await api.app.request('/api/v1/openapi.json')).json();
+    const doc = await readJson<OpenApiDoc>(await api.app.request('/api/v1/openapi.json'));
     for (const path of [
       '/sources',
       '/sources/{id}',
@@ -126,7 +129,7 @@ describe('sources', () => {
     ]) {
       expect(doc.paths).toHaveProperty([path]);
     }
-    expect(doc.paths['/events'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+    expect(doc.paths['/events']?.get?.parameters?.map((p) => p.name)).toEqual(
       expect.arrayContaining(['userId', 'since']),
     );
   });

@@ -33,6 +33,8 @@ export const sourceSchema = z
       .openapi({ description: "Raised by every change of the plan's event schemas" }),
   })
   .openapi('Source');
+/** The API's `Source` body (exported for tests). */
+export type Source = z.infer<typeof sourceSchema>;
 
 const sourceWithKeySchema = sourceSchema
   .extend({
@@ -41,6 +43,8 @@ const sourceWithKeySchema = sourceSchema
     }),
   })
   .openapi('SourceWithWriteKey');
+/** The API's `SourceWithWriteKey` body (exported for tests). */
+export type SourceWithWriteKey = z.infer<typeof sourceWithKeySchema>;
 
 const idParams = z.object({ id: uuidParam });
 const tags = ['sources'];

@@ -53,10 +53,14 @@ const schemaVersionSchema = z
     createdAt: z.string(),
   })
   .openapi('EventSchemaVersion');
+/** The API's `EventSchemaVersion` body (exported for tests). */
+export type EventSchemaVersion = z.infer<typeof schemaVersionSchema>;
 
 const eventSchemaSchema = schemaVersionSchema
   .extend({ schema: z.record(z.string(), z.unknown()) })
   .openapi('EventSchema');
+/** The API's `EventSchema` body (exported for tests). */
+export type EventSchema = z.infer<typeof eventSchemaSchema>;
 
 const idParams = z.object({ id: uuidParam });
 const eventParams = z.object({

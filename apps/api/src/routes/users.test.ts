@@ -4,8 +4,10 @@ import { schema } from '@tributary/db';
 import { type SmtpPeer, startSmtpPeer } from '@tributary/nodes/testing';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { type Page, readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
 import { postPublic, sessionFrom, signIn } from '../test-session.js';
+import type { AuditEntry } from './audit.js';
+import type { Invitation, User } from './users.js';
 
 let api: TestApp;
 let smtp: SmtpPeer;
@@ -36,7 +38,7 @@ function tokenOf(link: string): string {
 async function invite(email: string, role: 'owner' | 'editor' | 'viewer') {
   const res = await api.call('POST', '/api/v1/users/invitations', { email, role });
   expect(res.status).toBe(201);
-  return res.json();
+  return readJson<Invitation>(res);
 }
 
 async function join(email: string, role: 'owner' | 'editor' | 'viewer', password = 'a good password') {
@@ -84,7 +86,9 @@ describe('invitations', () => {
     });
     expect(again.status).toBe(404);
     expect((await signIn(api, 'linus@example.com', 'linus password')).csrfToken).toBeTruthy();
-    const audit = await (await api.call('GET', '/api/v1/audit?action=user.accept_invitation')).json();
+    const audit = await readJson<Page<AuditEntry>>(
+      await api.call('GET', '/api/v1/audit?action=user.accept_invitation'),
+    );
     expect(audit.items[0]).toMatchObject({ targetType: 'user', targetId: invitation.user.id });
   });
 
@@ -117,7 +121,7 @@ describe('roles and disabling', () => {
     const { session } = await join('editor1@example.com', 'editor');
     const res = await session.call('GET', '/api/v1/users');
     expect(res.status).toBe(403);
-    expect((await res.json()).detail).toContain('admin');
+    expect((await readProblem(res)).detail).toContain('admin');
     expect(
       (await session.call('POST', '/api/v1/users/invitations', { email: 'x@example.com', role: 'owner' }))
         .status,
@@ -129,7 +133,7 @@ describe('roles and disabling', () => {
     expect((await session.call('POST', '/api/v1/flows', {})).status).toBe(403);
     const changed = await api.call('PATCH', `/api/v1/users/${invitation.user.id}`, { role: 'editor' });
     expect(changed.status).toBe(200);
-    expect((await changed.json()).role).toBe('editor');
+    expect((await readJson<User>(changed)).role).toBe('editor');
     // past the scope check: the empty body is now refused by validation
     expect((await session.call('POST', '/api/v1/flows', {})).status).toBe(422);
   });
@@ -138,12 +142,12 @@ describe('roles and disabling', () => {
     const { invitation, session } = await join('leaver@example.com', 'editor', 'leaver password');
     const made = await session.call('POST', '/api/v1/api-keys', { name: 'ci', scopes: ['flows:read'] });
     expect(made.status).toBe(201);
-    const { key } = await made.json();
+    const { key } = await readJson<{ key: string }>(made);
     const byKey = { authorization: `Bearer ${key}` };
     expect((await api.app.request('/api/v1/flows', { headers: byKey })).status).toBe(200);
 
     const disabled = await api.call('PATCH', `/api/v1/users/${invitation.user.id}`, { disabled: true });
-    expect((await disabled.json()).status).toBe('disabled');
+    expect((await readJson<User>(disabled)).status).toBe('disabled');
     expect((await session.call('GET', '/api/v1/flows')).status).toBe(401);
     expect((await api.app.request('/api/v1/flows', { headers: byKey })).status).toBe(401);
     expect(
@@ -160,15 +164,15 @@ describe('roles and disabling', () => {
     expect((await signIn(api, 'leaver@example.com', 'leaver password')).cookie).toContain(
       'tributary_session=',
     );
-    const audit = await (await api.call('GET', '/api/v1/audit?action=user.disable')).json();
+    const audit = await readJson<Page<AuditEntry>>(
+      await api.call('GET', '/api/v1/audit?action=user.disable'),
+    );
     expect(audit.items[0]).toMatchObject({ targetId: invitation.user.id, details: { disabled: true } });
   });
 
   test('the last owner can be neither demoted nor disabled', async () => {
-    const users = (await (await api.call('GET', '/api/v1/users')).json()).items as Array<{
-      id: string;
-      email: string;
-    }>;
+    const users = (await readJson<Page<User>>(await api.call('GET', '/api/v1/users'))).items;
+
     const owner = users.find((u) => u.email === 'owner@example.com');
     expect((await api.call('PATCH', `/api/v1/users/${owner?.id}`, { role: 'viewer' })).status).toBe(409);
     expect((await api.call('PATCH', `/api/v1/users/${owner?.id}`, { disabled: true })).status).toBe(409);

@@ -19,6 +19,8 @@ const userSchema = z
     createdAt: z.string(),
   })
   .openapi('User');
+/** The API's `User` body (exported for tests). */
+export type User = z.infer<typeof userSchema>;
 
 const invitationSchema = z
   .object({
@@ -31,6 +33,8 @@ const invitationSchema = z
     emailError: z.string().nullable().openapi({ description: 'Why the e-mail failed; the link still works' }),
   })
   .openapi('Invitation');
+/** The API's `Invitation` body (exported for tests). */
+export type Invitation = z.infer<typeof invitationSchema>;
 
 /** The user routes (admin scope). */
 export function userRoutes(deps: AppDeps) {

@@ -3,7 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import type { TestApp } from '../test-app.js';
+import type { Flow } from '../routes/flows.js';
+import { readJson, type TestApp } from '../test-app.js';
 
 /** A span as the receiver got it, its attributes flattened to plain values. */
 export interface ReceivedSpan {
@@ -123,7 +124,8 @@ export async function deployHookFlow(api: TestApp, path: string, peerUrl: string
   };
   const created = await api.call('POST', '/api/v1/flows', flow);
   expect(created.status).toBe(201);
-  const { id } = await created.json();
+  const { id } = await readJson<Flow>(created);
+
   expect((await api.call('POST', `/api/v1/flows/${id}/publish`)).status).toBe(200);
   return id;
 }

@@ -7,7 +7,7 @@ import { waitFor } from '@tributary/engine/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
-import { startTestApp, type TestApp } from '../test-app.js';
+import { type AcceptedEvent, firstRunId, readJson, startTestApp, type TestApp } from '../test-app.js';
 import { startTelemetry, tracingSettings } from './index.js';
 import { deployHookFlow, startPeer } from './test-telemetry.js';
 
@@ -99,7 +99,8 @@ describe('with tracing off', () => {
       body: '{}',
     });
     expect(answer.status).toBe(202);
-    const runId: string = (await answer.json()).runs[0].id;
+    const runId = firstRunId(await readJson<AcceptedEvent>(answer));
+
     const run = await waitFor(
       async () => {
         const [row] = await api.t.engine.ctx.db.select().from(schema.runs).where(eq(schema.runs.id, runId));

@@ -11,7 +11,9 @@ import { closeBrokerConnections } from '@tributary/nodes';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { loadConfig } from '../config.js';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { Credential } from '../routes/credentials.js';
+import type { Flow } from '../routes/flows.js';
+import { type AcceptedEvent, firstRunId, readJson, startTestApp, type TestApp } from '../test-app.js';
 import { basicAuth, createTestSource, post } from '../tracking/test-tracking.js';
 import { type StartedSdk, startTelemetry } from './index.js';
 import { deployHookFlow, type ReceivedSpan, startOtlpReceiver, startPeer } from './test-telemetry.js';
@@ -66,8 +68,9 @@ test('a webhook with a traceparent gives ingest → run → step spans → the o
     body: JSON.stringify({ order: 1 }),
   });
   expect(answer.status).toBe(202);
-  const { runs, eventId } = await answer.json();
-  const runId: string = runs[0].id;
+  const accepted = await readJson<AcceptedEvent>(answer);
+  const { eventId } = accepted;
+  const runId = firstRunId(accepted);
 
   const spans = await received((all) => {
     const ours = all.filter((s) => s.traceId === traceId);
@@ -139,7 +142,7 @@ test('a webhook with a traceparent gives ingest → run → step spans → the o
 test('a request without a traceparent starts a trace of its own; a failing step span says why', async () => {
   const answer = await api.app.request('/hooks/traced', { method: 'POST', body: '{}' });
   expect(answer.status).toBe(202);
-  const runId: string = (await answer.json()).runs[0].id;
+  const runId = firstRunId(await readJson<AcceptedEvent>(answer));
   const run = await received(
     (all) => all.find((s) => s.name === 'run' && s.attributes['tributary.run.id'] === runId),
     'the run span',
@@ -168,11 +171,11 @@ test('an MQTT publish step sends its trace context in the message, under a produ
     data: { url },
   });
   expect(credential.status).toBe(201);
-  const credentialId: string = (await credential.json()).id;
+  const credentialId = (await readJson<Credential>(credential)).id;
   const publish = async (flow: object) => {
     const created = await api.call('POST', '/api/v1/flows', flow);
     expect(created.status).toBe(201);
-    const { id } = await created.json();
+    const { id } = await readJson<Flow>(created);
     expect((await api.call('POST', `/api/v1/flows/${id}/publish`)).status).toBe(200);
     return id as string;
   };
@@ -249,10 +252,10 @@ test('the span of a failed attempt has status ERROR with the step error; its ret
       ],
       edges: [{ id: 'e1', source: 'hook', target: 'call' }],
     });
-    const { id } = await created.json();
+    const { id } = await readJson<Flow>(created);
     expect((await api.call('POST', `/api/v1/flows/${id}/publish`)).status).toBe(200);
     const answer = await api.app.request('/hooks/flaky', { method: 'POST', body: '{}' });
-    const runId: string = (await answer.json()).runs[0].id;
+    const runId = firstRunId(await readJson<AcceptedEvent>(answer));
     const steps = await received((all) => {
       const ours = all.filter(
         (s) => s.name === 'step action.http' && s.attributes['tributary.run.id'] === runId,
@@ -304,7 +307,7 @@ test('a tracking call gets an ingest span; a run of pure steps, finished as it i
     ],
     edges: [{ id: 'e1', source: 'in', target: 'set' }],
   });
-  const { id } = await created.json();
+  const { id } = await readJson<Flow>(created);
   expect((await api.call('POST', `/api/v1/flows/${id}/publish`)).status).toBe(200);
   const traceId = randomBytes(16).toString('hex');
   const callerSpanId = randomBytes(8).toString('hex');

@@ -2,7 +2,8 @@
 import { schema } from '@tributary/db';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { Event } from '../routes/runs.js';
+import { type Page, readJson, startTestApp, type TestApp } from '../test-app.js';
 import { basicAuth, countRows, createTestSource, post } from './test-tracking.js';
 
 let api: TestApp;
@@ -325,7 +326,7 @@ describe('the event log', () => {
     const list = async (query: string) => {
       const res = await api.call('GET', `/api/v1/events?${query}`);
       expect(res.status).toBe(200);
-      return (await res.json()).items as Array<{ name: string | null; type: string; userId: string }>;
+      return (await readJson<Page<Event>>(res)).items;
     };
     const bySource = `source=${encodeURIComponent(`tracking:${fresh.id}`)}`;
     expect(await list(bySource)).toHaveLength(4);

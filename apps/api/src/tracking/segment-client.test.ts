@@ -6,7 +6,8 @@ import { Analytics } from '@segment/analytics-node';
 import { schema } from '@tributary/db';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { Profile } from '../routes/profiles.js';
+import { readJson, startTestApp, type TestApp } from '../test-app.js';
 import { countRows, createTestSource } from './test-tracking.js';
 
 let api: TestApp;
@@ -94,7 +95,8 @@ describe('the official client', () => {
       expect(Math.abs((event.occurredAt?.getTime() ?? 0) - event.receivedAt.getTime())).toBeLessThan(5_000);
     }
 
-    const profile = await (await api.call('GET', `/api/v1/profiles/${userId}`)).json();
+    const profile = await readJson<Profile>(await api.call('GET', `/api/v1/profiles/${userId}`));
+
     expect(profile.traits).toEqual({ email: 'ada@example.com', plan: 'pro' });
     // an unseen previousId is recorded as an anonymousId
     expect(profile.identities).toEqual([

@@ -2,16 +2,14 @@
 import type { Queryable } from '@tributary/db';
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
-import type { TestApp } from '../test-app.js';
+import type { SourceWithWriteKey } from '../routes/sources.js';
+import { readJson, type TestApp } from '../test-app.js';
 
 /** Creates a source through the management API and returns it with its plain write key. */
-export async function createTestSource(
-  api: TestApp,
-  name = 'Website',
-): Promise<{ id: string; writeKey: string }> {
+export async function createTestSource(api: TestApp, name = 'Website'): Promise<SourceWithWriteKey> {
   const res = await api.call('POST', '/api/v1/sources', { name });
   expect(res.status).toBe(201);
-  return res.json();
+  return readJson<SourceWithWriteKey>(res);
 }
 
 /** `Authorization: Basic base64(key:)`, as Segment's SDKs send it. */

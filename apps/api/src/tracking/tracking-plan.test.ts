@@ -4,7 +4,12 @@
 import { createApiKey } from '@tributary/engine';
 import { deployFlow, waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from '../test-app.js';
+import type { ProblemDocument } from '../problem.js';
+import type { AuditEntry } from '../routes/audit.js';
+import type { Event, RunSummary } from '../routes/runs.js';
+import type { Source } from '../routes/sources.js';
+import type { EventSchema, EventSchemaVersion } from '../routes/tracking-plan.js';
+import { type Page, readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
 import { basicAuth, countRows, createTestSource, post } from './test-tracking.js';
 
 let api: TestApp;
@@ -35,13 +40,18 @@ async function plannedSource(planMode: 'off' | 'flag' | 'reject') {
   return source;
 }
 
+/** A refused tracking call's problem: besides `problems`, each breaking call with what it breaks. */
+type PlanViolationProblem = ProblemDocument & {
+  violations: Array<{ index: number; messageId: string; event: string; errors: unknown[] }>;
+};
+
 async function eventsOf(sourceId: string, query = '') {
   const res = await api.call(
     'GET',
     `/api/v1/events?source=${encodeURIComponent(`tracking:${sourceId}`)}${query}`,
   );
   expect(res.status).toBe(200);
-  return (await res.json()).items as Array<{ id: string; name: string; planViolations: unknown }>;
+  return (await readJson<Page<Event>>(res)).items;
 }
 
 async function violationCount(sourceId: string, mode: string): Promise<number> {
@@ -65,22 +75,25 @@ describe('event schema routes', () => {
     expect(await same.json()).toMatchObject({ version: 1 });
     const loose = { ...checkout, required: [] };
     expect((await api.call('PUT', schemaPath(source.id), { schema: loose })).status).toBe(201);
-    const versions = await (await api.call('GET', schemaPath(source.id))).json();
-    expect(versions.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
-    const plan = await (await api.call('GET', `/api/v1/sources/${source.id}/schemas`)).json();
+    const versions = await readJson<Page<EventSchemaVersion>>(await api.call('GET', schemaPath(source.id)));
+    expect(versions.items.map((v) => v.version)).toEqual([2, 1]);
+    const plan = await readJson<Page<EventSchema>>(
+      await api.call('GET', `/api/v1/sources/${source.id}/schemas`),
+    );
     expect(plan.items).toEqual([
       expect.objectContaining({ event: 'Checkout Started', version: 2, schema: loose }),
     ]);
-    const sourceNow = await (await api.call('GET', `/api/v1/sources/${source.id}`)).json();
+    const sourceNow = await readJson<Source>(await api.call('GET', `/api/v1/sources/${source.id}`));
     expect(sourceNow.planRevision).toBe(2);
 
     expect((await api.call('DELETE', schemaPath(source.id))).status).toBe(204);
-    expect((await (await api.call('GET', `/api/v1/sources/${source.id}/schemas`)).json()).items).toEqual([]);
+    expect(
+      (await readJson<Page<EventSchema>>(await api.call('GET', `/api/v1/sources/${source.id}/schemas`)))
+        .items,
+    ).toEqual([]);
     expect((await api.call('DELETE', schemaPath(source.id))).status).toBe(404);
-    const audit = await (await api.call('GET', '/api/v1/audit?targetType=source')).json();
-    const actions = audit.items
-      .filter((a: { targetId: string }) => a.targetId === source.id)
-      .map((a: { action: string }) => a.action);
+    const audit = await readJson<Page<AuditEntry>>(await api.call('GET', '/api/v1/audit?targetType=source'));
+    const actions = audit.items.filter((a) => a.targetId === source.id).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['source.schema.put', 'source.schema.delete']));
   });
 
@@ -91,14 +104,14 @@ describe('event schema routes', () => {
     });
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const problem = await res.json();
+    const problem = await readProblem(res);
     expect(problem.code).toBe('validation_failed');
     expect(problem.problems).toContainEqual(
       expect.objectContaining({ path: 'schema/properties/total/type', code: 'invalid_schema' }),
     );
     const typo = await api.call('PUT', schemaPath(source.id), { schema: { type: 'object', propertys: {} } });
     expect(typo.status).toBe(422);
-    expect((await typo.json()).detail).toContain('propertys');
+    expect((await readProblem(typo)).detail).toContain('propertys');
     expect((await api.call('PUT', schemaPath(source.id), { schema: [1] })).status).toBe(422);
     expect((await api.call('PUT', schemaPath(source.id), { schema: checkout, extra: 1 })).status).toBe(422);
     expect((await api.call('PUT', `/api/v1/sources/${source.id}/plan`, { planMode: 'block' })).status).toBe(
@@ -165,11 +178,13 @@ describe('the tracking API and the plan', () => {
     ]);
     const flagged = await eventsOf(source.id, '&violations=only');
     expect(flagged.map((e) => e.id)).toEqual([events[1]?.id]);
-    const one = await (await api.call('GET', `/api/v1/events/${events[1]?.id}`)).json();
+    const one = await readJson<Event>(await api.call('GET', `/api/v1/events/${events[1]?.id}`));
     expect(one.planViolations).toHaveLength(2);
     await waitFor(
       async () => {
-        const runs = await (await api.call('GET', `/api/v1/runs?flowId=${deployed.flowId}`)).json();
+        const runs = await readJson<Page<RunSummary>>(
+          await api.call('GET', `/api/v1/runs?flowId=${deployed.flowId}`),
+        );
         return runs.items.length === 2 ? runs : undefined;
       },
       { what: 'a run for each Checkout Started, flagged or not' },
@@ -210,7 +225,7 @@ describe('the tracking API and the plan', () => {
     );
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const problem = await res.json();
+    const problem = await readJson<PlanViolationProblem>(res);
     expect(problem.code).toBe('tracking_plan_violation');
     expect(problem.detail).toContain('nothing was accepted');
     expect(problem.violations).toEqual([
@@ -247,7 +262,7 @@ describe('the tracking API and the plan', () => {
       basicAuth(source.writeKey),
     );
     expect(single.status).toBe(400);
-    expect((await single.json()).problems).toEqual([
+    expect((await readProblem(single)).problems).toEqual([
       {
         path: 'properties.total',
         message: 'properties.total must be number',
@@ -287,7 +302,7 @@ describe('the tracking API and the plan', () => {
     });
     const hanging = await api.call('PUT', schemaPath(source.id, 'Code Entered'), schema('^(a+)\\1$'));
     expect(hanging.status).toBe(422);
-    expect((await hanging.json()).problems[0]).toMatchObject({
+    expect((await readProblem(hanging)).problems?.[0]).toMatchObject({
       path: 'schema/properties/code/pattern',
       message: expect.stringMatching(/backtrack/),
     });
@@ -302,7 +317,7 @@ describe('the tracking API and the plan', () => {
       basicAuth(source.writeKey),
     );
     expect(res.status).toBe(400);
-    expect((await res.json()).problems).toEqual([
+    expect((await readProblem(res)).problems).toEqual([
       {
         path: 'properties.code',
         message: 'properties.code must match pattern "^(a+)+$"',
@@ -325,7 +340,7 @@ describe('the tracking API and the plan', () => {
     expect((await api.call('PUT', schemaPath(source.id), { schema: strict })).status).toBe(201);
     const refused = await send();
     expect(refused.status).toBe(400);
-    expect((await refused.json()).violations[0].errors).toEqual([
+    expect((await readJson<PlanViolationProblem>(refused)).violations[0]?.errors).toEqual([
       { path: '', message: 'properties has "coupon", which the plan does not allow', schemaVersion: 2 },
     ]);
     expect((await api.call('PUT', `/api/v1/sources/${source.id}/plan`, { planMode: 'flag' })).status).toBe(

@@ -1,5 +1,6 @@
 // Postgres unreachable: a tracking call answers 503 with Retry-After at once (Segment SDKs retry 5xx), never hangs.
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { readProblem } from '../test-app.js';
 import { type HangingDbApp, startAppOnHangingDb } from '../test-hanging-db.js';
 import { basicAuth } from './test-tracking.js';
 
@@ -23,5 +24,5 @@ test('a tracking call gets 503 with Retry-After within the ingest time limit whe
   expect(Date.now() - started).toBeLessThan(2_500);
   expect(res.status).toBe(503);
   expect(res.headers.get('retry-after')).toBe('5');
-  expect((await res.json()).code).toBe('unavailable');
+  expect((await readProblem(res)).code).toBe('unavailable');
 });
