@@ -32,7 +32,14 @@ import {
   TRIGGER_NODE_ID,
 } from './server.js';
 import type { RunTimes } from './stores.js';
-import { createDatabase, databaseUrl, deleteRedisPrefix, dropDatabase, RunReader } from './stores.js';
+import {
+  createDatabase,
+  databaseUrl,
+  deleteRedisPrefix,
+  dropDatabase,
+  postgresSettings,
+  RunReader,
+} from './stores.js';
 import type { TailBreakdown } from './tail.js';
 import { scrape, tailBreakdown } from './tail.js';
 import { trackingSuite } from './tracking.js';
@@ -651,6 +658,10 @@ async function main() {
 
   await createDatabase(PG_SERVER, dbName);
   databaseCreated = true;
+  const postgresServer = await postgresSettings(PG_SERVER);
+  log(
+    `Postgres ${postgresServer.version}: autovacuum ${postgresServer.autovacuum}, fsync ${postgresServer.fsync}, synchronous_commit ${postgresServer.synchronousCommit}`,
+  );
 
   // d. floors first, with no server running
   log(`floor: bare Hono, ${CONNECTIONS} connections × ${settings.honoSeconds}s POST, then GET`);
@@ -818,7 +829,11 @@ async function main() {
       date: startedAt.toISOString(),
       mode: quick ? 'quick' : 'full',
       server: fromSource ? 'source (tsx)' : 'apps/api/dist',
-      machine: { ...machine, loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)) },
+      machine: {
+        ...machine,
+        loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)),
+        postgres: postgresServer,
+      },
       settings: { ...settings, connections: CONNECTIONS, workerConcurrency: 50, dbPool: 20, ingestDbPool: 4 },
       serverSettings,
       floors,

@@ -49,6 +49,8 @@ export interface ReportInput {
     node: string;
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
+    /** absent in runs before 2026-12-07 */
+    postgres?: { version: string; autovacuum: string; fsync: string; synchronousCommit: string };
   };
   settings: { ingestSeconds: number; e2eSeconds: number; e2eShare: number; connections: number };
   floors: { hono: HonoFloor; bullmq: BullmqFloor; postgres: PostgresFloor; durable: DurableWriteFloor };
@@ -524,6 +526,13 @@ export function renderTable(r: ReportInput): string {
     `${m.cores} cores (${m.cpu}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ` +
     `load average ${m.loadAverageAtStart[0]} before the run` +
     (busy ? ' — the machine was busy with other work: compare ratios and CPU per unit, not absolutes' : '') +
+    (m.postgres
+      ? `\nPostgres ${m.postgres.version}, fsync ${m.postgres.fsync}, synchronous_commit ${m.postgres.synchronousCommit}, ` +
+        `autovacuum ${m.postgres.autovacuum}` +
+        (m.postgres.autovacuum === 'off'
+          ? ' — no table is analyzed during the run: plans rest on default estimates, unlike an installation with autovacuum on'
+          : '')
+      : '') +
     '\n';
   const rule = '-'.repeat(widths.reduce((a2, b) => a2 + b + 2, -2));
   const [head, ...body] = rows;

@@ -28,6 +28,33 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
   }
 }
 
+/** The Postgres server's settings that change what a run measures (planner statistics, durability). */
+export interface PostgresSettings {
+  version: string;
+  /** off: no table is analyzed during the run unless the server does it, so plans rest on default estimates */
+  autovacuum: string;
+  fsync: string;
+  synchronousCommit: string;
+}
+
+export async function postgresSettings(serverUrl: string): Promise<PostgresSettings> {
+  const admin = postgres(databaseUrl(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin<Array<{ name: string; setting: string }>>`
+      select name, setting from pg_settings
+      where name in ('server_version', 'autovacuum', 'fsync', 'synchronous_commit')`;
+    const of = (name: string) => rows.find((r) => r.name === name)?.setting ?? 'unknown';
+    return {
+      version: of('server_version'),
+      autovacuum: of('autovacuum'),
+      fsync: of('fsync'),
+      synchronousCommit: of('synchronous_commit'),
+    };
+  } finally {
+    await admin.end();
+  }
+}
+
 /** Deletes every key under `prefix:`; returns how many. */
 export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
