@@ -2,10 +2,11 @@
 // lost them (its mark gone, keys evicted, the first pass, the full-check interval) and not on every pass,
 // while due steps are examined every pass. On real Postgres and Redis, and a redis-server of the test's own.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { schema } from '@tributary/db';
+import { freePort } from '@tributary/nodes/testing';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
+import type { Counter } from 'prom-client';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createLogger } from '../core/index.js';
 import { ingest } from '../ingest/index.js';
@@ -26,13 +27,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-const reenqueued = async (reason: string) =>
-  (await t.engine.ctx.metrics.sweeperReenqueued.get()).values.find((v) => v.labels.reason === reason)
-    ?.value ?? 0;
-
-const fullChecks = async (reason: string) =>
-  (await t.engine.ctx.metrics.sweeperFullChecks.get()).values.find((v) => v.labels.reason === reason)
-    ?.value ?? 0;
+/** What `counter` (a metric of the engine's, by reason) counted for `reason` so far. */
+const counted = async (counter: Counter<'reason'>, reason: string) =>
+  (await counter.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+const reenqueued = (reason: string) => counted(t.engine.ctx.metrics.sweeperReenqueued, reason);
+const fullChecks = (reason: string) => counted(t.engine.ctx.metrics.sweeperFullChecks, reason);
 
 test("parked steps' jobs are examined at the first pass, when Redis lost data and at the full-check interval — not every pass", async () => {
   const deployed = await deployFlow(t.engine, {
@@ -162,14 +161,6 @@ async function startSmallRedis(port: number): Promise<ChildProcess> {
     probe.disconnect();
   }
   return child;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test('the watch tells a restart without persistence, keys evicted, and a Redis it cannot read', async () => {
