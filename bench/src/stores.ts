@@ -10,22 +10,22 @@ export function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-export async function createDatabase(serverUrl: string, name: string): Promise<void> {
+/** Runs `work` on one connection to the server's `postgres` database, closed afterwards. */
+async function withAdmin<T>(serverUrl: string, work: (admin: postgres.Sql) => Promise<T>): Promise<T> {
   const admin = postgres(databaseUrl(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}"`);
+    return await work(admin);
   } finally {
     await admin.end();
   }
 }
 
+export async function createDatabase(serverUrl: string, name: string): Promise<void> {
+  await withAdmin(serverUrl, (admin) => admin.unsafe(`create database "${name}"`));
+}
+
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  const admin = postgres(databaseUrl(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await admin.end();
-  }
+  await withAdmin(serverUrl, (admin) => admin.unsafe(`drop database if exists "${name}" with (force)`));
 }
 
 /** The Postgres server's settings that change what a run measures (planner statistics, durability). */
@@ -38,21 +38,19 @@ export interface PostgresSettings {
 }
 
 export async function postgresSettings(serverUrl: string): Promise<PostgresSettings> {
-  const admin = postgres(databaseUrl(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
-  try {
-    const rows = await admin<Array<{ name: string; setting: string }>>`
+  const rows = await withAdmin(
+    serverUrl,
+    (admin) => admin<Array<{ name: string; setting: string }>>`
       select name, setting from pg_settings
-      where name in ('server_version', 'autovacuum', 'fsync', 'synchronous_commit')`;
-    const of = (name: string) => rows.find((r) => r.name === name)?.setting ?? 'unknown';
-    return {
-      version: of('server_version'),
-      autovacuum: of('autovacuum'),
-      fsync: of('fsync'),
-      synchronousCommit: of('synchronous_commit'),
-    };
-  } finally {
-    await admin.end();
-  }
+      where name in ('server_version', 'autovacuum', 'fsync', 'synchronous_commit')`,
+  );
+  const of = (name: string) => rows.find((r) => r.name === name)?.setting ?? 'unknown';
+  return {
+    version: of('server_version'),
+    autovacuum: of('autovacuum'),
+    fsync: of('fsync'),
+    synchronousCommit: of('synchronous_commit'),
+  };
 }
 
 /** Deletes every key under `prefix:`; returns how many. */
