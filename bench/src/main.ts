@@ -593,6 +593,8 @@ async function measurePeers(installed: readonly InstalledPeer[], sampler: RssSam
       connections: CONNECTIONS,
       warmupSeconds: settings.warmupSeconds,
       seconds: settings.ingestSeconds,
+      pacedShare: settings.e2eShare,
+      pacedSeconds: settings.e2eSeconds,
     },
   };
   const results: PeerResult[] = [];
@@ -608,7 +610,10 @@ async function measurePeers(installed: readonly InstalledPeer[], sampler: RssSam
   return results;
 }
 
-/** a against a peer: ingest's 2xx req/s and p99 over the peer's; with its executions, drained runs/s over theirs. */
+/**
+ * a against a peer: ingest's 2xx req/s and p99 over the peer's; with its executions, drained runs/s over theirs;
+ * measured paced, b's HTTP p99 over the peer's at the same share of its own rate.
+ */
 function peerRatios(a: ThroughputSuite, p: PeerResult): Record<string, number> {
   return {
     [`ingestVs${p.key}`]: a.ingest.okPerSecond / p.load.okPerSecond,
@@ -616,6 +621,7 @@ function peerRatios(a: ThroughputSuite, p: PeerResult): Record<string, number> {
     ...(p.endToEnd
       ? { [`drainedRunsVs${p.key}`]: a.ingestDrain.runsPerSecond / p.endToEnd.runsPerSecond }
       : {}),
+    ...(p.paced ? { [`e2eP99Vs${p.key}Paced`]: a.e2e.latency.p99 / p.paced.load.latency.p99 } : {}),
   };
 }
 

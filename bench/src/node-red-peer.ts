@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PeerPackage } from './peer-install.js';
 import type { PeerContext, PeerResult } from './peers.js';
-import { answers2xx, loadPeer, startPeer, stopPeer } from './peers.js';
+import { answers2xx, loadPeer, pacePeer, startPeer, stopPeer } from './peers.js';
 import { freePort } from './util.js';
 
 export const NODE_RED: PeerPackage = { name: 'node-red', version: '4.1.15', timeoutMs: 5 * 60_000 };
@@ -117,6 +117,7 @@ export async function nodeRedPeer(
   );
   try {
     const measured = await loadPeer(peer, url, ctx);
+    const paced = await pacePeer(peer, url, ctx, measured.load.okPerSecond);
     return {
       name: 'Node-RED',
       key: 'NodeRed',
@@ -130,6 +131,7 @@ export async function nodeRedPeer(
       cpuUsPerOk: measured.cpuUsPerOk,
       idleRssBytes: measured.idleRssBytes,
       peakRssBytes: ctx.sampler.peak(peer.name) ?? Number.NaN,
+      paced,
     };
   } finally {
     await stopPeer(peer, ctx);

@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { WEBHOOK_BODY } from './floors.js';
 import type { LoadResult } from './load.js';
-import { runLoad } from './load.js';
+import { runLoad, runPacedLoad } from './load.js';
 import { tail } from './server.js';
 import type { RssSampler } from './util.js';
-import { cpuMsOf, idleRss, round, stopChild, waitFor } from './util.js';
+import { cpuMsOf, idleRss, round, sleep, stopChild, waitFor } from './util.js';
 
 /** Phase a's load, which every peer gets too. */
 export interface PeerBounds {
@@ -17,6 +17,9 @@ export interface PeerBounds {
   warmupSeconds: number;
   /** seconds of the measured load */
   seconds: number;
+  /** phase b's paced load: its share of the saturated 2xx rate, and seconds */
+  pacedShare: number;
+  pacedSeconds: number;
 }
 
 /** What measuring a peer needs of the run around it. */
@@ -54,6 +57,15 @@ export interface PeerResult {
   peakRssBytes: number;
   /** runs the peer finished during the load and its drain, when it keeps them (n8n's executions) */
   endToEnd?: PeerEndToEnd;
+  /** phase b's paced load at the same share of the peer's own saturated rate (Node-RED) */
+  paced?: PeerPaced;
+}
+
+/** A peer under phase b's paced load: its HTTP latency at a steady moderate load, and its cost. */
+export interface PeerPaced {
+  load: LoadResult;
+  /** the peer process's CPU (user + system) during the load per 2xx answer, µs */
+  cpuUsPerOk: number;
 }
 
 /** Runs (executions) a peer finished for the measured load, counted from its own store. */
@@ -202,4 +214,33 @@ export async function loadPeer(
     cpuMsAtLoadStart: cpuBefore,
     ...(beforeLoad === undefined ? {} : { beforeLoad }),
   };
+}
+
+/**
+ * Phase b's paced load against a peer: open loop at the same share of the peer's own saturated 2xx rate
+ * (`okPerSecond`, from loadPeer) as phase b takes of phase a's, for as long, with the same generator — what
+ * "p99 at a steady moderate load" is for a process that stores nothing, on the same two cores.
+ */
+export async function pacePeer(
+  peer: PeerProcess,
+  url: string,
+  ctx: PeerContext,
+  okPerSecond: number,
+): Promise<PeerPaced> {
+  const { bounds, sampler, log } = ctx;
+  const rate = Math.max(1, Math.round(okPerSecond * bounds.pacedShare));
+  await sleep(1000);
+  log(`${peer.name}: paced at ${rate} req/s for ${bounds.pacedSeconds}s`);
+  const cpuBefore = cpuMsOf(peer.pid) ?? Number.NaN;
+  const { statusBySeq: _, ...load } = await runPacedLoad({
+    url,
+    rate,
+    duration: bounds.pacedSeconds,
+    connections: bounds.connections,
+    body: WEBHOOK_BODY,
+  });
+  const cpuMs = (cpuMsOf(peer.pid) ?? Number.NaN) - cpuBefore;
+  sampler.sample();
+  log(`${peer.name}: paced p50 ${load.latency.p50} / p99 ${load.latency.p99} ms, non-2xx ${load.non2xx}`);
+  return { load, cpuUsPerOk: round((cpuMs * 1000) / Math.max(1, load.ok)) };
 }

@@ -232,6 +232,7 @@ function suiteRows(
   settings: ReportInput['settings'],
   prefix: string,
   afterIngest: Row[] = [],
+  afterE2e: Row[] = [],
 ): Row[] {
   const { ingest, ingestDrain, e2e } = s;
   const hono = floors.hono.post.requestsPerSecond;
@@ -295,6 +296,7 @@ function suiteRows(
       '',
       `${mark(e2e.latency.p99 <= 10)} http p99 ≤10 ms`,
     ],
+    ...afterE2e,
   ];
 }
 
@@ -347,6 +349,18 @@ function peerRows(peers: readonly PeerResult[], floors: ReportInput['floors']): 
       '',
       '',
     ],
+    ...(p.paced
+      ? [
+          [
+            `   paced (${int(p.paced.load.offeredRate ?? 0)} req/s offered, ${int(p.paced.load.seconds)} s)`,
+            `${int(p.paced.load.okPerSecond)} req/s 2xx · p50 ${ms(p.paced.load.latency.p50)} / p99 ${ms(p.paced.load.latency.p99)} / max ${ms(p.paced.load.latency.max)} ms` +
+              ` · non-2xx ${p.paced.load.non2xx}, errors ${p.paced.load.errors} · CPU ${int(p.paced.cpuUsPerOk)} µs per 2xx` +
+              generatorText(p.paced.load),
+            '',
+            '',
+          ] as Row,
+        ]
+      : []),
     ...(p.endToEnd
       ? [
           [
@@ -374,6 +388,24 @@ function ingestVsPeerRows(a: Suite, peers: readonly PeerResult[]): Row[] {
       `${times(ingest.okPerSecond / p.load.okPerSecond)} ${p.name} req/s`,
       '',
     ],
+  );
+}
+
+/** b against each peer measured paced: the same share of each one's own saturated rate, the same generator. */
+function e2eVsPeerRows(a: Suite, peers: readonly PeerResult[]): Row[] {
+  const { e2e } = a;
+  return peers.flatMap((p): Row[] =>
+    p.paced
+      ? [
+          [
+            `b. http vs ${p.name} ${p.version} paced`,
+            `p99 ${ms(e2e.latency.p99)} vs ${ms(p.paced.load.latency.p99)} ms at ${int(e2e.offeredRate ?? 0)} vs ${int(p.paced.load.offeredRate ?? 0)} req/s` +
+              ` · CPU per 2xx ${int(e2e.cpuPerRun.nodeUs)} + postgres ${int(e2e.cpuPerRun.postgresUs)} vs ${int(p.paced.cpuUsPerOk)} µs`,
+            `${times(e2e.latency.p99 / p.paced.load.latency.p99)} ${p.name}'s p99`,
+            '',
+          ],
+        ]
+      : [],
   );
 }
 
@@ -442,7 +474,14 @@ export function renderTable(r: ReportInput): string {
       '',
     ],
     ...peerRows(r.peers, floors),
-    ...suiteRows(a, floors, r.settings, '', [...ingestVsPeerRows(a, r.peers), ...trackingRows(a.tracking)]),
+    ...suiteRows(
+      a,
+      floors,
+      r.settings,
+      '',
+      [...ingestVsPeerRows(a, r.peers), ...trackingRows(a.tracking)],
+      e2eVsPeerRows(a, r.peers),
+    ),
     [
       `o. 2× overload (${int(a.overload.offeredRate ?? 0)} req/s offered, ≤${a.overload.connections} sockets, ${int(a.overload.seconds)} s)`,
       `${int(a.overload.okPerSecond)} req/s accepted${statuses(a.overload)} · p50 ${ms(a.overload.latency.p50)} / p99 ${ms(a.overload.latency.p99)} ms · peak RSS ${mb(a.overload.peakRssBytes)}` +
