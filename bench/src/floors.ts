@@ -1,5 +1,6 @@
 // Floors measured in the same run: bare Hono, BullMQ no-op jobs, postgres.js single-row inserts, and Postgres
 // storing the rows of accepted events (the durable-write floor of ingest).
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -7,7 +8,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { LoadResult } from './load.js';
-import { runLoad } from './load.js';
+import { runLoad, runPacedLoad } from './load.js';
 import { cpuDelta, cpuMsOf, cpuSnapshot, now, round, Samples, stopChild, summarize } from './util.js';
 
 export const WEBHOOK_BODY = { email: 'ada@example.com', plan: 'pro' };
@@ -19,8 +20,8 @@ export interface HonoFloor {
   get: LoadResult;
 }
 
-/** A bare Hono JSON endpoint in a child process: POST like the webhook (same body), then GET. */
-export async function honoFloor(repoRoot: string, seconds: number): Promise<HonoFloor> {
+/** The bare Hono server (hono-floor-server.ts) in a child process, listening on a free loopback port. */
+async function startHonoFloorServer(repoRoot: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/src/hono-floor-server.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -35,14 +36,47 @@ export async function honoFloor(repoRoot: string, seconds: number): Promise<Hono
         resolve((JSON.parse(line) as { port: number }).port);
       });
     });
-    const url = `http://127.0.0.1:${port}/hooks/floor`;
+    return { child, base: `http://127.0.0.1:${port}` };
+  } catch (err) {
+    await stopChild(child, 3000);
+    throw err;
+  }
+}
+
+/** A bare Hono JSON endpoint in a child process: POST like the webhook (same body), then GET. */
+export async function honoFloor(repoRoot: string, seconds: number): Promise<HonoFloor> {
+  const { child, base } = await startHonoFloorServer(repoRoot);
+  try {
+    const url = `${base}/hooks/floor`;
     await runLoad({ url, connections: 50, duration: 1, body: WEBHOOK_BODY }); // warm-up (JIT)
     const cpuBefore = cpuMsOf(child.pid ?? 0) ?? Number.NaN;
     const postLoad = await runLoad({ url, connections: 50, duration: seconds, body: WEBHOOK_BODY });
     const cpuMs = (cpuMsOf(child.pid ?? 0) ?? Number.NaN) - cpuBefore;
     const post = { ...postLoad, serverCpuUsPerRequest: round((cpuMs * 1000) / postLoad.requests) };
-    const get = await runLoad({ url: `http://127.0.0.1:${port}/floor`, connections: 50, duration: seconds });
+    const get = await runLoad({ url: `${base}/floor`, connections: 50, duration: seconds });
     return { post, get };
+  } finally {
+    await stopChild(child, 3000);
+  }
+}
+
+/**
+ * Phase b's paced load (its rate, length and sockets) against the bare Hono POST: what the load generator,
+ * loopback and a server that does nothing give on these cores — the floor of b's HTTP latency.
+ */
+export async function honoPacedFloor(repoRoot: string, rate: number, seconds: number): Promise<LoadResult> {
+  const { child, base } = await startHonoFloorServer(repoRoot);
+  try {
+    const url = `${base}/hooks/floor`;
+    await runLoad({ url, connections: 50, duration: 1, body: WEBHOOK_BODY }); // warm-up (JIT)
+    const { statusBySeq: _, ...load } = await runPacedLoad({
+      url,
+      rate,
+      duration: seconds,
+      connections: 50,
+      body: WEBHOOK_BODY,
+    });
+    return load;
   } finally {
     await stopChild(child, 3000);
   }

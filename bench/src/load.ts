@@ -177,7 +177,9 @@ export interface PacedLoadOptions {
 
 /**
  * A fixed offered load, open loop: request i is due at start + i / rate and its latency runs from that
- * moment, so time spent waiting for a socket behind slow answers counts (no coordinated omission).
+ * moment, so time spent waiting for a socket behind slow answers counts (no coordinated omission). A request
+ * due within the next millisecond is sent at once (timers are no finer); its latency then runs from its
+ * sending, so that an answer before the due moment is not a negative latency.
  * autocannon's `overallRate` is not used for this: it lets each connection send its share of a second as
  * fast as it can and then idle, so a "50 %" load is a saturated burst every second. Every request's body
  * carries a unique `seq`, as with `tagRequests`.
@@ -196,6 +198,7 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
   let timeouts = 0;
   const send = (seq: number, due: number) =>
     new Promise<void>((resolve) => {
+      const from = Math.min(due, performance.now());
       const req = http.request(
         {
           host: url.hostname,
@@ -210,7 +213,7 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
           res.resume();
           res.on('end', () => {
             const status = res.statusCode ?? 0;
-            latencies.push(performance.now() - due);
+            latencies.push(performance.now() - from);
             statusBySeq.set(seq, status);
             statusCodes[status] = (statusCodes[status] ?? 0) + 1;
             resolve();

@@ -10,7 +10,14 @@ import type { Accounting } from './accounting.js';
 import { account, answersMatchStorage, plain } from './accounting.js';
 import type { CpuPerUnit, RunQueueWait } from './cpu.js';
 import { cpuMark, cpuSince, perUnit, runQueueMark, runQueueSince } from './cpu.js';
-import { bullmqFloor, durableWriteFloor, honoFloor, postgresFloor, WEBHOOK_BODY } from './floors.js';
+import {
+  bullmqFloor,
+  durableWriteFloor,
+  honoFloor,
+  honoPacedFloor,
+  postgresFloor,
+  WEBHOOK_BODY,
+} from './floors.js';
 import { historyBytesPhase, largePayloadPhase } from './history.js';
 import type { LoadResult } from './load.js';
 import { runLoad, runPacedLoad } from './load.js';
@@ -746,8 +753,13 @@ async function main() {
     const allMetricsRss = await metricsRss(all.url);
     const allPeakRss = sampler.peak('all') ?? Number.NaN;
     await stop(all, sampler);
+    // b's load against bare Hono with no Tributary process running: the floor of b's HTTP latency
+    log(`floor: bare Hono paced at b's ${suite.e2e.offeredRate} req/s for ${settings.e2eSeconds}s`);
+    const e2eHono = await honoPacedFloor(repoRoot, suite.e2e.offeredRate ?? 1, settings.e2eSeconds);
+    log(`floor: bare Hono paced p50 ${e2eHono.latency.p50} / p99 ${e2eHono.latency.p99} ms`);
     const allInOne = {
       ...suite,
+      e2eHono,
       overload,
       tracking,
       history,
@@ -813,6 +825,7 @@ async function main() {
       ingestVsHonoGet: allInOne.ingest.okPerSecond / hono.get.requestsPerSecond,
       ingestVsPostgresInserts: allInOne.ingest.okPerSecond / pg.insertsPerSecond,
       e2eVsBullmq: allInOne.e2e.runs.runsPerSecond / bullmq.jobsPerSecond,
+      e2eP99VsHonoPaced: allInOne.e2e.latency.p99 / allInOne.e2eHono.latency.p99,
       saturatedRunsVsBullmq: allInOne.ingestDrain.runsPerSecond / bullmq.jobsPerSecond,
       stepCostVsBullmqJob: allInOne.chain.batch.steadyUsPerStep / bullmqUsPerJob,
       ...Object.fromEntries(

@@ -55,6 +55,8 @@ export interface ReportInput {
   settings: { ingestSeconds: number; e2eSeconds: number; e2eShare: number; connections: number };
   floors: { hono: HonoFloor; bullmq: BullmqFloor; postgres: PostgresFloor; durable: DurableWriteFloor };
   allInOne: Suite & {
+    /** phase b's paced load against the bare Hono POST (after the all-in-one stopped) */
+    e2eHono: LoadResult;
     overload: LoadResult &
       LostCounts & { connections: number; peakRssBytes: number; runs: RunTimes; drained: boolean };
     tracking: TrackingSuite;
@@ -391,22 +393,35 @@ function ingestVsPeerRows(a: Suite, peers: readonly PeerResult[]): Row[] {
   );
 }
 
-/** b against each peer measured paced: the same share of each one's own saturated rate, the same generator. */
-function e2eVsPeerRows(a: Suite, peers: readonly PeerResult[]): Row[] {
-  const { e2e } = a;
-  return peers.flatMap((p): Row[] =>
-    p.paced
-      ? [
-          [
-            `b. http vs ${p.name} ${p.version} paced`,
-            `p99 ${ms(e2e.latency.p99)} vs ${ms(p.paced.load.latency.p99)} ms at ${int(e2e.offeredRate ?? 0)} vs ${int(p.paced.load.offeredRate ?? 0)} req/s` +
-              ` · CPU per 2xx ${int(e2e.cpuPerRun.nodeUs)} + postgres ${int(e2e.cpuPerRun.postgresUs)} vs ${int(p.paced.cpuUsPerOk)} µs`,
-            `${times(e2e.latency.p99 / p.paced.load.latency.p99)} ${p.name}'s p99`,
-            '',
-          ],
-        ]
-      : [],
-  );
+/**
+ * b beside the same paced load against bare Hono (the floor of its latency on these cores), and beside each
+ * peer measured paced at the same share of its own saturated rate.
+ */
+function e2eReferenceRows(a: ReportInput['allInOne'], peers: readonly PeerResult[]): Row[] {
+  const { e2e, e2eHono } = a;
+  return [
+    [
+      '   the same load against bare Hono',
+      `${int(e2eHono.okPerSecond)} req/s 2xx · p50 ${ms(e2eHono.latency.p50)} / p99 ${ms(e2eHono.latency.p99)} / max ${ms(e2eHono.latency.max)} ms` +
+        ` · non-2xx ${e2eHono.non2xx}, errors ${e2eHono.errors}` +
+        generatorText(e2eHono),
+      `${times(e2e.latency.p99 / e2eHono.latency.p99)} its p99`,
+      '',
+    ],
+    ...peers.flatMap((p): Row[] =>
+      p.paced
+        ? [
+            [
+              `b. http vs ${p.name} ${p.version} paced`,
+              `p99 ${ms(e2e.latency.p99)} vs ${ms(p.paced.load.latency.p99)} ms at ${int(e2e.offeredRate ?? 0)} vs ${int(p.paced.load.offeredRate ?? 0)} req/s` +
+                ` · CPU per 2xx ${int(e2e.cpuPerRun.nodeUs)} + postgres ${int(e2e.cpuPerRun.postgresUs)} vs ${int(p.paced.cpuUsPerOk)} µs`,
+              `${times(e2e.latency.p99 / p.paced.load.latency.p99)} ${p.name}'s p99`,
+              '',
+            ],
+          ]
+        : [],
+    ),
+  ];
 }
 
 /** h: bytes of history per run; L: a burst of large payloads. */
@@ -480,7 +495,7 @@ export function renderTable(r: ReportInput): string {
       r.settings,
       '',
       [...ingestVsPeerRows(a, r.peers), ...trackingRows(a.tracking)],
-      e2eVsPeerRows(a, r.peers),
+      e2eReferenceRows(a, r.peers),
     ),
     [
       `o. 2× overload (${int(a.overload.offeredRate ?? 0)} req/s offered, ≤${a.overload.connections} sockets, ${int(a.overload.seconds)} s)`,
