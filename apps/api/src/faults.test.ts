@@ -10,16 +10,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { testDbKind } from '@tributary/db/testing';
-import { waitFor } from '@tributary/engine/testing';
+import { type OwnRedis, startOwnRedis, waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   allRunsSucceeded,
   type OwnPostgres,
-  type OwnRedis,
   postgresBinaries,
   spawnMain,
   startOwnPostgres,
-  startOwnRedis,
 } from './test-services.js';
 
 const bin = postgresBinaries();

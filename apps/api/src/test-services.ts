@@ -1,5 +1,6 @@
-// Services a fault test owns: a Postgres cluster and a Redis server of its own, on free loopback ports, that
-// the test can stop and start under load without disturbing the shared ones every other test uses.
+// Services a fault test owns: a Postgres cluster of its own, on a free loopback port, that the test can stop and
+// start under load without disturbing the shared one every other test uses (a Redis server of its own is
+// @tributary/engine/testing's startOwnRedis); and main.ts processes started as children.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@tributary/engine/testing';
-import { redisAnswers } from './redis-launcher.js';
 
 const run = promisify(execFile);
 
@@ -146,40 +146,6 @@ export async function startOwnPostgres(bin: string): Promise<OwnPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-export interface OwnRedis {
-  url: string;
-  /** Kills it (SIGKILL: what it holds is gone, as after a crash without persistence). */
-  kill(): Promise<void>;
-  /** Starts it again, empty, on the same port. */
-  start(): Promise<void>;
-  dispose(): Promise<void>;
-}
-
-/** A redis-server without persistence on a free port, started. */
-export async function startOwnRedis(): Promise<OwnRedis> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    const proc = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    child = proc;
-    await waitFor(() => redisAnswers(url, 500), { timeoutMs: 10_000, what: 'redis-server to answer' });
-  };
-  const kill = async () => {
-    const proc = child;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGKILL');
-    await exited;
-  };
-  await start();
-  return { url, kill, start, dispose: kill };
 }
 
 /** Waits (bounded) until every run of `runIds` has succeeded, asking a running server's API with `key`. */

@@ -19,8 +19,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-describe('StepQueue.missing', () => {
-  test('reports only the steps without a job: waiting and delayed jobs count as present', async () => {
+describe('StepQueue.states', () => {
+  test("tells each step's job's state, 'unknown' for a step without one", async () => {
     const id = () => `step-${randomBytes(6).toString('hex')}`;
     const waiting = id();
     const delayed = id();
@@ -29,12 +29,12 @@ describe('StepQueue.missing', () => {
       { id: waiting, runId: 'run' },
       { id: delayed, runId: 'run', dueAt: new Date(Date.now() + 60_000) },
     ]);
-    expect(await queue.missing([waiting, delayed, gone])).toEqual([gone]);
+    expect(await queue.states([waiting, delayed, gone])).toEqual(['waiting', 'delayed', 'unknown']);
     expect(await queue.depth()).toMatchObject({ waiting: 1, delayed: 1 });
   });
 
   test('an empty question needs no answer from Redis', async () => {
-    expect(await queue.missing([])).toEqual([]);
+    expect(await queue.states([])).toEqual([]);
   });
 });
 

@@ -78,15 +78,6 @@ export class StepQueue {
   }
 
   /**
-   * Which of these step ids have no job in the queue (BullMQ knows no state for them). The lookups go out
-   * together on the one connection, so a batch costs about one round trip.
-   */
-  async missing(stepIds: readonly string[]): Promise<string[]> {
-    const states = await this.states(stepIds);
-    return stepIds.filter((_, i) => states[i] === 'unknown');
-  }
-
-  /**
    * The state of each of these steps' jobs ('unknown': there is none). The lookups go out together on the
    * one connection, so a batch costs about one round trip.
    */

@@ -1,16 +1,22 @@
 // The sweeper's passes against Redis's losses: parked steps' delayed jobs are examined when Redis may have
 // lost them (its mark gone, keys evicted, the first pass, the full-check interval) and not on every pass,
 // while due steps are examined every pass. On real Postgres and Redis, and a redis-server of the test's own.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { schema } from '@tributary/db';
-import { freePort } from '@tributary/nodes/testing';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createLogger } from '../core/index.js';
 import { ingest } from '../ingest/index.js';
-import { deployFlow, startTestEngine, TEST_REDIS_URL, type TestEngine, waitFor } from '../testing/index.js';
+import {
+  deployFlow,
+  joblessSteps,
+  startOwnRedis,
+  startTestEngine,
+  TEST_REDIS_URL,
+  type TestEngine,
+  waitFor,
+} from '../testing/index.js';
 import { RedisLossWatch } from './redis-watch.js';
 import { DEFAULT_SWEEP_OPTIONS, newSweepState, sweepPass } from './sweeper.js';
 
@@ -72,7 +78,7 @@ test("parked steps' jobs are examined at the first pass, when Redis lost data an
   const state = newSweepState();
   const removeJobs = async () => {
     for (const id of ids) await t.engine.ctx.queue.queue.remove(id);
-    expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids);
+    expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids);
   };
 
   // the first pass is a full check: with every job in place, it re-creates nothing
@@ -83,10 +89,10 @@ test("parked steps' jobs are examined at the first pass, when Redis lost data an
   // jobs deleted by hand, Redis otherwise whole: passes do not look at parked steps (that is the saving)
   await removeJobs();
   expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(0);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids);
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids);
   // … until the full-check interval is up
   expect(await sweepPass(t.engine.ctx, { ...options, fullCheckEveryMs: 0 }, state, watch)).toBe(3);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual([]);
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual([]);
   expect(await fullChecks('interval')).toBe(1);
 
   // Redis emptied: its mark goes with the jobs, and the next pass examines every open step
@@ -96,9 +102,9 @@ test("parked steps' jobs are examined at the first pass, when Redis lost data an
   } finally {
     redis.disconnect();
   }
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids);
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids);
   expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(3);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual([]);
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual([]);
   expect(await fullChecks('redis_lost')).toBe(1);
   // re-created as they were: delayed until their wake-up time
   expect(await t.engine.ctx.queue.states(ids)).toEqual(['delayed', 'delayed', 'delayed']);
@@ -113,7 +119,7 @@ test("parked steps' jobs are examined at the first pass, when Redis lost data an
     .set({ dueAt: new Date(Date.now() - 1_000) })
     .where(eq(schema.steps.id, ids[0] ?? ''));
   expect(await sweepPass(t.engine.ctx, options, state, watch)).toBe(1);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids.slice(1));
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids.slice(1));
 
   // jobs delayed until tomorrow, as parked: one step woken early (due now, parked until tomorrow — the
   // promotion that follows a wake-up lost in a crash) has its job run now; one that reached its own
@@ -140,40 +146,14 @@ test("parked steps' jobs are examined at the first pass, when Redis lost data an
   expect(reachedState).toBe('delayed');
 });
 
-/** A redis-server of the test's own with a small memory limit that evicts keys, on a free port. */
-async function startSmallRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    [
-      ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      ...['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-random'],
-    ],
-    { stdio: 'ignore' },
-  );
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
-  // refused while the server starts: the next probe tries again
-  probe.on('error', () => {});
-  try {
-    await waitFor(async () => (await probe.connect().then(() => probe.ping())) === 'PONG', {
-      what: 'redis-server to answer',
-    });
-  } finally {
-    probe.disconnect();
-  }
-  return child;
-}
-
 test('the watch tells a restart without persistence, keys evicted, and a Redis it cannot read', async () => {
-  const port = await freePort();
-  let server = await startSmallRedis(port);
-  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  // a small memory limit that evicts keys
+  const server = await startOwnRedis({
+    args: ['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-random'],
+  });
+  const redis = new Redis(server.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
   // refused reconnections while the server is down are expected; the calls that fail say so
   redis.on('error', () => {});
-  const stop = async () => {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGKILL');
-    await exited;
-  };
   try {
     await waitFor(() => redis.status === 'ready', { what: 'the client to connect' });
     const watch = new RedisLossWatch(redis, 'test:redis-mark', logger);
@@ -191,16 +171,16 @@ test('the watch tells a restart without persistence, keys evicted, and a Redis i
     expect(await watch.check()).toBeUndefined();
 
     // Redis down: nothing can be trusted
-    await stop();
+    await server.kill();
     await waitFor(() => redis.status !== 'ready', { what: 'the client to see the server gone' });
     expect(await watch.check()).toBe('redis_unread');
     // back, empty (no persistence): the mark is gone, so data was lost meanwhile
-    server = await startSmallRedis(port);
+    await server.start();
     await waitFor(() => redis.status === 'ready', { timeoutMs: 30_000, what: 'the client to reconnect' });
     expect(await watch.check()).toBe('redis_lost');
     expect(await watch.check()).toBeUndefined();
   } finally {
     redis.disconnect();
-    await stop();
+    await server.dispose();
   }
 });

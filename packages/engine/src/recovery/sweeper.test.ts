@@ -6,7 +6,7 @@ import { asc, inArray, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { ingest } from '../ingest/index.js';
-import { deployFlow, startTestEngine, type TestEngine } from '../testing/index.js';
+import { deployFlow, joblessSteps, startTestEngine, type TestEngine } from '../testing/index.js';
 import { openStepsQuery, type SweepCursor, sweep } from './sweeper.js';
 
 let t: TestEngine;
@@ -50,22 +50,22 @@ test('each pass goes on where the one before stopped, and wraps round at the end
     .orderBy(asc(schema.steps.id));
   const ids = steps.map((s) => s.id);
   expect(ids).toHaveLength(5);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual([]);
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual([]);
   // then Redis loses every job
   await t.engine.ctx.queue.queue.obliterate({ force: true });
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids);
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids);
 
   // at most 2 steps a pass
   const options = { minAgeMs: 0, batchSize: 2, maxBatches: 1 };
   const cursor: SweepCursor = { after: '00000000-0000-0000-0000-000000000000' };
   expect(await sweep(t.engine.ctx, options, cursor)).toBe(2);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids.slice(2));
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids.slice(2));
   expect(cursor.after).toBe(ids[1]);
   expect(await sweep(t.engine.ctx, options, cursor)).toBe(2);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids.slice(4));
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids.slice(4));
   // the last one, and the end: the next pass starts again from the first
   expect(await sweep(t.engine.ctx, options, cursor)).toBe(1);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual([]);
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual([]);
   expect(cursor.after).toBe('00000000-0000-0000-0000-000000000000');
   // a pass from the first step finds every job in place now
   expect(await sweep(t.engine.ctx, options, cursor)).toBe(0);
@@ -74,7 +74,7 @@ test('each pass goes on where the one before stopped, and wraps round at the end
   // started from the first every time, passes of 2 would never reach the steps past the second
   await t.engine.ctx.queue.queue.obliterate({ force: true });
   for (let pass = 0; pass < 3; pass++) await sweep(t.engine.ctx, options);
-  expect(await t.engine.ctx.queue.missing(ids)).toEqual(ids.slice(2));
+  expect(await joblessSteps(t.engine.ctx.queue, ids)).toEqual(ids.slice(2));
 });
 
 test.skipIf(process.env.TEST_DB === 'pglite')(

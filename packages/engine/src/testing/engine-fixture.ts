@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tributary/db/testing';
 import { parseAllowList } from '@tributary/nodes';
-import type { EngineSettings, Logger, Tracing } from '../core/index.js';
+import type { EngineSettings, Logger, StepQueue, Tracing } from '../core/index.js';
 import { createLogger, DEFAULT_SETTINGS, Keyring } from '../core/index.js';
 import type { Engine } from '../engine.js';
 import { createEngine } from '../engine.js';
@@ -139,6 +139,15 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
+}
+
+/** Which of these steps have no job in the step queue (BullMQ knows no state for them), in their order. */
+export async function joblessSteps(
+  queue: Pick<StepQueue, 'states'>,
+  stepIds: readonly string[],
+): Promise<string[]> {
+  const states = await queue.states(stepIds);
+  return stepIds.filter((_, i) => states[i] === 'unknown');
 }
 
 /**

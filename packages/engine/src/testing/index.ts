@@ -4,4 +4,5 @@ export { openCredential } from '../credentials/index.js';
 export * from './capture-log.js';
 export * from './engine-fixture.js';
 export * from './held-key.js';
+export * from './own-redis.js';
 export * from './spawn-worker.js';
