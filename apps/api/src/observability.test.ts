@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startTestApp, type TestApp } from './test-app.js';
 
@@ -86,6 +87,37 @@ describe('Prometheus', () => {
     expect(named.filter((name) => !exported.has(name))).toEqual([]);
     // and the check sees a metric that is not there
     expect(exported.has('tributary_no_such_metric_total')).toBe(false);
+  });
+
+  test('garbage-collection pauses are told apart below 10 ms', async () => {
+    // young collections come while this allocates; prom-client hears of each a moment after it
+    const text = await waitFor(
+      async () => {
+        let garbage: Array<{ i: number }> = [];
+        for (let i = 0; i < 300_000; i++) garbage.push({ i });
+        garbage = [];
+        const scraped = await (await api.app.request('/metrics')).text();
+        return /^tributary_nodejs_gc_duration_seconds_count\{kind="minor"\} [1-9]/m.test(scraped) && scraped;
+      },
+      { what: 'a young collection in the metrics' },
+    );
+    // 0.5, 1, 2 and 5 ms below 10 (prom-client's own buckets go from 1 ms straight to 10)
+    const bounds = [
+      ...text.matchAll(/^tributary_nodejs_gc_duration_seconds_bucket\{le="([^"]+)",kind="minor"\}/gm),
+    ].map((m) => m[1]);
+    expect(bounds).toEqual([
+      '0.0005',
+      '0.001',
+      '0.002',
+      '0.005',
+      '0.01',
+      '0.02',
+      '0.05',
+      '0.1',
+      '0.5',
+      '1',
+      '+Inf',
+    ]);
   });
 });
 
