@@ -12,6 +12,7 @@ import {
   DEFAULT_SETTINGS,
   ensureOwner,
   moveWebhookSecretsToCredentials,
+  redisAnswers,
 } from '@tributary/engine';
 import { closeBrokerConnections } from '@tributary/nodes';
 import { Hono } from 'hono';
@@ -21,7 +22,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadKeyring } from './encryption-key.js';
 import { garbageCollectionFlags } from './gc-flags.js';
 import { opsRoutes } from './ops.js';
-import { launchRedis, redisAnswers } from './redis-launcher.js';
+import { launchRedis } from './redis-launcher.js';
 import { startTelemetry, tracingSettings } from './telemetry/index.js';
 
 const MODES = new Set(['all', 'api', 'worker']);

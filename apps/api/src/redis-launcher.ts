@@ -3,29 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
-
-/** Whether a Redis answers PING at `url` within `timeoutMs`. */
-export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: timeoutMs,
-  });
-  client.on('error', () => {
-    // the outcome is reported by the return value
-  });
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    // unreachable is the answer we are asking about
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+import { redisAnswers } from '@tributary/engine';
 
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

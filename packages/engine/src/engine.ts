@@ -107,6 +107,28 @@ export function redisConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
 }
 
+/** Whether a Redis answers PING at `url` within `timeoutMs` (one connection, no retries; never throws). */
+export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
+  client.on('error', () => {
+    // the outcome is reported by the return value
+  });
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    // unreachable is the answer asked for
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Creates an engine over an open database handle. */
 export function createEngine(options: EngineOptions): Engine {
   const redis = redisConnection(options.redisUrl);

@@ -93,7 +93,7 @@ export {
 } from './credentials/index.js';
 // the engine and its context
 export type { Engine, EngineOptions } from './engine.js';
-export { createEngine, redisConnection } from './engine.js';
+export { createEngine, redisAnswers, redisConnection } from './engine.js';
 // flows
 export type { FlowView, MovedSecrets, SaveOptions } from './flows/index.js';
 export {

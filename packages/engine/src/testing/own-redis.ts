@@ -2,7 +2,7 @@
 // it again empty, flush it or fill it, without touching the Redis every other test shares.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '@tributary/nodes/testing';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '../engine.js';
 import { waitFor } from './engine-fixture.js';
 
 export interface OwnRedis {
@@ -12,26 +12,6 @@ export interface OwnRedis {
   /** Starts it again, empty, on the same port. */
   start(): Promise<void>;
   dispose(): Promise<void>;
-}
-
-/** Whether the server at `url` answers PING within `timeoutMs`. */
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: timeoutMs,
-  });
-  // refused while the server starts: the answer is `false`, and the caller asks again
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
 
 /**
@@ -52,7 +32,7 @@ export async function startOwnRedis(options: { args?: readonly string[] } = {}):
       ],
       { stdio: 'ignore' },
     );
-    await waitFor(() => answers(url, 500), { timeoutMs: 10_000, what: 'redis-server to answer' });
+    await waitFor(() => redisAnswers(url, 500), { timeoutMs: 10_000, what: 'redis-server to answer' });
   };
   const kill = async () => {
     const proc = child;
