@@ -219,7 +219,7 @@ export async function loadPeer(
 /**
  * Phase b's paced load against a peer: open loop at the same share of the peer's own saturated 2xx rate
  * (`okPerSecond`, from loadPeer) as phase b takes of phase a's, for as long, with the same generator — what
- * "p99 at a steady moderate load" is for a process that stores nothing, on the same two cores.
+ * "p99 at a steady moderate load" is for the peer on the same cores (for Node-RED: a process that stores nothing).
  */
 export async function pacePeer(
   peer: PeerProcess,
