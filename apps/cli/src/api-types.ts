@@ -1,119 +1,35 @@
-// The shapes of the API answers the CLI reads (the parts it uses; see /api/v1/openapi.json for all).
-import type { Problem } from '@tributary/flow';
+// The shapes of the API answers the CLI reads, all taken from the API's OpenAPI document: openapi.gen.ts is
+// generated from the server's zod schemas (`npm run generate -w @tributary/cli`, run by the CLI's build and by
+// `npm run lint`), so a change on the server fails the CLI's type check instead of drifting from a copy here.
 import type { JsonObject } from './canonical.js';
+import type { components } from './openapi.gen.js';
+
+type Schemas = components['schemas'];
+
+/** The document has a flow definition as "an object"; the CLI reads and writes it as JSON. */
+type WithJson<T, K extends keyof T> = Omit<T, K> & { [P in K]: JsonObject };
 
 /** GET /api/v1/flows item. */
-export interface ApiFlow {
-  id: string;
-  slug: string;
-  name: string;
-  status: 'draft' | 'published' | 'inactive';
-  activeVersion: number | null;
-  latestVersion: number;
-  draft: JsonObject;
-  problems: Problem[];
-}
-
+export type ApiFlow = WithJson<Schemas['Flow'], 'draft'>;
 /** GET /api/v1/flows/{id}/versions item. */
-export interface ApiFlowVersion {
-  version: number;
-  createdAt: string;
-  definition: JsonObject;
-}
-
+export type ApiFlowVersion = WithJson<Schemas['FlowVersion'], 'definition'>;
 /** GET /api/v1/credentials item. */
-export interface ApiCredential {
-  id: string;
-  name: string;
-  type: string;
-  fields: string[];
-  allowedHosts: string[];
-  usedBy: Array<{ id: string; slug: string; name: string }>;
-  updatedAt: string;
-}
-
+export type ApiCredential = Schemas['Credential'];
 /** One attempt at a step. */
-export interface ApiAttempt {
-  n: number;
-  startedAt: string;
-  finishedAt: string | null;
-  error: { code: string; message: string; retryable: boolean } | null;
-}
-
+export type ApiAttempt = Schemas['Attempt'];
 /** GET /api/v1/runs item. */
-export interface ApiRunSummary {
-  id: string;
-  flowId: string;
-  version: number;
-  status: string;
-  eventId: string;
-  replayOf: string | null;
-  test: boolean;
-  error: unknown;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
+export type ApiRunSummary = Schemas['RunSummary'];
 /** A step of a run. */
-export interface ApiStep {
-  id: string;
-  nodeId: string;
-  name: string;
-  type: string;
-  status: string;
-  attempts: ApiAttempt[];
-  input: unknown;
-  output: unknown;
-  error: unknown;
-  durationMs: number | null;
-}
-
+export type ApiStep = Schemas['Step'];
 /** GET /api/v1/runs/{id}. */
-export interface ApiRun extends ApiRunSummary {
-  steps: ApiStep[];
-}
-
+export type ApiRun = Schemas['Run'];
 /** GET /api/v1/dead-letters item. */
-export interface ApiDeadLetter {
-  id: string;
-  flowId: string;
-  runId: string;
-  stepId: string;
-  nodeId: string;
-  version: number;
-  test: boolean;
-  status: 'pending' | 'redriven' | 'discarded';
-  input: unknown;
-  error: unknown;
-  attempts: ApiAttempt[];
-  redriveStepId: string | null;
-  createdAt: string;
-  redrivenAt: string | null;
-}
+export type ApiDeadLetter = Schemas['DeadLetter'];
+/** A backfill and its progress (GET /backfills/{id}). */
+export type ApiBackfill = Schemas['Backfill'];
 
-/** One page of a list. */
+/** One page of a list (every list of the API answers so). */
 export interface ApiPage<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-/** A backfill and its progress (GET /backfills/{id}). */
-export interface ApiBackfill {
-  id: string;
-  flowId: string;
-  version: number;
-  from: string;
-  to: string;
-  status: 'running' | 'done' | 'canceled' | 'failed';
-  total: number;
-  scanned: number;
-  started: number;
-  skipped: number;
-  filterErrors: number;
-  succeeded: number;
-  failed: number;
-  canceled: number;
-  open: number;
-  error: string | null;
 }
