@@ -3,7 +3,8 @@
 // the batch is worked out outside the transaction (expressions may take time), then committed only if the
 // backfill is still running and its cursor is where the batch began (the row locked, skip locked), so two
 // processes never start the same event twice and a restart goes on from the last commit.
-import { OPEN_RUN_STATUSES, schema } from '@tributary/db';
+import { OPEN_RUN_STATUSES, schema, selectRows } from '@tributary/db';
+import type { SQL } from 'drizzle-orm';
 import { and, asc, count, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { EngineContext, EventRow, StepRef } from '../core/index.js';
 import { enqueueSafely, runEvery } from '../core/index.js';
@@ -46,17 +47,21 @@ const NOTHING: Batch = { started: 0, scanned: 0, roomLeft: false };
 
 type BackfillRow = typeof B.$inferSelect;
 
+/**
+ * The running backfills, oldest first, at most `limit`: the status is written out, not a parameter, so that
+ * a prepared statement's generic plan reads the partial index of running backfills (a parameter could be any
+ * status, which that index does not hold) instead of walking every backfill ever started.
+ */
+export function runningBackfillsQuery(limit: number): SQL {
+  return sql`select ${B.id} as id from ${B} where ${B.status} = 'running' order by ${B.id} limit ${limit}`;
+}
+
 /** One pass over the running backfills; returns how many runs it started. */
 export async function advanceBackfills(
   ctx: EngineContext,
   options: BackfillPassOptions = DEFAULT_BACKFILL_PASS_OPTIONS,
 ): Promise<number> {
-  const running = await ctx.db
-    .select({ id: B.id })
-    .from(B)
-    .where(eq(B.status, 'running'))
-    .orderBy(asc(B.id))
-    .limit(options.maxBackfills);
+  const running = await selectRows<{ id: string }>(ctx.db, runningBackfillsQuery(options.maxBackfills));
   let started = 0;
   for (const { id } of running) {
     try {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { newId, schema } from '@tributary/db';
 import { ConflictError, NotFoundError, ValidationError } from '@tributary/flow';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createLogger } from '../core/index.js';
 import type { Engine } from '../engine.js';
@@ -15,6 +16,7 @@ import { applyRetention } from '../retention/index.js';
 import { cancelRun } from '../runs/index.js';
 import {
   deployFlow,
+  genericPlan,
   manualFlow,
   startTestEngine,
   TEST_KEYRING,
@@ -22,7 +24,7 @@ import {
   type TestEngine,
   waitFor,
 } from '../testing/index.js';
-import { advanceBackfill, advanceBackfills } from './advance.js';
+import { advanceBackfill, advanceBackfills, runningBackfillsQuery } from './advance.js';
 import { cancelBackfill, getBackfill, startBackfill } from './backfills.js';
 
 let t: TestEngine;
@@ -402,6 +404,20 @@ describe('restarts and several processes', () => {
     expect(done).toMatchObject({ total: 24, scanned: 24, started: 24, succeeded: 24, open: 0 });
   });
 });
+
+test.skipIf(process.env.TEST_DB === 'pglite')(
+  // the plan Postgres keeps for a prepared statement; PGlite's plan cache and settings are not a server's
+  "the running backfills are read through their partial index, also in a prepared statement's generic plan",
+  async () => {
+    const { sql: text, params } = new PgDialect().sqlToQuery(runningBackfillsQuery(20));
+    expect(await genericPlan(t.engine.ctx.db, text, params)).toContain('backfills_running_idx');
+    // the same with the status as a parameter (as the query was): the partial index cannot serve it
+    const asParameter = text.replace("= 'running'", `= $${params.length + 1}`);
+    expect(asParameter).not.toBe(text);
+    const before = await genericPlan(t.engine.ctx.db, asParameter, [...params, 'running']);
+    expect(before).not.toContain('backfills_running_idx');
+  },
+);
 
 describe('retention', () => {
   test("keeps the events of a running backfill's range, and deletes them once it is canceled", {

@@ -1,12 +1,12 @@
 // The recovery sweeper's walk over open steps: a pass examines a bounded number of them, and the next pass
 // goes on where it stopped, so every open step whose job Redis lost is found, however many open steps come
 // before it (parked journeys).
-import { schema, selectRows } from '@tributary/db';
+import { schema } from '@tributary/db';
 import { asc, inArray, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { ingest } from '../ingest/index.js';
-import { deployFlow, joblessSteps, startTestEngine, type TestEngine } from '../testing/index.js';
+import { deployFlow, genericPlan, joblessSteps, startTestEngine, type TestEngine } from '../testing/index.js';
 import { openStepsQuery, type SweepCursor, sweep } from './sweeper.js';
 
 let t: TestEngine;
@@ -82,22 +82,7 @@ test.skipIf(process.env.TEST_DB === 'pglite')(
   // and settings are not what a server's connections see
   "the open steps are read through the partial index of open steps, also in a prepared statement's generic plan — not by walking every step ever stored",
   async () => {
-    const planOf = async (text: string, params: readonly unknown[]) => {
-      const literal = (p: unknown) => (typeof p === 'number' ? String(p) : `'${String(p)}'`);
-      return t.engine.ctx.db.transaction(async (tx) => {
-        // the plan a prepared statement settles on after a few runs; scans are what the planner must avoid
-        // on a table this small to show which index it can use
-        await tx.execute(sql.raw('set local plan_cache_mode = force_generic_plan'));
-        await tx.execute(sql.raw('set local enable_seqscan = off'));
-        await tx.execute(sql.raw(`prepare sweep_plan as ${text}`));
-        const plan = await selectRows<Record<string, unknown>>(
-          tx,
-          sql.raw(`explain (format json) execute sweep_plan(${params.map(literal).join(', ')})`),
-        );
-        await tx.execute(sql.raw('deallocate sweep_plan'));
-        return JSON.stringify(plan);
-      });
-    };
+    const planOf = (text: string, params: readonly unknown[]) => genericPlan(t.engine.ctx.db, text, params);
     // the history of a running installation: open steps a few among many finished ones (copies of one of
     // the first test's steps), with statistics that say so
     await t.engine.ctx.db.execute(sql`

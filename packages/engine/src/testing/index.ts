@@ -5,4 +5,5 @@ export * from './capture-log.js';
 export * from './engine-fixture.js';
 export * from './held-key.js';
 export * from './own-redis.js';
+export * from './plans.js';
 export * from './spawn-worker.js';
