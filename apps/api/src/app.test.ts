@@ -16,6 +16,7 @@ import {
   type Page,
   readJson,
   readProblem,
+  scrapeMetrics,
   startTestApp,
   type TestApp,
 } from './test-app.js';
@@ -515,14 +516,9 @@ describe('discovery and operations', () => {
   test('request durations are counted by kind of route and status class', async () => {
     /** The histogram's count and sum for one series, from a scrape. */
     const series = async (route: string, status: string) => {
-      const text = await (await api.app.request('/metrics')).text();
+      const metrics = await scrapeMetrics(api.app);
       const value = (suffix: string) =>
-        Number(
-          new RegExp(
-            `^tributary_http_request_duration_seconds_${suffix}\\{route="${route}",status="${status}"\\} (\\S+)$`,
-            'm',
-          ).exec(text)?.[1] ?? 0,
-        );
+        metrics.value(`tributary_http_request_duration_seconds_${suffix}`, { route, status });
       return { count: value('count'), sum: value('sum') };
     };
     const before = {

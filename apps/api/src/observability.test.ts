@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@tributary/engine/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startTestApp, type TestApp } from './test-app.js';
+import { scrapeMetrics, startTestApp, type TestApp } from './test-app.js';
 
 const run = promisify(execFile);
 const deploy = (path: string) => fileURLToPath(new URL(`../../../deploy/${path}`, import.meta.url));
@@ -96,8 +96,10 @@ describe('Prometheus', () => {
         let garbage: Array<{ i: number }> = [];
         for (let i = 0; i < 300_000; i++) garbage.push({ i });
         garbage = [];
-        const scraped = await (await api.app.request('/metrics')).text();
-        return /^tributary_nodejs_gc_duration_seconds_count\{kind="minor"\} [1-9]/m.test(scraped) && scraped;
+        const scraped = await scrapeMetrics(api.app);
+        return (
+          scraped.value('tributary_nodejs_gc_duration_seconds_count', { kind: 'minor' }) > 0 && scraped.text
+        );
       },
       { what: 'a young collection in the metrics' },
     );

@@ -5,7 +5,7 @@ import type { FlowDefinition } from '@tributary/flow';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { Flow } from './routes/flows.js';
 import type { Event, RunSummary } from './routes/runs.js';
-import { type Page, readJson, readProblem, startTestApp, type TestApp } from './test-app.js';
+import { type Page, readJson, readProblem, scrapeMetrics, startTestApp, type TestApp } from './test-app.js';
 import { basicAuth, createTestSource, post } from './tracking/test-tracking.js';
 
 let api: TestApp;
@@ -118,7 +118,7 @@ describe('refused entries in the event log', () => {
     expect(detail.runs).toEqual([]);
     expect(detail.refusals).toEqual(second?.refusals);
 
-    const metrics = await (await api.app.request('/metrics')).text();
-    expect(metrics).toContain('tributary_reentry_refused_total{flow="cart-once",rule="once"} 1');
+    const metrics = await scrapeMetrics(api.app);
+    expect(metrics.value('tributary_reentry_refused_total', { flow: 'cart-once', rule: 'once' })).toBe(1);
   });
 });

@@ -55,6 +55,56 @@ export function readProblem(res: Response): Promise<ProblemDocument> {
   return readJson<ProblemDocument>(res);
 }
 
+/** One read of the app's /metrics. */
+export interface MetricsScrape {
+  text: string;
+  /**
+   * The value of the sample of `name` with exactly these labels (in any order); 0 when there is none (a
+   * counter that was never incremented has no sample for its labels).
+   */
+  value(name: string, labels?: Record<string, string>): number;
+}
+
+/** Reads the app's /metrics once (Prometheus text format). */
+export async function scrapeMetrics(app: TestApp['app']): Promise<MetricsScrape> {
+  const text = await (await app.request('/metrics')).text();
+  return { text, value: (name, labels = {}) => sampleValue(text, name, labels) };
+}
+
+function sampleValue(text: string, name: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels)
+    .map(([key, value]) => `${key}="${value}"`)
+    .sort()
+    .join(',');
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    let labelText = '';
+    let valueText: string;
+    if (rest.startsWith('{')) {
+      const end = rest.lastIndexOf('} ');
+      if (end < 0) continue;
+      labelText = rest.slice(1, end);
+      valueText = rest.slice(end + 2);
+    } else if (rest.startsWith(' ')) {
+      valueText = rest.slice(1);
+    } else {
+      // another metric whose name starts with this one
+      continue;
+    }
+    // a comma that starts the next label, not one inside a value
+    const found =
+      labelText === ''
+        ? ''
+        : labelText
+            .split(/,(?=[a-zA-Z_][a-zA-Z0-9_]*=")/)
+            .sort()
+            .join(',');
+    if (found === wanted) return Number(valueText.split(' ')[0]);
+  }
+  return 0;
+}
+
 /** A webhook's answer when it accepts an event (202, responseMode `onReceived`): the engine's IngestResult. */
 export type AcceptedEvent = IngestResult;
 

@@ -9,7 +9,7 @@ import type { AuditEntry } from '../routes/audit.js';
 import type { Event, RunSummary } from '../routes/runs.js';
 import type { Source } from '../routes/sources.js';
 import type { EventSchema, EventSchemaVersion } from '../routes/tracking-plan.js';
-import { type Page, readJson, readProblem, startTestApp, type TestApp } from '../test-app.js';
+import { type Page, readJson, readProblem, scrapeMetrics, startTestApp, type TestApp } from '../test-app.js';
 import { basicAuth, countRows, createTestSource, post } from './test-tracking.js';
 
 let api: TestApp;
@@ -55,13 +55,10 @@ async function eventsOf(sourceId: string, query = '') {
 }
 
 async function violationCount(sourceId: string, mode: string): Promise<number> {
-  const text = await (await api.app.request('/metrics')).text();
-  const line = text
-    .split('\n')
-    .find((l) =>
-      l.startsWith(`tributary_tracking_plan_violations_total{source="${sourceId}",mode="${mode}"}`),
-    );
-  return line ? Number(line.split(' ').pop()) : 0;
+  return (await scrapeMetrics(api.app)).value('tributary_tracking_plan_violations_total', {
+    source: sourceId,
+    mode,
+  });
 }
 
 describe('event schema routes', () => {
