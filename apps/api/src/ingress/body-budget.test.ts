@@ -24,7 +24,9 @@ beforeAll(async () => {
   const env = {
     TRIBUTARY_MAX_BODY: '1mb',
     TRIBUTARY_INGEST_BODY_BUDGET: '2mb',
-    TRIBUTARY_INGEST_MAX_WAIT_MS: '500',
+    // long enough that 12 bodies going through the budget two at a time are all in before it on a loaded
+    // machine (at 500 ms the last two were refused in a CI run), short enough for the tests that wait it out
+    TRIBUTARY_INGEST_MAX_WAIT_MS: '3000',
   };
   api = await startTestApp(inject('templateDatabase'), env);
   const app = createApp({
@@ -125,7 +127,7 @@ describe('a body of no declared length (chunked)', () => {
     const shedBefore = await shedByBodies();
     try {
       await expect.poll(() => budget.inUse, { timeout: 5_000 }).toBe(1024 * KB + declared.bytes);
-      // a third large chunked body finds no room within the wait limit (500 ms)
+      // a third large chunked body finds no room within the wait limit (3 s)
       const refused = await postChunked(
         json({ tag: 'chunked-refused', filler: 'r'.repeat(900 * KB) }),
         64 * KB,
@@ -165,7 +167,7 @@ describe('a body of no declared length (chunked)', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(budget.inUse).toBe(held);
     leaving.abort();
-    // all of its body sent, it is still not read (nor answered) while the budget has no room (wait limit 500 ms)
+    // all of its body sent, it is still not read (nor answered) while the budget has no room (wait limit 3 s)
     waiting.finish();
     let answered = false;
     void waiting.status.then(() => {
