@@ -35,7 +35,7 @@ export interface EngineMetrics {
  * put nearly every pause of a server like this one — young collections of a few milliseconds, the odd full
  * one of ten or twenty — in one bucket, so a p99 read from them said only "between 1 and 10 ms".
  */
-export const GC_PAUSE_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1];
+const GC_PAUSE_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1];
 
 /** Creates the metric instruments; `depth` is asked for the queue depth at each scrape. */
 export function createMetrics(
