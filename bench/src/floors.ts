@@ -20,7 +20,10 @@ export interface HonoFloor {
   get: LoadResult;
 }
 
-/** The bare Hono server (hono-floor-server.ts) in a child process, listening on a free loopback port. */
+/**
+ * The bare Hono server (hono-floor-server.ts) in a child process, listening on a free loopback port, warmed up
+ * (its code compiled) by a second of POSTs.
+ */
 async function startHonoFloorServer(repoRoot: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/src/hono-floor-server.ts'], {
     cwd: repoRoot,
@@ -36,7 +39,9 @@ async function startHonoFloorServer(repoRoot: string): Promise<{ child: ChildPro
         resolve((JSON.parse(line) as { port: number }).port);
       });
     });
-    return { child, base: `http://127.0.0.1:${port}` };
+    const base = `http://127.0.0.1:${port}`;
+    await runLoad({ url: `${base}/hooks/floor`, connections: 50, duration: 1, body: WEBHOOK_BODY });
+    return { child, base };
   } catch (err) {
     await stopChild(child, 3000);
     throw err;
@@ -48,7 +53,6 @@ export async function honoFloor(repoRoot: string, seconds: number): Promise<Hono
   const { child, base } = await startHonoFloorServer(repoRoot);
   try {
     const url = `${base}/hooks/floor`;
-    await runLoad({ url, connections: 50, duration: 1, body: WEBHOOK_BODY }); // warm-up (JIT)
     const cpuBefore = cpuMsOf(child.pid ?? 0) ?? Number.NaN;
     const postLoad = await runLoad({ url, connections: 50, duration: seconds, body: WEBHOOK_BODY });
     const cpuMs = (cpuMsOf(child.pid ?? 0) ?? Number.NaN) - cpuBefore;
@@ -67,10 +71,8 @@ export async function honoFloor(repoRoot: string, seconds: number): Promise<Hono
 export async function honoPacedFloor(repoRoot: string, rate: number, seconds: number): Promise<LoadResult> {
   const { child, base } = await startHonoFloorServer(repoRoot);
   try {
-    const url = `${base}/hooks/floor`;
-    await runLoad({ url, connections: 50, duration: 1, body: WEBHOOK_BODY }); // warm-up (JIT)
     const { statusBySeq: _, ...load } = await runPacedLoad({
-      url,
+      url: `${base}/hooks/floor`,
       rate,
       duration: seconds,
       connections: 50,
